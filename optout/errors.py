@@ -1,0 +1,37 @@
+"""Errors a person can meet: each carries its cause, the next step and an exit code."""
+
+from __future__ import annotations
+
+
+class OptoutError(Exception):
+    exit_code = 1
+
+    def __init__(self, message: str, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message}\n{self.hint}"
+
+
+class FlowError(OptoutError):
+    """A flow file is missing, unreadable or does not match the schema."""
+
+    exit_code = 5
+
+
+class UnknownPlatform(OptoutError):
+    exit_code = 2
+
+
+class KeyringUnavailable(OptoutError):
+    """No usable keyring backend: optout never falls back to plaintext."""
+
+
+class BrowserNotFound(OptoutError):
+    pass
+
+
+class AccountNotFound(OptoutError):
+    exit_code = 4

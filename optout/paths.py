@@ -1,0 +1,75 @@
+"""Where optout keeps things. `OPTOUT_HOME` moves all of it (config and data) to one folder."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_PROFILE = "default"
+_PROFILE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def home() -> Path:
+    env = os.environ.get("OPTOUT_HOME")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("optout", appauthor=False))
+
+
+def private_dir(path: Path) -> Path:
+    """Create `path` (and parents) readable by its owner only."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        path.chmod(0o700)
+    except OSError:  # pragma: no cover - e.g. a filesystem without modes
+        pass
+    return path
+
+
+def check_profile_name(name: str) -> str:
+    if not _PROFILE_RE.match(name):
+        from optout.errors import OptoutError
+
+        raise OptoutError(
+            f"'{name}' is not a usable profile name.",
+            "Use letters, digits, '.', '_' or '-' (up to 64 characters), e.g. --profile alice.",
+        )
+    return name
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Everything of one person: accounts index, sessions, evidence, history."""
+
+    name: str = DEFAULT_PROFILE
+    root: Path | None = None
+
+    @property
+    def base(self) -> Path:
+        return (self.root or home()) / "profiles" / check_profile_name(self.name)
+
+    @property
+    def sessions(self) -> Path:
+        return self.base / "sessions"
+
+    @property
+    def evidence(self) -> Path:
+        return self.base / "evidence"
+
+    @property
+    def accounts_file(self) -> Path:
+        return self.base / "accounts.json"
+
+    @property
+    def history_db(self) -> Path:
+        return self.base / "history.sqlite3"
+
+    def ensure(self) -> "Profile":
+        private_dir(self.root or home())
+        private_dir(self.base.parent)
+        private_dir(self.base)
+        return self

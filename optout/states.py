@@ -1,0 +1,46 @@
+"""The one state vocabulary shared by CLI, JSON, history, reports and the API."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class State(StrEnum):
+    ON = "on"
+    OFF = "off"
+    SUBMITTED = "submitted"
+    UNAVAILABLE = "unavailable"
+    NEEDS_LOGIN = "needs_login"
+    NEEDS_HUMAN = "needs_human"
+    BROKEN = "broken"
+    ERROR = "error"
+
+
+#: One sentence a non-technical person understands.
+EXPLANATIONS: dict[State, str] = {
+    State.ON: "This account is being used to train AI.",
+    State.OFF: "Checked: this account is opted out of AI training.",
+    State.SUBMITTED: "An objection was sent to the platform; a copy is kept as proof.",
+    State.UNAVAILABLE: "The platform does not offer this setting to this account (region, age or plan).",
+    State.NEEDS_LOGIN: "optout could not sign in: add the account or sign in again.",
+    State.NEEDS_HUMAN: "The platform asked for a code, a puzzle or a security check that a person must answer.",
+    State.BROKEN: "The page no longer looks the way optout expects; nothing was changed.",
+    State.ERROR: "Something went wrong (network, timeout, browser); nothing was assumed.",
+}
+
+#: Exit codes of DESIGN.md; when results are mixed the most urgent wins, in this order.
+EXIT_PRIORITY: list[tuple[State, int]] = [
+    (State.ON, 3),
+    (State.NEEDS_LOGIN, 4),
+    (State.NEEDS_HUMAN, 4),
+    (State.BROKEN, 5),
+    (State.ERROR, 1),
+]
+
+
+def exit_code(states: list[State] | list[str]) -> int:
+    present = {State(s) for s in states}
+    for state, code in EXIT_PRIORITY:
+        if state in present:
+            return code
+    return 0
