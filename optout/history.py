@@ -1,0 +1,389 @@
+"""SQLite record of every result, and drift between runs.
+
+One database per profile (profile.history_db), WAL mode so a reader never blocks the run that is
+writing, and one commit per result so a run killed at any moment (kill -9 included) loses at most
+the results it had not yet recorded. The schema is versioned with `PRAGMA user_version` and an
+ordered list of migrations, each applied in its own transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from optout.errors import OptoutError
+from optout.paths import Profile
+from optout.results import Result
+from optout.states import State
+
+RUN_KINDS = ("check", "off", "demo", "scheduled")
+
+#: MIGRATIONS[i] takes the schema from version i to i + 1. Append only; never edit a shipped one.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE runs (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('check', 'off', 'demo', 'scheduled')),
+        profile TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT
+    );
+    CREATE TABLE results (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        profile TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        account TEXT NOT NULL DEFAULT '',
+        setting TEXT NOT NULL,
+        label TEXT NOT NULL DEFAULT '',
+        state TEXT NOT NULL,
+        changed INTEGER NOT NULL DEFAULT 0,
+        detail TEXT NOT NULL DEFAULT '',
+        evidence TEXT NOT NULL DEFAULT '[]',
+        flow_version INTEGER NOT NULL DEFAULT 0,
+        at TEXT NOT NULL
+    );
+    CREATE TABLE drift (
+        id INTEGER PRIMARY KEY,
+        run_id INTEGER NOT NULL REFERENCES runs(id),
+        kind TEXT NOT NULL,
+        platform TEXT NOT NULL,
+        account TEXT NOT NULL DEFAULT '',
+        setting TEXT NOT NULL DEFAULT '',
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    """,
+    """
+    CREATE INDEX results_key ON results (platform, account, setting, id);
+    CREATE INDEX results_run ON results (run_id);
+    CREATE INDEX drift_run ON drift (run_id);
+    """,
+]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+#: How many runs in a row a flow must be broken (or a sign-in failing) before it counts as drift.
+STREAK = 3
+_OFFISH = {State.OFF, State.SUBMITTED}
+_LOGIN = {State.NEEDS_LOGIN, State.NEEDS_HUMAN}
+
+
+@dataclass(frozen=True)
+class Drift:
+    """Something that needs the person's attention, found by comparing a run with earlier ones."""
+
+    kind: str  # switched_on | new_setting | broken_streak | login_failing
+    platform: str
+    account: str | None
+    setting: str | None
+    detail: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _now() -> str:
+    return _iso(datetime.now(timezone.utc))
+
+
+def _iso(at: datetime) -> str:
+    """UTC, fixed width, so text comparison in SQL orders like time."""
+    if at.tzinfo is None:
+        at = at.astimezone()  # a naive time is the machine's local time
+    return at.astimezone(timezone.utc).isoformat(timespec="microseconds")
+
+
+def _unusable(path: Path, exc: Exception) -> OptoutError:
+    return OptoutError(
+        f"The history file {path} cannot be read ({exc}).",
+        f"Move it aside (for example: mv '{path}' '{path}.broken') and optout starts a new "
+        "history; the old file is kept for you to inspect.",
+    )
+
+
+def _private_file(path: Path) -> None:
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    os.close(fd)
+    try:
+        path.chmod(0o600)
+    except OSError:  # pragma: no cover - a filesystem without modes
+        pass
+
+
+class History:
+    """The results of every run of one profile. Use as a context manager, or call close()."""
+
+    def __init__(self, profile: Profile):
+        self.profile = profile
+        self.path = profile.ensure().history_db
+        _private_file(self.path)  # SQLite gives the -wal/-shm files the same mode
+        try:
+            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=10)
+        except sqlite3.Error as exc:
+            raise _unusable(self.path, exc) from None
+        try:
+            self.db.row_factory = sqlite3.Row
+            self.db.execute("PRAGMA busy_timeout = 10000")
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("PRAGMA synchronous = NORMAL")
+            self.db.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except OptoutError:
+            self.db.close()
+            raise
+        except sqlite3.DatabaseError as exc:
+            self.db.close()
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                raise OptoutError(
+                    f"The history file {self.path} is locked by another program.",
+                    "Wait for the other optout run to finish, then try again.",
+                ) from None
+            raise _unusable(self.path, exc) from None
+
+    # -- schema -----------------------------------------------------------------------------
+
+    def _migrate(self) -> None:
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise OptoutError(
+                f"The history in {self.path} was written by a newer optout "
+                f"(schema {version}, this optout knows {SCHEMA_VERSION}).",
+                "Upgrade optout (pip install -U optout), or use another --profile.",
+            )
+        for number in range(version, SCHEMA_VERSION):
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement in _statements(MIGRATIONS[number]):
+                    self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {number + 1}")
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+
+    # -- writing ----------------------------------------------------------------------------
+
+    def start_run(self, kind: str) -> int:
+        if kind not in RUN_KINDS:
+            raise ValueError(f"run kind must be one of {RUN_KINDS}, not {kind!r}")
+        cur = self.db.execute(
+            "INSERT INTO runs (kind, profile, started_at) VALUES (?, ?, ?)",
+            (kind, self.profile.name, _now()),
+        )
+        return int(cur.lastrowid)
+
+    def record(self, run_id: int, result: Result) -> None:
+        """Store one result, committed at once (autocommit) so a crash keeps it."""
+        self.db.execute(
+            "INSERT INTO results (run_id, profile, platform, account, setting, label, state, changed,"
+            " detail, evidence, flow_version, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                run_id,
+                self.profile.name,
+                result.platform,
+                result.account or "",
+                result.setting,
+                result.label or "",
+                str(State(result.state)),
+                int(bool(result.changed)),
+                result.detail or "",
+                json.dumps([str(p) for p in result.evidence]),
+                int(result.flow_version or 0),
+                _iso(result.at),
+            ),
+        )
+
+    def finish_run(self, run_id: int) -> None:
+        self.db.execute("UPDATE runs SET finished_at = ? WHERE id = ?", (_now(), run_id))
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def runs(self, limit: int = 50) -> list[dict]:
+        rows = self.db.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+        return [dict(r) for r in rows]
+
+    def timeline(self, platform: str | None = None, since: datetime | None = None) -> list[dict]:
+        """Every recorded result, oldest first."""
+        sql = "SELECT r.*, runs.kind AS run_kind FROM results r JOIN runs ON runs.id = r.run_id WHERE 1=1"
+        args: list = []
+        if platform:
+            sql += " AND r.platform = ?"
+            args.append(platform)
+        if since:
+            sql += " AND r.at >= ?"
+            args.append(_iso(since))
+        rows = self.db.execute(sql + " ORDER BY r.at, r.id", args).fetchall()
+        return [_row(r) for r in rows]
+
+    def latest(self, platform: str | None = None) -> list[dict]:
+        """The most recent result of every (platform, account, setting)."""
+        sql = (
+            "SELECT r.*, runs.kind AS run_kind FROM results r JOIN runs ON runs.id = r.run_id"
+            " WHERE r.id IN (SELECT max(id) FROM results GROUP BY platform, account, setting)"
+        )
+        args: list = []
+        if platform:
+            sql += " AND r.platform = ?"
+            args.append(platform)
+        rows = self.db.execute(sql + " ORDER BY r.platform, r.account, r.setting", args).fetchall()
+        return [_row(r) for r in rows]
+
+    def drift_log(self, since: datetime | None = None, platform: str | None = None) -> list[dict]:
+        """Drift stored by earlier drift() calls, with when its run started."""
+        sql = (
+            "SELECT d.*, runs.started_at AS at FROM drift d JOIN runs ON runs.id = d.run_id WHERE 1=1"
+        )
+        args: list = []
+        if since:
+            sql += " AND runs.started_at >= ?"
+            args.append(_iso(since))
+        if platform:
+            sql += " AND d.platform = ?"
+            args.append(platform)
+        rows = self.db.execute(sql + " ORDER BY d.run_id, d.id", args).fetchall()
+        out = []
+        for r in rows:
+            d = dict(r)
+            d.pop("id")
+            d["account"] = d["account"] or None
+            d["setting"] = d["setting"] or None
+            out.append(d)
+        return out
+
+    # -- drift ------------------------------------------------------------------------------
+
+    def drift(self, run_id: int) -> list[Drift]:
+        """Compare run `run_id` with the earlier runs, store what needs attention and return it.
+
+        Demo runs are compared only with demo runs (and real runs with real runs), so trying the
+        sandbox never raises an alarm about a real account. Calling it twice replaces, not adds.
+        """
+        run = self.db.execute("SELECT kind FROM runs WHERE id = ?", (run_id,)).fetchone()
+        if run is None:
+            raise ValueError(f"no run {run_id}")
+        demo = run["kind"] == "demo"
+        same_group = "runs.kind = 'demo'" if demo else "runs.kind != 'demo'"
+        current: dict[tuple[str, str, str], sqlite3.Row] = {}
+        for r in self.db.execute("SELECT * FROM results WHERE run_id = ? ORDER BY id", (run_id,)):
+            current[(r["platform"], r["account"], r["setting"])] = r  # the last word of the run
+
+        found: list[Drift] = []
+        login_flagged: set[tuple[str, str]] = set()
+        for (platform, account, setting), row in current.items():
+            earlier = self._earlier_states(platform, account, setting, run_id, same_group)
+            state = State(row["state"])
+            label = row["label"] or setting
+            acct = account or None
+            if earlier and state == State.ON and earlier[0] in _OFFISH:
+                found.append(Drift("switched_on", platform, acct, setting,
+                                   f"'{label}' was {earlier[0]} and is on again"))
+            if not earlier and self._platform_seen_before(platform, account, run_id, same_group):
+                found.append(Drift("new_setting", platform, acct, setting,
+                                   f"new setting '{label}' appeared (now {state})"))
+            recent = [state, *earlier[: STREAK - 1]]
+            if len(recent) == STREAK and all(s == State.BROKEN for s in recent):
+                found.append(Drift("broken_streak", platform, acct, setting,
+                                   f"'{label}' could not be read in the last {STREAK} runs "
+                                   "(the site changed; the flow needs an update)"))
+            if (len(recent) == STREAK and all(s in _LOGIN for s in recent)
+                    and (platform, account) not in login_flagged):
+                login_flagged.add((platform, account))  # one per account, not one per setting
+                found.append(Drift("login_failing", platform, acct, None,
+                                   f"sign-in failed in the last {STREAK} runs "
+                                   f"({', '.join(reversed([str(s) for s in recent]))})"))
+
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.execute("DELETE FROM drift WHERE run_id = ?", (run_id,))
+            self.db.executemany(
+                "INSERT INTO drift (run_id, kind, platform, account, setting, detail) VALUES (?, ?, ?, ?, ?, ?)",
+                [(run_id, d.kind, d.platform, d.account or "", d.setting or "", d.detail) for d in found],
+            )
+            self.db.execute("COMMIT")
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        return found
+
+    def _earlier_states(self, platform, account, setting, run_id, same_group) -> list[State]:
+        """The state each earlier run last saw for this key, newest run first."""
+        rows = self.db.execute(
+            f"SELECT r.state FROM results r JOIN runs ON runs.id = r.run_id"
+            f" WHERE r.platform = ? AND r.account = ? AND r.setting = ? AND r.run_id < ? AND {same_group}"
+            f" AND r.id IN (SELECT max(id) FROM results WHERE platform = ? AND account = ? AND setting = ?"
+            f"              GROUP BY run_id)"
+            f" ORDER BY r.run_id DESC",
+            (platform, account, setting, run_id, platform, account, setting),
+        ).fetchall()
+        return [State(r["state"]) for r in rows]
+
+    def _platform_seen_before(self, platform, account, run_id, same_group) -> bool:
+        # Per account: adding a second account must not report all its settings as "new".
+        return self.db.execute(
+            f"SELECT 1 FROM results r JOIN runs ON runs.id = r.run_id"
+            f" WHERE r.platform = ? AND r.account = ? AND r.run_id < ? AND {same_group} LIMIT 1",
+            (platform, account, run_id),
+        ).fetchone() is not None
+
+    # -- lifetime ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "History":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _statements(script: str) -> list[str]:
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+def _row(r: sqlite3.Row) -> dict:
+    d = dict(r)
+    d.pop("id", None)
+    d["account"] = d["account"] or None
+    d["changed"] = bool(d["changed"])
+    d["evidence"] = json.loads(d["evidence"] or "[]")
+    return d
+
+
+def prune_evidence(profile: Profile, keep: int = 10) -> list[Path]:
+    """Delete evidence no longer needed as proof; return the files deleted.
+
+    Per (platform, account, setting) the evidence of the last `keep` results is kept, and so is
+    that of every result that changed something or whose state differs from the one before it:
+    those are the proof of what happened. Only files inside the profile's evidence folder that
+    history refers to are ever deleted.
+    """
+    if not profile.history_db.exists():
+        return []
+    root = profile.evidence.resolve()
+    keep_files: set[Path] = set()
+    drop_files: set[Path] = set()
+    with History(profile) as history:
+        rows = history.db.execute(
+            "SELECT platform, account, setting, state, changed, evidence FROM results"
+            " ORDER BY platform, account, setting, id"
+        ).fetchall()
+    by_key: dict[tuple, list[sqlite3.Row]] = {}
+    for r in rows:
+        by_key.setdefault((r["platform"], r["account"], r["setting"]), []).append(r)
+    for results in by_key.values():
+        previous = None
+        for i, r in enumerate(results):
+            wanted = (i >= len(results) - keep or r["changed"] or r["state"] != previous)
+            previous = r["state"]
+            files = {Path(p).resolve() for p in json.loads(r["evidence"] or "[]")}
+            (keep_files if wanted else drop_files).update(files)
+    deleted = []
+    for path in sorted(drop_files - keep_files):
+        if path.is_relative_to(root) and path.is_file():
+            path.unlink()
+            deleted.append(path)
+    return deleted

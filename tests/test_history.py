@@ -1,0 +1,246 @@
+"""History: round-trips, migrations, drift across runs, crash safety, evidence pruning."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import stat
+import subprocess
+import sys
+import textwrap
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from optout import history as history_mod
+from optout.errors import OptoutError
+from optout.history import History, prune_evidence
+from optout.paths import Profile
+from optout.results import Result
+from optout.states import State
+
+
+def res(setting="train", state=State.OFF, platform="linkedin", account="a@example.org", **kw):
+    return Result(platform=platform, setting=setting, state=state, account=account,
+                  label=kw.pop("label", f"Label of {setting}"), **kw)
+
+
+def run(h: History, *results: Result, kind="check") -> int:
+    run_id = h.start_run(kind)
+    for r in results:
+        h.record(run_id, r)
+    h.finish_run(run_id)
+    return run_id
+
+
+def test_round_trip_and_permissions():
+    profile = Profile("default")
+    at = datetime(2026, 11, 3, 9, 30, tzinfo=timezone.utc)
+    with History(profile) as h:
+        run_id = h.start_run("check")
+        h.record(run_id, res(state=State.ON, changed=False, detail="read as on", at=at,
+                             evidence=[Path("/x/before.png")], flow_version=3))
+        h.finish_run(run_id)
+        [row] = h.timeline()
+        assert row["run_id"] == run_id and row["run_kind"] == "check"
+        assert row["state"] == "on" and row["changed"] is False and row["detail"] == "read as on"
+        assert row["evidence"] == ["/x/before.png"] and row["flow_version"] == 3
+        assert row["account"] == "a@example.org" and row["label"] == "Label of train"
+        assert datetime.fromisoformat(row["at"]) == at
+        assert h.runs()[0]["finished_at"] is not None
+    assert stat.S_IMODE(profile.history_db.stat().st_mode) == 0o600
+    assert stat.S_IMODE(profile.base.stat().st_mode) == 0o700
+    wal = profile.history_db.with_name(profile.history_db.name + "-wal")
+    if wal.exists():
+        assert stat.S_IMODE(wal.stat().st_mode) == 0o600
+    con = sqlite3.connect(profile.history_db)
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert con.execute("PRAGMA user_version").fetchone()[0] == history_mod.SCHEMA_VERSION
+
+
+def test_timeline_filters_and_latest():
+    old = datetime.now(timezone.utc) - timedelta(days=30)
+    with History(Profile()) as h:
+        run(h, res(state=State.ON, at=old), res(platform="x", setting="grok", at=old))
+        run(h, res(state=State.OFF, changed=True), res(setting="other", account=None))
+        assert len(h.timeline()) == 4
+        assert [r["platform"] for r in h.timeline(platform="x")] == ["x"]
+        recent = h.timeline(since=datetime.now(timezone.utc) - timedelta(days=7))
+        assert {r["setting"] for r in recent} == {"train", "other"}
+        latest = {(r["platform"], r["account"], r["setting"]): r for r in h.latest()}
+        assert latest[("linkedin", "a@example.org", "train")]["state"] == "off"
+        assert latest[("linkedin", None, "other")]["account"] is None
+        assert len(latest) == 3
+        assert len(h.latest(platform="linkedin")) == 2
+
+
+def test_migrates_an_old_schema_keeping_data():
+    profile = Profile().ensure()
+    con = sqlite3.connect(profile.history_db)
+    con.executescript(history_mod.MIGRATIONS[0])
+    con.execute("INSERT INTO runs (kind, profile, started_at) VALUES ('check', 'default', '2026-01-01')")
+    con.execute("PRAGMA user_version = 1")
+    con.commit()
+    con.close()
+    with History(profile) as h:
+        assert h.runs()[0]["kind"] == "check"
+        assert h.db.execute("PRAGMA user_version").fetchone()[0] == history_mod.SCHEMA_VERSION
+        names = {r[0] for r in h.db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        assert "results_key" in names
+
+
+def test_a_failing_migration_is_rolled_back(monkeypatch):
+    monkeypatch.setattr(history_mod, "MIGRATIONS",
+                        [*history_mod.MIGRATIONS, "CREATE TABLE extra (x); INSERT INTO nowhere VALUES (1)"])
+    monkeypatch.setattr(history_mod, "SCHEMA_VERSION", len(history_mod.MIGRATIONS))
+    with pytest.raises(OptoutError):
+        History(Profile())
+    con = sqlite3.connect(Profile().history_db)
+    assert con.execute("PRAGMA user_version").fetchone()[0] == 2
+    assert not con.execute("SELECT 1 FROM sqlite_master WHERE name='extra'").fetchone()
+
+
+def test_newer_schema_is_refused():
+    profile = Profile().ensure()
+    con = sqlite3.connect(profile.history_db)
+    con.execute("PRAGMA user_version = 99")
+    con.close()
+    with pytest.raises(OptoutError, match="written by a newer optout"):
+        History(profile)
+
+
+def test_corrupt_file_names_the_file_and_the_fix():
+    profile = Profile().ensure()
+    profile.history_db.write_bytes(b"this is not sqlite at all, just text" * 100)
+    with pytest.raises(OptoutError) as info:
+        History(profile)
+    text = str(info.value)
+    assert str(profile.history_db) in text and "Move it aside" in text
+
+
+def test_unknown_run_kind():
+    with History(Profile()) as h, pytest.raises(ValueError):
+        h.start_run("weird")
+
+
+# -- drift ------------------------------------------------------------------------------------
+
+
+def kinds(drift):
+    return sorted((d.kind, d.setting) for d in drift)
+
+
+def test_switched_back_on_is_drift_and_stored():
+    with History(Profile()) as h:
+        first = run(h, res(state=State.OFF), res(setting="form", state=State.SUBMITTED))
+        assert h.drift(first) == []  # nothing earlier to compare with
+        second = run(h, res(state=State.ON), res(setting="form", state=State.ON))
+        drift = h.drift(second)
+        assert kinds(drift) == [("switched_on", "form"), ("switched_on", "train")]
+        assert "was off" in next(d for d in drift if d.setting == "train").detail
+        assert len(h.drift(second)) == 2  # idempotent
+        log = h.drift_log()
+        assert len(log) == 2 and {d["kind"] for d in log} == {"switched_on"}
+        third = run(h, res(state=State.ON))
+        assert h.drift(third) == []  # still on is not new drift
+
+
+def test_new_setting_only_after_earlier_runs_of_that_account():
+    with History(Profile()) as h:
+        h.drift(run(h, res("a")))
+        drift = h.drift(run(h, res("a"), res("b"), res("c", account="second@example.org")))
+        # a second account appearing is not "a new setting appeared"
+        assert kinds(drift) == [("new_setting", "b")]
+
+
+def test_broken_streak_needs_three_runs_that_saw_the_key():
+    with History(Profile()) as h:
+        assert h.drift(run(h, res(state=State.BROKEN))) == []
+        run(h, res("other"))  # a run that did not see the key does not break the streak
+        assert h.drift(run(h, res(state=State.BROKEN))) == []
+        assert kinds(h.drift(run(h, res(state=State.BROKEN)))) == [("broken_streak", "train")]
+
+
+def test_login_failing_once_per_account():
+    with History(Profile()) as h:
+        for state in (State.NEEDS_LOGIN, State.NEEDS_HUMAN):
+            h.drift(run(h, res("a", state=state), res("b", state=state)))
+        drift = h.drift(run(h, res("a", state=State.NEEDS_LOGIN), res("b", state=State.NEEDS_LOGIN)))
+        assert [(d.kind, d.account, d.setting) for d in drift] == [("login_failing", "a@example.org", None)]
+
+
+def test_demo_runs_do_not_raise_drift_for_real_runs():
+    with History(Profile()) as h:
+        run(h, res(state=State.OFF), kind="demo")
+        assert h.drift(run(h, res(state=State.ON))) == []
+
+
+# -- crash safety -----------------------------------------------------------------------------
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from optout.history import History
+    from optout.paths import Profile
+    from optout.results import Result
+    from optout.states import State
+    h = History(Profile())
+    run_id = h.start_run("scheduled")
+    i = 0
+    while True:
+        h.record(run_id, Result("linkedin", f"s{i}", State.OFF, detail="x" * 2000, account="a"))
+        i += 1
+        if i == 50:
+            print("ready", flush=True)
+    """
+)
+
+
+def test_kill_9_mid_run_leaves_a_readable_history():
+    child = subprocess.Popen([sys.executable, "-c", WRITER], stdout=subprocess.PIPE, env=os.environ.copy())
+    try:
+        assert child.stdout.readline().strip() == b"ready"
+        time.sleep(0.2)
+        os.kill(child.pid, signal.SIGKILL)
+    finally:
+        child.wait(timeout=10)
+    with History(Profile()) as h:
+        assert h.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        [killed] = h.runs()
+        assert killed["finished_at"] is None and killed["kind"] == "scheduled"
+        committed = h.timeline()
+        assert len(committed) >= 50
+        assert all(r["detail"] == "x" * 2000 for r in committed)
+        new = run(h, res("fresh"))
+        assert h.runs()[0]["id"] == new and h.runs()[0]["finished_at"]
+        assert len(h.timeline()) == len(committed) + 1
+
+
+# -- evidence pruning -------------------------------------------------------------------------
+
+
+def test_prune_keeps_recent_changes_and_state_flips():
+    profile = Profile().ensure()
+    ev = profile.evidence
+    ev.mkdir()
+    outside = profile.base / "outside.png"
+    outside.write_bytes(b"x")
+    states = [State.OFF, State.OFF, State.ON, State.OFF, State.OFF, State.OFF, State.OFF]
+    changed = [False, False, False, True, False, False, False]
+    files = []
+    with History(profile) as h:
+        for i, (state, ch) in enumerate(zip(states, changed)):
+            f = ev / f"{i}.png"
+            f.write_bytes(b"png")
+            files.append(f)
+            extra = [outside] if i == 1 else []
+            run(h, res(state=state, changed=ch, evidence=[f, *extra]))
+    deleted = prune_evidence(profile, keep=2)
+    # kept: 0 (first), 2 (off->on), 3 (changed, on->off), 5 and 6 (last two)
+    assert sorted(p.name for p in deleted) == ["1.png", "4.png"]
+    assert [f.exists() for f in files] == [True, False, True, True, False, True, True]
+    assert outside.exists()  # never deletes outside the evidence folder
+    assert prune_evidence(profile, keep=2) == []
