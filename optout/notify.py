@@ -1,0 +1,189 @@
+"""Tell the person when something needs them: a desktop notification and any apprise URL.
+
+A notification leaves the machine (e-mail, ntfy, Matrix, Slack, ...), so everything is scrubbed
+first: whatever looks like a cookie, session token or password, and every value registered with
+register_secret(), is replaced before sending. The apprise URLs themselves often hold tokens, so
+they are kept in the OS keyring (never in a schedule file) and never echoed back in full.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from optout.errors import KeyringUnavailable
+
+KEYRING_SERVICE = "optout-notify"
+REDACTED = "[redacted]"
+_SECRETS: set[str] = set()
+_run = subprocess.run  # tests replace this
+
+_SCRUBS: list[tuple[re.Pattern, str]] = [
+    (re.compile(r"(?i)\b(bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{8,}"), rf"\1 {REDACTED}"),
+    (re.compile(r"(?i)\b(set-cookie|cookie|authorization)\s*:[^\n]*"), rf"\1: {REDACTED}"),
+    (re.compile(r"(?i)\b([\w.-]*(?:session|token|auth|csrf|secret|password|passwd|pwd|api[_-]?key"
+                r"|li_at|jsessionid|sid|sessid)[\w.-]*)\s*[=:]\s*(\"[^\"]*\"|'[^']*'|[^\s;,&]+)"),
+     rf"\1={REDACTED}"),
+    (re.compile(r"://[^/\s:@]+:[^/\s@]+@"), f"://{REDACTED}@"),  # user:password@ in URLs
+]
+_LONG_TOKEN = re.compile(r"[A-Za-z0-9_\-+=%]{32,}")
+
+
+@dataclass(frozen=True)
+class Delivery:
+    target: str  # "desktop" or "scheme://…": never the full URL, which may hold a token
+    ok: bool
+    error: str = ""
+
+
+def register_secret(value: str | None) -> None:
+    """Never send `value` in a notification (passwords, TOTP secrets, cookies the run handled)."""
+    if value and len(value) >= 4:  # scrubbing one or two characters would shred every message
+        _SECRETS.add(value)
+
+
+def scrub(text: str) -> str:
+    for secret in sorted(_SECRETS, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    for pattern, replacement in _SCRUBS:
+        text = pattern.sub(replacement, text)
+
+    def long_token(m: re.Match) -> str:
+        s = m.group(0)
+        return REDACTED if re.search(r"\d", s) and re.search(r"[A-Za-z]", s) else s
+
+    return _LONG_TOKEN.sub(long_token, text)
+
+
+def redact_url(url: str) -> str:
+    scheme = urlsplit(url).scheme or "?"
+    return f"{scheme}://…"
+
+
+# -- where the URLs live ------------------------------------------------------------------------
+
+
+def _keyring():
+    import keyring
+    import keyring.errors
+
+    return keyring, keyring.errors.KeyringError
+
+
+def save_urls(profile: str, urls: list[str]) -> None:
+    keyring, KeyringError = _keyring()
+    try:
+        if urls:
+            keyring.set_password(KEYRING_SERVICE, profile, json.dumps(list(urls)))
+        else:
+            try:
+                keyring.delete_password(KEYRING_SERVICE, profile)
+            except keyring.errors.PasswordDeleteError:
+                pass
+    except KeyringError as exc:
+        raise KeyringUnavailable(
+            f"Could not store the notification addresses in the keyring ({exc}).",
+            "They may contain tokens, so optout keeps them only in the OS keyring; "
+            "unlock or install one (e.g. gnome-keyring) and try again.",
+        ) from None
+
+
+def load_urls(profile: str) -> list[str]:
+    keyring, KeyringError = _keyring()
+    try:
+        raw = keyring.get_password(KEYRING_SERVICE, profile)
+    except KeyringError:
+        return []  # an unattended run without a keyring still gets its desktop notification
+    urls = json.loads(raw) if raw else []
+    for url in urls:
+        register_secret(url)
+    return urls
+
+
+# -- sending ------------------------------------------------------------------------------------
+
+
+def _desktop(title: str, body: str) -> Delivery | None:
+    if sys.platform == "darwin" and shutil.which("osascript"):
+        # Text goes in as arguments, never into the script, so quotes in it cannot inject AppleScript.
+        cmd = ["osascript", "-e", "on run argv", "-e",
+               "display notification (item 2 of argv) with title (item 1 of argv)", "-e", "end run",
+               title, body]
+    elif (sys.platform.startswith("linux") and (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+          and shutil.which("notify-send")):
+        cmd = ["notify-send", "--app-name=optout", "--", title, body]
+    else:
+        return None
+    try:
+        done = _run(cmd, capture_output=True, text=True, timeout=15)
+    except (OSError, subprocess.SubprocessError) as exc:
+        return Delivery("desktop", False, str(exc))
+    return Delivery("desktop", done.returncode == 0, (done.stderr or "").strip()[:200])
+
+
+def notify(title: str, body: str, urls: Iterable[str] = (), desktop: bool = True) -> list[Delivery]:
+    """Send a scrubbed notification to the desktop (where there is one) and to every apprise URL."""
+    from optout.report import inert
+
+    urls = list(urls)
+    for url in urls:
+        register_secret(url)
+    title, body = scrub(inert(title)), scrub(inert(body))
+    sent: list[Delivery] = []
+    if desktop and (d := _desktop(title, body)) is not None:
+        sent.append(d)
+    if urls:
+        import apprise  # lazily: it pulls in requests and friends
+
+        for url in urls:
+            target = redact_url(url)
+            bundle = apprise.Apprise()
+            if not bundle.add(url):
+                sent.append(Delivery(target, False, "not a notification URL apprise understands"))
+                continue
+            try:
+                ok = bool(bundle.notify(title=title, body=body))
+            except Exception as exc:  # a plugin failing must not end the run
+                sent.append(Delivery(target, False, scrub(str(exc))[:200]))
+                continue
+            sent.append(Delivery(target, ok, "" if ok else "the service did not accept it"))
+    return sent
+
+
+def attention_message(profile: str, drift: Iterable, results: Iterable = ()) -> tuple[str, str] | None:
+    """(title, body) when drift or a result needs the person, else None: scheduled runs stay quiet."""
+    from optout.report import _as_dict
+
+    lines = []
+    for d in map(_as_dict, drift):
+        who = f" ({d['account']})" if d.get("account") else ""
+        lines.append(f"{d['platform']}{who}: {d['detail']}")
+    for r in map(_as_dict, results):
+        if str(r.get("state")) in ("needs_human", "needs_login"):
+            who = f" ({r['account']})" if r.get("account") else ""
+            what = "asks for a person (code, puzzle or check)" if r["state"] == "needs_human" else "needs you to sign in again"
+            line = f"{r['platform']}{who}: {what}"
+            if line not in lines:
+                lines.append(line)
+    if not lines:
+        return None
+    n = len(lines)
+    title = f"optout: {n} thing{'s' if n != 1 else ''} need{'s' if n == 1 else ''} your attention"
+    body = "\n".join(lines) + f"\n\nSee: optout --profile {profile} report"
+    return title, body
+
+
+def notify_run(profile: str, drift: Iterable, results: Iterable = (), urls: list[str] | None = None,
+               desktop: bool = True) -> list[Delivery]:
+    """Notify about one run's drift and needs_human/needs_login results; nothing when all is well."""
+    message = attention_message(profile, list(drift), list(results))
+    if message is None:
+        return []
+    return notify(*message, urls=load_urls(profile) if urls is None else urls, desktop=desktop)
