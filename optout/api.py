@@ -1,0 +1,91 @@
+"""The Python API. The CLI is built on it; so can anything else.
+
+    import asyncio, optout.api as api
+    results = asyncio.run(api.check(["linkedin"]))
+    results = asyncio.run(api.switch_off(["linkedin"], dry_run=True))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from optout.credentials import Credential
+from optout.paths import DEFAULT_PROFILE, Profile
+from optout.results import Result
+from optout.states import State
+
+__all__ = ["Credential", "Result", "State", "check", "switch_off", "login"]
+
+
+def _accounts(flow, credentials, sessions, profile: Profile):
+    from optout.credentials import AccountStore
+    from optout.engine import Account
+
+    if credentials is not None:
+        given = credentials.get(flow.id)
+        creds = [] if given is None else list(given) if isinstance(given, (list, tuple)) else [given]
+    else:
+        creds = AccountStore(profile).credentials(flow.id)
+    accounts = {c.username: Account(flow.id, c.username, credential=c) for c in creds}
+    if sessions is not None:
+        for name in sessions.accounts(flow.id):
+            accounts.setdefault(name, Account(flow.id, name))
+        for account in accounts.values():
+            account.session = sessions.load(flow.id, account.name)
+    return list(accounts.values())
+
+
+async def _run(platforms, mode, *, credentials=None, setup_context=None, headless=True,
+               browser_path=None, profile=DEFAULT_PROFILE, sessions=True, concurrency=4,
+               flows_dir: Path | None = None, evidence_dir: Path | None = None, dry_run=False,
+               selected: Sequence[str] = (), all_settings=False, on_result: Callable | None = None,
+               find_timeout_s: float = 15.0, home: Path | None = None) -> list[Result]:
+    from optout import engine, flowspec, logs
+    from optout.sessions import SessionStore
+
+    logs.ensure_configured()
+    prof = profile if isinstance(profile, Profile) else Profile(profile, root=home)
+    prof.ensure()
+    flows = flowspec.resolve(list(platforms) if platforms else None, flows_dir)
+    if sessions is True:
+        store = SessionStore(prof)
+    elif sessions is False or sessions is None:
+        store = None
+    else:
+        store = sessions
+    jobs = [(flow, _accounts(flow, credentials, store, prof)) for flow in flows]
+    options = engine.RunOptions(
+        mode=mode, dry_run=dry_run, selected=set(selected), all_settings=all_settings,
+        headless=headless, browser_path=browser_path, setup_context=setup_context,
+        concurrency=concurrency, evidence_dir=evidence_dir or prof.evidence, sessions=store,
+        find_timeout_s=find_timeout_s,
+    )
+    return await engine.run(jobs, options, on_result=on_result)
+
+
+async def check(platforms: Sequence[str] | None = None, **opts) -> list[Result]:
+    """Read every setting of the given platforms (all when None); never changes anything.
+
+    Options: credentials (platform → Credential or list; default: the keyring), setup_context
+    (async callable given every BrowserContext before any page opens), headless, browser_path,
+    profile, sessions (True: saved sessions of the profile; False: none; or a SessionStore),
+    concurrency, flows_dir, evidence_dir, on_result (called as each result arrives)."""
+    return await _run(platforms, "check", **opts)
+
+
+async def switch_off(platforms: Sequence[str] | None = None, **opts) -> list[Result]:
+    """Read, switch off what is positively on, reload and read again. Options as for check(),
+    plus dry_run, selected (opt-in settings to include by id) and all_settings."""
+    return await _run(platforms, "off", **opts)
+
+
+async def login(platform: str, **opts) -> Path:
+    """Open a visible browser so a person signs in themselves; save that session."""
+    from optout.interactive import interactive_login
+
+    return await interactive_login(platform, **opts)
+
+
+def credentials_from(mapping: Mapping[str, Credential]) -> dict[str, list[Credential]]:
+    return {k: [v] if isinstance(v, Credential) else list(v) for k, v in mapping.items()}

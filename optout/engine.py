@@ -1,0 +1,474 @@
+"""Runs flows. One browser per run, one context per account, accounts in parallel (bounded).
+
+For every setting: read first; act only on a positive `on`; after acting, reload and read again;
+never `off` from anything but a control read as off. Credentials are typed only into an element
+whose own document is at one of the flow's credential origins, at most once per account per run."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Literal
+
+import structlog
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Page
+
+from optout import logs
+from optout.credentials import Credential
+from optout.flowspec import Flow, Setting, Step, origin_of
+from optout.pageprobe import (
+    body_text,
+    click_control,
+    count,
+    locate,
+    matches,
+    names_pattern,
+    page_language,
+    read_checked,
+    screenshot_area,
+)
+from optout.results import Result
+from optout.states import State
+
+log = structlog.get_logger()
+SetupContext = Callable[[object], Awaitable[None]]
+
+
+@dataclass
+class Account:
+    platform: str
+    name: str
+    credential: Credential | None = None
+    session: dict | None = None
+
+
+@dataclass
+class RunOptions:
+    mode: Literal["check", "off"] = "check"
+    dry_run: bool = False
+    #: Opt-in settings to act on by id ("personalization") or "platform:id"; None = the defaults.
+    selected: set[str] = field(default_factory=set)
+    all_settings: bool = False
+    headless: bool = True
+    browser_path: str | None = None
+    setup_context: SetupContext | None = None
+    concurrency: int = 4
+    evidence_dir: Path = Path("evidence")
+    sessions: object | None = None  # optout.sessions.SessionStore
+    find_timeout_s: float = 15.0
+    nav_timeout_ms: int = 30000
+    setting_timeout_s: float = 120.0
+
+
+class Outcome(Exception):
+    """Ends the work on one account or setting with a state (used for account-wide outcomes)."""
+
+    def __init__(self, state: State, detail: str, evidence: list[Path] | None = None):
+        super().__init__(detail)
+        self.state, self.detail, self.evidence = state, detail, evidence or []
+
+
+def _stamp() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._@-]+", "_", text)[:80] or "account"
+
+
+class AccountRun:
+    """Everything done in one account's browser context during one run."""
+
+    def __init__(self, flow: Flow, account: Account, options: RunOptions, context):
+        self.flow, self.account, self.options, self.context = flow, account, options, context
+        self.login_attempted = False
+        self.account_outcome: Outcome | None = None
+        self.signed_in_here = False
+        self.inflight = 0
+        self.log = log.bind(platform=flow.id, account=account.name)
+        context.on("request", self._request_started)
+        context.on("requestfinished", self._request_done)
+        context.on("requestfailed", self._request_done)
+
+    def _request_started(self, _request) -> None:
+        self.inflight += 1
+
+    def _request_done(self, _request) -> None:
+        self.inflight = max(0, self.inflight - 1)
+
+    async def settle(self, quiet_s: float = 0.3, limit_s: float = 10.0) -> None:
+        """Wait until the page has had no request in flight for a moment (bounded)."""
+        deadline = time.monotonic() + limit_s
+        quiet_since = None
+        while time.monotonic() < deadline:
+            if self.inflight == 0:
+                quiet_since = quiet_since or time.monotonic()
+                if time.monotonic() - quiet_since >= quiet_s:
+                    return
+            else:
+                quiet_since = None
+            await asyncio.sleep(0.05)
+
+    def evidence_path(self, setting: Setting, what: str, ext: str = "png") -> Path:
+        return (
+            self.options.evidence_dir / self.flow.id / _slug(self.account.name) / setting.id
+            / f"{_stamp()}-{what}.{ext}"
+        )
+
+    async def keep_broken_page(self, page: Page, setting: Setting) -> list[Path]:
+        """Screenshot and HTML of a page that did not match the flow, with secrets scrubbed."""
+        kept: list[Path] = []
+        try:
+            shot = self.evidence_path(setting, "broken")
+            shot.parent.mkdir(parents=True, exist_ok=True)
+            await page.screenshot(path=str(shot), full_page=True)
+            kept.append(shot)
+            html_path = shot.with_suffix(".html")
+            html_path.write_text(logs.scrub(await page.content()), encoding="utf-8")
+            kept.append(html_path)
+        except (PlaywrightError, OSError) as exc:
+            self.log.warning("evidence.failed", error=logs.scrub(str(exc)))
+        return kept
+
+    # --- navigation and classification ---------------------------------------------------------
+
+    async def open(self, page: Page, url: str) -> None:
+        try:
+            response = await page.goto(url, wait_until="domcontentloaded", timeout=self.options.nav_timeout_ms)
+        except PlaywrightError as exc:
+            reason = str(exc).splitlines()[0]
+            raise Outcome(State.ERROR, f"could not load {url}: {logs.scrub(reason)}") from None
+        if response is not None and response.status >= 500:
+            raise Outcome(State.ERROR, f"{self.flow.name} answered HTTP {response.status} for {url}")
+
+    async def classify(self, page: Page, setting: Setting):
+        """Wait for the first recognisable thing on the page; returns (kind, value)."""
+        control = setting.control
+        deadline = time.monotonic() + self.options.find_timeout_s
+        while True:
+            if not self.flow.owns(page.url):
+                raise Outcome(State.ERROR, f"{self.flow.name} sent the browser outside its own site, to "
+                              f"{origin_of(page.url)}; nothing was read or typed there.")
+            text = await body_text(page)
+            if await matches(page, self.flow.login.signed_out, text):
+                return "signed_out", None
+            for challenge in self.flow.login.challenges:
+                if await matches(page, challenge.when, text):
+                    return "challenge", challenge.kind
+            lang = await page_language(page)
+            if lang and lang not in self.flow.languages:
+                return "language", lang
+            names = control.names.get(lang) if lang else None
+            names = names or [n for group in control.names.values() for n in group]
+            locator = page.get_by_role(control.role, name=names_pattern(names))
+            found = await count(locator)
+            if found == 1:
+                return "control", locator
+            if found > 1:
+                return "ambiguous", found
+            if await matches(page, setting.unavailable, text):
+                return "unavailable", None
+            if time.monotonic() >= deadline:
+                return "timeout", None
+            await asyncio.sleep(0.25)
+
+    # --- sign-in ------------------------------------------------------------------------------
+
+    async def fill(self, page: Page, step: Step, value: str) -> None:
+        handle = await locate(page, step.into).first.element_handle(timeout=self.flow.login.timeout_ms)
+        # The element's own document decides, so a page that navigates away (or a look-alike
+        # frame) can never receive the value.
+        origin = (await handle.evaluate("el => el.ownerDocument.location.origin")).lower()
+        if origin not in self.flow.credential_origins or origin != origin_of(page.url):
+            raise Outcome(
+                State.ERROR,
+                f"refused to type {self.flow.name} credentials into {origin}: it is not one of "
+                f"{self.flow.name}'s sign-in origins ({', '.join(sorted(self.flow.credential_origins))}).",
+            )
+        await handle.fill(value)
+
+    async def run_steps(self, page: Page, steps: list[Step], cred: Credential) -> None:
+        for step in steps:
+            if step.optional and await count(locate(page, step.into)) == 0:
+                continue
+            if step.fill == "username":
+                await self.fill(page, step, cred.username)
+            elif step.fill == "password":
+                await self.fill(page, step, cred.password)
+            elif step.fill == "totp":
+                await self.fill(page, step, cred.totp_code() or "")
+            else:
+                await locate(page, step.into).first.click(timeout=self.flow.login.timeout_ms)
+
+    async def login(self, page: Page, setting: Setting) -> None:
+        """One automated sign-in attempt for this account in this run; raises Outcome on failure."""
+        name, cred = self.flow.name, self.account.credential
+        if cred is None:
+            raise Outcome(
+                State.NEEDS_LOGIN,
+                f"no saved {name} session and no stored password. Run `optout account add "
+                f"{self.flow.id}` or sign in yourself with `optout login {self.flow.id}`.",
+            )
+        if self.login_attempted:
+            raise Outcome(State.NEEDS_LOGIN, f"{name} signed this account out again after a sign-in in this run.")
+        self.login_attempted = True
+        for secret in (cred.password, cred.totp_secret):
+            logs.register_secret(secret)
+        self.log.info("login.attempt")
+        await self.open(page, self.flow.login.url)
+        try:
+            await self.run_steps(page, self.flow.login.steps, cred)
+            await self.await_signed_in(page, setting, cred)
+        except PlaywrightError as exc:
+            evidence = await self.keep_broken_page(page, setting)
+            raise Outcome(
+                State.BROKEN,
+                f"the {name} sign-in page did not match the flow: {logs.scrub(str(exc).splitlines()[0])}",
+                evidence,
+            ) from None
+        self.signed_in_here = True
+        self.log.info("login.ok")
+        await self.save_session()
+
+    async def await_signed_in(self, page: Page, setting: Setting, cred: Credential) -> None:
+        login, name = self.flow.login, self.flow.name
+        totp_used = False
+        deadline = time.monotonic() + login.timeout_ms / 1000
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.25)
+            text = await body_text(page)
+            if await matches(page, login.signed_in, text):
+                return
+            if await matches(page, login.failure, text):
+                raise Outcome(
+                    State.NEEDS_LOGIN,
+                    f"{name} did not accept the stored username and password (one attempt was made, "
+                    f"so the account is not locked out). Check them with `optout account add {self.flow.id}`, "
+                    f"or sign in yourself with `optout login {self.flow.id}`.",
+                )
+            for challenge in login.challenges:
+                if not await matches(page, challenge.when, text):
+                    continue
+                if challenge.kind == "totp" and cred.totp_secret and not totp_used:
+                    totp_used = True
+                    await self.run_steps(page, challenge.steps, cred)
+                    break
+                raise Outcome(State.NEEDS_HUMAN, self.challenge_detail(challenge.kind, cred, totp_used))
+        evidence = await self.keep_broken_page(page, setting)
+        raise Outcome(State.BROKEN, f"the {name} sign-in did not finish as the flow expects (no known page).", evidence)
+
+    def challenge_detail(self, kind: str, cred: Credential | None, totp_used: bool) -> str:
+        name, pid = self.flow.name, self.flow.id
+        if kind == "totp" and totp_used:
+            return f"{name} did not accept the verification code from the stored TOTP secret. Sign in yourself: `optout login {pid}`."
+        if kind == "totp":
+            return (f"{name} asks for a verification code. Store the account's TOTP secret "
+                    f"(`optout account add {pid} --totp`) or sign in yourself: `optout login {pid}`.")
+        what = {"captcha": "a security check (CAPTCHA)", "checkpoint": "a security checkpoint",
+                "app_approval": "approval in its mobile app", "email_code": "a code sent by e-mail"}[kind]
+        return f"{name} asks for {what}, which a person must answer. Sign in yourself: `optout login {pid}`."
+
+    async def save_session(self) -> None:
+        store = self.options.sessions
+        if store is None:
+            return
+        try:
+            state = await self.context.storage_state()
+            store.save(self.flow.id, self.account.name, state)
+        except Exception as exc:  # a session that cannot be saved costs a sign-in next time, no more
+            self.log.warning("session.save_failed", error=logs.scrub(str(exc)))
+
+    # --- one setting --------------------------------------------------------------------------
+
+    def result(self, setting: Setting, state: State, detail: str = "", *, changed=False, evidence=()) -> Result:
+        return Result(
+            platform=self.flow.id, setting=setting.id, state=state, changed=changed,
+            detail=logs.scrub(detail), evidence=list(evidence), account=self.account.name,
+            label=setting.label, flow_version=self.flow.version,
+        )
+
+    def wants_off(self, setting: Setting) -> bool:
+        if self.options.mode != "off":
+            return False
+        if not setting.opt_in or self.options.all_settings:
+            return True
+        return bool({setting.id, f"{self.flow.id}:{setting.id}"} & self.options.selected)
+
+    async def read(self, page: Page, setting: Setting, *, may_login: bool):
+        """Open the setting and read it: returns (opted_out, locator) or raises Outcome."""
+        await self.open(page, setting.url)
+        kind, value = await self.classify(page, setting)
+        if kind == "signed_out" and may_login:
+            await self.login(page, setting)
+            await self.open(page, setting.url)
+            kind, value = await self.classify(page, setting)
+        name = self.flow.name
+        if kind == "signed_out":
+            raise Outcome(State.NEEDS_LOGIN, f"{name} shows its sign-in page: the session has ended. "
+                          f"Sign in again with `optout login {self.flow.id}`.")
+        if kind == "challenge":
+            raise Outcome(State.NEEDS_HUMAN, self.challenge_detail(value, None, False))
+        if kind == "unavailable":
+            return None, None
+        if kind in ("language", "ambiguous", "timeout"):
+            detail = {
+                "language": f"the page is in a language this flow does not know ({value!r}); "
+                            f"it knows {', '.join(self.flow.languages)}. Nothing was read or changed.",
+                "ambiguous": f"{value} controls match the label '{setting.label}': refusing to guess.",
+                "timeout": f"the control '{setting.label}' was not found on {page.url} "
+                           f"(the page may have changed).",
+            }[kind]
+            raise Outcome(State.BROKEN, detail, await self.keep_broken_page(page, setting))
+        checked, disabled, why = await read_checked(value)
+        if checked is None:
+            raise Outcome(State.BROKEN, f"'{setting.label}': {why}.", await self.keep_broken_page(page, setting))
+        opted_out = checked == (setting.control.opted_out_when == "checked")
+        if disabled and not opted_out:
+            raise Outcome(State.UNAVAILABLE, f"{name} shows this setting on but does not let this account change it.")
+        return opted_out, value
+
+    async def run_setting(self, page: Page, setting: Setting) -> Result:
+        if self.account_outcome:
+            o = self.account_outcome
+            return self.result(setting, o.state, o.detail, evidence=o.evidence)
+        try:
+            opted_out, control = await self.read(page, setting, may_login=not self.login_attempted)
+        except Outcome as outcome:
+            if outcome.state in (State.NEEDS_LOGIN, State.NEEDS_HUMAN) or "credentials into" in outcome.detail:
+                self.account_outcome = outcome
+            return self.result(setting, outcome.state, outcome.detail, evidence=outcome.evidence)
+        if control is None:
+            return self.result(setting, State.UNAVAILABLE, f"{self.flow.name} does not offer this setting to this account.")
+        before = await screenshot_area(control, self.evidence_path(setting, "before"))
+        evidence = [before] if before else []
+        if opted_out:
+            return self.result(setting, State.OFF, "read as off", evidence=evidence)
+        if not self.wants_off(setting):
+            return self.result(setting, State.ON, "read as on", evidence=evidence)
+        if self.options.dry_run:
+            return self.result(setting, State.ON, "read as on; would switch it off (dry run)", evidence=evidence)
+        return await self.switch_off(page, setting, control, evidence)
+
+    async def switch_off(self, page: Page, setting: Setting, control, evidence: list[Path]) -> Result:
+        name = self.flow.name
+        self.log.info("setting.switch", setting=setting.id)
+        try:
+            await click_control(control)
+        except PlaywrightError as exc:
+            kept = await self.keep_broken_page(page, setting)
+            return self.result(setting, State.BROKEN, f"could not click '{setting.label}': "
+                               f"{logs.scrub(str(exc).splitlines()[0])}", evidence=evidence + kept)
+        await asyncio.sleep(0.1)
+        await self.settle()
+        try:
+            opted_out, control = await self.read(page, setting, may_login=False)
+        except Outcome as outcome:
+            detail = f"after switching off and reloading: {outcome.detail}"
+            return self.result(setting, outcome.state, detail, evidence=evidence + outcome.evidence)
+        if control is None:
+            return self.result(setting, State.UNAVAILABLE, f"after switching off and reloading, {name} no longer offers this setting.", evidence=evidence)
+        after = await screenshot_area(control, self.evidence_path(setting, "after"))
+        evidence = evidence + ([after] if after else [])
+        if opted_out:
+            return self.result(setting, State.OFF, "switched off; read as off after a reload", changed=True, evidence=evidence)
+        return self.result(
+            setting, State.ON,
+            f"switched off, but after a reload {name} shows it on again: the change did not stick "
+            "(the save may have failed). Try again later.",
+            evidence=evidence,
+        )
+
+    async def run(self, settings: list[Setting]) -> list[Result]:
+        page = await self.context.new_page()
+        results = []
+        for setting in settings:
+            try:
+                result = await asyncio.wait_for(self.run_setting(page, setting), self.options.setting_timeout_s)
+            except asyncio.TimeoutError:
+                result = self.result(setting, State.ERROR, f"timed out after {self.options.setting_timeout_s:.0f} s")
+            except PlaywrightError as exc:
+                result = self.result(setting, State.ERROR, describe_browser_error(exc))
+            results.append(result)
+            self.log.info("setting.result", setting=setting.id, state=str(result.state), changed=result.changed)
+        if self.account.session is not None and not self.signed_in_here and not self.account_outcome:
+            await self.save_session()  # keep refreshed cookies
+        return results
+
+
+def describe_browser_error(exc: Exception) -> str:
+    text = logs.scrub(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    if "closed" in text or "crash" in text.lower():
+        return f"the browser closed unexpectedly ({text})"
+    return f"browser error: {text}"
+
+
+def no_account_results(flow: Flow) -> list[Result]:
+    detail = (f"no {flow.name} account is set up. Add one with `optout account add {flow.id}` "
+              f"or sign in yourself with `optout login {flow.id}`.")
+    return [
+        Result(platform=flow.id, setting=s.id, state=State.NEEDS_LOGIN, detail=detail,
+               label=s.label, flow_version=flow.version)
+        for s in flow.settings
+    ]
+
+
+async def run(jobs: list[tuple[Flow, list[Account]]], options: RunOptions,
+              on_result: Callable[[Result], None] | None = None) -> list[Result]:
+    """Run every (flow, accounts) job in one browser; a failure in one never stops the others."""
+    from playwright.async_api import async_playwright
+
+    from optout import browser as browser_mod
+
+    results: list[Result] = []
+    work = [(flow, account) for flow, accounts in jobs for account in accounts]
+    for flow, accounts in jobs:
+        if not accounts:
+            for r in no_account_results(flow):
+                results.append(r)
+                on_result and on_result(r)
+    if not work:
+        return results
+    choice = browser_mod.find_browser(options.browser_path)
+    semaphore = asyncio.Semaphore(max(1, options.concurrency))
+    async with async_playwright() as playwright:
+        browser = await browser_mod.launch(playwright, choice, headless=options.headless)
+
+        async def one(flow: Flow, account: Account) -> list[Result]:
+            async with semaphore:
+                try:
+                    context = await browser.new_context(
+                        storage_state=account.session, locale="en-US",
+                        viewport={"width": 1280, "height": 900},
+                    )
+                    try:
+                        if options.setup_context:
+                            await options.setup_context(context)
+                        out = await AccountRun(flow, account, options, context).run(flow.settings)
+                    finally:
+                        try:
+                            await context.close()
+                        except PlaywrightError:
+                            pass
+                except PlaywrightError as exc:
+                    detail = describe_browser_error(exc)
+                    out = [Result(platform=flow.id, setting=s.id, state=State.ERROR, detail=detail,
+                                  account=account.name, label=s.label, flow_version=flow.version)
+                           for s in flow.settings]
+                for r in out:
+                    on_result and on_result(r)
+                return out
+
+        gathered = await asyncio.gather(*(one(f, a) for f, a in work))
+        try:
+            await browser.close()
+        except PlaywrightError:
+            pass
+    for out in gathered:
+        results.extend(out)
+    return results

@@ -1,0 +1,254 @@
+"""The flow schema and loader. A flow is data (YAML, safe-loaded) checked against this schema;
+it cannot run code. Every URL a flow names must be https and inside the platform's domains, so a
+credential can never be pointed at a foreign origin by a flow file."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from optout.errors import FlowError, UnknownPlatform
+
+MAX_FLOW_BYTES = 256 * 1024
+Role = Literal[
+    "switch", "checkbox", "radio", "button", "textbox", "combobox", "menuitem",
+    "menuitemradio", "link", "heading", "region", "dialog", "option", "alert",
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def origin_of(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def _check_regexes(patterns: list[str]) -> list[str]:
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {pattern!r} ({exc})") from None
+    return patterns
+
+
+class Locator(Strict):
+    """How to find an element: by accessible role and name (preferred), by label, or by CSS."""
+
+    role: Role | None = None
+    name: list[str] = Field(default_factory=list)
+    css: str | None = None
+
+    @model_validator(mode="after")
+    def _one_way(self):
+        if not self.role and not self.css:
+            raise ValueError("give a role (with a name) or a css selector")
+        if self.role and not self.name and self.role in ("switch", "checkbox", "radio", "button"):
+            raise ValueError(f"a {self.role} needs a name: locate controls by accessible name")
+        return self
+
+
+class Step(Strict):
+    """One login step: type a value, or click."""
+
+    fill: Literal["username", "password", "totp"] | None = None
+    click: bool = False
+    into: Locator
+    optional: bool = False
+
+    @model_validator(mode="after")
+    def _one_action(self):
+        if bool(self.fill) == bool(self.click):
+            raise ValueError("a step either fills (fill: username|password|totp) or clicks (click: true)")
+        return self
+
+
+class Signal(Strict):
+    """Something observable on a page: a URL pattern or an element (any match counts)."""
+
+    urls: list[str] = Field(default_factory=list)
+    present: list[Locator] = Field(default_factory=list)
+    texts: list[str] = Field(default_factory=list)
+
+    _v = field_validator("urls", "texts")(_check_regexes)
+
+    @model_validator(mode="after")
+    def _not_empty(self):
+        if not (self.urls or self.present or self.texts):
+            raise ValueError("a signal needs at least one of urls, present, texts")
+        return self
+
+
+class Challenge(Strict):
+    kind: Literal["totp", "captcha", "checkpoint", "app_approval", "email_code"]
+    when: Signal
+    #: Only for totp: where the code goes and how it is sent.
+    steps: list[Step] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _totp_steps(self):
+        if self.kind == "totp" and not any(s.fill == "totp" for s in self.steps):
+            raise ValueError("a totp challenge needs a step with fill: totp")
+        return self
+
+
+class Login(Strict):
+    url: str
+    #: The only origins a credential may ever be typed into.
+    credential_origins: list[str]
+    signed_out: Signal
+    signed_in: Signal
+    steps: list[Step]
+    failure: Signal | None = None
+    challenges: list[Challenge] = Field(default_factory=list)
+    #: Settle time for the single-page login apps, in milliseconds.
+    timeout_ms: int = Field(default=20000, ge=1000, le=120000)
+
+
+class Control(Strict):
+    kind: Literal["switch", "checkbox"]
+    role: Literal["switch", "checkbox"]
+    #: Accessible names per UI language (BCP 47 primary tag, e.g. "en", "de").
+    names: dict[str, list[str]]
+    #: What "opted out" reads as. Most are "unchecked"; a "Block AI training" box is "checked".
+    opted_out_when: Literal["unchecked", "checked"] = "unchecked"
+
+    @field_validator("names")
+    @classmethod
+    def _names(cls, names):
+        if not names or not any(names.values()):
+            raise ValueError("give at least one label, e.g. names: {en: [\"…\"]}")
+        return names
+
+
+class Setting(Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    label: str
+    description: str
+    url: str
+    control: Control
+    default: Literal["on", "off", "varies"] = "on"
+    regions: str = ""
+    #: Positive signs that the platform does not offer this setting to this account.
+    unavailable: Signal | None = None
+    #: Only switched off by `off` when asked for by name (or --all-settings).
+    opt_in: bool = False
+
+
+class Flow(Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    name: str
+    version: int = Field(ge=1)
+    checked: date
+    #: Registrable domains of the platform; every URL in the flow must be inside them.
+    domains: list[str] = Field(min_length=1)
+    languages: list[str] = Field(default_factory=lambda: ["en"])
+    confidence: str = ""
+    login: Login
+    settings: list[Setting] = Field(min_length=1)
+    notes: str = ""
+
+    @model_validator(mode="after")
+    def _urls_inside_domains(self):
+        def inside(url: str, where: str) -> None:
+            parts = urlsplit(url)
+            host = (parts.hostname or "").lower()
+            if parts.scheme != "https" or not host:
+                raise ValueError(f"{where}: {url!r} must be an https URL")
+            if not any(host == d or host.endswith("." + d) for d in self.domains):
+                raise ValueError(f"{where}: {url!r} is outside the flow's domains {self.domains}")
+
+        inside(self.login.url, "login.url")
+        for i, origin in enumerate(self.login.credential_origins):
+            inside(origin, f"login.credential_origins.{i}")
+            if origin_of(origin) != origin.rstrip("/").lower():
+                raise ValueError(f"login.credential_origins.{i}: {origin!r} must be an origin (scheme://host)")
+        if origin_of(self.login.url) not in self.credential_origins:
+            raise ValueError("login.url: the login page must be one of login.credential_origins")
+        for i, setting in enumerate(self.settings):
+            inside(setting.url, f"settings.{i}.url")
+            unknown = set(setting.control.names) - set(self.languages)
+            if unknown:
+                raise ValueError(f"settings.{i}.control.names: languages {sorted(unknown)} are not in languages")
+        ids = [s.id for s in self.settings]
+        if len(ids) != len(set(ids)):
+            raise ValueError("settings: two settings share an id")
+        return self
+
+    @cached_property
+    def credential_origins(self) -> frozenset[str]:
+        return frozenset(o.rstrip("/").lower() for o in self.login.credential_origins)
+
+    def owns(self, url: str) -> bool:
+        """Whether a URL is inside the platform's domains (about:blank and the like are not)."""
+        host = (urlsplit(url).hostname or "").lower()
+        return any(host == d or host.endswith("." + d) for d in self.domains)
+
+    def setting(self, setting_id: str) -> Setting:
+        for setting in self.settings:
+            if setting.id == setting_id:
+                return setting
+        raise UnknownPlatform(
+            f"{self.name} has no setting '{setting_id}'.",
+            f"Its settings: {', '.join(s.id for s in self.settings)}.",
+        )
+
+
+def flows_dir() -> Path:
+    """Flows ship inside the wheel as optout/flows; in a source checkout they live in ./flows."""
+    packaged = Path(__file__).parent / "flows"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "flows"
+
+
+def _where(loc: tuple) -> str:
+    return ".".join(str(part) for part in loc) or "(top level)"
+
+
+def load_flow(path: Path) -> Flow:
+    import yaml
+
+    try:
+        size = path.stat().st_size
+        if size > MAX_FLOW_BYTES:
+            raise FlowError(f"{path}: {size} bytes is too large for a flow file (limit {MAX_FLOW_BYTES}).")
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FlowError:
+        raise
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise FlowError(f"{path}: cannot read this flow file: {exc}") from None
+    if not isinstance(data, dict):
+        raise FlowError(f"{path}: a flow file must be a YAML mapping at the top level.")
+    try:
+        flow = Flow.model_validate(data)
+    except ValidationError as exc:
+        problems = "\n".join(f"  {path.name}: {_where(e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise FlowError(f"{path}: this flow file does not match the schema:\n{problems}") from None
+    if flow.id != path.stem:
+        raise FlowError(f"{path}: id: '{flow.id}' must match the file name '{path.stem}'.")
+    return flow
+
+
+def load_flows(directory: Path | None = None) -> dict[str, Flow]:
+    directory = directory or flows_dir()
+    return {p.stem: load_flow(p) for p in sorted(directory.glob("*.yaml"))}
+
+
+def resolve(platforms: list[str] | None, directory: Path | None = None) -> list[Flow]:
+    flows = load_flows(directory)
+    if not platforms:
+        return list(flows.values())
+    unknown = [p for p in platforms if p not in flows]
+    if unknown:
+        raise UnknownPlatform(
+            f"optout has no flow for {', '.join(unknown)}.",
+            f"Supported: {', '.join(flows)} (see `optout platforms`).",
+        )
+    return [flows[p] for p in platforms]

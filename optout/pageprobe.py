@@ -1,0 +1,120 @@
+"""Looking at a page without acting on it: signals, controls, language, evidence."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Page
+
+from optout.flowspec import Locator, Signal
+
+
+def names_pattern(names: list[str]) -> re.Pattern:
+    return re.compile("|".join(re.escape(n) for n in names), re.IGNORECASE)
+
+
+def locate(page: Page, spec: Locator):
+    if spec.role:
+        if spec.name:
+            return page.get_by_role(spec.role, name=names_pattern(spec.name))
+        return page.get_by_role(spec.role)
+    return page.locator(spec.css)
+
+
+async def count(locator) -> int:
+    try:
+        return await locator.count()
+    except PlaywrightError:  # the page navigated while we looked
+        return 0
+
+
+async def body_text(page: Page) -> str:
+    try:
+        return await page.evaluate("() => document.body ? document.body.innerText : ''")
+    except PlaywrightError:
+        return ""
+
+
+async def page_language(page: Page) -> str:
+    try:
+        lang = await page.evaluate("() => document.documentElement.lang || ''")
+    except PlaywrightError:
+        return ""
+    return lang.split("-")[0].lower()
+
+
+async def matches(page: Page, signal: Signal | None, text: str | None = None) -> bool:
+    if signal is None:
+        return False
+    if any(re.search(p, page.url) for p in signal.urls):
+        return True
+    for spec in signal.present:
+        if await count(locate(page, spec)) > 0:
+            return True
+    if signal.texts:
+        text = await body_text(page) if text is None else text
+        return any(re.search(p, text, re.IGNORECASE) for p in signal.texts)
+    return False
+
+
+READ_JS = """el => ({
+  aria: el.getAttribute('aria-checked'),
+  checked: ('checked' in el && (el.type === 'checkbox' || el.type === 'radio')) ? el.checked : null,
+  disabled: !!el.disabled || el.getAttribute('aria-disabled') === 'true',
+})"""
+
+
+async def read_checked(locator) -> tuple[bool | None, bool, str]:
+    """(checked, disabled, why-unreadable). checked is None when the control does not say."""
+    raw = await locator.evaluate(READ_JS)
+    aria, checked = raw["aria"], raw["checked"]
+    if aria not in (None, "true", "false"):
+        return None, raw["disabled"], f"the control reads aria-checked={aria!r}"
+    aria_value = None if aria is None else aria == "true"
+    if aria_value is not None and checked is not None and aria_value != checked:
+        return None, raw["disabled"], "the control reads both on (one way) and off (the other)"
+    value = aria_value if aria_value is not None else checked
+    if value is None:
+        return None, raw["disabled"], "the control has no checked state"
+    return value, raw["disabled"], ""
+
+
+AREA_JS = """el => {
+  const label = (el.labels && el.labels[0]) || el.closest('label');
+  const area = el.closest('section, fieldset, [role=region], [role=group], li, form') || label || el;
+  return area.getBoundingClientRect().height > 900 ? (label || el) : area;
+}"""
+
+
+async def screenshot_area(locator, path: Path) -> Path | None:
+    """A screenshot of the setting's area only: never the whole account page."""
+    try:
+        handle = await locator.evaluate_handle(AREA_JS)
+        element = handle.as_element()
+        if element is None:
+            return None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        await element.screenshot(path=str(path))
+        return path
+    except (PlaywrightError, OSError):
+        return None
+
+
+LABEL_JS = "el => (el.labels && el.labels[0]) || el.closest('label') || null"
+
+
+async def click_control(locator, timeout_ms: int = 3000) -> None:
+    """Click a switch; when its input is visually hidden behind its label (LinkedIn's Artdeco
+    toggles), click the label instead, which is what a person's click lands on."""
+    try:
+        await locator.click(trial=True, timeout=1500)
+    except PlaywrightError:
+        handle = await locator.evaluate_handle(LABEL_JS)
+        label = handle.as_element()
+        if label is None:
+            raise
+        await label.click(timeout=timeout_ms)
+        return
+    await locator.click(timeout=timeout_ms)

@@ -1,0 +1,213 @@
+"""Replicas of the platforms' pages, served at their real URLs through Playwright routing.
+
+A replica is stateful (a setting switched off stays off after a reload) and can be told to
+misbehave the ways real platforms do. Tests and `optout demo` run the real flows against it; no
+request ever leaves the machine (anything a replica does not serve is aborted)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+SANDBOX_USERNAME = "demo@example.org"
+SANDBOX_PASSWORD = "sandbox-demo-password"
+
+#: Every misbehaviour of DESIGN.md, by name, with what it does.
+MISBEHAVIOURS: dict[str, str] = {
+    "already_off": "the setting starts switched off",
+    "save_fails": "saving answers HTTP 500 (the switch still flips on screen)",
+    "reverts": "saving answers 200 but the setting is back on after a reload",
+    "slow_render": "the setting appears 2 s after the page loads",
+    "session_expired": "saved sessions are no longer accepted",
+    "wrong_password": "the password is rejected",
+    "two_factor": "a verification code is asked for after the password",
+    "checkpoint": "a security check (CAPTCHA) page appears after the password",
+    "absent": "the setting is not offered (region)",
+    "label_gone": "the page changed: the setting's label is different",
+    "language": "the page is in a language the flow does not know",
+    "lookalike_login": "the sign-in page redirects to a look-alike origin",
+    "server_error": "every request answers HTTP 500",
+}
+
+
+@dataclass
+class Response:
+    status: int = 200
+    body: str | bytes = ""
+    content_type: str = "text/html; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Request:
+    method: str
+    url: str
+    path: str
+    query: dict[str, str]
+    form: dict[str, str]
+    json: Any
+    cookies: dict[str, str]
+
+
+def page(body: str, *, title: str, lang: str = "en", script: str = "") -> Response:
+    html = (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>'
+        '<style>body{font-family:system-ui,sans-serif;margin:0;background:#f4f2ee;color:#1d1d1d}'
+        "main{max-width:720px;margin:24px auto;background:#fff;border-radius:8px;padding:24px}"
+        ".sr{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);opacity:0}"
+        "</style></head>"
+        f"<body><main>{body}</main>{f'<script>{script}</script>' if script else ''}</body></html>"
+    )
+    return Response(body=html)
+
+
+def redirect(location: str, *, headers: dict[str, str] | None = None) -> Response:
+    """Routed responses cannot use HTTP redirects here, so redirect the way client apps do."""
+    safe = json.dumps(location)
+    return Response(
+        body=f"<!doctype html><html><body>Redirecting…<script>location.replace({safe})</script></body></html>",
+        headers=headers or {},
+    )
+
+
+class Replica:
+    """One platform's replica: its hosts, its state, its misbehaviours."""
+
+    platform = ""
+    hosts: tuple[str, ...] = ()
+    settings: tuple[str, ...] = ()
+
+    def __init__(self, sandbox: "Sandbox"):
+        self.sandbox = sandbox
+
+    @property
+    def state(self) -> dict:
+        return self.sandbox.data[self.platform]
+
+    def fresh_state(self) -> dict:
+        return {
+            "settings": {s: True for s in self.settings},
+            "misbehaviours": [],
+            "username": SANDBOX_USERNAME,
+            "password": SANDBOX_PASSWORD,
+            "totp_secret": None,
+            "sessions": [],
+            "events": [],
+        }
+
+    def misbehaves(self, name: str) -> bool:
+        return name in self.state["misbehaviours"]
+
+    def event(self, kind: str, **data) -> None:
+        self.state["events"].append({"kind": kind, **data})
+        self.sandbox.save()
+
+    def events(self, kind: str) -> list[dict]:
+        return [e for e in self.state["events"] if e["kind"] == kind]
+
+    def new_session(self) -> str:
+        token = secrets.token_urlsafe(16)
+        self.state["sessions"].append(token)
+        self.sandbox.save()
+        return token
+
+    def handle(self, request: Request) -> Response:  # pragma: no cover - each replica overrides
+        raise NotImplementedError
+
+
+class Sandbox:
+    """All replicas, with their state kept in memory or in a JSON file (for runs across processes)."""
+
+    def __init__(self, state_file: Path | None = None):
+        from optout.sandbox.linkedin import LinkedIn
+
+        self.state_file = state_file
+        self.replicas: dict[str, Replica] = {}
+        for cls in (LinkedIn,):
+            self.replicas[cls.platform] = cls(self)
+        self.data: dict[str, dict] = {}
+        if state_file and state_file.exists():
+            self.data = json.loads(state_file.read_text())
+        for name, replica in self.replicas.items():
+            self.data.setdefault(name, replica.fresh_state())
+
+    def replica(self, platform: str) -> Replica:
+        return self.replicas[platform]
+
+    def save(self) -> None:
+        if self.state_file:
+            self.state_file.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.state_file.with_suffix(".tmp")
+            tmp.write_text(json.dumps(self.data, indent=1))
+            tmp.replace(self.state_file)
+
+    def configure(self, platform: str, *misbehaviours: str, reset: bool = True, **account) -> Replica:
+        """Set a replica up: fresh state, the given misbehaviours, optionally its account."""
+        unknown = set(misbehaviours) - set(MISBEHAVIOURS)
+        if unknown:
+            raise ValueError(f"unknown misbehaviours {sorted(unknown)}; known: {sorted(MISBEHAVIOURS)}")
+        replica = self.replica(platform)
+        if reset:
+            self.data[platform] = replica.fresh_state()
+        state = self.data[platform]
+        state["misbehaviours"] = sorted(set(misbehaviours))
+        state.update({k: v for k, v in account.items() if k in ("username", "password", "totp_secret")})
+        if "already_off" in misbehaviours:
+            state["settings"] = {s: False for s in replica.settings}
+        if "session_expired" in misbehaviours:
+            state["sessions"] = []
+        self.save()
+        return replica
+
+    def expire_sessions(self, platform: str) -> None:
+        self.data[platform]["sessions"] = []
+        self.save()
+
+    def _replica_for(self, host: str) -> Replica | None:
+        for replica in self.replicas.values():
+            if host in replica.hosts:
+                return replica
+        return None
+
+    async def install(self, context) -> None:
+        """Route every request of a Playwright BrowserContext to the replicas."""
+        await context.route("**/*", self._route)
+
+    async def _route(self, route) -> None:
+        request = route.request
+        parts = urlsplit(request.url)
+        replica = self._replica_for(parts.hostname or "")
+        if replica is None or parts.scheme != "https":
+            await route.abort("namenotresolved")
+            return
+        if self.state_file and self.state_file.exists():
+            self.data = json.loads(self.state_file.read_text())
+        body = request.post_data or ""
+        content_type = (await request.all_headers()).get("content-type", "")
+        form = {k: v[0] for k, v in parse_qs(body).items()} if "form-urlencoded" in content_type else {}
+        try:
+            payload = json.loads(body) if "json" in content_type and body else None
+        except ValueError:
+            payload = None
+        cookie_header = (await request.all_headers()).get("cookie", "")
+        cookies = dict(c.strip().split("=", 1) for c in cookie_header.split(";") if "=" in c)
+        req = Request(
+            method=request.method,
+            url=request.url,
+            path=parts.path or "/",
+            query={k: v[0] for k, v in parse_qs(parts.query).items()},
+            form=form,
+            json=payload,
+            cookies=cookies,
+        )
+        if replica.misbehaves("server_error"):
+            resp = Response(status=500, body="<h1>500 Internal Server Error</h1>")
+        else:
+            resp = replica.handle(req)
+        await route.fulfill(
+            status=resp.status, body=resp.body, content_type=resp.content_type, headers=resp.headers
+        )

