@@ -1,0 +1,311 @@
+"""Find and launch a browser: a path the person gave, Playwright's Chromium, or a system one.
+
+Playwright is imported inside functions only, so `optout --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import platform as _platform
+import re
+import shutil
+import stat
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from optout.errors import BrowserNotFound, OptoutError
+from optout.paths import Profile, home
+
+CANDIDATES: dict[str, tuple[str, ...]] = {
+    "linux": (
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+        "/usr/bin/google-chrome-stable",
+        "/usr/bin/microsoft-edge",
+        "/snap/bin/chromium",
+    ),
+    "darwin": (
+        "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
+        "/Applications/Chromium.app/Contents/MacOS/Chromium",
+        "/Applications/Microsoft Edge.app/Contents/MacOS/Microsoft Edge",
+    ),
+    "win32": (
+        r"C:\Program Files\Google\Chrome\Application\chrome.exe",
+        r"C:\Program Files (x86)\Google\Chrome\Application\chrome.exe",
+        r"%LOCALAPPDATA%\Google\Chrome\Application\chrome.exe",
+        r"C:\Program Files (x86)\Microsoft\Edge\Application\msedge.exe",
+        r"C:\Program Files\Microsoft\Edge\Application\msedge.exe",
+    ),
+}
+
+# Background traffic a closed network would block or log; none of it is needed to read a setting.
+LAUNCH_ARGS = [
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-default-apps",
+]
+
+NOT_FOUND_HINT = (
+    "Install one: `apt-get install chromium` (Debian/Ubuntu), or `playwright install chromium`, "
+    "or pass --browser-path / set OPTOUT_BROWSER to a Chrome, Chromium or Edge executable."
+)
+SNAP_WARNING = (
+    "{path} is a snap: it cannot see the system temp folder and may fail to start. "
+    "Prefer `playwright install chromium` or a non-snap Chromium."
+)
+
+
+@dataclass
+class BrowserChoice:
+    """Which browser to launch. `path` None = Playwright's bundled Chromium."""
+
+    path: str | None
+    source: str  # "--browser-path", "OPTOUT_BROWSER", "playwright-bundled" or "system"
+    warning: str | None = None
+
+    def describe(self) -> str:
+        return f"{self.path or 'Playwright Chromium'} ({self.source})"
+
+
+def _os_key() -> str:
+    if sys.platform.startswith("win"):
+        return "win32"
+    return "darwin" if sys.platform == "darwin" else "linux"
+
+
+def system_candidates() -> list[str]:
+    paths = [os.path.expandvars(p) for p in CANDIDATES.get(_os_key(), ())]
+    if _os_key() == "linux":  # also NixOS, /usr/local, ~/bin installs
+        for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "microsoft-edge"):
+            found = shutil.which(name)
+            if found and found not in paths:
+                paths.append(found)
+    return paths
+
+
+def _usable(path: str) -> bool:
+    return os.path.isfile(path) and os.access(path, os.X_OK)
+
+
+def _system_choice(path: str, source: str) -> BrowserChoice:
+    resolved = os.path.realpath(path)
+    warning = SNAP_WARNING.format(path=path) if "/snap/" in f"{path}:{resolved}" else None
+    return BrowserChoice(resolved, source, warning)
+
+
+def _given(path: str, source: str) -> BrowserChoice:
+    if os.sep not in path and "/" not in path:  # a bare name: look it up on PATH
+        path = shutil.which(path) or path
+    if _usable(path):
+        return _system_choice(path, source)
+    what = "is a folder, not the browser's executable" if os.path.isdir(path) else (
+        "is not executable" if os.path.exists(path) else "does not exist"
+    )
+    raise BrowserNotFound(f"The browser from {source} ({path}) {what}.", NOT_FOUND_HINT)
+
+
+def playwright_registry() -> Path | None:
+    """Where `playwright install` puts browsers (mirrors Playwright's own rules)."""
+    env = os.environ.get("PLAYWRIGHT_BROWSERS_PATH")
+    if env == "0":
+        spec = importlib.util.find_spec("playwright")
+        if not spec or not spec.submodule_search_locations:
+            return None
+        return Path(next(iter(spec.submodule_search_locations))) / "driver" / "package" / ".local-browsers"
+    if env:
+        return Path(env).expanduser().resolve()
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "ms-playwright"
+    if sys.platform.startswith("win"):
+        return Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local") / "ms-playwright"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ms-playwright"
+
+
+def _playwright_revisions() -> dict[str, str]:
+    """Revisions this Playwright expects, read from its browsers.json without starting it."""
+    spec = importlib.util.find_spec("playwright")
+    if not spec or not spec.submodule_search_locations:
+        return {}
+    path = Path(next(iter(spec.submodule_search_locations))) / "driver" / "package" / "browsers.json"
+    try:
+        browsers = json.loads(path.read_text(encoding="utf-8"))["browsers"]
+        return {b["name"]: str(b["revision"]) for b in browsers}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
+# Layouts of the Chromium folder across Playwright versions (chrome-linux -> chrome-linux64 ...).
+_BUNDLED_EXES = {
+    "linux": ("chrome-linux64/chrome", "chrome-linux-arm64/chrome", "chrome-linux/chrome"),
+    "darwin": tuple(
+        f"{d}/{app}.app/Contents/MacOS/{app}"
+        for d in ("chrome-mac-arm64", "chrome-mac-x64", "chrome-mac")
+        for app in ("Google Chrome for Testing", "Chromium")
+    ),
+    "win32": ("chrome-win64/chrome.exe", "chrome-win/chrome.exe"),
+}
+_SHELL_EXES = {
+    "linux": (
+        "chrome-headless-shell-linux64/chrome-headless-shell",
+        "chrome-headless-shell-linux-arm64/chrome-headless-shell",
+        "chrome-linux/headless_shell",
+    ),
+    "darwin": (
+        "chrome-headless-shell-mac-arm64/chrome-headless-shell",
+        "chrome-headless-shell-mac-x64/chrome-headless-shell",
+        "chrome-mac/headless_shell",
+    ),
+    "win32": ("chrome-headless-shell-win64/chrome-headless-shell.exe", "chrome-win/headless_shell.exe"),
+}
+
+
+def _first(folder: Path, layouts: tuple[str, ...]) -> Path | None:
+    return next((folder / rel for rel in layouts if (folder / rel).is_file()), None)
+
+
+def bundled_chromium() -> BrowserChoice | None:
+    """Playwright's own Chromium, if the version this Playwright wants is installed."""
+    registry, revisions = playwright_registry(), _playwright_revisions()
+    revision = revisions.get("chromium")
+    if registry is None or revision is None:
+        return None  # unknown: fall through to a system browser
+    full = _first(registry / f"chromium-{revision}", _BUNDLED_EXES[_os_key()])
+    if full is None:
+        return None
+    shell_rev = revisions.get("chromium-headless-shell", revision)
+    shell = _first(registry / f"chromium_headless_shell-{shell_rev}", _SHELL_EXES[_os_key()])
+    # Headless launches use the headless shell; without it, point at the full browser instead.
+    return BrowserChoice(None if shell else str(full), "playwright-bundled", None)
+
+
+def find_browser(explicit: str | None = None) -> BrowserChoice:
+    """--browser-path, then OPTOUT_BROWSER, then Playwright's Chromium, then a system browser."""
+    if explicit:
+        return _given(explicit, "--browser-path")
+    env = os.environ.get("OPTOUT_BROWSER")
+    if env:
+        return _given(env, "OPTOUT_BROWSER")
+    bundled = bundled_chromium()
+    if bundled is not None:
+        return bundled
+    for path in system_candidates():
+        if _usable(path):
+            return _system_choice(path, "system")
+    raise BrowserNotFound("No Chromium, Chrome or Edge was found on this machine.", NOT_FOUND_HINT)
+
+
+async def launch(playwright, choice: BrowserChoice, *, headless: bool = True, extra_args=()):
+    """Start the chosen browser; a failure says which browser and what to do, not a traceback."""
+    from playwright.async_api import Error as PlaywrightError
+
+    kwargs: dict = {"headless": headless, "args": [*LAUNCH_ARGS, *extra_args]}
+    if choice.path:
+        kwargs["executable_path"] = choice.path
+    try:
+        return await playwright.chromium.launch(**kwargs)
+    except PlaywrightError as exc:
+        text = exc.message or str(exc)
+        detail = _launch_detail(text)
+        if "doesn't exist" in text or "does not exist" in text:
+            raise BrowserNotFound(f"The browser {choice.describe()} is not installed: {detail}", NOT_FOUND_HINT) from None
+        if not headless and ("DISPLAY" in text or "XServer" in text):
+            raise OptoutError(
+                f"The browser {choice.describe()} could not open a window: {detail}",
+                "Run it on a desktop session or under `xvfb-run`, or leave out --headed.",
+            ) from None
+        raise OptoutError(
+            f"The browser {choice.describe()} failed to start: {detail}",
+            "Run `optout doctor`; try another browser with --browser-path, or `playwright install chromium`.",
+        ) from None
+
+
+def _launch_detail(text: str) -> str:
+    """What the browser itself printed, rather than Playwright's generic 'has been closed'."""
+    said = []
+    for line in re.findall(r"\[pid=\d+\]\[err\] (.*)", text):
+        if "dbus" not in line and line not in said:
+            said.append(line.strip())
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "unknown error")
+    return "; ".join(said[:3]) if said else first
+
+
+async def browser_version(choice: BrowserChoice) -> str:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as p:
+        browser = await launch(p, choice)
+        try:
+            return browser.version
+        finally:
+            await browser.close()
+
+
+@dataclass
+class DoctorLine:
+    name: str
+    ok: bool
+    value: str
+    fix: str | None = None
+
+
+def _browser_line(browser_path: str | None) -> DoctorLine:
+    import asyncio
+
+    try:
+        choice = find_browser(browser_path)
+        version = asyncio.run(browser_version(choice))
+    except OptoutError as exc:
+        return DoctorLine("browser", False, exc.message, exc.hint)
+    value = f"{choice.describe()}, version {version}"
+    return DoctorLine("browser", choice.warning is None, value, choice.warning)
+
+
+def _data_dir_lines(profile: Profile) -> list[DoctorLine]:
+    root = profile.root or home()
+    source = "OPTOUT_HOME" if os.environ.get("OPTOUT_HOME") and profile.root is None else "default"
+    lines = [DoctorLine("data dir", True, f"{root} ({source})")]
+    if not root.exists():
+        lines.append(DoctorLine("data dir permissions", True, "not created yet (made 0700 on first use)"))
+        return lines
+    if sys.platform.startswith("win"):  # no POSIX modes: the user profile folder protects it
+        return lines
+    dirs = [d for d in (root, profile.base, profile.sessions) if d.is_dir()]
+    too_open = [d for d in dirs if stat.S_IMODE(d.stat().st_mode) & 0o077]
+    if not too_open:
+        lines.append(DoctorLine("data dir permissions", True, "0700"))
+    else:
+        modes = ", ".join(f"{d} is {stat.S_IMODE(d.stat().st_mode):04o}" for d in too_open)
+        fix = "chmod 700 " + " ".join(str(d) for d in too_open)
+        lines.append(DoctorLine("data dir permissions", False, f"{modes} (others can read it)", fix))
+    return lines
+
+
+def _versions() -> list[DoctorLine]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        pw = version("playwright")
+    except PackageNotFoundError:
+        return [
+            DoctorLine("python", True, _platform.python_version()),
+            DoctorLine("playwright", False, "not installed", "pip install playwright"),
+        ]
+    return [DoctorLine("python", True, _platform.python_version()), DoctorLine("playwright", True, pw)]
+
+
+def doctor_report(profile: Profile, browser_path: str | None = None) -> list[DoctorLine]:
+    """What `optout doctor` shows: each line ok or not, with the fix. Reads no secret."""
+    from optout.credentials import KEYRING_FIXES, keyring_problem
+
+    import keyring
+
+    problem = keyring_problem()
+    backend = getattr(keyring.get_keyring(), "name", "?")
+    keyring_line = DoctorLine("keyring", problem is None, problem or backend, KEYRING_FIXES if problem else None)
+    return [_browser_line(browser_path), keyring_line, *_data_dir_lines(profile), *_versions()]
