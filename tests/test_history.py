@@ -15,12 +15,19 @@ from pathlib import Path
 
 import pytest
 
+import optout
 from optout import history as history_mod
 from optout.errors import OptoutError
 from optout.history import History, prune_evidence
 from optout.paths import Profile
 from optout.results import Result
 from optout.states import State
+
+
+def child_env() -> dict:
+    """The test's environment, with this checkout importable in a child Python."""
+    src = str(Path(optout.__file__).resolve().parents[1])
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))}
 
 
 def res(setting="train", state=State.OFF, platform="linkedin", account="a@example.org", **kw):
@@ -200,7 +207,7 @@ WRITER = textwrap.dedent(
 
 
 def test_kill_9_mid_run_leaves_a_readable_history():
-    child = subprocess.Popen([sys.executable, "-c", WRITER], stdout=subprocess.PIPE, env=os.environ.copy())
+    child = subprocess.Popen([sys.executable, "-c", WRITER], stdout=subprocess.PIPE, env=child_env())
     try:
         assert child.stdout.readline().strip() == b"ready"
         time.sleep(0.2)

@@ -1,0 +1,227 @@
+"""Schedules: the entry for each system, installing/removing, systemd-analyze, the run lock."""
+
+from __future__ import annotations
+
+import os
+import plistlib
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import optout
+from optout import schedule
+from optout.errors import OptoutError
+from optout.notify import load_urls
+from optout.paths import Profile
+from optout.schedule import CRONTAB, ScheduleSpec, install, remove, render, run_lock, status
+
+
+def child_env() -> dict:
+    """The test's environment, with this checkout importable in a child Python."""
+    src = str(Path(optout.__file__).resolve().parents[1])
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))}
+
+
+SECRET_URL = "ntfy://SENTINELTOKEN123@ntfy.example/optout"
+PY = [sys.executable, "-m", "optout"]
+
+
+@pytest.fixture(autouse=True)
+def fake_home(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    return home
+
+
+class FakeSystem:
+    """Stands in for systemctl, launchctl, schtasks and crontab; keeps the crontab in memory."""
+
+    def __init__(self):
+        self.calls: list[list[str]] = []
+        self.crontab: str | None = None
+
+    def __call__(self, cmd, input=None):
+        self.calls.append(cmd)
+        if cmd[:2] == ["crontab", "-l"]:
+            if self.crontab is None:
+                return subprocess.CompletedProcess(cmd, 1, "", "no crontab for user")
+            return subprocess.CompletedProcess(cmd, 0, self.crontab, "")
+        if cmd[:2] == ["crontab", "-"]:
+            self.crontab = input
+        return subprocess.CompletedProcess(cmd, 0, "", "")
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    system = FakeSystem()
+    monkeypatch.setattr(schedule, "_run", system)
+    return system
+
+
+def spec(**kw):
+    return ScheduleSpec(**{"every": "daily", "profile": "alice", "optout_cmd": PY, "notify": [SECRET_URL], **kw})
+
+
+def test_systemd_units(fake_home):
+    files = render(spec(fix=False), "systemd")
+    unit_dir = fake_home / ".config" / "systemd" / "user"
+    service, timer = files[unit_dir / "optout-alice.service"], files[unit_dir / "optout-alice.timer"]
+    assert f"ExecStart={sys.executable} -m optout --profile alice check --scheduled" in service
+    assert "Type=oneshot" in service
+    assert "OnCalendar=*-*-* 10:00:00" in timer and "Persistent=true" in timer
+    assert "RandomizedDelaySec=" in timer and "WantedBy=timers.target" in timer
+    weekly = render(spec(every="weekly", fix=True), "systemd")
+    assert " off --scheduled" in weekly[unit_dir / "optout-alice.service"]
+    assert "OnCalendar=Mon " in weekly[unit_dir / "optout-alice.timer"]
+
+
+def test_systemd_quotes_odd_paths(monkeypatch):
+    monkeypatch.setenv("OPTOUT_HOME", "/data/my files/100%")
+    service = next(iter(render(spec(optout_cmd=["/opt/my apps/optout"]), "systemd").values()))
+    assert 'ExecStart="/opt/my apps/optout" --profile alice' in service
+    assert 'Environment="OPTOUT_HOME=/data/my files/100%%"' in service
+
+
+def test_launchd_plist():
+    [(path, text)] = render(spec(every="weekly"), "launchd").items()
+    assert path.name == "org.optout.alice.plist" and path.parent.name == "LaunchAgents"
+    plist = plistlib.loads(text.encode())
+    assert plist["Label"] == "org.optout.alice"
+    assert plist["ProgramArguments"] == [*PY, "--profile", "alice", "check", "--scheduled"]
+    assert plist["StartCalendarInterval"] == {"Hour": 10, "Minute": 0, "Weekday": 1}
+    assert plist["EnvironmentVariables"]["OPTOUT_HOME"] == os.environ["OPTOUT_HOME"]
+
+
+def test_windows_task_xml():
+    [(path, text)] = render(spec(optout_cmd=[r"C:\Program Files\optout\optout.exe"], fix=True), "windows")\
+        .items()
+    assert path.name == "optout-alice.task.xml"
+    assert r"<Command>C:\Program Files\optout\optout.exe</Command>" in text
+    assert "<Arguments>--profile alice off --scheduled</Arguments>" in text
+    assert "<StartWhenAvailable>true</StartWhenAvailable>" in text and "<DaysInterval>1</DaysInterval>" in text
+    import xml.dom.minidom
+
+    xml.dom.minidom.parseString(text.replace('encoding="UTF-16"', 'encoding="UTF-8"'))
+
+
+def test_cron_line():
+    line = render(spec(every="weekly"), "cron")[CRONTAB]
+    minute, hour, dom, month, dow, *rest = line.split()
+    assert (hour, dom, month, dow) == ("10", "*", "*", "1") and 0 <= int(minute) < 60
+    assert "--profile alice check --scheduled" in line and line.rstrip().endswith("# optout-schedule:alice")
+
+
+def test_no_secret_in_any_generated_file():
+    for system in schedule.SYSTEMS:
+        for text in render(spec(), system).values():
+            assert "SENTINELTOKEN123" not in text and "ntfy" not in text
+
+
+def test_bad_spec():
+    with pytest.raises(OptoutError):
+        ScheduleSpec(every="hourly")
+    with pytest.raises(OptoutError):
+        ScheduleSpec(profile="../etc")
+
+
+def test_dry_run_writes_nothing(fake, fake_home):
+    out = install(spec(), dry_run=True, system="systemd")
+    assert any("ExecStart=" in chunk for chunk in out)
+    assert any("systemctl --user enable --now optout-alice.timer" in chunk for chunk in out)
+    assert not (fake_home / ".config").exists() and fake.calls == []
+    assert load_urls("alice") == []
+
+
+def test_install_status_remove_systemd(fake, fake_home):
+    done = install(spec(), system="systemd")
+    unit_dir = fake_home / ".config" / "systemd" / "user"
+    assert (unit_dir / "optout-alice.timer").exists() and (unit_dir / "optout-alice.service").exists()
+    assert ["systemctl", "--user", "daemon-reload"] in fake.calls
+    assert ["systemctl", "--user", "enable", "--now", "optout-alice.timer"] in fake.calls
+    assert any(line.startswith("wrote ") for line in done)
+    assert load_urls("alice") == [SECRET_URL]  # in the keyring, not in the unit
+    info = status("alice", system="systemd")
+    assert info["installed"] and len(info["files"]) == 2 and info["notify_urls"] == 1
+    removed = remove("alice", system="systemd")
+    assert ["systemctl", "--user", "disable", "--now", "optout-alice.timer"] in fake.calls
+    assert not unit_dir.joinpath("optout-alice.timer").exists() and any("deleted" in r for r in removed)
+    assert load_urls("alice") == [] and not status("alice", system="systemd")["installed"]
+    assert remove("alice", system="systemd") == ["no schedule was installed for profile alice"]
+
+
+def test_install_cron_keeps_other_lines(fake):
+    fake.crontab = "0 1 * * * backup.sh\n"
+    install(spec(), system="cron")
+    install(spec(every="weekly"), system="cron")  # replaces, does not duplicate
+    lines = fake.crontab.splitlines()
+    assert lines[0] == "0 1 * * * backup.sh" and len(lines) == 2 and " * * 1 " in lines[1]
+    assert status("alice", system="cron")["installed"]
+    remove("alice", system="cron")
+    assert fake.crontab == "0 1 * * * backup.sh\n"
+
+
+def test_install_launchd_and_windows(fake, fake_home):
+    install(spec(), system="launchd")
+    plist = fake_home / "Library" / "LaunchAgents" / "org.optout.alice.plist"
+    assert plist.exists() and ["launchctl", "load", "-w", str(plist)] in fake.calls
+    install(spec(), system="windows")
+    xml = Profile("alice").base / "optout-alice.task.xml"
+    assert xml.read_text(encoding="utf-16").startswith("<?xml")
+    assert ["schtasks", "/Create", "/TN", "optout-alice", "/XML", str(xml), "/F"] in fake.calls
+
+
+def test_a_failing_scheduler_is_an_optout_error(monkeypatch):
+    monkeypatch.setattr(schedule, "_run", lambda cmd, input=None: subprocess.CompletedProcess(cmd, 1, "", "boom"))
+    with pytest.raises(OptoutError, match="boom"):
+        install(spec(), system="systemd")
+
+
+@pytest.mark.skipif(not shutil.which("systemd-analyze"), reason="systemd-analyze not installed")
+def test_systemd_analyze_verify(tmp_path, fake_home):
+    files = render(spec(fix=True), "systemd")
+    for path, text in files.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    runtime = tmp_path / "runtime"
+    runtime.mkdir(mode=0o700)
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime)}
+    done = subprocess.run(["systemd-analyze", "--user", "verify", *map(str, files)],
+                          capture_output=True, text=True, env=env, timeout=60)
+    complaints = [line for line in done.stderr.splitlines() if "optout-alice" in line]
+    assert done.returncode == 0 and complaints == [], done.stderr
+
+
+# -- the run lock -------------------------------------------------------------------------------
+
+HOLDER = textwrap.dedent(
+    """
+    import time
+    from optout.paths import Profile
+    from optout.schedule import run_lock
+    with run_lock(Profile()):
+        print("locked", flush=True)
+        time.sleep(60)
+    """
+)
+
+
+def test_run_lock_between_two_processes():
+    child = subprocess.Popen([sys.executable, "-c", HOLDER], stdout=subprocess.PIPE, env=child_env())
+    try:
+        assert child.stdout.readline().strip() == b"locked"
+        with pytest.raises(OptoutError, match=rf"another optout run is in progress \(pid {child.pid}\)"):
+            with run_lock(Profile()):
+                pass
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait(timeout=10)
+    with run_lock(Profile()):  # a killed holder leaves no stale lock
+        assert (Profile().base / "run.pid").read_text() == str(os.getpid())
+    assert not (Profile().base / "run.pid").exists()
