@@ -1,0 +1,49 @@
+"""`optout demo`: the whole cycle (check → off → check) on the built-in replicas, with a throw-away
+session key and no keyring, so it works on a fresh machine without any account."""
+
+from __future__ import annotations
+
+from optout.clistate import CliState
+from optout.results import Result
+
+
+async def run_demo(state: CliState, misbehave=()) -> list[Result]:
+    from cryptography.fernet import Fernet
+    from rich.console import Console
+
+    from optout import api, report
+    from optout.credentials import Credential
+    from optout.paths import Profile
+    from optout.sandbox import SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox
+    from optout.sessions import SessionStore
+
+    out, err = Console(), Console(stderr=True)
+    sandbox = Sandbox()
+    platforms = list(sandbox.replicas)
+    for name in platforms:
+        sandbox.configure(name, *misbehave)
+    profile = Profile("demo").ensure()
+    opts = dict(
+        credentials={name: Credential(SANDBOX_USERNAME, SANDBOX_PASSWORD) for name in platforms},
+        setup_context=sandbox.install, sessions=SessionStore(profile, key=Fernet.generate_key()),
+        profile=profile, headless=not state.headed, browser_path=state.browser_path,
+    )
+    all_results = []
+    for title, fn in (("1. Check (read only)", api.check), ("2. Switch off, then reload and verify", api.switch_off),
+                      ("3. Check again", api.check)):
+        if not state.as_json:
+            err.print(f"[bold]{title}[/] on the built-in replicas of {', '.join(platforms)}…")
+        results = await fn(platforms, **opts)
+        all_results.append(results)
+        if not state.as_json:
+            report.results_table(results, out, title=title)
+    if state.as_json:
+        import json
+
+        out.print_json(json.dumps({"check": [r.to_dict() for r in all_results[0]],
+                                   "off": [r.to_dict() for r in all_results[1]],
+                                   "verify": [r.to_dict() for r in all_results[2]]}))
+    else:
+        err.print(f"Evidence (screenshots of each setting before and after) is in {profile.evidence}")
+        err.print("Next, for your own accounts: optout account add linkedin, then optout off linkedin")
+    return all_results[-1]
