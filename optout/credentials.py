@@ -140,6 +140,13 @@ def _keyring_errors(action: str) -> Iterator[None]:
             "Unlock it (log in to the desktop, or `gnome-keyring-daemon --unlock` on a server) "
             f"and try again.\n{KEYRING_FIXES}",
         ) from exc
+    except keyring.errors.InitError as exc:
+        backend = getattr(keyring.get_keyring(), "name", "?")
+        raise KeyringUnavailable(
+            f"The keyring ({backend}) could not be opened to {action}: {exc}",
+            "Without a desktop it cannot ask for its password: on a server start it with "
+            f"`gnome-keyring-daemon --unlock` before optout runs.\n{KEYRING_FIXES}",
+        ) from exc
     except Exception as exc:
         backend = getattr(keyring.get_keyring(), "name", "?")
         raise KeyringUnavailable(
@@ -155,20 +162,20 @@ def entry_name(profile: Profile, *parts: str) -> str:
 
 def keyring_get(name: str) -> str | None:
     require_keyring()
-    with _keyring_errors("read from it"):
+    with _keyring_errors("read a secret"):
         return keyring.get_password(SERVICE, name)
 
 
 def keyring_set(name: str, value: str) -> None:
     require_keyring()
-    with _keyring_errors("write to it"):
+    with _keyring_errors("store a secret"):
         keyring.set_password(SERVICE, name, value)
 
 
 def keyring_delete(name: str) -> bool:
     """Delete an entry; False when it was not there."""
     require_keyring()
-    with _keyring_errors("delete from it"):
+    with _keyring_errors("delete a secret"):
         try:
             keyring.delete_password(SERVICE, name)
         except keyring.errors.PasswordDeleteError:

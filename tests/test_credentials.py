@@ -151,7 +151,7 @@ def test_add_refused_without_a_keyring_writes_nothing(store):
     "exc, words",
     [
         (keyring.errors.KeyringLocked("Failed to unlock the collection!"), "locked"),
-        (keyring.errors.InitError("Failed to create the collection: Prompt dismissed.."), "InitError"),
+        (keyring.errors.InitError("Failed to create the collection: Prompt dismissed.."), "could not be opened"),
         (keyring.errors.KeyringError("backend exploded"), "backend exploded"),
         (DBusErrorResponse("org.freedesktop.DBus.Error.ServiceUnknown"), "ServiceUnknown"),
     ],
