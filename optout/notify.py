@@ -168,7 +168,8 @@ def attention_message(profile: str, drift: Iterable, results: Iterable = ()) -> 
     for r in map(_as_dict, results):
         if str(r.get("state")) in ("needs_human", "needs_login"):
             who = f" ({r['account']})" if r.get("account") else ""
-            what = "asks for a person (code, puzzle or check)" if r["state"] == "needs_human" else "needs you to sign in again"
+            what = ("asks for a person (code, puzzle or check)" if r["state"] == "needs_human"
+                    else "needs you to sign in again")
             line = f"{r['platform']}{who}: {what}"
             if line not in lines:
                 lines.append(line)

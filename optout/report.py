@@ -91,6 +91,28 @@ def results_table(results: Iterable, console: Console | None = None, title: str 
     return table
 
 
+def timeline_table(rows: Iterable[dict], console: Console | None = None, title: str | None = None) -> Table:
+    """Print (when given a console) and return history rows, oldest first, with when and which run."""
+    table = Table(title=title)
+    for column in ("when", "run", "platform", "account", "setting", "state", "changed", "detail"):
+        table.add_column(column, overflow="fold")
+    for r in rows:
+        state = str(r.get("state", ""))
+        table.add_row(
+            Text(_when(r.get("at"))),
+            Text(inert(r.get("run_kind", ""))),
+            Text(inert(r.get("platform"))),
+            Text(inert(r.get("account")) or "—"),
+            Text(inert(r.get("label") or r.get("setting"))),
+            Text(inert(state), style=STATE_STYLES.get(state, "")),
+            Text("yes" if r.get("changed") else "—"),
+            Text(inert(r.get("detail"))),
+        )
+    if console is not None:
+        console.print(table)
+    return table
+
+
 def results_json(results: Iterable, drift: Iterable = ()) -> str:
     """Stable JSON for scripts: sorted keys, inert text."""
     payload = {

@@ -63,3 +63,30 @@ def browser_path():
     if not path:
         pytest.fail("No Chromium found: apt-get install chromium (or set OPTOUT_BROWSER)")
     return path
+
+
+@pytest.fixture
+def apprise_receiver(monkeypatch):
+    """A local HTTP endpoint and the json:// apprise URL that posts to it; yields (url, received)."""
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    received: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"json://127.0.0.1:{server.server_port}/hook", received
+    server.shutdown()
+    server.server_close()

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
-
-import pytest
 
 from optout import notify as notify_mod
 from optout.history import Drift
@@ -17,30 +13,6 @@ from optout.results import Result
 from optout.states import State
 
 SENTINEL = "hunter2-SENTINEL-secret"
-
-
-@pytest.fixture
-def receiver(monkeypatch):
-    """A local HTTP endpoint that records what apprise's json:// plugin posts to it."""
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
-    got: list[dict] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self):
-            got.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-            self.send_response(200)
-            self.end_headers()
-
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"json://127.0.0.1:{server.server_port}/hook", got
-    server.shutdown()
-    server.server_close()
 
 
 def test_scrub_removes_tokens_and_registered_secrets():
@@ -56,8 +28,8 @@ def test_scrub_removes_tokens_and_registered_secrets():
     assert "linkedin.com/mypreferences/d/data-for-ai-improvement" in text and " ab " in text
 
 
-def test_apprise_delivery_is_scrubbed(receiver):
-    url, got = receiver
+def test_apprise_delivery_is_scrubbed(apprise_receiver):
+    url, got = apprise_receiver
     register_secret(SENTINEL)
     sent = notify("optout: LinkedIn switched back on", f"details\x1b[31m {SENTINEL} session=deadbeef",
                   [url], desktop=False)
@@ -114,8 +86,8 @@ def test_urls_live_in_the_keyring(memory_keyring):
     assert load_urls("default") == []
 
 
-def test_run_notification_only_when_needed(receiver):
-    url, got = receiver
+def test_run_notification_only_when_needed(apprise_receiver):
+    url, got = apprise_receiver
     quiet = [Result("linkedin", "train", State.OFF)]
     assert attention_message("default", [], quiet) is None
     assert notify_run("default", [], quiet, urls=[url], desktop=False) == []
