@@ -309,8 +309,8 @@ def sandbox_list():
 @click.option("--keep-state", is_flag=True, help="Keep the replica's settings and sessions.")
 @click.pass_obj
 def sandbox_set(state: CliState, platform, misbehaviours, keep_state):
-    """Reset a replica for `optout --sandbox` runs, with the given misbehaviours. Its password is
-    read like `account add` does (default: the sandbox's demo password)."""
+    """Reset a replica for `optout --sandbox` runs, with the given misbehaviours. Its account is
+    demo@example.org with the password sandbox-demo-password."""
     from optout.sandbox import Sandbox
 
     box = Sandbox(state_file=Profile(f"sandbox-{state.profile.name.removeprefix('sandbox-')}").ensure().base / "sandbox-state.json")

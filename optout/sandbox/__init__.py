@@ -6,6 +6,7 @@ request ever leaves the machine (anything a replica does not serve is aborted)."
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 from dataclasses import dataclass, field
@@ -74,6 +75,10 @@ def redirect(location: str, *, headers: dict[str, str] | None = None) -> Respons
     )
 
 
+def digest(password: str) -> str:
+    return hashlib.sha256(password.encode()).hexdigest()
+
+
 class Replica:
     """One platform's replica: its hosts, its state, its misbehaviours."""
 
@@ -93,7 +98,7 @@ class Replica:
             "settings": {s: True for s in self.settings},
             "misbehaviours": [],
             "username": SANDBOX_USERNAME,
-            "password": SANDBOX_PASSWORD,
+            "password_sha256": digest(SANDBOX_PASSWORD),
             "totp_secret": None,
             "sessions": [],
             "events": [],
@@ -155,7 +160,9 @@ class Sandbox:
             self.data[platform] = replica.fresh_state()
         state = self.data[platform]
         state["misbehaviours"] = sorted(set(misbehaviours))
-        state.update({k: v for k, v in account.items() if k in ("username", "password", "totp_secret")})
+        if "password" in account:  # kept as a digest: the replica's state file is never a secret store
+            state["password_sha256"] = digest(account.pop("password"))
+        state.update({k: v for k, v in account.items() if k in ("username", "totp_secret")})
         if "already_off" in misbehaviours:
             state["settings"] = {s: False for s in replica.settings}
         if "session_expired" in misbehaviours:

@@ -7,7 +7,7 @@ import html
 import json
 from urllib.parse import quote
 
-from optout.sandbox import Replica, Request, Response, page, redirect
+from optout.sandbox import Replica, digest, Request, Response, page, redirect
 
 SETTING_PATH = "/mypreferences/d/settings/data-for-ai-improvement"
 LABEL = "Use my data for training content creation AI models"
@@ -76,7 +76,7 @@ class LinkedIn(Replica):
         ok = (
             not self.misbehaves("wrong_password")
             and username == self.state["username"]
-            and password == self.state["password"]
+            and digest(password) == self.state["password_sha256"]
         )
         self.event("login", ok=ok)
         if not ok:
