@@ -41,7 +41,7 @@ class OptoutGroup(click.Group):
 @click.option("--profile", envvar="OPTOUT_PROFILE", default=DEFAULT_PROFILE, show_default=True,
               help="Whose accounts: keeps each person's accounts, sessions and history apart.")
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON on stdout.")
-@click.option("--headed", is_flag=True, help="Show the browser window while it works.")
+@click.option("--headed", is_flag=True, envvar="OPTOUT_HEADED", help="Show the browser window while it works.")
 @click.option("--browser-path", envvar="OPTOUT_BROWSER", metavar="PATH",
               help="Chromium/Chrome to use (default: Playwright's, else one found on the system).")
 @click.option("--log-format", type=click.Choice(["auto", "console", "json"]), default="auto",
