@@ -340,6 +340,37 @@ class History:
         self.close()
 
 
+class RunRecorder:
+    """One run's recording, for a command to pass as the engine's `on_result` callback.
+
+        with RunRecorder(profile, "check") as rec:
+            results = await api.check(..., on_result=rec)
+        rec.drift  # what needs attention, also stored
+
+    Each result is committed as it arrives; a run that ends in an exception stays unfinished
+    (finished_at NULL) and gets no drift, which is what a later reader should see.
+    """
+
+    def __init__(self, profile: Profile, kind: str):
+        self.history = History(profile)
+        self.run_id = self.history.start_run(kind)
+        self.drift: list[Drift] = []
+
+    def __call__(self, result: Result) -> None:
+        self.history.record(self.run_id, result)
+
+    def __enter__(self) -> "RunRecorder":
+        return self
+
+    def __exit__(self, exc_type, *exc) -> None:
+        try:
+            if exc_type is None:
+                self.history.finish_run(self.run_id)
+                self.drift = self.history.drift(self.run_id)
+        finally:
+            self.history.close()
+
+
 def _statements(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
 

@@ -18,7 +18,7 @@ import pytest
 import optout
 from optout import history as history_mod
 from optout.errors import OptoutError
-from optout.history import History, prune_evidence
+from optout.history import History, RunRecorder, prune_evidence
 from optout.paths import Profile
 from optout.results import Result
 from optout.states import State
@@ -251,3 +251,19 @@ def test_prune_keeps_recent_changes_and_state_flips():
     assert [f.exists() for f in files] == [True, False, True, True, False, True, True]
     assert outside.exists()  # never deletes outside the evidence folder
     assert prune_evidence(profile, keep=2) == []
+
+
+def test_run_recorder_records_finishes_and_finds_drift():
+    with RunRecorder(Profile(), "check") as rec:
+        rec(res(state=State.OFF))
+    assert rec.drift == []
+    with RunRecorder(Profile(), "scheduled") as rec:
+        rec(res(state=State.ON))
+    assert [d.kind for d in rec.drift] == ["switched_on"]
+    with pytest.raises(RuntimeError), RunRecorder(Profile(), "check") as rec:
+        rec(res(state=State.ON))
+        raise RuntimeError("browser crashed")
+    with History(Profile()) as h:
+        runs = h.runs()
+        assert runs[0]["finished_at"] is None and runs[1]["finished_at"]
+        assert len(h.timeline()) == 3 and len(h.drift_log()) == 1

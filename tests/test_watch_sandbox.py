@@ -1,0 +1,59 @@
+"""Drift end to end: real Chromium, LinkedIn replica switched back on between two recorded runs."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from optout import api
+from optout.credentials import Credential
+from optout.history import History, RunRecorder
+from optout.paths import Profile
+from optout.report import html_report
+from optout.sandbox import SANDBOX_USERNAME, Sandbox
+from optout.states import exit_code
+
+PASSWORD = "sentinel-pw-Watch9Lq"
+
+
+@pytest.fixture
+def run(browser_path):
+    from cryptography.fernet import Fernet
+
+    from optout.sessions import SessionStore
+
+    sandbox = Sandbox()
+    sandbox.configure("linkedin", password=PASSWORD)
+    store = SessionStore(Profile(), key=Fernet.generate_key())
+
+    async def _run(mode: str, kind: str):
+        fn = api.check if mode == "check" else api.switch_off
+        with RunRecorder(Profile(), kind) as rec:
+            results = await fn(["linkedin"], credentials={"linkedin": Credential(SANDBOX_USERNAME, PASSWORD)},
+                               setup_context=sandbox.install, browser_path=browser_path, sessions=store,
+                               on_result=rec)
+        return results, rec.drift
+
+    _run.sandbox = sandbox
+    return _run
+
+
+async def test_switched_back_on_is_drift_in_history_and_report(run):
+    results, drift = await run("off", "off")
+    assert [r.state for r in results] == ["off"] and results[0].changed and drift == []
+    # The platform "forgets" the choice.
+    run.sandbox.data["linkedin"]["settings"]["generative-ai"] = True
+    results, drift = await run("check", "scheduled")
+    assert [r.state for r in results] == ["on"]
+    assert exit_code([r.state for r in results]) == 3
+    assert [(d.kind, d.platform, d.setting) for d in drift] == [("switched_on", "linkedin", "generative-ai")]
+    with History(Profile()) as h:
+        assert [r["state"] for r in h.timeline()] == ["off", "on"]
+        assert [d["kind"] for d in h.drift_log()] == ["switched_on"]
+        evidence = [p for row in h.timeline() for p in row["evidence"]]
+    page = html_report(Profile())
+    assert "is on again" in page and PASSWORD not in page
+    for path in evidence:  # before/after of the switch, and the reading that found it on again
+        with open(path, "rb") as f:
+            assert base64.b64encode(f.read()).decode() in page
