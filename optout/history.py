@@ -8,6 +8,7 @@ ordered list of migrations, each applied in its own transaction.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sqlite3
@@ -104,6 +105,24 @@ def _unusable(path: Path, exc: Exception) -> OptoutError:
     )
 
 
+def _guarded(method):
+    """Turn a damaged database met mid-use into the same clear error as at open."""
+
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc)):
+                raise OptoutError(f"The history file {self.path} is busy ({exc}).",
+                                  "Another optout run is using it; wait for it to finish.") from None
+            if isinstance(exc, (sqlite3.IntegrityError, sqlite3.ProgrammingError)):
+                raise
+            raise _unusable(self.path, exc) from None
+
+    return wrapper
+
+
 def _private_file(path: Path) -> None:
     fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
     os.close(fd)
@@ -166,6 +185,7 @@ class History:
 
     # -- writing ----------------------------------------------------------------------------
 
+    @_guarded
     def start_run(self, kind: str) -> int:
         if kind not in RUN_KINDS:
             raise ValueError(f"run kind must be one of {RUN_KINDS}, not {kind!r}")
@@ -175,6 +195,7 @@ class History:
         )
         return int(cur.lastrowid)
 
+    @_guarded
     def record(self, run_id: int, result: Result) -> None:
         """Store one result, committed at once (autocommit) so a crash keeps it."""
         self.db.execute(
@@ -196,15 +217,18 @@ class History:
             ),
         )
 
+    @_guarded
     def finish_run(self, run_id: int) -> None:
         self.db.execute("UPDATE runs SET finished_at = ? WHERE id = ?", (_now(), run_id))
 
     # -- reading ----------------------------------------------------------------------------
 
+    @_guarded
     def runs(self, limit: int = 50) -> list[dict]:
         rows = self.db.execute("SELECT * FROM runs ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
         return [dict(r) for r in rows]
 
+    @_guarded
     def timeline(self, platform: str | None = None, since: datetime | None = None) -> list[dict]:
         """Every recorded result, oldest first."""
         sql = "SELECT r.*, runs.kind AS run_kind FROM results r JOIN runs ON runs.id = r.run_id WHERE 1=1"
@@ -218,6 +242,7 @@ class History:
         rows = self.db.execute(sql + " ORDER BY r.at, r.id", args).fetchall()
         return [_row(r) for r in rows]
 
+    @_guarded
     def latest(self, platform: str | None = None) -> list[dict]:
         """The most recent result of every (platform, account, setting)."""
         sql = (
@@ -231,6 +256,7 @@ class History:
         rows = self.db.execute(sql + " ORDER BY r.platform, r.account, r.setting", args).fetchall()
         return [_row(r) for r in rows]
 
+    @_guarded
     def drift_log(self, since: datetime | None = None, platform: str | None = None) -> list[dict]:
         """Drift stored by earlier drift() calls, with when its run started."""
         sql = (
@@ -255,6 +281,7 @@ class History:
 
     # -- drift ------------------------------------------------------------------------------
 
+    @_guarded
     def drift(self, run_id: int) -> list[Drift]:
         """Compare run `run_id` with the earlier runs, store what needs attention and return it.
 

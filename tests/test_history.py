@@ -267,3 +267,20 @@ def test_run_recorder_records_finishes_and_finds_drift():
         runs = h.runs()
         assert runs[0]["finished_at"] is None and runs[1]["finished_at"]
         assert len(h.timeline()) == 3 and len(h.drift_log()) == 1
+
+
+def test_damage_found_mid_use_is_an_optout_error():
+    profile = Profile()
+    with History(profile) as h:
+        run_id = h.start_run("check")
+        for i in range(300):
+            h.record(run_id, res(f"s{i}", detail="y" * 500))
+        h.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    data = bytearray(profile.history_db.read_bytes())
+    page = 4096
+    data[page * 3: page * 40] = b"\xff" * (page * 37)  # keep the header, wreck the tables
+    profile.history_db.write_bytes(bytes(data))
+    with pytest.raises(OptoutError) as info:
+        with History(profile) as h:
+            h.timeline()
+    assert str(profile.history_db) in str(info.value) and "Move it aside" in str(info.value)
