@@ -36,12 +36,21 @@ def _accounts(flow, credentials, sessions, profile: Profile):
     return list(accounts.values())
 
 
+class Results(list):
+    """A run's results, with what history found needing attention (`drift`) and its `run_id`."""
+
+    drift: list = []
+    run_id: int | None = None
+
+
 async def _run(platforms, mode, *, credentials=None, setup_context=None, headless=True,
                browser_path=None, profile=DEFAULT_PROFILE, sessions=True, concurrency=4,
                flows_dir: Path | None = None, evidence_dir: Path | None = None, dry_run=False,
                selected: Sequence[str] = (), all_settings=False, on_result: Callable | None = None,
-               find_timeout_s: float = 15.0, home: Path | None = None) -> list[Result]:
+               find_timeout_s: float = 15.0, home: Path | None = None, history: bool = True,
+               kind: str | None = None, form_reason: str = "") -> Results:
     from optout import engine, flowspec, logs
+    from optout.history import History, RunRecorder
     from optout.sessions import SessionStore
 
     logs.ensure_configured()
@@ -59,9 +68,22 @@ async def _run(platforms, mode, *, credentials=None, setup_context=None, headles
         mode=mode, dry_run=dry_run, selected=set(selected), all_settings=all_settings,
         headless=headless, browser_path=browser_path, setup_context=setup_context,
         concurrency=concurrency, evidence_dir=evidence_dir or prof.evidence, sessions=store,
-        find_timeout_s=find_timeout_s,
+        find_timeout_s=find_timeout_s, form_reason=form_reason,
     )
-    return await engine.run(jobs, options, on_result=on_result)
+    if not history:
+        return Results(await engine.run(jobs, options, on_result=on_result))
+    with History(prof) as past:
+        options.prior = past.last_submitted
+    with RunRecorder(prof, kind or mode) as recorder:
+
+        def record(result: Result) -> None:
+            recorder(result)
+            if on_result:
+                on_result(result)
+
+        results = Results(await engine.run(jobs, options, on_result=record))
+    results.drift, results.run_id = recorder.drift, recorder.run_id
+    return results
 
 
 async def check(platforms: Sequence[str] | None = None, **opts) -> list[Result]:
@@ -70,7 +92,8 @@ async def check(platforms: Sequence[str] | None = None, **opts) -> list[Result]:
     Options: credentials (platform → Credential or list; default: the keyring), setup_context
     (async callable given every BrowserContext before any page opens), headless, browser_path,
     profile, sessions (True: saved sessions of the profile; False: none; or a SessionStore),
-    concurrency, flows_dir, evidence_dir, on_result (called as each result arrives)."""
+    concurrency, flows_dir, evidence_dir, on_result (called as each result arrives), history
+    (record every result in the profile's history and compute drift; default True)."""
     return await _run(platforms, "check", **opts)
 
 

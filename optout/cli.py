@@ -90,24 +90,35 @@ def _sandbox_opts(state: CliState) -> dict:
     return {"setup_context": sandbox.install}
 
 
-def _run_and_render(state: CliState, mode: str, platforms, **opts) -> None:
-    from optout import api, report
+def _run_and_render(state: CliState, mode: str, platforms, scheduled: bool = False, **opts) -> None:
+    from optout import api
+    from optout.history import prune_evidence
+    from optout.schedule import run_lock
 
     err = _stderr()
     fn = api.check if mode == "check" else api.switch_off
-    done = []
+    quiet = state.as_json or scheduled
 
     def on_result(result):
-        done.append(result)
-        if not state.as_json:
+        if not quiet:
             err.print(f"  {result.platform} {result.setting}: {result.state}", highlight=False)
 
     opts = {**_sandbox_opts(state), **opts}
-    with err.status(f"{'Checking' if mode == 'check' else 'Switching off'}…", spinner="dots") if not state.as_json and err.is_terminal else _nullcontext():
-        results = run_async(fn(list(platforms) or None, profile=state.profile, headless=not state.headed,
-                               browser_path=state.browser_path, on_result=on_result, **opts))
-    _render(state, results)
-    sys.exit(exit_code([r.state for r in results]))
+    headless = not state.headed or scheduled  # scheduled runs are unattended
+    status = err.status("Checking…" if mode == "check" else "Switching off…") if not quiet and err.is_terminal else _nullcontext()
+    with run_lock(state.profile), status:
+        results = run_async(fn(list(platforms) or None, profile=state.profile, headless=headless,
+                               browser_path=state.browser_path, on_result=on_result,
+                               kind="scheduled" if scheduled else mode, **opts))
+    prune_evidence(state.profile)
+    code = exit_code([r.state for r in results])
+    if scheduled:
+        from optout.notify import notify_run
+
+        notify_run(state.profile.name, results.drift, results)
+    if not (scheduled and code == 0 and not results.drift and not state.as_json):
+        _render(state, results)
+    sys.exit(code)
 
 
 class _nullcontext:
@@ -120,28 +131,36 @@ class _nullcontext:
 
 def _render(state: CliState, results) -> None:
     from rich.console import Console
+    from rich.text import Text
 
     from optout import report
 
+    drift = getattr(results, "drift", [])
     if state.as_json:
-        click.echo(report.results_json(results))
+        click.echo(report.results_json(results, drift))
         return
     console = Console()
     report.results_table(results, console)
+    for d in drift:
+        console.print(Text(f"Attention ({d.kind}): {report.inert(d.detail)}", style="bold red"))
     for r in results:
         if r.state in (State.NEEDS_LOGIN, State.NEEDS_HUMAN, State.BROKEN, State.ERROR):
-            console.print(f"[bold]{r.platform}[/]: {EXPLANATIONS[r.state]}", highlight=False)
+            console.print(Text(f"{r.platform}: {report.inert(r.detail)}"))
 
 
+scheduled_option = click.option("--scheduled", is_flag=True,
+                                help="Unattended run (used by `optout schedule`): headless, quiet unless "
+                                     "something needs attention, notifies.")
 platforms_arg = click.argument("platforms", nargs=-1, metavar="[PLATFORM]...")
 
 
 @cli.command()
 @platforms_arg
+@scheduled_option
 @click.pass_obj
-def check(state: CliState, platforms):
+def check(state: CliState, platforms, scheduled):
     """Read each setting and report its state. Changes nothing."""
-    _run_and_render(state, "check", platforms)
+    _run_and_render(state, "check", platforms, scheduled)
 
 
 @cli.command()
@@ -150,10 +169,15 @@ def check(state: CliState, platforms):
 @click.option("--setting", "selected", multiple=True, metavar="ID",
               help="Also switch off this optional setting (see `optout platforms`).")
 @click.option("--all-settings", is_flag=True, help="Switch off optional settings too.")
+@click.option("--reason", default="", metavar="TEXT",
+              help="Reason given in objection forms (optional; default: none).")
+@scheduled_option
 @click.pass_obj
-def off(state: CliState, platforms, dry_run, selected, all_settings):
-    """Switch off every setting that reads on, then reload and verify it reads off."""
-    _run_and_render(state, "off", platforms, dry_run=dry_run, selected=selected, all_settings=all_settings)
+def off(state: CliState, platforms, dry_run, selected, all_settings, reason, scheduled):
+    """Switch off every setting that reads on, then reload and verify it reads off. Objection forms
+    are sent once and then reported as submitted."""
+    _run_and_render(state, "off", platforms, scheduled, dry_run=dry_run, selected=selected,
+                    all_settings=all_settings, form_reason=reason)
 
 
 @cli.command()
@@ -333,6 +357,16 @@ def sandbox_flip(state: CliState, platform, setting, value):
     box = Sandbox(state_file=Profile(f"sandbox-{state.profile.name.removeprefix('sandbox-')}").ensure().base / "sandbox-state.json")
     box.data[platform]["settings"][setting] = value == "on"
     box.save()
+
+
+def _register_watch_commands() -> None:
+    from optout import cli_watch
+
+    for command in cli_watch.COMMANDS:
+        cli.add_command(command)
+
+
+_register_watch_commands()
 
 
 def main() -> None:

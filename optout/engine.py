@@ -64,6 +64,10 @@ class RunOptions:
     find_timeout_s: float = 15.0
     nav_timeout_ms: int = 30000
     setting_timeout_s: float = 120.0
+    #: (platform, account, setting) → the last `submitted` history row, so forms go out once.
+    prior: Callable[[str, str | None, str], dict | None] | None = None
+    #: The optional reason typed into objection forms (default: none).
+    form_reason: str = ""
 
 
 class Outcome(Exception):
@@ -164,10 +168,17 @@ class AccountRun:
             lang = await page_language(page)
             if lang and lang not in self.flow.languages:
                 return "language", lang
-            names = control.names.get(lang) if lang else None
-            names = names or [n for group in control.names.values() for n in group]
-            locator = page.get_by_role(control.role, name=names_pattern(names))
-            found = await count(locator)
+            if control.kind == "form":
+                if await matches(page, control.already_submitted, text):
+                    return "submitted", None
+                locator = locate(page, control.form)
+                found = min(await count(locator), 1)  # a form may show its button twice
+                locator = locator.first
+            else:
+                names = control.names.get(lang) if lang else None
+                names = names or [n for group in control.names.values() for n in group]
+                locator = page.get_by_role(control.role, name=names_pattern(names))
+                found = await count(locator)
             if found == 1:
                 return "control", locator
             if found > 1:
@@ -316,6 +327,8 @@ class AccountRun:
             raise Outcome(State.NEEDS_HUMAN, self.challenge_detail(value, None, False))
         if kind == "unavailable":
             return None, None
+        if kind == "submitted":
+            return True, None
         if kind in ("language", "ambiguous", "timeout"):
             detail = {
                 "language": f"the page is in a language this flow does not know ({value!r}); "
@@ -325,6 +338,8 @@ class AccountRun:
                            f"(the page may have changed).",
             }[kind]
             raise Outcome(State.BROKEN, detail, await self.keep_broken_page(page, setting))
+        if setting.control.kind == "form":
+            return False, value  # offered and not yet sent: training goes on until it is
         checked, disabled, why = await read_checked(value)
         if checked is None:
             raise Outcome(State.BROKEN, f"'{setting.label}': {why}.", await self.keep_broken_page(page, setting))
@@ -337,6 +352,8 @@ class AccountRun:
         if self.account_outcome:
             o = self.account_outcome
             return self.result(setting, o.state, o.detail, evidence=o.evidence)
+        if setting.control.kind == "form":
+            return await self.run_form(page, setting)
         try:
             opted_out, control = await self.read(page, setting, may_login=not self.login_attempted)
         except Outcome as outcome:
@@ -354,6 +371,60 @@ class AccountRun:
         if self.options.dry_run:
             return self.result(setting, State.ON, "read as on; would switch it off (dry run)", evidence=evidence)
         return await self.switch_off(page, setting, control, evidence)
+
+    async def run_form(self, page: Page, setting: Setting) -> Result:
+        """Objection forms: `submitted` once sent (history or the page says so), never sent twice."""
+        prior = self.options.prior(self.flow.id, self.account.name, setting.id) if self.options.prior else None
+        if prior:
+            return self.result(setting, State.SUBMITTED, f"objection sent on {prior['at'][:10]} (from history)",
+                               evidence=[Path(p) for p in prior.get("evidence", [])])
+        try:
+            submitted, form = await self.read(page, setting, may_login=not self.login_attempted)
+        except Outcome as outcome:
+            if outcome.state in (State.NEEDS_LOGIN, State.NEEDS_HUMAN):
+                self.account_outcome = outcome
+            return self.result(setting, outcome.state, outcome.detail, evidence=outcome.evidence)
+        if submitted:
+            return self.result(setting, State.SUBMITTED, f"{self.flow.name} shows that an objection was already sent")
+        if form is None:
+            return self.result(setting, State.UNAVAILABLE, f"{self.flow.name} does not offer this form to this account "
+                               "(it exists only in some regions).")
+        if not self.wants_off(setting):
+            return self.result(setting, State.ON, "no objection sent yet")
+        if self.options.dry_run:
+            return self.result(setting, State.ON, "no objection sent yet; would send it (dry run)")
+        control = setting.control
+        try:
+            for field_ in control.fields:
+                target = locate(page, field_.into).first
+                if await count(target) == 0:
+                    if field_.optional:
+                        continue
+                    raise Outcome(State.BROKEN, f"the form has no field for the {field_.fill}",
+                                  await self.keep_broken_page(page, setting))
+                value = self.options.form_reason if field_.fill == "reason" else self.account.name
+                if value and not await target.input_value():
+                    await target.fill(value)
+            await locate(page, control.submit).first.click(timeout=10000)
+        except Outcome as outcome:
+            return self.result(setting, outcome.state, outcome.detail, evidence=outcome.evidence)
+        except PlaywrightError as exc:
+            kept = await self.keep_broken_page(page, setting)
+            return self.result(setting, State.BROKEN, f"could not send the form: {logs.scrub(str(exc).splitlines()[0])}",
+                               evidence=kept)
+        deadline = time.monotonic() + self.options.find_timeout_s
+        while time.monotonic() < deadline:
+            if await matches(page, control.confirmation):
+                shot = self.evidence_path(setting, "confirmation")
+                shot.parent.mkdir(parents=True, exist_ok=True)
+                await page.screenshot(path=str(shot))
+                today = datetime.now(timezone.utc).date().isoformat()
+                return self.result(setting, State.SUBMITTED, f"objection sent on {today}; confirmation kept",
+                                   changed=True, evidence=[shot])
+            await asyncio.sleep(0.25)
+        kept = await self.keep_broken_page(page, setting)
+        return self.result(setting, State.BROKEN, "the form was sent but no confirmation appeared: "
+                           "check your e-mail and the platform before trying again", evidence=kept)
 
     async def switch_off(self, page: Page, setting: Setting, control, evidence: list[Path]) -> Result:
         name = self.flow.name

@@ -113,7 +113,9 @@ class Login(Strict):
     timeout_ms: int = Field(default=20000, ge=1000, le=120000)
 
 
-class Control(Strict):
+class Switch(Strict):
+    """A switch or checkbox, read from aria-checked / checked."""
+
     kind: Literal["switch", "checkbox"]
     role: Literal["switch", "checkbox"]
     #: Accessible names per UI language (BCP 47 primary tag, e.g. "en", "de").
@@ -127,6 +129,30 @@ class Control(Strict):
         if not names or not any(names.values()):
             raise ValueError("give at least one label, e.g. names: {en: [\"…\"]}")
         return names
+
+
+class FormField(Strict):
+    #: reason: the person's optional free text (default empty); email: the account's username.
+    fill: Literal["reason", "email"]
+    into: Locator
+    optional: bool = True
+
+
+class Form(Strict):
+    """An objection form: sent once, then reported `submitted` (history remembers it)."""
+
+    kind: Literal["form"]
+    #: The element that shows the form is offered (usually its submit button).
+    form: Locator
+    fields: list[FormField] = Field(default_factory=list)
+    submit: Locator
+    #: What the page shows once the objection was received.
+    confirmation: Signal
+    #: What the page shows when this account already objected.
+    already_submitted: Signal | None = None
+
+
+Control = Annotated[Switch | Form, Field(discriminator="kind")]
 
 
 class Setting(Strict):
@@ -175,7 +201,8 @@ class Flow(Strict):
             raise ValueError("login.url: the login page must be one of login.credential_origins")
         for i, setting in enumerate(self.settings):
             inside(setting.url, f"settings.{i}.url")
-            unknown = set(setting.control.names) - set(self.languages)
+            names = getattr(setting.control, "names", {})
+            unknown = set(names) - set(self.languages)
             if unknown:
                 raise ValueError(f"settings.{i}.control.names: languages {sorted(unknown)} are not in languages")
         ids = [s.id for s in self.settings]

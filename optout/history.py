@@ -357,6 +357,16 @@ class History:
 
     # -- lifetime ---------------------------------------------------------------------------
 
+    @_guarded
+    def last_submitted(self, platform: str, account: str | None, setting: str) -> dict | None:
+        """The latest `submitted` result for a form-based setting: forms are sent once, ever."""
+        row = self.db.execute(
+            "SELECT * FROM results WHERE platform = ? AND account = ? AND setting = ? AND state = ?"
+            " ORDER BY id DESC LIMIT 1",
+            (platform, account or "", setting, str(State.SUBMITTED)),
+        ).fetchone()
+        return _row(row) if row else None
+
     def close(self) -> None:
         self.db.close()
 

@@ -8,7 +8,7 @@ import pytest
 
 from optout import api
 from optout.credentials import Credential
-from optout.history import History, RunRecorder
+from optout.history import History
 from optout.paths import Profile
 from optout.report import html_report
 from optout.sandbox import SANDBOX_USERNAME, Sandbox
@@ -29,11 +29,10 @@ def run(browser_path):
 
     async def _run(mode: str, kind: str):
         fn = api.check if mode == "check" else api.switch_off
-        with RunRecorder(Profile(), kind) as rec:
-            results = await fn(["linkedin"], credentials={"linkedin": Credential(SANDBOX_USERNAME, PASSWORD)},
-                               setup_context=sandbox.install, browser_path=browser_path, sessions=store,
-                               on_result=rec)
-        return results, rec.drift
+        # The API records every run in the profile's history and computes its drift.
+        results = await fn(["linkedin"], credentials={"linkedin": Credential(SANDBOX_USERNAME, PASSWORD)},
+                           setup_context=sandbox.install, browser_path=browser_path, sessions=store, kind=kind)
+        return results, results.drift
 
     _run.sandbox = sandbox
     return _run

@@ -124,16 +124,28 @@ class Replica:
         raise NotImplementedError
 
 
+def replica_classes() -> list[type[Replica]]:
+    """Every module in this package holds one platform's replica: a Replica subclass."""
+    import importlib
+    import pkgutil
+
+    found = []
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        found += [
+            obj for obj in vars(module).values()
+            if isinstance(obj, type) and issubclass(obj, Replica) and obj.platform
+            and obj.__module__ == module.__name__
+        ]
+    return found
+
+
 class Sandbox:
     """All replicas, with their state kept in memory or in a JSON file (for runs across processes)."""
 
     def __init__(self, state_file: Path | None = None):
-        from optout.sandbox.linkedin import LinkedIn
-
         self.state_file = state_file
-        self.replicas: dict[str, Replica] = {}
-        for cls in (LinkedIn,):
-            self.replicas[cls.platform] = cls(self)
+        self.replicas: dict[str, Replica] = {cls.platform: cls(self) for cls in replica_classes()}
         self.data: dict[str, dict] = {}
         if state_file and state_file.exists():
             self.data = json.loads(state_file.read_text())
