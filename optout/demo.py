@@ -26,7 +26,7 @@ async def run_demo(state: CliState, misbehave=()) -> list[Result]:
     opts = dict(
         credentials={name: Credential(SANDBOX_USERNAME, SANDBOX_PASSWORD) for name in platforms},
         setup_context=sandbox.install, sessions=SessionStore(profile, key=Fernet.generate_key()),
-        profile=profile, headless=not state.headed, browser_path=state.browser_path,
+        profile=profile, headless=not state.headed, browser_path=state.browser_path, all_settings=True,
     )
     all_results = []
     for title, fn in (("1. Check (read only)", api.check), ("2. Switch off, then reload and verify", api.switch_off),
