@@ -204,10 +204,15 @@ class AccountRun:
             )
         await handle.fill(value)
 
-    async def run_steps(self, page: Page, steps: list[Step], cred: Credential) -> None:
-        for step in steps:
-            if step.optional and await count(locate(page, step.into)) == 0:
-                continue
+    async def run_steps(self, page: Page, steps: list[Step], cred: Credential, *, challenge: bool = False) -> None:
+        for i, step in enumerate(steps):
+            if step.optional:
+                later = next((s for s in steps[i + 1:] if not s.optional), None)
+                shows = await self.optional_step_shows(page, step, later, challenge=challenge)
+                if shows is None:
+                    return  # the sign-in already ended one way or another: await_signed_in reads how
+                if not shows:
+                    continue
             if step.fill == "username":
                 await self.fill(page, step, cred.username)
             elif step.fill == "password":
@@ -216,6 +221,27 @@ class AccountRun:
                 await self.fill(page, step, cred.totp_code() or "")
             else:
                 await locate(page, step.into).first.click(timeout=self.flow.login.timeout_ms)
+
+    async def optional_step_shows(self, page: Page, step: Step, later: Step | None, *, challenge: bool) -> bool | None:
+        """Wait for an optional step (an interstitial only some sign-ins show), as long as the next
+        required step would wait for its own element. True: its element shows (and its `when`
+        matches); False: the next required step's element shows first, or nothing by the timeout;
+        None: the page shows an end of the sign-in (signed in, failure, or a challenge)."""
+        login = self.flow.login
+        ends = [login.signed_in, login.failure] + ([] if challenge else [c.when for c in login.challenges])
+        deadline = time.monotonic() + login.timeout_ms / 1000
+        while True:
+            text = await body_text(page)
+            if await count(locate(page, step.into)) and (step.when is None or await matches(page, step.when, text)):
+                return True
+            if later is not None and await count(locate(page, later.into)):
+                return False
+            for signal in ends:
+                if await matches(page, signal, text):
+                    return None
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(0.1)
 
     async def login(self, page: Page, setting: Setting) -> None:
         """One automated sign-in attempt for this account in this run; raises Outcome on failure."""
@@ -268,7 +294,7 @@ class AccountRun:
                     continue
                 if challenge.kind == "totp" and cred.totp_secret and not totp_used:
                     totp_used = True
-                    await self.run_steps(page, challenge.steps, cred)
+                    await self.run_steps(page, challenge.steps, cred, challenge=True)
                     break
                 raise Outcome(State.NEEDS_HUMAN, self.challenge_detail(challenge.kind, cred, totp_used))
         evidence = await self.keep_broken_page(page, setting)

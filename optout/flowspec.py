@@ -62,12 +62,18 @@ class Step(Strict):
     fill: Literal["username", "password", "totp"] | None = None
     click: bool = False
     into: Locator
+    #: Some sign-ins show this step, others skip it: the engine waits for whichever comes first,
+    #: this step's element or the next required step's.
     optional: bool = False
+    #: For an optional step: taken only while the page also shows this (steps that share one input).
+    when: "Signal | None" = None
 
     @model_validator(mode="after")
     def _one_action(self):
         if bool(self.fill) == bool(self.click):
             raise ValueError("a step either fills (fill: username|password|totp) or clicks (click: true)")
+        if self.when is not None and not self.optional:
+            raise ValueError("when: only an optional step can depend on what the page shows")
         return self
 
 
