@@ -370,8 +370,9 @@ class AccountRun:
         if checked is None:
             raise Outcome(State.BROKEN, f"'{setting.label}': {why}.", await self.keep_broken_page(page, setting))
         opted_out = checked == (setting.control.opted_out_when == "checked")
-        if disabled and not opted_out:
-            raise Outcome(State.UNAVAILABLE, f"{name} shows this setting on but does not let this account change it.")
+        if disabled:  # greyed out (age, plan, region): not this account's to change, whichever way it reads
+            raise Outcome(State.UNAVAILABLE, f"{name} shows this setting {'off' if opted_out else 'on'} but does not "
+                          "let this account change it.")
         return opted_out, value
 
     async def run_setting(self, page: Page, setting: Setting) -> Result:
