@@ -63,7 +63,7 @@ async def _run(platforms, mode, *, credentials=None, setup_context=None, headles
         store = None
     else:
         store = sessions
-    jobs = [(flow, _accounts(flow, credentials, store, prof)) for flow in flows]
+    jobs = [(flow, [] if flow.guide else _accounts(flow, credentials, store, prof)) for flow in flows]
     options = engine.RunOptions(
         mode=mode, dry_run=dry_run, selected=set(selected), all_settings=all_settings,
         headless=headless, browser_path=browser_path, setup_context=setup_context,

@@ -20,6 +20,7 @@ def as_json(flows: list[Flow]) -> str:
             {
                 "platform": f.id, "name": f.name, "version": f.version, "checked": f.checked.isoformat(),
                 "confidence": f.confidence,
+                "guide": f.guide.model_dump() if f.guide else None,
                 "settings": [
                     {"id": s.id, "label": s.label, "meaning": s.description, "control": s.control.kind,
                      "default": s.default, "regions": s.regions, "optional": s.opt_in, "url": s.url}
@@ -39,6 +40,8 @@ def print_platforms(flows: list[Flow]) -> None:
 
     table = Table("platform", "setting", "what it means", "default", "regions", show_lines=True)
     for f in flows:
+        if f.guide:
+            table.add_row(f"{f.name}\n[dim]{f.id}[/]", Text("guide (nothing to automate)"), Text(f.guide.summary), "—", "")
         for s in f.settings:
             name = Text(s.label + (" (optional)" if s.opt_in else ""))
             table.add_row(f"{f.name}\n[dim]{f.id}[/]", name, Text(s.description), s.default, Text(s.regions))
@@ -48,6 +51,8 @@ def print_platforms(flows: list[Flow]) -> None:
 def markdown_table(flows: list[Flow]) -> str:
     rows = ["| platform | setting | control | default | facts checked | confidence |", "|---|---|---|---|---|---|"]
     for f in flows:
+        if f.guide:
+            rows.append(f"| {f.name} (`{f.id}`) | {f.guide.summary} | guide | — | {f.checked.isoformat()} | {f.confidence} |")
         for s in f.settings:
             rows.append(f"| {f.name} (`{f.id}`) | {s.label} | {s.control.kind} | {s.default} | "
                         f"{f.checked.isoformat()} | {f.confidence} |")

@@ -143,9 +143,21 @@ def _render(state: CliState, results) -> None:
     report.results_table(results, console)
     for d in drift:
         console.print(Text(f"Attention ({d.kind}): {report.inert(d.detail)}", style="bold red"))
-    for r in results:
-        if r.state in (State.NEEDS_LOGIN, State.NEEDS_HUMAN, State.BROKEN, State.ERROR):
-            console.print(Text(f"{r.platform}: {report.inert(r.detail)}"))
+    guides = {r.platform for r in results if r.setting == "guide"}
+    if guides:
+        from optout.flowspec import load_flows
+
+        flows = load_flows()
+        for platform in sorted(guides):
+            guide = flows[platform].guide
+            console.print(Text(f"\n{flows[platform].name}: {guide.summary}", style="bold"))
+            for i, step in enumerate(guide.steps, 1):
+                console.print(Text(f"  {i}. {step}"))
+            for link in guide.links:
+                console.print(Text(f"  {link}"))
+            if guide.email_to:
+                console.print(Text(f"  E-mail to {guide.email_to}, subject: {guide.email_subject or ''}"))
+                console.print(Text("  " + (guide.email_body or "").replace("\n", "\n  ")))
 
 
 scheduled_option = click.option("--scheduled", is_flag=True,

@@ -19,18 +19,15 @@ import structlog
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
-from optout import logs
+from optout import controls, logs
 from optout.credentials import Credential
 from optout.flowspec import Flow, Setting, Step, origin_of
 from optout.pageprobe import (
     body_text,
-    click_control,
     count,
     locate,
     matches,
-    names_pattern,
     page_language,
-    read_checked,
     screenshot_area,
 )
 from optout.results import Result
@@ -92,6 +89,7 @@ class AccountRun:
     def __init__(self, flow: Flow, account: Account, options: RunOptions, context):
         self.flow, self.account, self.options, self.context = flow, account, options, context
         self.login_attempted = False
+        self.lang = ""
         self.account_outcome: Outcome | None = None
         self.signed_in_here = False
         self.inflight = 0
@@ -175,10 +173,8 @@ class AccountRun:
                 found = min(await count(locator), 1)  # a form may show its button twice
                 locator = locator.first
             else:
-                names = control.names.get(lang) if lang else None
-                names = names or [n for group in control.names.values() for n in group]
-                locator = page.get_by_role(control.role, name=names_pattern(names))
-                found = await count(locator)
+                found, locator = await controls.find(page, control, lang)
+            self.lang = lang
             if found == 1:
                 return "control", locator
             if found > 1:
@@ -366,10 +362,9 @@ class AccountRun:
             raise Outcome(State.BROKEN, detail, await self.keep_broken_page(page, setting))
         if setting.control.kind == "form":
             return False, value  # offered and not yet sent: training goes on until it is
-        checked, disabled, why = await read_checked(value)
-        if checked is None:
+        opted_out, disabled, why = await controls.read(page, setting.control, value, self.lang)
+        if opted_out is None:
             raise Outcome(State.BROKEN, f"'{setting.label}': {why}.", await self.keep_broken_page(page, setting))
-        opted_out = checked == (setting.control.opted_out_when == "checked")
         if disabled:  # greyed out (age, plan, region): not this account's to change, whichever way it reads
             raise Outcome(State.UNAVAILABLE, f"{name} shows this setting {'off' if opted_out else 'on'} but does not "
                           "let this account change it.")
@@ -457,7 +452,7 @@ class AccountRun:
         name = self.flow.name
         self.log.info("setting.switch", setting=setting.id)
         try:
-            await click_control(control)
+            await controls.switch_off(page, setting.control, control, self.lang)
         except PlaywrightError as exc:
             kept = await self.keep_broken_page(page, setting)
             return self.result(setting, State.BROKEN, f"could not click '{setting.label}': "
@@ -482,10 +477,58 @@ class AccountRun:
             evidence=evidence,
         )
 
+    async def items(self, page: Page, setting: Setting) -> list[Setting] | Result:
+        """One Setting per item the account owns (publications, blogs), read from the list page."""
+        spec = setting.items
+        try:
+            await self.open(page, spec.url)
+            deadline = time.monotonic() + self.options.find_timeout_s
+            while True:
+                text = await body_text(page)
+                if await matches(page, self.flow.login.signed_out, text):
+                    if self.login_attempted:
+                        raise Outcome(State.NEEDS_LOGIN, f"{self.flow.name} shows its sign-in page. "
+                                      f"Sign in again with `optout login {self.flow.id}`.")
+                    await self.login(page, setting)
+                    await self.open(page, spec.url)
+                    continue
+                for challenge in self.flow.login.challenges:
+                    if await matches(page, challenge.when, text):
+                        raise Outcome(State.NEEDS_HUMAN, self.challenge_detail(challenge.kind, None, False))
+                hrefs = [await link.get_attribute("href") or "" for link in await locate(page, spec.link).all()]
+                ids = sorted({m.group(1) for h in hrefs if (m := re.search(spec.pattern, h))})
+                if ids:
+                    break
+                if await matches(page, spec.empty, text):
+                    return self.result(setting, State.UNAVAILABLE, f"this account has no {spec.noun}s")
+                if time.monotonic() >= deadline:
+                    raise Outcome(State.BROKEN, f"could not find the account's {spec.noun}s on {page.url}",
+                                  await self.keep_broken_page(page, setting))
+                await asyncio.sleep(0.25)
+        except Outcome as outcome:
+            if outcome.state in (State.NEEDS_LOGIN, State.NEEDS_HUMAN):
+                self.account_outcome = outcome
+            return self.result(setting, outcome.state, outcome.detail, evidence=outcome.evidence)
+        return [
+            setting.model_copy(update={"id": f"{setting.id}/{item}", "label": f"{setting.label} ({item})",
+                                       "url": setting.url.replace("{item}", item), "items": None})
+            for item in ids
+        ]
+
     async def run(self, settings: list[Setting]) -> list[Result]:
         page = await self.context.new_page()
         results = []
+        expanded: list[Setting] = []
         for setting in settings:
+            if setting.items is None:
+                expanded.append(setting)
+                continue
+            found = await self.items(page, setting)
+            if isinstance(found, Result):
+                results.append(found)
+            else:
+                expanded.extend(found)
+        for setting in expanded:
             try:
                 result = await asyncio.wait_for(self.run_setting(page, setting), self.options.setting_timeout_s)
             except asyncio.TimeoutError:
@@ -506,6 +549,12 @@ def describe_browser_error(exc: Exception) -> str:
     return f"browser error: {text}"
 
 
+def guide_results(flow: Flow) -> list[Result]:
+    """Platforms with nothing to automate: the guide's state, its summary as the detail."""
+    return [Result(platform=flow.id, setting="guide", state=State(flow.guide.state), detail=flow.guide.summary,
+                   label=f"{flow.name}: what to do", flow_version=flow.version)]
+
+
 def no_account_results(flow: Flow) -> list[Result]:
     detail = (f"no {flow.name} account is set up. Add one with `optout account add {flow.id}` "
               f"or sign in yourself with `optout login {flow.id}`.")
@@ -524,9 +573,13 @@ async def run(jobs: list[tuple[Flow, list[Account]]], options: RunOptions,
     from optout import browser as browser_mod
 
     results: list[Result] = []
-    work = [(flow, account) for flow, accounts in jobs for account in accounts]
+    work = [(flow, account) for flow, accounts in jobs if flow.guide is None for account in accounts]
     for flow, accounts in jobs:
-        if not accounts:
+        if flow.guide is not None:
+            for r in guide_results(flow):
+                results.append(r)
+                on_result and on_result(r)
+        elif not accounts:
             for r in no_account_results(flow):
                 results.append(r)
                 on_result and on_result(r)

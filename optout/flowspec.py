@@ -45,6 +45,8 @@ class Locator(Strict):
 
     role: Role | None = None
     name: list[str] = Field(default_factory=list)
+    #: Match the whole accessible name, not a part ("Turn off" must not match "Turn off and delete").
+    exact: bool = False
     css: str | None = None
 
     @model_validator(mode="after")
@@ -158,7 +160,62 @@ class Form(Strict):
     already_submitted: Signal | None = None
 
 
-Control = Annotated[Switch | Form, Field(discriminator="kind")]
+class Choice(Strict):
+    """A select (dropdown) or a radio group: the chosen option is the state."""
+
+    kind: Literal["select", "radio"]
+    #: select: the accessible name of the combobox. radio: unused (options are located by name).
+    names: dict[str, list[str]] = Field(default_factory=dict)
+    #: Option labels per language that mean opted out, and those that mean training is on.
+    off_options: dict[str, list[str]]
+    on_options: dict[str, list[str]]
+
+    @model_validator(mode="after")
+    def _select_named(self):
+        if self.kind == "select" and not any(self.names.values()):
+            raise ValueError("a select needs names: the accessible name of the dropdown")
+        return self
+
+
+class Menu(Strict):
+    """A button showing the state ("On"/"Off") that opens a menu; off is one exact menu item."""
+
+    kind: Literal["menu"]
+    names: dict[str, list[str]]
+    on_texts: dict[str, list[str]]
+    off_texts: dict[str, list[str]]
+    #: The menu item that switches off, matched exactly (never a "...and delete" sibling).
+    item: dict[str, list[str]]
+
+
+Control = Annotated[Switch | Form | Choice | Menu, Field(discriminator="kind")]
+
+
+class Items(Strict):
+    """Settings that exist once per thing the account owns (publications, blogs, sites)."""
+
+    url: str
+    #: Each element matching `link` is one item; `pattern` takes the item's id from its href.
+    link: Locator
+    pattern: str
+    #: What the list page shows when the account owns none (positive: then `unavailable`).
+    empty: Signal
+    noun: str = "item"
+
+    _v = field_validator("pattern")(lambda v: _check_regexes([v])[0])
+
+
+class Guide(Strict):
+    """A platform with no switch to automate: the steps, links and e-mail a person needs."""
+
+    summary: str
+    steps: list[str] = Field(default_factory=list)
+    links: list[str] = Field(default_factory=list)
+    email_to: str | None = None
+    email_subject: str | None = None
+    email_body: str | None = None
+    #: needs_human: a person can act (form, e-mail, admin). unavailable: no control exists at all.
+    state: Literal["needs_human", "unavailable"] = "needs_human"
 
 
 class Setting(Strict):
@@ -173,6 +230,8 @@ class Setting(Strict):
     unavailable: Signal | None = None
     #: Only switched off by `off` when asked for by name (or --all-settings).
     opt_in: bool = False
+    #: When set, the setting exists per item and `url` contains {item}.
+    items: Items | None = None
 
 
 class Flow(Strict):
@@ -184,8 +243,9 @@ class Flow(Strict):
     domains: list[str] = Field(min_length=1)
     languages: list[str] = Field(default_factory=lambda: ["en"])
     confidence: str = ""
-    login: Login
-    settings: list[Setting] = Field(min_length=1)
+    login: Login | None = None
+    settings: list[Setting] = Field(default_factory=list)
+    guide: Guide | None = None
     notes: str = ""
 
     @model_validator(mode="after")
@@ -198,6 +258,14 @@ class Flow(Strict):
             if not any(host == d or host.endswith("." + d) for d in self.domains):
                 raise ValueError(f"{where}: {url!r} is outside the flow's domains {self.domains}")
 
+        if self.guide is not None:
+            if self.login or self.settings:
+                raise ValueError("guide: a guide has no login and no settings (nothing is automated)")
+            for i, link in enumerate(self.guide.links):
+                inside(link, f"guide.links.{i}")
+            return self
+        if self.login is None or not self.settings:
+            raise ValueError("login, settings: a flow needs both (or is a guide)")
         inside(self.login.url, "login.url")
         for i, origin in enumerate(self.login.credential_origins):
             inside(origin, f"login.credential_origins.{i}")
@@ -206,7 +274,11 @@ class Flow(Strict):
         if origin_of(self.login.url) not in self.credential_origins:
             raise ValueError("login.url: the login page must be one of login.credential_origins")
         for i, setting in enumerate(self.settings):
-            inside(setting.url, f"settings.{i}.url")
+            if ("{item}" in setting.url) != (setting.items is not None):
+                raise ValueError(f"settings.{i}.url: use {{item}} in the URL exactly when the setting has items")
+            inside(setting.url.replace("{item}", "item"), f"settings.{i}.url")
+            if setting.items:
+                inside(setting.items.url, f"settings.{i}.items.url")
             names = getattr(setting.control, "names", {})
             unknown = set(names) - set(self.languages)
             if unknown:
@@ -218,6 +290,8 @@ class Flow(Strict):
 
     @cached_property
     def credential_origins(self) -> frozenset[str]:
+        if self.login is None:
+            return frozenset()
         return frozenset(o.rstrip("/").lower() for o in self.login.credential_origins)
 
     def owns(self, url: str) -> bool:

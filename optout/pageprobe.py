@@ -18,7 +18,10 @@ def names_pattern(names: list[str]) -> re.Pattern:
 def locate(page: Page, spec: Locator):
     if spec.role:
         if spec.name:
-            return page.get_by_role(spec.role, name=names_pattern(spec.name))
+            pattern = names_pattern(spec.name)
+            if spec.exact:
+                pattern = re.compile(f"^\\s*(?:{pattern.pattern})\\s*$", re.IGNORECASE)
+            return page.get_by_role(spec.role, name=pattern)
         return page.get_by_role(spec.role)
     return page.locator(spec.css)
 
