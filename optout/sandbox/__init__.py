@@ -102,6 +102,10 @@ class Replica:
             "totp_secret": None,
             "sessions": [],
             "events": [],
+            # More accounts besides the one above: username → {password_sha256, totp_secret, settings}.
+            "accounts": {},
+            # Which account each session token belongs to.
+            "session_users": {},
         }
 
     def misbehaves(self, name: str) -> bool:
@@ -114,11 +118,35 @@ class Replica:
     def events(self, kind: str) -> list[dict]:
         return [e for e in self.state["events"] if e["kind"] == kind]
 
-    def new_session(self) -> str:
+    def new_session(self, username: str | None = None) -> str:
         token = secrets.token_urlsafe(16)
         self.state["sessions"].append(token)
+        self.state.setdefault("session_users", {})[token] = username or self.state["username"]
         self.sandbox.save()
         return token
+
+    # --- several accounts (one is the default; `Sandbox.configure(accounts=...)` adds more) ----
+
+    def account(self, username: str | None) -> dict | None:
+        """The replica's record of one account (password digest, TOTP secret, settings), or None."""
+        if username is None or username == self.state["username"]:
+            return self.state
+        return self.state.get("accounts", {}).get(username)
+
+    def password_ok(self, username: str, password: str) -> bool:
+        record = self.account(username)
+        return record is not None and digest(password) == record["password_sha256"]
+
+    def session_user(self, token: str | None) -> str | None:
+        """The account a session token was issued to; None when it is not a live session."""
+        if token not in self.state["sessions"]:
+            return None
+        return self.state.get("session_users", {}).get(token, self.state["username"])
+
+    def settings_of(self, username: str | None) -> dict:
+        """The settings of the signed-in account (each account has its own)."""
+        record = self.account(username)
+        return (record or self.state)["settings"]
 
     def handle(self, request: Request) -> Response:  # pragma: no cover - each replica overrides
         raise NotImplementedError
@@ -162,8 +190,10 @@ class Sandbox:
             tmp.write_text(json.dumps(self.data, indent=1))
             tmp.replace(self.state_file)
 
-    def configure(self, platform: str, *misbehaviours: str, reset: bool = True, **account) -> Replica:
-        """Set a replica up: fresh state, the given misbehaviours, optionally its account."""
+    def configure(self, platform: str, *misbehaviours: str, reset: bool = True,
+                  accounts: dict[str, str] | None = None, **account) -> Replica:
+        """Set a replica up: fresh state, the given misbehaviours, optionally its account, and
+        optionally more accounts (username → password), each with its own settings."""
         unknown = set(misbehaviours) - set(MISBEHAVIOURS)
         if unknown:
             raise ValueError(f"unknown misbehaviours {sorted(unknown)}; known: {sorted(MISBEHAVIOURS)}")
@@ -177,6 +207,11 @@ class Sandbox:
         state.update({k: v for k, v in account.items() if k in ("username", "totp_secret")})
         if "already_off" in misbehaviours:
             state["settings"] = {s: False for s in replica.settings}
+        for username, password in (accounts or {}).items():
+            state.setdefault("accounts", {})[username] = {
+                "password_sha256": digest(password), "totp_secret": None,
+                "settings": dict(state["settings"]),
+            }
         if "session_expired" in misbehaviours:
             state["sessions"] = []
         self.save()

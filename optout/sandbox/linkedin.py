@@ -7,7 +7,7 @@ import html
 import json
 from urllib.parse import quote
 
-from optout.sandbox import Replica, digest, Request, Response, page, redirect
+from optout.sandbox import Replica, Request, Response, page, redirect
 
 SETTING_PATH = "/mypreferences/d/settings/data-for-ai-improvement"
 LABEL = "Use my data for training content creation AI models"
@@ -23,6 +23,10 @@ class LinkedIn(Replica):
 
     def signed_in(self, req: Request) -> bool:
         return req.cookies.get("li_at") in self.state["sessions"]
+
+    def account_settings(self, req: Request) -> dict:
+        """The signed-in account's own settings."""
+        return self.settings_of(self.session_user(req.cookies.get("li_at")))
 
     def handle(self, req: Request) -> Response:
         if urlhost(req.url) == "linkedin.com.evil.test":
@@ -46,7 +50,7 @@ class LinkedIn(Replica):
         if req.path == SETTING_PATH:
             if not self.signed_in(req):
                 return redirect("/uas/login?session_redirect=" + quote(req.url, safe=""))
-            return self.setting_page()
+            return self.setting_page(req)
         if req.path == "/mypreferences/api/settings/data-for-ai-improvement" and req.method == "POST":
             return self.save(req)
         return Response(status=404, body="<h1>Page not found</h1>")
@@ -73,12 +77,8 @@ class LinkedIn(Replica):
 
     def login_submit(self, req: Request) -> Response:
         username, password = req.form.get("session_key", ""), req.form.get("session_password", "")
-        ok = (
-            not self.misbehaves("wrong_password")
-            and username == self.state["username"]
-            and digest(password) == self.state["password_sha256"]
-        )
-        self.event("login", ok=ok)
+        ok = not self.misbehaves("wrong_password") and self.password_ok(username, password)
+        self.event("login", ok=ok, user=username)
         if not ok:
             return self.login_page(
                 req, error="Wrong email or password. Try again or create an account."
@@ -93,15 +93,16 @@ class LinkedIn(Replica):
                 title="Security Verification | LinkedIn",
                 script="history.replaceState(null, '', '/checkpoint/challenge/AgH3x');",
             )
-        if self.misbehaves("two_factor") or self.state["totp_secret"]:
-            return self.pin_page(target)
-        return self.signed_in_redirect(target)
+        if self.misbehaves("two_factor") or self.account(username)["totp_secret"]:
+            return self.pin_page(target, username=username)
+        return self.signed_in_redirect(target, username)
 
-    def pin_page(self, target: str, error: str = "") -> Response:
+    def pin_page(self, target: str, error: str = "", *, username: str = "") -> Response:
         return page(
             f"""<h1>Enter the code from your authenticator app</h1>
 <form id="two-step-challenge" method="post" action="/checkpoint/challenge/verify">
   <input type="hidden" name="target" value="{html.escape(target)}">
+  <input type="hidden" name="who" value="{html.escape(username)}">
   <label for="input__phone_verification_pin">Enter code</label>
   <input id="input__phone_verification_pin" name="pin" inputmode="numeric" autocomplete="one-time-code">
   <p role="alert">{html.escape(error)}</p>
@@ -114,29 +115,30 @@ class LinkedIn(Replica):
     def verify_pin(self, req: Request) -> Response:
         import pyotp
 
-        secret = self.state["totp_secret"]
+        username = req.form.get("who", "")
+        secret = (self.account(username) or {}).get("totp_secret")
         ok = bool(secret) and pyotp.TOTP(secret).verify(req.form.get("pin", ""), valid_window=1)
         self.event("pin", ok=ok)
         if not ok:
-            return self.pin_page(req.form.get("target", "/feed/"), error="That code didn't work.")
-        return self.signed_in_redirect(req.form.get("target") or "/feed/")
+            return self.pin_page(req.form.get("target", "/feed/"), error="That code didn't work.", username=username)
+        return self.signed_in_redirect(req.form.get("target") or "/feed/", username)
 
-    def signed_in_redirect(self, target: str) -> Response:
+    def signed_in_redirect(self, target: str, username: str) -> Response:
         if not target.startswith("https://www.linkedin.com/") and not target.startswith("/"):
             target = "/feed/"
-        token = self.new_session()
+        token = self.new_session(username)
         return redirect(target, headers={"set-cookie": f"li_at={token}; Path=/; Secure; HttpOnly"})
 
     # --- the setting ---------------------------------------------------------------------------
 
-    def setting_page(self) -> Response:
+    def setting_page(self, req: Request) -> Response:
         if self.misbehaves("absent"):
             return page(
                 "<h1>Data for Generative AI Improvement</h1>"
                 "<p>This setting isn't available in your region.</p>",
                 title="Settings | LinkedIn",
             )
-        on = self.state["settings"]["generative-ai"]
+        on = self.account_settings(req)["generative-ai"]
         lang, label = "en", LABEL
         if self.misbehaves("label_gone"):
             label = CHANGED_LABEL
@@ -190,7 +192,7 @@ setTimeout(() => {{
             return Response(status=500, body='{"error":"internal"}', content_type="application/json")
         self.event("save", on=value, status=200)
         if not self.misbehaves("reverts"):
-            self.state["settings"]["generative-ai"] = value
+            self.account_settings(req)["generative-ai"] = value
             self.sandbox.save()
         return Response(body='{"ok":true}', content_type="application/json")
 
