@@ -32,6 +32,9 @@ MISBEHAVIOURS: dict[str, str] = {
     "language": "the page is in a language the flow does not know",
     "lookalike_login": "the sign-in page redirects to a look-alike origin",
     "server_error": "every request answers HTTP 500",
+    "identifier_step": "sign-in asks 'Enter your phone number or username' (unusual activity) before the password",
+    "under_18": "the account is under 18: the settings show greyed out",
+    "memory_hidden": "an optional setting the platform hides for some accounts is not shown",
 }
 
 
