@@ -86,7 +86,7 @@ def _sandbox_opts(state: CliState) -> dict:
         return {}
     from optout.sandbox import Sandbox
 
-    sandbox = Sandbox(state_file=state.profile.base / "sandbox-state.json")
+    sandbox = Sandbox.for_profile(state.profile.name)
     return {"setup_context": sandbox.install}
 
 
@@ -142,7 +142,8 @@ def _render(state: CliState, results) -> None:
     console = Console()
     report.results_table(results, console)
     for d in drift:
-        console.print(Text(f"Attention ({d.kind}): {report.inert(d.detail)}", style="bold red"))
+        what = DRIFT_WORDS.get(d.kind, d.kind)
+        console.print(Text(f"Attention — {what} ({d.platform}): {report.inert(d.detail)}", style="bold red"))
     guides = {r.platform for r in results if r.setting == "guide"}
     if guides:
         from optout.flowspec import load_flows
@@ -159,6 +160,13 @@ def _render(state: CliState, results) -> None:
                 console.print(Text(f"  E-mail to {guide.email_to}, subject: {guide.email_subject or ''}"))
                 console.print(Text("  " + (guide.email_body or "").replace("\n", "\n  ")))
 
+
+DRIFT_WORDS = {
+    "switched_on": "switched back on",
+    "new_setting": "a new setting",
+    "broken_streak": "broken for several runs",
+    "login_failing": "sign-in keeps failing",
+}
 
 scheduled_option = click.option("--scheduled", is_flag=True,
                                 help="Unattended run (used by `optout schedule`): headless, quiet unless "
@@ -349,7 +357,7 @@ def sandbox_set(state: CliState, platform, misbehaviours, keep_state):
     demo@example.org with the password sandbox-demo-password."""
     from optout.sandbox import Sandbox
 
-    box = Sandbox(state_file=Profile(f"sandbox-{state.profile.name.removeprefix('sandbox-')}").ensure().base / "sandbox-state.json")
+    box = Sandbox.for_profile(state.profile.name)
     try:
         box.configure(platform, *misbehaviours, reset=not keep_state)
     except (KeyError, ValueError) as exc:
@@ -366,7 +374,7 @@ def sandbox_flip(state: CliState, platform, setting, value):
     """Switch a replica's setting behind optout's back (as platforms do)."""
     from optout.sandbox import Sandbox
 
-    box = Sandbox(state_file=Profile(f"sandbox-{state.profile.name.removeprefix('sandbox-')}").ensure().base / "sandbox-state.json")
+    box = Sandbox.for_profile(state.profile.name)
     box.data[platform]["settings"][setting] = value == "on"
     box.save()
 

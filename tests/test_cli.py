@@ -10,7 +10,6 @@ import pytest
 from click.testing import CliRunner
 
 from optout.cli import cli
-from optout.paths import Profile
 from optout.sandbox import SANDBOX_USERNAME, Sandbox
 
 SENTINEL_PASSWORD = "sentinel-pw-Cli7Hq2W"
@@ -26,7 +25,7 @@ def invoke(browser_path):
 
 
 def replica(*misbehaviours, password=SENTINEL_PASSWORD):
-    box = Sandbox(state_file=Profile("sandbox-default").ensure().base / "sandbox-state.json")
+    box = Sandbox.for_profile("default")
     box.configure("linkedin", *misbehaviours, password=password)
     return box
 
@@ -118,3 +117,22 @@ def test_doctor_reports_browser_keyring_and_data_dir(invoke):
     result = invoke("--json", "doctor")
     names = {line["name"] for line in json.loads(result.stdout)}
     assert {"browser", "keyring"} <= names, names
+
+
+def test_drift_between_two_checks_shows_in_exit_code_history_and_report(invoke, tmp_path):
+    replica()
+    invoke("--sandbox", "account", "add", "linkedin", input=f"{SANDBOX_USERNAME}\n{SENTINEL_PASSWORD}\n")
+    assert invoke("--sandbox", "off", "linkedin").exit_code == 0
+    first = invoke("--sandbox", "--json", "check", "linkedin")
+    assert first.exit_code == 0 and json.loads(first.stdout)["drift"] == []
+    invoke("--sandbox", "sandbox", "flip", "linkedin", "generative-ai", "on")
+    second = invoke("--sandbox", "check", "linkedin")
+    assert second.exit_code == 3
+    flat = " ".join(second.stdout.split())
+    assert "switched back on (linkedin)" in flat and "was off and is on again" in flat
+    history = invoke("--sandbox", "--json", "history", "linkedin")
+    assert '"switched_on"' in history.stdout
+    out = tmp_path / "report.html"
+    assert invoke("--sandbox", "report", "-o", str(out)).exit_code == 0
+    page = out.read_text()
+    assert "on again" in page and SENTINEL_PASSWORD not in page
