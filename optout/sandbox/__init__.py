@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,6 +77,20 @@ def redirect(location: str, *, headers: dict[str, str] | None = None) -> Respons
         body=f"<!doctype html><html><body>Redirecting…<script>location.replace({safe})</script></body></html>",
         headers=headers or {},
     )
+
+
+def state_file(profile: str = "default") -> Path:
+    """Where `optout --sandbox` keeps one profile's replica state across processes.
+
+    The replicas play the platforms' servers, so their state holds what a server holds (a TOTP
+    secret, for one). It lives beside optout's data folder, never inside it, so nothing of the
+    replicas' side is ever among optout's own files: $OPTOUT_SANDBOX_HOME, else the data folder's
+    path with "-sandbox" appended (OPTOUT_HOME=/x/home → /x/home-sandbox)."""
+    from optout.paths import home
+
+    env = os.environ.get("OPTOUT_SANDBOX_HOME")
+    root = Path(env).expanduser() if env else home().with_name(home().name + "-sandbox")
+    return root / f"{profile.removeprefix('sandbox-')}.json"
 
 
 def digest(password: str) -> str:
@@ -183,12 +198,19 @@ class Sandbox:
         for name, replica in self.replicas.items():
             self.data.setdefault(name, replica.fresh_state())
 
+    @classmethod
+    def for_profile(cls, profile: str) -> "Sandbox":
+        """The replicas `optout --sandbox --profile NAME` runs against (see state_file)."""
+        return cls(state_file=state_file(profile))
+
     def replica(self, platform: str) -> Replica:
         return self.replicas[platform]
 
     def save(self) -> None:
         if self.state_file:
-            self.state_file.parent.mkdir(parents=True, exist_ok=True)
+            from optout.paths import private_dir
+
+            private_dir(self.state_file.parent)
             tmp = self.state_file.with_suffix(".tmp")
             tmp.write_text(json.dumps(self.data, indent=1))
             tmp.replace(self.state_file)
