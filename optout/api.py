@@ -47,10 +47,11 @@ async def _run(platforms, mode, *, credentials=None, setup_context=None, headles
                browser_path=None, profile=DEFAULT_PROFILE, sessions=True, concurrency=4,
                flows_dir: Path | None = None, evidence_dir: Path | None = None, dry_run=False,
                selected: Sequence[str] = (), all_settings=False, on_result: Callable | None = None,
-               find_timeout_s: float = 15.0, home: Path | None = None, history: bool = True,
+               find_timeout_s: float = 15.0, nav_timeout_ms: int = 30000,
+               setting_timeout_s: float = 120.0, home: Path | None = None, history: bool = True,
                kind: str | None = None, form_reason: str = "") -> Results:
     from optout import engine, flowspec, logs
-    from optout.history import History, RunRecorder
+    from optout.history import RunRecorder
     from optout.sessions import SessionStore
 
     logs.ensure_configured()
@@ -68,13 +69,13 @@ async def _run(platforms, mode, *, credentials=None, setup_context=None, headles
         mode=mode, dry_run=dry_run, selected=set(selected), all_settings=all_settings,
         headless=headless, browser_path=browser_path, setup_context=setup_context,
         concurrency=concurrency, evidence_dir=evidence_dir or prof.evidence, sessions=store,
-        find_timeout_s=find_timeout_s, form_reason=form_reason,
+        find_timeout_s=find_timeout_s, nav_timeout_ms=nav_timeout_ms,
+        setting_timeout_s=setting_timeout_s, form_reason=form_reason,
     )
     if not history:
         return Results(await engine.run(jobs, options, on_result=on_result))
-    with History(prof) as past:
-        options.prior = past.last_submitted
     with RunRecorder(prof, kind or mode) as recorder:
+        options.prior = recorder.history.last_submitted  # open for the whole run
 
         def record(result: Result) -> None:
             recorder(result)
@@ -93,7 +94,9 @@ async def check(platforms: Sequence[str] | None = None, **opts) -> list[Result]:
     (async callable given every BrowserContext before any page opens), headless, browser_path,
     profile, sessions (True: saved sessions of the profile; False: none; or a SessionStore),
     concurrency, flows_dir, evidence_dir, on_result (called as each result arrives), history
-    (record every result in the profile's history and compute drift; default True)."""
+    (record every result in the profile's history and compute drift; default True), and the
+    time limits find_timeout_s (a control to appear, 15), nav_timeout_ms (a page to load,
+    30000) and setting_timeout_s (one setting end to end, 120)."""
     return await _run(platforms, "check", **opts)
 
 
