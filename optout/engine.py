@@ -416,6 +416,13 @@ class AccountRun:
         if self.options.dry_run:
             return self.result(setting, State.ON, "no objection sent yet; would send it (dry run)")
         control = setting.control
+        failed: list[int] = []  # server errors answering what the form sent
+
+        def on_response(response) -> None:
+            if response.request.method != "GET" and response.status >= 500:
+                failed.append(response.status)
+
+        page.on("response", on_response)
         try:
             for field_ in control.fields:
                 target = locate(page, field_.into).first
@@ -428,14 +435,24 @@ class AccountRun:
                 if value and not await target.input_value():
                     await target.fill(value)
             await locate(page, control.submit).first.click(timeout=10000)
+            return await self.await_confirmation(page, setting, failed)
         except Outcome as outcome:
             return self.result(setting, outcome.state, outcome.detail, evidence=outcome.evidence)
         except PlaywrightError as exc:
             kept = await self.keep_broken_page(page, setting)
             return self.result(setting, State.BROKEN, f"could not send the form: {logs.scrub(str(exc).splitlines()[0])}",
                                evidence=kept)
+        finally:
+            page.remove_listener("response", on_response)
+
+    async def await_confirmation(self, page: Page, setting: Setting, failed: list[int]) -> Result:
+        """After a form was sent: `submitted` only once the page confirms it; a server error
+        answering the submission ends the wait early as `error` (nothing is recorded as sent)."""
+        control = setting.control
         deadline = time.monotonic() + self.options.find_timeout_s
         while time.monotonic() < deadline:
+            if failed:
+                await self.settle()
             if await matches(page, control.confirmation):
                 shot = self.evidence_path(setting, "confirmation")
                 shot.parent.mkdir(parents=True, exist_ok=True)
@@ -443,6 +460,14 @@ class AccountRun:
                 today = datetime.now(timezone.utc).date().isoformat()
                 return self.result(setting, State.SUBMITTED, f"objection sent on {today}; confirmation kept",
                                    changed=True, evidence=[shot])
+            if failed:
+                kept = await self.keep_broken_page(page, setting)
+                return self.result(
+                    setting, State.ERROR,
+                    f"{self.flow.name} answered HTTP {failed[0]} when the form was sent, so the objection was "
+                    "probably not received. Nothing is recorded as sent: the next `optout off` tries again.",
+                    evidence=kept,
+                )
             await asyncio.sleep(0.25)
         kept = await self.keep_broken_page(page, setting)
         return self.result(setting, State.BROKEN, "the form was sent but no confirmation appeared: "
