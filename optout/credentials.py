@@ -60,15 +60,19 @@ class Credential:
     def totp_code(self) -> str | None:
         if self.totp_secret is None:
             return None
-        import pyotp
+        return totp(self.totp_secret).now()
 
-        class _TOTP(pyotp.TOTP):
-            # pyotp >= 2.10 refuses secrets under 112 bits (a rule for issuers); many sites still
-            # hand out 80-bit ones, and the person cannot choose, so accept those too.
-            def byte_secret(self) -> bytes:
-                return _secret_bytes(self.secret)
 
-        return _TOTP(self.totp_secret).now()
+def totp(secret: str):
+    """A pyotp.TOTP that also takes 80-bit secrets: pyotp >= 2.10 refuses secrets under 112 bits
+    (a rule for issuers), but many sites still hand them out and the person cannot choose."""
+    import pyotp
+
+    class _TOTP(pyotp.TOTP):
+        def byte_secret(self) -> bytes:
+            return _secret_bytes(self.secret)
+
+    return _TOTP("".join(secret.split()).upper())
 
 
 def _secret_bytes(secret: str) -> bytes:
