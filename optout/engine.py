@@ -242,6 +242,13 @@ class AccountRun:
     async def login(self, page: Page, setting: Setting) -> None:
         """One automated sign-in attempt for this account in this run; raises Outcome on failure."""
         name, cred = self.flow.name, self.account.credential
+        if not self.flow.login.steps:  # no password sign-in declared (e-mail link, single sign-on)
+            raise Outcome(
+                State.NEEDS_LOGIN,
+                f"{name} asks to sign in (no saved session, or it has ended), and optout does not sign "
+                f"in to {name} by itself. Sign in yourself with `optout login {self.flow.id}`; optout "
+                "keeps that session for later runs.",
+            )
         if cred is None:
             raise Outcome(
                 State.NEEDS_LOGIN,
@@ -583,6 +590,8 @@ def guide_results(flow: Flow) -> list[Result]:
 def no_account_results(flow: Flow) -> list[Result]:
     detail = (f"no {flow.name} account is set up. Add one with `optout account add {flow.id}` "
               f"or sign in yourself with `optout login {flow.id}`.")
+    if not flow.login.steps:
+        detail = f"no {flow.name} account is set up. Sign in yourself with `optout login {flow.id}`."
     return [
         Result(platform=flow.id, setting=s.id, state=State.NEEDS_LOGIN, detail=detail,
                label=s.label, flow_version=flow.version)
