@@ -65,6 +65,14 @@ async def _run(platforms, mode, *, credentials=None, setup_context=None, headles
     else:
         store = sessions
     jobs = [(flow, [] if flow.guide else _accounts(flow, credentials, store, prof)) for flow in flows]
+    if not platforms:  # "everything" means every platform this person has set up
+        jobs = [(flow, accounts) for flow, accounts in jobs if accounts]
+        if not jobs:
+            from optout.errors import AccountNotFound
+
+            raise AccountNotFound("No accounts or saved sessions are set up yet, so there is nothing to check.",
+                                  "Add one with `optout account add linkedin` (see `optout platforms`), "
+                                  "or try `optout demo`.")
     options = engine.RunOptions(
         mode=mode, dry_run=dry_run, selected=set(selected), all_settings=all_settings,
         headless=headless, browser_path=browser_path, setup_context=setup_context,
@@ -88,7 +96,8 @@ async def _run(platforms, mode, *, credentials=None, setup_context=None, headles
 
 
 async def check(platforms: Sequence[str] | None = None, **opts) -> list[Result]:
-    """Read every setting of the given platforms (all when None); never changes anything.
+    """Read every setting of the given platforms (None: every platform with an account or a saved
+    session); never changes anything.
 
     Options: credentials (platform → Credential or list; default: the keyring), setup_context
     (async callable given every BrowserContext before any page opens), headless, browser_path,

@@ -136,3 +136,9 @@ def test_drift_between_two_checks_shows_in_exit_code_history_and_report(invoke, 
     assert invoke("--sandbox", "report", "-o", str(out)).exit_code == 0
     page = out.read_text()
     assert "on again" in page and SENTINEL_PASSWORD not in page
+
+
+def test_check_everything_with_nothing_set_up_says_what_to_do(invoke):
+    result = invoke("check")
+    assert result.exit_code == 4
+    assert "optout account add" in result.output and "Traceback" not in result.output
