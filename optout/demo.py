@@ -13,6 +13,7 @@ async def run_demo(state: CliState, misbehave=()) -> list[Result]:
 
     from optout import api, report
     from optout.credentials import Credential
+    from optout.flowspec import load_flows
     from optout.paths import Profile
     from optout.sandbox import SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox
     from optout.sessions import SessionStore
@@ -23,9 +24,14 @@ async def run_demo(state: CliState, misbehave=()) -> list[Result]:
     for name in platforms:
         sandbox.configure(name, *misbehave)
     profile = Profile("demo").ensure()
+    sessions = SessionStore(profile, key=Fernet.generate_key())
+    flows = load_flows()
+    for name in platforms:  # no password sign-in in the flow: start signed in, as after `optout login`
+        if name in flows and not flows[name].login.steps:
+            sessions.save(name, SANDBOX_USERNAME, sandbox.replica(name).storage_state())
     opts = dict(
         credentials={name: Credential(SANDBOX_USERNAME, SANDBOX_PASSWORD) for name in platforms},
-        setup_context=sandbox.install, sessions=SessionStore(profile, key=Fernet.generate_key()),
+        setup_context=sandbox.install, sessions=sessions,
         profile=profile, headless=not state.headed, browser_path=state.browser_path, all_settings=True,
     )
     all_results = []

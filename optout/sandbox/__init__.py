@@ -36,6 +36,8 @@ MISBEHAVIOURS: dict[str, str] = {
     "identifier_step": "sign-in asks 'Enter your phone number or username' (unusual activity) before the password",
     "under_18": "the account is under 18: the settings show greyed out",
     "memory_hidden": "an optional setting the platform hides for some accounts is not shown",
+    "no_items": "the account owns none of the things a per-item setting exists for (publications, blogs, sites)",
+    "list_changed": "the page listing the account's publications, blogs or sites changed (its links are different)",
 }
 
 
@@ -135,6 +137,19 @@ class Replica:
 
     def events(self, kind: str) -> list[dict]:
         return [e for e in self.state["events"] if e["kind"] == kind]
+
+    #: (cookie name, cookie domain) a session travels in, for `storage_state`.
+    session_cookie: tuple[str, str] | None = None
+
+    def storage_state(self, username: str | None = None) -> dict:
+        """A browser state signed in to this replica: what `optout login` saves once a person has
+        signed in (for platforms whose flow has no password sign-in steps)."""
+        if self.session_cookie is None:
+            raise NotImplementedError(f"the {self.platform} replica declares no session_cookie")
+        name, domain = self.session_cookie
+        cookie = {"name": name, "value": self.new_session(username), "domain": domain, "path": "/",
+                  "expires": -1, "httpOnly": True, "secure": True, "sameSite": "Lax"}
+        return {"cookies": [cookie], "origins": []}
 
     def new_session(self, username: str | None = None) -> str:
         token = secrets.token_urlsafe(16)
