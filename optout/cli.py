@@ -174,7 +174,10 @@ scheduled_option = click.option("--scheduled", is_flag=True,
 platforms_arg = click.argument("platforms", nargs=-1, metavar="[PLATFORM]...")
 
 
-@cli.command()
+STATES_EPILOG = f"\b\nStates:\n{STATE_HELP}"
+
+
+@cli.command(epilog=STATES_EPILOG)
 @platforms_arg
 @scheduled_option
 @click.pass_obj
@@ -183,7 +186,7 @@ def check(state: CliState, platforms, scheduled):
     _run_and_render(state, "check", platforms, scheduled)
 
 
-@cli.command()
+@cli.command(epilog=STATES_EPILOG)
 @platforms_arg
 @click.option("--dry-run", is_flag=True, help="Read and say what would change; change nothing.")
 @click.option("--setting", "selected", multiple=True, metavar="ID",
@@ -387,6 +390,16 @@ def _register_watch_commands() -> None:
 
 
 _register_watch_commands()
+
+
+def _register_people_commands() -> None:
+    from optout import cli_people
+
+    for command in cli_people.COMMANDS:
+        cli.add_command(command)
+
+
+_register_people_commands()
 
 
 def main() -> None:

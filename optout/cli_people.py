@@ -1,0 +1,238 @@
+"""Commands for helping someone else: profile list/delete, assist, handout.
+
+Registered by the main CLI (`cli.add_command(...)`); each gets the root's CliState via
+@click.pass_obj. The logic lives in optout.people; these parse, call and render.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from optout.clistate import CliState
+from optout.errors import OptoutError
+from optout.paths import Profile, check_profile_name
+from optout.states import EXPLANATIONS, State, exit_code
+
+STATES_EPILOG = "\b\nStates:\n" + "\n".join(f"  {s.value:<12} {EXPLANATIONS[s]}" for s in State)
+
+
+def _err():
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def _write_page(page: str, output: str | None, default: str) -> Path | None:
+    """Write an HTML page readable by its owner only; '-' prints it instead."""
+    if output == "-":
+        click.echo(page)
+        return None
+    path = Path(output or default)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(page)
+    return path
+
+
+def _when(iso: str | None) -> str:
+    from optout.report import _when as when
+
+    return when(iso) if iso else "never"
+
+
+# -- profile ------------------------------------------------------------------------------------
+
+
+@click.group("profile")
+def profile_group():
+    """The people optout keeps apart: list them, or delete everything of one."""
+
+
+@profile_group.command("list")
+@click.pass_obj
+def profile_list(state: CliState):
+    """Every profile: how many accounts and saved sessions, and when it last ran."""
+    from optout import people
+
+    found = people.list_profiles()
+    if state.as_json:
+        click.echo(json.dumps([p.to_dict() for p in found], indent=2))
+        return
+    if not found:
+        click.echo("No profiles yet. Each --profile NAME gets one when first used.", err=True)
+        return
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table("profile", "accounts", "saved sessions", "last run")
+    for p in found:
+        table.add_row(Text(p.name), "?" if p.accounts < 0 else str(p.accounts), str(p.sessions), _when(p.last_run))
+    Console().print(table)
+
+
+@profile_group.command("delete")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_obj
+def profile_delete(state: CliState, name, yes):
+    """Delete every trace of one person: stored logins and the session key in the keyring,
+    notification addresses, saved sessions, history, evidence, the schedule and the profile's
+    folder (and its sandbox twin). Says what it removed. Cannot be undone.
+
+    Pages you saved elsewhere (optout report / handout -o FILE) are not tracked: delete those yourself."""
+    from optout import people
+
+    check_profile_name(name)
+    if not yes:
+        click.confirm(f"Delete everything optout keeps for profile {name}? This cannot be undone.",
+                      abort=True, err=True)
+    removals = people.delete_profile(name)
+    if state.as_json:
+        click.echo(json.dumps([r.to_dict() for r in removals], indent=2))
+        return
+    for removal in removals:
+        for line in removal.lines():
+            click.echo(line)
+
+
+# -- assist -------------------------------------------------------------------------------------
+
+
+def _choose_platforms() -> list[str]:
+    from optout import flowspec
+
+    if not sys.stdin.isatty():
+        names = ", ".join(flowspec.load_flows())
+        raise click.UsageError(f"Name the platforms to go through, e.g. `optout assist linkedin`. Known: {names}.")
+    chosen = []
+    for flow in flowspec.load_flows().values():
+        if click.confirm(f"Does the person have a {flow.name} account?", default=False, err=True):
+            chosen.append(flow.id)
+    if not chosen:
+        raise click.UsageError("No platform chosen.")
+    return chosen
+
+
+@click.command("assist", epilog=STATES_EPILOG)
+@click.argument("platforms", nargs=-1, metavar="[PLATFORM]...")
+@click.option("--yes", is_flag=True, help="Switch off without asking (only when the person already agreed).")
+@click.option("--keep", is_flag=True,
+              help="Keep the sessions, history and evidence in --profile NAME so optout can re-check later. "
+                   "Default: keep nothing.")
+@click.option("--name", "person", metavar="TEXT", help="The person's name, printed on the handout (optional).")
+@click.option("-o", "--output", metavar="FILE",
+              help="Where to write the handout ('-' for stdout). Default: optout-handout-DATE.html here.")
+@click.option("--open", "open_it", is_flag=True, help="Open the handout in the default browser, to print it.")
+@click.option("--setting", "selected", multiple=True, metavar="ID", help="Also switch off this optional setting.")
+@click.option("--all-settings", is_flag=True, help="Switch off optional settings too.")
+@click.option("--reason", default="", metavar="TEXT", help="Reason given in objection forms (optional).")
+@click.option("--wait", "wait_min", default=15, show_default=True, metavar="MINUTES",
+              help="How long to wait for each sign-in.")
+@click.pass_obj
+def assist_cmd(state: CliState, platforms, yes, keep, person, output, open_it, selected, all_settings, reason,
+               wait_min):
+    """Help someone else: they sign in themselves, you never learn their password.
+
+    \b
+    A browser window opens at each platform's sign-in page; the person signs in there (a banner
+    on the page says optout is waiting). optout then reads the settings, shows them here, and
+    switches off what is on once the person agrees. At the end it writes a one-page handout to
+    print, and wipes everything else: nothing of the person stays on this machine unless you pass
+    --keep (with --profile NAME).
+    """
+    from rich.console import Console
+
+    from optout import people, report
+    from optout.cli import _sandbox_opts, run_async
+
+    if keep and state.profile.name in ("default", "sandbox-default"):
+        raise click.UsageError("--keep needs a profile for this person: optout --profile NAME assist --keep …")
+    platforms = list(platforms) or _choose_platforms()
+    err = _err()
+    out = Console()
+
+    def tell(message: str) -> None:
+        if not state.as_json:
+            err.print(message, markup=False)
+
+    async def confirm(flow, readings, to_switch) -> bool:
+        if not state.as_json:
+            report.results_table(readings, err, title=f"{flow.name}: what optout read")
+        if yes:
+            return True
+        names = ", ".join(f'"{r.label or r.setting}"' for r in to_switch)
+        question = f"Switch off {names} on {flow.name} now? (ask the person)"
+        return await asyncio.to_thread(click.confirm, question, default=None, err=True)
+
+    done = run_async(people.assist(
+        platforms, keep_profile=state.profile if keep else None, confirm=confirm, tell=tell,
+        browser_path=state.browser_path, wait_s=wait_min * 60, selected=selected,
+        all_settings=all_settings, form_reason=reason, **_sandbox_opts(state)))
+    prefix = "optout --sandbox" if state.sandbox else "optout"
+    recheck = [f"{prefix} assist {' '.join(done.platforms)}"]
+    if done.kept:
+        recheck.insert(0, f"{prefix} --profile {state.profile.name.removeprefix('sandbox-') if state.sandbox else state.profile.name} "
+                          f"check {' '.join(done.platforms)}")
+    page = people.handout_html(done.results, name=person, recheck=recheck)
+    path = _write_page(page, output, f"optout-handout-{date.today().isoformat()}.html")
+    if state.as_json:
+        click.echo(report.results_json(done.results) if path is None else json.dumps(
+            {"results": json.loads(report.results_json(done.results))["results"], "handout": str(path.resolve()),
+             "kept": done.kept}, indent=2, sort_keys=True))
+    else:
+        report.results_table(done.results, out, title="Where things stand")
+        if path is not None:
+            err.print(f"Handout: {path} — open it in a browser and print it (Ctrl-P) for the person.", markup=False)
+        err.print("Nothing of the person was kept on this machine." if not done.kept else
+                  f"Kept the sessions, history and evidence in profile {done.kept}. "
+                  f"Remove all of it with: optout profile delete {done.kept}", markup=False)
+    if open_it and path is not None:
+        click.launch(str(path))
+    sys.exit(exit_code([r.state for r in done.results]))
+
+
+# -- handout ------------------------------------------------------------------------------------
+
+
+@click.command("handout", epilog=STATES_EPILOG)
+@click.option("--profile", "profile_name", metavar="NAME", help="Whose handout (default: the --profile given before).")
+@click.option("-o", "--output", metavar="FILE",
+              help="Where to write it ('-' for stdout). Default: optout-handout-PROFILE.html here.")
+@click.option("--name", "person", metavar="TEXT", help="The person's name, printed on the handout (optional).")
+@click.option("--open", "open_it", is_flag=True, help="Open it in the default browser, to print it.")
+@click.pass_obj
+def handout_cmd(state: CliState, profile_name, output, person, open_it):
+    """Write a one-page summary in plain language, from a profile's history: what was found, what
+    was switched off, what still needs the person (forms, e-mails, steps), what to watch for and
+    how to check again. No secrets; a name only if you give --name."""
+    from optout import people
+
+    if profile_name:
+        check_profile_name(profile_name)
+        profile = Profile(f"sandbox-{profile_name}" if state.sandbox else profile_name)
+    else:
+        profile = state.profile
+    if not profile.history_db.exists():
+        raise OptoutError(f"Nothing recorded yet for profile {profile.name}.",
+                          f"Run `optout --profile {profile.name} check` first.")
+    page = people.handout_for_profile(profile, name=person, sandbox=state.sandbox)
+    path = _write_page(page, output, f"optout-handout-{profile.name}.html")
+    if path is None:
+        return
+    if state.as_json:
+        click.echo(json.dumps({"handout": str(path.resolve())}))
+    else:
+        click.echo(f"Wrote {path} — open it in a browser and print it (Ctrl-P).")
+    if open_it:
+        click.launch(str(path))
+
+
+COMMANDS = [profile_group, assist_cmd, handout_cmd]
