@@ -27,7 +27,7 @@ async def run_demo(state: CliState, misbehave=()) -> list[Result]:
     sessions = SessionStore(profile, key=Fernet.generate_key())
     flows = load_flows()
     for name in platforms:  # no password sign-in in the flow: start signed in, as after `optout login`
-        if name in flows and not flows[name].login.steps:
+        if name in flows and flows[name].login and not flows[name].login.steps:
             sessions.save(name, SANDBOX_USERNAME, sandbox.replica(name).storage_state())
     opts = dict(
         credentials={name: Credential(SANDBOX_USERNAME, SANDBOX_PASSWORD) for name in platforms},
