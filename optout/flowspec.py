@@ -85,6 +85,9 @@ class Signal(Strict):
     urls: list[str] = Field(default_factory=list)
     present: list[Locator] = Field(default_factory=list)
     texts: list[str] = Field(default_factory=list)
+    #: The signal does not count while the page also shows this (e.g. "unavailable" is a settings
+    #: page without the setting, unless the setting's own section is there under another label).
+    unless: "Signal | None" = None
 
     _v = field_validator("urls", "texts")(_check_regexes)
 

@@ -51,6 +51,8 @@ async def page_language(page: Page) -> str:
 async def matches(page: Page, signal: Signal | None, text: str | None = None) -> bool:
     if signal is None:
         return False
+    if signal.unless is not None and await matches(page, signal.unless, text):
+        return False
     if any(re.search(p, page.url) for p in signal.urls):
         return True
     for spec in signal.present:
