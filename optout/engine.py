@@ -153,6 +153,7 @@ class AccountRun:
         """Wait for the first recognisable thing on the page; returns (kind, value)."""
         control = setting.control
         deadline = time.monotonic() + self.options.find_timeout_s
+        opened = 0  # how many of the setting's `open` clicks were made on this page
         while True:
             if not self.flow.owns(page.url):
                 raise Outcome(State.ERROR, f"{self.flow.name} sent the browser outside its own site, to "
@@ -181,9 +182,25 @@ class AccountRun:
                 return "ambiguous", found
             if await matches(page, setting.unavailable, text):
                 return "unavailable", None
+            if opened < len(setting.open) and await self.reveal(page, setting.open[opened]):
+                opened += 1
+                continue
             if time.monotonic() >= deadline:
                 return "timeout", None
             await asyncio.sleep(0.25)
+
+    async def reveal(self, page: Page, reveal) -> bool:
+        """Click the first of a reveal step's elements that shows exactly once; False if none does yet."""
+        for spec in reveal.click:
+            target = locate(page, spec)
+            if await count(target) == 1:
+                try:
+                    await target.click(timeout=3000)
+                except PlaywrightError:
+                    return False  # moving or covered: the next round tries again
+                await asyncio.sleep(0.1)
+                return True
+        return False
 
     # --- sign-in ------------------------------------------------------------------------------
 

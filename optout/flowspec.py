@@ -221,6 +221,13 @@ class Guide(Strict):
     state: Literal["needs_human", "unavailable"] = "needs_human"
 
 
+class Reveal(Strict):
+    """One click that brings a control into view when it has no URL of its own (a profile menu,
+    then its Privacy entry): the first of `click` found on the page is clicked."""
+
+    click: list[Locator] = Field(min_length=1)
+
+
 class Setting(Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
     label: str
@@ -235,6 +242,9 @@ class Setting(Strict):
     opt_in: bool = False
     #: When set, the setting exists per item and `url` contains {item}.
     items: Items | None = None
+    #: Clicks, in order, that bring the control into view after `url` loads; each is made once, and
+    #: only while the control is not on the page yet (the control itself is never clicked here).
+    open: list[Reveal] = Field(default_factory=list)
 
 
 class Flow(Strict):
