@@ -154,6 +154,7 @@ class AccountRun:
         control = setting.control
         deadline = time.monotonic() + self.options.find_timeout_s
         opened = 0  # how many of the setting's `open` clicks were made on this page
+        unavailable_seen = False
         while True:
             if not self.flow.owns(page.url):
                 raise Outcome(State.ERROR, f"{self.flow.name} sent the browser outside its own site, to "
@@ -181,7 +182,13 @@ class AccountRun:
             if found > 1:
                 return "ambiguous", found
             if await matches(page, setting.unavailable, text):
-                return "unavailable", None
+                # The sign and the control were two looks at a page that may still be rendering
+                # (the sign can appear between them): "not offered" only when the next look agrees.
+                if unavailable_seen:
+                    return "unavailable", None
+                unavailable_seen = True
+            else:
+                unavailable_seen = False
             if opened < len(setting.open) and await self.reveal(page, setting.open[opened]):
                 opened += 1
                 continue
