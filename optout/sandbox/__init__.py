@@ -38,6 +38,7 @@ MISBEHAVIOURS: dict[str, str] = {
     "memory_hidden": "an optional setting the platform hides for some accounts is not shown",
     "no_items": "the account owns none of the things a per-item setting exists for (publications, blogs, sites)",
     "list_changed": "the page listing the account's publications, blogs or sites changed (its links are different)",
+    "admin_managed": "an administrator manages the setting (work or school account): it shows greyed out",
     "choice_unknown": "a dropdown or radio group shows a choice the flow does not know (none of on/off is selected)",
 }
 
