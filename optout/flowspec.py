@@ -18,7 +18,7 @@ from optout.errors import FlowError, UnknownPlatform
 MAX_FLOW_BYTES = 256 * 1024
 Role = Literal[
     "switch", "checkbox", "radio", "button", "textbox", "combobox", "menuitem",
-    "menuitemradio", "link", "heading", "region", "dialog", "option", "alert",
+    "menuitemradio", "link", "heading", "region", "dialog", "option", "alert", "tab",
 ]
 
 
