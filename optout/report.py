@@ -73,11 +73,13 @@ def _inert_all(value):
 
 def results_table(results: Iterable, console: Console | None = None, title: str | None = None) -> Table:
     """Print (when given a console) and return a table of Results or history rows."""
-    table = Table(title=title, show_lines=False)
+    table = Table(title=title, show_lines=False, caption_justify="left")
     for column in ("platform", "account", "setting", "state", "changed", "detail"):
         table.add_column(column, overflow="fold")
+    shown: list[str] = []
     for r in map(_as_dict, results):
         state = str(r.get("state", ""))
+        shown.append(state)
         table.add_row(
             Text(inert(r.get("platform"))),
             Text(inert(r.get("account")) or "—"),
@@ -86,9 +88,18 @@ def results_table(results: Iterable, console: Console | None = None, title: str 
             Text("yes" if r.get("changed") else "—"),
             Text(inert(r.get("detail"))),
         )
+    table.caption = state_caption(shown)
     if console is not None:
         console.print(table)
     return table
+
+
+def state_caption(states: Iterable[str]) -> Text | None:
+    """One line per state that needs a word of explanation (everything but `off`), in plain language."""
+    present = {str(s) for s in states}
+    lines = [Text.assemble((f"{s.value}: ", STATE_STYLES.get(s.value, "")), EXPLANATIONS[s])
+             for s in State if s.value in present and s is not State.OFF]
+    return Text("\n").join(lines) if lines else None
 
 
 def timeline_table(rows: Iterable[dict], console: Console | None = None, title: str | None = None) -> Table:
