@@ -463,6 +463,8 @@ class AccountRun:
                     raise Outcome(State.BROKEN, f"the form has no field for the {field_.fill}",
                                   await self.keep_broken_page(page, setting))
                 value = self.options.form_reason if field_.fill == "reason" else self.account.name
+                if field_.fill == "email" and "@" not in value:
+                    value = ""  # a session-only account's name ("assisted", "default") is no address
                 if value and not await target.input_value():
                     await target.fill(value)
             await locate(page, control.submit).first.click(timeout=10000)
