@@ -192,7 +192,7 @@ class AccountRun:
             if opened < len(setting.open) and await self.reveal(page, setting.open[opened]):
                 opened += 1
                 continue
-            if time.monotonic() >= deadline:
+            if time.monotonic() >= deadline and not unavailable_seen:  # a sign seen once gets its second look
                 return "timeout", None
             await asyncio.sleep(0.25)
 
