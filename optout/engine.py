@@ -542,6 +542,9 @@ class AccountRun:
             await self.open(page, spec.url)
             deadline = time.monotonic() + self.options.find_timeout_s
             while True:
+                if not self.flow.owns(page.url):
+                    raise Outcome(State.ERROR, f"{self.flow.name} sent the browser outside its own site, to "
+                                  f"{origin_of(page.url)}; nothing was read or typed there.")
                 text = await body_text(page)
                 if await matches(page, self.flow.login.signed_out, text):
                     if self.login_attempted:
