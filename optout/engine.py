@@ -144,8 +144,7 @@ class AccountRun:
         try:
             response = await page.goto(url, wait_until="domcontentloaded", timeout=self.options.nav_timeout_ms)
         except PlaywrightError as exc:
-            reason = str(exc).splitlines()[0]
-            raise Outcome(State.ERROR, f"could not load {url}: {logs.scrub(reason)}") from None
+            raise Outcome(State.ERROR, describe_load_error(url, exc, self.options.nav_timeout_ms)) from None
         if response is not None and response.status >= 500:
             raise Outcome(State.ERROR, f"{self.flow.name} answered HTTP {response.status} for {url}")
 
@@ -601,6 +600,44 @@ class AccountRun:
         if self.account.session is not None and not self.signed_in_here and not self.account_outcome:
             await self.save_session()  # keep refreshed cookies
         return results
+
+
+#: Chromium's network errors, in words a person can act on.
+_NET_ERRORS = {
+    "ERR_INTERNET_DISCONNECTED": "no network connection",
+    "ERR_NAME_NOT_RESOLVED": "the name {host} could not be resolved (DNS)",
+    "ERR_NAME_RESOLUTION_FAILED": "the name {host} could not be resolved (DNS)",
+    "ERR_CONNECTION_REFUSED": "{host} refused the connection",
+    "ERR_CONNECTION_RESET": "the connection to {host} was reset",
+    "ERR_CONNECTION_CLOSED": "{host} closed the connection",
+    "ERR_CONNECTION_TIMED_OUT": "the connection to {host} timed out",
+    "ERR_TIMED_OUT": "the connection to {host} timed out",
+    "ERR_ADDRESS_UNREACHABLE": "{host} cannot be reached from this network",
+    "ERR_PROXY_CONNECTION_FAILED": "the proxy did not answer",
+    "ERR_CERT_": "the certificate of {host} is not valid",
+    "ERR_SSL_": "a secure connection to {host} could not be made",
+}
+
+
+def describe_load_error(url: str, exc: Exception, timeout_ms: int) -> str:
+    """Why a page did not load, in plain words, with Chromium's own code kept for searching."""
+    from urllib.parse import urlsplit
+
+    text = logs.scrub(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    host = urlsplit(url).hostname or url
+    code = re.search(r"net::(ERR_[A-Z_]+)", text)
+    if code:
+        words = next((w for k, w in _NET_ERRORS.items() if code.group(1).startswith(k)), None)
+        why = f"{words.format(host=host)} ({code.group(1)})" if words else code.group(1)
+    elif "Timeout" in text:
+        why = f"no answer within {timeout_ms / 1000:g} s"
+    elif "crash" in text.lower():
+        why = "the browser tab crashed"
+    elif "closed" in text:
+        why = "the browser closed unexpectedly"
+    else:
+        why = text
+    return f"could not load {url}: {why}"
 
 
 def describe_browser_error(exc: Exception) -> str:
