@@ -90,6 +90,7 @@ class AccountRun:
         self.flow, self.account, self.options, self.context = flow, account, options, context
         self.login_attempted = False
         self.lang = ""
+        self.crashed: set[Page] = set()
         self.account_outcome: Outcome | None = None
         self.signed_in_here = False
         self.inflight = 0
@@ -116,6 +117,26 @@ class AccountRun:
             else:
                 quiet_since = None
             await asyncio.sleep(0.05)
+
+    def watch(self, page: Page) -> Page:
+        page.on("crash", lambda _page: self.crashed.add(page))
+        return page
+
+    def gone(self, page: Page) -> str | None:
+        """Why this page can no longer be read (its tab crashed, the browser died), or None."""
+        if page in self.crashed:
+            return "the browser tab crashed (out of memory, or a fault in the page)"
+        browser = self.context.browser
+        if page.is_closed() or (browser is not None and not browser.is_connected()):
+            return "the browser closed unexpectedly"
+        return None
+
+    def check_alive(self, page: Page) -> None:
+        """Raise `error` at once when the page is gone, rather than waiting for it to time out
+        as if it were a page that no longer matches its flow (which would be `broken`)."""
+        why = self.gone(page)
+        if why:
+            raise Outcome(State.ERROR, f"{why}; nothing more could be read on this page")
 
     def evidence_path(self, setting: Setting, what: str, ext: str = "png") -> Path:
         return (
@@ -155,6 +176,7 @@ class AccountRun:
         opened = 0  # how many of the setting's `open` clicks were made on this page
         unavailable_seen = False
         while True:
+            self.check_alive(page)
             if not self.flow.owns(page.url):
                 raise Outcome(State.ERROR, f"{self.flow.name} sent the browser outside its own site, to "
                               f"{origin_of(page.url)}; nothing was read or typed there.")
@@ -305,6 +327,7 @@ class AccountRun:
         deadline = time.monotonic() + login.timeout_ms / 1000
         while time.monotonic() < deadline:
             await asyncio.sleep(0.25)
+            self.check_alive(page)
             text = await body_text(page)
             if await matches(page, login.signed_in, text):
                 return
@@ -576,7 +599,7 @@ class AccountRun:
         ]
 
     async def run(self, settings: list[Setting]) -> list[Result]:
-        page = await self.context.new_page()
+        page = self.watch(await self.context.new_page())
         results = []
         expanded: list[Setting] = []
         for setting in settings:
@@ -589,12 +612,21 @@ class AccountRun:
             else:
                 expanded.extend(found)
         for setting in expanded:
+            if page in self.crashed:  # a crashed tab ends its setting only: the next one gets a new tab
+                try:
+                    page = self.watch(await self.context.new_page())
+                except PlaywrightError:
+                    pass
             try:
                 result = await asyncio.wait_for(self.run_setting(page, setting), self.options.setting_timeout_s)
             except asyncio.TimeoutError:
                 result = self.result(setting, State.ERROR, f"timed out after {self.options.setting_timeout_s:.0f} s")
             except PlaywrightError as exc:
                 result = self.result(setting, State.ERROR, describe_browser_error(exc))
+            except Exception as exc:  # a fault in optout ends this setting, never the whole run
+                self.log.error("setting.failed", setting=setting.id, error=logs.scrub(f"{type(exc).__name__}: {exc}"))
+                result = self.result(setting, State.ERROR, f"optout failed on this setting ({type(exc).__name__}: "
+                                     f"{str(exc).splitlines()[0] if str(exc) else ''}); please report it")
             results.append(result)
             self.log.info("setting.result", setting=setting.id, state=str(result.state), changed=result.changed)
         if self.account.session is not None and not self.signed_in_here and not self.account_outcome:
