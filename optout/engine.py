@@ -721,11 +721,22 @@ async def run(jobs: list[tuple[Flow, list[Account]]], options: RunOptions,
     semaphore = asyncio.Semaphore(max(1, options.concurrency))
     async with async_playwright() as playwright:
         browser = await browser_mod.launch(playwright, choice, headless=options.headless)
+        relaunch = asyncio.Lock()
+
+        async def live_browser():
+            """The run's browser; if it died (crashed, killed), a new one for the accounts still to
+            come. Accounts that were in it when it died are `error`, and are not retried."""
+            nonlocal browser
+            async with relaunch:
+                if not browser.is_connected():
+                    log.warning("browser.relaunch")
+                    browser = await browser_mod.launch(playwright, choice, headless=options.headless)
+            return browser
 
         async def one(flow: Flow, account: Account) -> list[Result]:
             async with semaphore:
                 try:
-                    context = await browser.new_context(
+                    context = await (await live_browser()).new_context(
                         storage_state=account.session, locale="en-US",
                         viewport={"width": 1280, "height": 900},
                     )
@@ -738,8 +749,11 @@ async def run(jobs: list[tuple[Flow, list[Account]]], options: RunOptions,
                             await context.close()
                         except PlaywrightError:
                             pass
-                except PlaywrightError as exc:
-                    detail = describe_browser_error(exc)
+                except Exception as exc:  # the browser died, or could not be started again
+                    if isinstance(exc, PlaywrightError):
+                        detail = describe_browser_error(exc)
+                    else:
+                        detail = f"could not run: {logs.scrub(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)}"
                     out = [Result(platform=flow.id, setting=s.id, state=State.ERROR, detail=detail,
                                   account=account.name, label=s.label, flow_version=flow.version)
                            for s in flow.settings]
