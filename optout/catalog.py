@@ -54,7 +54,7 @@ def markdown_table(flows: list[Flow]) -> str:
         if f.guide:
             rows.append(f"| {f.name} (`{f.id}`) | {f.guide.summary} | guide | — | {f.checked.isoformat()} | {f.confidence} |")
         for s in f.settings:
-            rows.append(f"| {f.name} (`{f.id}`) | {s.label} | {s.control.kind} | {s.default} | "
+            rows.append(f"| {f.name} (`{f.id}`) | {s.label}{' (optional)' if s.opt_in else ''} | {s.control.kind} | {s.default} | "
                         f"{f.checked.isoformat()} | {f.confidence} |")
     return "\n".join(rows)
 
