@@ -232,6 +232,11 @@ def account_add(state: CliState, platform, totp):
     from optout.credentials import AccountStore, Credential, read_secret, require_keyring
 
     [flow] = flowspec.resolve([platform])
+    if flow.guide is not None:
+        raise OptoutError(f"{flow.name} has nothing optout signs in to.", f"`optout off {platform}` shows what to do.")
+    if not flow.login.steps:
+        raise OptoutError(f"optout does not sign in to {flow.name} with a password.",
+                          f"Sign in yourself with `optout login {platform}`; optout keeps that session.")
     require_keyring()
     username = _ask(f"{flow.name} username (e-mail or phone): ")
     password = read_secret(f"{flow.name} password: ")

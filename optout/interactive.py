@@ -31,6 +31,8 @@ async def interactive_login(platform: str, *, account: str | None = None, profil
     prof = profile if isinstance(profile, Profile) else Profile(profile)
     prof.ensure()
     [flow] = flowspec.resolve([platform], flows_dir)
+    if flow.guide is not None:
+        raise OptoutError(f"{flow.name} has nothing optout signs in to.", f"`optout off {platform}` shows what to do.")
     store = sessions or SessionStore(prof)
     if account is None:
         from optout.credentials import AccountStore
