@@ -91,6 +91,7 @@ class AccountRun:
         self.login_attempted = False
         self.lang = ""
         self.crashed: set[Page] = set()
+        self.evidence_problem = ""  # why the current setting's evidence could not be written
         self.account_outcome: Outcome | None = None
         self.signed_in_here = False
         self.inflight = 0
@@ -144,19 +145,48 @@ class AccountRun:
             / f"{_stamp()}-{what}.{ext}"
         )
 
+    def evidence_failed(self, exc: Exception, *paths: Path) -> None:
+        """Evidence that cannot be written (a full disk, a read-only folder) is noted in the
+        result's detail; it never changes what was read. Partly written files are removed."""
+        for path in paths:
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:
+                pass
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+        self.evidence_problem = logs.scrub(reason)
+        self.log.warning("evidence.failed", error=self.evidence_problem)
+
+    async def screenshot(self, page: Page, setting: Setting, what: str, control=None) -> list[Path]:
+        """A screenshot of the setting's area (or of the page, without a control); [] if none."""
+        shot = self.evidence_path(setting, what)
+        try:
+            if control is not None:
+                return [p] if (p := await screenshot_area(control, shot)) else []
+            shot.parent.mkdir(parents=True, exist_ok=True)
+            await page.screenshot(path=str(shot))
+            return [shot]
+        except OSError as exc:
+            self.evidence_failed(exc, shot)
+        except PlaywrightError as exc:
+            self.log.warning("evidence.failed", error=logs.scrub(str(exc).splitlines()[0]))
+        return []
+
     async def keep_broken_page(self, page: Page, setting: Setting) -> list[Path]:
         """Screenshot and HTML of a page that did not match the flow, with secrets scrubbed."""
         kept: list[Path] = []
+        shot = self.evidence_path(setting, "broken")
+        html_path = shot.with_suffix(".html")
         try:
-            shot = self.evidence_path(setting, "broken")
             shot.parent.mkdir(parents=True, exist_ok=True)
             await page.screenshot(path=str(shot), full_page=True)
             kept.append(shot)
-            html_path = shot.with_suffix(".html")
             html_path.write_text(logs.scrub(await page.content()), encoding="utf-8")
             kept.append(html_path)
-        except (PlaywrightError, OSError) as exc:
-            self.log.warning("evidence.failed", error=logs.scrub(str(exc)))
+        except OSError as exc:
+            self.evidence_failed(exc, *(p for p in (shot, html_path) if p not in kept))
+        except PlaywrightError as exc:
+            self.log.warning("evidence.failed", error=logs.scrub(str(exc).splitlines()[0]))
         return kept
 
     # --- navigation and classification ---------------------------------------------------------
@@ -373,6 +403,8 @@ class AccountRun:
     # --- one setting --------------------------------------------------------------------------
 
     def result(self, setting: Setting, state: State, detail: str = "", *, changed=False, evidence=()) -> Result:
+        if self.evidence_problem:
+            detail = f"{detail}; no screenshot kept: evidence could not be written ({self.evidence_problem})"
         return Result(
             platform=self.flow.id, setting=setting.id, state=state, changed=changed,
             detail=logs.scrub(detail), evidence=list(evidence), account=self.account.name,
@@ -437,8 +469,7 @@ class AccountRun:
             return self.result(setting, outcome.state, outcome.detail, evidence=outcome.evidence)
         if control is None:
             return self.result(setting, State.UNAVAILABLE, f"{self.flow.name} does not offer this setting to this account.")
-        before = await screenshot_area(control, self.evidence_path(setting, "before"))
-        evidence = [before] if before else []
+        evidence = await self.screenshot(page, setting, "before", control)
         if opted_out:
             return self.result(setting, State.OFF, "read as off", evidence=evidence)
         if not self.wants_off(setting):
@@ -509,12 +540,11 @@ class AccountRun:
             if failed:
                 await self.settle()
             if await matches(page, control.confirmation):
-                shot = self.evidence_path(setting, "confirmation")
-                shot.parent.mkdir(parents=True, exist_ok=True)
-                await page.screenshot(path=str(shot))
+                shots = await self.screenshot(page, setting, "confirmation")
                 today = datetime.now(timezone.utc).date().isoformat()
-                return self.result(setting, State.SUBMITTED, f"objection sent on {today}; confirmation kept",
-                                   changed=True, evidence=[shot])
+                return self.result(setting, State.SUBMITTED,
+                                   f"objection sent on {today}" + ("; confirmation kept" if shots else ""),
+                                   changed=True, evidence=shots)
             if failed:
                 kept = await self.keep_broken_page(page, setting)
                 return self.result(
@@ -546,8 +576,7 @@ class AccountRun:
             return self.result(setting, outcome.state, detail, evidence=evidence + outcome.evidence)
         if control is None:
             return self.result(setting, State.UNAVAILABLE, f"after switching off and reloading, {name} no longer offers this setting.", evidence=evidence)
-        after = await screenshot_area(control, self.evidence_path(setting, "after"))
-        evidence = evidence + ([after] if after else [])
+        evidence = evidence + await self.screenshot(page, setting, "after", control)
         if opted_out:
             return self.result(setting, State.OFF, "switched off; read as off after a reload", changed=True, evidence=evidence)
         return self.result(
@@ -617,6 +646,7 @@ class AccountRun:
                     page = self.watch(await self.context.new_page())
                 except PlaywrightError:
                     pass
+            self.evidence_problem = ""
             try:
                 result = await asyncio.wait_for(self.run_setting(page, setting), self.options.setting_timeout_s)
             except asyncio.TimeoutError:

@@ -94,7 +94,8 @@ AREA_JS = """el => {
 
 
 async def screenshot_area(locator, path: Path) -> Path | None:
-    """A screenshot of the setting's area only: never the whole account page."""
+    """A screenshot of the setting's area only: never the whole account page. None when the page
+    cannot give one; an OSError (the file cannot be written) is the caller's to report."""
     try:
         handle = await locator.evaluate_handle(AREA_JS)
         element = handle.as_element()
@@ -103,7 +104,7 @@ async def screenshot_area(locator, path: Path) -> Path | None:
         path.parent.mkdir(parents=True, exist_ok=True)
         await element.screenshot(path=str(path))
         return path
-    except (PlaywrightError, OSError):
+    except PlaywrightError:
         return None
 
 
