@@ -33,7 +33,7 @@ def replica(*misbehaviours, password=SENTINEL_PASSWORD):
 def test_check_without_account_needs_login(invoke):
     result = invoke("--json", "check", "linkedin")
     assert result.exit_code == 4, result.output
-    [row] = json.loads(result.stdout)["results"]
+    [row] = [r for r in json.loads(result.stdout)["results"] if r["setting"] == "generative-ai"]
     assert row["state"] == "needs_login"
     assert "optout account add linkedin" in row["detail"]
 
@@ -87,7 +87,7 @@ def test_broken_page_exit_code_and_evidence(invoke):
     invoke("--sandbox", "account", "add", "linkedin", input=f"{SANDBOX_USERNAME}\n{SENTINEL_PASSWORD}\n")
     result = invoke("--sandbox", "--json", "off", "linkedin")
     assert result.exit_code == 5
-    [row] = json.loads(result.stdout)["results"]
+    [row] = [r for r in json.loads(result.stdout)["results"] if r["setting"] == "generative-ai"]
     assert row["state"] == "broken" and any(p.endswith(".html") for p in row["evidence"])
 
 
@@ -108,9 +108,16 @@ def test_demo_runs_the_whole_cycle(invoke):
     result = invoke("--json", "demo")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert [r["state"] for r in data["check"]] == ["on"]
-    assert [(r["state"], r["changed"]) for r in data["off"]] == [("off", True)]
-    assert [r["state"] for r in data["verify"]] == ["off"]
+
+    def linkedin(rows):
+        return [(r["setting"], r["state"], r["changed"]) for r in rows if r["platform"] == "linkedin"]
+
+    assert linkedin(data["check"]) == [("generative-ai", "on", False), ("ai-objection", "on", False)]
+    assert linkedin(data["off"]) == [("generative-ai", "off", True), ("ai-objection", "submitted", True)]
+    assert linkedin(data["verify"]) == [("generative-ai", "off", False), ("ai-objection", "submitted", False)]
+    # Every replica's fresh account ends opted out: switches off, objection forms submitted.
+    assert {r["state"] for r in data["verify"]} <= {"off", "submitted"}, [
+        (r["platform"], r["setting"], r["state"]) for r in data["verify"] if r["state"] not in ("off", "submitted")]
 
 
 def test_doctor_reports_browser_keyring_and_data_dir(invoke):

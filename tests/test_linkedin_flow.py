@@ -30,13 +30,18 @@ def run(sandbox, browser_path, tmp_path):
         if credential is None:
             credential = Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD)
         fn = api.check if mode == "check" else api.switch_off
-        return await fn(
+        return generative_ai(await fn(
             ["linkedin"], credentials={"linkedin": credential}, setup_context=sandbox.install,
             browser_path=browser_path, sessions=store, **opts,
-        )
+        ))
 
     _run.store = store
     return _run
+
+
+def generative_ai(results):
+    """The switch's result (LinkedIn's objection form is tested in test_linkedin_objection.py)."""
+    return [r for r in results if r.setting == "generative-ai"]
 
 
 def li(sandbox, *misbehaviours, **account):
@@ -154,6 +159,6 @@ async def test_lookalike_login_never_gets_the_password(sandbox, run):
 
 
 async def test_no_account_needs_login(sandbox, browser_path):
-    [result] = await api.check(["linkedin"], setup_context=sandbox.install, browser_path=browser_path)
+    [result] = generative_ai(await api.check(["linkedin"], setup_context=sandbox.install, browser_path=browser_path))
     assert result.state == "needs_login"
     assert "optout account add linkedin" in result.detail

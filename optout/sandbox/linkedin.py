@@ -1,5 +1,7 @@
 """LinkedIn replica: sign-in (with 2FA and checkpoint pages) and the data-for-AI setting, built the
-way LinkedIn's Artdeco toggles are: a visually hidden checkbox with role=switch behind its label."""
+way LinkedIn's Artdeco toggles are: a visually hidden checkbox with role=switch behind its label;
+and the Data Processing Objection Form for AI models that do not generate content (a help-centre
+form that, as far as anyone knows, does not remember an earlier objection)."""
 
 from __future__ import annotations
 
@@ -8,18 +10,30 @@ import json
 from urllib.parse import quote
 
 from optout.sandbox import Replica, Request, Response, page, redirect
+from optout.sandbox._objection import ObjectionForm, route
 
 SETTING_PATH = "/mypreferences/d/settings/data-for-ai-improvement"
 LABEL = "Use my data for training content creation AI models"
 CHANGED_LABEL = "Allow data use for generative AI features"
 GERMAN_LABEL = "Meine Daten für das Training von KI-Modellen zur Erstellung von Inhalten verwenden"
 LOGIN_PATHS = ("/login", "/uas/login", "/checkpoint/lg/login")
+OBJECTION = ObjectionForm(
+    setting="ai-objection",
+    path="/help/linkedin/ask/TS-DPRO",
+    title="Data Processing Objection Form | LinkedIn Help",
+    heading="Data Processing Objection Form",
+    intro="Object to LinkedIn using your personal data to train AI models that do not generate content.",
+    reason_label="Describe your objection (optional)",
+    received="We've received your request.",
+    unavailable="This form isn't available in your country or region.",
+    remembers=False,
+)
 
 
 class LinkedIn(Replica):
     platform = "linkedin"
     hosts = ("www.linkedin.com", "linkedin.com.evil.test")
-    settings = ("generative-ai",)
+    settings = ("generative-ai", "ai-objection")
 
     def signed_in(self, req: Request) -> bool:
         return req.cookies.get("li_at") in self.state["sessions"]
@@ -37,6 +51,10 @@ class LinkedIn(Replica):
             if self.signed_in(req):
                 return redirect(req.query.get("session_redirect") or "/feed/")
             return self.login_page(req)
+        user = self.session_user(req.cookies.get("li_at"))
+        answer = route(self, (OBJECTION,), req, user, "/uas/login?session_redirect=" + quote(req.url, safe=""))
+        if answer is not None:
+            return answer
         if req.path == "/checkpoint/lg/login-submit" and req.method == "POST":
             return self.login_submit(req)
         if req.path == "/checkpoint/challenge/verify" and req.method == "POST":
@@ -113,11 +131,11 @@ class LinkedIn(Replica):
         )
 
     def verify_pin(self, req: Request) -> Response:
-        import pyotp
+        from optout.credentials import totp
 
         username = req.form.get("who", "")
         secret = (self.account(username) or {}).get("totp_secret")
-        ok = bool(secret) and pyotp.TOTP(secret).verify(req.form.get("pin", ""), valid_window=1)
+        ok = bool(secret) and totp(secret).verify(req.form.get("pin", ""), valid_window=1)
         self.event("pin", ok=ok)
         if not ok:
             return self.pin_page(req.form.get("target", "/feed/"), error="That code didn't work.", username=username)
