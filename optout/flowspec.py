@@ -344,6 +344,8 @@ def load_flow(path: Path) -> Flow:
         raise
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise FlowError(f"{path}: cannot read this flow file: {exc}") from None
+    except RecursionError:
+        raise FlowError(f"{path}: this flow file is nested too deeply to be a flow.") from None
     if not isinstance(data, dict):
         raise FlowError(f"{path}: a flow file must be a YAML mapping at the top level.")
     try:
