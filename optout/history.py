@@ -138,7 +138,10 @@ class History:
     def __init__(self, profile: Profile):
         self.profile = profile
         self.path = profile.ensure().history_db
-        _private_file(self.path)  # SQLite gives the -wal/-shm files the same mode
+        try:
+            _private_file(self.path)  # SQLite gives the -wal/-shm files the same mode
+        except OSError as exc:  # a folder in its place, no permission
+            raise _unusable(self.path, exc) from None
         try:
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=10)
         except sqlite3.Error as exc:
