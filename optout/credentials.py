@@ -217,14 +217,14 @@ class AccountStore:
         path = self.profile.accounts_file
         try:
             rows = json.loads(path.read_text(encoding="utf-8"))
+            return [AccountInfo(**row) for row in rows]
         except FileNotFoundError:
             return []
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, TypeError) as exc:  # unreadable, not JSON, or not rows of accounts
             raise OptoutError(
                 f"The accounts index {path} cannot be read ({exc}).",
                 "Move it aside and add the accounts again; the passwords are still in the keyring.",
             ) from None
-        return [AccountInfo(**row) for row in rows]
 
     def _write_index(self, rows: list[AccountInfo]) -> None:
         self.profile.ensure()
