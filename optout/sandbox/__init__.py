@@ -40,7 +40,11 @@ MISBEHAVIOURS: dict[str, str] = {
     "list_changed": "the page listing the account's publications, blogs or sites changed (its links are different)",
     "admin_managed": "an administrator manages the setting (work or school account): it shows greyed out",
     "choice_unknown": "a dropdown or radio group shows a choice the flow does not know (none of on/off is selected)",
+    "hostile_text": "the page's switches read aria-checked as markup and terminal escape sequences",
 }
+
+#: What `hostile_text` puts where a switch's state belongs: HTML, rich markup, a colour, an OSC title.
+HOSTILE_TEXT = "<script>alert(1)</script>[bold]pwned[/bold]\x1b[31mred\x1b]0;owned\x07"
 
 
 @dataclass
@@ -211,9 +215,23 @@ class Sandbox:
         self.replicas: dict[str, Replica] = {cls.platform: cls(self) for cls in replica_classes()}
         self.data: dict[str, dict] = {}
         if state_file and state_file.exists():
-            self.data = json.loads(state_file.read_text())
+            self.data = self._read_state(state_file)
         for name, replica in self.replicas.items():
             self.data.setdefault(name, replica.fresh_state())
+
+    @staticmethod
+    def _read_state(path: Path) -> dict:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and all(isinstance(v, dict) for v in data.values()):
+                return data
+            problem = "not the replicas' state"
+        except (OSError, ValueError) as exc:
+            problem = str(exc)
+        from optout.errors import OptoutError
+
+        raise OptoutError(f"The sandbox state {path} cannot be read ({problem}).",
+                          f"Delete it (rm '{path}'): the replicas start afresh.")
 
     @classmethod
     def for_profile(cls, profile: str) -> "Sandbox":
@@ -281,7 +299,7 @@ class Sandbox:
             await route.abort("namenotresolved")
             return
         if self.state_file and self.state_file.exists():
-            self.data = json.loads(self.state_file.read_text())
+            self.data = self._read_state(self.state_file)
         body = request.post_data or ""
         content_type = (await request.all_headers()).get("content-type", "")
         form = {k: v[0] for k, v in parse_qs(body).items()} if "form-urlencoded" in content_type else {}
@@ -304,6 +322,12 @@ class Sandbox:
             resp = Response(status=500, body="<h1>500 Internal Server Error</h1>")
         else:
             resp = replica.handle(req)
+        if replica.misbehaves("hostile_text") and isinstance(resp.body, str):
+            import html as _html
+            import re as _re
+
+            hostile = _html.escape(HOSTILE_TEXT, quote=True)
+            resp.body = _re.sub(r'aria-checked="(true|false)"', f'aria-checked="{hostile}"', resp.body)
         await route.fulfill(
             status=resp.status, body=resp.body, content_type=resp.content_type, headers=resp.headers
         )
