@@ -11,7 +11,8 @@ import click
 from optout.clistate import CliState
 from optout.errors import OptoutError
 from optout.paths import DEFAULT_PROFILE, Profile, check_profile_name
-from optout.states import EXPLANATIONS, State, exit_code
+from optout.results import run_exit_code
+from optout.states import EXPLANATIONS, State
 
 STATE_HELP = "\n".join(f"  {s.value:<12} {EXPLANATIONS[s]}" for s in State)
 EXIT_HELP = """Exit codes: 0 everything off, unavailable or submitted; 3 something is on;
@@ -111,7 +112,7 @@ def _run_and_render(state: CliState, mode: str, platforms, scheduled: bool = Fal
                                browser_path=state.browser_path, on_result=on_result,
                                kind="scheduled" if scheduled else mode, **opts))
     prune_evidence(state.profile)
-    code = exit_code([r.state for r in results])
+    code = run_exit_code(results)
     if scheduled:
         from optout.notify import notify_run
 
@@ -338,7 +339,7 @@ def demo(state: CliState, misbehave):
     from optout.demo import run_demo
 
     results = run_async(run_demo(state, misbehave))
-    sys.exit(exit_code([r.state for r in results]))
+    sys.exit(run_exit_code(results))
 
 
 @cli.group()

@@ -18,7 +18,8 @@ import click
 from optout.clistate import CliState
 from optout.errors import OptoutError
 from optout.paths import Profile, check_profile_name
-from optout.states import EXPLANATIONS, State, exit_code
+from optout.results import run_exit_code
+from optout.states import EXPLANATIONS, State
 
 STATES_EPILOG = "\b\nStates:\n" + "\n".join(f"  {s.value:<12} {EXPLANATIONS[s]}" for s in State)
 
@@ -196,7 +197,7 @@ def assist_cmd(state: CliState, platforms, yes, keep, person, output, open_it, s
                   f"Remove all of it with: optout profile delete {done.kept}", markup=False)
     if open_it and path is not None:
         click.launch(str(path))
-    sys.exit(exit_code([r.state for r in done.results]))
+    sys.exit(run_exit_code(done.results))
 
 
 # -- handout ------------------------------------------------------------------------------------

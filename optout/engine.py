@@ -408,15 +408,24 @@ class AccountRun:
         return Result(
             platform=self.flow.id, setting=setting.id, state=state, changed=changed,
             detail=logs.scrub(detail), evidence=list(evidence), account=self.account.name,
-            label=setting.label, flow_version=self.flow.version,
+            label=setting.label, flow_version=self.flow.version, optional=not self.targets(setting),
         )
 
-    def wants_off(self, setting: Setting) -> bool:
-        if self.options.mode != "off":
-            return False
+    def account_wide(self, outcome: Outcome) -> bool:
+        """Whether an outcome ends the account's run, not just one setting's: it needs a sign-in or
+        a person, refused a credential, or came while this run's one sign-in attempt failed."""
+        return (outcome.state in (State.NEEDS_LOGIN, State.NEEDS_HUMAN) or "credentials into" in outcome.detail
+                or (self.login_attempted and not self.signed_in_here))
+
+    def targets(self, setting: Setting) -> bool:
+        """Whether the person wants this setting off: every default one; optional ones when asked."""
         if not setting.opt_in or self.options.all_settings:
             return True
-        return bool({setting.id, f"{self.flow.id}:{setting.id}"} & self.options.selected)
+        base = setting.id.split("/")[0]
+        return bool({setting.id, base, f"{self.flow.id}:{setting.id}", f"{self.flow.id}:{base}"} & self.options.selected)
+
+    def wants_off(self, setting: Setting) -> bool:
+        return self.options.mode == "off" and self.targets(setting)
 
     async def read(self, page: Page, setting: Setting, *, may_login: bool):
         """Open the setting and read it: returns (opted_out, locator) or raises Outcome."""
@@ -464,7 +473,7 @@ class AccountRun:
         try:
             opted_out, control = await self.read(page, setting, may_login=not self.login_attempted)
         except Outcome as outcome:
-            if outcome.state in (State.NEEDS_LOGIN, State.NEEDS_HUMAN) or "credentials into" in outcome.detail:
+            if self.account_wide(outcome):
                 self.account_outcome = outcome
             return self.result(setting, outcome.state, outcome.detail, evidence=outcome.evidence)
         if control is None:
@@ -487,7 +496,7 @@ class AccountRun:
         try:
             submitted, form = await self.read(page, setting, may_login=not self.login_attempted)
         except Outcome as outcome:
-            if outcome.state in (State.NEEDS_LOGIN, State.NEEDS_HUMAN):
+            if self.account_wide(outcome):
                 self.account_outcome = outcome
             return self.result(setting, outcome.state, outcome.detail, evidence=outcome.evidence)
         if submitted:
@@ -618,7 +627,7 @@ class AccountRun:
                                   await self.keep_broken_page(page, setting))
                 await asyncio.sleep(0.25)
         except Outcome as outcome:
-            if outcome.state in (State.NEEDS_LOGIN, State.NEEDS_HUMAN):
+            if self.account_wide(outcome):
                 self.account_outcome = outcome
             return self.result(setting, outcome.state, outcome.detail, evidence=outcome.evidence)
         return [

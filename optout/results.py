@@ -20,6 +20,9 @@ class Result:
     account: str | None = None
     label: str = ""
     flow_version: int = 0
+    #: An optional setting the person did not ask to switch off: reported, but it does not make
+    #: the run's exit code say "something is on".
+    optional: bool = False
     at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
 
     def to_dict(self) -> dict:
@@ -28,3 +31,10 @@ class Result:
         data["evidence"] = [str(p) for p in self.evidence]
         data["at"] = self.at.isoformat(timespec="seconds")
         return data
+
+
+def run_exit_code(results: list[Result]) -> int:
+    """The exit code of DESIGN.md for a run: optional settings left on do not count as `on`."""
+    from optout.states import exit_code
+
+    return exit_code([r.state for r in results if not (r.optional and r.state == State.ON)])
