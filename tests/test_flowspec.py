@@ -25,7 +25,7 @@ def test_every_shipped_flow_loads():
     flows = load_flows()
     assert "linkedin" in flows
     for flow in flows.values():
-        assert flow.settings and flow.version >= 1
+        assert (flow.settings or flow.guide) and flow.version >= 1
 
 
 def test_unknown_field_names_file_and_field(tmp_path):
