@@ -318,8 +318,8 @@ class History:
                 found.append(Drift("broken_streak", platform, acct, setting,
                                    f"'{label}' could not be read in the last {STREAK} runs "
                                    "(the site changed; the flow needs an update)"))
-            if (len(recent) == STREAK and all(s in _LOGIN for s in recent)
-                    and (platform, account) not in login_flagged):
+            if (len(recent) == STREAK and all(s in _LOGIN for s in recent) and setting != "guide"
+                    and (platform, account) not in login_flagged):  # a guide's needs_human is no sign-in
                 login_flagged.add((platform, account))  # one per account, not one per setting
                 found.append(Drift("login_failing", platform, acct, None,
                                    f"sign-in failed in the last {STREAK} runs "

@@ -108,3 +108,10 @@ def test_account_add_refuses_a_platform_signed_in_to_only_by_a_person(memory_key
     assert result.exit_code == 1, result.output
     assert "optout login tumblr" in result.output
     assert memory_keyring.data == {}
+
+
+def test_a_guide_asked_for_again_and_again_is_not_a_failing_sign_in(no_browser):
+    for _ in range(4):
+        result = invoke("--json", "off", "slack")
+        assert result.exit_code == 4, result.output
+        assert json.loads(result.stdout)["drift"] == []
