@@ -152,7 +152,7 @@ def _render(state: CliState, results) -> None:
         flows = load_flows()
         for platform in sorted(guides):
             guide = flows[platform].guide
-            console.print(Text(f"\n{flows[platform].name}: {guide.summary}", style="bold"))
+            console.print(Text(f"\n{flows[platform].name} — what to do:", style="bold"))
             for i, step in enumerate(guide.steps, 1):
                 console.print(Text(f"  {i}. {step}"))
             for link in guide.links:
