@@ -192,10 +192,20 @@ class AccountRun:
     # --- navigation and classification ---------------------------------------------------------
 
     async def open(self, page: Page, url: str) -> None:
-        try:
-            response = await page.goto(url, wait_until="domcontentloaded", timeout=self.options.nav_timeout_ms)
-        except PlaywrightError as exc:
-            raise Outcome(State.ERROR, describe_load_error(url, exc, self.options.nav_timeout_ms)) from None
+        for attempt in range(3):
+            try:
+                response = await page.goto(url, wait_until="domcontentloaded", timeout=self.options.nav_timeout_ms)
+                break
+            except PlaywrightError as exc:
+                # A client-side redirect still under way from the page before (sign-in pages do
+                # this) interrupts our navigation: let it land, then go where we meant to.
+                if "interrupted by another navigation" in str(exc) and attempt < 2:
+                    try:
+                        await page.wait_for_load_state("domcontentloaded", timeout=self.options.nav_timeout_ms)
+                    except PlaywrightError:
+                        pass
+                    continue
+                raise Outcome(State.ERROR, describe_load_error(url, exc, self.options.nav_timeout_ms)) from None
         if response is not None and response.status >= 500:
             raise Outcome(State.ERROR, f"{self.flow.name} answered HTTP {response.status} for {url}")
 
