@@ -111,16 +111,21 @@ async def screenshot_area(locator, path: Path) -> Path | None:
 LABEL_JS = "el => (el.labels && el.labels[0]) || el.closest('label') || null"
 
 
-async def click_control(locator, timeout_ms: int = 3000) -> None:
+TARGET_JS = """el => {
+  el.scrollIntoView({block: 'center'});
+  const r = el.getBoundingClientRect();
+  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+  const shown = r.width > 2 && r.height > 2 && getComputedStyle(el).opacity !== '0';
+  const label = (el.labels && el.labels[0]) || el.closest('label');
+  return (shown && hit && (hit === el || el.contains(hit))) || !label ? 'self' : 'label';
+}"""
+
+
+async def click_control(locator, timeout_ms: int = 10000) -> None:
     """Click a switch; when its input is visually hidden behind its label (LinkedIn's Artdeco
     toggles), click the label instead, which is what a person's click lands on."""
-    try:
-        await locator.click(trial=True, timeout=1500)
-    except PlaywrightError:
-        handle = await locator.evaluate_handle(LABEL_JS)
-        label = handle.as_element()
-        if label is None:
-            raise
+    if await locator.evaluate(TARGET_JS) == "label":
+        label = (await locator.evaluate_handle(LABEL_JS)).as_element()
         await label.click(timeout=timeout_ms)
         return
     await locator.click(timeout=timeout_ms)
