@@ -22,6 +22,7 @@ from playwright.async_api import Page
 from optout import controls, logs
 from optout.credentials import Credential
 from optout.flowspec import Flow, Setting, Step, origin_of
+from optout.paths import private_dir
 from optout.pageprobe import (
     body_text,
     count,
@@ -157,15 +158,37 @@ class AccountRun:
         self.evidence_problem = logs.scrub(reason)
         self.log.warning("evidence.failed", error=self.evidence_problem)
 
+    def evidence_folder(self, path: Path) -> None:
+        """Create the folders down to `path` readable by the owner only: evidence shows account
+        pages. Files written there are made 0600 by `private`."""
+        root = self.options.evidence_dir
+        if not root.is_dir():
+            private_dir(root)
+        for part in path.parent.relative_to(root).parts:
+            root = root / part
+            if not root.is_dir():
+                private_dir(root)
+
+    @staticmethod
+    def private(*paths: Path) -> None:
+        for path in paths:
+            try:
+                path.chmod(0o600)
+            except OSError:  # pragma: no cover - a filesystem without modes
+                pass
+
     async def screenshot(self, page: Page, setting: Setting, what: str, control=None) -> list[Path]:
         """A screenshot of the setting's area (or of the page, without a control); [] if none."""
         shot = self.evidence_path(setting, what)
         try:
+            self.evidence_folder(shot)
             if control is not None:
-                return [p] if (p := await screenshot_area(control, shot)) else []
-            shot.parent.mkdir(parents=True, exist_ok=True)
-            await page.screenshot(path=str(shot))
-            return [shot]
+                taken = await screenshot_area(control, shot)
+            else:
+                await page.screenshot(path=str(shot))
+                taken = shot
+            self.private(*([taken] if taken else []))
+            return [taken] if taken else []
         except OSError as exc:
             self.evidence_failed(exc, shot)
         except PlaywrightError as exc:
@@ -178,11 +201,12 @@ class AccountRun:
         shot = self.evidence_path(setting, "broken")
         html_path = shot.with_suffix(".html")
         try:
-            shot.parent.mkdir(parents=True, exist_ok=True)
+            self.evidence_folder(shot)
             await page.screenshot(path=str(shot), full_page=True)
             kept.append(shot)
             html_path.write_text(logs.scrub(await page.content()), encoding="utf-8")
             kept.append(html_path)
+            self.private(*kept)
         except OSError as exc:
             self.evidence_failed(exc, *(p for p in (shot, html_path) if p not in kept))
         except PlaywrightError as exc:
