@@ -1,0 +1,151 @@
+"""ChatGPT replica: OpenAI's sign-in (e-mail, then password, sometimes an e-mailed code or a
+Cloudflare check) at auth.openai.com, and Settings → Data controls on chatgpt.com.
+
+A signed-out visitor gets ChatGPT too, with "Log in" / "Sign up" buttons and a per-browser copy of
+"Improve the model for everyone" (platforms.md §8): reading that one would say nothing about the
+account, so flipping it is recorded as a `browser_toggle` event that tests require never happens.
+Paths other than those in platforms.md (the sign-in callback, the save endpoint's body) are the
+replica's own."""
+
+from __future__ import annotations
+
+import html
+from urllib.parse import urlsplit
+
+from optout.sandbox import Replica, Request, Response, page, redirect
+from optout.sandbox._assistant import Toggle, rows, save, session_cookie_header, settings_page
+
+SETTINGS_PATH = "/settings/data-controls"
+SAVE_PATH = "/backend-api/settings/account_user_setting"
+AUTH = "https://auth.openai.com"
+LOOKALIKE_HOST = "auth.openai.com.evil.test"
+COOKIE = "chatgpt_session"
+TOGGLES = [Toggle(
+    "improve-model", "Improve the model for everyone",
+    changed="Share your chats to make ChatGPT better",
+    foreign="Améliorer le modèle pour tous",
+    hint="Allow your content to be used to train our models, which makes ChatGPT better for you and "
+         "everyone who uses it.",
+)]
+CLOUDFLARE = ('<iframe title="Widget containing a Cloudflare security challenge" '
+              'src="https://challenges.cloudflare.com/cdn-cgi/challenge-platform/"></iframe>')
+
+
+class ChatGPT(Replica):
+    platform = "chatgpt"
+    hosts = ("chatgpt.com", "auth.openai.com", LOOKALIKE_HOST)
+    settings = ("improve-model",)
+    session_cookie = (COOKIE, "chatgpt.com")
+
+    def user(self, req: Request) -> str | None:
+        return self.session_user(req.cookies.get(COOKIE))
+
+    def handle(self, req: Request) -> Response:
+        host = urlsplit(req.url).hostname
+        if host == LOOKALIKE_HOST:
+            return self.email_page(lookalike=True)
+        if host == "auth.openai.com":
+            return self.auth(req)
+        if req.path == "/auth/login":
+            return redirect(f"{AUTH}/log-in")
+        if req.path == "/api/auth/callback/openai":
+            token = req.query.get("token", "")
+            if token not in self.state["sessions"]:
+                return redirect("/auth/login")
+            return redirect("/", headers=session_cookie_header(COOKIE, token))
+        if req.path == "/":
+            return self.home(req)
+        if req.path == SETTINGS_PATH:
+            return self.data_controls(req)
+        if req.path == SAVE_PATH and req.method == "POST":
+            return save(self, req, self.user(req))
+        if req.path == "/backend-api/browser-setting" and req.method == "POST":
+            self.event("browser_toggle", on=bool((req.json or {}).get("on")))
+            return Response(body='{"ok":true}', content_type="application/json")
+        return Response(status=404, body="<h1>404 Not Found</h1>")
+
+    # --- sign-in at auth.openai.com --------------------------------------------------------------
+
+    def auth(self, req: Request) -> Response:
+        if req.path in ("/log-in", "/log-in-or-create-account"):
+            if self.misbehaves("lookalike_login"):
+                return redirect(f"https://{LOOKALIKE_HOST}/log-in")
+            return self.email_page()
+        if req.path == "/log-in/password" and req.method == "POST":
+            return self.password_page(req.form.get("email", ""))
+        if req.path == "/log-in/password/verify" and req.method == "POST":
+            return self.verify_password(req)
+        if req.path == "/email-verification":
+            return page("""<h1>Check your inbox</h1><p>Enter the verification code we just sent to your email.</p>
+<label for="code">Code</label><input id="code" name="code" inputmode="numeric"><button type="submit">Continue</button>""",
+                        title="Check your inbox - OpenAI")
+        return Response(status=404, body="<h1>404 Not Found</h1>")
+
+    def email_page(self, *, lookalike: bool = False) -> Response:
+        action = f"https://{LOOKALIKE_HOST}/steal" if lookalike else "/log-in/password"
+        return page(f"""<h1>Welcome back</h1>
+<form method="post" action="{action}">
+  <label for="email">Email address</label><input id="email" name="email" type="email" autocomplete="email">
+  <button type="submit">Continue</button>
+</form>
+<p>OR</p><button type="button">Continue with Google</button><button type="button">Continue with Microsoft Account</button>""",
+                    title="Log in - OpenAI")
+
+    def password_page(self, email: str, error: str = "") -> Response:
+        return page(f"""<h1>Enter your password</h1>
+<form method="post" action="/log-in/password/verify">
+  <input type="hidden" name="email" value="{html.escape(email)}">
+  <p>{html.escape(email)}</p>
+  <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password">
+  <p role="alert">{html.escape(error)}</p>
+  <button type="submit">Continue</button>
+</form>""", title="Enter your password - OpenAI")
+
+    def verify_password(self, req: Request) -> Response:
+        email, password = req.form.get("email", ""), req.form.get("password", "")
+        ok = not self.misbehaves("wrong_password") and self.password_ok(email, password)
+        self.event("login", ok=ok, user=email)
+        if not ok:
+            return self.password_page(email, error="Incorrect email address or password")
+        if self.misbehaves("checkpoint"):
+            return page(f"<h1>Verify you are human</h1>{CLOUDFLARE}", title="Just a moment...")
+        if self.misbehaves("two_factor"):
+            return redirect("/email-verification")
+        return redirect(f"https://chatgpt.com/api/auth/callback/openai?token={self.new_session(email)}")
+
+    # --- chatgpt.com ---------------------------------------------------------------------------
+
+    def signed_out_header(self) -> str:
+        return ('<header><button type="button" onclick="location.href=\'/auth/login\'">Log in</button>'
+                '<button type="button">Sign up for free</button></header>')
+
+    def home(self, req: Request) -> Response:
+        if self.user(req) is None:
+            return page(self.signed_out_header() + "<h1>What can I help with?</h1>", title="ChatGPT")
+        return page("<h1>What can I help with?</h1><textarea aria-label='Message ChatGPT'></textarea>",
+                    title="ChatGPT")
+
+    def data_controls(self, req: Request) -> Response:
+        user = self.user(req)
+        if user is None:
+            # Signed out: ChatGPT still answers, and keeps this browser's own choice.
+            return page(self.signed_out_header() + """
+<div role="dialog" aria-label="Settings"><h2>Data controls</h2>
+<div class="row"><span id="browser-label">Improve the model for everyone</span>
+<button type="button" role="switch" aria-checked="true" aria-labelledby="browser-label" id="browser"></button></div></div>""",
+                        title="ChatGPT", script="""
+document.getElementById('browser').addEventListener('click', async (e) => {
+  const on = e.target.getAttribute('aria-checked') !== 'true';
+  e.target.setAttribute('aria-checked', String(on));
+  await fetch('/backend-api/browser-setting', {method: 'POST', headers: {'content-type': 'application/json'},
+    body: JSON.stringify({on})});
+});""")
+        tabs = ('<div role="tablist"><button role="tab" aria-selected="false">General</button>'
+                '<button role="tab" aria-selected="false">Personalization</button>'
+                '<button role="tab" aria-selected="true">Data controls</button></div>')
+        inner = "" if self.misbehaves("absent") else rows(TOGGLES, self.settings_of(user), self)
+        body = f"""<div role="dialog" aria-label="Settings"><h2>Settings</h2>{tabs}
+<section><h3>Data controls</h3>{inner}
+<div class="row"><span>Shared links</span><button type="button">Manage</button></div>
+<div class="row"><span>Export data</span><button type="button">Export</button></div></section></div>"""
+        return settings_page(self, body, title="ChatGPT", save_path=SAVE_PATH)
