@@ -25,6 +25,7 @@ async def run_demo(state: CliState, misbehave=()) -> list[Result]:
         sandbox.configure(name, *misbehave)
     profile = Profile("demo").ensure()
     sessions = SessionStore(profile, key=Fernet.generate_key())
+    sessions.delete_all()  # sessions of an earlier demo were sealed with a key that is gone
     flows = load_flows()
     for name in platforms:  # no password sign-in in the flow: start signed in, as after `optout login`
         if name in flows and flows[name].login and not flows[name].login.steps:
