@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 
@@ -73,6 +72,8 @@ def cli(ctx, profile, as_json, headed, browser_path, log_format, verbose, sandbo
 
 
 def run_async(coro):
+    import asyncio  # not at the top: `optout --help` stays fast
+
     return asyncio.run(coro)
 
 

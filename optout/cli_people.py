@@ -6,7 +6,6 @@ Registered by the main CLI (`cli.add_command(...)`); each gets the root's CliSta
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import sys
@@ -171,6 +170,8 @@ def assist_cmd(state: CliState, platforms, yes, keep, person, output, open_it, s
             return True
         names = ", ".join(f'"{r.label or r.setting}"' for r in to_switch)
         question = f"Switch off {names} on {flow.name} now? (ask the person)"
+        import asyncio
+
         return await asyncio.to_thread(click.confirm, question, default=None, err=True)
 
     done = run_async(people.assist(
