@@ -1,0 +1,336 @@
+"""The benchmark: `python -m optout.bench` (add --quick for a short smoke run).
+
+Runs against the sandbox only (no request leaves the machine) and prints, in one run:
+
+1. start-up of `optout --help` and `optout platforms` (wall time of a fresh process, several
+   runs), and which heavy modules each imports (Playwright must not be among them);
+2. checking N platforms with saved sessions: the engine with all N at once, the engine one at a
+   time, and the floor: a minimal hand-written Playwright script that opens the same pages, with
+   the same sessions, concurrently in one browser, and waits for the same controls;
+3. time and peak memory (RSS summed over the whole process tree, browser included) for N = 1, 4
+   and 12 accounts checked at once.
+
+N counts accounts, one browser context each. The sandbox platforms used are those whose flow is
+switches on pages of their own (so the floor can open exactly the same pages); when N is larger
+than their number, the extra accounts are further accounts on the same replicas, round robin.
+Every measured run happens in a fresh Python process whose whole process tree is sampled.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HELP_TARGET_MS = 150
+FLOOR_TARGET = 1.3
+SCALE_TARGET = 2.0
+HEAVY = ("playwright", "rich", "asyncio", "pydantic", "structlog", "keyring", "cryptography")
+
+
+# --- the units of work -------------------------------------------------------------------------
+
+
+def bench_platforms() -> list[str]:
+    """Sandbox platforms whose every setting is a switch on a page of its own, with a session cookie."""
+    from optout import flowspec
+    from optout.sandbox import Sandbox
+
+    flows = flowspec.load_flows()
+    usable = []
+    for name, replica in Sandbox().replicas.items():
+        flow = flows.get(name)
+        if flow is None or flow.guide is not None or replica.session_cookie is None:
+            continue
+        if all(s.control.kind in ("switch", "checkbox") and not getattr(s, "open", None)
+               and getattr(s, "items", None) is None for s in flow.settings):
+            usable.append(name)
+    return sorted(usable)
+
+
+def units(n: int) -> list[tuple[str, str]]:
+    """n (platform, account) pairs, round robin over the bench platforms."""
+    from optout.sandbox import SANDBOX_USERNAME
+
+    names = bench_platforms()
+    return [(names[i % len(names)], SANDBOX_USERNAME if i < len(names) else f"bench{i // len(names)}@example.org")
+            for i in range(n)]
+
+
+def prepare(n: int):
+    """A sandbox with the accounts of `units(n)`, and each one's signed-in browser state."""
+    from optout.sandbox import Sandbox
+
+    work = units(n)
+    sandbox = Sandbox()
+    for platform in {p for p, _ in work}:
+        extra = sorted({a for p, a in work if p == platform} - {sandbox.data[platform]["username"]})
+        sandbox.configure(platform, accounts={a: "bench-password" for a in extra})
+    states = {(p, a): sandbox.replica(p).storage_state(a) for p, a in work}
+    return sandbox, work, states
+
+
+# --- one measured run, in a child process -------------------------------------------------------
+
+
+async def run_engine(n: int, concurrency: int, browser_path: str | None) -> dict:
+    from cryptography.fernet import Fernet
+
+    from optout import api
+    from optout.paths import Profile
+    from optout.sessions import SessionStore
+
+    sandbox, work, states = prepare(n)
+    store = SessionStore(Profile("bench"), key=Fernet.generate_key())
+    for (platform, account), state in states.items():
+        store.save(platform, account, state)
+    platforms = sorted({p for p, _ in work})
+    started = time.perf_counter()
+    results = await api.check(platforms, credentials={p: [] for p in platforms}, sessions=store,
+                              setup_context=sandbox.install, browser_path=browser_path, profile="bench",
+                              concurrency=concurrency, history=False)
+    seconds = time.perf_counter() - started
+    read = sum(1 for r in results if str(r.state) in ("on", "off"))
+    return {"seconds": seconds, "results": len(results), "read": read,
+            "problems": [f"{r.platform}/{r.account}/{r.setting}: {r.state} {r.detail}"
+                         for r in results if str(r.state) not in ("on", "off")]}
+
+
+async def run_floor(n: int, browser_path: str | None) -> dict:
+    """The floor: the same pages with the same sessions in one browser, all at once, by hand."""
+    import asyncio
+
+    from playwright.async_api import async_playwright
+
+    from optout import browser as browser_mod
+    from optout import flowspec
+    from optout.pageprobe import names_pattern
+
+    sandbox, work, states = prepare(n)
+    flows = flowspec.load_flows()
+    choice = browser_mod.find_browser(browser_path)
+    read = 0
+    started = time.perf_counter()
+    async with async_playwright() as playwright:
+        browser = await browser_mod.launch(playwright, choice)
+
+        async def one(platform: str, account: str) -> None:
+            nonlocal read
+            context = await browser.new_context(storage_state=states[(platform, account)], locale="en-US")
+            await sandbox.install(context)
+            page = await context.new_page()
+            for setting in flows[platform].settings:
+                await page.goto(setting.url, wait_until="domcontentloaded")
+                names = [n for group in setting.control.names.values() for n in group]
+                control = page.get_by_role(setting.control.role, name=names_pattern(names))
+                await control.first.wait_for(state="attached", timeout=15000)
+                read += 1
+            await context.close()
+
+        await asyncio.gather(*(one(p, a) for p, a in work))
+        await browser.close()
+    seconds = time.perf_counter() - started
+    expected = sum(len(flows[p].settings) for p, _ in work)
+    return {"seconds": seconds, "results": expected, "read": read, "problems": []}
+
+
+def child(argv: list[str]) -> None:
+    """`python -m optout.bench --child KIND N`: one measured run; prints its figures as JSON."""
+    import asyncio
+
+    kind, n, browser_path = argv[0], int(argv[1]), (argv[2] or None)
+    if kind == "floor":
+        out = asyncio.run(run_floor(n, browser_path))
+    else:
+        out = asyncio.run(run_engine(n, n if kind == "concurrent" else 1, browser_path))
+    print(json.dumps(out))
+
+
+class TreeSampler:
+    """Peak memory summed over a process and all its descendants (RSS, which counts pages shared
+    between processes once per process, and PSS, which splits them), and the most browsers seen
+    at once (a browser's main process: started with --remote-debugging-pipe, and no --type=)."""
+
+    def __init__(self, pid: int, every_s: float = 0.1):
+        import psutil
+
+        self.root, self.every_s = psutil.Process(pid), every_s
+        self.peak_rss = 0
+        self.peak_pss = 0
+        self.browsers = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import psutil
+
+        while not self._stop.is_set():
+            try:
+                procs = [self.root, *self.root.children(recursive=True)]
+            except psutil.Error:
+                break
+            total, pss, mains = 0, 0, {}
+            for proc in procs:
+                try:
+                    info = proc.memory_full_info()
+                    total += info.rss
+                    pss += getattr(info, "pss", info.rss)
+                    args = proc.cmdline()
+                    if "--remote-debugging-pipe" in args and not any(a.startswith("--type=") for a in args):
+                        mains[proc.pid] = proc.ppid()
+                except psutil.Error:
+                    pass
+            self.peak_rss = max(self.peak_rss, total)
+            self.peak_pss = max(self.peak_pss, pss)
+            # A child the browser is starting looks like the browser until it execs: not a browser.
+            self.browsers = max(self.browsers, sum(1 for parent in mains.values() if parent not in mains))
+            self._stop.wait(self.every_s)
+
+    def __enter__(self) -> "TreeSampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def measure(kind: str, n: int, browser_path: str | None, env: dict) -> dict:
+    cmd = [sys.executable, "-m", "optout.bench", "--child", kind, str(n), browser_path or ""]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    with TreeSampler(proc.pid) as sampler:
+        out, err = proc.communicate()
+    if proc.returncode != 0:
+        raise SystemExit(f"bench run {kind} N={n} failed:\n{err[-3000:]}")
+    data = json.loads(out.strip().splitlines()[-1])
+    data.update(peak_mb=sampler.peak_rss / 2**20, peak_pss_mb=sampler.peak_pss / 2**20, browsers=sampler.browsers)
+    return data
+
+
+def repeat(kind: str, n: int, times: int, browser_path: str | None, env: dict) -> dict:
+    runs = [measure(kind, n, browser_path, env) for _ in range(times)]
+    problems = [p for r in runs for p in r["problems"]] + [
+        f"{kind} N={n}: read {r['read']} of {r['results']} settings" for r in runs if r["read"] != r["results"]]
+    return {"seconds": statistics.median(r["seconds"] for r in runs),
+            "peak_mb": statistics.median(r["peak_mb"] for r in runs),
+            "peak_pss_mb": statistics.median(r["peak_pss_mb"] for r in runs),
+            "browsers": max(r["browsers"] for r in runs), "settings": runs[0]["results"],
+            "runs": len(runs), "problems": problems}
+
+
+# --- start-up ------------------------------------------------------------------------------------
+
+
+def startup(args: list[str], times: int, env: dict) -> dict:
+    cmd = [sys.executable, "-m", "optout", *args]
+    walls = []
+    for _ in range(times):
+        started = time.perf_counter()
+        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=True)
+        walls.append((time.perf_counter() - started) * 1000)
+    trace = subprocess.run([sys.executable, "-X", "importtime", *cmd[1:]], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True, env=env, check=True).stderr
+    modules = {line.split("|")[-1].strip() for line in trace.splitlines() if line.startswith("import time:")}
+    imported = sorted({m.split(".")[0] for m in modules} & set(HEAVY))
+    return {"median_ms": statistics.median(walls), "min_ms": min(walls), "runs": times, "imports": imported}
+
+
+# --- the report ----------------------------------------------------------------------------------
+
+
+def verdict(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--child"]:
+        child(argv[1:])
+        return 0
+    parser = argparse.ArgumentParser(prog="python -m optout.bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="one run each, N = 1 and 2 (a smoke test)")
+    parser.add_argument("--browser-path", default=os.environ.get("OPTOUT_BROWSER"), help="Chromium to use")
+    opts = parser.parse_args(argv)
+
+    home = Path(tempfile.mkdtemp(prefix="optout-bench-"))
+    env = {**os.environ, "OPTOUT_HOME": str(home / "home"), "OPTOUT_SANDBOX_HOME": str(home / "sandbox"),
+           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring", "OPTOUT_LOG_FORMAT": "json"}
+    os.environ.update({k: env[k] for k in ("OPTOUT_HOME", "OPTOUT_SANDBOX_HOME")})
+    reps = 1 if opts.quick else 3
+    sizes = (1, 2) if opts.quick else (1, 4, 12)
+    platforms = bench_platforms()
+    n_platforms = 2 if opts.quick else len(platforms)
+    problems: list[str] = []
+    rows: list[str] = []
+
+    def row(what: str, figure: str, target: str, ok: bool | None) -> None:
+        line = f"{what:<44} {figure:<36} {target:<28} {'' if ok is None else verdict(ok)}"
+        rows.append(line.rstrip())
+        print(line.rstrip(), flush=True)
+
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"optout benchmark{' (quick)' if opts.quick else ''}: {os.cpu_count()} CPUs, load average "
+          f"{load:.1f} at start, Python {sys.version.split()[0]}; sandbox platforms used: {', '.join(platforms)}")
+    print(f"{'what':<44} {'figure':<36} {'target':<28} verdict")
+
+    # 1. start-up
+    for args in (["--help"], ["platforms"]):
+        s = startup(args, 3 if opts.quick else 10, env)
+        is_help = args == ["--help"]
+        row(f"start-up: optout {' '.join(args)}", f"median {s['median_ms']:.0f} ms (min {s['min_ms']:.0f}, {s['runs']} runs)",
+            f"< {HELP_TARGET_MS} ms" if is_help else "", s["median_ms"] < HELP_TARGET_MS if is_help else None)
+        forbidden = set(HEAVY) - {"pydantic"} if is_help else {"playwright"}
+        bad = sorted(set(s["imports"]) & forbidden)
+        row(f"  imports of optout {' '.join(args)}", ", ".join(s["imports"]) or "none of the heavy ones",
+            "no " + "/".join(sorted(forbidden)), not bad)
+        problems += [f"optout {' '.join(args)} imports {m}" for m in bad]
+
+    # 2. N platforms with saved sessions: engine at once, engine one by one, the floor
+    concurrent = repeat("concurrent", n_platforms, reps, opts.browser_path, env)
+    serial = repeat("serial", n_platforms, reps, opts.browser_path, env)
+    floor = repeat("floor", n_platforms, reps, opts.browser_path, env)
+    problems += concurrent["problems"] + serial["problems"] + floor["problems"]
+    ratio = concurrent["seconds"] / floor["seconds"]
+    what = f"check {n_platforms} platforms ({concurrent['settings']} settings), saved sessions"
+    row(what + ": floor", f"{floor['seconds']:.2f} s (median of {floor['runs']})", "", None)
+    row("  engine, all at once", f"{concurrent['seconds']:.2f} s = {ratio:.2f}× the floor",
+        f"≤ {FLOOR_TARGET}× the floor", ratio <= FLOOR_TARGET)
+    row("  engine, one at a time", f"{serial['seconds']:.2f} s = {serial['seconds'] / floor['seconds']:.2f}× the floor",
+        "", None)
+
+    # 3. N = 1, 4, 12 accounts at once: time and peak memory of the whole process tree
+    scale = {n: repeat("concurrent", n, reps, opts.browser_path, env) for n in sizes}
+    for n, r in scale.items():
+        problems += r["problems"]
+        row(f"check N={n} account(s) at once", f"{r['seconds']:.2f} s, peak RSS {r['peak_mb']:.0f} MB "
+            f"(PSS {r['peak_pss_mb']:.0f}), {r['browsers']} browser", "", None)
+    first, last = scale[sizes[0]], scale[sizes[-1]]
+    growth = last["seconds"] / first["seconds"]
+    row(f"  time N={sizes[-1]} / N={sizes[0]}", f"{growth:.2f}×", f"≤ {SCALE_TARGET}×", growth <= SCALE_TARGET)
+    per_account = (last["peak_mb"] - first["peak_mb"]) / (sizes[-1] - sizes[0])
+    per_account_pss = (last["peak_pss_mb"] - first["peak_pss_mb"]) / (sizes[-1] - sizes[0])
+    one_browser = all(r["browsers"] == 1 for r in scale.values())
+    row("  memory per extra account (RSS / PSS)",
+        f"+{per_account:.0f} / +{per_account_pss:.0f} MB (N={sizes[0]}: {first['peak_mb']:.0f} / "
+        f"{first['peak_pss_mb']:.0f})", "1 browser; +PSS < N=1's", one_browser and per_account_pss < first["peak_pss_mb"])
+
+    print(f"\nN counts accounts, one browser context each, spread round robin over the platforms above. "
+          f"Times are wall clock from the start of the run to its last result, in a fresh process "
+          f"(browser start included); memory is the peak of RSS (and of PSS) summed over that process tree.")
+    if problems:
+        print("\nSome runs did not read every setting, so their figures are not valid:", file=sys.stderr)
+        for p in problems[:20]:
+            print(f"  {p}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
