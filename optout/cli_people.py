@@ -183,7 +183,7 @@ def assist_cmd(state: CliState, platforms, yes, keep, person, output, open_it, s
     if done.kept:
         recheck.insert(0, f"{prefix} --profile {state.profile.name.removeprefix('sandbox-') if state.sandbox else state.profile.name} "
                           f"check {' '.join(done.platforms)}")
-    page = people.handout_html(done.results, name=person, recheck=recheck)
+    page = people.handout_html(done.results, name=person, recheck=recheck, assisted=True)
     path = _write_page(page, output, f"optout-handout-{date.today().isoformat()}.html")
     if state.as_json:
         click.echo(report.results_json(done.results) if path is None else json.dumps(

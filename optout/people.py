@@ -653,12 +653,14 @@ def _date(at) -> str:
 
 def handout_html(results: Iterable, *, name: str | None = None, flows: dict | None = None,
                  recheck: Sequence[str] = (), switched: dict | None = None,
-                 guides: Sequence[Guide] = (), generated: datetime | None = None) -> str:
+                 guides: Sequence[Guide] = (), generated: datetime | None = None,
+                 assisted: bool = False) -> str:
     """One printable page in plain language from results (Result objects or history rows).
 
     `name`: the person's name, only when the volunteer typed it. `recheck`: commands to run again.
     `switched`: (platform, account, setting) → date optout switched it off (from history).
-    `guides`: extra guides to list (flows' own guides and needs_human details are added here)."""
+    `guides`: extra guides to list (flows' own guides and needs_human details are added here).
+    `assisted`: the person signed in themselves (an assisted session), so no password was kept."""
     import jinja2
 
     from optout.report import inert
@@ -710,7 +712,7 @@ def handout_html(results: Iterable, *, name: str | None = None, flows: dict | No
         key = (r["platform"], r.get("account"), r["setting"])
         if state in (State.OFF, State.SUBMITTED) and (r.get("changed") or key in switched):
             done.append({**item, "when": switched.get(key) or _date(r.get("at"))})
-        if url and state not in (State.UNAVAILABLE,):
+        if url and state in (State.OFF, State.SUBMITTED):  # the others' links are under "needs you"
             self_check.append(item)
         if state == State.ON and item["form"]:
             todo.append({**item, "kind": "form", "draft": OBJECTION_TEXT.format(platform=platform_name)})
@@ -733,7 +735,7 @@ def handout_html(results: Iterable, *, name: str | None = None, flows: dict | No
     return env.from_string(_HANDOUT).render(
         name=inert(name or ""), generated=_date(generated or datetime.now(timezone.utc)),
         found=found, done=done, todo=todo, guides=todo_guides, unavailable=unavailable,
-        self_check=self_check, recheck=[inert(c) for c in recheck],
+        self_check=self_check, recheck=[inert(c) for c in recheck], assisted=assisted,
         counts={"settings": len(found), "off": sum(1 for f in found if f["state_class"] in ("off", "submitted")),
                 "todo": len(todo) + len(todo_guides)},
     )
@@ -779,10 +781,12 @@ table { border-collapse: collapse; width: 100%; } td, th { text-align: left; ver
 pre { white-space: pre-wrap; font: inherit; background: #f4f4f4; padding: .4rem .6rem; border-radius: 4px; margin: .3rem 0; }
 code { font-size: .9em; background: #f4f4f4; padding: 0 .2rem; } a { color: #0645ad; word-break: break-all; }
 ol, ul { margin: .2rem 0 .2rem 1.2rem; padding: 0; }
-@page { size: A4; margin: 12mm; }
+@page { size: A4; margin: 10mm 12mm; }
 @media print {
-  body { margin: 0; max-width: none; font-size: 10pt; } a { color: inherit; text-decoration: none; }
-  h2 { break-after: avoid; } tr, .box, li { break-inside: avoid; }
+  body { margin: 0; max-width: none; font-size: 9.5pt; line-height: 1.3; } a { color: inherit; text-decoration: none; }
+  h1 { font-size: 15pt; } h2 { font-size: 11pt; margin: .7rem 0 .2rem; break-after: avoid; } h3 { margin: .2rem 0; }
+  p { margin: .25rem 0; } .summary { font-size: 10.5pt; } td, th { padding: .1rem .3rem; }
+  .box { padding: .1rem .6rem; margin: .3rem 0; } tr, .box, li { break-inside: avoid; }
 }
 </style>
 </head>
@@ -792,7 +796,7 @@ ol, ul { margin: .2rem 0 .2rem 1.2rem; padding: 0; }
 <p class="summary">We looked at {{ counts.settings }} setting{{ "" if counts.settings == 1 else "s" }} that let companies
 use your accounts to train AI. {{ counts.off }} {{ "is" if counts.off == 1 else "are" }} now off.
 {% if counts.todo %}{{ counts.todo }} thing{{ "" if counts.todo == 1 else "s" }} still need{{ "s" if counts.todo == 1 else "" }} you (see "What still needs you").{% else %}Nothing else needs you right now.{% endif %}</p>
-<p class="small">Nobody kept your password: you typed it yourself, and optout never stores it.</p>
+{% if assisted %}<p class="small">You typed your password yourself: your helper did not see it and optout did not keep it.</p>{% endif %}
 
 {% if found %}
 <h2>What we found</h2>
@@ -818,12 +822,12 @@ use your accounts to train AI. {{ counts.off }} {{ "is" if counts.off == 1 else 
 If there is a box for a reason, you may paste this text (you can change it):</p>
 {% if t.url %}<p><a href="{{ t.url }}">{{ t.url }}</a></p>{% endif %}
 <pre>{{ t.draft }}</pre>
-{% elif t.kind == "switch" %}<p>It is still on. To switch it off yourself: open the link below, sign in, find
-"{{ t.label }}" and switch it off.</p>{% if t.url %}<p><a href="{{ t.url }}">{{ t.url }}</a></p>{% endif %}
+{% elif t.kind == "switch" %}<p>It is still on. To switch it off yourself: {% if t.url %}open the link below{% else %}open
+{{ t.platform }}'s settings{% endif %}, sign in, find "{{ t.label }}" and switch it off.</p>{% if t.url %}<p><a href="{{ t.url }}">{{ t.url }}</a></p>{% endif %}
 {% elif t.kind == "human" %}<p>{{ t.explanation }}</p>
 {% if t.guide.steps %}<ol>{% for s in t.guide.steps %}<li>{{ s | inert }}</li>{% endfor %}</ol>{% endif %}
 {% for link in t.guide.links %}<p><a href="{{ link }}">{{ link }}</a></p>{% endfor %}
-{% if t.guide.email %}<p>E-mail to <strong>{{ t.guide.email.to | inert }}</strong>{% if t.guide.email.subject %}, subject "{{ t.guide.email.subject | inert }}"{% endif %}:</p>{% if t.guide.email.body %}<pre>{{ t.guide.email.body | inert }}</pre>{% endif %}{% endif %}
+{% if t.guide.email %}<p>E-mail to <strong>{{ t.guide.email.to | inert }}</strong>{% if t.guide.email.subject %}, subject "{{ t.guide.email.subject | inert }}"{% endif %}{{ ":" if t.guide.email.body else "." }}</p>{% if t.guide.email.body %}<pre>{{ t.guide.email.body | inert }}</pre>{% endif %}{% endif %}
 {% if t.guide.note %}<p class="small">What optout saw: {{ t.guide.note | inert }}</p>{% endif %}
 {% else %}<p>{{ t.explanation }} Ask your helper to try again{% if t.url %}, or check it yourself at
 <a href="{{ t.url }}">{{ t.url }}</a>{% endif %}.</p>
@@ -855,7 +859,7 @@ country and over time, so it is worth checking again later.</li>
 {% endfor %}</ul>
 
 <h2>How to check again</h2>
-{% if self_check %}<p>Yourself: open each page, sign in, and look at the setting.</p>
+{% if self_check %}<p>Yourself: open each page, sign in, and look at the setting (the links for the others are above).</p>
 <ul>{% for s in self_check %}<li>{{ s.platform }}: "{{ s.label }}" should be {{ "sent" if s.form else "off" }}: <a href="{{ s.url }}">{{ s.url }}</a></li>
 {% endfor %}</ul>{% endif %}
 {% if recheck %}<p>With a helper who has optout:</p>

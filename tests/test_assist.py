@@ -238,6 +238,7 @@ def test_cli_assist_writes_a_handout_and_keeps_nothing(browser_path, optout_home
     page = (tmp_path / "handout.html").read_text()
     assert "Prepared for <strong>Ann</strong>" in page and "What we switched off" in page
     assert "optout --sandbox assist linkedin" in page
+    assert "You typed your password yourself" in page
     assert (tmp_path / "handout.html").stat().st_mode & 0o077 == 0
     box = Sandbox(state_file=box.state_file)
     assert box.data["linkedin"]["settings"]["generative-ai"] is False

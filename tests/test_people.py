@@ -273,6 +273,7 @@ def test_handout_command_from_history_has_no_secret(memory_keyring, fake_system)
     page = result.stdout
     assert "Prepared for <strong>Alice</strong>" in page
     assert "What we switched off" in page and "optout --profile alice check linkedin" in page
+    assert "did not keep it" not in page  # this profile does keep a password (in the keyring)
     for secret in (SENTINEL_ALICE, SENTINEL_COOKIE, SENTINEL_TOTP, SENTINEL_URL, "SENTINELTOKEN777"):
         assert secret not in page
     missing = invoke("handout", "--profile", "nobody")
