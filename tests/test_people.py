@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
+import markupsafe
 import pytest
 from click.testing import CliRunner
 
@@ -229,7 +230,7 @@ def test_handout_plain_language_sections():
                     "How to check again"):
         assert section in page
     for state in (State.OFF, State.ON, State.NEEDS_HUMAN, State.BROKEN, State.UNAVAILABLE):
-        assert EXPLANATIONS[state] in page
+        assert str(markupsafe.escape(EXPLANATIONS[state])) in page
     assert "switched off and checked again after reloading" in page and "2026-11-03" in page
     # The form: its link and a drafted objection to paste; a switch still on: where to switch it.
     assert 'href="https://linkedin.example/help/object"' in page
