@@ -9,10 +9,10 @@ from __future__ import annotations
 import functools
 import json
 
-import pytest
+import markupsafe
 from click.testing import CliRunner
 
-from optout import api, people
+from optout import api, flowspec, people
 from optout.cli import cli
 from optout.credentials import AccountStore, Credential
 from optout.history import History
@@ -266,3 +266,45 @@ def test_cli_json_assist(browser_path, memory_keyring, tmp_path, monkeypatch):
     [row] = [r for r in data["results"] if r["setting"] == "generative-ai"]
     assert row["state"] == "on"  # the person said no
     assert data["handout"].endswith(".html") and data["kept"] is None
+
+
+def person_on_every_platform(accounts: dict[str, tuple[str, str]]):
+    """One person who knows their own LinkedIn and X sign-ins (X's is a multi-step app)."""
+
+    async def sign_in(page):
+        if "x.com" in page.url:
+            username, password = accounts["x"]
+            await page.get_by_label("Phone, email, or username").fill(username)
+            await page.get_by_role("button", name="Next").click()
+            await page.get_by_label("Password", exact=True).fill(password)
+            await page.get_by_role("button", name="Log in").click()
+        else:
+            await person(*accounts["linkedin"])(page)
+
+    return sign_in
+
+
+async def test_one_session_over_linkedin_x_and_a_guide(browser_path, optout_home, memory_keyring, tmp_path):
+    sandbox = Sandbox()
+    linkedin = sandbox.configure("linkedin", password=SENTINEL_PASSWORD)
+    x = sandbox.configure("x", password=SENTINEL_ALICE)
+    said = []
+    done = await people.assist(
+        ["linkedin", "x", "slack"], confirm=lambda *a: True, tell=said.append, headless=True,
+        browser_path=browser_path, setup_context=sandbox.install, wait_s=60, tmp_root=tmp_path,
+        on_ready=person_on_every_platform({"linkedin": (SANDBOX_USERNAME, SENTINEL_PASSWORD),
+                                           "x": (SANDBOX_USERNAME, SENTINEL_ALICE)}),
+    )
+    final = {(r.platform, r.setting): r for r in done.results}
+    assert final[("linkedin", "generative-ai")].state == State.OFF
+    assert (final[("x", "training")].state, final[("x", "training")].changed) == (State.OFF, True)
+    # Optional settings the person did not ask about are read, never switched.
+    assert final[("x", "personalization")].state == State.ON and not final[("x", "personalization")].changed
+    assert [e["setting"] for e in x.events("save")] == ["training"]
+    assert [e["ok"] for e in x.events("login")] == [True] and [e["ok"] for e in linkedin.events("login")] == [True]
+    assert final[("slack", "guide")].state == State.NEEDS_HUMAN
+    page = people.handout_html(done.results, assisted=True)
+    slack = flowspec.resolve(["slack"])[0]
+    assert str(markupsafe.escape(slack.guide.steps[0])) in page  # the guide's steps, for the person
+    assert files_under(optout_home) == [] and memory_keyring.data == {}
+    assert_no_trace(tmp_path, memory_keyring, SENTINEL_PASSWORD, SENTINEL_ALICE)
