@@ -109,15 +109,16 @@ def profile_delete(state: CliState, name, yes):
 def _choose_platforms() -> list[str]:
     from optout import flowspec
 
+    flows = flowspec.load_flows()
+    known = ", ".join(flows)
     if not sys.stdin.isatty():
-        names = ", ".join(flowspec.load_flows())
-        raise click.UsageError(f"Name the platforms to go through, e.g. `optout assist linkedin`. Known: {names}.")
-    chosen = []
-    for flow in flowspec.load_flows().values():
-        if click.confirm(f"Does the person have a {flow.name} account?", default=False, err=True):
-            chosen.append(flow.id)
-    if not chosen:
-        raise click.UsageError("No platform chosen.")
+        raise click.UsageError(f"Name the platforms to go through, e.g. `optout assist linkedin x`. Known: {known}.")
+    click.echo(f"Platforms optout knows: {known}", err=True)
+    answer = click.prompt("Which ones does the person use? (names separated by spaces)", err=True)
+    chosen = answer.replace(",", " ").split()
+    unknown = [c for c in chosen if c not in flows]
+    if unknown or not chosen:
+        raise click.UsageError(f"Not a platform optout knows: {', '.join(unknown) or '(none given)'}.")
     return chosen
 
 
