@@ -18,6 +18,7 @@ never install a command-line tool. Three things make that safe:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import json
 import re
@@ -285,28 +286,31 @@ def delete_profile(name: str, *, root: Path | None = None, system: str | None = 
 
     profile = Profile(name, root=root)
     removal = Removal(name)
-    had_urls = _has_entry(KEYRING_SERVICE, name)  # schedule.remove() deletes them too
-    _remove_schedule(name, system, removal)
-    entries = _account_entries(profile, removal.notes) | {(KEYRING_SERVICE, name)}
-    for service, entry in sorted(entries):
-        deleted = _delete_entry(service, entry)
-        if service == KEYRING_SERVICE:
-            if deleted or had_urls:
-                removal.keyring.append(f"{service}: notification addresses of profile {name}")
-        elif deleted:
-            removal.keyring.append(f"{service}: {entry}")
     base = profile.base
+    with contextlib.ExitStack() as stack:
+        if base.is_dir() and not base.is_symlink():
+            from optout.schedule import run_lock
+
+            # Never pull anything from under a running check: wait for none, fail before deleting.
+            removal.files = sorted(p for p in base.rglob("*") if p.is_file() or p.is_symlink())
+            stack.enter_context(run_lock(profile))
+        had_urls = _has_entry(KEYRING_SERVICE, name)  # schedule.remove() deletes them too
+        _remove_schedule(name, system, removal)
+        entries = _account_entries(profile, removal.notes) | {(KEYRING_SERVICE, name)}
+        for service, entry in sorted(entries):
+            deleted = _delete_entry(service, entry)
+            if service == KEYRING_SERVICE:
+                if deleted or had_urls:
+                    removal.keyring.append(f"{service}: notification addresses of profile {name}")
+            elif deleted:
+                removal.keyring.append(f"{service}: {entry}")
+        for path in removal.files:
+            if path.name not in ("run.lock", "run.pid"):
+                path.unlink(missing_ok=True)
     if base.is_symlink():
         base.unlink()
         removal.folder = base
     elif base.is_dir():
-        from optout.schedule import run_lock
-
-        removal.files = sorted(p for p in base.rglob("*") if p.is_file() or p.is_symlink())
-        with run_lock(profile):  # never pull the folder from under a running check
-            for path in removal.files:
-                if path.name not in ("run.lock", "run.pid"):
-                    path.unlink(missing_ok=True)
         shutil.rmtree(base)
         removal.folder = base
     removals = [removal]

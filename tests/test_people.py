@@ -286,3 +286,17 @@ def test_help_explains_every_state():
         text = " ".join(invoke(*args).stdout.split())
         for state in State:
             assert " ".join(EXPLANATIONS[state].split()) in text, (args, state)
+
+
+def test_delete_waits_for_no_run_and_deletes_nothing_during_one(memory_keyring, fake_system):
+    from optout.errors import OptoutError
+    from optout.schedule import run_lock
+
+    profile = make_person("alice", SENTINEL_ALICE)
+    before = dict(memory_keyring.data)
+    with run_lock(profile):
+        with pytest.raises(OptoutError, match="another optout run is in progress"):
+            people.delete_profile("alice")
+    assert memory_keyring.data == before and profile.history_db.exists()
+    people.delete_profile("alice")
+    assert not profile.base.exists()
