@@ -324,7 +324,7 @@ def delete_profile(name: str, *, root: Path | None = None, system: str | None = 
 # -- assisted sessions ---------------------------------------------------------------------------
 
 Tell = Callable[[str], None]
-Confirm = Callable[[object, list[Result], list[Result]], "bool | Awaitable[bool]"]
+Confirm = Callable[[object, list[Result], list[Result]], bool | Awaitable[bool]]
 
 
 def _banner_script(message: str) -> str:
