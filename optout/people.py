@@ -642,6 +642,14 @@ def _safe_url(url: str) -> bool:
     return urlsplit(url).scheme == "https"
 
 
+_QUERY = re.compile(r"((?:https?|wss?)://[^\s?#'\"<>]+)[?#][^\s'\"<>]*")
+
+
+def _without_queries(text: str) -> str:
+    """Page addresses in a detail without their ?query and #fragment, where sites put tokens."""
+    return _QUERY.sub(r"\1", text or "")
+
+
 def _as_row(r) -> dict:
     d = r.to_dict() if hasattr(r, "to_dict") else dict(r)
     d["state"] = State(str(d.get("state")))
@@ -701,7 +709,8 @@ def handout_html(results: Iterable, *, name: str | None = None, flows: dict | No
             "platform": platform_name, "label": label, "state": STATE_WORDS[state], "state_class": str(state),
             "explanation": EXPLANATIONS[state], "meaning": inert(setting.description) if setting else "",
             "account": inert(account) if show_account else "", "url": url,
-            "detail": inert(r.get("detail") or ""), "form": bool(setting and setting.control.kind == "form"),
+            "detail": inert(_without_queries(r.get("detail") or "")),
+            "form": bool(setting and setting.control.kind == "form"),
         }
         if r["setting"] == "guide":
             guide = Guide.from_flow(flow) if flow is not None else None
@@ -723,7 +732,8 @@ def handout_html(results: Iterable, *, name: str | None = None, flows: dict | No
         elif state == State.ON:
             todo.append({**item, "kind": "switch"})
         elif state == State.NEEDS_HUMAN:
-            guide = Guide.from_detail(r["platform"], f"{platform_name}: {label}", r.get("detail") or "")
+            guide = Guide.from_detail(r["platform"], f"{platform_name}: {label}",
+                                      _without_queries(r.get("detail") or ""))
             todo.append({**item, "kind": "human", "guide": guide})
         elif state in (State.NEEDS_LOGIN, State.BROKEN, State.ERROR):
             todo.append({**item, "kind": "retry"})

@@ -300,3 +300,13 @@ def test_delete_waits_for_no_run_and_deletes_nothing_during_one(memory_keyring, 
     assert memory_keyring.data == before and profile.history_db.exists()
     people.delete_profile("alice")
     assert not profile.base.exists()
+
+
+def test_handout_drops_query_strings_from_page_addresses():
+    leaky = Result("x", "memory", State.BROKEN, label="Memory",
+                   detail="the control was not found on https://x.example/settings?token=SENTINEL-tok-1#k=SENTINEL-2")
+    hint = Result("x", "grok-training", State.NEEDS_HUMAN, label="Grok training",
+                  detail="1. Open https://x.example/verify?code=SENTINEL-code-3 and answer")
+    page = people.handout_html([leaky, hint], flows=flows_with_guide())
+    assert "https://x.example/settings" in page and "https://x.example/verify" in page
+    assert "SENTINEL" not in page
