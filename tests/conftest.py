@@ -90,3 +90,22 @@ def apprise_receiver(monkeypatch):
     yield f"json://127.0.0.1:{server.server_port}/hook", received
     server.shutdown()
     server.server_close()
+
+
+@pytest.fixture
+def sandbox():
+    """Fresh replicas of every platform, kept in memory."""
+    from optout.sandbox import Sandbox
+
+    return Sandbox()
+
+
+@pytest.fixture
+def store():
+    """Saved sessions of the default profile, sealed with a throw-away key (no keyring needed)."""
+    from cryptography.fernet import Fernet
+
+    from optout.paths import Profile
+    from optout.sessions import SessionStore
+
+    return SessionStore(Profile("default"), key=Fernet.generate_key())

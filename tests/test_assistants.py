@@ -17,9 +17,7 @@ import yaml
 from optout import api
 from optout.credentials import Credential
 from optout.flowspec import flows_dir
-from optout.paths import Profile
-from optout.sandbox import SANDBOX_USERNAME, Sandbox
-from optout.sessions import SessionStore
+from optout.sandbox import SANDBOX_USERNAME
 
 SENTINEL_PASSWORD = "sentinel-pw-Assist4Vq"
 
@@ -33,18 +31,6 @@ SETTINGS = {
 ALL = list(SETTINGS)
 PASSWORD = ["chatgpt", "gemini", "copilot"]  # flows with password sign-in steps
 BY_HAND = ["claude", "perplexity"]  # e-mailed code or single sign-on: a person signs in
-
-
-@pytest.fixture
-def sandbox():
-    return Sandbox()
-
-
-@pytest.fixture
-def store():
-    from cryptography.fernet import Fernet
-
-    return SessionStore(Profile("default"), key=Fernet.generate_key())
 
 
 @pytest.fixture

@@ -7,16 +7,11 @@ import pytest
 
 from optout import api
 from optout.credentials import Credential
-from optout.sandbox import SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox
+from optout.sandbox import SANDBOX_USERNAME
 from optout.sessions import SessionStore
 from optout.paths import Profile
 
 SENTINEL_PASSWORD = "sentinel-pw-Zq8Rk2Lx"
-
-
-@pytest.fixture
-def sandbox():
-    return Sandbox()
 
 
 @pytest.fixture

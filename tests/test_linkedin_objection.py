@@ -8,15 +8,10 @@ import pytest
 from optout import api
 from optout.credentials import Credential
 from optout.paths import Profile
-from optout.sandbox import SANDBOX_USERNAME, Sandbox
+from optout.sandbox import SANDBOX_USERNAME
 from optout.sessions import SessionStore
 
 SENTINEL_PASSWORD = "sentinel-pw-LiObj6Tr"
-
-
-@pytest.fixture
-def sandbox():
-    return Sandbox()
 
 
 @pytest.fixture

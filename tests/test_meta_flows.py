@@ -24,11 +24,6 @@ both = pytest.mark.parametrize("platform", ["facebook", "instagram"])
 
 
 @pytest.fixture
-def sandbox():
-    return Sandbox()
-
-
-@pytest.fixture
 def run(sandbox, browser_path):
     """check/off against the sandbox with a sentinel password, history on (a fresh OPTOUT_HOME)."""
     from cryptography.fernet import Fernet

@@ -12,9 +12,7 @@ import pytest
 
 from optout import api
 from optout.credentials import Credential
-from optout.paths import Profile
-from optout.sandbox import SANDBOX_USERNAME, Sandbox
-from optout.sessions import SessionStore
+from optout.sandbox import SANDBOX_USERNAME
 
 SENTINEL_PASSWORD = "sentinel-pw-Hq3Vt9Wm"
 
@@ -39,18 +37,6 @@ PLATFORMS = {
 }
 each_platform = pytest.mark.parametrize("p", list(PLATFORMS.values()), ids=list(PLATFORMS))
 session_platforms = [p for p in PLATFORMS.values() if not p.password]
-
-
-@pytest.fixture
-def sandbox():
-    return Sandbox()
-
-
-@pytest.fixture
-def store():
-    from cryptography.fernet import Fernet
-
-    return SessionStore(Profile("default"), key=Fernet.generate_key())
 
 
 @pytest.fixture

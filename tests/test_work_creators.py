@@ -13,9 +13,7 @@ import pytest
 
 from optout import api
 from optout.credentials import Credential
-from optout.paths import Profile
-from optout.sandbox import SANDBOX_USERNAME, Sandbox
-from optout.sessions import SessionStore
+from optout.sandbox import SANDBOX_USERNAME
 
 SENTINEL_PASSWORD = "sentinel-pw-Wc4Tq9Lm"
 SETTINGS = {
@@ -30,18 +28,6 @@ PLATFORMS = list(SETTINGS)
 SESSION_ONLY = [p for p in PLATFORMS if p != "github"]
 #: What each dropdown or radio replica saves when switched off.
 OFF_CHOICE = {"github": "Disabled", "medium": "Minimize third-party training"}
-
-
-@pytest.fixture
-def sandbox():
-    return Sandbox()
-
-
-@pytest.fixture
-def store():
-    from cryptography.fernet import Fernet
-
-    return SessionStore(Profile("default"), key=Fernet.generate_key())
 
 
 @pytest.fixture
