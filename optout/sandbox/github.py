@@ -121,11 +121,11 @@ class GitHub(OneSettingReplica):
 </form>""", title="Two-factor authentication · GitHub")
 
     def verify_totp(self, req: Request) -> Response:
-        import pyotp
+        from optout.credentials import totp
 
         username = req.form.get("who", "")
         secret = (self.account(username) or {}).get("totp_secret")
-        ok = bool(secret) and pyotp.TOTP(secret).verify(req.form.get("app_otp", ""), valid_window=1)
+        ok = bool(secret) and totp(secret).verify(req.form.get("app_otp", ""), valid_window=1)
         self.event("totp", ok=ok)
         target = req.form.get("return_to") or "https://github.com/"
         if not ok:

@@ -128,12 +128,12 @@ box.addEventListener('submit', async (event) => {{
         return self.signed_in(user)
 
     def verify_totp(self, req: Request) -> Response:
-        import pyotp
+        from optout.credentials import totp
 
         data = req.json if isinstance(req.json, dict) else {}
         user = self.state.get("tickets", {}).get(str(data.get("ticket")))
         secret = (self.account(user) or {}).get("totp_secret") if user else None
-        ok = bool(secret) and pyotp.TOTP(secret).verify(str(data.get("code", "")), valid_window=1)
+        ok = bool(secret) and totp(secret).verify(str(data.get("code", "")), valid_window=1)
         self.event("code", ok=ok)
         if not ok:
             return answer({"view": "totp", "error": "That code is not valid."})

@@ -168,10 +168,10 @@ show({{subtask: 'username'}});"""
                 return self.advance(flows, body, "2fa")
             return self.done(flows, body, user)
         if subtask == "2fa":
-            import pyotp
+            from optout.credentials import totp
 
             secret = self.account(user)["totp_secret"]
-            ok = bool(secret) and pyotp.TOTP(secret).verify(value, valid_window=1)
+            ok = bool(secret) and totp(secret).verify(value, valid_window=1)
             self.event("code", ok=ok)
             if not ok:
                 return answer({"subtask": "2fa", "error": "Your code was incorrect. Please try again."})
