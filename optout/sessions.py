@@ -11,15 +11,13 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
-import os
 import re
-import secrets
 from pathlib import Path
 
 import structlog
 from cryptography.fernet import Fernet, InvalidToken
 
-from optout.credentials import entry_name, keyring_delete, keyring_get, keyring_set, require_keyring
+from optout.credentials import entry_name, keyring_delete, keyring_get, keyring_set, require_keyring, write_private
 from optout.errors import OptoutError
 from optout.paths import Profile, private_dir
 
@@ -79,17 +77,7 @@ class SessionStore:
         token = fernet.encrypt(json.dumps(payload).encode("utf-8"))
         self.profile.ensure()
         private_dir(self.profile.sessions)
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(token)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
+        write_private(path, token)
         return path
 
     def _read(self, path: Path, platform: str, fernet: Fernet | None) -> dict | None:
