@@ -78,6 +78,17 @@ def page(body: str, *, title: str, lang: str = "en", script: str = "") -> Respon
     return Response(body=html)
 
 
+def late_page(body: str, *, title: str, lang: str = "en", script: str = "", keep: str = "",
+              delay_ms: int = 2000) -> Response:
+    """A page whose content, and the script that works it, appear `delay_ms` after load, the way
+    slow single-page apps render (the `slow_render` misbehaviour). `keep` is shown from the start."""
+    return page(keep + '<div id="late">Loading…</div>', title=title, lang=lang, script=f"""
+setTimeout(() => {{
+  document.getElementById('late').outerHTML = {json.dumps(body)};
+  {script}
+}}, {delay_ms});""")
+
+
 def redirect(location: str, *, headers: dict[str, str] | None = None) -> Response:
     """Routed responses cannot use HTTP redirects here, so redirect the way client apps do."""
     safe = json.dumps(location)

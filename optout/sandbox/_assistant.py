@@ -13,7 +13,7 @@ import html
 import json
 from dataclasses import dataclass
 
-from optout.sandbox import Replica, Request, Response, page
+from optout.sandbox import Replica, Request, Response, late_page, page
 
 CSS = """
 .row{display:flex;justify-content:space-between;align-items:center;gap:16px;padding:12px 0;
@@ -88,12 +88,7 @@ def settings_page(replica: Replica, body: str, *, title: str, save_path: str, ex
     script = switch_script(save_path) + extra_script
     styled = f"<style>{CSS}</style>"
     if replica.misbehaves("slow_render"):
-        return page(styled + '<p id="loading">Loading…</p>', title=title, lang=lang, script=f"""
-setTimeout(() => {{
-  document.getElementById('loading').remove();
-  document.querySelector('main').insertAdjacentHTML('beforeend', {json.dumps(body)});
-  {script}
-}}, 2000);""")
+        return late_page(body, title=title, lang=lang, script=script, keep=styled)
     return page(styled + body, title=title, lang=lang, script=script)
 
 

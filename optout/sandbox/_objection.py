@@ -10,10 +10,9 @@ tests count exactly how many objections went out."""
 from __future__ import annotations
 
 import html
-import json
 from dataclasses import dataclass
 
-from optout.sandbox import Replica, Request, Response, page, redirect
+from optout.sandbox import Replica, Request, Response, late_page, page, redirect
 
 
 @dataclass(frozen=True)
@@ -67,8 +66,7 @@ def form_page(replica: Replica, form: ObjectionForm, user: str) -> Response:
   <button type="submit">{html.escape(submit)}</button>
 </form>"""
     if replica.misbehaves("slow_render"):
-        script = f"setTimeout(() => {{ document.querySelector('main').innerHTML = {json.dumps(body)}; }}, 2000);"
-        return page("<p>Loading…</p>", title=title, lang=lang, script=script)
+        return late_page(body, title=title, lang=lang)
     return page(body, title=title, lang=lang)
 
 

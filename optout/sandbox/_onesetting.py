@@ -19,7 +19,7 @@ import json
 import secrets
 from urllib.parse import quote, urlsplit
 
-from optout.sandbox import Replica, Request, Response, page, redirect
+from optout.sandbox import Replica, Request, Response, late_page, page, redirect
 
 
 def host_and_path(url: str) -> tuple[str, str]:
@@ -121,12 +121,7 @@ class OneSettingReplica(Replica):
             body, script = self.control(label, choices, self.training_on(req))
             body = self.frame(body)
         if self.misbehaves("slow_render"):
-            script = f"""
-setTimeout(() => {{
-  document.querySelector('main').innerHTML = {json.dumps(body)};
-  {script}
-}}, 2000);"""
-            return page("<p>Loading…</p>", title=self.title, lang=lang, script=script)
+            return late_page(body, title=self.title, lang=lang, script=script)
         return page(body, title=self.title, lang=lang, script=script)
 
     def control(self, label: str, choices: tuple[str, str], on: bool) -> tuple[str, str]:

@@ -10,7 +10,7 @@ import html
 import json
 from urllib.parse import quote
 
-from optout.sandbox import Replica, Request, Response, page, redirect
+from optout.sandbox import Replica, Request, Response, late_page, page, redirect
 
 
 class PerItemReplica(Replica):
@@ -112,12 +112,7 @@ input.addEventListener('change', async () => {{
 }});"""
         body = self.setting_page_frame(item, control)
         if self.misbehaves("slow_render"):
-            script = f"""
-setTimeout(() => {{
-  document.querySelector('main').innerHTML = {json.dumps(body)};
-  {script}
-}}, 2000);"""
-            return page("<p>Loading…</p>", title=self.title, lang=lang, script=script)
+            return late_page(body, title=self.title, lang=lang, script=script)
         return page(body, title=self.title, lang=lang, script=script)
 
     def save(self, req: Request) -> Response:

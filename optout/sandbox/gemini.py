@@ -18,7 +18,7 @@ import html
 import json
 from urllib.parse import quote, urlsplit
 
-from optout.sandbox import Replica, Request, Response, page, redirect
+from optout.sandbox import Replica, Request, Response, late_page, page, redirect
 from optout.sandbox._assistant import FOREIGN_LANG, session_cookie_header
 
 ACTIVITY_PATH = "/product/gemini"
@@ -170,12 +170,7 @@ if (chip) {{
   }}));
 }}"""
         if self.misbehaves("slow_render"):
-            return page("<p id='loading'>Loading…</p>", title="Gemini Apps Activity", lang=lang, script=f"""
-setTimeout(() => {{
-  document.getElementById('loading').remove();
-  document.querySelector('main').insertAdjacentHTML('beforeend', {json.dumps(body)});
-  {script}
-}}, 2000);""")
+            return late_page(body, title="Gemini Apps Activity", lang=lang, script=script)
         return page(body, title="Gemini Apps Activity", lang=lang, script=script)
 
     def save(self, req: Request, user: str | None) -> Response:

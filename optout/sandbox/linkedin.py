@@ -6,10 +6,9 @@ form that, as far as anyone knows, does not remember an earlier objection)."""
 from __future__ import annotations
 
 import html
-import json
 from urllib.parse import quote
 
-from optout.sandbox import Replica, Request, Response, page, redirect
+from optout.sandbox import Replica, Request, Response, late_page, page, redirect
 from optout.sandbox._objection import ObjectionForm, route
 
 SETTING_PATH = "/mypreferences/d/settings/data-for-ai-improvement"
@@ -192,13 +191,7 @@ input.addEventListener('change', async () => {
   document.getElementById('toast').textContent = r.ok ? 'Saved' : 'Something went wrong. Try again later.';
 });"""
         if self.misbehaves("slow_render"):
-            template = json.dumps(control)
-            script = f"""
-setTimeout(() => {{
-  document.querySelector('main').insertAdjacentHTML('beforeend', {template});
-  {script}
-}}, 2000);"""
-            return page("<p>Loading…</p>", title="Settings | LinkedIn", lang=lang, script=script)
+            return late_page(control, title="Settings | LinkedIn", lang=lang, script=script)
         return page(control, title="Settings | LinkedIn", lang=lang, script=script)
 
     def save(self, req: Request) -> Response:
