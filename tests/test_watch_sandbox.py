@@ -14,7 +14,7 @@ from optout.report import html_report
 from optout.sandbox import SANDBOX_USERNAME, Sandbox
 from optout.states import exit_code
 
-PASSWORD = "sentinel-pw-Watch9Lq"
+SENTINEL_PASSWORD = "sentinel-pw-Watch9Lq"
 
 
 @pytest.fixture
@@ -24,13 +24,13 @@ def run(browser_path):
     from optout.sessions import SessionStore
 
     sandbox = Sandbox()
-    sandbox.configure("linkedin", password=PASSWORD)
+    sandbox.configure("linkedin", password=SENTINEL_PASSWORD)
     store = SessionStore(Profile(), key=Fernet.generate_key())
 
     async def _run(mode: str, kind: str):
         fn = api.check if mode == "check" else api.switch_off
         # The API records every run in the profile's history and computes its drift.
-        results = await fn(["linkedin"], credentials={"linkedin": Credential(SANDBOX_USERNAME, PASSWORD)},
+        results = await fn(["linkedin"], credentials={"linkedin": Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD)},
                            setup_context=sandbox.install, browser_path=browser_path, sessions=store, kind=kind)
         # LinkedIn's objection form is sent once and then answered from history: this is about the switch.
         return [r for r in results if r.setting == "generative-ai"], results.drift
@@ -53,7 +53,7 @@ async def test_switched_back_on_is_drift_in_history_and_report(run):
         assert [d["kind"] for d in h.drift_log()] == ["switched_on"]
         evidence = [p for row in h.timeline() if row["setting"] == "generative-ai" for p in row["evidence"]]
     page = html_report(Profile())
-    assert "is on again" in page and PASSWORD not in page
+    assert "is on again" in page and SENTINEL_PASSWORD not in page
     for path in evidence:  # before/after of the switch, and the reading that found it on again
         with open(path, "rb") as f:
             assert base64.b64encode(f.read()).decode() in page
