@@ -188,7 +188,8 @@ async def test_server_error_misbehaviour_is_an_error_and_other_platforms_finish(
     assert linkedin and all(r.state == State.ERROR and "HTTP 500" in r.detail for r in linkedin), linkedin
     others = {k: v for k, v in faulty.items() if k[0] != "linkedin"}
     assert {k[0] for k in others} == set(platforms) - {"linkedin"}
-    assert others == {k: v for k, v in healthy.items() if k[0] != "linkedin"}
+    details = [(r.platform, r.setting, str(r.state), r.detail) for r in results if r.platform != "linkedin"]
+    assert others == {k: v for k, v in healthy.items() if k[0] != "linkedin"}, details
     assert sandbox.replica("linkedin").events("save") == []
 
 
