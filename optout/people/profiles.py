@@ -1,0 +1,293 @@
+"""Profiles: each person's accounts, keyring entries, sessions, history and evidence kept apart.
+
+`list_profiles` shows them; `delete_profile` removes every trace of one person, saying what it
+removed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import structlog
+
+from optout.errors import OptoutError
+from optout.paths import Profile, check_profile_name, home
+
+log = structlog.get_logger()
+
+
+@dataclass(frozen=True)
+class ProfileInfo:
+    name: str
+    accounts: int
+    sessions: int
+    last_run: str | None  # ISO time (UTC) the latest run started, None when never run
+    path: Path
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "accounts": self.accounts, "sessions": self.sessions,
+                "last_run": self.last_run, "path": str(self.path)}
+
+
+def _profiles_dir(root: Path | None = None) -> Path:
+    return (root or home()) / "profiles"
+
+
+def list_profiles(root: Path | None = None) -> list[ProfileInfo]:
+    """Every profile with a folder under the data dir: how many accounts, sessions, the last run."""
+    from optout.credentials import AccountStore
+    from optout.sessions import SUFFIX
+
+    folder = _profiles_dir(root)
+    found = []
+    for base in sorted(folder.iterdir()) if folder.is_dir() else []:
+        try:
+            profile = Profile(check_profile_name(base.name), root=root)
+        except OptoutError:
+            continue  # not a folder optout made
+        if not base.is_dir():
+            continue
+        try:
+            accounts = len(AccountStore(profile).list())
+        except OptoutError:
+            accounts = -1  # a damaged index: shown as "?"
+        sessions = len(list(profile.sessions.glob(f"*{SUFFIX}"))) if profile.sessions.is_dir() else 0
+        found.append(ProfileInfo(profile.name, accounts, sessions, _last_run(profile), base))
+    return found
+
+
+def _last_run(profile: Profile) -> str | None:
+    import sqlite3
+
+    if not profile.history_db.exists():
+        return None
+    # Read-only, so listing never creates, migrates or locks anything.
+    try:
+        db = sqlite3.connect(f"file:{profile.history_db}?mode=ro", uri=True, timeout=2)
+        try:
+            row = db.execute("SELECT max(started_at) FROM runs").fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return None
+    return row[0] if row else None
+
+
+@dataclass
+class Removal:
+    """What deleting one profile removed (never secret values: entry names and paths only)."""
+
+    profile: str
+    keyring: list[str] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+    folder: Path | None = None
+    schedule: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def found_anything(self) -> bool:
+        return bool(self.keyring or self.files or self.folder or self.schedule)
+
+    def to_dict(self) -> dict:
+        return {"profile": self.profile, "keyring": self.keyring, "files": [str(p) for p in self.files],
+                "folder": str(self.folder) if self.folder else None, "schedule": self.schedule,
+                "notes": self.notes}
+
+    def lines(self) -> list[str]:
+        """What was removed, for people."""
+        if not self.found_anything:
+            return [f"Profile {self.profile}: nothing of it was found (no folder, no keyring entries, no schedule)."]
+        out = [f"Profile {self.profile}:"]
+        for entry in self.keyring:
+            out.append(f"  removed keyring entry {entry}")
+        kinds = _file_kinds(self.files, self.folder)
+        if self.folder:
+            out.append(f"  deleted the folder {self.folder} ({_count(len(self.files), 'file')}: {kinds})")
+        for line in self.schedule:
+            out.append(f"  schedule: {line}")
+        out.extend(f"  note: {n}" for n in self.notes)
+        return out
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _file_kinds(files: list[Path], folder: Path | None) -> str:
+    if not files or folder is None:
+        return "empty"
+    counts: dict[str, int] = {}
+    for path in files:
+        rel = path.relative_to(folder)
+        if rel.parts[0] == "sessions":
+            kind = "saved session"
+        elif rel.parts[0] == "evidence":
+            kind = "evidence file"
+        elif rel.name.startswith("history.sqlite3"):
+            kind = "history file"
+        elif rel.name == "accounts.json":
+            kind = "accounts index"
+        else:
+            kind = "other file"
+        counts[kind] = counts.get(kind, 0) + 1
+    return ", ".join(_count(n, kind) for kind, n in sorted(counts.items()))
+
+
+def _account_entries(profile: Profile, notes: list[str]) -> set[tuple[str, str]]:
+    """Every keyring entry of this profile optout can name: from the accounts index, the saved
+    sessions and the history (so an entry whose index line was lost is still found)."""
+    from optout.credentials import SERVICE, AccountStore, entry_name
+    from optout.sessions import SUFFIX, SessionStore
+
+    names = {(SERVICE, entry_name(profile, "session-key"))}
+    try:
+        for info in AccountStore(profile).list():
+            names.add((SERVICE, entry_name(profile, info.platform, info.username)))
+    except OptoutError as exc:
+        notes.append(f"the accounts index could not be read ({exc.message}); other sources were used")
+    store = SessionStore(profile)
+    platforms = set()
+    if profile.sessions.is_dir():
+        platforms = {p.name.split("--")[0] for p in profile.sessions.glob(f"*{SUFFIX}")}
+    for platform in sorted(platforms):
+        try:
+            for account in store.accounts(platform):
+                names.add((SERVICE, entry_name(profile, platform, account)))
+        except OptoutError:
+            pass
+    if profile.history_db.exists():
+        import sqlite3
+
+        try:
+            db = sqlite3.connect(f"file:{profile.history_db}?mode=ro", uri=True, timeout=5)
+            try:
+                rows = db.execute("SELECT DISTINCT platform, account FROM results").fetchall()
+            finally:
+                db.close()
+            for platform, account in rows:
+                if account:
+                    names.add((SERVICE, entry_name(profile, platform, account)))
+        except sqlite3.Error as exc:
+            notes.append(f"the history could not be read ({exc}); it is deleted with the folder")
+    names |= _listed_entries(profile.name)
+    return names
+
+
+def _listed_entries(profile_name: str) -> set[tuple[str, str]]:
+    """Entries of this profile found by asking the keyring itself, where the backend can list
+    (the Secret Service can; macOS Keychain and Windows cannot, through `keyring`)."""
+    import keyring
+
+    from optout.credentials import SERVICE
+    from optout.notify import KEYRING_SERVICE
+
+    found: set[tuple[str, str]] = set()
+    try:
+        backend = keyring.get_keyring()
+        for b in [backend, *getattr(backend, "backends", [])]:
+            if not type(b).__module__.endswith("SecretService"):
+                continue
+            collection = b.get_preferred_collection()
+            for item in collection.search_items({"service": SERVICE}):
+                user = item.get_attributes().get("username", "")
+                if user.startswith(f"{profile_name}/"):
+                    found.add((SERVICE, user))
+            for item in collection.search_items({"service": KEYRING_SERVICE, "username": profile_name}):
+                found.add((KEYRING_SERVICE, profile_name))
+    except Exception as exc:  # listing is a bonus; the named entries are deleted regardless
+        log.info("profile.keyring_list_failed", error=type(exc).__name__)
+    return found
+
+
+def _has_entry(service: str, name: str) -> bool:
+    import keyring
+
+    from optout.credentials import _keyring_errors
+
+    with _keyring_errors("read a secret"):
+        return keyring.get_password(service, name) is not None
+
+
+def _delete_entry(service: str, name: str) -> bool:
+    import keyring
+    import keyring.errors
+
+    from optout.credentials import _keyring_errors
+
+    with _keyring_errors("delete a secret"):
+        try:
+            keyring.delete_password(service, name)
+        except keyring.errors.PasswordDeleteError:
+            return False
+    return True
+
+
+def _remove_schedule(name: str, system: str | None, removal: Removal) -> None:
+    from optout import schedule
+
+    system = system or schedule.detect_system()
+    if system == "cron" and not shutil.which("crontab"):
+        return  # no cron here, so no cron entry either
+    lines = schedule.remove(name, system=system)
+    if lines != [f"no schedule was installed for profile {name}"]:
+        removal.schedule.extend(lines)
+
+
+def delete_profile(name: str, *, root: Path | None = None, system: str | None = None,
+                   with_sandbox: bool = True) -> list[Removal]:
+    """Remove every trace of one person's profile: its schedule, its keyring entries (accounts,
+    session key, notification addresses), and its folder (accounts index, sessions, history,
+    evidence, locks, logs). Also its `sandbox-NAME` twin when there is one.
+
+    The keyring must be usable (else nothing is deleted, so a retry finds everything), and the
+    schedule goes first: a scheduled run left behind would create the profile again."""
+    from optout.credentials import keyring_problem
+    from optout.errors import KeyringUnavailable
+    from optout.notify import KEYRING_SERVICE
+
+    check_profile_name(name)
+    problem = keyring_problem()
+    if problem:
+        from optout.credentials import KEYRING_FIXES
+
+        raise KeyringUnavailable(f"Cannot remove the keyring entries of profile {name}: {problem}. "
+                                 "Nothing was deleted.", KEYRING_FIXES)
+
+    profile = Profile(name, root=root)
+    removal = Removal(name)
+    base = profile.base
+    with contextlib.ExitStack() as stack:
+        if base.is_dir() and not base.is_symlink():
+            from optout.schedule import run_lock
+
+            # Never pull anything from under a running check: wait for none, fail before deleting.
+            removal.files = sorted(p for p in base.rglob("*") if p.is_file() or p.is_symlink())
+            stack.enter_context(run_lock(profile))
+        had_urls = _has_entry(KEYRING_SERVICE, name)  # schedule.remove() deletes them too
+        _remove_schedule(name, system, removal)
+        entries = _account_entries(profile, removal.notes) | {(KEYRING_SERVICE, name)}
+        for service, entry in sorted(entries):
+            deleted = _delete_entry(service, entry)
+            if service == KEYRING_SERVICE:
+                if deleted or had_urls:
+                    removal.keyring.append(f"{service}: notification addresses of profile {name}")
+            elif deleted:
+                removal.keyring.append(f"{service}: {entry}")
+        for path in removal.files:
+            if path.name not in ("run.lock", "run.pid"):
+                path.unlink(missing_ok=True)
+    if base.is_symlink():
+        base.unlink()
+        removal.folder = base
+    elif base.is_dir():
+        shutil.rmtree(base)
+        removal.folder = base
+    removals = [removal]
+    if with_sandbox and not name.startswith("sandbox-") and len(name) <= 56:
+        twin = Profile(f"sandbox-{name}", root=root)
+        if twin.base.exists():
+            removals += delete_profile(twin.name, root=root, system=system, with_sandbox=False)
+    return removals
