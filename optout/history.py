@@ -133,10 +133,21 @@ def _private_file(path: Path) -> None:
 
 
 class History:
-    """The results of every run of one profile. Use as a context manager, or call close()."""
+    """The results of every run of one profile. Use as a context manager, or call close().
 
-    def __init__(self, profile: Profile):
+    `read_only=True` opens an existing history without creating, migrating or locking anything,
+    for listing and deleting profiles (there only the reading methods work)."""
+
+    def __init__(self, profile: Profile, *, read_only: bool = False):
         self.profile = profile
+        if read_only:
+            self.path = profile.history_db
+            try:
+                self.db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=5)
+            except sqlite3.Error as exc:
+                raise _unusable(self.path, exc) from None
+            self.db.row_factory = sqlite3.Row
+            return
         self.path = profile.ensure().history_db
         try:
             _private_file(self.path)  # SQLite gives the -wal/-shm files the same mode
@@ -357,6 +368,16 @@ class History:
             f" WHERE r.platform = ? AND r.account = ? AND r.run_id < ? AND {same_group} LIMIT 1",
             (platform, account, run_id),
         ).fetchone() is not None
+
+    @_guarded
+    def last_started(self) -> str | None:
+        """When the latest run started (ISO time, UTC); None when there was none."""
+        return self.db.execute("SELECT max(started_at) FROM runs").fetchone()[0]
+
+    @_guarded
+    def accounts(self) -> set[tuple[str, str]]:
+        """Every (platform, account) a result was recorded for ('' for a platform's only account)."""
+        return {(r[0], r[1]) for r in self.db.execute("SELECT DISTINCT platform, account FROM results")}
 
     # -- lifetime ---------------------------------------------------------------------------
 

@@ -60,20 +60,15 @@ def list_profiles(root: Path | None = None) -> list[ProfileInfo]:
 
 
 def _last_run(profile: Profile) -> str | None:
-    import sqlite3
+    from optout.history import History
 
     if not profile.history_db.exists():
         return None
-    # Read-only, so listing never creates, migrates or locks anything.
     try:
-        db = sqlite3.connect(f"file:{profile.history_db}?mode=ro", uri=True, timeout=2)
-        try:
-            row = db.execute("SELECT max(started_at) FROM runs").fetchone()
-        finally:
-            db.close()
-    except sqlite3.Error:
+        with History(profile, read_only=True) as history:
+            return history.last_started()
+    except OptoutError:
         return None
-    return row[0] if row else None
 
 
 @dataclass
@@ -159,19 +154,16 @@ def _account_entries(profile: Profile, notes: list[str]) -> set[tuple[str, str]]
         except OptoutError:
             pass
     if profile.history_db.exists():
-        import sqlite3
+        from optout.history import History
 
         try:
-            db = sqlite3.connect(f"file:{profile.history_db}?mode=ro", uri=True, timeout=5)
-            try:
-                rows = db.execute("SELECT DISTINCT platform, account FROM results").fetchall()
-            finally:
-                db.close()
-            for platform, account in rows:
+            with History(profile, read_only=True) as history:
+                recorded = history.accounts()
+            for platform, account in recorded:
                 if account:
                     names.add((SERVICE, entry_name(profile, platform, account)))
-        except sqlite3.Error as exc:
-            notes.append(f"the history could not be read ({exc}); it is deleted with the folder")
+        except OptoutError as exc:
+            notes.append(f"{exc.message} It is deleted with the folder.")
     names |= _listed_entries(profile.name)
     return names
 
