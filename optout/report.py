@@ -9,6 +9,7 @@ rich Text (never parsed as markup) and HTML-escaped by jinja2's autoescape in th
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import re
 from collections.abc import Iterable
@@ -135,63 +136,20 @@ def results_json(results: Iterable, drift: Iterable = ()) -> str:
 
 # -- HTML evidence report -----------------------------------------------------------------------
 
-_TEMPLATE = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>optout evidence report: {{ profile }}</title>
-<style>
-body { font: 15px/1.45 system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222; }
-h1 { font-size: 1.5rem; margin-bottom: .2rem; } h2 { border-bottom: 1px solid #ccc; margin-top: 2rem; }
-.meta { color: #555; } .setting { border: 1px solid #ddd; border-radius: 6px; padding: .8rem 1rem; margin: 1rem 0; }
-.state { font-weight: bold; padding: .1rem .5rem; border-radius: 4px; }
-.on, .error { background: #fdd; color: #900; } .off, .submitted { background: #dfd; color: #060; }
-.needs_login, .needs_human { background: #ffd; color: #750; } .broken { background: #f3ddf7; color: #606; }
-.unavailable { background: #eee; color: #555; }
-table { border-collapse: collapse; width: 100%; } td, th { text-align: left; padding: .25rem .5rem; border-bottom: 1px solid #eee; vertical-align: top; }
-figure { display: inline-block; margin: .5rem .5rem 0 0; max-width: 100%; } img { max-width: 100%; border: 1px solid #ccc; }
-figcaption, .note { font-size: .85rem; color: #555; } .drift { background: #fff4f4; border-left: 4px solid #c00; padding: .5rem 1rem; }
-@media print {
-  body { margin: 0; max-width: none; font-size: 11pt; } .setting { break-inside: avoid; }
-  figure { break-inside: avoid; } img { max-height: 45vh; } a { color: inherit; text-decoration: none; }
-}
-</style>
-</head>
-<body>
-<h1>AI-training settings: evidence report</h1>
-<p class="meta">Profile <strong>{{ profile }}</strong> · generated {{ generated }} by optout {{ version }}
-{%- if since %} · changes since {{ since }}{% endif %}</p>
-<p>This page records what optout read on each platform's own settings pages, when, and what it changed,
-with the screenshots it took as proof.</p>
-{% if drift %}
-<div class="drift"><h2>Needs attention</h2><ul>
-{% for d in drift %}<li>{{ d.at }} · {{ d.platform }}{% if d.account %} ({{ d.account }}){% endif %}: {{ d.detail }}</li>
-{% endfor %}</ul></div>
-{% endif %}
-{% if not accounts %}<p>No results recorded yet. Run <code>optout check</code> first.</p>{% endif %}
-{% for acct in accounts %}
-<h2>{{ acct.platform }}{% if acct.account %} · {{ acct.account }}{% endif %}</h2>
-{% for s in acct.settings %}
-<section class="setting">
-<h3>{{ s.label }}</h3>
-<p><span class="state {{ s.state_class }}">{{ s.state }}</span> {{ s.explanation }}
-<span class="note">(last checked {{ s.at }})</span></p>
-{% if s.detail %}<p class="note">{{ s.detail }}</p>{% endif %}
-<table><tr><th>when</th><th>state</th><th>changed by optout</th><th>detail</th></tr>
-{% for e in s.entries %}<tr><td>{{ e.at }}</td><td>{{ e.state }}</td><td>{{ "yes" if e.changed else "—" }}</td><td>{{ e.detail }}</td></tr>
-{% endfor %}</table>
-{% for e in s.entries %}{% for img in e.images %}
-<figure>{% if img.uri %}<img src="{{ img.uri }}" alt="screenshot {{ img.name }}">{% endif %}
-<figcaption>{{ e.at }} · {{ img.name }}{% if img.note %} · {{ img.note }}{% endif %}</figcaption></figure>
-{% endfor %}{% endfor %}
-</section>
-{% endfor %}
-{% endfor %}
-</body>
-</html>
-"""
+
+@functools.cache
+def _templates():
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.PackageLoader("optout", "templates"), autoescape=True,
+                             undefined=jinja2.StrictUndefined)
+    env.filters["inert"] = inert
+    return env
+
+
+def render_page(template: str, /, **context) -> str:
+    """Render one of optout/templates (autoescaped, so page text can never become markup)."""
+    return _templates().get_template(template).render(**context)
 
 
 def _when(iso: str | None) -> str:
@@ -227,8 +185,6 @@ def _entry(row: dict) -> dict:
 
 def html_report(profile: Profile, since: datetime | None = None) -> str:
     """One self-contained HTML page (images inlined, no script) from history and evidence files."""
-    import jinja2
-
     from optout.history import History
 
     timeline, latest, drift = [], [], []
@@ -262,8 +218,8 @@ def html_report(profile: Profile, since: datetime | None = None) -> str:
             "at": _when(row["at"]),
             "entries": [_entry(r) for r in picked],
         })
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    return env.from_string(_TEMPLATE).render(
+    return render_page(
+        "report.html",
         profile=inert(profile.name),
         generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         version=__version__,

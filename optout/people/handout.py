@@ -118,9 +118,7 @@ def handout_html(results: Iterable, *, name: str | None = None, flows: dict | No
     `switched`: (platform, account, setting) → date optout switched it off (from history).
     `guides`: extra guides to list (flows' own guides and needs_human details are added here).
     `assisted`: the person signed in themselves (an assisted session), so no password was kept."""
-    import jinja2
-
-    from optout.report import inert
+    from optout.report import inert, render_page
 
     if flows is None:
         from optout import flowspec
@@ -189,9 +187,8 @@ def handout_html(results: Iterable, *, name: str | None = None, flows: dict | No
             seen_guides.add(guide.platform)
             todo_guides.append(guide)
 
-    env = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
-    env.filters["inert"] = inert
-    return env.from_string(_HANDOUT).render(
+    return render_page(
+        "handout.html",
         name=inert(name or ""), generated=_date(generated or datetime.now(timezone.utc)),
         found=found, done=done, todo=todo, guides=todo_guides, unavailable=unavailable,
         self_check=self_check, recheck=[inert(c) for c in recheck], assisted=assisted,
@@ -218,111 +215,3 @@ def handout_for_profile(profile: Profile, *, name: str | None = None, sandbox: b
     if platforms:
         recheck.append(f"{prefix} assist {' '.join(platforms)}")
     return handout_html(rows, name=name, recheck=recheck, switched=switched)
-
-
-_HANDOUT = """<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Your AI-training settings{% if name %}: {{ name }}{% endif %}</title>
-<style>
-body { font: 15px/1.45 system-ui, sans-serif; max-width: 46rem; margin: 1.5rem auto; padding: 0 1rem; color: #111; }
-h1 { font-size: 1.4rem; margin: 0 0 .2rem; } h2 { font-size: 1.1rem; margin: 1.2rem 0 .4rem; border-bottom: 1px solid #bbb; }
-h3 { font-size: 1rem; margin: .6rem 0 .2rem; }
-.meta, .small { color: #444; font-size: .85rem; } .summary { font-size: 1.05rem; }
-table { border-collapse: collapse; width: 100%; } td, th { text-align: left; vertical-align: top; padding: .25rem .4rem; border-bottom: 1px solid #ddd; }
-.state { font-weight: 700; white-space: nowrap; }
-.on, .error { color: #a00; } .off, .submitted { color: #060; } .needs_login, .needs_human { color: #8a5a00; }
-.broken { color: #606; } .unavailable { color: #555; }
-.box { border: 1px solid #bbb; border-radius: 6px; padding: .4rem .8rem; margin: .5rem 0; break-inside: avoid; }
-pre { white-space: pre-wrap; font: inherit; background: #f4f4f4; padding: .4rem .6rem; border-radius: 4px; margin: .3rem 0; }
-code { font-size: .9em; background: #f4f4f4; padding: 0 .2rem; } a { color: #0645ad; word-break: break-all; }
-ol, ul { margin: .2rem 0 .2rem 1.2rem; padding: 0; }
-@page { size: A4; margin: 10mm 12mm; }
-@media print {
-  body { margin: 0; max-width: none; font-size: 9.5pt; line-height: 1.3; } a { color: inherit; text-decoration: none; }
-  h1 { font-size: 15pt; } h2 { font-size: 11pt; margin: .7rem 0 .2rem; break-after: avoid; } h3 { margin: .2rem 0; }
-  p { margin: .25rem 0; } .summary { font-size: 10.5pt; } td, th { padding: .1rem .3rem; }
-  .box { padding: .1rem .6rem; margin: .3rem 0; } tr, .box, li { break-inside: avoid; }
-}
-</style>
-</head>
-<body>
-<h1>Your AI-training settings</h1>
-<p class="meta">{% if name %}Prepared for <strong>{{ name }}</strong> · {% endif %}{{ generated }} · made with optout</p>
-<p class="summary">We looked at {{ counts.settings }} setting{{ "" if counts.settings == 1 else "s" }} that let companies
-use your accounts to train AI. {{ counts.off }} {{ "is" if counts.off == 1 else "are" }} now off.
-{% if counts.todo %}{{ counts.todo }} thing{{ "" if counts.todo == 1 else "s" }} still need{{ "s" if counts.todo == 1 else "" }} you (see "What still needs you").{% else %}Nothing else needs you right now.{% endif %}</p>
-{% if assisted %}<p class="small">You typed your password yourself: your helper did not see it and optout did not keep it.</p>{% endif %}
-
-{% if found %}
-<h2>What we found</h2>
-<table>
-<tr><th>Where</th><th>Setting</th><th>Now</th><th>What it means</th></tr>
-{% for f in found %}<tr><td>{{ f.platform }}{% if f.account %}<br><span class="small">{{ f.account }}</span>{% endif %}</td>
-<td>{{ f.label }}{% if f.meaning %}<br><span class="small">{{ f.meaning }}</span>{% endif %}</td>
-<td class="state {{ f.state_class }}">{{ f.state }}</td><td>{{ f.explanation }}</td></tr>
-{% endfor %}</table>
-{% endif %}
-
-{% if done %}
-<h2>What we switched off</h2>
-<ul>{% for d in done %}<li><strong>{{ d.platform }}</strong>: {{ d.label }} — {{ "objection sent" if d.state_class == "submitted" else "switched off and checked again after reloading the page" }}{% if d.when %} ({{ d.when }}){% endif %}.</li>
-{% endfor %}</ul>
-{% endif %}
-
-{% if todo or guides %}
-<h2>What still needs you</h2>
-{% for t in todo %}<div class="box">
-<h3>{{ t.platform }}: {{ t.label }}</h3>
-{% if t.kind == "form" %}<p>This one is a form: send it to object. Open the link below, sign in, and send the form.
-If there is a box for a reason, you may paste this text (you can change it):</p>
-{% if t.url %}<p><a href="{{ t.url }}">{{ t.url }}</a></p>{% endif %}
-<pre>{{ t.draft }}</pre>
-{% elif t.kind == "switch" %}<p>It is still on. To switch it off yourself: {% if t.url %}open the link below{% else %}open
-{{ t.platform }}'s settings{% endif %}, sign in, find "{{ t.label }}" and switch it off.</p>{% if t.url %}<p><a href="{{ t.url }}">{{ t.url }}</a></p>{% endif %}
-{% elif t.kind == "human" %}<p>{{ t.explanation }}</p>
-{% if t.guide.steps %}<ol>{% for s in t.guide.steps %}<li>{{ s | inert }}</li>{% endfor %}</ol>{% endif %}
-{% for link in t.guide.links %}<p><a href="{{ link }}">{{ link }}</a></p>{% endfor %}
-{% if t.guide.email %}<p>E-mail to <strong>{{ t.guide.email.to | inert }}</strong>{% if t.guide.email.subject %}, subject "{{ t.guide.email.subject | inert }}"{% endif %}{{ ":" if t.guide.email.body else "." }}</p>{% if t.guide.email.body %}<pre>{{ t.guide.email.body | inert }}</pre>{% endif %}{% endif %}
-{% if t.guide.note %}<p class="small">What optout saw: {{ t.guide.note | inert }}</p>{% endif %}
-{% else %}<p>{{ t.explanation }} Ask your helper to try again{% if t.url %}, or check it yourself at
-<a href="{{ t.url }}">{{ t.url }}</a>{% endif %}.</p>
-{% if t.detail %}<p class="small">Note for your helper: {{ t.detail }}</p>{% endif %}
-{% endif %}
-</div>
-{% endfor %}
-{% for g in guides %}<div class="box guide">
-<h3>{{ g.title | inert }}</h3>
-{% if g.steps %}<ol>{% for s in g.steps %}<li>{{ s | inert }}</li>{% endfor %}</ol>{% endif %}
-{% for link in g.links %}<p><a href="{{ link }}">{{ link }}</a></p>{% endfor %}
-{% if g.email %}<p>Send an e-mail to <strong>{{ g.email.to | inert }}</strong>{% if g.email.subject %} with the subject "{{ g.email.subject | inert }}"{% endif %}{% if g.email.body %}, for example:{% else %}.{% endif %}</p>
-{% if g.email.body %}<pre>{{ g.email.body | inert }}</pre>{% endif %}{% endif %}
-{% if g.draft %}<pre>{{ g.draft | inert }}</pre>{% endif %}
-{% if g.note %}<p class="small">{{ g.note | inert }}</p>{% endif %}
-</div>
-{% endfor %}
-{% endif %}
-
-<h2>What to watch for</h2>
-<ul>
-<li>Companies have switched these settings back on, or added new ones, after changing their terms. When a company
-writes to you about new terms, a new privacy policy or AI, check again.</li>
-<li>Switching off usually stops future use only; it may not remove what was already used.</li>
-<li>Nobody from optout will ever ask for your password. Be careful with messages that ask you to "confirm" your
-opt-out through a link: go to the company's site yourself instead.</li>
-{% for u in unavailable %}<li>{{ u.platform }}: "{{ u.label }}" is not offered to you now. Companies change this by
-country and over time, so it is worth checking again later.</li>
-{% endfor %}</ul>
-
-<h2>How to check again</h2>
-{% if self_check %}<p>Yourself: open each page, sign in, and look at the setting (the links for the others are above).</p>
-<ul>{% for s in self_check %}<li>{{ s.platform }}: "{{ s.label }}" should be {{ "sent" if s.form else "off" }}: <a href="{{ s.url }}">{{ s.url }}</a></li>
-{% endfor %}</ul>{% endif %}
-{% if recheck %}<p>With a helper who has optout:</p>
-<ul>{% for c in recheck %}<li><code>{{ c }}</code></li>{% endfor %}</ul>{% endif %}
-</body>
-</html>
-"""
