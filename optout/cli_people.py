@@ -42,9 +42,9 @@ def _write_page(page: str, output: str | None, default: str) -> Path | None:
 
 
 def _when(iso: str | None) -> str:
-    from optout.report import _when as when
+    from optout.report import format_when
 
-    return when(iso) if iso else "never"
+    return format_when(iso) if iso else "never"
 
 
 # -- profile ------------------------------------------------------------------------------------

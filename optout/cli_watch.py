@@ -52,9 +52,9 @@ def _console():
 
 
 def _json(data) -> None:
-    from optout.report import _inert_all
+    from optout.report import inert_all
 
-    click.echo(json.dumps(_inert_all(data), indent=2, sort_keys=True, ensure_ascii=False, default=str))
+    click.echo(json.dumps(inert_all(data), indent=2, sort_keys=True, ensure_ascii=False, default=str))
 
 
 # -- history, report --------------------------------------------------------------------------
@@ -67,7 +67,7 @@ def _json(data) -> None:
 def history_cmd(state: CliState, platform, since):
     """Show every recorded result, oldest first, and what needed attention."""
     from optout.history import History
-    from optout.report import _when, inert, timeline_table
+    from optout.report import format_when, inert, timeline_table
 
     rows, drift = [], []
     if state.profile.history_db.exists():
@@ -85,7 +85,7 @@ def history_cmd(state: CliState, platform, since):
     timeline_table(rows, console, title=f"History of profile {state.profile.name}")
     for d in drift:
         who = f" ({inert(d['account'])})" if d["account"] else ""
-        console.print(f"! {_when(d['at'])} {inert(d['platform'])}{who}: {inert(d['detail'])}",
+        console.print(f"! {format_when(d['at'])} {inert(d['platform'])}{who}: {inert(d['detail'])}",
                       style="bold red", highlight=False, markup=False)
 
 

@@ -132,7 +132,7 @@ def require_keyring() -> None:
 
 
 @contextmanager
-def _keyring_errors(action: str) -> Iterator[None]:
+def keyring_errors(action: str) -> Iterator[None]:
     """Turn any backend failure (locked, no D-Bus, init error) into a clear KeyringUnavailable."""
     try:
         yield
@@ -166,20 +166,20 @@ def entry_name(profile: Profile, *parts: str) -> str:
 
 def keyring_get(name: str) -> str | None:
     require_keyring()
-    with _keyring_errors("read a secret"):
+    with keyring_errors("read a secret"):
         return keyring.get_password(SERVICE, name)
 
 
 def keyring_set(name: str, value: str) -> None:
     require_keyring()
-    with _keyring_errors("store a secret"):
+    with keyring_errors("store a secret"):
         keyring.set_password(SERVICE, name, value)
 
 
 def keyring_delete(name: str) -> bool:
     """Delete an entry; False when it was not there."""
     require_keyring()
-    with _keyring_errors("delete a secret"):
+    with keyring_errors("delete a secret"):
         try:
             keyring.delete_password(SERVICE, name)
         except keyring.errors.PasswordDeleteError:

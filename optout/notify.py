@@ -159,13 +159,13 @@ def notify(title: str, body: str, urls: Iterable[str] = (), desktop: bool = True
 
 def attention_message(profile: str, drift: Iterable, results: Iterable = ()) -> tuple[str, str] | None:
     """(title, body) when drift or a result needs the person, else None: scheduled runs stay quiet."""
-    from optout.report import _as_dict
+    from optout.report import as_dict
 
     lines = []
-    for d in map(_as_dict, drift):
+    for d in map(as_dict, drift):
         who = f" ({d['account']})" if d.get("account") else ""
         lines.append(f"{d['platform']}{who}: {d['detail']}")
-    for r in map(_as_dict, results):
+    for r in map(as_dict, results):
         if str(r.get("state")) in ("needs_human", "needs_login"):
             who = f" ({r['account']})" if r.get("account") else ""
             what = ("asks for a person (code, puzzle or check)" if r["state"] == "needs_human"

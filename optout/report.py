@@ -58,17 +58,19 @@ def inert(text: object) -> str:
     return _CONTROLS.sub("", _ESCAPES.sub("", str(text)))
 
 
-def _as_dict(result) -> dict:
+def as_dict(result) -> dict:
+    """A Result (or Drift) as a dict; a history row (already a mapping) as a copy."""
     return result.to_dict() if hasattr(result, "to_dict") else dict(result)
 
 
-def _inert_all(value):
+def inert_all(value):
+    """`value` with every string in it (keys included, nested) made inert, for JSON output."""
     if isinstance(value, str):
         return inert(value)
     if isinstance(value, dict):
-        return {inert(k): _inert_all(v) for k, v in value.items()}
+        return {inert(k): inert_all(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_inert_all(v) for v in value]
+        return [inert_all(v) for v in value]
     return value
 
 
@@ -78,7 +80,7 @@ def results_table(results: Iterable, console: Console | None = None, title: str 
     for column in ("platform", "account", "setting", "state", "changed", "detail"):
         table.add_column(column, overflow="fold")
     shown: list[str] = []
-    for r in map(_as_dict, results):
+    for r in map(as_dict, results):
         state = str(r.get("state", ""))
         shown.append(state)
         table.add_row(
@@ -111,7 +113,7 @@ def timeline_table(rows: Iterable[dict], console: Console | None = None, title: 
     for r in rows:
         state = str(r.get("state", ""))
         table.add_row(
-            Text(_when(r.get("at"))),
+            Text(format_when(r.get("at"))),
             Text(inert(r.get("run_kind", ""))),
             Text(inert(r.get("platform"))),
             Text(inert(r.get("account")) or "—"),
@@ -128,8 +130,8 @@ def timeline_table(rows: Iterable[dict], console: Console | None = None, title: 
 def results_json(results: Iterable, drift: Iterable = ()) -> str:
     """Stable JSON for scripts: sorted keys, inert text."""
     payload = {
-        "results": [_inert_all(_as_dict(r)) for r in results],
-        "drift": [_inert_all(_as_dict(d)) for d in drift],
+        "results": [inert_all(as_dict(r)) for r in results],
+        "drift": [inert_all(as_dict(d)) for d in drift],
     }
     return json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False, default=str)
 
@@ -152,7 +154,8 @@ def render_page(template: str, /, **context) -> str:
     return _templates().get_template(template).render(**context)
 
 
-def _when(iso: str | None) -> str:
+def format_when(iso: str | None) -> str:
+    """An ISO time as people read it, in UTC to the minute; '' for none."""
     if not iso:
         return ""
     at = datetime.fromisoformat(iso).astimezone(timezone.utc)
@@ -175,7 +178,7 @@ def _image(path_text: str) -> dict:
 
 def _entry(row: dict) -> dict:
     return {
-        "at": _when(row["at"]),
+        "at": format_when(row["at"]),
         "state": inert(row["state"]),
         "changed": row["changed"],
         "detail": inert(row["detail"]),
@@ -215,7 +218,7 @@ def html_report(profile: Profile, since: datetime | None = None) -> str:
             "state_class": str(state),
             "explanation": EXPLANATIONS.get(state, ""),
             "detail": inert(row["detail"]),
-            "at": _when(row["at"]),
+            "at": format_when(row["at"]),
             "entries": [_entry(r) for r in picked],
         })
     return render_page(
@@ -223,7 +226,7 @@ def html_report(profile: Profile, since: datetime | None = None) -> str:
         profile=inert(profile.name),
         generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         version=__version__,
-        since=_when(since.isoformat()) if since else "",
-        drift=[{**_inert_all(d), "at": _when(d["at"])} for d in drift],
+        since=format_when(since.isoformat()) if since else "",
+        drift=[{**inert_all(d), "at": format_when(d["at"])} for d in drift],
         accounts=list(accounts.values()),
     )

@@ -96,7 +96,9 @@ def _without_queries(text: str) -> str:
 
 
 def _as_row(r) -> dict:
-    d = r.to_dict() if hasattr(r, "to_dict") else dict(r)
+    from optout.report import as_dict
+
+    d = as_dict(r)
     d["state"] = State(str(d.get("state")))
     return d
 

@@ -197,9 +197,9 @@ def _listed_entries(profile_name: str) -> set[tuple[str, str]]:
 def _has_entry(service: str, name: str) -> bool:
     import keyring
 
-    from optout.credentials import _keyring_errors
+    from optout.credentials import keyring_errors
 
-    with _keyring_errors("read a secret"):
+    with keyring_errors("read a secret"):
         return keyring.get_password(service, name) is not None
 
 
@@ -207,9 +207,9 @@ def _delete_entry(service: str, name: str) -> bool:
     import keyring
     import keyring.errors
 
-    from optout.credentials import _keyring_errors
+    from optout.credentials import keyring_errors
 
-    with _keyring_errors("delete a secret"):
+    with keyring_errors("delete a secret"):
         try:
             keyring.delete_password(service, name)
         except keyring.errors.PasswordDeleteError:
