@@ -164,10 +164,10 @@ def entry_name(profile: Profile, *parts: str) -> str:
     return "/".join((profile.name, *parts))
 
 
-def keyring_get(name: str) -> str | None:
+def keyring_get(name: str, *, service: str = SERVICE) -> str | None:
     require_keyring()
     with keyring_errors("read a secret"):
-        return keyring.get_password(SERVICE, name)
+        return keyring.get_password(service, name)
 
 
 def keyring_set(name: str, value: str) -> None:
@@ -176,12 +176,12 @@ def keyring_set(name: str, value: str) -> None:
         keyring.set_password(SERVICE, name, value)
 
 
-def keyring_delete(name: str) -> bool:
+def keyring_delete(name: str, *, service: str = SERVICE) -> bool:
     """Delete an entry; False when it was not there."""
     require_keyring()
     with keyring_errors("delete a secret"):
         try:
-            keyring.delete_password(SERVICE, name)
+            keyring.delete_password(service, name)
         except keyring.errors.PasswordDeleteError:
             return False
     return True

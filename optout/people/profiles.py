@@ -194,29 +194,6 @@ def _listed_entries(profile_name: str) -> set[tuple[str, str]]:
     return found
 
 
-def _has_entry(service: str, name: str) -> bool:
-    import keyring
-
-    from optout.credentials import keyring_errors
-
-    with keyring_errors("read a secret"):
-        return keyring.get_password(service, name) is not None
-
-
-def _delete_entry(service: str, name: str) -> bool:
-    import keyring
-    import keyring.errors
-
-    from optout.credentials import keyring_errors
-
-    with keyring_errors("delete a secret"):
-        try:
-            keyring.delete_password(service, name)
-        except keyring.errors.PasswordDeleteError:
-            return False
-    return True
-
-
 def _remove_schedule(name: str, system: str | None, removal: Removal) -> None:
     from optout import schedule
 
@@ -236,7 +213,7 @@ def delete_profile(name: str, *, root: Path | None = None, system: str | None = 
 
     The keyring must be usable (else nothing is deleted, so a retry finds everything), and the
     schedule goes first: a scheduled run left behind would create the profile again."""
-    from optout.credentials import keyring_problem
+    from optout.credentials import keyring_delete, keyring_get, keyring_problem
     from optout.errors import KeyringUnavailable
     from optout.notify import KEYRING_SERVICE
 
@@ -258,11 +235,11 @@ def delete_profile(name: str, *, root: Path | None = None, system: str | None = 
             # Never pull anything from under a running check: wait for none, fail before deleting.
             removal.files = sorted(p for p in base.rglob("*") if p.is_file() or p.is_symlink())
             stack.enter_context(run_lock(profile))
-        had_urls = _has_entry(KEYRING_SERVICE, name)  # schedule.remove() deletes them too
+        had_urls = keyring_get(name, service=KEYRING_SERVICE) is not None  # schedule.remove() deletes them too
         _remove_schedule(name, system, removal)
         entries = _account_entries(profile, removal.notes) | {(KEYRING_SERVICE, name)}
         for service, entry in sorted(entries):
-            deleted = _delete_entry(service, entry)
+            deleted = keyring_delete(entry, service=service)
             if service == KEYRING_SERVICE:
                 if deleted or had_urls:
                     removal.keyring.append(f"{service}: notification addresses of profile {name}")
