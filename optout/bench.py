@@ -111,7 +111,7 @@ async def run_floor(n: int, browser_path: str | None) -> dict:
 
     from optout import browser as browser_mod
     from optout import flowspec
-    from optout.pageprobe import names_pattern
+    from optout.engine.pageprobe import names_pattern
 
     sandbox, work, states = prepare(n)
     flows = flowspec.load_flows()
