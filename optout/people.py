@@ -395,7 +395,7 @@ async def _maybe_await(value):
 
 async def _wait_signed_in(context, flow, wait_s: float) -> str:
     """'signed_in', 'closed' (the person closed the window: skip) or 'timeout'."""
-    from optout.pageprobe import matches
+    from optout.engine.pageprobe import matches
 
     deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:
