@@ -117,7 +117,7 @@ async def switch_off(platforms: Sequence[str] | None = None, **opts) -> list[Res
 
 async def login(platform: str, **opts) -> Path:
     """Open a visible browser so a person signs in themselves; save that session."""
-    from optout.interactive import interactive_login
+    from optout.engine.login import interactive_login
 
     return await interactive_login(platform, **opts)
 

@@ -111,7 +111,7 @@ async def run_floor(n: int, browser_path: str | None) -> dict:
 
     from optout import browser as browser_mod
     from optout import flowspec
-    from optout.pageprobe import names_pattern
+    from optout.engine.pageprobe import names_pattern
 
     sandbox, work, states = prepare(n)
     flows = flowspec.load_flows()
@@ -327,9 +327,9 @@ def main(argv: list[str] | None = None) -> int:
         f"+{per_account:.0f} / +{per_account_pss:.0f} MB (N={sizes[0]}: {first['peak_mb']:.0f} / "
         f"{first['peak_pss_mb']:.0f})", "1 browser; +PSS < N=1's", one_browser and per_account_pss < first["peak_pss_mb"])
 
-    print(f"\nN counts accounts, one browser context each, spread round robin over the platforms above. "
-          f"Times are wall clock from the start of the run to its last result, in a fresh process "
-          f"(browser start included); memory is the peak of RSS (and of PSS) summed over that process tree.")
+    print("\nN counts accounts, one browser context each, spread round robin over the platforms above. "
+          "Times are wall clock from the start of the run to its last result, in a fresh process "
+          "(browser start included); memory is the peak of RSS (and of PSS) summed over that process tree.")
     if problems:
         print("\nSome runs did not read every setting, so their figures are not valid:", file=sys.stderr)
         for p in problems[:20]:

@@ -13,11 +13,16 @@ import re
 import shutil
 import stat
 import sys
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import structlog
+
 from optout.errors import BrowserNotFound, OptoutError
 from optout.paths import Profile, home
+
+log = structlog.get_logger()
 
 CANDIDATES: dict[str, tuple[str, ...]] = {
     "linux": (
@@ -223,6 +228,68 @@ async def launch(playwright, choice: BrowserChoice, *, headless: bool = True, ex
             f"The browser {choice.describe()} failed to start: {detail}",
             "Run `optout doctor`; try another browser with --browser-path, or `playwright install chromium`.",
         ) from None
+
+
+#: The window size every account's context gets, so screenshots of a setting look alike.
+VIEWPORT = {"width": 1280, "height": 900}
+
+
+async def close_quietly(thing) -> None:
+    """Close a browser or context that may already be gone (crashed, killed)."""
+    from playwright.async_api import Error as PlaywrightError
+
+    try:
+        await thing.close()
+    except PlaywrightError:
+        pass
+
+
+class Launched:
+    """The one browser of a run or session. If it dies (crashed, killed), the next context comes
+    from a new one; contexts that were in it when it died are not retried."""
+
+    def __init__(self, playwright, choice: BrowserChoice, headless: bool):
+        import asyncio
+
+        self.playwright, self.choice, self.headless = playwright, choice, headless
+        self.browser = None
+        self._relaunch = asyncio.Lock()
+
+    async def live(self):
+        async with self._relaunch:
+            if self.browser is None or not self.browser.is_connected():
+                if self.browser is not None:
+                    log.warning("browser.relaunch")
+                self.browser = await launch(self.playwright, self.choice, headless=self.headless)
+        return self.browser
+
+    async def new_context(self, storage_state: dict | None = None, *, setup_context=None, viewport=VIEWPORT):
+        """A fresh context (English pages, the usual window size), prepared by `setup_context`
+        (tests route it to the sandbox); closed again if that fails."""
+        context = await (await self.live()).new_context(storage_state=storage_state, locale="en-US",
+                                                        viewport=viewport)
+        if setup_context:
+            try:
+                await setup_context(context)
+            except BaseException:
+                await close_quietly(context)
+                raise
+        return context
+
+
+@asynccontextmanager
+async def started(browser_path: str | None = None, *, headless: bool = True):
+    """Find and launch the browser (errors say which browser and what to do); closed on leaving."""
+    from playwright.async_api import async_playwright
+
+    choice = find_browser(browser_path)
+    async with async_playwright() as playwright:
+        launched = Launched(playwright, choice, headless)
+        await launched.live()
+        try:
+            yield launched
+        finally:
+            await close_quietly(launched.browser)
 
 
 def _launch_detail(text: str) -> str:

@@ -8,12 +8,10 @@ memory and the screenshots in a temporary folder that is removed at the end.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import json
 import shutil
 import tempfile
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,14 +77,6 @@ def setting_of(flow, setting_id: str):
     return next((s for s in flow.settings if s.id == base), None)
 
 
-def _wants_off(flow, setting, selected: set[str], all_settings: bool) -> bool:
-    if setting is None:
-        return False
-    if not setting.opt_in or all_settings:
-        return True
-    return bool({setting.id, f"{flow.id}:{setting.id}"} & selected)
-
-
 def _not_signed_in(flow, detail: str) -> list[Result]:
     return [Result(platform=flow.id, setting=s.id, state=State.NEEDS_LOGIN, detail=detail,
                    account=ASSISTED_ACCOUNT, label=s.label, flow_version=flow.version)
@@ -95,38 +85,6 @@ def _not_signed_in(flow, detail: str) -> list[Result]:
 
 async def _maybe_await(value):
     return await value if inspect.isawaitable(value) else value
-
-
-async def _wait_signed_in(context, flow, wait_s: float) -> str:
-    """'signed_in', 'closed' (the person closed the window: skip) or 'timeout'."""
-    from optout.pageprobe import matches
-
-    deadline = time.monotonic() + wait_s
-    while time.monotonic() < deadline:
-        pages = [p for p in context.pages if not p.is_closed()]
-        if not pages:
-            return "closed"
-        for page in pages:
-            if flow.owns(page.url) and await matches(page, flow.login.signed_in):
-                return "signed_in"
-        await asyncio.sleep(0.5)
-    return "timeout"
-
-
-async def _read_in(flow, options, context) -> list[Result]:
-    """One AccountRun in the person's live context (no credential: optout never types one)."""
-    from playwright.async_api import Error as PlaywrightError
-
-    from optout import engine
-
-    account = engine.Account(flow.id, ASSISTED_ACCOUNT)
-    try:
-        return await engine.AccountRun(flow, account, options, context).run(flow.settings)
-    except PlaywrightError as exc:
-        detail = engine.describe_browser_error(exc)
-        return [Result(platform=flow.id, setting=s.id, state=State.ERROR, detail=detail,
-                       account=ASSISTED_ACCOUNT, label=s.label, flow_version=flow.version)
-                for s in flow.settings]
 
 
 async def assist(platforms: Sequence[str], *, keep_profile: Profile | None = None,
@@ -144,8 +102,6 @@ async def assist(platforms: Sequence[str], *, keep_profile: Profile | None = Non
     into it). Sessions live only in the browser's in-memory contexts; screenshots go to a private
     temporary folder that is removed at the end, whatever happens. `headless`, `setup_context`
     and `on_ready(page)` (called once the sign-in page is open) let tests play the person."""
-    from playwright.async_api import async_playwright
-
     from optout import browser as browser_mod
     from optout import engine, flowspec, logs
 
@@ -169,9 +125,7 @@ async def assist(platforms: Sequence[str], *, keep_profile: Profile | None = Non
             on_result and on_result(r)
 
     try:
-        choice = browser_mod.find_browser(browser_path)
-        async with async_playwright() as playwright:
-            browser = await browser_mod.launch(playwright, choice, headless=headless)
+        async with browser_mod.started(browser_path, headless=headless) as browser:
             for flow in flows:
                 if flow.guide is not None:
                     results = engine.guide_results(flow)
@@ -190,7 +144,6 @@ async def assist(platforms: Sequence[str], *, keep_profile: Profile | None = Non
                 )
                 outcome.first += first
                 outcome.results += results
-            await browser.close()
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return outcome
@@ -201,11 +154,11 @@ async def _assist_one(browser, flow, *, keep_profile, confirm, tell, emit, setup
     from playwright.async_api import Error as PlaywrightError
 
     from optout import engine
+    from optout.browser import close_quietly
+    from optout.engine.login import wait_for_person
 
-    context = await browser.new_context(locale="en-US", viewport={"width": 1280, "height": 900})
+    context = await browser.new_context(setup_context=setup_context)
     try:
-        if setup_context:
-            await setup_context(context)
         banner = await context.add_init_script(_banner_script(banner_text(flow.name)))
         page = await context.new_page()
         tell(f"{flow.name}: the browser window shows the {flow.name} sign-in page. Ask the person to "
@@ -220,7 +173,7 @@ async def _assist_one(browser, flow, *, keep_profile, confirm, tell, emit, setup
             return results, results
         if on_ready:
             await on_ready(page)
-        how = await _wait_signed_in(context, flow, wait_s)
+        how = await wait_for_person(context, flow, wait_s)
         if how != "signed_in":
             detail = ("skipped: the window was closed before signing in" if how == "closed" else
                       f"skipped: the sign-in did not finish within {wait_s / 60:.0f} minutes")
@@ -237,8 +190,9 @@ async def _assist_one(browser, flow, *, keep_profile, confirm, tell, emit, setup
         tell(f"{flow.name}: signed in. Reading the settings (nothing is changed yet)…")
         first = await _run_phase(flow, "check", options, context, keep_profile)
         emit(first)
-        to_switch = [r for r in first if r.state == State.ON
-                     and _wants_off(flow, setting_of(flow, r.setting), options["selected"], options["all_settings"])]
+        wanted = engine.RunOptions(selected=options["selected"], all_settings=options["all_settings"])
+        to_switch = [r for r in first if r.state == State.ON and (s := setting_of(flow, r.setting)) is not None
+                     and wanted.targets(flow.id, s)]
         results = first
         if to_switch and confirm is not None and await _maybe_await(confirm(flow, first, to_switch)):
             tell(f"{flow.name}: switching off, then reloading to check it stuck…")
@@ -253,22 +207,20 @@ async def _assist_one(browser, flow, *, keep_profile, confirm, tell, emit, setup
             tell(f"{flow.name}: kept the session (encrypted) in profile {keep_profile.name}.")
         return results, first
     finally:
-        try:
-            await context.close()
-        except PlaywrightError:
-            pass
+        await close_quietly(context)
 
 
 async def _run_phase(flow, mode: str, options: dict, context, keep_profile: Profile | None) -> list[Result]:
     from optout import engine
 
     run_options = engine.RunOptions(mode=mode, sessions=None, **options)  # type: ignore[arg-type]
+    account = engine.Account(flow.id, ASSISTED_ACCOUNT)
     if keep_profile is None:
-        return await _read_in(flow, run_options, context)
+        return await engine.run_in_context(flow, account, run_options, context)
     from optout.history import RunRecorder
 
     with RunRecorder(keep_profile, mode) as recorder:
-        results = await _read_in(flow, run_options, context)
+        results = await engine.run_in_context(flow, account, run_options, context)
         for r in results:
             recorder(r)
     return results

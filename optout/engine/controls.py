@@ -1,7 +1,7 @@
 """Each kind of control a flow can declare: how to find it, read it, and switch it off.
 
 `read` answers (opted_out, disabled, why): opted_out is None when the control does not clearly say,
-and then nothing is clicked. A form is not here: it is sent, not switched (engine.run_form)."""
+and then nothing is clicked. A form is not here: it is sent, not switched (engine/forms.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
 from optout.flowspec import Choice, Menu, Switch
-from optout.pageprobe import click_control, count, names_pattern, read_checked
+from optout.engine.pageprobe import click_control, count, names_pattern, read_checked
 
 
 def _for_lang(mapping: dict[str, list[str]], lang: str) -> list[str]:

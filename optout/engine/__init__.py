@@ -1,0 +1,18 @@
+"""Runs flows; knows no platform.
+
+options.py  Account, RunOptions (with the one `targets()`), Outcome
+run.py      run(): one browser, contexts, concurrency; run_in_context() for assisted sessions
+account.py  AccountRun: the read → act → reload → verify loop
+login.py    sign-in steps, challenges, waiting for a person to sign in
+forms.py    filling and sending objection forms, confirmation
+evidence.py screenshots, kept pages, the Result that cites them
+tab.py      settling, crash watch, opening a URL with retries
+controls.py, pageprobe.py   each kind of control; looking at a page without acting on it
+"""
+
+from optout.engine.options import Account, Outcome, RunOptions
+from optout.engine.run import guide_results, no_account_results, run, run_in_context
+from optout.engine.tab import describe_browser_error
+
+__all__ = ["Account", "Outcome", "RunOptions", "describe_browser_error", "guide_results",
+           "no_account_results", "run", "run_in_context"]

@@ -1,0 +1,118 @@
+"""What one account's run keeps as proof: screenshots of a setting's area, the scrubbed page that
+did not match its flow, and the Result that cites them. Files are readable by the owner only."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Page
+
+from optout import logs
+from optout.engine.options import Account, RunOptions
+from optout.engine.pageprobe import screenshot_area
+from optout.flowspec import Flow, Setting
+from optout.paths import private_dir
+from optout.results import Result
+from optout.states import State
+
+
+def _stamp() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._@-]+", "_", text)[:80] or "account"
+
+
+class Evidence:
+    """Evidence and results for one account of one flow."""
+
+    def __init__(self, flow: Flow, account: Account, options: RunOptions, log):
+        self.flow, self.account, self.options, self.log = flow, account, options, log
+        self.problem = ""  # why the current setting's evidence could not be written
+
+    def result(self, setting: Setting, state: State, detail: str = "", *, changed=False, evidence=()) -> Result:
+        if self.problem:
+            detail = f"{detail}; no screenshot kept: evidence could not be written ({self.problem})"
+        return Result(
+            platform=self.flow.id, setting=setting.id, state=state, changed=changed,
+            detail=logs.scrub(detail), evidence=list(evidence), account=self.account.name,
+            label=setting.label, flow_version=self.flow.version,
+            optional=not self.options.targets(self.flow.id, setting),
+        )
+
+    def path(self, setting: Setting, what: str, ext: str = "png") -> Path:
+        return (
+            self.options.evidence_dir / self.flow.id / _slug(self.account.name) / setting.id
+            / f"{_stamp()}-{what}.{ext}"
+        )
+
+    def failed(self, exc: Exception, *paths: Path) -> None:
+        """Evidence that cannot be written (a full disk, a read-only folder) is noted in the
+        result's detail; it never changes what was read. Partly written files are removed."""
+        for path in paths:
+            try:
+                path.unlink(missing_ok=True)
+            except OSError:
+                pass
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+        self.problem = logs.scrub(reason)
+        self.log.warning("evidence.failed", error=self.problem)
+
+    def folder(self, path: Path) -> None:
+        """Create the folders down to `path` readable by the owner only: evidence shows account
+        pages. Files written there are made 0600 by `private`."""
+        root = self.options.evidence_dir
+        if not root.is_dir():
+            private_dir(root)
+        for part in path.parent.relative_to(root).parts:
+            root = root / part
+            if not root.is_dir():
+                private_dir(root)
+
+    @staticmethod
+    def private(*paths: Path) -> None:
+        for path in paths:
+            try:
+                path.chmod(0o600)
+            except OSError:  # pragma: no cover - a filesystem without modes
+                pass
+
+    async def screenshot(self, page: Page, setting: Setting, what: str, control=None) -> list[Path]:
+        """A screenshot of the setting's area (or of the page, without a control); [] if none."""
+        shot = self.path(setting, what)
+        try:
+            self.folder(shot)
+            if control is not None:
+                taken = await screenshot_area(control, shot)
+            else:
+                await page.screenshot(path=str(shot))
+                taken = shot
+            self.private(*([taken] if taken else []))
+            return [taken] if taken else []
+        except OSError as exc:
+            self.failed(exc, shot)
+        except PlaywrightError as exc:
+            self.log.warning("evidence.failed", error=logs.scrub(str(exc).splitlines()[0]))
+        return []
+
+    async def keep_broken_page(self, page: Page, setting: Setting) -> list[Path]:
+        """Screenshot and HTML of a page that did not match the flow, with secrets scrubbed."""
+        kept: list[Path] = []
+        shot = self.path(setting, "broken")
+        html_path = shot.with_suffix(".html")
+        try:
+            self.folder(shot)
+            await page.screenshot(path=str(shot), full_page=True)
+            kept.append(shot)
+            html_path.write_text(logs.scrub(await page.content()), encoding="utf-8")
+            kept.append(html_path)
+            self.private(*kept)
+        except OSError as exc:
+            self.failed(exc, *(p for p in (shot, html_path) if p not in kept))
+        except PlaywrightError as exc:
+            self.log.warning("evidence.failed", error=logs.scrub(str(exc).splitlines()[0]))
+        return kept

@@ -1,0 +1,67 @@
+"""What a run is asked to do (RunOptions), for whom (Account), and how work on a setting or an
+account ends early (Outcome). Plain data: nothing here touches a browser."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from optout.credentials import Credential
+from optout.flowspec import Setting
+from optout.states import State
+
+SetupContext = Callable[[object], Awaitable[None]]
+
+
+@dataclass
+class Account:
+    platform: str
+    name: str
+    credential: Credential | None = None
+    session: dict | None = None
+
+
+@dataclass
+class RunOptions:
+    mode: Literal["check", "off"] = "check"
+    dry_run: bool = False
+    #: Opt-in settings to act on by id ("personalization") or "platform:id"; None = the defaults.
+    selected: set[str] = field(default_factory=set)
+    all_settings: bool = False
+    headless: bool = True
+    browser_path: str | None = None
+    setup_context: SetupContext | None = None
+    concurrency: int = 4
+    evidence_dir: Path = Path("evidence")
+    sessions: object | None = None  # optout.sessions.SessionStore
+    find_timeout_s: float = 15.0
+    nav_timeout_ms: int = 30000
+    setting_timeout_s: float = 120.0
+    #: (platform, account, setting) → the last `submitted` history row, so forms go out once.
+    prior: Callable[[str, str | None, str], dict | None] | None = None
+    #: The optional reason typed into objection forms (default: none).
+    form_reason: str = ""
+
+    def targets(self, platform: str, setting: Setting) -> bool:
+        """Whether the person wants this setting off: every default one; optional ones when asked
+        (by id or "platform:id"; a per-item setting "id/item" is asked for by its base id too)."""
+        if not setting.opt_in or self.all_settings:
+            return True
+        base = setting.id.split("/")[0]
+        return bool({setting.id, base, f"{platform}:{setting.id}", f"{platform}:{base}"} & self.selected)
+
+    def wants_off(self, platform: str, setting: Setting) -> bool:
+        return self.mode == "off" and self.targets(platform, setting)
+
+
+class Outcome(Exception):
+    """Ends the work on one setting with a state; `account_wide` ends it for the whole account
+    (e.g. a credential refused for its origin), whatever the state."""
+
+    def __init__(self, state: State, detail: str, evidence: list[Path] | None = None, *,
+                 account_wide: bool = False):
+        super().__init__(detail)
+        self.state, self.detail, self.evidence = state, detail, evidence or []
+        self.account_wide = account_wide

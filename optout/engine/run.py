@@ -1,0 +1,98 @@
+"""Running flows: one browser per run, one context per account, accounts in parallel (bounded);
+and `run_in_context` for a context someone else opened (an assisted session, where the person
+signed in themselves). A failure in one account never stops the others."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import structlog
+from playwright.async_api import Error as PlaywrightError
+
+from optout import browser as browser_mod
+from optout.engine.account import AccountRun
+from optout.engine.options import Account, RunOptions
+from optout.engine.tab import describe_browser_error, first_line
+from optout.flowspec import Flow
+from optout.results import Result
+from optout.states import State
+
+log = structlog.get_logger()
+
+
+def guide_results(flow: Flow) -> list[Result]:
+    """Platforms with nothing to automate: the guide's state, its summary as the detail."""
+    return [Result(platform=flow.id, setting="guide", state=State(flow.guide.state), detail=flow.guide.summary,
+                   label=f"{flow.name}: what to do", flow_version=flow.version)]
+
+
+def no_account_results(flow: Flow) -> list[Result]:
+    detail = (f"no {flow.name} account is set up. Add one with `optout account add {flow.id}` "
+              f"or sign in yourself with `optout login {flow.id}`.")
+    if not flow.login.steps:
+        detail = f"no {flow.name} account is set up. Sign in yourself with `optout login {flow.id}`."
+    return [
+        Result(platform=flow.id, setting=s.id, state=State.NEEDS_LOGIN, detail=detail,
+               label=s.label, flow_version=flow.version)
+        for s in flow.settings
+    ]
+
+
+def error_results(flow: Flow, account: str, detail: str) -> list[Result]:
+    """Every setting of the flow as `error`, when the account's browser could not be used."""
+    return [Result(platform=flow.id, setting=s.id, state=State.ERROR, detail=detail,
+                   account=account, label=s.label, flow_version=flow.version)
+            for s in flow.settings]
+
+
+async def run_in_context(flow: Flow, account: Account, options: RunOptions, context) -> list[Result]:
+    """Read (and, in mode "off", switch) one flow's settings in a context the caller opened and
+    closes; a browser that fails makes every setting `error`."""
+    try:
+        return await AccountRun(flow, account, options, context).run(flow.settings)
+    except PlaywrightError as exc:
+        return error_results(flow, account.name, describe_browser_error(exc))
+
+
+async def run(jobs: list[tuple[Flow, list[Account]]], options: RunOptions,
+              on_result: Callable[[Result], None] | None = None) -> list[Result]:
+    """Run every (flow, accounts) job in one browser; a failure in one never stops the others."""
+    results: list[Result] = []
+    work = [(flow, account) for flow, accounts in jobs if flow.guide is None for account in accounts]
+    for flow, accounts in jobs:
+        if flow.guide is not None:
+            for r in guide_results(flow):
+                results.append(r)
+                on_result and on_result(r)
+        elif not accounts:
+            for r in no_account_results(flow):
+                results.append(r)
+                on_result and on_result(r)
+    if not work:
+        return results
+    semaphore = asyncio.Semaphore(max(1, options.concurrency))
+    async with browser_mod.started(options.browser_path, headless=options.headless) as browser:
+
+        async def one(flow: Flow, account: Account) -> list[Result]:
+            async with semaphore:
+                try:
+                    context = await browser.new_context(account.session, setup_context=options.setup_context)
+                    try:
+                        out = await AccountRun(flow, account, options, context).run(flow.settings)
+                    finally:
+                        await browser_mod.close_quietly(context)
+                except Exception as exc:  # the browser died, or could not be started again
+                    if isinstance(exc, PlaywrightError):
+                        detail = describe_browser_error(exc)
+                    else:
+                        detail = f"could not run: {first_line(exc)}"
+                    out = error_results(flow, account.name, detail)
+                for r in out:
+                    on_result and on_result(r)
+                return out
+
+        gathered = await asyncio.gather(*(one(f, a) for f, a in work))
+    for out in gathered:
+        results.extend(out)
+    return results
