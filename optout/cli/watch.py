@@ -1,20 +1,17 @@
 """Commands for watching over time: history, report, schedule, notify.
 
-Registered by the main CLI (`cli.add_command(...)`); each gets the root's CliState via
-@click.pass_obj and prints for people with rich, or JSON with --json.
+Registered on the root group by optout.cli; each gets the root's CliState via @click.pass_obj and
+prints for people with rich, or JSON with --json.
 """
 
 from __future__ import annotations
 
-import json
-import os
 import re
 from datetime import date, datetime, time, timedelta, timezone
-from pathlib import Path
 
 import click
 
-from optout.clistate import CliState
+from optout.cli.common import CliState, echo_json, write_page
 from optout.errors import OptoutError
 
 _RELATIVE = re.compile(r"^\s*(\d+)\s*([hdw])\s*$", re.IGNORECASE)
@@ -51,12 +48,6 @@ def _console():
     return Console()
 
 
-def _json(data) -> None:
-    from optout.report import _inert_all
-
-    click.echo(json.dumps(_inert_all(data), indent=2, sort_keys=True, ensure_ascii=False, default=str))
-
-
 # -- history, report --------------------------------------------------------------------------
 
 
@@ -66,8 +57,9 @@ def _json(data) -> None:
 @click.pass_obj
 def history_cmd(state: CliState, platform, since):
     """Show every recorded result, oldest first, and what needed attention."""
+    from optout import render
     from optout.history import History
-    from optout.report import _when, inert, timeline_table
+    from optout.report import timeline_table
 
     rows, drift = [], []
     if state.profile.history_db.exists():
@@ -75,7 +67,7 @@ def history_cmd(state: CliState, platform, since):
             rows = history.timeline(platform=platform, since=since)
             drift = history.drift_log(since=since, platform=platform)
     if state.as_json:
-        _json({"profile": state.profile.name, "results": rows, "drift": drift})
+        echo_json({"profile": state.profile.name, "results": rows, "drift": drift})
         return
     console = _console()
     if not rows:
@@ -83,10 +75,7 @@ def history_cmd(state: CliState, platform, since):
                       highlight=False, markup=False)
         return
     timeline_table(rows, console, title=f"History of profile {state.profile.name}")
-    for d in drift:
-        who = f" ({inert(d['account'])})" if d["account"] else ""
-        console.print(f"! {_when(d['at'])} {inert(d['platform'])}{who}: {inert(d['detail'])}",
-                      style="bold red", highlight=False, markup=False)
+    render.drift_lines(drift, console)
 
 
 @click.command("report")
@@ -99,16 +88,11 @@ def report_cmd(state: CliState, since, output):
     from optout.report import html_report
 
     page = html_report(state.profile, since=since)
-    if output == "-":
-        click.echo(page)
+    path = write_page(page, output, f"optout-report-{state.profile.name}.html")
+    if path is None:
         return
-    path = Path(output or f"optout-report-{state.profile.name}.html")
-    # The report names accounts and shows their settings pages: readable by its owner only.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(page)
     if state.as_json:
-        _json({"report": str(path.resolve())})
+        echo_json({"report": str(path.resolve())})
     else:
         click.echo(f"Wrote {path} — open it in a browser; it prints to one document per account.")
 
@@ -147,7 +131,7 @@ def schedule_install(state: CliState, every, fix, urls, dry_run, system):
     chosen = _system(system) or schedule.detect_system()
     lines = schedule.install(spec, dry_run=dry_run, system=chosen)
     if state.as_json:
-        _json({"system": chosen, "dry_run": dry_run, "profile": spec.profile, "output": lines,
+        echo_json({"system": chosen, "dry_run": dry_run, "profile": spec.profile, "output": lines,
                "notify_urls": len(spec.notify)})
         return
     for line in lines:
@@ -167,7 +151,7 @@ def schedule_status(state: CliState, system):
 
     info = schedule.status(state.profile.name, system=_system(system))
     if state.as_json:
-        _json(info)
+        echo_json(info)
         return
     if not info["installed"]:
         click.echo(f"No schedule installed for profile {info['profile']} ({info['system']}). "
@@ -190,7 +174,7 @@ def schedule_remove(state: CliState, system):
 
     lines = schedule.remove(state.profile.name, system=_system(system))
     if state.as_json:
-        _json({"profile": state.profile.name, "output": lines})
+        echo_json({"profile": state.profile.name, "output": lines})
     else:
         for line in lines:
             click.echo(line)
@@ -217,7 +201,7 @@ def notify_test(state: CliState, urls):
                          f"If you can read this, optout can reach you about profile {state.profile.name}.",
                          urls)
     if state.as_json:
-        _json({"sent": [d.__dict__ for d in sent]})
+        echo_json({"sent": [d.__dict__ for d in sent]})
     else:
         for d in sent:
             click.echo(f"{'sent' if d.ok else 'FAILED'}: {d.target}" + (f" ({d.error})" if d.error else ""))
