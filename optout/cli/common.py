@@ -5,13 +5,14 @@ Command modules import from here, never from `optout.cli` itself, so there is no
 
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
-from optout.paths import Profile
+from optout.paths import DEFAULT_PROFILE, Profile, check_profile_name
 from optout.states import EXPLANATIONS, State
 
 STATE_HELP = "\n".join(f"  {s.value:<12} {EXPLANATIONS[s]}" for s in State)
@@ -33,11 +34,80 @@ class CliState:
     headed: bool = False
     browser_path: str | None = None
     sandbox: bool = False
+    log_format: str = "auto"
 
     @property
     def person(self) -> str:
         """The profile name as the person typed it (sandbox runs use a `sandbox-` twin)."""
         return self.profile.name.removeprefix("sandbox-") if self.sandbox else self.profile.name
+
+    def merge(self, name: str, value) -> None:
+        """Take one global option, given before the command or after it."""
+        if name == "profile":
+            check_profile_name(value)
+            # Sandbox runs get their own profile, so replica sessions never meet the real sites.
+            self.profile = Profile(f"sandbox-{value}" if self.sandbox else value)
+        elif name == "sandbox":
+            if not self.sandbox:
+                self.sandbox = True
+                self.profile = Profile(f"sandbox-{self.profile.name}")
+        elif name == "verbose":
+            self.verbose += value
+        else:
+            setattr(self, name, value)
+
+
+# The global options, defined once. The root group takes them with their defaults and environment
+# variables; every command and subcommand takes them too, so they work after the command
+# (`optout check linkedin --json`), and what is given there is merged into the root's CliState.
+GLOBAL_OPTIONS: list[tuple[tuple[str, ...], dict, dict]] = [
+    (("--profile",), dict(help="Whose accounts: keeps each person's accounts, sessions and history apart."),
+     dict(envvar="OPTOUT_PROFILE", default=DEFAULT_PROFILE, show_default=True)),
+    (("--json", "as_json"), dict(is_flag=True, help="Print results as JSON on stdout."), {}),
+    (("--headed",), dict(is_flag=True, help="Show the browser window while it works."), dict(envvar="OPTOUT_HEADED")),
+    (("--browser-path",), dict(metavar="PATH", help="Chromium/Chrome to use (default: Playwright's, else one "
+                                                    "found on the system)."), dict(envvar="OPTOUT_BROWSER")),
+    (("--log-format",), dict(type=click.Choice(["auto", "console", "json"]), help="Log lines on stderr."),
+     dict(default="auto", envvar="OPTOUT_LOG_FORMAT", show_default=True)),
+    (("-v", "--verbose"), dict(count=True, help="More detail on stderr (-vv for debug)."), {}),
+    (("--sandbox",), dict(is_flag=True, help="Run against optout's built-in replicas of the platforms, never "
+                                             "the real sites."), dict(envvar="OPTOUT_SANDBOX")),
+]
+_GIVEN = "optout.global_options"
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value):
+    if value not in (None, False, 0):
+        ctx.meta.setdefault(_GIVEN, []).append((param.name, value))
+    return value
+
+
+def add_global_options(command: click.Command, root: bool = False) -> None:
+    """Give `command` (and, for a group, its subcommands) the global options, merged into the
+    CliState before its own callback runs."""
+    for decls, kwargs, root_kwargs in GLOBAL_OPTIONS:
+        extra = root_kwargs if root else {}
+        command.params.append(click.Option(list(decls), expose_value=False, callback=_remember, **kwargs, **extra))
+    callback = command.callback
+
+    def merged(*args, **kwargs):
+        ctx = click.get_current_context()
+        state = ctx.find_object(CliState)
+        if state is None:
+            state = ctx.obj = CliState()
+        given = ctx.meta.pop(_GIVEN, [])
+        for name, value in given:
+            state.merge(name, value)
+        if root or {"verbose", "log_format"} & {name for name, _ in given}:
+            from optout import logs
+
+            logs.configure(state.log_format, state.verbose)
+        return callback(*args, **kwargs) if callback else None
+
+    command.callback = functools.wraps(callback)(merged) if callback else merged
+    if isinstance(command, click.Group) and not root:
+        for sub in command.commands.values():
+            add_global_options(sub)
 
 
 def run_async(coro):

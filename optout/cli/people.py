@@ -15,7 +15,7 @@ import click
 from optout.cli.common import (STATES_EPILOG, CliState, echo_json, platforms_arg, run_async, sandbox_opts, stderr,
                                write_page)
 from optout.errors import OptoutError
-from optout.paths import Profile, check_profile_name
+from optout.paths import check_profile_name
 from optout.results import run_exit_code
 
 
@@ -173,23 +173,18 @@ def assist_cmd(state: CliState, platforms, yes, keep, person, output, open_it, s
 
 
 @click.command("handout", epilog=STATES_EPILOG)
-@click.option("--profile", "profile_name", metavar="NAME", help="Whose handout (default: the --profile given before).")
 @click.option("-o", "--output", metavar="FILE",
               help="Where to write it ('-' for stdout). Default: optout-handout-PROFILE.html here.")
 @click.option("--name", "person", metavar="TEXT", help="The person's name, printed on the handout (optional).")
 @click.option("--open", "open_it", is_flag=True, help="Open it in the default browser, to print it.")
 @click.pass_obj
-def handout_cmd(state: CliState, profile_name, output, person, open_it):
+def handout_cmd(state: CliState, output, person, open_it):
     """Write a one-page summary in plain language, from a profile's history: what was found, what
     was switched off, what still needs the person (forms, e-mails, steps), what to watch for and
-    how to check again. No secrets; a name only if you give --name."""
+    how to check again. No secrets; a name only if you give --name. Whose: --profile NAME."""
     from optout import people
 
-    if profile_name:
-        check_profile_name(profile_name)
-        profile = Profile(f"sandbox-{profile_name}" if state.sandbox else profile_name)
-    else:
-        profile = state.profile
+    profile = state.profile
     if not profile.history_db.exists():
         raise OptoutError(f"Nothing recorded yet for profile {profile.name}.",
                           f"Run `optout --profile {profile.name} check` first.")
