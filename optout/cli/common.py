@@ -110,6 +110,29 @@ def add_global_options(command: click.Command, root: bool = False) -> None:
             add_global_options(sub)
 
 
+def check_settings(platforms, selected) -> None:
+    """Refuse `--setting` ids that none of the chosen platforms has (a typo would otherwise be
+    ignored and the setting left on), naming the nearest id and every valid one."""
+    if not selected:
+        return
+    from difflib import get_close_matches
+
+    from optout import flowspec
+
+    flows = flowspec.resolve(list(platforms) or None)
+    valid = {name for flow in flows for s in flow.settings for name in (s.id, f"{flow.id}:{s.id}")}
+    unknown = [sel for sel in selected if sel.split("/")[0] not in valid]
+    if not unknown:
+        return
+    guesses = [g for sel in unknown for g in get_close_matches(sel, valid, n=1)]
+    ids = "; ".join(f"{flow.id}: {', '.join(s.id + (' (optional)' if s.opt_in else '') for s in flow.settings)}"
+                    for flow in flows if flow.settings)
+    raise click.UsageError(
+        f"No setting {', '.join(unknown)} on {', '.join(f.id for f in flows) if platforms else 'any platform'}."
+        + (f" Did you mean {' or '.join(dict.fromkeys(guesses))}?" if guesses else "")
+        + f" Valid ids: {ids or 'none'}.")
+
+
 def run_async(coro):
     import asyncio  # not at the top: `optout --help` stays fast
 

@@ -12,8 +12,8 @@ from datetime import date
 
 import click
 
-from optout.cli.common import (STATES_EPILOG, CliState, echo_json, platforms_arg, run_async, sandbox_opts, stderr,
-                               write_page)
+from optout.cli.common import (STATES_EPILOG, CliState, check_settings, echo_json, platforms_arg, run_async,
+                               sandbox_opts, stderr, write_page)
 from optout.errors import OptoutError
 from optout.paths import check_profile_name
 from optout.results import run_exit_code
@@ -125,6 +125,7 @@ def assist_cmd(state: CliState, platforms, yes, keep, person, output, open_it, s
     if keep and state.profile.name in ("default", "sandbox-default"):
         raise click.UsageError("--keep needs a profile for this person: optout --profile NAME assist --keep …")
     platforms = list(platforms) or _choose_platforms()
+    check_settings(platforms, selected)
     err = stderr()
     out = Console()
 

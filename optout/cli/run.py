@@ -7,7 +7,7 @@ from contextlib import nullcontext
 
 import click
 
-from optout.cli.common import STATES_EPILOG, CliState, platforms_arg, run_async, sandbox_opts, stderr
+from optout.cli.common import STATES_EPILOG, CliState, check_settings, platforms_arg, run_async, sandbox_opts, stderr
 from optout.results import run_exit_code
 
 scheduled_option = click.option("--scheduled", is_flag=True,
@@ -80,6 +80,7 @@ def check(state: CliState, platforms, scheduled):
 def off(state: CliState, platforms, dry_run, selected, all_settings, reason, scheduled):
     """Switch off every setting that reads on, then reload and verify it reads off. Objection forms
     are sent once and then reported as submitted."""
+    check_settings(platforms, selected)
     run_and_render(state, "off", platforms, scheduled, dry_run=dry_run, selected=selected,
                    all_settings=all_settings, form_reason=reason)
 
