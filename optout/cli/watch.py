@@ -6,6 +6,7 @@ prints for people with rich, or JSON with --json.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -99,27 +100,36 @@ def report_cmd(state: CliState, since, output):
 
 # -- schedule ---------------------------------------------------------------------------------
 
-_SYSTEM = click.option("--system", type=click.Choice(["auto", "systemd", "launchd", "windows", "cron"]),
-                       default="auto", show_default=True, help="Which scheduler to use.")
-
-
-def _system(value: str) -> str | None:
-    return None if value == "auto" else value
-
-
 @click.group("schedule")
 def schedule_group():
     """Re-check on a schedule, and hear about it when something changes."""
 
 
-@schedule_group.command("install")
+_SYSTEM = dict(type=click.Choice(["auto", "systemd", "launchd", "windows", "cron"]), default="auto",
+               show_default=True, help="Which scheduler to use.")
+
+
+def _scheduler_command(name: str):
+    """A `schedule` subcommand: takes --system (None for auto) and the CliState."""
+
+    def decorate(f):
+        @functools.wraps(f)
+        def run(state: CliState, *args, system: str, **kwargs):
+            return f(state, *args, system=None if system == "auto" else system, **kwargs)
+
+        command = schedule_group.command(name)(click.pass_obj(run))
+        command.params.append(click.Option(["--system"], **_SYSTEM))
+        return command
+
+    return decorate
+
+
+@_scheduler_command("install")
 @click.option("--every", type=click.Choice(["daily", "weekly"]), default="daily", show_default=True)
 @click.option("--fix", is_flag=True, help="Switch settings off again when found on (default: only check).")
 @click.option("--notify", "urls", multiple=True, metavar="URL",
               help="Also notify this apprise URL (ntfy, e-mail, Matrix, Slack, …); kept in the keyring.")
 @click.option("--dry-run", is_flag=True, help="Print what would be written; install nothing.")
-@_SYSTEM
-@click.pass_obj
 def schedule_install(state: CliState, every, fix, urls, dry_run, system):
     """Install a daily or weekly unattended re-check of this profile."""
     from optout import schedule
@@ -128,7 +138,7 @@ def schedule_install(state: CliState, every, fix, urls, dry_run, system):
         raise OptoutError("Schedules check the real sites; --sandbox cannot be scheduled.",
                           "Run the same command without --sandbox.")
     spec = schedule.ScheduleSpec(every=every, fix=fix, notify=list(urls), profile=state.profile.name)
-    chosen = _system(system) or schedule.detect_system()
+    chosen = system or schedule.detect_system()
     lines = schedule.install(spec, dry_run=dry_run, system=chosen)
     if state.as_json:
         echo_json({"system": chosen, "dry_run": dry_run, "profile": spec.profile, "output": lines,
@@ -142,14 +152,12 @@ def schedule_install(state: CliState, every, fix, urls, dry_run, system):
                    + " See it with: optout schedule status")
 
 
-@schedule_group.command("status")
-@_SYSTEM
-@click.pass_obj
+@_scheduler_command("status")
 def schedule_status(state: CliState, system):
     """Show whether a schedule is installed for this profile."""
     from optout import schedule
 
-    info = schedule.status(state.profile.name, system=_system(system))
+    info = schedule.status(state.profile.name, system=system)
     if state.as_json:
         echo_json(info)
         return
@@ -165,14 +173,12 @@ def schedule_status(state: CliState, system):
         click.echo(info["detail"])
 
 
-@schedule_group.command("remove")
-@_SYSTEM
-@click.pass_obj
+@_scheduler_command("remove")
 def schedule_remove(state: CliState, system):
     """Remove this profile's schedule and its stored notification addresses."""
     from optout import schedule
 
-    lines = schedule.remove(state.profile.name, system=_system(system))
+    lines = schedule.remove(state.profile.name, system=system)
     if state.as_json:
         echo_json({"profile": state.profile.name, "output": lines})
     else:
