@@ -47,3 +47,4 @@ def test_a_platform_with_nothing_near_suggests_nothing():
     result = invoke("check", "myspace")
     assert result.exit_code == 2
     assert "optout has no flow for myspace." in result.output and "Did you mean" not in result.output
+

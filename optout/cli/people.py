@@ -85,9 +85,9 @@ def _choose_platforms() -> list[str]:
     click.echo(f"Platforms optout knows: {known}", err=True)
     answer = click.prompt("Which ones does the person use? (names separated by spaces)", err=True)
     chosen = answer.replace(",", " ").split()
-    unknown = [c for c in chosen if c not in flows]
-    if unknown or not chosen:
-        raise click.UsageError(f"Not a platform optout knows: {', '.join(unknown) or '(none given)'}.")
+    if not chosen:
+        raise click.UsageError("Not a platform optout knows: (none given).")
+    flowspec.resolve(chosen)  # an unknown name is a usage error naming the nearest one
     return chosen
 
 
