@@ -30,7 +30,8 @@ def run_and_render(state: CliState, mode: str, platforms, scheduled: bool = Fals
 
     opts = {**sandbox_opts(state), **opts}
     headless = not state.headed or scheduled  # scheduled runs are unattended
-    status = err.status("Checking…" if mode == "check" else "Switching off…") if not quiet and err.is_terminal else nullcontext()
+    working = "Checking…" if mode == "check" else "Switching off…"
+    status = err.status(working) if not quiet and err.is_terminal else nullcontext()
     with run_lock(state.profile), status:
         results = run_async(fn(list(platforms) or None, profile=state.profile, headless=headless,
                                browser_path=state.browser_path, on_result=on_result,
