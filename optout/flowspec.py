@@ -382,8 +382,12 @@ def resolve(platforms: list[str] | None, directory: Path | None = None) -> list[
         return list(flows.values())
     unknown = [p for p in platforms if p not in flows]
     if unknown:
+        from difflib import get_close_matches
+
+        guesses = [g for p in unknown for g in get_close_matches(p, flows, n=1)]
         raise UnknownPlatform(
-            f"optout has no flow for {', '.join(unknown)}.",
+            f"optout has no flow for {', '.join(unknown)}."
+            + (f" Did you mean {' or '.join(dict.fromkeys(guesses))}?" if guesses else ""),
             f"Supported: {', '.join(flows)} (see `optout platforms`).",
         )
     return [flows[p] for p in platforms]

@@ -23,7 +23,7 @@ from optout.credentials import Credential
 from optout.errors import FlowError
 from optout.history import History
 from optout.paths import Profile
-from optout.sandbox import HOSTILE_TEXT, SANDBOX_USERNAME, Sandbox
+from optout.sandbox import SANDBOX_USERNAME, Sandbox
 from optout.sessions import SessionStore
 from optout.states import State
 

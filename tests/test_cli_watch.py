@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from optout import schedule
-from optout.cli_watch import COMMANDS, Since
-from optout.clistate import CliState
+from optout.cli.watch import COMMANDS, Since
+from optout.cli.common import CliState
 from optout.errors import OptoutError
 from optout.history import History
 from optout.notify import load_urls

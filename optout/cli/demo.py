@@ -3,8 +3,22 @@ session key and no keyring, so it works on a fresh machine without any account."
 
 from __future__ import annotations
 
-from optout.clistate import CliState
-from optout.results import Result
+import sys
+
+import click
+
+from optout.cli.common import CliState, run_async
+from optout.results import Result, run_exit_code
+
+
+@click.command()
+@click.option("--misbehave", multiple=True, metavar="NAME",
+              help="Make the replica misbehave (e.g. save_fails, two_factor); see `optout sandbox list`.")
+@click.pass_obj
+def demo(state: CliState, misbehave):
+    """Run check → off → check on built-in replicas: see optout work without any account."""
+    results = run_async(run_demo(state, misbehave))
+    sys.exit(run_exit_code(results))
 
 
 async def run_demo(state: CliState, misbehave=()) -> list[Result]:
@@ -54,3 +68,6 @@ async def run_demo(state: CliState, misbehave=()) -> list[Result]:
         err.print(f"Evidence (screenshots of each setting before and after) is in {profile.evidence}")
         err.print("Next, for your own accounts: optout account add linkedin, then optout off linkedin")
     return all_results[-1]
+
+
+COMMANDS = [demo]

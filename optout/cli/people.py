@@ -1,50 +1,22 @@
 """Commands for helping someone else: profile list/delete, assist, handout.
 
-Registered by the main CLI (`cli.add_command(...)`); each gets the root's CliState via
-@click.pass_obj. The logic lives in optout.people; these parse, call and render.
+Registered on the root group by optout.cli; each gets the root's CliState via @click.pass_obj.
+The logic lives in optout.people; these parse, call and render.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sys
 from datetime import date
-from pathlib import Path
 
 import click
 
-from optout.clistate import CliState
+from optout.cli.common import (STATES_EPILOG, CliState, check_settings, echo_json, platforms_arg, run_async,
+                               sandbox_opts, stderr, write_page)
 from optout.errors import OptoutError
-from optout.paths import Profile, check_profile_name
+from optout.paths import check_profile_name
 from optout.results import run_exit_code
-from optout.states import EXPLANATIONS, State
-
-STATES_EPILOG = "\b\nStates:\n" + "\n".join(f"  {s.value:<12} {EXPLANATIONS[s]}" for s in State)
-
-
-def _err():
-    from rich.console import Console
-
-    return Console(stderr=True, highlight=False)
-
-
-def _write_page(page: str, output: str | None, default: str) -> Path | None:
-    """Write an HTML page readable by its owner only; '-' prints it instead."""
-    if output == "-":
-        click.echo(page)
-        return None
-    path = Path(output or default)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(page)
-    return path
-
-
-def _when(iso: str | None) -> str:
-    from optout.report import format_when
-
-    return format_when(iso) if iso else "never"
 
 
 # -- profile ------------------------------------------------------------------------------------
@@ -69,13 +41,10 @@ def profile_list(state: CliState):
         click.echo("No profiles yet. Each --profile NAME gets one when first used.", err=True)
         return
     from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
 
-    table = Table("profile", "accounts", "saved sessions", "last run")
-    for p in found:
-        table.add_row(Text(p.name), "?" if p.accounts < 0 else str(p.accounts), str(p.sessions), _when(p.last_run))
-    Console().print(table)
+    from optout import render
+
+    render.profiles(found, Console())
 
 
 @profile_group.command("delete")
@@ -116,14 +85,14 @@ def _choose_platforms() -> list[str]:
     click.echo(f"Platforms optout knows: {known}", err=True)
     answer = click.prompt("Which ones does the person use? (names separated by spaces)", err=True)
     chosen = answer.replace(",", " ").split()
-    unknown = [c for c in chosen if c not in flows]
-    if unknown or not chosen:
-        raise click.UsageError(f"Not a platform optout knows: {', '.join(unknown) or '(none given)'}.")
+    if not chosen:
+        raise click.UsageError("Not a platform optout knows: (none given).")
+    flowspec.resolve(chosen)  # an unknown name is a usage error naming the nearest one
     return chosen
 
 
 @click.command("assist", epilog=STATES_EPILOG)
-@click.argument("platforms", nargs=-1, metavar="[PLATFORM]...")
+@platforms_arg
 @click.option("--yes", is_flag=True, help="Switch off without asking (only when the person already agreed).")
 @click.option("--keep", is_flag=True,
               help="Keep the sessions, history and evidence in --profile NAME so optout can re-check later. "
@@ -152,12 +121,12 @@ def assist_cmd(state: CliState, platforms, yes, keep, person, output, open_it, s
     from rich.console import Console
 
     from optout import people, report
-    from optout.cli import _sandbox_opts, run_async
 
     if keep and state.profile.name in ("default", "sandbox-default"):
         raise click.UsageError("--keep needs a profile for this person: optout --profile NAME assist --keep …")
     platforms = list(platforms) or _choose_platforms()
-    err = _err()
+    check_settings(platforms, selected)
+    err = stderr()
     out = Console()
 
     def tell(message: str) -> None:
@@ -178,18 +147,17 @@ def assist_cmd(state: CliState, platforms, yes, keep, person, output, open_it, s
     done = run_async(people.assist(
         platforms, keep_profile=state.profile if keep else None, confirm=confirm, tell=tell,
         browser_path=state.browser_path, wait_s=wait_min * 60, selected=selected,
-        all_settings=all_settings, form_reason=reason, **_sandbox_opts(state)))
+        all_settings=all_settings, form_reason=reason, **sandbox_opts(state)))
     prefix = "optout --sandbox" if state.sandbox else "optout"
     recheck = [f"{prefix} assist {' '.join(done.platforms)}"]
     if done.kept:
-        recheck.insert(0, f"{prefix} --profile {state.profile.name.removeprefix('sandbox-') if state.sandbox else state.profile.name} "
-                          f"check {' '.join(done.platforms)}")
+        recheck.insert(0, f"{prefix} --profile {state.person} check {' '.join(done.platforms)}")
     page = people.handout_html(done.results, name=person, recheck=recheck, assisted=True)
-    path = _write_page(page, output, f"optout-handout-{date.today().isoformat()}.html")
-    if state.as_json:
-        click.echo(report.results_json(done.results) if path is None else json.dumps(
-            {"results": json.loads(report.results_json(done.results))["results"], "handout": str(path.resolve()),
-             "kept": done.kept}, indent=2, sort_keys=True))
+    path = write_page(page, output, f"optout-handout-{date.today().isoformat()}.html")
+    if state.as_json and path is None:
+        click.echo(report.results_json(done.results))
+    elif state.as_json:
+        echo_json({"results": [r.to_dict() for r in done.results], "handout": str(path.resolve()), "kept": done.kept})
     else:
         report.results_table(done.results, out, title="Where things stand")
         if path is not None:
@@ -206,28 +174,23 @@ def assist_cmd(state: CliState, platforms, yes, keep, person, output, open_it, s
 
 
 @click.command("handout", epilog=STATES_EPILOG)
-@click.option("--profile", "profile_name", metavar="NAME", help="Whose handout (default: the --profile given before).")
 @click.option("-o", "--output", metavar="FILE",
               help="Where to write it ('-' for stdout). Default: optout-handout-PROFILE.html here.")
 @click.option("--name", "person", metavar="TEXT", help="The person's name, printed on the handout (optional).")
 @click.option("--open", "open_it", is_flag=True, help="Open it in the default browser, to print it.")
 @click.pass_obj
-def handout_cmd(state: CliState, profile_name, output, person, open_it):
+def handout_cmd(state: CliState, output, person, open_it):
     """Write a one-page summary in plain language, from a profile's history: what was found, what
     was switched off, what still needs the person (forms, e-mails, steps), what to watch for and
-    how to check again. No secrets; a name only if you give --name."""
+    how to check again. No secrets; a name only if you give --name. Whose: --profile NAME."""
     from optout import people
 
-    if profile_name:
-        check_profile_name(profile_name)
-        profile = Profile(f"sandbox-{profile_name}" if state.sandbox else profile_name)
-    else:
-        profile = state.profile
+    profile = state.profile
     if not profile.history_db.exists():
         raise OptoutError(f"Nothing recorded yet for profile {profile.name}.",
                           f"Run `optout --profile {profile.name} check` first.")
     page = people.handout_for_profile(profile, name=person, sandbox=state.sandbox)
-    path = _write_page(page, output, f"optout-handout-{profile.name}.html")
+    path = write_page(page, output, f"optout-handout-{profile.name}.html")
     if path is None:
         return
     if state.as_json:

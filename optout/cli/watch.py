@@ -1,20 +1,18 @@
 """Commands for watching over time: history, report, schedule, notify.
 
-Registered by the main CLI (`cli.add_command(...)`); each gets the root's CliState via
-@click.pass_obj and prints for people with rich, or JSON with --json.
+Registered on the root group by optout.cli; each gets the root's CliState via @click.pass_obj and
+prints for people with rich, or JSON with --json.
 """
 
 from __future__ import annotations
 
-import json
-import os
+import functools
 import re
 from datetime import date, datetime, time, timedelta, timezone
-from pathlib import Path
 
 import click
 
-from optout.clistate import CliState
+from optout.cli.common import CliState, echo_json, write_page
 from optout.errors import OptoutError
 
 _RELATIVE = re.compile(r"^\s*(\d+)\s*([hdw])\s*$", re.IGNORECASE)
@@ -51,12 +49,6 @@ def _console():
     return Console()
 
 
-def _json(data) -> None:
-    from optout.report import inert_all
-
-    click.echo(json.dumps(inert_all(data), indent=2, sort_keys=True, ensure_ascii=False, default=str))
-
-
 # -- history, report --------------------------------------------------------------------------
 
 
@@ -66,8 +58,9 @@ def _json(data) -> None:
 @click.pass_obj
 def history_cmd(state: CliState, platform, since):
     """Show every recorded result, oldest first, and what needed attention."""
+    from optout import render
     from optout.history import History
-    from optout.report import format_when, inert, timeline_table
+    from optout.report import timeline_table
 
     rows, drift = [], []
     if state.profile.history_db.exists():
@@ -75,7 +68,7 @@ def history_cmd(state: CliState, platform, since):
             rows = history.timeline(platform=platform, since=since)
             drift = history.drift_log(since=since, platform=platform)
     if state.as_json:
-        _json({"profile": state.profile.name, "results": rows, "drift": drift})
+        echo_json({"profile": state.profile.name, "results": rows, "drift": drift})
         return
     console = _console()
     if not rows:
@@ -83,10 +76,7 @@ def history_cmd(state: CliState, platform, since):
                       highlight=False, markup=False)
         return
     timeline_table(rows, console, title=f"History of profile {state.profile.name}")
-    for d in drift:
-        who = f" ({inert(d['account'])})" if d["account"] else ""
-        console.print(f"! {format_when(d['at'])} {inert(d['platform'])}{who}: {inert(d['detail'])}",
-                      style="bold red", highlight=False, markup=False)
+    render.drift_lines(drift, console)
 
 
 @click.command("report")
@@ -99,43 +89,47 @@ def report_cmd(state: CliState, since, output):
     from optout.report import html_report
 
     page = html_report(state.profile, since=since)
-    if output == "-":
-        click.echo(page)
+    path = write_page(page, output, f"optout-report-{state.profile.name}.html")
+    if path is None:
         return
-    path = Path(output or f"optout-report-{state.profile.name}.html")
-    # The report names accounts and shows their settings pages: readable by its owner only.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(page)
     if state.as_json:
-        _json({"report": str(path.resolve())})
+        echo_json({"report": str(path.resolve())})
     else:
         click.echo(f"Wrote {path} — open it in a browser; it prints to one document per account.")
 
 
 # -- schedule ---------------------------------------------------------------------------------
 
-_SYSTEM = click.option("--system", type=click.Choice(["auto", "systemd", "launchd", "windows", "cron"]),
-                       default="auto", show_default=True, help="Which scheduler to use.")
-
-
-def _system(value: str) -> str | None:
-    return None if value == "auto" else value
-
-
 @click.group("schedule")
 def schedule_group():
     """Re-check on a schedule, and hear about it when something changes."""
 
 
-@schedule_group.command("install")
+_SYSTEM = dict(type=click.Choice(["auto", "systemd", "launchd", "windows", "cron"]), default="auto",
+               show_default=True, help="Which scheduler to use.")
+
+
+def _scheduler_command(name: str):
+    """A `schedule` subcommand: takes --system (None for auto) and the CliState."""
+
+    def decorate(f):
+        @functools.wraps(f)
+        def run(state: CliState, *args, system: str, **kwargs):
+            return f(state, *args, system=None if system == "auto" else system, **kwargs)
+
+        command = schedule_group.command(name)(click.pass_obj(run))
+        command.params.append(click.Option(["--system"], **_SYSTEM))
+        return command
+
+    return decorate
+
+
+@_scheduler_command("install")
 @click.option("--every", type=click.Choice(["daily", "weekly"]), default="daily", show_default=True)
 @click.option("--fix", is_flag=True, help="Switch settings off again when found on (default: only check).")
 @click.option("--notify", "urls", multiple=True, metavar="URL",
               help="Also notify this apprise URL (ntfy, e-mail, Matrix, Slack, …); kept in the keyring.")
 @click.option("--dry-run", is_flag=True, help="Print what would be written; install nothing.")
-@_SYSTEM
-@click.pass_obj
 def schedule_install(state: CliState, every, fix, urls, dry_run, system):
     """Install a daily or weekly unattended re-check of this profile."""
     from optout import schedule
@@ -144,10 +138,10 @@ def schedule_install(state: CliState, every, fix, urls, dry_run, system):
         raise OptoutError("Schedules check the real sites; --sandbox cannot be scheduled.",
                           "Run the same command without --sandbox.")
     spec = schedule.ScheduleSpec(every=every, fix=fix, notify=list(urls), profile=state.profile.name)
-    chosen = _system(system) or schedule.detect_system()
+    chosen = system or schedule.detect_system()
     lines = schedule.install(spec, dry_run=dry_run, system=chosen)
     if state.as_json:
-        _json({"system": chosen, "dry_run": dry_run, "profile": spec.profile, "output": lines,
+        echo_json({"system": chosen, "dry_run": dry_run, "profile": spec.profile, "output": lines,
                "notify_urls": len(spec.notify)})
         return
     for line in lines:
@@ -158,16 +152,14 @@ def schedule_install(state: CliState, every, fix, urls, dry_run, system):
                    + " See it with: optout schedule status")
 
 
-@schedule_group.command("status")
-@_SYSTEM
-@click.pass_obj
+@_scheduler_command("status")
 def schedule_status(state: CliState, system):
     """Show whether a schedule is installed for this profile."""
     from optout import schedule
 
-    info = schedule.status(state.profile.name, system=_system(system))
+    info = schedule.status(state.profile.name, system=system)
     if state.as_json:
-        _json(info)
+        echo_json(info)
         return
     if not info["installed"]:
         click.echo(f"No schedule installed for profile {info['profile']} ({info['system']}). "
@@ -181,16 +173,14 @@ def schedule_status(state: CliState, system):
         click.echo(info["detail"])
 
 
-@schedule_group.command("remove")
-@_SYSTEM
-@click.pass_obj
+@_scheduler_command("remove")
 def schedule_remove(state: CliState, system):
     """Remove this profile's schedule and its stored notification addresses."""
     from optout import schedule
 
-    lines = schedule.remove(state.profile.name, system=_system(system))
+    lines = schedule.remove(state.profile.name, system=system)
     if state.as_json:
-        _json({"profile": state.profile.name, "output": lines})
+        echo_json({"profile": state.profile.name, "output": lines})
     else:
         for line in lines:
             click.echo(line)
@@ -217,7 +207,7 @@ def notify_test(state: CliState, urls):
                          f"If you can read this, optout can reach you about profile {state.profile.name}.",
                          urls)
     if state.as_json:
-        _json({"sent": [d.__dict__ for d in sent]})
+        echo_json({"sent": [d.__dict__ for d in sent]})
     else:
         for d in sent:
             click.echo(f"{'sent' if d.ok else 'FAILED'}: {d.target}" + (f" ({d.error})" if d.error else ""))

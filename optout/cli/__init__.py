@@ -1,0 +1,74 @@
+"""The command line: parse, call the API, render. Nothing else lives here.
+
+This module holds the root group and main(); the commands live in the modules beside it (run,
+accounts, tools, watch, people, demo), which import optout.cli.common and never this module.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from optout.cli import accounts, demo, people, run, tools, watch
+from optout.cli.common import EXIT_HELP, STATE_HELP, add_global_options
+from optout.errors import OptoutError
+
+
+class OptoutGroup(click.Group):
+    """Turns expected failures into a message with its next step and the right exit code."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except OptoutError as exc:
+            click.echo(f"Error: {exc.message}", err=True)
+            if exc.hint:
+                click.echo(exc.hint, err=True)
+            ctx.exit(exc.exit_code)
+
+
+@click.group(
+    cls=OptoutGroup,
+    epilog=f"\b\nStates:\n{STATE_HELP}\n\n\b\n{EXIT_HELP}",
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(package_name="optout")
+def cli():
+    """Find the settings that let platforms train AI on your accounts, switch them off, and
+    prove it.
+
+    \b
+    Get started:
+      optout demo                      see it work on built-in replicas, no account needed
+      optout account add linkedin      store a login in your system keyring
+      optout check linkedin            read the settings (changes nothing)
+      optout off linkedin              switch them off and verify after a reload
+    """
+
+
+for _module in (run, accounts, tools, watch, people, demo):
+    for _command in _module.COMMANDS:
+        cli.add_command(_command)
+        add_global_options(_command)
+add_global_options(cli, root=True)
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="optout")
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except Exception as exc:  # unexpected: one line, the traceback with -v
+        if getattr(sys, "_called_from_test", False) or os.environ.get("OPTOUT_RAISE_ERRORS"):
+            raise
+        click.echo(f"Error: unexpected {type(exc).__name__}: {exc}", err=True)
+        if any(a in sys.argv for a in ("-v", "-vv", "--verbose")):
+            import traceback
+
+            traceback.print_exc()
+        else:
+            click.echo("Run again with -v for details, and please report it.", err=True)
+        sys.exit(1)

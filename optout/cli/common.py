@@ -1,0 +1,174 @@
+"""What every command shares: the state the root hands down, help texts, and small helpers.
+
+Command modules import from here, never from `optout.cli` itself, so there is no import circle.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+from optout.paths import DEFAULT_PROFILE, Profile, check_profile_name
+from optout.states import EXPLANATIONS, State
+
+STATE_HELP = "\n".join(f"  {s.value:<12} {EXPLANATIONS[s]}" for s in State)
+STATES_EPILOG = f"\b\nStates:\n{STATE_HELP}"
+EXIT_HELP = """Exit codes: 0 everything off, unavailable or submitted; 3 something is on;
+4 a person is needed (sign-in, code, security check); 5 a flow no longer matches
+its site; 1 other errors; 2 usage errors."""
+
+platforms_arg = click.argument("platforms", nargs=-1, metavar="[PLATFORM]...")
+
+
+@dataclass
+class CliState:
+    """The global options, as every command sees them."""
+
+    profile: Profile = field(default_factory=Profile)
+    as_json: bool = False
+    verbose: int = 0
+    headed: bool = False
+    browser_path: str | None = None
+    sandbox: bool = False
+    log_format: str = "auto"
+
+    @property
+    def person(self) -> str:
+        """The profile name as the person typed it (sandbox runs use a `sandbox-` twin)."""
+        return self.profile.name.removeprefix("sandbox-") if self.sandbox else self.profile.name
+
+    def merge(self, name: str, value) -> None:
+        """Take one global option, given before the command or after it."""
+        if name == "profile":
+            check_profile_name(value)
+            # Sandbox runs get their own profile, so replica sessions never meet the real sites.
+            self.profile = Profile(f"sandbox-{value}" if self.sandbox else value)
+        elif name == "sandbox":
+            if not self.sandbox:
+                self.sandbox = True
+                self.profile = Profile(f"sandbox-{self.profile.name}")
+        elif name == "verbose":
+            self.verbose += value
+        else:
+            setattr(self, name, value)
+
+
+# The global options, defined once. The root group takes them with their defaults and environment
+# variables; every command and subcommand takes them too, so they work after the command
+# (`optout check linkedin --json`), and what is given there is merged into the root's CliState.
+GLOBAL_OPTIONS: list[tuple[tuple[str, ...], dict, dict]] = [
+    (("--profile",), dict(help="Whose accounts: keeps each person's accounts, sessions and history apart."),
+     dict(envvar="OPTOUT_PROFILE", default=DEFAULT_PROFILE, show_default=True)),
+    (("--json", "as_json"), dict(is_flag=True, help="Print results as JSON on stdout."), {}),
+    (("--headed",), dict(is_flag=True, help="Show the browser window while it works."), dict(envvar="OPTOUT_HEADED")),
+    (("--browser-path",), dict(metavar="PATH", help="Chromium/Chrome to use (default: Playwright's, else one "
+                                                    "found on the system)."), dict(envvar="OPTOUT_BROWSER")),
+    (("--log-format",), dict(type=click.Choice(["auto", "console", "json"]), help="Log lines on stderr."),
+     dict(default="auto", envvar="OPTOUT_LOG_FORMAT", show_default=True)),
+    (("-v", "--verbose"), dict(count=True, help="More detail on stderr (-vv for debug)."), {}),
+    (("--sandbox",), dict(is_flag=True, help="Run against optout's built-in replicas of the platforms, never "
+                                             "the real sites."), dict(envvar="OPTOUT_SANDBOX")),
+]
+_GIVEN = "optout.global_options"
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value):
+    if value not in (None, False, 0):
+        ctx.meta.setdefault(_GIVEN, []).append((param.name, value))
+    return value
+
+
+def add_global_options(command: click.Command, root: bool = False) -> None:
+    """Give `command` (and, for a group, its subcommands) the global options, merged into the
+    CliState before its own callback runs."""
+    for decls, kwargs, root_kwargs in GLOBAL_OPTIONS:
+        extra = root_kwargs if root else {}
+        command.params.append(click.Option(list(decls), expose_value=False, callback=_remember, **kwargs, **extra))
+    callback = command.callback
+
+    def merged(*args, **kwargs):
+        ctx = click.get_current_context()
+        state = ctx.find_object(CliState)
+        if state is None:
+            state = ctx.obj = CliState()
+        given = ctx.meta.pop(_GIVEN, [])
+        for name, value in given:
+            state.merge(name, value)
+        if root or {"verbose", "log_format"} & {name for name, _ in given}:
+            from optout import logs
+
+            logs.configure(state.log_format, state.verbose)
+        return callback(*args, **kwargs) if callback else None
+
+    command.callback = functools.wraps(callback)(merged) if callback else merged
+    if isinstance(command, click.Group) and not root:
+        for sub in command.commands.values():
+            add_global_options(sub)
+
+
+def check_settings(platforms, selected) -> None:
+    """Refuse `--setting` ids that none of the chosen platforms has (a typo would otherwise be
+    ignored and the setting left on), naming the nearest id and every valid one."""
+    if not selected:
+        return
+    from difflib import get_close_matches
+
+    from optout import flowspec
+
+    flows = flowspec.resolve(list(platforms) or None)
+    valid = {name for flow in flows for s in flow.settings for name in (s.id, f"{flow.id}:{s.id}")}
+    unknown = [sel for sel in selected if sel.split("/")[0] not in valid]
+    if not unknown:
+        return
+    guesses = [g for sel in unknown for g in get_close_matches(sel, valid, n=1)]
+    ids = "; ".join(f"{flow.id}: {', '.join(s.id + (' (optional)' if s.opt_in else '') for s in flow.settings)}"
+                    for flow in flows if flow.settings)
+    raise click.UsageError(
+        f"No setting {', '.join(unknown)} on {', '.join(f.id for f in flows) if platforms else 'any platform'}."
+        + (f" Did you mean {' or '.join(dict.fromkeys(guesses))}?" if guesses else "")
+        + f" Valid ids: {ids or 'none'}.")
+
+
+def run_async(coro):
+    import asyncio  # not at the top: `optout --help` stays fast
+
+    return asyncio.run(coro)
+
+
+def stderr():
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def sandbox_opts(state: CliState) -> dict:
+    """What an API call needs to run against the replicas instead of the real sites."""
+    if not state.sandbox:
+        return {}
+    from optout.sandbox import Sandbox
+
+    sandbox = Sandbox.for_profile(state.profile.name)
+    return {"setup_context": sandbox.install}
+
+
+def write_page(page: str, output: str | None, default: str) -> Path | None:
+    """Write an HTML page readable by its owner only (it names accounts); '-' prints it instead."""
+    if output == "-":
+        click.echo(page)
+        return None
+    path = Path(output or default)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(page)
+    return path
+
+
+def echo_json(data) -> None:
+    """Stable JSON for scripts on stdout: sorted keys, inert text."""
+    from optout.render import json_text
+
+    click.echo(json_text(data))

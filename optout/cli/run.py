@@ -1,0 +1,104 @@
+"""The commands that run flows against the sites: check, off, login."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import nullcontext
+
+import click
+
+from optout.cli.common import STATES_EPILOG, CliState, check_settings, platforms_arg, run_async, sandbox_opts, stderr
+from optout.results import run_exit_code
+
+scheduled_option = click.option("--scheduled", is_flag=True,
+                                help="Unattended run (used by `optout schedule`): headless, quiet unless "
+                                     "something needs attention, notifies.")
+
+
+def run_and_render(state: CliState, mode: str, platforms, scheduled: bool = False, **opts) -> None:
+    from optout import api
+    from optout.history import prune_evidence
+    from optout.schedule import run_lock
+
+    err = stderr()
+    fn = api.check if mode == "check" else api.switch_off
+    quiet = state.as_json or scheduled
+
+    def on_result(result):
+        if not quiet:
+            err.print(f"  {result.platform} {result.setting}: {result.state}", highlight=False)
+
+    opts = {**sandbox_opts(state), **opts}
+    headless = not state.headed or scheduled  # scheduled runs are unattended
+    working = "Checking…" if mode == "check" else "Switching off…"
+    status = err.status(working) if not quiet and err.is_terminal else nullcontext()
+    with run_lock(state.profile), status:
+        results = run_async(fn(list(platforms) or None, profile=state.profile, headless=headless,
+                               browser_path=state.browser_path, on_result=on_result,
+                               kind="scheduled" if scheduled else mode, **opts))
+    prune_evidence(state.profile)
+    code = run_exit_code(results)
+    if scheduled:
+        from optout.notify import notify_run
+
+        notify_run(state.profile.name, results.drift, results)
+    if not (scheduled and code == 0 and not results.drift and not state.as_json):
+        show(state, results)
+    sys.exit(code)
+
+
+def show(state: CliState, results) -> None:
+    from rich.console import Console
+
+    from optout import render, report
+
+    drift = getattr(results, "drift", [])
+    if state.as_json:
+        click.echo(report.results_json(results, drift))
+    else:
+        render.results(results, Console(), drift)
+
+
+@click.command(epilog=STATES_EPILOG)
+@platforms_arg
+@scheduled_option
+@click.pass_obj
+def check(state: CliState, platforms, scheduled):
+    """Read each setting and report its state. Changes nothing."""
+    run_and_render(state, "check", platforms, scheduled)
+
+
+@click.command(epilog=STATES_EPILOG)
+@platforms_arg
+@click.option("--dry-run", is_flag=True, help="Read and say what would change; change nothing.")
+@click.option("--setting", "selected", multiple=True, metavar="ID",
+              help="Also switch off this optional setting (see `optout platforms`).")
+@click.option("--all-settings", is_flag=True, help="Switch off optional settings too.")
+@click.option("--reason", default="", metavar="TEXT",
+              help="Reason given in objection forms (optional; default: none).")
+@scheduled_option
+@click.pass_obj
+def off(state: CliState, platforms, dry_run, selected, all_settings, reason, scheduled):
+    """Switch off every setting that reads on, then reload and verify it reads off. Objection forms
+    are sent once and then reported as submitted."""
+    check_settings(platforms, selected)
+    run_and_render(state, "off", platforms, scheduled, dry_run=dry_run, selected=selected,
+                   all_settings=all_settings, form_reason=reason)
+
+
+@click.command()
+@click.argument("platform")
+@click.option("--account", "account_name", metavar="NAME", help="Which stored account this session is for.")
+@click.pass_obj
+def login(state: CliState, platform, account_name):
+    """Sign in yourself in a visible browser (for 2FA, CAPTCHAs, e-mail codes); optout keeps the session."""
+    from optout import api
+
+    click.echo(f"A browser window opens at the {platform} sign-in page. Sign in there; optout "
+               "notices when you are in and saves the session. (Ctrl-C to give up.)", err=True)
+    path = run_async(api.login(platform, account=account_name, profile=state.profile,
+                               browser_path=state.browser_path, **sandbox_opts(state)))
+    click.echo(f"Saved the session (encrypted) at {path}. Next: optout check {platform}", err=True)
+
+
+COMMANDS = [check, off, login]

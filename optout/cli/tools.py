@@ -1,0 +1,91 @@
+"""What optout supports, whether this machine is ready, and the replicas: platforms, doctor, sandbox."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from optout.cli.common import CliState
+
+
+@click.command()
+@click.pass_obj
+def platforms(state: CliState):
+    """What optout supports: each setting, what it means, where it applies."""
+    from optout import catalog
+
+    flows = catalog.flows()
+    if state.as_json:
+        click.echo(catalog.as_json(flows))
+    else:
+        catalog.print_platforms(flows)
+
+
+@click.command()
+@click.pass_obj
+def doctor(state: CliState):
+    """Check the browser, the keyring and the data folder, with fixes."""
+    import json
+
+    from optout.browser import doctor_report
+
+    lines = doctor_report(state.profile, state.browser_path)
+    if state.as_json:
+        click.echo(json.dumps([line.__dict__ for line in lines], indent=2))
+    else:
+        from rich.console import Console
+
+        from optout import render
+
+        render.doctor(lines, Console())
+    sys.exit(0 if all(line.ok for line in lines) else 1)
+
+
+@click.group()
+def sandbox():
+    """Set up the built-in replicas used by --sandbox runs (for trying optout and for tests)."""
+
+
+@sandbox.command("list")
+def sandbox_list():
+    """The misbehaviours a replica can be told to show."""
+    from optout.sandbox import MISBEHAVIOURS
+
+    for name, what in MISBEHAVIOURS.items():
+        click.echo(f"{name:<16} {what}")
+
+
+@sandbox.command("set")
+@click.argument("platform")
+@click.argument("misbehaviours", nargs=-1)
+@click.option("--keep-state", is_flag=True, help="Keep the replica's settings and sessions.")
+@click.pass_obj
+def sandbox_set(state: CliState, platform, misbehaviours, keep_state):
+    """Reset a replica for `optout --sandbox` runs, with the given misbehaviours. Its account is
+    demo@example.org with the password sandbox-demo-password."""
+    from optout.sandbox import Sandbox
+
+    box = Sandbox.for_profile(state.profile.name)
+    try:
+        box.configure(platform, *misbehaviours, reset=not keep_state)
+    except (KeyError, ValueError) as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(f"{platform} replica: {', '.join(misbehaviours) or 'behaving'}", err=True)
+
+
+@sandbox.command("flip")
+@click.argument("platform")
+@click.argument("setting")
+@click.argument("value", type=click.Choice(["on", "off"]))
+@click.pass_obj
+def sandbox_flip(state: CliState, platform, setting, value):
+    """Switch a replica's setting behind optout's back (as platforms do)."""
+    from optout.sandbox import Sandbox
+
+    box = Sandbox.for_profile(state.profile.name)
+    box.data[platform]["settings"][setting] = value == "on"
+    box.save()
+
+
+COMMANDS = [platforms, doctor, sandbox]

@@ -1,0 +1,89 @@
+"""Terminal output for people: a run's results with drift and guides, doctor checks, profiles.
+
+The CLI parses and calls the API; what it shows is built here. The rich tables of results and
+history and the HTML evidence report live in optout.report. Text that came from a platform's page
+is untrusted: it is made inert and shown as rich Text, never parsed as markup.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from optout import report
+
+DRIFT_WORDS = {
+    "switched_on": "switched back on",
+    "new_setting": "a new setting",
+    "broken_streak": "broken for several runs",
+    "login_failing": "sign-in keeps failing",
+}
+
+
+def when(iso: str | None, never: str = "") -> str:
+    """A stored UTC timestamp as people read it."""
+    return report.format_when(iso) if iso else never
+
+
+def json_text(data) -> str:
+    """Stable JSON for scripts: sorted keys, inert text."""
+    return json.dumps(report.inert_all(data), indent=2, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def results(found: Iterable, console: Console, drift: Iterable = ()) -> None:
+    """A run's results table, what drifted since the last run, and the steps of any guide."""
+    found = list(found)
+    report.results_table(found, console)
+    for d in drift:
+        what = DRIFT_WORDS.get(d.kind, d.kind)
+        console.print(Text(f"Attention — {what} ({d.platform}): {report.inert(d.detail)}", style="bold red"))
+    guides(sorted({r.platform for r in found if r.setting == "guide"}), console)
+
+
+def guides(platforms: Iterable[str], console: Console) -> None:
+    """What a person does by hand on platforms optout cannot switch off itself."""
+    platforms = list(platforms)
+    if not platforms:
+        return
+    from optout.flowspec import load_flows
+
+    flows = load_flows()
+    for platform in platforms:
+        guide = flows[platform].guide
+        console.print(Text(f"\n{flows[platform].name} — what to do:", style="bold"))
+        for i, step in enumerate(guide.steps, 1):
+            console.print(Text(f"  {i}. {step}"))
+        for link in guide.links:
+            console.print(Text(f"  {link}"))
+        if guide.email_to:
+            console.print(Text(f"  E-mail to {guide.email_to}, subject: {guide.email_subject or ''}"))
+            console.print(Text("  " + (guide.email_body or "").replace("\n", "\n  ")))
+
+
+def doctor(lines: Iterable, console: Console) -> None:
+    """The doctor's checks: each ok or not, what was found, and the fix."""
+    table = Table("", "check", "found", "fix")
+    for line in lines:
+        table.add_row("[green]ok[/]" if line.ok else "[red]!![/]", line.name, Text(line.value), Text(line.fix or ""))
+    console.print(table)
+
+
+def profiles(found: Iterable, console: Console) -> None:
+    """Every profile: its accounts, saved sessions and last run."""
+    table = Table("profile", "accounts", "saved sessions", "last run")
+    for p in found:
+        table.add_row(Text(p.name), "?" if p.accounts < 0 else str(p.accounts), str(p.sessions),
+                      when(p.last_run, never="never"))
+    console.print(table)
+
+
+def drift_lines(drift: Iterable[dict], console: Console) -> None:
+    """History's record of what needed attention, one line each."""
+    for d in drift:
+        who = f" ({report.inert(d['account'])})" if d["account"] else ""
+        console.print(f"! {when(d['at'])} {report.inert(d['platform'])}{who}: {report.inert(d['detail'])}",
+                      style="bold red", highlight=False, markup=False)
