@@ -7,7 +7,6 @@ Registered by the main CLI (`cli.add_command(...)`); each gets the root's CliSta
 from __future__ import annotations
 
 import json
-import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -16,7 +15,7 @@ import click
 
 from optout.clistate import CliState
 from optout.errors import OptoutError
-from optout.paths import Profile, check_profile_name
+from optout.paths import Profile, check_profile_name, write_private
 from optout.results import run_exit_code
 from optout.states import EXPLANATIONS, State
 
@@ -35,9 +34,7 @@ def _write_page(page: str, output: str | None, default: str) -> Path | None:
         click.echo(page)
         return None
     path = Path(output or default)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(page)
+    write_private(path, page.encode("utf-8"))
     return path
 
 

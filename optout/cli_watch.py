@@ -7,7 +7,6 @@ Registered by the main CLI (`cli.add_command(...)`); each gets the root's CliSta
 from __future__ import annotations
 
 import json
-import os
 import re
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -16,6 +15,7 @@ import click
 
 from optout.clistate import CliState
 from optout.errors import OptoutError
+from optout.paths import write_private
 
 _RELATIVE = re.compile(r"^\s*(\d+)\s*([hdw])\s*$", re.IGNORECASE)
 
@@ -104,9 +104,7 @@ def report_cmd(state: CliState, since, output):
         return
     path = Path(output or f"optout-report-{state.profile.name}.html")
     # The report names accounts and shows their settings pages: readable by its owner only.
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(page)
+    write_private(path, page.encode("utf-8"))
     if state.as_json:
         _json({"report": str(path.resolve())})
     else:

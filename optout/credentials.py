@@ -12,9 +12,7 @@ import binascii
 import datetime as _dt
 import getpass
 import json
-import os
 import sys
-import tempfile
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -24,7 +22,7 @@ import keyring
 import keyring.errors
 
 from optout.errors import AccountNotFound, KeyringUnavailable, OptoutError
-from optout.paths import Profile
+from optout.paths import Profile, write_private
 
 SERVICE = "optout"
 
@@ -185,23 +183,6 @@ def keyring_delete(name: str) -> bool:
         except keyring.errors.PasswordDeleteError:
             return False
     return True
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Atomically replace `path` with a 0600 file (temp file in the same folder, then rename)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # 0600
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 class AccountStore:

@@ -22,7 +22,7 @@ from playwright.async_api import Page
 from optout import controls, logs
 from optout.credentials import Credential
 from optout.flowspec import Flow, Setting, Step, origin_of
-from optout.paths import private_dir
+from optout.paths import make_private, private_dir, write_private
 from optout.pageprobe import (
     body_text,
     count,
@@ -160,7 +160,7 @@ class AccountRun:
 
     def evidence_folder(self, path: Path) -> None:
         """Create the folders down to `path` readable by the owner only: evidence shows account
-        pages. Files written there are made 0600 by `private`."""
+        pages. Files written there are 0600 (paths.write_private, make_private)."""
         root = self.options.evidence_dir
         if not root.is_dir():
             private_dir(root)
@@ -168,14 +168,6 @@ class AccountRun:
             root = root / part
             if not root.is_dir():
                 private_dir(root)
-
-    @staticmethod
-    def private(*paths: Path) -> None:
-        for path in paths:
-            try:
-                path.chmod(0o600)
-            except OSError:  # pragma: no cover - a filesystem without modes
-                pass
 
     async def screenshot(self, page: Page, setting: Setting, what: str, control=None) -> list[Path]:
         """A screenshot of the setting's area (or of the page, without a control); [] if none."""
@@ -187,7 +179,7 @@ class AccountRun:
             else:
                 await page.screenshot(path=str(shot))
                 taken = shot
-            self.private(*([taken] if taken else []))
+            make_private(*([taken] if taken else []))
             return [taken] if taken else []
         except OSError as exc:
             self.evidence_failed(exc, shot)
@@ -204,9 +196,9 @@ class AccountRun:
             self.evidence_folder(shot)
             await page.screenshot(path=str(shot), full_page=True)
             kept.append(shot)
-            html_path.write_text(logs.scrub(await page.content()), encoding="utf-8")
+            make_private(shot)
+            write_private(html_path, logs.scrub(await page.content()).encode("utf-8"))
             kept.append(html_path)
-            self.private(*kept)
         except OSError as exc:
             self.evidence_failed(exc, *(p for p in (shot, html_path) if p not in kept))
         except PlaywrightError as exc:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import sqlite3
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 from optout.errors import OptoutError
-from optout.paths import Profile
+from optout.paths import Profile, touch_private
 from optout.results import Result
 from optout.states import State
 
@@ -123,15 +122,6 @@ def _guarded(method):
     return wrapper
 
 
-def _private_file(path: Path) -> None:
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-    os.close(fd)
-    try:
-        path.chmod(0o600)
-    except OSError:  # pragma: no cover - a filesystem without modes
-        pass
-
-
 class History:
     """The results of every run of one profile. Use as a context manager, or call close()."""
 
@@ -139,7 +129,7 @@ class History:
         self.profile = profile
         self.path = profile.ensure().history_db
         try:
-            _private_file(self.path)  # SQLite gives the -wal/-shm files the same mode
+            touch_private(self.path)  # SQLite gives the -wal/-shm files the same mode
         except OSError as exc:  # a folder in its place, no permission
             raise _unusable(self.path, exc) from None
         try:

@@ -17,9 +17,11 @@ def register_secret(value: str | None) -> None:
         _SECRETS.add(value)
 
 
-def scrub(text: str) -> str:
+def scrub(text: str, mark: str = "***") -> str:
+    """`text` with every registered secret replaced by `mark`: the one list logs, notifications
+    and kept pages share."""
     for secret in sorted(_SECRETS, key=len, reverse=True):
-        text = text.replace(secret, "***")
+        text = text.replace(secret, mark)
     return text
 
 

@@ -2,7 +2,7 @@
 
 A notification leaves the machine (e-mail, ntfy, Matrix, Slack, ...), so everything is scrubbed
 first: whatever looks like a cookie, session token or password, and every value registered with
-register_secret(), is replaced before sending. The apprise URLs themselves often hold tokens, so
+logs.register_secret(), is replaced before sending. The apprise URLs themselves often hold tokens, so
 they are kept in the OS keyring (never in a schedule file) and never echoed back in full.
 """
 
@@ -18,11 +18,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from optout import logs
 from optout.errors import KeyringUnavailable
+from optout.logs import register_secret
 
 KEYRING_SERVICE = "optout-notify"
 REDACTED = "[redacted]"
-_SECRETS: set[str] = set()
 _run = subprocess.run  # tests replace this
 
 _SCRUBS: list[tuple[re.Pattern, str]] = [
@@ -43,15 +44,9 @@ class Delivery:
     error: str = ""
 
 
-def register_secret(value: str | None) -> None:
-    """Never send `value` in a notification (passwords, TOTP secrets, cookies the run handled)."""
-    if value and len(value) >= 4:  # scrubbing one or two characters would shred every message
-        _SECRETS.add(value)
-
-
 def scrub(text: str) -> str:
-    for secret in sorted(_SECRETS, key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
+    """Every secret logs knows of (logs.register_secret), then whatever looks like a token."""
+    text = logs.scrub(text, REDACTED)
     for pattern, replacement in _SCRUBS:
         text = pattern.sub(replacement, text)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,40 @@ def private_dir(path: Path) -> Path:
     except OSError:  # pragma: no cover - e.g. a filesystem without modes
         pass
     return path
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Atomically replace `path` with a 0600 file (temp file in the same folder, then rename):
+    the one way optout writes anything of a person, so no copy can forget the mode or the rename."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # 0600
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def touch_private(path: Path) -> None:
+    """Create `path` empty and 0600 if missing, keep its content if not (a database file)."""
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+    os.close(fd)
+    make_private(path)
+
+
+def make_private(*paths: Path) -> None:
+    """Make files another program wrote (a browser's screenshot) readable by their owner only."""
+    for path in paths:
+        try:
+            path.chmod(0o600)
+        except OSError:  # pragma: no cover - a filesystem without modes
+            pass
 
 
 def check_profile_name(name: str) -> str:

@@ -17,9 +17,9 @@ from pathlib import Path
 import structlog
 from cryptography.fernet import Fernet, InvalidToken
 
-from optout.credentials import entry_name, keyring_delete, keyring_get, keyring_set, require_keyring, write_private
+from optout.credentials import entry_name, keyring_delete, keyring_get, keyring_set, require_keyring
 from optout.errors import OptoutError
-from optout.paths import Profile, private_dir
+from optout.paths import Profile, private_dir, write_private
 
 MAX_BYTES = 5 * 1024 * 1024
 SUFFIX = ".session"
