@@ -21,3 +21,39 @@ def test_one_private_writer_and_one_scrub_list():
     logs.register_secret("one-list-sentinel-9c1d")
     assert "one-list-sentinel-9c1d" not in notify.scrub("pw one-list-sentinel-9c1d")
     assert not hasattr(notify, "_SECRETS")
+
+
+def _encodings(secret: str) -> dict[str, str]:
+    import html
+    import json
+    from urllib.parse import quote, quote_plus
+
+    inner = json.dumps(secret)[1:-1]
+    unicode_escaped = "".join(c if c.isalnum() else f"\\u{ord(c):04x}" for c in secret)
+    unicode_upper = "".join(c if c.isalnum() else f"\\u{ord(c):04X}" for c in secret)
+    return {
+        "raw": secret,
+        "html": html.escape(secret),  # &amp; &lt; &gt; &quot; &#x27;
+        "html-39": secret.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                         .replace('"', "&quot;").replace("'", "&#39;"),
+        "html-noquote": html.escape(secret, quote=False),
+        "quote": quote(secret),
+        "quote-nosafe": quote(secret, safe=""),
+        "quote-lower": re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), quote(secret, safe="")),
+        "quote_plus": quote_plus(secret),
+        "json": inner,
+        "json-slash": inner.replace("/", "\\/"),
+        "json-u": unicode_escaped,
+        "json-U": unicode_upper,
+    }
+
+
+def test_scrub_catches_every_encoding_of_a_secret():
+    """A page that echoes the password holds it escaped; the kept page must not hold it at all."""
+    logs.register_secret(SENTINEL)
+    for name, form in _encodings(SENTINEL).items():
+        page = f'<input value="{form}"><a href="/x?p={form}&n=1">{form}</a>{{"p":"{form}"}}'
+        kept = logs.scrub(page)
+        assert form not in kept and "S3ntinel" not in kept, name
+        assert "***" in kept and "<input value=" in kept, name
+        assert "S3ntinel" not in notify.scrub(page), name
