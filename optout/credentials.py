@@ -296,10 +296,9 @@ class AccountStore:
 def read_secret(prompt: str, *, stream: IO[str] | None = None) -> str:
     """A secret from the terminal (hidden) or from a pipe, never from argv.
 
-    `stream` defaults to sys.stdin at call time, so click's CliRunner input reaches it.
+    `stream` defaults to sys.stdin at call time, so click's CliRunner input reaches it. The line
+    ending is not part of the secret, whether "\n" or "\r\n".
     """
     stream = sys.stdin if stream is None else stream
-    if stream.isatty():
-        return getpass.getpass(prompt, stream=sys.stderr)
-    line = stream.readline()
-    return line[:-1] if line.endswith("\n") else line
+    line = getpass.getpass(prompt, stream=sys.stderr) if stream.isatty() else stream.readline()
+    return line.removesuffix("\n").removesuffix("\r")  # a CRLF terminal or file sends "\r\n"

@@ -43,9 +43,10 @@ def _pattern(secret: str) -> re.Pattern:
 
 def register_secret(value: str | None) -> None:
     """Any string registered here is replaced in every log line, notification and kept page,
-    wherever it appears and however the page encoded it."""
-    for secret in {value} if value else ():
-        if secret and len(secret) >= 4 and secret not in _SECRETS:
+    wherever it appears and however the page encoded it. A line ending typed with it is not part
+    of it; a secret under 4 characters is replaced only where it stands alone, never skipped."""
+    for secret in {value, value.rstrip("\r\n")} if value else ():
+        if secret and secret not in _SECRETS:
             _SECRETS[secret] = _pattern(secret)
 
 

@@ -57,3 +57,21 @@ def test_scrub_catches_every_encoding_of_a_secret():
         assert form not in kept and "S3ntinel" not in kept, name
         assert "***" in kept and "<input value=" in kept, name
         assert "S3ntinel" not in notify.scrub(page), name
+
+
+def test_short_secrets_are_scrubbed_where_they_stand_alone():
+    logs.register_secret("q7")
+    text = logs.scrub('pw q7, user=q7&x "q7" %71%37 q7x aq7 table')
+    assert "q7," not in text and "=q7&" not in text and '"q7"' not in text and "%71%37" not in text
+    assert "q7x aq7 table" in text  # inside a word it is not the secret standing alone
+    assert "q7" not in notify.scrub("your password q7 was refused")
+
+
+def test_a_crlf_typed_secret_is_stored_and_scrubbed_without_its_line_ending():
+    import io
+
+    from optout.credentials import read_secret
+
+    assert read_secret("Password: ", stream=io.StringIO("crlf-secret-77\r\n")) == "crlf-secret-77"
+    logs.register_secret("crlf-secret-88\r\n")
+    assert "crlf-secret-88" not in logs.scrub("typed crlf-secret-88 then")
