@@ -218,6 +218,7 @@ class AccountStore:
         credential.validate()
         value = json.dumps({"password": credential.password, "totp_secret": credential.totp_secret})
         name = self._entry(platform, credential.username)
+        previous = keyring_get(name)  # an update that fails must leave the working password
         keyring_set(name, value)
         info = AccountInfo(
             platform=platform,
@@ -229,7 +230,10 @@ class AccountStore:
         try:
             self._write_index([*rows, info])
         except BaseException:
-            keyring_delete(name)  # no keyring entry the index does not know of
+            if previous is None:
+                keyring_delete(name)  # no keyring entry the index does not know of
+            else:
+                keyring_set(name, previous)
             raise
         return info
 

@@ -75,3 +75,22 @@ def test_a_crlf_typed_secret_is_stored_and_scrubbed_without_its_line_ending():
     assert read_secret("Password: ", stream=io.StringIO("crlf-secret-77\r\n")) == "crlf-secret-77"
     logs.register_secret("crlf-secret-88\r\n")
     assert "crlf-secret-88" not in logs.scrub("typed crlf-secret-88 then")
+
+
+def test_a_failed_password_update_keeps_the_old_password(optout_home, monkeypatch):
+    import pytest
+
+    from optout import credentials
+    from optout.credentials import AccountStore, Credential
+    from optout.paths import Profile
+
+    store = AccountStore(Profile())
+    store.add("linkedin", Credential("alice", "old-sentinel-pw-1"))
+
+    def disk_full(path, data):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(credentials, "write_private", disk_full)
+    with pytest.raises(OSError):
+        store.add("linkedin", Credential("alice", "new-sentinel-pw-2"))
+    assert store.get("linkedin", "alice").password == "old-sentinel-pw-1"
