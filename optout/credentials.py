@@ -22,7 +22,7 @@ import keyring
 import keyring.errors
 
 from optout.errors import AccountNotFound, KeyringUnavailable, OptoutError
-from optout.paths import Profile, write_private
+from optout.paths import Profile, folder_tag, write_private
 
 SERVICE = "optout"
 
@@ -158,8 +158,33 @@ def _keyring_errors(action: str) -> Iterator[None]:
 
 
 def entry_name(profile: Profile, *parts: str) -> str:
-    """The keyring username for something of this profile, e.g. `default/linkedin/alice`."""
+    """The keyring username for something of this profile in this data folder, e.g.
+    `default@1a2b3c4d/linkedin/alice` (see paths.folder_tag)."""
+    return "/".join((f"{profile.name}@{folder_tag(profile.root)}", *parts))
+
+
+def legacy_entry_name(profile: Profile, *parts: str) -> str:
+    """The name optout used before entries were tied to the data folder: `default/linkedin/alice`."""
     return "/".join((profile.name, *parts))
+
+
+def entry_get(profile: Profile, *parts: str) -> str | None:
+    """Read an entry of this profile; one still under the legacy name moves to the new name
+    (stored anew first, the old one deleted only after)."""
+    name = entry_name(profile, *parts)
+    value = keyring_get(name)
+    if value is None:
+        legacy = legacy_entry_name(profile, *parts)
+        value = keyring_get(legacy)
+        if value is not None:
+            keyring_set(name, value)
+            keyring_delete(legacy)
+    return value
+
+
+def entry_delete(profile: Profile, *parts: str) -> bool:
+    """Delete an entry of this profile; under the legacy name when it was never moved."""
+    return keyring_delete(entry_name(profile, *parts)) or keyring_delete(legacy_entry_name(profile, *parts))
 
 
 def keyring_get(name: str) -> str | None:
@@ -218,7 +243,7 @@ class AccountStore:
         credential.validate()
         value = json.dumps({"password": credential.password, "totp_secret": credential.totp_secret})
         name = self._entry(platform, credential.username)
-        previous = keyring_get(name)  # an update that fails must leave the working password
+        previous = entry_get(self.profile, platform, credential.username)  # kept if the update fails
         keyring_set(name, value)
         info = AccountInfo(
             platform=platform,
@@ -241,7 +266,7 @@ class AccountStore:
         return [r for r in self._read_index() if platform is None or r.platform == platform]
 
     def _load(self, info: AccountInfo) -> Credential | None:
-        raw = keyring_get(self._entry(info.platform, info.username))
+        raw = entry_get(self.profile, info.platform, info.username)
         if raw is None:
             return None
         try:
@@ -282,7 +307,7 @@ class AccountStore:
             who = f"{platform} account '{username}'" if username else f"{platform} account"
             raise AccountNotFound(f"No stored {who} to remove.", "See what is stored with `optout account list`.")
         for info in doomed:
-            keyring_delete(self._entry(info.platform, info.username))
+            entry_delete(self.profile, info.platform, info.username)
         self._write_index([r for r in rows if r not in doomed])
         return doomed
 
@@ -290,9 +315,8 @@ class AccountStore:
         """Delete every keyring entry the index knows of, and the index; returns the entries deleted."""
         removed = []
         for info in self._read_index():
-            name = self._entry(info.platform, info.username)
-            if keyring_delete(name):
-                removed.append(name)
+            if entry_delete(self.profile, info.platform, info.username):
+                removed.append(self._entry(info.platform, info.username))
         self.profile.accounts_file.unlink(missing_ok=True)
         return removed
 

@@ -16,6 +16,7 @@ import subprocess
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from optout import logs
@@ -72,16 +73,28 @@ def _keyring():
     return keyring, keyring.errors.KeyringError
 
 
+def entry_user(profile: str, root: Path | None = None) -> str:
+    """The keyring username of a profile's URLs in this data folder (see paths.folder_tag)."""
+    from optout.paths import folder_tag
+
+    return f"{profile}@{folder_tag(root)}"
+
+
+def _delete(keyring, name: str) -> bool:
+    try:
+        keyring.delete_password(KEYRING_SERVICE, name)
+    except keyring.errors.PasswordDeleteError:
+        return False
+    return True
+
+
 def save_urls(profile: str, urls: list[str]) -> None:
     keyring, KeyringError = _keyring()
     try:
         if urls:
-            keyring.set_password(KEYRING_SERVICE, profile, json.dumps(list(urls)))
-        else:
-            try:
-                keyring.delete_password(KEYRING_SERVICE, profile)
-            except keyring.errors.PasswordDeleteError:
-                pass
+            keyring.set_password(KEYRING_SERVICE, entry_user(profile), json.dumps(list(urls)))
+        elif not _delete(keyring, entry_user(profile)):
+            _delete(keyring, profile)  # stored before entries were tied to the data folder
     except KeyringError as exc:
         raise KeyringUnavailable(
             f"Could not store the notification addresses in the keyring ({exc}).",
@@ -93,7 +106,10 @@ def save_urls(profile: str, urls: list[str]) -> None:
 def load_urls(profile: str) -> list[str]:
     keyring, KeyringError = _keyring()
     try:
-        raw = keyring.get_password(KEYRING_SERVICE, profile)
+        raw = keyring.get_password(KEYRING_SERVICE, entry_user(profile))
+        if raw is None and (raw := keyring.get_password(KEYRING_SERVICE, profile)) is not None:
+            keyring.set_password(KEYRING_SERVICE, entry_user(profile), raw)  # the legacy name moves
+            _delete(keyring, profile)
     except KeyringError:
         return []  # an unattended run without a keyring still gets its desktop notification
     urls = json.loads(raw) if raw else []

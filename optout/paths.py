@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import tempfile
@@ -19,6 +20,13 @@ def home() -> Path:
     import platformdirs
 
     return Path(platformdirs.user_data_dir("optout", appauthor=False))
+
+
+def folder_tag(root: Path | None = None) -> str:
+    """A short stable name of the data folder (`root` or `home()`), so keyring entries of two
+    data folders never meet: profile `carol` in one is not `carol` in the other."""
+    resolved = str(Path(root or home()).expanduser().resolve())
+    return hashlib.sha256(resolved.encode("utf-8", "surrogateescape")).hexdigest()[:8]
 
 
 def private_dir(path: Path) -> Path:

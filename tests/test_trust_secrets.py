@@ -94,3 +94,48 @@ def test_a_failed_password_update_keeps_the_old_password(optout_home, monkeypatc
     with pytest.raises(OSError):
         store.add("linkedin", Credential("alice", "new-sentinel-pw-2"))
     assert store.get("linkedin", "alice").password == "old-sentinel-pw-1"
+
+
+def test_two_data_folders_never_share_a_keyring_entry(tmp_path, monkeypatch, memory_keyring):
+    """Profile carol in two OPTOUT_HOMEs: deleting one's account leaves the other's password."""
+    from optout.credentials import AccountStore, Credential
+    from optout.paths import Profile
+    from optout.sessions import SessionStore
+
+    one, two = Profile("carol", root=tmp_path / "one"), Profile("carol", root=tmp_path / "two")
+    AccountStore(one).add("linkedin", Credential("carol", "pw-of-home-one"))
+    AccountStore(two).add("linkedin", Credential("carol", "pw-of-home-two"))
+    SessionStore(one).save("linkedin", "carol", {"cookies": [], "origins": []})
+    SessionStore(two).save("linkedin", "carol", {"cookies": [], "origins": []})
+    assert AccountStore(one).get("linkedin").password == "pw-of-home-one"
+    AccountStore(one).remove("linkedin")
+    assert SessionStore(one).forget_key()
+    assert AccountStore(two).get("linkedin").password == "pw-of-home-two"
+    assert SessionStore(two).load("linkedin", "carol") == {"cookies": [], "origins": []}
+
+    monkeypatch.setenv("OPTOUT_HOME", str(tmp_path / "one"))
+    notify.save_urls("carol", ["json://localhost/one"])
+    monkeypatch.setenv("OPTOUT_HOME", str(tmp_path / "two"))
+    notify.save_urls("carol", ["json://localhost/two"])
+    notify.save_urls("carol", [])
+    monkeypatch.setenv("OPTOUT_HOME", str(tmp_path / "one"))
+    assert notify.load_urls("carol") == ["json://localhost/one"]
+
+
+def test_entries_under_the_old_names_are_moved_not_lost(optout_home, memory_keyring):
+    import json
+
+    from optout.credentials import SERVICE, AccountStore, Credential, entry_name
+    from optout.paths import Profile
+
+    store = AccountStore(Profile())
+    store.add("linkedin", Credential("alice", "legacy-sentinel-pw"))
+    value = memory_keyring.data.pop((SERVICE, entry_name(Profile(), "linkedin", "alice")))
+    memory_keyring.data[(SERVICE, "default/linkedin/alice")] = value  # as an older optout wrote it
+    memory_keyring.data[(notify.KEYRING_SERVICE, "default")] = json.dumps(["json://localhost/x"])
+
+    assert store.get("linkedin", "alice").password == "legacy-sentinel-pw"
+    assert notify.load_urls("default") == ["json://localhost/x"]
+    assert (SERVICE, "default/linkedin/alice") not in memory_keyring.data
+    assert (notify.KEYRING_SERVICE, "default") not in memory_keyring.data
+    assert memory_keyring.data[(SERVICE, entry_name(Profile(), "linkedin", "alice"))] == value
