@@ -30,12 +30,23 @@ def folder_tag(root: Path | None = None) -> str:
 
 
 def private_dir(path: Path) -> Path:
-    """Create `path` (and parents) readable by its owner only."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
-    try:
-        path.chmod(0o700)
-    except OSError:  # pragma: no cover - e.g. a filesystem without modes
-        pass
+    """Create `path` (and parents) readable by its owner only. Only folders created here get
+    0700: a folder that was already there (a shared folder OPTOUT_HOME links to) keeps its mode."""
+    missing = []
+    folder = path
+    while not os.path.lexists(folder) and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:  # created meanwhile by another run: not ours to change
+            continue
+        try:
+            folder.chmod(0o700)  # whatever the umask left
+        except OSError:  # pragma: no cover - e.g. a filesystem without modes
+            pass
+    path.mkdir(parents=True, exist_ok=True)  # raises when `path` is a file
     return path
 
 

@@ -139,3 +139,29 @@ def test_entries_under_the_old_names_are_moved_not_lost(optout_home, memory_keyr
     assert (SERVICE, "default/linkedin/alice") not in memory_keyring.data
     assert (notify.KEYRING_SERVICE, "default") not in memory_keyring.data
     assert memory_keyring.data[(SERVICE, entry_name(Profile(), "linkedin", "alice"))] == value
+
+
+def test_folders_optout_did_not_create_keep_their_mode(tmp_path, monkeypatch):
+    """OPTOUT_HOME as a symlink to a shared folder, or a folder that was already there: optout makes
+    its own folders 0700 and never changes the mode of anything else."""
+    import os
+    import stat
+
+    from optout.paths import Profile
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o775)
+    (tmp_path / "link").symlink_to(shared)
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    existing.chmod(0o755)
+    for home, folder, mode in ((tmp_path / "link", shared, 0o775), (existing, existing, 0o755)):
+        monkeypatch.setenv("OPTOUT_HOME", str(home))
+        profile = Profile().ensure()
+        assert stat.S_IMODE(os.stat(folder).st_mode) == mode
+        for own in (profile.base, profile.base.parent):
+            assert stat.S_IMODE(own.stat().st_mode) == 0o700
+    fresh = tmp_path / "fresh" / "home"
+    Profile(root=fresh).ensure()
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o700 and stat.S_IMODE(fresh.parent.stat().st_mode) == 0o700
