@@ -22,7 +22,7 @@ import keyring
 import keyring.errors
 
 from optout.errors import AccountNotFound, KeyringUnavailable, OptoutError
-from optout.paths import Profile, folder_tag, write_private
+from optout.paths import Profile, folder_error, folder_tag, write_private
 
 SERVICE = "optout"
 
@@ -226,6 +226,8 @@ class AccountStore:
             return [AccountInfo(**row) for row in rows]
         except FileNotFoundError:
             return []
+        except (NotADirectoryError, PermissionError) as exc:  # the folder, not the index, is the problem
+            raise folder_error(exc, path.parent) from None
         except (OSError, ValueError, TypeError) as exc:  # unreadable, not JSON, or not rows of accounts
             raise OptoutError(
                 f"The accounts index {path} cannot be read ({exc}).",
