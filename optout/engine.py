@@ -22,6 +22,7 @@ from playwright.async_api import Page
 from optout import controls, logs
 from optout.credentials import Credential
 from optout.flowspec import Flow, Setting, Step, origin_of
+from optout.patterns import search_url
 from optout.paths import make_private, private_dir, write_private
 from optout.pageprobe import (
     body_text,
@@ -643,7 +644,7 @@ class AccountRun:
                     if await matches(page, challenge.when, text):
                         raise Outcome(State.NEEDS_HUMAN, self.challenge_detail(challenge.kind, None, False))
                 hrefs = [await link.get_attribute("href") or "" for link in await locate(page, spec.link).all()]
-                ids = sorted({m.group(1) for h in hrefs if (m := re.search(spec.pattern, h))})
+                ids = sorted({m.group(1) for h in hrefs if (m := search_url(spec.pattern, h))})
                 if ids:
                     break
                 if await matches(page, spec.empty, text):
