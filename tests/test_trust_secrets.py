@@ -140,6 +140,15 @@ def test_entries_under_the_old_names_are_moved_not_lost(optout_home, memory_keyr
     assert (notify.KEYRING_SERVICE, "default") not in memory_keyring.data
     assert memory_keyring.data[(SERVICE, entry_name(Profile(), "linkedin", "alice"))] == value
 
+    from optout.sessions import SessionStore
+
+    SessionStore(Profile()).save("linkedin", "alice", {"cookies": [], "origins": []})
+    key = memory_keyring.data.pop((SERVICE, entry_name(Profile(), "session-key")))
+    memory_keyring.data[(SERVICE, "default/session-key")] = key
+    assert SessionStore(Profile()).load("linkedin", "alice") == {"cookies": [], "origins": []}
+    assert memory_keyring.data[(SERVICE, entry_name(Profile(), "session-key"))] == key
+    assert (SERVICE, "default/session-key") not in memory_keyring.data
+
 
 def test_folders_optout_did_not_create_keep_their_mode(tmp_path, monkeypatch):
     """OPTOUT_HOME as a symlink to a shared folder, or a folder that was already there: optout makes
