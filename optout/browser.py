@@ -5,6 +5,7 @@ Playwright is imported inside functions only, so `optout --help` stays fast.
 
 from __future__ import annotations
 
+import errno
 import importlib.util
 import json
 import os
@@ -13,6 +14,7 @@ import re
 import shutil
 import stat
 import sys
+import tempfile
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +22,7 @@ from pathlib import Path
 import structlog
 
 from optout.errors import BrowserNotFound, OptoutError
-from optout.paths import Profile, home
+from optout.paths import Profile, folder_error, home
 
 log = structlog.get_logger()
 
@@ -333,10 +335,31 @@ def _browser_line(browser_path: str | None) -> DoctorLine:
     return DoctorLine("browser", choice.warning is None, value, choice.warning)
 
 
+def _writable_line(root: Path) -> DoctorLine:
+    """Whether optout can write its data folder (or the folder it would be created in): a full
+    disk or a read-only mount is found here, not halfway through a run."""
+    folder = next((p for p in (root, *root.parents) if os.path.lexists(p)), root)
+    try:
+        if not folder.is_dir():
+            raise NotADirectoryError(errno.ENOTDIR, "not a folder")
+        with tempfile.TemporaryFile(dir=folder) as probe:
+            probe.write(b"optout doctor")
+            probe.flush()
+            os.fsync(probe.fileno())
+        free_mb = shutil.disk_usage(folder).free // 2**20
+    except OSError as exc:
+        problem = folder_error(exc, folder, root)
+        return DoctorLine("data dir writable", False, problem.message, problem.hint)
+    if free_mb < 50:  # screenshots and the history need room; a run would fail halfway
+        return DoctorLine("data dir writable", False, f"only {free_mb} MB free on the disk of {folder}",
+                          "Free some space on that disk, then run optout again.")
+    return DoctorLine("data dir writable", True, "yes" if folder == root else f"yes (it will be made in {folder})")
+
+
 def _data_dir_lines(profile: Profile) -> list[DoctorLine]:
     root = profile.root or home()
     source = "OPTOUT_HOME" if os.environ.get("OPTOUT_HOME") and profile.root is None else "default"
-    lines = [DoctorLine("data dir", True, f"{root} ({source})")]
+    lines = [DoctorLine("data dir", True, f"{root} ({source})"), _writable_line(root)]
     if not root.exists():
         lines.append(DoctorLine("data dir permissions", True, "not created yet (made 0700 on first use)"))
         return lines

@@ -12,19 +12,16 @@ import binascii
 import datetime as _dt
 import getpass
 import json
-import os
 import sys
-import tempfile
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import IO, Iterator
 
 import keyring
 import keyring.errors
 
 from optout.errors import AccountNotFound, KeyringUnavailable, OptoutError
-from optout.paths import Profile
+from optout.paths import Profile, folder_error, folder_tag, write_private
 
 SERVICE = "optout"
 
@@ -160,8 +157,33 @@ def keyring_errors(action: str) -> Iterator[None]:
 
 
 def entry_name(profile: Profile, *parts: str) -> str:
-    """The keyring username for something of this profile, e.g. `default/linkedin/alice`."""
+    """The keyring username for something of this profile in this data folder, e.g.
+    `default@1a2b3c4d/linkedin/alice` (see paths.folder_tag)."""
+    return "/".join((f"{profile.name}@{folder_tag(profile.root)}", *parts))
+
+
+def legacy_entry_name(profile: Profile, *parts: str) -> str:
+    """The name optout used before entries were tied to the data folder: `default/linkedin/alice`."""
     return "/".join((profile.name, *parts))
+
+
+def entry_get(profile: Profile, *parts: str) -> str | None:
+    """Read an entry of this profile; one still under the legacy name moves to the new name
+    (stored anew first, the old one deleted only after)."""
+    name = entry_name(profile, *parts)
+    value = keyring_get(name)
+    if value is None:
+        legacy = legacy_entry_name(profile, *parts)
+        value = keyring_get(legacy)
+        if value is not None:
+            keyring_set(name, value)
+            keyring_delete(legacy)
+    return value
+
+
+def entry_delete(profile: Profile, *parts: str) -> bool:
+    """Delete an entry of this profile; under the legacy name when it was never moved."""
+    return keyring_delete(entry_name(profile, *parts)) or keyring_delete(legacy_entry_name(profile, *parts))
 
 
 def keyring_get(name: str, *, service: str = SERVICE) -> str | None:
@@ -187,23 +209,6 @@ def keyring_delete(name: str, *, service: str = SERVICE) -> bool:
     return True
 
 
-def write_private(path: Path, data: bytes) -> None:
-    """Atomically replace `path` with a 0600 file (temp file in the same folder, then rename)."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # 0600
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-
-
 class AccountStore:
     """Accounts of one profile: secrets in the keyring, an index without secrets on disk."""
 
@@ -220,6 +225,8 @@ class AccountStore:
             return [AccountInfo(**row) for row in rows]
         except FileNotFoundError:
             return []
+        except (NotADirectoryError, PermissionError) as exc:  # the folder, not the index, is the problem
+            raise folder_error(exc, path.parent) from None
         except (OSError, ValueError, TypeError) as exc:  # unreadable, not JSON, or not rows of accounts
             raise OptoutError(
                 f"The accounts index {path} cannot be read ({exc}).",
@@ -237,6 +244,7 @@ class AccountStore:
         credential.validate()
         value = json.dumps({"password": credential.password, "totp_secret": credential.totp_secret})
         name = self._entry(platform, credential.username)
+        previous = entry_get(self.profile, platform, credential.username)  # kept if the update fails
         keyring_set(name, value)
         info = AccountInfo(
             platform=platform,
@@ -248,7 +256,10 @@ class AccountStore:
         try:
             self._write_index([*rows, info])
         except BaseException:
-            keyring_delete(name)  # no keyring entry the index does not know of
+            if previous is None:
+                keyring_delete(name)  # no keyring entry the index does not know of
+            else:
+                keyring_set(name, previous)
             raise
         return info
 
@@ -256,7 +267,7 @@ class AccountStore:
         return [r for r in self._read_index() if platform is None or r.platform == platform]
 
     def _load(self, info: AccountInfo) -> Credential | None:
-        raw = keyring_get(self._entry(info.platform, info.username))
+        raw = entry_get(self.profile, info.platform, info.username)
         if raw is None:
             return None
         try:
@@ -297,7 +308,7 @@ class AccountStore:
             who = f"{platform} account '{username}'" if username else f"{platform} account"
             raise AccountNotFound(f"No stored {who} to remove.", "See what is stored with `optout account list`.")
         for info in doomed:
-            keyring_delete(self._entry(info.platform, info.username))
+            entry_delete(self.profile, info.platform, info.username)
         self._write_index([r for r in rows if r not in doomed])
         return doomed
 
@@ -305,9 +316,8 @@ class AccountStore:
         """Delete every keyring entry the index knows of, and the index; returns the entries deleted."""
         removed = []
         for info in self._read_index():
-            name = self._entry(info.platform, info.username)
-            if keyring_delete(name):
-                removed.append(name)
+            if entry_delete(self.profile, info.platform, info.username):
+                removed.append(self._entry(info.platform, info.username))
         self.profile.accounts_file.unlink(missing_ok=True)
         return removed
 
@@ -315,10 +325,9 @@ class AccountStore:
 def read_secret(prompt: str, *, stream: IO[str] | None = None) -> str:
     """A secret from the terminal (hidden) or from a pipe, never from argv.
 
-    `stream` defaults to sys.stdin at call time, so click's CliRunner input reaches it.
+    `stream` defaults to sys.stdin at call time, so click's CliRunner input reaches it. The line
+    ending is not part of the secret, whether "\n" or "\r\n".
     """
     stream = sys.stdin if stream is None else stream
-    if stream.isatty():
-        return getpass.getpass(prompt, stream=sys.stderr)
-    line = stream.readline()
-    return line[:-1] if line.endswith("\n") else line
+    line = getpass.getpass(prompt, stream=sys.stderr) if stream.isatty() else stream.readline()
+    return line.removesuffix("\n").removesuffix("\r")  # a CRLF terminal or file sends "\r\n"

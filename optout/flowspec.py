@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from optout import patterns as patterns_
 from optout.errors import FlowError, UnknownPlatform
 
 MAX_FLOW_BYTES = 256 * 1024
@@ -32,12 +33,31 @@ def origin_of(url: str) -> str:
 
 
 def _check_regexes(patterns: list[str]) -> list[str]:
-    for pattern in patterns:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ValueError(f"not a valid regular expression: {pattern!r} ({exc})") from None
-    return patterns
+    return [patterns_.check(pattern) for pattern in patterns]
+
+
+#: Public suffixes of more than one label that a flow author might reach for; with every
+#: single-label name (com, org, uk) none may be a flow's domain: it would own every site under it.
+PUBLIC_SUFFIXES = frozenset("""
+    co.uk org.uk ac.uk gov.uk me.uk net.uk ltd.uk plc.uk com.au net.au org.au edu.au gov.au co.nz
+    org.nz net.nz co.jp ne.jp or.jp ac.jp go.jp co.kr or.kr com.br net.br org.br com.cn net.cn
+    org.cn com.mx com.ar com.co com.tr com.sg com.hk com.tw com.my com.ph com.pk com.ng com.eg
+    com.sa com.ua co.in net.in org.in co.za co.il co.id co.th com.vn com.pe com.ve com.ec co.ke
+    github.io gitlab.io blogspot.com appspot.com herokuapp.com netlify.app vercel.app pages.dev
+    web.app firebaseapp.com azurewebsites.net cloudfront.net amazonaws.com s3.amazonaws.com
+    workers.dev glitch.me onrender.com fly.dev
+""".split())
+
+
+def _check_domains(domains: list[str]) -> list[str]:
+    for domain in domains:
+        name = domain.lower().rstrip(".")
+        if "." not in name or name in PUBLIC_SUFFIXES:
+            raise ValueError(f"{domain!r} is a public suffix: a flow's domains must be the platform's own "
+                             "registrable domains (e.g. linkedin.com), never a suffix shared by other sites")
+        if name != domain or not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", name):
+            raise ValueError(f"{domain!r} is not a lowercase domain name (e.g. linkedin.com)")
+    return domains
 
 
 class Locator(Strict):
@@ -90,6 +110,12 @@ class Signal(Strict):
     unless: "Signal | None" = None
 
     _v = field_validator("urls", "texts")(_check_regexes)
+
+    def matches_url(self, url: str) -> bool:
+        return any(patterns_.search_url(p, url) for p in self.urls)
+
+    def matches_text(self, text: str) -> bool:
+        return any(patterns_.search_text(p, text) for p in self.texts)
 
     @model_validator(mode="after")
     def _not_empty(self):
@@ -254,6 +280,7 @@ class Flow(Strict):
     checked: date
     #: Registrable domains of the platform; every URL in the flow must be inside them.
     domains: list[str] = Field(min_length=1)
+    _d = field_validator("domains")(_check_domains)
     languages: list[str] = Field(default_factory=lambda: ["en"])
     confidence: str = ""
     login: Login | None = None
@@ -308,9 +335,11 @@ class Flow(Strict):
         return frozenset(o.rstrip("/").lower() for o in self.login.credential_origins)
 
     def owns(self, url: str) -> bool:
-        """Whether a URL is inside the platform's domains (about:blank and the like are not)."""
-        host = (urlsplit(url).hostname or "").lower()
-        return any(host == d or host.endswith("." + d) for d in self.domains)
+        """Whether a URL is an https page inside the platform's domains (about:blank, and an
+        http:// downgrade of the platform's own address, are not)."""
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        return parts.scheme == "https" and any(host == d or host.endswith("." + d) for d in self.domains)
 
     def setting(self, setting_id: str) -> Setting:
         for setting in self.settings:

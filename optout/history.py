@@ -8,16 +8,16 @@ ordered list of migrations, each applied in its own transaction.
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
-import os
 import sqlite3
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 from optout.errors import OptoutError
-from optout.paths import Profile
+from optout.paths import Profile, folder_error, touch_private
 from optout.results import Result
 from optout.states import State
 
@@ -97,11 +97,21 @@ def _iso(at: datetime) -> str:
     return at.astimezone(timezone.utc).isoformat(timespec="microseconds")
 
 
+_FOLDER_FAILURES = {"disk is full": errno.ENOSPC, "readonly database": errno.EACCES,
+                    "unable to open database file": errno.EACCES}
+
+
 def _unusable(path: Path, exc: Exception) -> OptoutError:
+    """A folder that cannot be written is said as such; a damaged file is kept, never set aside:
+    a new empty history would lose the evidence of every earlier run."""
+    code = exc.errno if isinstance(exc, OSError) else next(
+        (c for text, c in _FOLDER_FAILURES.items() if text in str(exc)), None)
+    if code in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR):
+        return folder_error(OSError(code, str(exc)), path.parent)
     return OptoutError(
         f"The history file {path} cannot be read ({exc}).",
-        f"Move it aside (for example: mv '{path}' '{path}.broken') and optout starts a new "
-        "history; the old file is kept for you to inspect.",
+        "Keep the file: it holds the evidence of every earlier run, and optout records nothing until it "
+        f"can read it. Restore it from a backup, or rescue its rows with `sqlite3 '{path}' .recover`.",
     )
 
 
@@ -123,15 +133,6 @@ def _guarded(method):
     return wrapper
 
 
-def _private_file(path: Path) -> None:
-    fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
-    os.close(fd)
-    try:
-        path.chmod(0o600)
-    except OSError:  # pragma: no cover - a filesystem without modes
-        pass
-
-
 class History:
     """The results of every run of one profile. Use as a context manager, or call close().
 
@@ -150,7 +151,7 @@ class History:
             return
         self.path = profile.ensure().history_db
         try:
-            _private_file(self.path)  # SQLite gives the -wal/-shm files the same mode
+            touch_private(self.path)  # SQLite gives the -wal/-shm files the same mode
         except OSError as exc:  # a folder in its place, no permission
             raise _unusable(self.path, exc) from None
         try:

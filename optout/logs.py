@@ -3,23 +3,58 @@
 from __future__ import annotations
 
 import logging
+import re
 import sys
 
 import structlog
 
-_SECRETS: set[str] = set()
+_SECRETS: dict[str, re.Pattern] = {}
 SECRET_KEYS = {"password", "totp_secret", "cookies", "storage_state", "otp", "code", "token"}
+_NAMED = {"&": "amp", "<": "lt", ">": "gt", '"': "quot", "'": "apos"}
+_JSON = {'"': '\\"', "\\": "\\\\", "/": "\\/", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r",
+         "\t": "\\t"}
+_WORD = "A-Za-z0-9"
+
+
+def _char_forms(c: str) -> str:
+    """A regex for one character of a secret in any encoding a page or URL may hold it in:
+    raw, HTML entity (named, decimal, hex), percent-encoded (any case, '+' for a space) and
+    JSON-escaped (\\uXXXX, \\/, \\")."""
+    cp = ord(c)
+    forms = [re.escape(c), f"&#0*{cp};", f"(?i:&#x0*{cp:x};)",
+             "(?i:" + "".join(f"%{b:02x}" for b in c.encode("utf-8", "surrogatepass")) + ")"]
+    if c in _NAMED:
+        forms.append(f"(?i:&{_NAMED[c]};)")
+    if c == " ":
+        forms.append(r"\+")
+    if c in _JSON:
+        forms.append(re.escape(_JSON[c]))
+    units = c.encode("utf-16-be", "surrogatepass")
+    forms.append("(?i:" + "".join(f"\\\\u{units[i]:02x}{units[i + 1]:02x}" for i in range(0, len(units), 2)) + ")")
+    return "(?:" + "|".join(forms) + ")"
+
+
+def _pattern(secret: str) -> re.Pattern:
+    body = "".join(_char_forms(c) for c in secret)
+    if len(secret) < 4:  # a short secret is scrubbed only where it stands alone, not inside words
+        body = f"(?<![{_WORD}])(?:{body})(?![{_WORD}])"
+    return re.compile(body)
 
 
 def register_secret(value: str | None) -> None:
-    """Any string registered here is replaced by *** in every log line, wherever it appears."""
-    if value and len(value) >= 4:
-        _SECRETS.add(value)
+    """Any string registered here is replaced in every log line, notification and kept page,
+    wherever it appears and however the page encoded it. A line ending typed with it is not part
+    of it; a secret under 4 characters is replaced only where it stands alone, never skipped."""
+    for secret in {value, value.rstrip("\r\n")} if value else ():
+        if secret and secret not in _SECRETS:
+            _SECRETS[secret] = _pattern(secret)
 
 
-def scrub(text: str) -> str:
+def scrub(text: str, mark: str = "***") -> str:
+    """`text` with every registered secret, in every encoding, replaced by `mark`: the one list
+    logs, notifications and kept pages share."""
     for secret in sorted(_SECRETS, key=len, reverse=True):
-        text = text.replace(secret, "***")
+        text = _SECRETS[secret].sub(mark, text)
     return text
 
 

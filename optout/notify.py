@@ -2,7 +2,7 @@
 
 A notification leaves the machine (e-mail, ntfy, Matrix, Slack, ...), so everything is scrubbed
 first: whatever looks like a cookie, session token or password, and every value registered with
-register_secret(), is replaced before sending. The apprise URLs themselves often hold tokens, so
+logs.register_secret(), is replaced before sending. The apprise URLs themselves often hold tokens, so
 they are kept in the OS keyring (never in a schedule file) and never echoed back in full.
 """
 
@@ -16,13 +16,15 @@ import subprocess
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
 
+from optout import logs
 from optout.errors import KeyringUnavailable
+from optout.logs import register_secret
 
 KEYRING_SERVICE = "optout-notify"
 REDACTED = "[redacted]"
-_SECRETS: set[str] = set()
 _run = subprocess.run  # tests replace this
 
 _SCRUBS: list[tuple[re.Pattern, str]] = [
@@ -43,15 +45,9 @@ class Delivery:
     error: str = ""
 
 
-def register_secret(value: str | None) -> None:
-    """Never send `value` in a notification (passwords, TOTP secrets, cookies the run handled)."""
-    if value and len(value) >= 4:  # scrubbing one or two characters would shred every message
-        _SECRETS.add(value)
-
-
 def scrub(text: str) -> str:
-    for secret in sorted(_SECRETS, key=len, reverse=True):
-        text = text.replace(secret, REDACTED)
+    """Every secret logs knows of (logs.register_secret), then whatever looks like a token."""
+    text = logs.scrub(text, REDACTED)
     for pattern, replacement in _SCRUBS:
         text = pattern.sub(replacement, text)
 
@@ -77,16 +73,28 @@ def _keyring():
     return keyring, keyring.errors.KeyringError
 
 
+def entry_user(profile: str, root: Path | None = None) -> str:
+    """The keyring username of a profile's URLs in this data folder (see paths.folder_tag)."""
+    from optout.paths import folder_tag
+
+    return f"{profile}@{folder_tag(root)}"
+
+
+def _delete(keyring, name: str) -> bool:
+    try:
+        keyring.delete_password(KEYRING_SERVICE, name)
+    except keyring.errors.PasswordDeleteError:
+        return False
+    return True
+
+
 def save_urls(profile: str, urls: list[str]) -> None:
     keyring, KeyringError = _keyring()
     try:
         if urls:
-            keyring.set_password(KEYRING_SERVICE, profile, json.dumps(list(urls)))
-        else:
-            try:
-                keyring.delete_password(KEYRING_SERVICE, profile)
-            except keyring.errors.PasswordDeleteError:
-                pass
+            keyring.set_password(KEYRING_SERVICE, entry_user(profile), json.dumps(list(urls)))
+        elif not _delete(keyring, entry_user(profile)):
+            _delete(keyring, profile)  # stored before entries were tied to the data folder
     except KeyringError as exc:
         raise KeyringUnavailable(
             f"Could not store the notification addresses in the keyring ({exc}).",
@@ -98,7 +106,10 @@ def save_urls(profile: str, urls: list[str]) -> None:
 def load_urls(profile: str) -> list[str]:
     keyring, KeyringError = _keyring()
     try:
-        raw = keyring.get_password(KEYRING_SERVICE, profile)
+        raw = keyring.get_password(KEYRING_SERVICE, entry_user(profile))
+        if raw is None and (raw := keyring.get_password(KEYRING_SERVICE, profile)) is not None:
+            keyring.set_password(KEYRING_SERVICE, entry_user(profile), raw)  # the legacy name moves
+            _delete(keyring, profile)
     except KeyringError:
         return []  # an unattended run without a keyring still gets its desktop notification
     urls = json.loads(raw) if raw else []

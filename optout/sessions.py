@@ -17,9 +17,9 @@ from pathlib import Path
 import structlog
 from cryptography.fernet import Fernet, InvalidToken
 
-from optout.credentials import entry_name, keyring_delete, keyring_get, keyring_set, require_keyring, write_private
+from optout.credentials import entry_delete, entry_get, entry_name, keyring_set, require_keyring
 from optout.errors import OptoutError
-from optout.paths import Profile, private_dir
+from optout.paths import Profile, private_dir, write_private
 
 MAX_BYTES = 5 * 1024 * 1024
 SUFFIX = ".session"
@@ -48,7 +48,7 @@ class SessionStore:
         if self._key is not None:
             return Fernet(self._key)
         require_keyring()
-        stored = keyring_get(self.key_entry)
+        stored = entry_get(self.profile, "session-key")
         if stored is None:
             if not create:
                 return None
@@ -153,4 +153,4 @@ class SessionStore:
         """Delete the session key from the keyring (profile deletion). False when there was none."""
         if self._key is not None:
             return False
-        return keyring_delete(self.key_entry)
+        return entry_delete(self.profile, "session-key")

@@ -241,7 +241,7 @@ def test_damaged_history_is_a_clear_error_naming_the_file(damage):
         result = invoke(*args)
         assert result.exit_code == 1, (args, result.output)
         assert "history" in result.output and "cannot be read" in result.output, (args, result.output)
-        assert "Move it aside" in result.output
+        assert "Keep the file" in result.output
 
 
 SESSION_DAMAGE = {

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from optout import api, flowspec, people
 from optout.cli import cli
-from optout.credentials import AccountStore, Credential
+from optout.credentials import AccountStore, Credential, entry_name
 from optout.history import History
 from optout.paths import Profile
 from optout.sandbox import SANDBOX_USERNAME, Sandbox
@@ -160,7 +160,7 @@ async def test_keep_saves_into_the_profile_then_delete_removes_it(browser_path, 
     )
     assert done.kept == "carol" and by_setting(done.results).state == State.OFF
     assert SessionStore(carol).accounts("linkedin") == [people.ASSISTED_ACCOUNT]
-    assert ("optout", "carol/session-key") in memory_keyring.data
+    assert ("optout", entry_name(Profile("carol"), "session-key")) in memory_keyring.data
     with History(carol) as h:
         assert [(r["state"], r["run_kind"]) for r in h.timeline() if r["setting"] == "generative-ai"] == [
             ("on", "check"), ("off", "off")]
@@ -172,7 +172,7 @@ async def test_keep_saves_into_the_profile_then_delete_removes_it(browser_path, 
     assert SENTINEL_PASSWORD.encode() not in b"".join(p.read_bytes() for p in files_under(optout_home))
 
     [removal] = people.delete_profile("carol")
-    assert "optout: carol/session-key" in removal.keyring
+    assert f"optout: {entry_name(Profile('carol'), 'session-key')}" in removal.keyring
     assert any(p.suffix == ".session" for p in removal.files)
     assert files_under(optout_home) == [] and memory_keyring.data == {}
 
@@ -203,10 +203,10 @@ async def test_two_profiles_same_platform_never_mix(browser_path, optout_home, m
     assert len(replica.events("login")) == 2
     # Sessions, keys, history and keyring entries are each profile's own.
     assert SessionStore(alice).accounts("linkedin") == [ALICE] and SessionStore(bob).accounts("linkedin") == [BOB]
-    assert memory_keyring.data[("optout", "alice/session-key")] != memory_keyring.data[("optout", "bob/session-key")]
-    assert SENTINEL_ALICE in memory_keyring.data[("optout", f"alice/linkedin/{ALICE}")]
-    assert SENTINEL_BOB in memory_keyring.data[("optout", f"bob/linkedin/{BOB}")]
-    assert not any(SENTINEL_BOB in v for k, v in memory_keyring.data.items() if k[1].startswith("alice/"))
+    assert memory_keyring.data[("optout", entry_name(Profile("alice"), "session-key"))] != memory_keyring.data[("optout", entry_name(Profile("bob"), "session-key"))]
+    assert SENTINEL_ALICE in memory_keyring.data[("optout", entry_name(Profile("alice"), f"linkedin/{ALICE}"))]
+    assert SENTINEL_BOB in memory_keyring.data[("optout", entry_name(Profile("bob"), f"linkedin/{BOB}"))]
+    assert not any(SENTINEL_BOB in v for k, v in memory_keyring.data.items() if k[1].startswith(entry_name(Profile("alice"), "")))
     with History(alice) as h:
         assert {r["account"] for r in h.timeline()} == {ALICE}
     assert "alice" not in str(list(bob.base.rglob("*"))) and BOB not in str(list(alice.base.rglob("*")))
@@ -219,7 +219,7 @@ async def test_two_profiles_same_platform_never_mix(browser_path, optout_home, m
 
     # Deleting alice leaves bob whole: his next check still uses his session.
     people.delete_profile("alice")
-    assert not alice.base.exists() and not [k for k in memory_keyring.data if k[1].startswith("alice/")]
+    assert not alice.base.exists() and not [k for k in memory_keyring.data if k[1].startswith(entry_name(Profile("alice"), ""))]
     b3 = by_setting(await api.check(["linkedin"], profile=bob, **run))
     assert b3.state == State.ON and len(replica.events("login")) == 2
 

@@ -125,7 +125,7 @@ def test_corrupt_file_names_the_file_and_the_fix():
     with pytest.raises(OptoutError) as info:
         History(profile)
     text = str(info.value)
-    assert str(profile.history_db) in text and "Move it aside" in text
+    assert str(profile.history_db) in text and "Keep the file" in text
 
 
 def test_unknown_run_kind():
@@ -283,4 +283,4 @@ def test_damage_found_mid_use_is_an_optout_error():
     with pytest.raises(OptoutError) as info:
         with History(profile) as h:
             h.timeline()
-    assert str(profile.history_db) in str(info.value) and "Move it aside" in str(info.value)
+    assert str(profile.history_db) in str(info.value) and "Keep the file" in str(info.value)

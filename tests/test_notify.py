@@ -17,7 +17,7 @@ SENTINEL = "hunter2-SENTINEL-secret"
 
 def test_scrub_removes_tokens_and_registered_secrets():
     register_secret(SENTINEL)
-    register_secret("ab")  # too short to scrub safely: ignored
+    register_secret("ab")  # short: scrubbed only where it stands alone
     text = scrub(
         f"pw {SENTINEL}; Cookie: li_at=AQEDAR123; JSESSIONID=ajax:123\nJSESSIONID=ajax:456 token=abc "
         "Authorization: Bearer eyJhbGciOi.JIUzI1NiJ9.xyz\nhttps://u:p4ss@host/x Bearer eyJhbGciOiJIUzI1 "
@@ -25,7 +25,7 @@ def test_scrub_removes_tokens_and_registered_secrets():
     )
     for leaked in (SENTINEL, "AQEDAR123", "ajax:123", "ajax:456", "abc ", "eyJhbG", "p4ss", "AQEDARxyz"):
         assert leaked not in text
-    assert "linkedin.com/mypreferences/d/data-for-ai-improvement" in text and " ab " in text
+    assert "linkedin.com/mypreferences/d/data-for-ai-improvement" in text and " ab " not in text
 
 
 def test_apprise_delivery_is_scrubbed(apprise_receiver):

@@ -11,10 +11,10 @@ from click.testing import CliRunner
 
 from optout import flowspec, people, schedule
 from optout.cli import cli
-from optout.credentials import AccountStore, Credential
+from optout.credentials import AccountStore, Credential, entry_name
 from optout.errors import KeyringUnavailable
 from optout.history import RunRecorder
-from optout.notify import KEYRING_SERVICE, save_urls
+from optout.notify import KEYRING_SERVICE, entry_user, save_urls
 from optout.paths import Profile
 from optout.results import Result
 from optout.sessions import SessionStore
@@ -110,8 +110,8 @@ def test_delete_removes_every_trace_and_says_what(optout_home, memory_keyring, f
     result = invoke("profile", "delete", "alice", "--yes")
     assert result.exit_code == 0, result.output
     out = result.stdout
-    for said in ("alice/linkedin/alice@example.org", "alice/x/alice-x", "alice/linkedin/alice-old",
-                 "alice/session-key", "notification addresses", "saved session", "evidence file",
+    for said in (entry_name(Profile("alice"), "linkedin/alice@example.org"), entry_name(Profile("alice"), "x/alice-x"), entry_name(Profile("alice"), "linkedin/alice-old"),
+                 entry_name(Profile("alice"), "session-key"), "notification addresses", "saved session", "evidence file",
                  "history file", "accounts index", "optout-alice.timer", "Profile sandbox-alice:"):
         assert said in out, (said, out)
     for secret in (SENTINEL_ALICE, SENTINEL_URL, SENTINEL_COOKIE, SENTINEL_TOTP):
@@ -123,7 +123,7 @@ def test_delete_removes_every_trace_and_says_what(optout_home, memory_keyring, f
     # Keyring: no entry of alice in either service; bob's are untouched.
     assert not [k for k in memory_keyring.data if k[1].startswith("alice") or k[1] == "alice"], memory_keyring.data
     assert {k: v for k, v in memory_keyring.data.items() if "bob" in k[1]} == bob_before
-    assert (KEYRING_SERVICE, "bob") in memory_keyring.data
+    assert (KEYRING_SERVICE, entry_user("bob")) in memory_keyring.data
     for path in left:
         if path.is_file():
             assert SENTINEL_ALICE.encode() not in path.read_bytes(), path
@@ -139,7 +139,7 @@ def test_delete_asks_first(memory_keyring):
     result = invoke("profile", "delete", "alice", input="n\n")
     assert result.exit_code == 1 and "Aborted" in result.output
     assert Profile("alice").base.exists()
-    assert any(k[1].startswith("alice/") for k in memory_keyring.data)
+    assert any(k[1].startswith(entry_name(Profile("alice"), "")) for k in memory_keyring.data)
 
 
 def test_delete_without_a_keyring_deletes_nothing(memory_keyring):

@@ -30,7 +30,7 @@ if collection_state() != "unlocked":  # see the module docstring of test_secret_
                    input=b"test", capture_output=True, check=True)
 
 from optout import notify, people
-from optout.credentials import AccountStore, Credential
+from optout.credentials import AccountStore, Credential, entry_name
 from optout.paths import Profile
 from optout.sessions import SessionStore
 
@@ -51,9 +51,10 @@ for who in ("alice", "bob"):
     SessionStore(Profile(who)).save("linkedin", f"{who}@example.org", {"cookies": [], "origins": []})
     notify.save_urls(who, [f"ntfy://SENTINELTOKEN@ntfy.example/{who}"])
 # An orphan: in the keyring, but named by no index, session or history of alice.
-keyring.set_password("optout", "alice/x/forgotten", PW)
+keyring.set_password("optout", entry_name(Profile("alice"), "x/forgotten"), PW)
 
-verdict = {"backend": keyring.get_keyring().name, "before": items()}
+verdict = {"backend": keyring.get_keyring().name, "before": items(),
+           "names": {who: [entry_name(Profile(who), ""), notify.entry_user(who)] for who in ("alice", "bob")}}
 [removal] = people.delete_profile("alice", system="launchd")
 verdict["removed"] = removal.keyring
 verdict["after"] = items()
@@ -64,12 +65,13 @@ print(json.dumps(verdict))
 def test_delete_leaves_nothing_in_a_real_secret_service(tmp_path):
     verdict, out, err, optout_home = run_child(tmp_path, CHILD, f'{UNLOCK}; exec "$CHILD_PYTHON" "$CHILD_SCRIPT"')
     assert verdict["backend"] == "SecretService Keyring", verdict
-    alice = [["optout", "alice/linkedin/alice@example.org"], ["optout", "alice/session-key"],
-             ["optout", "alice/x/forgotten"], ["optout-notify", "alice"]]
-    bob = [["optout", "bob/linkedin/bob@example.org"], ["optout", "bob/session-key"], ["optout-notify", "bob"]]
+    (a, a_urls), (b, b_urls) = verdict["names"]["alice"], verdict["names"]["bob"]  # e.g. "alice@1a2b3c4d/"
+    alice = [["optout", f"{a}linkedin/alice@example.org"], ["optout", f"{a}session-key"],
+             ["optout", f"{a}x/forgotten"], ["optout-notify", a_urls]]
+    bob = [["optout", f"{b}linkedin/bob@example.org"], ["optout", f"{b}session-key"], ["optout-notify", b_urls]]
     assert verdict["before"] == sorted(alice + bob)
     assert verdict["after"] == sorted(bob)  # asked item by item: nothing of alice is left
-    assert "optout: alice/x/forgotten" in verdict["removed"]  # found only by listing the keyring
+    assert f"optout: {a}x/forgotten" in verdict["removed"]  # found only by listing the keyring
     assert not [p for p in files_under(optout_home) if "alice" in str(p)]
     assert [p for p in files_under(optout_home) if "bob" in str(p)]
     assert SENTINEL_PASSWORD not in out + err and "SENTINELTOKEN" not in out + err

@@ -63,7 +63,7 @@ if verdict["collection"] != "unlocked":  # see the module docstring of test_secr
     )
     verdict["repaired"] = collection_state()
 
-from optout.credentials import AccountStore, Credential, keyring_problem
+from optout.credentials import AccountStore, Credential, entry_name, keyring_problem
 from optout.paths import Profile
 from optout.sessions import SessionStore
 
@@ -76,7 +76,7 @@ verdict["listed"] = [[a.platform, a.username, a.has_totp] for a in store.list()]
 
 # Read it back past keyring: the secret really is an item of the Secret Service.
 items = list(secretstorage.search_items(
-    secretstorage.dbus_init(), {"service": "optout", "username": "default/linkedin/alice"}
+    secretstorage.dbus_init(), {"service": "optout", "username": entry_name(Profile(), "linkedin", "alice")}
 ))
 verdict["items"] = len(items)
 verdict["item_holds_it"] = bool(items) and PW in items[0].get_secret().decode()
@@ -85,10 +85,10 @@ sessions = SessionStore(Profile())
 state = {"cookies": [{"name": "li_at", "value": COOKIE, "domain": ".linkedin.com", "path": "/"}], "origins": []}
 sessions.save("linkedin", "alice", state)
 verdict["session_ok"] = SessionStore(Profile()).load("linkedin", "alice") == state
-verdict["session_key"] = keyring.get_password("optout", "default/session-key") is not None
+verdict["session_key"] = keyring.get_password("optout", entry_name(Profile(), "session-key")) is not None
 
 verdict["removed"] = [a.username for a in store.remove("linkedin")]
-verdict["gone"] = keyring.get_password("optout", "default/linkedin/alice") is None
+verdict["gone"] = keyring.get_password("optout", entry_name(Profile(), "linkedin", "alice")) is None
 verdict["forgot_key"] = sessions.forget_key()
 print(json.dumps(verdict))
 '''

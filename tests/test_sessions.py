@@ -11,7 +11,7 @@ from cryptography.fernet import Fernet
 from keyring.backends import fail
 from structlog.testing import capture_logs
 
-from optout.credentials import SERVICE
+from optout.credentials import SERVICE, entry_name
 from optout.errors import KeyringUnavailable, OptoutError
 from optout.paths import Profile
 from optout.sessions import SessionStore
@@ -32,7 +32,7 @@ def test_round_trip_creates_the_key_in_the_keyring(memory_keyring):
     path = store.save("linkedin", ACCOUNT, state())
     assert path.parent == Profile().sessions and path.name.startswith("linkedin--")
     assert store.load("linkedin", ACCOUNT) == state()
-    assert (SERVICE, "default/session-key") in memory_keyring.data
+    assert (SERVICE, entry_name(Profile("default"), "session-key")) in memory_keyring.data
     assert store.load("linkedin", "someone-else") is None
     assert store.load("x", ACCOUNT) is None
 
@@ -170,7 +170,7 @@ def test_accounts_delete_and_forget(memory_keyring):
     assert store.delete_all() == [store.path("x", ACCOUNT)]
     assert list(Profile().sessions.iterdir()) == []
     assert store.forget_key() is True
-    assert (SERVICE, "default/session-key") not in memory_keyring.data
+    assert (SERVICE, entry_name(Profile("default"), "session-key")) not in memory_keyring.data
     assert store.forget_key() is False
 
 

@@ -6,7 +6,6 @@ Command modules import from here, never from `optout.cli` itself, so there is no
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -160,10 +159,10 @@ def write_page(page: str, output: str | None, default: str) -> Path | None:
     if output == "-":
         click.echo(page)
         return None
+    from optout.paths import write_private
+
     path = Path(output or default)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(page)
+    write_private(path, page.encode("utf-8"))
     return path
 
 

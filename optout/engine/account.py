@@ -6,7 +6,6 @@ the helpers this loop calls."""
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from optout.engine.login import SignIn, challenge_detail
 from optout.engine.options import Account, Outcome, RunOptions
 from optout.engine.pageprobe import body_text, count, locate, matches, page_language
 from optout.engine.tab import Tabs, describe_browser_error
+from optout.patterns import search_url
 from optout.flowspec import Flow, Setting, origin_of
 from optout.results import Result
 from optout.states import State
@@ -252,7 +252,7 @@ class AccountRun:
                     if await matches(page, challenge.when, text):
                         raise Outcome(State.NEEDS_HUMAN, challenge_detail(self.flow, challenge.kind, None, False))
                 hrefs = [await link.get_attribute("href") or "" for link in await locate(page, spec.link).all()]
-                ids = sorted({m.group(1) for h in hrefs if (m := re.search(spec.pattern, h))})
+                ids = sorted({m.group(1) for h in hrefs if (m := search_url(spec.pattern, h))})
                 if ids:
                     break
                 if await matches(page, spec.empty, text):

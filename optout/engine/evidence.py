@@ -14,7 +14,7 @@ from optout import logs
 from optout.engine.options import Account, RunOptions
 from optout.engine.pageprobe import screenshot_area
 from optout.flowspec import Flow, Setting
-from optout.paths import private_dir
+from optout.paths import make_private, private_dir, write_private
 from optout.results import Result
 from optout.states import State
 
@@ -64,7 +64,7 @@ class Evidence:
 
     def folder(self, path: Path) -> None:
         """Create the folders down to `path` readable by the owner only: evidence shows account
-        pages. Files written there are made 0600 by `private`."""
+        pages. Files written there are 0600 (paths.write_private, make_private)."""
         root = self.options.evidence_dir
         if not root.is_dir():
             private_dir(root)
@@ -72,14 +72,6 @@ class Evidence:
             root = root / part
             if not root.is_dir():
                 private_dir(root)
-
-    @staticmethod
-    def private(*paths: Path) -> None:
-        for path in paths:
-            try:
-                path.chmod(0o600)
-            except OSError:  # pragma: no cover - a filesystem without modes
-                pass
 
     async def screenshot(self, page: Page, setting: Setting, what: str, control=None) -> list[Path]:
         """A screenshot of the setting's area (or of the page, without a control); [] if none."""
@@ -91,7 +83,7 @@ class Evidence:
             else:
                 await page.screenshot(path=str(shot))
                 taken = shot
-            self.private(*([taken] if taken else []))
+            make_private(*([taken] if taken else []))
             return [taken] if taken else []
         except OSError as exc:
             self.failed(exc, shot)
@@ -107,10 +99,10 @@ class Evidence:
         try:
             self.folder(shot)
             await page.screenshot(path=str(shot), full_page=True)
+            make_private(shot)
             kept.append(shot)
-            html_path.write_text(logs.scrub(await page.content()), encoding="utf-8")
+            write_private(html_path, logs.scrub(await page.content()).encode("utf-8"))
             kept.append(html_path)
-            self.private(*kept)
         except OSError as exc:
             self.failed(exc, *(p for p in (shot, html_path) if p not in kept))
         except PlaywrightError as exc:

@@ -53,14 +53,14 @@ async def matches(page: Page, signal: Signal | None, text: str | None = None) ->
         return False
     if signal.unless is not None and await matches(page, signal.unless, text):
         return False
-    if any(re.search(p, page.url) for p in signal.urls):
+    if signal.matches_url(page.url):
         return True
     for spec in signal.present:
         if await count(locate(page, spec)) > 0:
             return True
     if signal.texts:
         text = await body_text(page) if text is None else text
-        return any(re.search(p, text, re.IGNORECASE) for p in signal.texts)
+        return signal.matches_text(text)
     return False
 
 

@@ -164,18 +164,19 @@ def _account_entries(profile: Profile, notes: list[str]) -> set[tuple[str, str]]
                     names.add((SERVICE, entry_name(profile, platform, account)))
         except OptoutError as exc:
             notes.append(f"{exc.message} It is deleted with the folder.")
-    names |= _listed_entries(profile.name)
+    names |= _listed_entries(profile)
     return names
 
 
-def _listed_entries(profile_name: str) -> set[tuple[str, str]]:
+def _listed_entries(profile: Profile) -> set[tuple[str, str]]:
     """Entries of this profile found by asking the keyring itself, where the backend can list
     (the Secret Service can; macOS Keychain and Windows cannot, through `keyring`)."""
     import keyring
 
-    from optout.credentials import SERVICE
-    from optout.notify import KEYRING_SERVICE
+    from optout.credentials import SERVICE, entry_name, legacy_entry_name
+    from optout.notify import KEYRING_SERVICE, entry_user
 
+    profile_name, mine = profile.name, (entry_name(profile, ""), legacy_entry_name(profile, ""))
     found: set[tuple[str, str]] = set()
     try:
         backend = keyring.get_keyring()
@@ -185,10 +186,11 @@ def _listed_entries(profile_name: str) -> set[tuple[str, str]]:
             collection = b.get_preferred_collection()
             for item in collection.search_items({"service": SERVICE}):
                 user = item.get_attributes().get("username", "")
-                if user.startswith(f"{profile_name}/"):
+                if user.startswith(mine):
                     found.add((SERVICE, user))
-            for item in collection.search_items({"service": KEYRING_SERVICE, "username": profile_name}):
-                found.add((KEYRING_SERVICE, profile_name))
+            for user in (entry_user(profile_name, profile.root), profile_name):
+                if list(collection.search_items({"service": KEYRING_SERVICE, "username": user})):
+                    found.add((KEYRING_SERVICE, user))
     except Exception as exc:  # listing is a bonus; the named entries are deleted regardless
         log.info("profile.keyring_list_failed", error=type(exc).__name__)
     return found
@@ -215,7 +217,7 @@ def delete_profile(name: str, *, root: Path | None = None, system: str | None = 
     schedule goes first: a scheduled run left behind would create the profile again."""
     from optout.credentials import keyring_delete, keyring_get, keyring_problem
     from optout.errors import KeyringUnavailable
-    from optout.notify import KEYRING_SERVICE
+    from optout.notify import KEYRING_SERVICE, entry_user
 
     check_profile_name(name)
     problem = keyring_problem()
@@ -235,14 +237,16 @@ def delete_profile(name: str, *, root: Path | None = None, system: str | None = 
             # Never pull anything from under a running check: wait for none, fail before deleting.
             removal.files = sorted(p for p in base.rglob("*") if p.is_file() or p.is_symlink())
             stack.enter_context(run_lock(profile))
-        had_urls = keyring_get(name, service=KEYRING_SERVICE) is not None  # schedule.remove() deletes them too
+        urls = {(KEYRING_SERVICE, entry_user(name, root)), (KEYRING_SERVICE, name)}  # new and legacy name
+        had_urls = any(keyring_get(entry, service=service) is not None for service, entry in urls)
         _remove_schedule(name, system, removal)
-        entries = _account_entries(profile, removal.notes) | {(KEYRING_SERVICE, name)}
+        entries = _account_entries(profile, removal.notes) | urls
         for service, entry in sorted(entries):
             deleted = keyring_delete(entry, service=service)
             if service == KEYRING_SERVICE:
-                if deleted or had_urls:
-                    removal.keyring.append(f"{service}: notification addresses of profile {name}")
+                said = f"{service}: notification addresses of profile {name}"
+                if (deleted or had_urls) and said not in removal.keyring:
+                    removal.keyring.append(said)
             elif deleted:
                 removal.keyring.append(f"{service}: {entry}")
         for path in removal.files:
