@@ -13,7 +13,7 @@ import html
 from urllib.parse import urlsplit
 
 from optout.sandbox import Replica, Request, Response, page, redirect
-from optout.sandbox._assistant import Toggle, rows, save, session_cookie_header, settings_page
+from optout.sandbox.kit.assistant import Toggle, rows, save, session_cookie_header, settings_page
 
 SETTINGS_PATH = "/settings/data-controls"
 SAVE_PATH = "/backend-api/settings/account_user_setting"

@@ -15,7 +15,7 @@ import secrets
 from urllib.parse import urlsplit
 
 from optout.sandbox import Replica, Request, Response, page, redirect
-from optout.sandbox._assistant import Toggle, rows, save, session_cookie_header, settings_page
+from optout.sandbox.kit.assistant import Toggle, rows, save, session_cookie_header, settings_page
 
 SAVE_PATH = "/c/api/user/settings"
 LOOKALIKE_HOST = "login.live.com.evil.test"

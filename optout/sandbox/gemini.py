@@ -19,7 +19,7 @@ import json
 from urllib.parse import quote, urlsplit
 
 from optout.sandbox import Replica, Request, Response, late_page, page, redirect
-from optout.sandbox._assistant import FOREIGN_LANG, session_cookie_header
+from optout.sandbox.kit.assistant import FOREIGN_LANG, session_cookie_header
 
 ACTIVITY_PATH = "/product/gemini"
 SAVE_PATH = "/product/gemini/_/keep-activity"

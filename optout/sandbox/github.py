@@ -13,7 +13,7 @@ import html
 from urllib.parse import quote, urlsplit
 
 from optout.sandbox import Request, Response, page, redirect
-from optout.sandbox._onesetting import OneSettingReplica
+from optout.sandbox.kit.onesetting import OneSettingReplica
 
 LOOKALIKE_HOST = "github.com.evil.test"
 

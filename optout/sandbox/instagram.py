@@ -9,7 +9,7 @@ import html
 from urllib.parse import quote
 
 from optout.sandbox import Replica, Request, Response, page, redirect
-from optout.sandbox._objection import ObjectionForm, route
+from optout.sandbox.kit.objection import ObjectionForm, route
 
 WWW, HELP = "www.instagram.com", "help.instagram.com"
 LOGIN = f"https://{WWW}/accounts/login/"

@@ -9,7 +9,7 @@ import html
 from urllib.parse import quote
 
 from optout.sandbox import Replica, Request, Response, late_page, page, redirect
-from optout.sandbox._objection import ObjectionForm, route
+from optout.sandbox.kit.objection import ObjectionForm, route
 
 SETTING_PATH = "/mypreferences/d/settings/data-for-ai-improvement"
 LABEL = "Use my data for training content creation AI models"

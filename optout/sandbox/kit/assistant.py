@@ -13,7 +13,7 @@ import html
 import json
 from dataclasses import dataclass
 
-from optout.sandbox import Replica, Request, Response, late_page, page
+from optout.sandbox.replica import Replica, Request, Response, late_page, page
 
 CSS = """
 .row{display:flex;justify-content:space-between;align-items:center;gap:16px;padding:12px 0;

@@ -19,7 +19,7 @@ import json
 import secrets
 from urllib.parse import quote, urlsplit
 
-from optout.sandbox import Replica, Request, Response, late_page, page, redirect
+from optout.sandbox.replica import Replica, Request, Response, late_page, page, redirect
 
 
 def host_and_path(url: str) -> tuple[str, str]:
