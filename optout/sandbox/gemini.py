@@ -99,8 +99,7 @@ class Gemini(Replica):
 
     def verify(self, req: Request, target: str) -> Response:
         identifier, password = req.form.get("identifier", ""), req.form.get("Passwd", "")
-        ok = not self.misbehaves("wrong_password") and self.password_ok(identifier, password)
-        self.event("login", ok=ok, user=identifier)
+        ok = self.check_password(identifier, password)
         if not ok:
             return self.password_page(identifier, target, error="Wrong password. Try again.")
         if self.misbehaves("checkpoint"):

@@ -94,8 +94,7 @@ class LinkedIn(Replica):
 
     def login_submit(self, req: Request) -> Response:
         username, password = req.form.get("session_key", ""), req.form.get("session_password", "")
-        ok = not self.misbehaves("wrong_password") and self.password_ok(username, password)
-        self.event("login", ok=ok, user=username)
+        ok = self.check_password(username, password)
         if not ok:
             return self.login_page(
                 req, error="Wrong email or password. Try again or create an account."
@@ -110,7 +109,7 @@ class LinkedIn(Replica):
                 title="Security Verification | LinkedIn",
                 script="history.replaceState(null, '', '/checkpoint/challenge/AgH3x');",
             )
-        if self.misbehaves("two_factor") or self.account(username)["totp_secret"]:
+        if self.wants_code(username):
             return self.pin_page(target, username=username)
         return self.signed_in_redirect(target, username)
 
@@ -130,12 +129,8 @@ class LinkedIn(Replica):
         )
 
     def verify_pin(self, req: Request) -> Response:
-        from optout.credentials import totp
-
         username = req.form.get("who", "")
-        secret = (self.account(username) or {}).get("totp_secret")
-        ok = bool(secret) and totp(secret).verify(req.form.get("pin", ""), valid_window=1)
-        self.event("pin", ok=ok)
+        ok = self.check_code(username, req.form.get("pin", ""), event="pin")
         if not ok:
             return self.pin_page(req.form.get("target", "/feed/"), error="That code didn't work.", username=username)
         return self.signed_in_redirect(req.form.get("target") or "/feed/", username)

@@ -155,5 +155,26 @@ class Replica:
         record = self.account(username)
         return (record or self.state)["settings"]
 
+    # --- password and code sign-in: what every replica's sign-in pages check, whatever they look like
+
+    def check_password(self, username: str, password: str) -> bool:
+        """The password step: `wrong_password` rejects every password; each try is a `login` event."""
+        ok = not self.misbehaves("wrong_password") and self.password_ok(username, password)
+        self.event("login", ok=ok, user=username)
+        return ok
+
+    def wants_code(self, username: str) -> bool:
+        """After a right password: a code is asked for under `two_factor` or when the account has TOTP."""
+        return self.misbehaves("two_factor") or bool((self.account(username) or {}).get("totp_secret"))
+
+    def check_code(self, username: str | None, code: str, *, event: str = "code") -> bool:
+        """The code step: the code must be the account's current TOTP code; each try is an event."""
+        from optout.credentials import totp
+
+        secret = (self.account(username) or {}).get("totp_secret") if username is not None else None
+        ok = bool(secret) and totp(secret).verify(code, valid_window=1)
+        self.event(event, ok=ok)
+        return ok
+
     def handle(self, request: Request) -> Response:  # pragma: no cover - each replica overrides
         raise NotImplementedError

@@ -150,8 +150,7 @@ input.addEventListener('change', async () => {{
     def login_submit(self, req: Request, *, home: str, allowed_prefixes: tuple[str, ...],
                      error: str = "Invalid email or password.") -> Response:
         username, password = req.form.get("email", ""), req.form.get("password", "")
-        ok = not self.misbehaves("wrong_password") and self.password_ok(username, password)
-        self.event("login", ok=ok, user=username)
+        ok = self.check_password(username, password)
         if not ok:
             return self.login_form(req, action=req.path, error=error)
         target = req.form.get("redirect") or home
