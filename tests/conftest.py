@@ -148,7 +148,8 @@ def run_flow(sandbox, store, browser_path, sentinel_password):
     """Run `optout.api.check` ("check") or `switch_off` ("off") on one platform or a list of them
     against the sandbox, with the test's saved sessions. Each platform signs in with `credential`,
     by default the sandbox account with the sentinel password; `credentials` overrides that per
-    platform (an empty list: no password, the saved session only). Returns the API's results."""
+    platform (an empty list: no password, the saved session only); `sessions=False` runs with none
+    saved. Returns the API's results."""
     from optout import api
     from optout.credentials import Credential
     from optout.sandbox import SANDBOX_USERNAME
@@ -159,7 +160,24 @@ def run_flow(sandbox, store, browser_path, sentinel_password):
             credential = Credential(SANDBOX_USERNAME, sentinel_password)
         given = {p: credential for p in names} | (credentials or {})
         fn = api.check if mode == "check" else api.switch_off
+        opts.setdefault("sessions", store)
         return await fn(names, credentials=given, setup_context=sandbox.install,
-                        browser_path=browser_path, sessions=store, **opts)
+                        browser_path=browser_path, **opts)
 
     return _run
+
+
+@pytest.fixture
+def only_flows(tmp_path):
+    """A flows folder holding copies of only the named shipped flows, so a test reads nothing else
+    (and flows being written beside them never interfere)."""
+    from optout.flowspec import flows_dir
+
+    def _only(*names: str):
+        folder = tmp_path / "flows"
+        folder.mkdir(exist_ok=True)
+        for name in names:
+            shutil.copy(flows_dir() / f"{name}.yaml", folder)
+        return folder
+
+    return _only
