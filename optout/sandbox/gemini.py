@@ -183,11 +183,6 @@ if (chip) {{
         on = action == "on"
         if action not in ("plain", "on"):
             return Response(status=400, body="{}", content_type="application/json")
-        status = 500 if self.misbehaves("save_fails") else 200
-        self.event("save", setting="keep-activity", on=on, delete=False, status=status)
-        if status == 500:
+        if not self.saved(self.settings_of(user), "keep-activity", on, setting="keep-activity", on=on, delete=False):
             return Response(status=500, body='{"error":"internal"}', content_type="application/json")
-        if not self.misbehaves("reverts"):
-            self.settings_of(user)["keep-activity"] = on
-            self.sandbox.save()
         return Response(body='{"ok":true}', content_type="application/json")

@@ -203,13 +203,8 @@ setTimeout(openSettings, {2000 if self.misbehaves("slow_render") else 150});"""
         if not isinstance(data.get("excludeFromTraining"), bool):
             return Response(status=400, body='{"error":"bad request"}', content_type="application/json")
         on = not data["excludeFromTraining"]
-        if self.misbehaves("save_fails"):
-            self.event("save", on=on, status=500)
+        if not self.saved(self.settings_of(user), "improve-model", on, on=on):
             return Response(status=500, body='{"error":"internal"}', content_type="application/json")
-        self.event("save", on=on, status=200)
-        if not self.misbehaves("reverts"):
-            self.settings_of(user)["improve-model"] = on
-            self.sandbox.save()
         return Response(body="{}", content_type="application/json")
 
 

@@ -193,13 +193,8 @@ input.addEventListener('change', async () => {
         if not self.signed_in(req):
             return Response(status=401, body="{}", content_type="application/json")
         value = bool((req.json or {}).get("on"))
-        if self.misbehaves("save_fails"):
-            self.event("save", on=value, status=500)
+        if not self.saved(self.account_settings(req), "generative-ai", value, on=value):
             return Response(status=500, body='{"error":"internal"}', content_type="application/json")
-        self.event("save", on=value, status=200)
-        if not self.misbehaves("reverts"):
-            self.account_settings(req)["generative-ai"] = value
-            self.sandbox.save()
         return Response(body='{"ok":true}', content_type="application/json")
 
 

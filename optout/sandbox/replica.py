@@ -155,6 +155,16 @@ class Replica:
         record = self.account(username)
         return (record or self.state)["settings"]
 
+    def saved(self, settings: dict, key: str, value: bool, **seen) -> bool:
+        """A change reaching the platform's server, recorded as a `save` event with `seen`: under
+        `save_fails` it fails (False: answer HTTP 500); under `reverts` it is acknowledged, not kept."""
+        failed = self.misbehaves("save_fails")
+        self.event("save", **seen, status=500 if failed else 200)
+        if not failed and not self.misbehaves("reverts"):
+            settings[key] = value
+            self.sandbox.save()
+        return not failed
+
     # --- password and code sign-in: what every replica's sign-in pages check, whatever they look like
 
     def check_password(self, username: str, password: str) -> bool:

@@ -254,13 +254,8 @@ setTimeout(() => {{
         if self.misbehaves("under_18"):
             self.event("save", setting=setting, on=value, status=403)
             return Response(status=403, body='{"errors":[{"message":"Forbidden"}]}', content_type="application/json")
-        if self.misbehaves("save_fails"):
-            self.event("save", setting=setting, on=value, status=500)
+        if not self.saved(self.settings_of(user), setting, value, setting=setting, on=value):
             return Response(status=500, body='{"errors":[{"message":"Internal"}]}', content_type="application/json")
-        self.event("save", setting=setting, on=value, status=200)
-        if not self.misbehaves("reverts"):
-            self.settings_of(user)[setting] = value
-            self.sandbox.save()
         return Response(body='{"data":{"user_preferences_put":{"__typename":"UserPreferences"}}}',
                         content_type="application/json")
 

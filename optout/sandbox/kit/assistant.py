@@ -101,13 +101,8 @@ def save(replica: Replica, req: Request, user: str | None) -> Response:
     settings = replica.settings_of(user)
     if setting not in settings:
         return Response(status=400, body='{"error":"unknown setting"}', content_type="application/json")
-    if replica.misbehaves("save_fails"):
-        replica.event("save", setting=setting, on=on, status=500)
+    if not replica.saved(settings, setting, on, setting=setting, on=on):
         return Response(status=500, body='{"error":"internal"}', content_type="application/json")
-    replica.event("save", setting=setting, on=on, status=200)
-    if not replica.misbehaves("reverts"):
-        settings[setting] = on
-        replica.sandbox.save()
     return Response(body='{"ok":true}', content_type="application/json")
 
 

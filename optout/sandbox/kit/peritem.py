@@ -121,13 +121,8 @@ input.addEventListener('change', async () => {{
         if user is None or item not in self.owned():
             return Response(status=403, body="{}", content_type="application/json")
         blocked = bool((req.json or {}).get("blocked"))
-        if self.misbehaves("save_fails"):
-            self.event("save", item=item, blocked=blocked, status=500)
+        if not self.saved(self.settings_of(user), f"{self.setting}/{item}", not blocked, item=item, blocked=blocked):
             return Response(status=500, body='{"error":"internal"}', content_type="application/json")
-        self.event("save", item=item, blocked=blocked, status=200)
-        if not self.misbehaves("reverts"):
-            self.settings_of(user)[f"{self.setting}/{item}"] = not blocked
-            self.sandbox.save()
         return Response(body='{"ok":true}', content_type="application/json")
 
     # --- a sign-in form (for a person at `optout --sandbox login`, or a flow's password steps) --
