@@ -1,4 +1,8 @@
-"""Every test starts with its own OPTOUT_HOME and an in-memory keyring."""
+"""Every test starts with its own OPTOUT_HOME and an in-memory keyring. The fixtures here serve the
+whole tree: tests/flows (real Chromium against the sandbox), tests/cli and tests/unit.
+
+Flow tests run optout through `run_flow` and set replicas up through `configure`; each test module
+names its own SENTINEL_PASSWORD, so a password that leaks anywhere says which test leaked it."""
 
 from __future__ import annotations
 
@@ -109,3 +113,71 @@ def store():
     from optout.sessions import SessionStore
 
     return SessionStore(Profile("default"), key=Fernet.generate_key())
+
+
+@pytest.fixture
+def sentinel_password(request) -> str:
+    """The calling test module's SENTINEL_PASSWORD (a named test sentinel, never a real secret)."""
+    return getattr(request.module, "SENTINEL_PASSWORD", "sentinel-pw-Conftest7Rd")
+
+
+@pytest.fixture
+def configure(sandbox, store, sentinel_password):
+    """Set a platform's replica up (misbehaviours, account, owned items) with the sentinel password.
+    `session=True`, for platforms a person signs in to by hand, also saves the session `optout
+    login` leaves behind; under `session_expired` the replica no longer accepts it."""
+    from optout.sandbox import SANDBOX_USERNAME
+
+    def _configure(platform: str, *misbehaviours, session: bool = False, items=None, blocked=(),
+                   **account):
+        replica = sandbox.configure(platform, *misbehaviours, password=sentinel_password, **account)
+        if items is not None:
+            replica.own(list(items), blocked=tuple(blocked))
+        if session:
+            state = replica.storage_state()
+            if "session_expired" in misbehaviours:
+                sandbox.expire_sessions(platform)
+            store.save(platform, SANDBOX_USERNAME, state)
+        return replica
+
+    return _configure
+
+
+@pytest.fixture
+def run_flow(sandbox, store, browser_path, sentinel_password):
+    """Run `optout.api.check` ("check") or `switch_off` ("off") on one platform or a list of them
+    against the sandbox, with the test's saved sessions. Each platform signs in with `credential`,
+    by default the sandbox account with the sentinel password; `credentials` overrides that per
+    platform (an empty list: no password, the saved session only); `sessions=False` runs with none
+    saved. Returns the API's results."""
+    from optout import api
+    from optout.credentials import Credential
+    from optout.sandbox import SANDBOX_USERNAME
+
+    async def _run(platforms, mode: str = "check", *, credential=None, credentials=None, **opts):
+        names = [platforms] if isinstance(platforms, str) else list(platforms)
+        if credential is None:
+            credential = Credential(SANDBOX_USERNAME, sentinel_password)
+        given = {p: credential for p in names} | (credentials or {})
+        fn = api.check if mode == "check" else api.switch_off
+        opts.setdefault("sessions", store)
+        return await fn(names, credentials=given, setup_context=sandbox.install,
+                        browser_path=browser_path, **opts)
+
+    return _run
+
+
+@pytest.fixture
+def only_flows(tmp_path):
+    """A flows folder holding copies of only the named shipped flows, so a test reads nothing else
+    (and flows being written beside them never interfere)."""
+    from optout.flowspec import flows_dir
+
+    def _only(*names: str):
+        folder = tmp_path / "flows"
+        folder.mkdir(exist_ok=True)
+        for name in names:
+            shutil.copy(flows_dir() / f"{name}.yaml", folder)
+        return folder
+
+    return _only

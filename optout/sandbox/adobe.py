@@ -4,7 +4,7 @@ saved session. The sign-in host's page, markup and save endpoint are the replica
 
 from __future__ import annotations
 
-from optout.sandbox._onesetting import OneSettingReplica
+from optout.sandbox.kit.onesetting import OneSettingReplica
 
 
 class Adobe(OneSettingReplica):

@@ -13,7 +13,7 @@ import html
 from urllib.parse import urlsplit
 
 from optout.sandbox import Replica, Request, Response, page, redirect
-from optout.sandbox._assistant import Toggle, rows, save, session_cookie_header, settings_page
+from optout.sandbox.kit.assistant import Toggle, rows, save, session_callback, settings_page
 
 SETTINGS_PATH = "/settings/data-controls"
 SAVE_PATH = "/backend-api/settings/account_user_setting"
@@ -49,10 +49,7 @@ class ChatGPT(Replica):
         if req.path == "/auth/login":
             return redirect(f"{AUTH}/log-in")
         if req.path == "/api/auth/callback/openai":
-            token = req.query.get("token", "")
-            if token not in self.state["sessions"]:
-                return redirect("/auth/login")
-            return redirect("/", headers=session_cookie_header(COOKIE, token))
+            return session_callback(self, req, COOKIE, signed_out="/auth/login")
         if req.path == "/":
             return self.home(req)
         if req.path == SETTINGS_PATH:
@@ -103,8 +100,7 @@ class ChatGPT(Replica):
 
     def verify_password(self, req: Request) -> Response:
         email, password = req.form.get("email", ""), req.form.get("password", "")
-        ok = not self.misbehaves("wrong_password") and self.password_ok(email, password)
-        self.event("login", ok=ok, user=email)
+        ok = self.check_password(email, password)
         if not ok:
             return self.password_page(email, error="Incorrect email address or password")
         if self.misbehaves("checkpoint"):

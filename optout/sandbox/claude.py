@@ -14,7 +14,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from optout.sandbox import Replica, Request, Response, page, redirect
-from optout.sandbox._assistant import Toggle, rows, save, settings_page
+from optout.sandbox.kit.assistant import Toggle, rows, save, settings_page
 
 SETTINGS_PATH = "/settings/data-privacy-controls"
 SAVE_PATH = "/api/account/settings"

@@ -15,7 +15,7 @@ import secrets
 from urllib.parse import urlsplit
 
 from optout.sandbox import Replica, Request, Response, page, redirect
-from optout.sandbox._assistant import Toggle, rows, save, session_cookie_header, settings_page
+from optout.sandbox.kit.assistant import Toggle, rows, save, session_callback, settings_page
 
 SAVE_PATH = "/c/api/user/settings"
 LOOKALIKE_HOST = "login.live.com.evil.test"
@@ -50,10 +50,7 @@ class Copilot(Replica):
         if host == "login.live.com":
             return self.live(req)
         if req.path == "/auth/callback":
-            token = req.query.get("token", "")
-            if token not in self.state["sessions"]:
-                return redirect("/")
-            return redirect("/", headers=session_cookie_header(COOKIE, token))
+            return session_callback(self, req, COOKIE, signed_out="/")
         if req.path == "/":
             user = self.user(req)
             if user is None:
@@ -78,24 +75,19 @@ class Copilot(Replica):
             return self.password_page(req.form.get("loginfmt", ""))
         if step == "password":
             who, password = req.form.get("who", ""), req.form.get("passwd", "")
-            ok = not self.misbehaves("wrong_password") and self.password_ok(who, password)
-            self.event("login", ok=ok, user=who)
+            ok = self.check_password(who, password)
             if not ok:
                 return self.password_page(who, error="Your account or password is incorrect.")
             if self.misbehaves("checkpoint"):
                 return page("""<h1>Verify your identity</h1><div id="idDiv_SAOTCS_Proofs">
 <div role="button">Text +XX XXXXXXX12</div><div role="button">Email de*****@example.org</div></div>""",
                             title="Sign in to your Microsoft account")
-            if self.misbehaves("two_factor") or (self.account(who) or {}).get("totp_secret"):
+            if self.wants_code(who):
                 return self.code_page(who)
             return self.kmsi_page(who)
         if step == "otp":
-            from optout.credentials import totp
-
             who = req.form.get("who", "")
-            secret = (self.account(who) or {}).get("totp_secret")
-            ok = bool(secret) and totp(secret).verify(req.form.get("otc", ""), valid_window=1)
-            self.event("code", ok=ok)
+            ok = self.check_code(who, req.form.get("otc", ""))
             if not ok:
                 return self.code_page(who, error="That code didn't work.")
             return self.kmsi_page(who)

@@ -8,7 +8,7 @@ import html
 from urllib.parse import quote
 
 from optout.sandbox import Replica, Request, Response, page, redirect
-from optout.sandbox._objection import ObjectionForm, route
+from optout.sandbox.kit.objection import ObjectionForm, route
 
 INTRO = "I want to object to the use of my information for Meta AI"
 FORMS = (
@@ -72,8 +72,7 @@ class Facebook(Replica):
 
     def login_submit(self, req: Request) -> Response:
         username = req.form.get("email", "")
-        ok = not self.misbehaves("wrong_password") and self.password_ok(username, req.form.get("pass", ""))
-        self.event("login", ok=ok, user=username)
+        ok = self.check_password(username, req.form.get("pass", ""))
         if not ok:
             return self.login_page("The password that you've entered is incorrect.")
         if self.misbehaves("checkpoint"):
@@ -82,7 +81,7 @@ class Facebook(Replica):
                 '<iframe title="Security check" src="https://www.fbsbx.com/captcha/"></iframe>',
                 title="Facebook", script="history.replaceState(null, '', '/checkpoint/828281030927956/');",
             )
-        if self.misbehaves("two_factor") or self.account(username)["totp_secret"]:
+        if self.wants_code(username):
             return self.code_page(username)
         return self.signed_in_redirect(username)
 
@@ -101,12 +100,8 @@ class Facebook(Replica):
         )
 
     def verify_code(self, req: Request) -> Response:
-        from optout.credentials import totp
-
         username = req.form.get("who", "")
-        secret = (self.account(username) or {}).get("totp_secret")
-        ok = bool(secret) and totp(secret).verify(req.form.get("approvals_code", ""), valid_window=1)
-        self.event("code", ok=ok)
+        ok = self.check_code(username, req.form.get("approvals_code", ""))
         if not ok:
             return self.code_page(username, "The login code you entered doesn't match the one sent to your phone.")
         return self.signed_in_redirect(username)

@@ -19,7 +19,7 @@ import json
 from urllib.parse import quote, urlsplit
 
 from optout.sandbox import Replica, Request, Response, late_page, page, redirect
-from optout.sandbox._assistant import FOREIGN_LANG, session_cookie_header
+from optout.sandbox.kit.assistant import FOREIGN_LANG, session_cookie_header
 
 ACTIVITY_PATH = "/product/gemini"
 SAVE_PATH = "/product/gemini/_/keep-activity"
@@ -99,8 +99,7 @@ class Gemini(Replica):
 
     def verify(self, req: Request, target: str) -> Response:
         identifier, password = req.form.get("identifier", ""), req.form.get("Passwd", "")
-        ok = not self.misbehaves("wrong_password") and self.password_ok(identifier, password)
-        self.event("login", ok=ok, user=identifier)
+        ok = self.check_password(identifier, password)
         if not ok:
             return self.password_page(identifier, target, error="Wrong password. Try again.")
         if self.misbehaves("checkpoint"):
@@ -184,11 +183,6 @@ if (chip) {{
         on = action == "on"
         if action not in ("plain", "on"):
             return Response(status=400, body="{}", content_type="application/json")
-        status = 500 if self.misbehaves("save_fails") else 200
-        self.event("save", setting="keep-activity", on=on, delete=False, status=status)
-        if status == 500:
+        if not self.saved(self.settings_of(user), "keep-activity", on, setting="keep-activity", on=on, delete=False):
             return Response(status=500, body='{"error":"internal"}', content_type="application/json")
-        if not self.misbehaves("reverts"):
-            self.settings_of(user)["keep-activity"] = on
-            self.sandbox.save()
         return Response(body='{"ok":true}', content_type="application/json")

@@ -13,7 +13,7 @@ import html
 from urllib.parse import quote, urlsplit
 
 from optout.sandbox import Request, Response, page, redirect
-from optout.sandbox._onesetting import OneSettingReplica
+from optout.sandbox.kit.onesetting import OneSettingReplica
 
 LOOKALIKE_HOST = "github.com.evil.test"
 
@@ -97,14 +97,13 @@ class GitHub(OneSettingReplica):
 
     def login_submit(self, req: Request) -> Response:
         username, password = req.form.get("login", ""), req.form.get("password", "")
-        ok = not self.misbehaves("wrong_password") and self.password_ok(username, password)
-        self.event("login", ok=ok, user=username)
+        ok = self.check_password(username, password)
         if not ok:
             return self.login_page(req, error="Incorrect username or password.")
         target = req.form.get("return_to") or "https://github.com/"
         if self.misbehaves("checkpoint"):
             return redirect("/sessions/verified-device")
-        if self.misbehaves("two_factor") or (self.account(username) or {}).get("totp_secret"):
+        if self.wants_code(username):
             return redirect(f"/sessions/two-factor/app?return_to={quote(target, safe='')}&who={quote(username)}")
         return self.signed_in_redirect(target, username)
 
@@ -121,12 +120,8 @@ class GitHub(OneSettingReplica):
 </form>""", title="Two-factor authentication · GitHub")
 
     def verify_totp(self, req: Request) -> Response:
-        from optout.credentials import totp
-
         username = req.form.get("who", "")
-        secret = (self.account(username) or {}).get("totp_secret")
-        ok = bool(secret) and totp(secret).verify(req.form.get("app_otp", ""), valid_window=1)
-        self.event("totp", ok=ok)
+        ok = self.check_code(username, req.form.get("app_otp", ""), event="totp")
         target = req.form.get("return_to") or "https://github.com/"
         if not ok:
             return self.two_factor_page(target, username, error="Two-factor authentication failed.")

@@ -4,7 +4,7 @@ The sign-in URL, markup and save endpoint are the replica's own."""
 
 from __future__ import annotations
 
-from optout.sandbox._onesetting import OneSettingReplica
+from optout.sandbox.kit.onesetting import OneSettingReplica
 
 
 class Grammarly(OneSettingReplica):

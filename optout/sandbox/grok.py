@@ -114,13 +114,12 @@ box.addEventListener('submit', async (event) => {{
     def sign_in(self, req: Request) -> Response:
         data = req.json if isinstance(req.json, dict) else {}
         user, password = str(data.get("email", "")), str(data.get("password", ""))
-        ok = not self.misbehaves("wrong_password") and self.password_ok(user, password)
-        self.event("login", ok=ok, user=user)
+        ok = self.check_password(user, password)
         if not ok:
             return answer({"view": "form", "error": "Incorrect email or password."})
         if self.misbehaves("checkpoint"):
             return answer({"view": "cloudflare"})
-        if self.misbehaves("two_factor") or self.account(user)["totp_secret"]:
+        if self.wants_code(user):
             ticket = secrets.token_urlsafe(12)
             self.state.setdefault("tickets", {})[ticket] = user
             self.sandbox.save()
@@ -128,13 +127,9 @@ box.addEventListener('submit', async (event) => {{
         return self.signed_in(user)
 
     def verify_totp(self, req: Request) -> Response:
-        from optout.credentials import totp
-
         data = req.json if isinstance(req.json, dict) else {}
         user = self.state.get("tickets", {}).get(str(data.get("ticket")))
-        secret = (self.account(user) or {}).get("totp_secret") if user else None
-        ok = bool(secret) and totp(secret).verify(str(data.get("code", "")), valid_window=1)
-        self.event("code", ok=ok)
+        ok = self.check_code(user, str(data.get("code", "")))
         if not ok:
             return answer({"view": "totp", "error": "That code is not valid."})
         return self.signed_in(user)
@@ -208,13 +203,8 @@ setTimeout(openSettings, {2000 if self.misbehaves("slow_render") else 150});"""
         if not isinstance(data.get("excludeFromTraining"), bool):
             return Response(status=400, body='{"error":"bad request"}', content_type="application/json")
         on = not data["excludeFromTraining"]
-        if self.misbehaves("save_fails"):
-            self.event("save", on=on, status=500)
+        if not self.saved(self.settings_of(user), "improve-model", on, on=on):
             return Response(status=500, body='{"error":"internal"}', content_type="application/json")
-        self.event("save", on=on, status=200)
-        if not self.misbehaves("reverts"):
-            self.settings_of(user)["improve-model"] = on
-            self.sandbox.save()
         return Response(body="{}", content_type="application/json")
 
 

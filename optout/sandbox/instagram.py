@@ -9,7 +9,7 @@ import html
 from urllib.parse import quote
 
 from optout.sandbox import Replica, Request, Response, page, redirect
-from optout.sandbox._objection import ObjectionForm, route
+from optout.sandbox.kit.objection import ObjectionForm, route
 
 WWW, HELP = "www.instagram.com", "help.instagram.com"
 LOGIN = f"https://{WWW}/accounts/login/"
@@ -81,8 +81,7 @@ class Instagram(Replica):
 
     def login_submit(self, req: Request) -> Response:
         username = req.form.get("username", "")
-        ok = not self.misbehaves("wrong_password") and self.password_ok(username, req.form.get("password", ""))
-        self.event("login", ok=ok, user=username)
+        ok = self.check_password(username, req.form.get("password", ""))
         if not ok:
             return self.login_page("Sorry, your password was incorrect. Please double-check your password.")
         if self.misbehaves("checkpoint"):
@@ -91,7 +90,7 @@ class Instagram(Replica):
                 "<button>Send security code</button>",
                 title="Instagram", script="history.replaceState(null, '', '/challenge/AXH2kqL/');",
             )
-        if self.misbehaves("two_factor") or self.account(username)["totp_secret"]:
+        if self.wants_code(username):
             return self.code_page(username)
         return self.signed_in_redirect(username)
 
@@ -109,12 +108,8 @@ class Instagram(Replica):
         )
 
     def verify_code(self, req: Request) -> Response:
-        from optout.credentials import totp
-
         username = req.form.get("who", "")
-        secret = (self.account(username) or {}).get("totp_secret")
-        ok = bool(secret) and totp(secret).verify(req.form.get("verificationCode", ""), valid_window=1)
-        self.event("code", ok=ok)
+        ok = self.check_code(username, req.form.get("verificationCode", ""))
         if not ok:
             return self.code_page(username, "Please check the security code and try again.")
         return self.signed_in_redirect(username)

@@ -9,7 +9,7 @@ import html
 from urllib.parse import quote
 
 from optout.sandbox import Replica, Request, Response, late_page, page, redirect
-from optout.sandbox._objection import ObjectionForm, route
+from optout.sandbox.kit.objection import ObjectionForm, route
 
 SETTING_PATH = "/mypreferences/d/settings/data-for-ai-improvement"
 LABEL = "Use my data for training content creation AI models"
@@ -94,8 +94,7 @@ class LinkedIn(Replica):
 
     def login_submit(self, req: Request) -> Response:
         username, password = req.form.get("session_key", ""), req.form.get("session_password", "")
-        ok = not self.misbehaves("wrong_password") and self.password_ok(username, password)
-        self.event("login", ok=ok, user=username)
+        ok = self.check_password(username, password)
         if not ok:
             return self.login_page(
                 req, error="Wrong email or password. Try again or create an account."
@@ -110,7 +109,7 @@ class LinkedIn(Replica):
                 title="Security Verification | LinkedIn",
                 script="history.replaceState(null, '', '/checkpoint/challenge/AgH3x');",
             )
-        if self.misbehaves("two_factor") or self.account(username)["totp_secret"]:
+        if self.wants_code(username):
             return self.pin_page(target, username=username)
         return self.signed_in_redirect(target, username)
 
@@ -130,12 +129,8 @@ class LinkedIn(Replica):
         )
 
     def verify_pin(self, req: Request) -> Response:
-        from optout.credentials import totp
-
         username = req.form.get("who", "")
-        secret = (self.account(username) or {}).get("totp_secret")
-        ok = bool(secret) and totp(secret).verify(req.form.get("pin", ""), valid_window=1)
-        self.event("pin", ok=ok)
+        ok = self.check_code(username, req.form.get("pin", ""), event="pin")
         if not ok:
             return self.pin_page(req.form.get("target", "/feed/"), error="That code didn't work.", username=username)
         return self.signed_in_redirect(req.form.get("target") or "/feed/", username)
@@ -198,13 +193,8 @@ input.addEventListener('change', async () => {
         if not self.signed_in(req):
             return Response(status=401, body="{}", content_type="application/json")
         value = bool((req.json or {}).get("on"))
-        if self.misbehaves("save_fails"):
-            self.event("save", on=value, status=500)
+        if not self.saved(self.account_settings(req), "generative-ai", value, on=value):
             return Response(status=500, body='{"error":"internal"}', content_type="application/json")
-        self.event("save", on=value, status=200)
-        if not self.misbehaves("reverts"):
-            self.account_settings(req)["generative-ai"] = value
-            self.sandbox.save()
         return Response(body='{"ok":true}', content_type="application/json")
 
 

@@ -6,7 +6,7 @@ the replica's own."""
 
 from __future__ import annotations
 
-from optout.sandbox._onesetting import OneSettingReplica
+from optout.sandbox.kit.onesetting import OneSettingReplica
 
 
 class Medium(OneSettingReplica):

@@ -10,7 +10,7 @@ texts other than the labels are the replica's own."""
 from __future__ import annotations
 
 from optout.sandbox import Replica, Request, Response, page
-from optout.sandbox._assistant import Toggle, rows, save, settings_page
+from optout.sandbox.kit.assistant import Toggle, rows, save, settings_page
 
 SETTINGS_PATH = "/settings/preferences"
 SAVE_PATH = "/rest/user/settings"

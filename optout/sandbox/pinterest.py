@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 
-from optout.sandbox._onesetting import OneSettingReplica
+from optout.sandbox.kit.onesetting import OneSettingReplica
 
 PERSONALISATION = """
 <section aria-labelledby="personalisation-heading">

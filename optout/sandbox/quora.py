@@ -5,7 +5,7 @@ markup and save endpoint are the replica's own guesses, as the flow's are (L).""
 
 from __future__ import annotations
 
-from optout.sandbox._onesetting import OneSettingReplica
+from optout.sandbox.kit.onesetting import OneSettingReplica
 
 
 class Quora(OneSettingReplica):

@@ -9,7 +9,7 @@ import html
 from urllib.parse import urlsplit
 
 from optout.sandbox import Request, Response, page, redirect
-from optout.sandbox._peritem import PerItemReplica
+from optout.sandbox.kit.peritem import PerItemReplica
 
 #: Publications the replica can serve (tests pick which the account owns).
 PUBLICATIONS = ("demo-notes", "field-journal", "weekend-kitchen", "night-shift")

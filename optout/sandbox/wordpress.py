@@ -10,7 +10,7 @@ import html
 import re
 
 from optout.sandbox import Request, Response, page, redirect
-from optout.sandbox._peritem import PerItemReplica
+from optout.sandbox.kit.peritem import PerItemReplica
 
 SITE_SETTINGS = re.compile(r"^/settings/general/([A-Za-z0-9.-]+)/?$")
 

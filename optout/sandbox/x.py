@@ -158,21 +158,16 @@ show({{subtask: 'username'}});"""
                 return answer({"subtask": "identifier", "error": "Please enter your phone number or username."})
             return self.advance(flows, body, "password")
         if subtask == "password":
-            ok = not self.misbehaves("wrong_password") and self.password_ok(user, value)
-            self.event("login", ok=ok, user=user)
+            ok = self.check_password(user, value)
             if not ok:
                 return answer({"subtask": "password", "error": "Wrong password!"})
             if self.misbehaves("checkpoint"):
                 return self.advance(flows, body, "arkose")
-            if self.misbehaves("two_factor") or self.account(user)["totp_secret"]:
+            if self.wants_code(user):
                 return self.advance(flows, body, "2fa")
             return self.done(flows, body, user)
         if subtask == "2fa":
-            from optout.credentials import totp
-
-            secret = self.account(user)["totp_secret"]
-            ok = bool(secret) and totp(secret).verify(value, valid_window=1)
-            self.event("code", ok=ok)
+            ok = self.check_code(user, value)
             if not ok:
                 return answer({"subtask": "2fa", "error": "Your code was incorrect. Please try again."})
             return self.done(flows, body, user)
@@ -259,13 +254,8 @@ setTimeout(() => {{
         if self.misbehaves("under_18"):
             self.event("save", setting=setting, on=value, status=403)
             return Response(status=403, body='{"errors":[{"message":"Forbidden"}]}', content_type="application/json")
-        if self.misbehaves("save_fails"):
-            self.event("save", setting=setting, on=value, status=500)
+        if not self.saved(self.settings_of(user), setting, value, setting=setting, on=value):
             return Response(status=500, body='{"errors":[{"message":"Internal"}]}', content_type="application/json")
-        self.event("save", setting=setting, on=value, status=200)
-        if not self.misbehaves("reverts"):
-            self.settings_of(user)[setting] = value
-            self.sandbox.save()
         return Response(body='{"data":{"user_preferences_put":{"__typename":"UserPreferences"}}}',
                         content_type="application/json")
 

@@ -19,7 +19,7 @@ import json
 import secrets
 from urllib.parse import quote, urlsplit
 
-from optout.sandbox import Replica, Request, Response, late_page, page, redirect
+from optout.sandbox.replica import Replica, Request, Response, late_page, page, redirect
 
 
 def host_and_path(url: str) -> tuple[str, str]:
@@ -213,13 +213,8 @@ document.querySelectorAll('input[name=ai-choice]').forEach(radio =>
                 self.event("save", choice=choice, status=400)
                 return Response(status=400, body='{"error":"bad choice"}', content_type="application/json")
             on, detail = choice == self.choices[1], {"choice": choice}
-        if self.misbehaves("save_fails"):
-            self.event("save", on=on, status=500, **detail)
+        if not self.saved(self.settings_of(user), self.setting, on, on=on, **detail):
             return Response(status=500, body='{"error":"internal"}', content_type="application/json")
-        self.event("save", on=on, status=200, **detail)
-        if not self.misbehaves("reverts"):
-            self.settings_of(user)[self.setting] = on
-            self.sandbox.save()
         return Response(body='{"ok":true}', content_type="application/json")
 
     # --- the sandbox's e-mail-link sign-in --------------------------------------------------------

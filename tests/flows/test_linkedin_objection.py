@@ -5,26 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from optout import api
-from optout.credentials import Credential
-from optout.paths import Profile
-from optout.sandbox import SANDBOX_USERNAME
-from optout.sessions import SessionStore
-
 SENTINEL_PASSWORD = "sentinel-pw-LiObj6Tr"
 
 
 @pytest.fixture
-def run(sandbox, browser_path):
-    from cryptography.fernet import Fernet
-
-    store = SessionStore(Profile("default"), key=Fernet.generate_key())
+def run(run_flow):
+    """Run check/off on LinkedIn with the sentinel password; {setting id: result}."""
 
     async def _run(mode="check", **opts):
-        fn = api.check if mode == "check" else api.switch_off
-        results = await fn(["linkedin"], credentials={"linkedin": Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD)},
-                           setup_context=sandbox.install, browser_path=browser_path, sessions=store, **opts)
-        return {r.setting: r for r in results}
+        return {r.setting: r for r in await run_flow("linkedin", mode, **opts)}
 
     return _run
 

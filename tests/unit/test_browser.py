@@ -132,7 +132,7 @@ def test_bare_name_is_looked_up_on_path(no_browsers, monkeypatch, tmp_path):
 
 def test_importing_browser_does_not_import_playwright():
     code = "import sys, optout.browser; assert 'playwright' not in sys.modules, 'playwright imported'"
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent)
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
 
 
 async def test_real_launch_opens_a_page(browser_path):

@@ -5,36 +5,25 @@ from __future__ import annotations
 import pyotp
 import pytest
 
-from optout import api, flowspec
+from optout import api
 from optout.credentials import Credential
-from optout.paths import Profile
 from optout.sandbox import SANDBOX_USERNAME
-from optout.sessions import SessionStore
 
 SENTINEL_PASSWORD = "sentinel-pw-Gk7Wm3Rz"
 
 
 @pytest.fixture
-def flows_dir(tmp_path):
+def flows_dir(only_flows):
     """Only the shipped grok.com flow, so these tests read nothing but it."""
-    directory = tmp_path / "flows"
-    directory.mkdir()
-    (directory / "grok.yaml").symlink_to(flowspec.flows_dir() / "grok.yaml")
-    return directory
+    return only_flows("grok")
 
 
 @pytest.fixture
-def run(sandbox, browser_path, flows_dir):
-    from cryptography.fernet import Fernet
+def run(run_flow, flows_dir):
+    """Run check/off on Grok with a sentinel password; its one result."""
 
-    store = SessionStore(Profile("default"), key=Fernet.generate_key())
-
-    async def _run(mode="check", *, credential=None, **opts):
-        if credential is None:
-            credential = Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD)
-        fn = api.check if mode == "check" else api.switch_off
-        [result] = await fn(["grok"], credentials={"grok": credential}, setup_context=sandbox.install,
-                            browser_path=browser_path, sessions=store, flows_dir=flows_dir, **opts)
+    async def _run(mode="check", **opts):
+        [result] = await run_flow("grok", mode, flows_dir=flows_dir, **opts)
         assert (result.platform, result.setting) == ("grok", "improve-model")
         return result
 

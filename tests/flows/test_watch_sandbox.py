@@ -6,32 +6,21 @@ import base64
 
 import pytest
 
-from optout import api
-from optout.credentials import Credential
 from optout.history import History
 from optout.paths import Profile
 from optout.report import html_report
-from optout.sandbox import SANDBOX_USERNAME, Sandbox
 from optout.states import exit_code
 
 SENTINEL_PASSWORD = "sentinel-pw-Watch9Lq"
 
 
 @pytest.fixture
-def run(browser_path):
-    from cryptography.fernet import Fernet
-
-    from optout.sessions import SessionStore
-
-    sandbox = Sandbox()
+def run(run_flow, sandbox):
     sandbox.configure("linkedin", password=SENTINEL_PASSWORD)
-    store = SessionStore(Profile(), key=Fernet.generate_key())
 
     async def _run(mode: str, kind: str):
-        fn = api.check if mode == "check" else api.switch_off
         # The API records every run in the profile's history and computes its drift.
-        results = await fn(["linkedin"], credentials={"linkedin": Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD)},
-                           setup_context=sandbox.install, browser_path=browser_path, sessions=store, kind=kind)
+        results = await run_flow("linkedin", mode, kind=kind)
         # LinkedIn's objection form is sent once and then answered from history: this is about the switch.
         return [r for r in results if r.setting == "generative-ai"], results.drift
 

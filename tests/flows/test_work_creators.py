@@ -31,32 +31,21 @@ OFF_CHOICE = {"github": "Disabled", "medium": "Minimize third-party training"}
 
 
 @pytest.fixture
-def setup(sandbox, store):
+def setup(configure):
     """Configure replicas; the sessions-only ones start signed in, as after `optout login`."""
 
     def _setup(platforms, *misbehaviours, **account):
-        replicas = {}
-        for p in platforms:
-            wanted = [m for m in misbehaviours if m != "session_expired" or p == "github"]
-            replicas[p] = sandbox.configure(p, *wanted, password=SENTINEL_PASSWORD, **account)
-            if p in SESSION_ONLY:
-                store.save(p, SANDBOX_USERNAME, replicas[p].storage_state())
-                if "session_expired" in misbehaviours:
-                    sandbox.expire_sessions(p)
-        return replicas
+        return {p: configure(p, *misbehaviours, session=p in SESSION_ONLY, **account) for p in platforms}
 
     return _setup
 
 
 @pytest.fixture
-def run(sandbox, store, browser_path):
+def run(run_flow):
     """check/off over the given platforms, every one with a stored (sentinel) password."""
 
-    async def _run(platforms, mode="check", *, credential=None, **opts):
-        cred = credential or Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD)
-        fn = api.check if mode == "check" else api.switch_off
-        results = await fn(platforms, credentials={p: cred for p in platforms}, setup_context=sandbox.install,
-                           browser_path=browser_path, sessions=store, **opts)
+    async def _run(platforms, mode="check", **opts):
+        results = await run_flow(platforms, mode, **opts)
         by_platform = {r.platform: r for r in results}
         assert sorted(by_platform) == sorted(platforms) and len(results) == len(platforms)
         for p, r in by_platform.items():

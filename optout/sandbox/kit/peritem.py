@@ -10,7 +10,7 @@ import html
 import json
 from urllib.parse import quote
 
-from optout.sandbox import Replica, Request, Response, late_page, page, redirect
+from optout.sandbox.replica import Replica, Request, Response, late_page, page, redirect
 
 
 class PerItemReplica(Replica):
@@ -121,13 +121,8 @@ input.addEventListener('change', async () => {{
         if user is None or item not in self.owned():
             return Response(status=403, body="{}", content_type="application/json")
         blocked = bool((req.json or {}).get("blocked"))
-        if self.misbehaves("save_fails"):
-            self.event("save", item=item, blocked=blocked, status=500)
+        if not self.saved(self.settings_of(user), f"{self.setting}/{item}", not blocked, item=item, blocked=blocked):
             return Response(status=500, body='{"error":"internal"}', content_type="application/json")
-        self.event("save", item=item, blocked=blocked, status=200)
-        if not self.misbehaves("reverts"):
-            self.settings_of(user)[f"{self.setting}/{item}"] = not blocked
-            self.sandbox.save()
         return Response(body='{"ok":true}', content_type="application/json")
 
     # --- a sign-in form (for a person at `optout --sandbox login`, or a flow's password steps) --
@@ -150,8 +145,7 @@ input.addEventListener('change', async () => {{
     def login_submit(self, req: Request, *, home: str, allowed_prefixes: tuple[str, ...],
                      error: str = "Invalid email or password.") -> Response:
         username, password = req.form.get("email", ""), req.form.get("password", "")
-        ok = not self.misbehaves("wrong_password") and self.password_ok(username, password)
-        self.event("login", ok=ok, user=username)
+        ok = self.check_password(username, password)
         if not ok:
             return self.login_form(req, action=req.path, error=error)
         target = req.form.get("redirect") or home

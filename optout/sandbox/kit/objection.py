@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from optout.sandbox import Replica, Request, Response, late_page, page, redirect
+from optout.sandbox.replica import Replica, Request, Response, late_page, page, redirect
 
 
 @dataclass(frozen=True)

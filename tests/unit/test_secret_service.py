@@ -31,7 +31,7 @@ import pytest
 
 pytestmark = pytest.mark.secret_service
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SENTINEL_PASSWORD = "sentinel-pw-5c0e9a1f7d"
 SENTINEL_COOKIE = "sentinel-cookie-41fa7c2e"
 UNLOCK = "echo -n test | gnome-keyring-daemon --unlock --components=secrets >/dev/null"

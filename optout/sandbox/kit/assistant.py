@@ -13,7 +13,7 @@ import html
 import json
 from dataclasses import dataclass
 
-from optout.sandbox import Replica, Request, Response, late_page, page
+from optout.sandbox.replica import Replica, Request, Response, late_page, page, redirect
 
 CSS = """
 .row{display:flex;justify-content:space-between;align-items:center;gap:16px;padding:12px 0;
@@ -101,16 +101,20 @@ def save(replica: Replica, req: Request, user: str | None) -> Response:
     settings = replica.settings_of(user)
     if setting not in settings:
         return Response(status=400, body='{"error":"unknown setting"}', content_type="application/json")
-    if replica.misbehaves("save_fails"):
-        replica.event("save", setting=setting, on=on, status=500)
+    if not replica.saved(settings, setting, on, setting=setting, on=on):
         return Response(status=500, body='{"error":"internal"}', content_type="application/json")
-    replica.event("save", setting=setting, on=on, status=200)
-    if not replica.misbehaves("reverts"):
-        settings[setting] = on
-        replica.sandbox.save()
     return Response(body='{"ok":true}', content_type="application/json")
 
 
 def session_cookie_header(name: str, token: str, domain: str | None = None) -> dict[str, str]:
     scope = f"; Domain={domain}" if domain else ""
     return {"set-cookie": f"{name}={token}; Path=/{scope}; Secure; HttpOnly; SameSite=Lax"}
+
+
+def session_callback(replica: Replica, req: Request, cookie: str, *, signed_out: str) -> Response:
+    """Where the sign-in host sends the browser with a new session (?token=): set its cookie and go
+    home; a token that is no live session goes to `signed_out` instead."""
+    token = req.query.get("token", "")
+    if token not in replica.state["sessions"]:
+        return redirect(signed_out)
+    return redirect("/", headers=session_cookie_header(cookie, token))

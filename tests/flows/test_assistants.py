@@ -34,25 +34,19 @@ BY_HAND = ["claude", "perplexity"]  # e-mailed code or single sign-on: a person 
 
 
 @pytest.fixture
-def setup(sandbox, store):
+def setup(configure):
     """Configure a replica; for flows without password sign-in, save a session as `optout login` does."""
 
     def _setup(platform, *misbehaviours, signed_in=True, **account):
-        replica = sandbox.configure(platform, *misbehaviours, password=SENTINEL_PASSWORD, **account)
-        if platform in BY_HAND and signed_in:
-            store.save(platform, SANDBOX_USERNAME, replica.storage_state())
-        return replica
+        return configure(platform, *misbehaviours, session=platform in BY_HAND and signed_in, **account)
 
     return _setup
 
 
 @pytest.fixture
-def run(sandbox, store, browser_path):
-    async def _run(platform, mode="check", *, credential=None, **opts):
-        credential = credential or Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD)
-        fn = api.check if mode == "check" else api.switch_off
-        results = await fn([platform], credentials={platform: credential}, setup_context=sandbox.install,
-                           browser_path=browser_path, sessions=store, **opts)
+def run(run_flow):
+    async def _run(platform, mode="check", **opts):
+        results = await run_flow(platform, mode, **opts)
         assert [r.setting for r in results] == SETTINGS[platform]
         return results
 

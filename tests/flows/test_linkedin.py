@@ -8,29 +8,17 @@ import pytest
 from optout import api
 from optout.credentials import Credential
 from optout.sandbox import SANDBOX_USERNAME
-from optout.sessions import SessionStore
-from optout.paths import Profile
 
 SENTINEL_PASSWORD = "sentinel-pw-Zq8Rk2Lx"
 
 
 @pytest.fixture
-def run(sandbox, browser_path, tmp_path):
-    """Run check/off against the sandbox with a sentinel password; sessions kept with a test key."""
-    from cryptography.fernet import Fernet
+def run(run_flow):
+    """Run check/off on LinkedIn with the sentinel password; the switch's results."""
 
-    store = SessionStore(Profile("default"), key=Fernet.generate_key())
+    async def _run(mode="check", **opts):
+        return generative_ai(await run_flow("linkedin", mode, **opts))
 
-    async def _run(mode="check", *, credential=None, **opts):
-        if credential is None:
-            credential = Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD)
-        fn = api.check if mode == "check" else api.switch_off
-        return generative_ai(await fn(
-            ["linkedin"], credentials={"linkedin": credential}, setup_context=sandbox.install,
-            browser_path=browser_path, sessions=store, **opts,
-        ))
-
-    _run.store = store
     return _run
 
 

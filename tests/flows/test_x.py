@@ -5,38 +5,26 @@ from __future__ import annotations
 import pyotp
 import pytest
 
-from optout import api, flowspec
+from optout import api
 from optout.credentials import Credential
-from optout.paths import Profile
 from optout.sandbox import SANDBOX_USERNAME
-from optout.sessions import SessionStore
 
 SENTINEL_PASSWORD = "sentinel-pw-Xq4Tn8Vd"
 SETTINGS = ["training", "personalization", "memory"]
 
 
 @pytest.fixture
-def flows_dir(tmp_path):
+def flows_dir(only_flows):
     """Only the shipped X flow, so these tests read nothing but it."""
-    directory = tmp_path / "flows"
-    directory.mkdir()
-    (directory / "x.yaml").symlink_to(flowspec.flows_dir() / "x.yaml")
-    return directory
+    return only_flows("x")
 
 
 @pytest.fixture
-def run(sandbox, browser_path, flows_dir):
+def run(run_flow, flows_dir):
     """Run check/off on X with a sentinel password; returns {setting id: result}."""
-    from cryptography.fernet import Fernet
 
-    store = SessionStore(Profile("default"), key=Fernet.generate_key())
-
-    async def _run(mode="check", *, credential=None, **opts):
-        if credential is None:
-            credential = Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD)
-        fn = api.check if mode == "check" else api.switch_off
-        results = await fn(["x"], credentials={"x": credential}, setup_context=sandbox.install,
-                           browser_path=browser_path, sessions=store, flows_dir=flows_dir, **opts)
+    async def _run(mode="check", **opts):
+        results = await run_flow("x", mode, flows_dir=flows_dir, **opts)
         assert [r.setting for r in results] == SETTINGS
         return {r.setting: r for r in results}
 

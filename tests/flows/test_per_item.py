@@ -11,7 +11,6 @@ from dataclasses import dataclass
 import pytest
 
 from optout import api
-from optout.credentials import Credential
 from optout.sandbox import SANDBOX_USERNAME
 
 SENTINEL_PASSWORD = "sentinel-pw-Hq3Vt9Wm"
@@ -40,45 +39,28 @@ session_platforms = [p for p in PLATFORMS.values() if not p.password]
 
 
 @pytest.fixture
-def setup(sandbox, store):
+def setup(configure):
     """Configure a platform's replica (with misbehaviours and the items the account owns) and, for
     the platforms signed in to only by a person, save the session `optout login` would have."""
 
     def _setup(p: Platform, *misbehaviours, items=None, blocked=(), signed_in=True):
-        replica = sandbox.configure(p.id, *misbehaviours, password=SENTINEL_PASSWORD)
-        if items is not None:
-            replica.own(list(items), blocked=tuple(blocked))
-        if not p.password and signed_in:
-            state = replica.storage_state(SANDBOX_USERNAME)
-            if "session_expired" in misbehaviours:
-                sandbox.expire_sessions(p.id)
-            store.save(p.id, SANDBOX_USERNAME, state)
-        return replica
+        return configure(p.id, *misbehaviours, items=items, blocked=blocked,
+                         session=not p.password and signed_in)
 
     return _setup
 
 
 @pytest.fixture
-def flows(tmp_path):
+def flows(only_flows):
     """Only these platforms' shipped flow files, so flows being written beside them never interfere."""
-    import shutil
-
-    from optout.flowspec import flows_dir
-
-    folder = tmp_path / "flows"
-    folder.mkdir()
-    for name in PLATFORMS:
-        shutil.copy(flows_dir() / f"{name}.yaml", folder)
-    return folder
+    return only_flows(*PLATFORMS)
 
 
 @pytest.fixture
-def run(sandbox, store, browser_path, flows):
+def run(run_flow, flows):
     async def _run(p: Platform, mode="check", **opts):
-        credentials = {p.id: Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD) if p.password else []}
-        fn = api.check if mode == "check" else api.switch_off
-        return await fn([p.id], credentials=credentials, setup_context=sandbox.install,
-                        browser_path=browser_path, sessions=store, flows_dir=flows, **opts)
+        credentials = {} if p.password else {p.id: []}
+        return await run_flow(p.id, mode, credentials=credentials, flows_dir=flows, **opts)
 
     return _run
 

@@ -11,12 +11,9 @@ import pyotp
 import pytest
 from click.testing import CliRunner
 
-from optout import api
 from optout.cli import cli
 from optout.credentials import Credential
-from optout.paths import Profile
 from optout.sandbox import SANDBOX_USERNAME, Sandbox
-from optout.sessions import SessionStore
 
 SENTINEL_PASSWORD = "sentinel-pw-Meta4Fq7Ns"
 SETTINGS = {"facebook": ["ai-objection", "third-party-objection"], "instagram": ["ai-objection"]}
@@ -24,19 +21,9 @@ both = pytest.mark.parametrize("platform", ["facebook", "instagram"])
 
 
 @pytest.fixture
-def run(sandbox, browser_path):
+def run(run_flow):
     """check/off against the sandbox with a sentinel password, history on (a fresh OPTOUT_HOME)."""
-    from cryptography.fernet import Fernet
-
-    store = SessionStore(Profile("default"), key=Fernet.generate_key())
-
-    async def _run(platform, mode="check", *, credential=None, **opts):
-        credential = credential or Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD)
-        fn = api.check if mode == "check" else api.switch_off
-        return await fn([platform], credentials={platform: credential}, setup_context=sandbox.install,
-                        browser_path=browser_path, sessions=store, **opts)
-
-    return _run
+    return run_flow
 
 
 def meta(sandbox, platform, *misbehaviours, **account):

@@ -1,0 +1,200 @@
+"""The sandbox: every replica, its state (in memory or in a JSON file shared across processes), the
+misbehaviours it can be told to show, and the routing of a Playwright context's requests to the
+replicas. Anything no replica serves is aborted, so no request ever leaves the machine."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from optout.sandbox.replica import Replica, Request, Response, digest
+
+#: Every misbehaviour of DESIGN.md, by name, with what it does.
+MISBEHAVIOURS: dict[str, str] = {
+    "already_off": "the setting starts switched off",
+    "save_fails": "saving answers HTTP 500 (the switch still flips on screen)",
+    "reverts": "saving answers 200 but the setting is back on after a reload",
+    "slow_render": "the setting appears 2 s after the page loads",
+    "session_expired": "saved sessions are no longer accepted",
+    "wrong_password": "the password is rejected",
+    "two_factor": "a verification code is asked for after the password",
+    "checkpoint": "a security check (CAPTCHA) page appears after the password",
+    "absent": "the setting is not offered (region)",
+    "label_gone": "the page changed: the setting's label is different",
+    "language": "the page is in a language the flow does not know",
+    "lookalike_login": "the sign-in page redirects to a look-alike origin",
+    "server_error": "every request answers HTTP 500",
+    "identifier_step": "sign-in asks 'Enter your phone number or username' (unusual activity) before the password",
+    "under_18": "the account is under 18: the settings show greyed out",
+    "memory_hidden": "an optional setting the platform hides for some accounts is not shown",
+    "no_items": "the account owns none of the things a per-item setting exists for (publications, blogs, sites)",
+    "list_changed": "the page listing the account's publications, blogs or sites changed (its links are different)",
+    "admin_managed": "an administrator manages the setting (work or school account): it shows greyed out",
+    "choice_unknown": "a dropdown or radio group shows a choice the flow does not know (none of on/off is selected)",
+    "hostile_text": "the page's switches read aria-checked as markup and terminal escape sequences",
+}
+
+#: What `hostile_text` puts where a switch's state belongs: HTML, rich markup, a colour, an OSC title.
+HOSTILE_TEXT = "<script>alert(1)</script>[bold]pwned[/bold]\x1b[31mred\x1b]0;owned\x07"
+
+
+def state_file(profile: str = "default") -> Path:
+    """Where `optout --sandbox` keeps one profile's replica state across processes.
+
+    The replicas play the platforms' servers, so their state holds what a server holds (a TOTP
+    secret, for one). It lives beside optout's data folder, never inside it, so nothing of the
+    replicas' side is ever among optout's own files: $OPTOUT_SANDBOX_HOME, else the data folder's
+    path with "-sandbox" appended (OPTOUT_HOME=/x/home → /x/home-sandbox)."""
+    from optout.paths import home
+
+    env = os.environ.get("OPTOUT_SANDBOX_HOME")
+    root = Path(env).expanduser() if env else home().with_name(home().name + "-sandbox")
+    return root / f"{profile.removeprefix('sandbox-')}.json"
+
+
+def replica_classes() -> list[type[Replica]]:
+    """Every module of optout.sandbox besides `replica`, `router` and the `kit` package holds one
+    platform's replica: a Replica subclass."""
+    import importlib
+    import pkgutil
+
+    package = importlib.import_module(__package__)
+    found = []
+    for info in sorted(pkgutil.iter_modules(package.__path__), key=lambda i: i.name):
+        if info.ispkg or info.name in ("replica", "router"):
+            continue
+        module = importlib.import_module(f"{__package__}.{info.name}")
+        found += [
+            obj for obj in vars(module).values()
+            if isinstance(obj, type) and issubclass(obj, Replica) and obj.platform
+            and obj.__module__ == module.__name__
+        ]
+    return found
+
+
+class Sandbox:
+    """All replicas, with their state kept in memory or in a JSON file (for runs across processes)."""
+
+    def __init__(self, state_file: Path | None = None):
+        self.state_file = state_file
+        self.replicas: dict[str, Replica] = {cls.platform: cls(self) for cls in replica_classes()}
+        self.data: dict[str, dict] = {}
+        if state_file and state_file.exists():
+            self.data = self._read_state(state_file)
+        for name, replica in self.replicas.items():
+            self.data.setdefault(name, replica.fresh_state())
+
+    @staticmethod
+    def _read_state(path: Path) -> dict:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(data, dict) and all(isinstance(v, dict) for v in data.values()):
+                return data
+            problem = "not the replicas' state"
+        except (OSError, ValueError) as exc:
+            problem = str(exc)
+        from optout.errors import OptoutError
+
+        raise OptoutError(f"The sandbox state {path} cannot be read ({problem}).",
+                          f"Delete it (rm '{path}'): the replicas start afresh.")
+
+    @classmethod
+    def for_profile(cls, profile: str) -> "Sandbox":
+        """The replicas `optout --sandbox --profile NAME` runs against (see state_file)."""
+        return cls(state_file=state_file(profile))
+
+    def replica(self, platform: str) -> Replica:
+        return self.replicas[platform]
+
+    def save(self) -> None:
+        if self.state_file:
+            from optout.paths import private_dir
+
+            private_dir(self.state_file.parent)
+            tmp = self.state_file.with_suffix(".tmp")
+            tmp.write_text(json.dumps(self.data, indent=1))
+            tmp.replace(self.state_file)
+
+    def configure(self, platform: str, *misbehaviours: str, reset: bool = True,
+                  accounts: dict[str, str] | None = None, **account) -> Replica:
+        """Set a replica up: fresh state, the given misbehaviours, optionally its account, and
+        optionally more accounts (username → password), each with its own settings."""
+        unknown = set(misbehaviours) - set(MISBEHAVIOURS)
+        if unknown:
+            raise ValueError(f"unknown misbehaviours {sorted(unknown)}; known: {sorted(MISBEHAVIOURS)}")
+        replica = self.replica(platform)
+        if reset:
+            self.data[platform] = replica.fresh_state()
+        state = self.data[platform]
+        state["misbehaviours"] = sorted(set(misbehaviours))
+        if "password" in account:  # kept as a digest: the replica's state file is never a secret store
+            state["password_sha256"] = digest(account.pop("password"))
+        state.update({k: v for k, v in account.items() if k in ("username", "totp_secret")})
+        if "already_off" in misbehaviours:
+            state["settings"] = {s: False for s in replica.settings}
+        for username, password in (accounts or {}).items():
+            state.setdefault("accounts", {})[username] = {
+                "password_sha256": digest(password), "totp_secret": None,
+                "settings": dict(state["settings"]),
+            }
+        if "session_expired" in misbehaviours:
+            state["sessions"] = []
+        self.save()
+        return replica
+
+    def expire_sessions(self, platform: str) -> None:
+        self.data[platform]["sessions"] = []
+        self.save()
+
+    def _replica_for(self, host: str) -> Replica | None:
+        for replica in self.replicas.values():
+            if host in replica.hosts:
+                return replica
+        return None
+
+    async def install(self, context) -> None:
+        """Route every request of a Playwright BrowserContext to the replicas."""
+        await context.route("**/*", self._route)
+
+    async def _route(self, route) -> None:
+        request = route.request
+        parts = urlsplit(request.url)
+        replica = self._replica_for(parts.hostname or "")
+        if replica is None or parts.scheme != "https":
+            await route.abort("namenotresolved")
+            return
+        if self.state_file and self.state_file.exists():
+            self.data = self._read_state(self.state_file)
+        body = request.post_data or ""
+        content_type = (await request.all_headers()).get("content-type", "")
+        form = {k: v[0] for k, v in parse_qs(body).items()} if "form-urlencoded" in content_type else {}
+        try:
+            payload = json.loads(body) if "json" in content_type and body else None
+        except ValueError:
+            payload = None
+        cookie_header = (await request.all_headers()).get("cookie", "")
+        cookies = dict(c.strip().split("=", 1) for c in cookie_header.split(";") if "=" in c)
+        req = Request(
+            method=request.method,
+            url=request.url,
+            path=parts.path or "/",
+            query={k: v[0] for k, v in parse_qs(parts.query).items()},
+            form=form,
+            json=payload,
+            cookies=cookies,
+        )
+        if replica.misbehaves("server_error"):
+            resp = Response(status=500, body="<h1>500 Internal Server Error</h1>")
+        else:
+            resp = replica.handle(req)
+        if replica.misbehaves("hostile_text") and isinstance(resp.body, str):
+            import html as _html
+            import re as _re
+
+            hostile = _html.escape(HOSTILE_TEXT, quote=True)
+            resp.body = _re.sub(r'aria-checked="(true|false)"', f'aria-checked="{hostile}"', resp.body)
+        await route.fulfill(
+            status=resp.status, body=resp.body, content_type=resp.content_type, headers=resp.headers
+        )
