@@ -13,6 +13,8 @@ import html
 from urllib.parse import urlsplit
 
 from optout.sandbox import Replica, Request, Response, page, redirect
+from optout.sandbox.chatgpt_codex import CODEX_PATH, codex_settings
+from optout.sandbox.chatgpt_codex import SETTINGS as CODEX_SETTINGS
 from optout.sandbox.kit.assistant import Toggle, rows, save, session_callback, settings_page
 
 SETTINGS_PATH = "/settings/data-controls"
@@ -34,7 +36,7 @@ CLOUDFLARE = ('<iframe title="Widget containing a Cloudflare security challenge"
 class ChatGPT(Replica):
     platform = "chatgpt"
     hosts = ("chatgpt.com", "auth.openai.com", LOOKALIKE_HOST)
-    settings = ("improve-model",)
+    settings = ("improve-model",) + CODEX_SETTINGS
     session_cookie = (COOKIE, "chatgpt.com")
 
     def user(self, req: Request) -> str | None:
@@ -54,6 +56,8 @@ class ChatGPT(Replica):
             return self.home(req)
         if req.path == SETTINGS_PATH:
             return self.data_controls(req)
+        if req.path == CODEX_PATH:
+            return codex_settings(self, req, self.user(req), save_path=SAVE_PATH)
         if req.path == SAVE_PATH and req.method == "POST":
             return save(self, req, self.user(req))
         if req.path == "/backend-api/browser-setting" and req.method == "POST":

@@ -22,7 +22,7 @@ from optout.sandbox import SANDBOX_USERNAME
 SENTINEL_PASSWORD = "sentinel-pw-Assist4Vq"
 
 SETTINGS = {
-    "chatgpt": ["improve-model"],
+    "chatgpt": ["improve-model", "include-environments"],
     "claude": ["help-improve"],
     "gemini": ["keep-activity"],
     "copilot": ["text-training", "voice-training"],
@@ -315,7 +315,7 @@ async def test_chatgpt_signed_out_toggle_is_never_read_for_the_account(sandbox, 
     replica = setup("chatgpt")
     await run("chatgpt", "check")
     sandbox.expire_sessions("chatgpt")
-    [result] = await run("chatgpt", "off")
+    result, _codex = await run("chatgpt", "off")
     assert result.state == "off" and result.changed, result.detail
     assert len(replica.events("login")) == 2
     assert replica.events("browser_toggle") == []
