@@ -19,7 +19,7 @@ def as_json(flows: list[Flow]) -> str:
         [
             {
                 "platform": f.id, "name": f.name, "version": f.version, "checked": f.checked.isoformat(),
-                "confidence": f.confidence,
+                "confidence": f.confidence, "source": f.source,
                 "guide": f.guide.model_dump() if f.guide else None,
                 "settings": [
                     {"id": s.id, "label": s.label, "meaning": s.description, "control": s.control.kind,
@@ -38,13 +38,16 @@ def print_platforms(flows: list[Flow]) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    table = Table("platform", "setting", "what it means", "default", "regions", show_lines=True)
+    table = Table("platform", "setting", "control", "what it means", "default", "regions", show_lines=True)
     for f in flows:
+        who = Text(f.name) + Text(f"\n{f.id}", style="dim")
+        if f.source:
+            who += Text(f"\nsource: {f.source}", style="dim")
         if f.guide:
-            table.add_row(f"{f.name}\n[dim]{f.id}[/]", Text("guide (nothing to automate)"), Text(f.guide.summary), "—", "")
+            table.add_row(who, Text("guide (nothing to automate)"), "guide", Text(f.guide.summary), "—", "")
         for s in f.settings:
             name = Text(s.label + (" (optional)" if s.opt_in else ""))
-            table.add_row(f"{f.name}\n[dim]{f.id}[/]", name, Text(s.description), s.default, Text(s.regions))
+            table.add_row(who, name, s.control.kind, Text(s.description), s.default, Text(s.regions))
     Console().print(table)
 
 

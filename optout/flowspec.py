@@ -283,6 +283,8 @@ class Flow(Strict):
     _d = field_validator("domains")(_check_domains)
     languages: list[str] = Field(default_factory=lambda: ["en"])
     confidence: str = ""
+    #: Where the flow's facts come from, in a line (the header comments hold each fact's source).
+    source: str = ""
     login: Login | None = None
     settings: list[Setting] = Field(default_factory=list)
     guide: Guide | None = None
