@@ -5,8 +5,12 @@ form offers."""
 
 from __future__ import annotations
 
-import pytest
+import json
 
+import pytest
+from click.testing import CliRunner
+
+from optout.cli import cli
 from optout.flowspec import load_flows
 
 #: platform → (setting, whether the flow rides on a saved session only).
@@ -63,3 +67,27 @@ def test_guides_are_guides_with_links():
         guide = flows[name].guide
         assert guide is not None and guide.steps and guide.links, name
         assert flows[name].settings == [] and flows[name].login is None, name
+
+
+def invoke(*args):
+    return CliRunner(env={"COLUMNS": "300"}).invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_platforms_lists_every_new_item_with_its_control_and_source():
+    listed = {p["platform"]: p for p in json.loads(invoke("--json", "platforms").stdout)}
+    [atlassian] = listed["atlassian"]["settings"]
+    assert atlassian["control"] == "switch" and "support.atlassian.com" in listed["atlassian"]["source"]
+    assert "Enterprise" in atlassian["meaning"]  # the metadata limit, said plainly
+    codex = [s for s in listed["chatgpt"]["settings"] if s["id"] == "include-environments"]
+    assert codex and codex[0]["control"] == "switch"
+    for name in GUIDES:
+        assert listed[name]["guide"]["state"] == "needs_human" and listed[name]["source"], name
+    table = invoke("platforms").stdout
+    assert "source:" in table and "guide (nothing to automate)" in table
+
+
+def test_off_whatsapp_prints_the_form_and_its_text():
+    result = invoke("off", "whatsapp")
+    assert result.exit_code == 4, result.output
+    assert "whatsapp.com/contact/forms/382532939919295" in result.output
+    assert "Article 21" in result.output
