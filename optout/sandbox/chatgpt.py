@@ -13,8 +13,7 @@ import html
 from urllib.parse import urlsplit
 
 from optout.sandbox import Replica, Request, Response, page, redirect
-from optout.sandbox.chatgpt_codex import CODEX_PATH, codex_settings
-from optout.sandbox.chatgpt_codex import SETTINGS as CODEX_SETTINGS
+from optout.sandbox.chatgpt_codex import CODEX_PATH, CODEX_SETTINGS, codex_settings
 from optout.sandbox.kit.assistant import Toggle, rows, save, session_callback, settings_page
 
 SETTINGS_PATH = "/settings/data-controls"

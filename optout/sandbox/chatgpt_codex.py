@@ -17,7 +17,7 @@ TOGGLES = [Toggle(
     foreign="Inclure les environnements",
     hint="Allow your Codex environments, including their code, to be used to train our models.",
 )]
-SETTINGS = tuple(t.setting for t in TOGGLES)
+CODEX_SETTINGS = tuple(t.setting for t in TOGGLES)
 
 
 def codex_settings(replica: Replica, req: Request, user: str | None, *, save_path: str) -> Response:
