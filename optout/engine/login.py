@@ -118,6 +118,12 @@ class SignIn:
         if self.attempted:
             raise Outcome(State.NEEDS_LOGIN, f"{name} signed this account out again after a sign-in in this run.")
         self.attempted = True
+        key = (self.flow.id, self.account.name.casefold())
+        if key in self.options.sign_ins:
+            raise Outcome(State.NEEDS_LOGIN, f"optout already tried to sign in to this {name} account in this run "
+                          f"(one attempt per account, so it is never locked out). Run `optout check {self.flow.id}` "
+                          f"again later, or sign in yourself with `optout login {self.flow.id}`.")
+        self.options.sign_ins.add(key)
         for secret in (cred.password, cred.totp_secret):
             logs.register_secret(secret)
         self.log.info("login.attempt")
