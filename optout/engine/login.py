@@ -37,6 +37,14 @@ def challenge_detail(flow: Flow, kind: str, cred: Credential | None, totp_used: 
     return f"{name} asks for {what}, which a person must answer. Sign in yourself: `optout login {pid}`."
 
 
+#: What a page shows while an answer is on its way.
+BUSY = "[role=progressbar]:visible, [aria-busy=true]:visible"
+
+
+async def page_state(page: Page) -> tuple[str, str]:
+    return page.url, await body_text(page)
+
+
 class SignIn:
     """The one automated sign-in an account gets in a run, and keeping its session."""
 
@@ -45,6 +53,7 @@ class SignIn:
         self.log = log
         self.attempted = False
         self.signed_in_here = False
+        self.setting: Setting | None = None  # the setting whose page the sign-in began on
 
     async def fill(self, page: Page, step: Step, value: str) -> None:
         handle = await locate(page, step.into).first.element_handle(timeout=self.flow.login.timeout_ms)
@@ -75,8 +84,26 @@ class SignIn:
                 await self.fill(page, step, cred.password)
             elif step.fill == "totp":
                 await self.fill(page, step, cred.totp_code() or "")
+            elif i == len(steps) - 1:  # the submission: nothing is decided before the page answers it
+                before = await page_state(page)
+                await locate(page, step.into).first.click(timeout=self.flow.login.timeout_ms)
+                if not await self.answered(page, before):
+                    raise Outcome(State.BROKEN, f"the {self.flow.name} sign-in page did not answer "
+                                  f"after {self.flow.login.timeout_ms // 1000} s (no new page, no message).",
+                                  await self.evidence.keep_broken_page(page, self.setting))
             else:
                 await locate(page, step.into).first.click(timeout=self.flow.login.timeout_ms)
+
+    async def answered(self, page: Page, before: tuple[str, str]) -> bool:
+        """Whether the page answered a submission: it navigated, or its text changed and it is
+        no longer busy (a progress bar or aria-busy still showing means the answer is coming)."""
+        deadline = time.monotonic() + self.flow.login.timeout_ms / 1000
+        while time.monotonic() < deadline:
+            self.tabs.check_alive(page)
+            if await page_state(page) != before and not await count(page.locator(BUSY)):
+                return True
+            await asyncio.sleep(0.1)
+        return False
 
     async def optional_step_shows(self, page: Page, step: Step, later: Step | None, *, challenge: bool) -> bool | None:
         """Wait for an optional step (an interstitial only some sign-ins show), as long as the next
@@ -126,6 +153,7 @@ class SignIn:
         self.options.sign_ins.add(key)
         for secret in (cred.password, cred.totp_secret):
             logs.register_secret(secret)
+        self.setting = setting
         self.log.info("login.attempt")
         await self.tabs.open(page, self.flow.login.url)
         try:

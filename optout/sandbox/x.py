@@ -106,6 +106,7 @@ your phone number or username to verify it’s you.</p>
         }
         script = f"""
 const VIEWS = {json.dumps(views)};
+const SLOW = {json.dumps(["2fa"] if self.misbehaves("slow_verify") else [])};
 const root = document.getElementById('flow');
 let token = null;
 function show(step) {{
@@ -118,6 +119,7 @@ root.addEventListener('click', async (event) => {{
   const button = event.target.closest('button[data-go]');
   if (!button) return;
   const input = root.querySelector('input');
+  if (SLOW.includes(button.dataset.go)) await new Promise((done) => setTimeout(done, 500));
   const r = await fetch({json.dumps(task_url)}, {{method: 'POST', headers: {{'content-type': 'application/json'}},
     body: JSON.stringify({{flow_token: token, subtask: button.dataset.go, value: input ? input.value : ''}})}});
   const step = await r.json();

@@ -44,3 +44,24 @@ async def test_an_account_given_twice_signs_in_once(configure, sandbox, browser_
     results = await engine.run([(flow, same), (flow, same[:1])], options)
     assert len(replica.events("login")) == 1
     assert len(results) == len(flow.settings) and {r.state for r in results} == {"needs_login"}
+
+
+# --- 11.6: a code that was accepted is not reported rejected ---------------------------------------
+
+async def test_code_accepted_by_a_slow_server_signs_in(configure, run_flow, only_flows):
+    secret = pyotp.random_base32()
+    replica = configure("x", "slow_verify", totp_secret=secret)
+    cred = Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD, totp_secret=secret)
+    results = await run_flow("x", credential=cred, flows_dir=only_flows("x"))
+    assert {r.setting: str(r.state) for r in results}["training"] == "on", [r.detail for r in results]
+    assert [e["ok"] for e in replica.events("code")] == [True]
+
+
+async def test_code_refused_by_a_slow_server_needs_human(configure, run_flow, only_flows):
+    secret = pyotp.random_base32()
+    replica = configure("x", "slow_verify", totp_secret=secret)
+    cred = Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD, totp_secret=pyotp.random_base32())
+    results = await run_flow("x", credential=cred, flows_dir=only_flows("x"))
+    assert {str(r.state) for r in results} == {"needs_human"}
+    assert "did not accept the verification code" in results[0].detail
+    assert [e["ok"] for e in replica.events("code")] == [False]
