@@ -37,6 +37,29 @@ def challenge_detail(flow: Flow, kind: str, cred: Credential | None, totp_used: 
     return f"{name} asks for {what}, which a person must answer. Sign in yourself: `optout login {pid}`."
 
 
+#: Focus the field; if it is then its document's focused element, set its value the way a person's
+#: typing does (the native setter, so frameworks see the change, then input and change events) and
+#: say "ok"; else name what took the focus, and set nothing.
+SET_VALUE_JS = """(el, value) => {
+  const doc = el.ownerDocument;
+  const took = () => {
+    const a = doc.activeElement;
+    if (!a || a === doc.body) return 'nothing';
+    const tag = a.tagName.toLowerCase();
+    if ((tag === 'iframe' || tag === 'frame') && a.src) {
+      try { return 'a frame from ' + new URL(a.src, doc.baseURI).origin; } catch (e) { return 'a frame'; }
+    }
+    return 'another element (' + tag + ')';
+  };
+  el.focus();
+  if (doc.activeElement !== el) return took();
+  const proto = el instanceof HTMLTextAreaElement ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
+  Object.getOwnPropertyDescriptor(proto, 'value').set.call(el, value);
+  el.dispatchEvent(new InputEvent('input', {bubbles: true, inputType: 'insertText', data: value}));
+  el.dispatchEvent(new Event('change', {bubbles: true}));
+  return 'ok';
+}"""
+
 #: What a page shows while an answer is on its way.
 BUSY = "[role=progressbar]:visible, [aria-busy=true]:visible"
 
@@ -56,7 +79,9 @@ class SignIn:
         self.setting: Setting | None = None  # the setting whose page the sign-in began on
 
     async def fill(self, page: Page, step: Step, value: str) -> None:
-        handle = await locate(page, step.into).first.element_handle(timeout=self.flow.login.timeout_ms)
+        field = locate(page, step.into).first
+        await field.wait_for(state="visible", timeout=self.flow.login.timeout_ms)
+        handle = await field.element_handle(timeout=self.flow.login.timeout_ms)
         # The element's own document decides, so a page that navigates away (or a look-alike
         # frame) can never receive the value.
         origin = (await handle.evaluate("el => el.ownerDocument.location.origin")).lower()
@@ -67,7 +92,18 @@ class SignIn:
                 f"{self.flow.name}'s sign-in origins ({', '.join(sorted(self.flow.credential_origins))}).",
                 account_wide=True,
             )
-        await handle.fill(value)
+        # No keystrokes: keys go wherever the focus is, and a page script can move it (into a
+        # foreign frame) the moment the field is focused. The value is set on the element itself,
+        # only while the element is the focused element of its own document.
+        where = await handle.evaluate(SET_VALUE_JS, value)
+        if where != "ok":
+            raise Outcome(
+                State.ERROR,
+                f"refused to type {self.flow.name} credentials: the sign-in page moved the keyboard focus away "
+                f"from the field as it was about to be typed (to {where}); a page tried to take the password. "
+                f"Nothing was typed. Sign in yourself with `optout login {self.flow.id}` if you trust the page.",
+                account_wide=True,
+            )
 
     async def run_steps(self, page: Page, steps: list[Step], cred: Credential, *, challenge: bool = False) -> None:
         for i, step in enumerate(steps):

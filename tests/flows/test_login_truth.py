@@ -65,3 +65,17 @@ async def test_code_refused_by_a_slow_server_needs_human(configure, run_flow, on
     assert {str(r.state) for r in results} == {"needs_human"}
     assert "did not accept the verification code" in results[0].detail
     assert [e["ok"] for e in replica.events("code")] == [False]
+
+
+# --- 12.3: keystrokes only into the field they are for ----------------------------------------------
+
+async def test_a_page_moving_focus_into_a_foreign_frame_gets_no_password(configure, run_flow, only_flows):
+    from optout.sandbox.replica import digest
+
+    replica = configure("x", "focus_thief")
+    results = await run_flow("x", flows_dir=only_flows("x"))
+    stolen = replica.events("stolen")
+    assert not any(e["sha256"] == digest(SENTINEL_PASSWORD) or e["length"] for e in stolen), stolen
+    assert replica.events("login") == [], "nothing was sent as a password"
+    assert {str(r.state) for r in results} == {"error"}
+    assert "tried to take the password" in results[0].detail and "optout login x" in results[0].detail
