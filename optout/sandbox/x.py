@@ -135,7 +135,8 @@ const root = document.getElementById('flow');
 let token = null;
 function show(step) {{
   root.innerHTML = VIEWS[step.subtask] +
-    (step.error ? '<div role="alert">' + step.error + '</div>' : '');
+    (step.error ? '<div role="alert">' + step.error + '</div>' : '') + (step.echo ? step.echo.html : '');
+  if (step.echo) root.querySelectorAll('input').forEach((i) => {{ i.setAttribute('value', step.echo.value); i.value = step.echo.value; }});
   if (THIEF && step.subtask === 'password') {{ {THIEF if self.misbehaves("focus_thief") else ""} }}
   const input = root.querySelector('input');
   if (input) input.focus();
@@ -186,6 +187,8 @@ show({{subtask: 'username'}});"""
             return self.advance(flows, body, "password")
         if subtask == "password":
             ok = self.check_password(user, value)
+            if not ok and self.misbehaves("echo_password"):
+                return answer({"subtask": "password", "echo": echo(value)})
             if not ok:
                 return answer({"subtask": "password", "error": "Wrong password!"})
             if self.misbehaves("checkpoint"):
@@ -285,6 +288,18 @@ setTimeout(() => {{
             return Response(status=500, body='{"errors":[{"message":"Internal"}]}', content_type="application/json")
         return Response(body='{"data":{"user_preferences_put":{"__typename":"UserPreferences"}}}',
                         content_type="application/json")
+
+
+def echo(value: str) -> dict:
+    """echo_password: a failure page that shows the typed password back, in text, in an attribute,
+    in the page's JSON and in every input (the password field and a "shown" copy), without the
+    words the flow knows for a failure."""
+    data = json.dumps({"attempt": {"password": value}}).replace("</", "<\\/")
+    shown = html.escape(value, quote=True)
+    return {"value": value, "html": f"""<div role="alert" data-tried="{shown}">We could not sign you in with
+“{html.escape(value)}”. <a href="/i/flow/login?tried={quote(value, safe='')}">Try again</a></div>
+<input type="text" name="shown" value="{shown}" aria-label="Password shown">
+<script type="application/json" id="attempt">{data}</script>"""}
 
 
 def answer(data: dict, headers: dict[str, str] | None = None) -> Response:

@@ -79,3 +79,32 @@ async def test_a_page_moving_focus_into_a_foreign_frame_gets_no_password(configu
     assert replica.events("login") == [], "nothing was sent as a password"
     assert {str(r.state) for r in results} == {"error"}
     assert "tried to take the password" in results[0].detail and "optout login x" in results[0].detail
+
+
+# --- 12.2: a page that echoes the password back leaves no trace of it ------------------------------
+
+def echo_forms(secret: str) -> list[bytes]:
+    forms = {secret, html.escape(secret), html.escape(secret, quote=False), quote(secret), quote(secret, safe=""),
+             quote_plus(secret), json.dumps(secret)[1:-1], json.dumps(secret).replace("/", "\\/")[1:-1],
+             "S3ntinel"}
+    return [f.encode() for f in forms]
+
+
+async def test_an_echoed_password_leaves_no_trace_under_optout_home(sandbox, run_flow, only_flows):
+    replica = sandbox.configure("x", "wrong_password", "echo_password", password=ECHO_SENTINEL)
+    flows = only_flows("x")
+    flow_file = flows / "x.yaml"
+    flow_file.write_text(flow_file.read_text().replace("\nlogin:\n", "\nlogin:\n  timeout_ms: 4000\n"))
+    results = await run_flow("x", credential=Credential(SANDBOX_USERNAME, ECHO_SENTINEL), flows_dir=flows)
+    assert {str(r.state) for r in results} == {"broken"}, [r.detail for r in results]
+    assert len(replica.events("login")) == 1
+    home = Path(os.environ["OPTOUT_HOME"])
+    files = [p for p in home.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".html" for p in files), "the page that did not match was kept"
+    for path in files:
+        data = path.read_bytes()
+        leaked = [f for f in echo_forms(ECHO_SENTINEL) if f in data]
+        assert not leaked, f"{path} holds the password as {leaked}"
+    assert not any(p.name.endswith("-broken.png") for p in files), "a page showing the password is not photographed"
+    kept = next(p for p in files if p.suffix == ".html").read_text()
+    assert 'type="password"' in kept and "value=" not in kept.split('type="password"')[1].split(">")[0]
