@@ -5,6 +5,7 @@ in themselves (`optout login`, and assisted sessions)."""
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from pathlib import Path
 
@@ -35,6 +36,20 @@ def challenge_detail(flow: Flow, kind: str, cred: Credential | None, totp_used: 
     what = {"captcha": "a security check (CAPTCHA)", "checkpoint": "a security checkpoint",
             "app_approval": "approval in its mobile app", "email_code": "a code sent by e-mail"}[kind]
     return f"{name} asks for {what}, which a person must answer. Sign in yourself: `optout login {pid}`."
+
+
+KIND_WORDS = {"email": "e-mail address", "phone": "phone number", "username": "username"}
+
+
+def kind_of_name(name: str) -> str:
+    """What a stored account name is: "email", "phone" (digits, with + ( ) - . and spaces) or
+    "username" (anything else)."""
+    name = name.strip()
+    if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", name):
+        return "email"
+    if re.fullmatch(r"\+?[\d\s().-]+", name) and sum(c.isdigit() for c in name) >= 6:
+        return "phone"
+    return "username"
 
 
 #: Focus the field; if it is then its document's focused element, set its value the way a person's
@@ -108,13 +123,14 @@ class SignIn:
     async def run_steps(self, page: Page, steps: list[Step], cred: Credential, *, challenge: bool = False) -> None:
         for i, step in enumerate(steps):
             if step.optional:
-                later = next((s for s in steps[i + 1:] if not s.optional), None)
-                shows = await self.optional_step_shows(page, step, later, challenge=challenge)
+                end = next((j for j in range(i + 1, len(steps)) if not steps[j].optional), len(steps) - 1)
+                shows = await self.optional_step_shows(page, step, steps[i + 1:end + 1], challenge=challenge)
                 if shows is None:
                     return  # the sign-in already ended one way or another: await_signed_in reads how
                 if not shows:
                     continue
             if step.fill == "username":
+                self.may_answer(step, cred.username)
                 await self.fill(page, step, cred.username)
             elif step.fill == "password":
                 await self.fill(page, step, cred.password)
@@ -141,11 +157,25 @@ class SignIn:
             await asyncio.sleep(0.1)
         return False
 
-    async def optional_step_shows(self, page: Page, step: Step, later: Step | None, *, challenge: bool) -> bool | None:
+    def may_answer(self, step: Step, username: str) -> None:
+        """A step that asks for one kind of name gets the stored username only if it is of that
+        kind (never the password, never a guess): else a person must answer, at once."""
+        if not step.accepts or kind_of_name(username) in step.accepts:
+            return
+        asked = " or ".join(KIND_WORDS[k] for k in step.accepts)
+        raise Outcome(
+            State.NEEDS_HUMAN,
+            f"{self.flow.name} asks for the account's {asked} to confirm it is you, and the stored account name "
+            f"is not one ({KIND_WORDS[kind_of_name(username)]}); optout typed nothing. Sign in yourself: "
+            f"`optout login {self.flow.id}`.",
+        )
+
+    async def optional_step_shows(self, page: Page, step: Step, later: list[Step], *, challenge: bool) -> bool | None:
         """Wait for an optional step (an interstitial only some sign-ins show), as long as the next
         required step would wait for its own element. True: its element shows (and its `when`
-        matches); False: the next required step's element shows first, or nothing by the timeout;
-        None: the page shows an end of the sign-in (signed in, failure, or a challenge)."""
+        matches); False: a later step up to the next required one shows first (an optional one with
+        its `when`: another variant of the interstitial), or nothing by the timeout; None: the page
+        shows an end of the sign-in (signed in, failure, or a challenge)."""
         login = self.flow.login
         ends = [login.signed_in, login.failure] + ([] if challenge else [c.when for c in login.challenges])
         deadline = time.monotonic() + login.timeout_ms / 1000
@@ -153,8 +183,9 @@ class SignIn:
             text = await body_text(page)
             if await count(locate(page, step.into)) and (step.when is None or await matches(page, step.when, text)):
                 return True
-            if later is not None and await count(locate(page, later.into)):
-                return False
+            for other in later:
+                if await count(locate(page, other.into)) and (other.when is None or await matches(page, other.when, text)):
+                    return False
             for signal in ends:
                 if await matches(page, signal, text):
                     return None

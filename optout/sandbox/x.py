@@ -104,16 +104,21 @@ class X(Replica):
 
     def login_app(self, *, lookalike: bool = False) -> Response:
         task_url = f"https://{LOOKALIKE_HOST}/steal" if lookalike else TASK_PATH
+        heading, asked, label = IDENTIFIER_HEADING, "phone number or username", "Phone or username"
+        if self.misbehaves("identifier_email"):
+            heading, asked, label = "Verify your identity", "email address", "Email address"
+        elif self.misbehaves("identifier_phone_email"):
+            heading, asked, label = "Verify your identity", "phone number or email address", "Phone or email"
         views = {
             "username": """<h1 id="modal-header">Sign in to X</h1>
 <button type="button">Sign in with Apple</button>
 <label>Phone, email, or username <input name="text" type="text" autocomplete="username"></label>
 <button type="button" data-go="username">Next</button>
 <button type="button">Forgot password?</button>""",
-            "identifier": f"""<h1 id="modal-header">{IDENTIFIER_HEADING}</h1>
+            "identifier": f"""<h1 id="modal-header">{heading}</h1>
 <p>There was unusual login activity on your account. To help keep your account safe, please enter
-your phone number or username to verify it’s you.</p>
-<label>Phone or username <input name="text" type="text" data-testid="ocfEnterTextTextInput"></label>
+your {asked} to verify it’s you.</p>
+<label>{label} <input name="text" type="text" data-testid="ocfEnterTextTextInput"></label>
 <button type="button" data-go="identifier" data-testid="ocfEnterTextNextButton">Next</button>""",
             "password": """<h1 id="modal-header">Enter your password</h1>
 <label>Password <input name="password" type="password" autocomplete="current-password"></label>
@@ -172,7 +177,7 @@ show({{subtask: 'username'}});"""
                 self.event("username", ok=False)
                 return answer({"subtask": "username", "error": "Sorry, we could not find your account."})
             token = secrets.token_urlsafe(12)
-            flows[token] = {"user": value, "stage": "identifier" if self.misbehaves("identifier_step") else "password"}
+            flows[token] = {"user": value, "stage": "identifier" if self.asks_identifier() else "password"}
             self.sandbox.save()
             return answer({"flow_token": token, "subtask": flows[token]["stage"]})
         flow = flows.get(str(body.get("flow_token")))
@@ -202,6 +207,9 @@ show({{subtask: 'username'}});"""
                 return answer({"subtask": "2fa", "error": "Your code was incorrect. Please try again."})
             return self.done(flows, body, user)
         return answer({"subtask": "username", "error": "Something went wrong. Let’s try again."})
+
+    def asks_identifier(self) -> bool:
+        return any(self.misbehaves(m) for m in ("identifier_step", "identifier_email", "identifier_phone_email"))
 
     def advance(self, flows: dict, body: dict, stage: str) -> Response:
         flows[str(body["flow_token"])]["stage"] = stage

@@ -108,3 +108,40 @@ async def test_an_echoed_password_leaves_no_trace_under_optout_home(sandbox, run
     assert not any(p.name.endswith("-broken.png") for p in files), "a page showing the password is not photographed"
     kept = next(p for p in files if p.suffix == ".html").read_text()
     assert 'type="password"' in kept and "value=" not in kept.split('type="password"')[1].split(">")[0]
+
+
+# --- 11.5: X's unusual-activity step answered only with a value of the kind it asks for ------------
+
+@pytest.mark.parametrize("variant", ["identifier_email", "identifier_phone_email"])
+async def test_x_asking_for_an_email_gets_the_stored_email(configure, run_flow, only_flows, variant):
+    replica = configure("x", variant)
+    results = await run_flow("x", flows_dir=only_flows("x"))
+    assert {str(r.state) for r in results} == {"on"}, [r.detail for r in results]
+    assert [e["ok"] for e in replica.events("identifier")] == [True]
+
+
+@pytest.mark.parametrize("variant", ["identifier_email", "identifier_phone_email"])
+async def test_x_asking_for_an_email_without_one_stored_needs_a_person_at_once(sandbox, run_flow, only_flows, variant):
+    import time
+
+    replica = sandbox.configure("x", variant, password=SENTINEL_PASSWORD, username="demo_handle")
+    started = time.monotonic()
+    results = await run_flow("x", credential=Credential("demo_handle", SENTINEL_PASSWORD), flows_dir=only_flows("x"))
+    assert {str(r.state) for r in results} == {"needs_human"}, [r.detail for r in results]
+    assert "optout login x" in results[0].detail and "e-mail" in results[0].detail
+    assert replica.events("identifier") == [] and replica.events("login") == [], "nothing typed, no password"
+    assert time.monotonic() - started < 15, "at once, not after the steps' time limits"
+
+
+async def test_x_asking_for_a_phone_or_username_never_gets_an_email(configure, run_flow, only_flows):
+    replica = configure("x", "identifier_step")
+    results = await run_flow("x", flows_dir=only_flows("x"))
+    assert {str(r.state) for r in results} == {"needs_human"}, [r.detail for r in results]
+    assert replica.events("identifier") == [] and replica.events("login") == []
+
+
+async def test_x_asking_for_a_phone_or_username_gets_the_stored_username(sandbox, run_flow, only_flows):
+    replica = sandbox.configure("x", "identifier_step", password=SENTINEL_PASSWORD, username="demo_handle")
+    results = await run_flow("x", credential=Credential("demo_handle", SENTINEL_PASSWORD), flows_dir=only_flows("x"))
+    assert {str(r.state) for r in results} == {"on"}, [r.detail for r in results]
+    assert [e["ok"] for e in replica.events("identifier")] == [True]
