@@ -129,6 +129,8 @@ class SignIn:
                     return  # the sign-in already ended one way or another: await_signed_in reads how
                 if not shows:
                     continue
+            elif not await self.required_step_shows(page, step, challenge=challenge):
+                return  # a challenge, a failure or the signed-in page came instead: await_signed_in reads it
             if step.fill == "username":
                 self.may_answer(step, cred.username)
                 await self.fill(page, step, cred.username)
@@ -169,6 +171,24 @@ class SignIn:
             f"is not one ({KIND_WORDS[kind_of_name(username)]}); optout typed nothing. Sign in yourself: "
             f"`optout login {self.flow.id}`.",
         )
+
+    async def required_step_shows(self, page: Page, step: Step, *, challenge: bool) -> bool:
+        """Wait for a required step's element; False when the page shows an end of the sign-in
+        first (a challenge between steps, a failure, signed in). Raises the browser's error
+        (the page did not match the flow) when neither shows by the timeout."""
+        login = self.flow.login
+        ends = [login.signed_in, login.failure] + ([] if challenge else [c.when for c in login.challenges])
+        deadline = time.monotonic() + login.timeout_ms / 1000
+        while time.monotonic() < deadline:
+            if await count(locate(page, step.into)):
+                return True
+            text = await body_text(page)
+            for signal in ends:
+                if await matches(page, signal, text):
+                    return False
+            await asyncio.sleep(0.1)
+        where = step.into.css or f"{step.into.role} {'/'.join(step.into.name)}".strip()
+        raise PlaywrightError(f"no {where} on the page after {login.timeout_ms // 1000} s")
 
     async def optional_step_shows(self, page: Page, step: Step, later: list[Step], *, challenge: bool) -> bool | None:
         """Wait for an optional step (an interstitial only some sign-ins show), as long as the next

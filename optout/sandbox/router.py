@@ -38,6 +38,7 @@ MISBEHAVIOURS: dict[str, str] = {
     "echo_password": "after a failed sign-in the page prints the typed password back (text, attribute, JSON)",
     "identifier_email": "the unusual-activity step asks for the 'Email address' (the same input as the code)",
     "identifier_phone_email": "the unusual-activity step asks for the 'Phone or email' (the same input as the code)",
+    "captcha_early": "a security check (CAPTCHA) appears right after the username, before the password",
     "hostile_text": "the page's switches read aria-checked as markup and terminal escape sequences",
 }
 

@@ -177,7 +177,8 @@ show({{subtask: 'username'}});"""
                 self.event("username", ok=False)
                 return answer({"subtask": "username", "error": "Sorry, we could not find your account."})
             token = secrets.token_urlsafe(12)
-            flows[token] = {"user": value, "stage": "identifier" if self.asks_identifier() else "password"}
+            stage = "identifier" if self.asks_identifier() else "password"
+            flows[token] = {"user": value, "stage": "arkose" if self.misbehaves("captcha_early") else stage}
             self.sandbox.save()
             return answer({"flow_token": token, "subtask": flows[token]["stage"]})
         flow = flows.get(str(body.get("flow_token")))

@@ -145,3 +145,17 @@ async def test_x_asking_for_a_phone_or_username_gets_the_stored_username(sandbox
     results = await run_flow("x", credential=Credential("demo_handle", SENTINEL_PASSWORD), flows_dir=only_flows("x"))
     assert {str(r.state) for r in results} == {"on"}, [r.detail for r in results]
     assert [e["ok"] for e in replica.events("identifier")] == [True]
+
+
+# --- between required steps: a challenge ends the sign-in as what it is ----------------------------
+
+async def test_a_security_check_after_the_username_needs_a_person(configure, run_flow, only_flows):
+    import time
+
+    replica = configure("gemini", "captcha_early")
+    started = time.monotonic()
+    results = await run_flow("gemini", flows_dir=only_flows("gemini"))
+    assert {str(r.state) for r in results} == {"needs_human"}, [r.detail for r in results]
+    assert "security checkpoint" in results[0].detail and "optout login gemini" in results[0].detail
+    assert replica.events("login") == [], "the password was never typed"
+    assert time.monotonic() - started < 15, "at once, not after the password step's time limit"
