@@ -139,22 +139,23 @@ class SignIn:
             elif step.fill == "totp":
                 await self.fill(page, step, cred.totp_code() or "")
             elif i == len(steps) - 1:  # the submission: nothing is decided before the page answers it
-                before = await page_state(page)
+                before = await page_state(page), await count(page.locator(BUSY))
                 await locate(page, step.into).first.click(timeout=self.flow.login.timeout_ms)
-                if not await self.answered(page, before):
+                if not await self.answered(page, *before):
                     raise Outcome(State.BROKEN, f"the {self.flow.name} sign-in page did not answer "
                                   f"after {self.flow.login.timeout_ms // 1000} s (no new page, no message).",
                                   await self.evidence.keep_broken_page(page, self.setting))
             else:
                 await locate(page, step.into).first.click(timeout=self.flow.login.timeout_ms)
 
-    async def answered(self, page: Page, before: tuple[str, str]) -> bool:
+    async def answered(self, page: Page, before: tuple[str, str], busy_before: int) -> bool:
         """Whether the page answered a submission: it navigated, or its text changed and it is
-        no longer busy (a progress bar or aria-busy still showing means the answer is coming)."""
+        no longer busy (a progress bar or aria-busy beyond those shown before means the answer
+        is still coming)."""
         deadline = time.monotonic() + self.flow.login.timeout_ms / 1000
         while time.monotonic() < deadline:
             self.tabs.check_alive(page)
-            if await page_state(page) != before and not await count(page.locator(BUSY)):
+            if await page_state(page) != before and await count(page.locator(BUSY)) <= busy_before:
                 return True
             await asyncio.sleep(0.1)
         return False
