@@ -57,7 +57,7 @@ async def _run(platforms, mode, *, credentials=None, setup_context=None, headles
     logs.ensure_configured()
     prof = profile if isinstance(profile, Profile) else Profile(profile, root=home)
     prof.ensure()
-    flows = flowspec.resolve(list(platforms) if platforms else None, flows_dir)
+    flows = flowspec.resolve(list(dict.fromkeys(platforms)) if platforms else None, flows_dir)
     if sessions is True:
         store = SessionStore(prof)
     elif sessions is False or sessions is None:

@@ -89,6 +89,10 @@ class Step(Strict):
     optional: bool = False
     #: For an optional step: taken only while the page also shows this (steps that share one input).
     when: "Signal | None" = None
+    #: For fill: username, what the page asks for. The stored username is typed only when it is
+    #: of one of these kinds (an e-mail address, a phone number, or any other name: a username);
+    #: otherwise the sign-in stops at once as needs_human. Empty: whatever the username is.
+    accepts: list[Literal["email", "phone", "username"]] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _one_action(self):
@@ -96,6 +100,8 @@ class Step(Strict):
             raise ValueError("a step either fills (fill: username|password|totp) or clicks (click: true)")
         if self.when is not None and not self.optional:
             raise ValueError("when: only an optional step can depend on what the page shows")
+        if self.accepts and self.fill != "username":
+            raise ValueError("accepts: only a step with fill: username says what kind of name it takes")
         return self
 
 

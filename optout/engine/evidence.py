@@ -19,6 +19,25 @@ from optout.results import Result
 from optout.states import State
 
 
+#: Every field's value, a password field's as "" (it is emptied whatever it holds).
+FIELD_VALUES_JS = """() => Array.from(document.querySelectorAll('input, textarea'))
+  .map((el) => (el.type === 'password' ? '' : String(el.value || '') + ' ' + (el.getAttribute('value') || '')))"""
+#: Empty the password fields and the fields at the given indexes, value and value attribute.
+CLEAR_FIELDS_JS = """(indexes) => Array.from(document.querySelectorAll('input, textarea')).forEach((el, i) => {
+  if (el.type === 'password' || indexes.includes(i)) { el.value = ''; el.removeAttribute('value'); }
+})"""
+
+
+async def without_secret_fields(page: Page) -> None:
+    """Empty, in the page itself, every password field and every field holding a registered
+    secret, before the page is kept. The secrets never go into the page: fields are compared here."""
+    try:
+        values = await page.evaluate(FIELD_VALUES_JS)
+        await page.evaluate(CLEAR_FIELDS_JS, [i for i, v in enumerate(values) if logs.scrub(v) != v])
+    except PlaywrightError:  # the page went away: what is kept is scrubbed anyway
+        pass
+
+
 def _stamp() -> str:
     return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
 
@@ -92,16 +111,24 @@ class Evidence:
         return []
 
     async def keep_broken_page(self, page: Page, setting: Setting) -> list[Path]:
-        """Screenshot and HTML of a page that did not match the flow, with secrets scrubbed."""
+        """Screenshot and HTML of a page that did not match the flow, with secrets scrubbed: the
+        page's password fields and any field holding a known secret are emptied first, and a page
+        that still shows a secret anywhere (echoed back in its text) is kept as scrubbed HTML only."""
         kept: list[Path] = []
         shot = self.path(setting, "broken")
         html_path = shot.with_suffix(".html")
         try:
             self.folder(shot)
-            await page.screenshot(path=str(shot), full_page=True)
-            make_private(shot)
-            kept.append(shot)
-            write_private(html_path, logs.scrub(await page.content()).encode("utf-8"))
+            await without_secret_fields(page)
+            content = await page.content()
+            scrubbed = logs.scrub(content)
+            if scrubbed == content:
+                await page.screenshot(path=str(shot), full_page=True)
+                make_private(shot)
+                kept.append(shot)
+            else:
+                self.log.warning("evidence.no_screenshot", reason="the page shows a secret")
+            write_private(html_path, scrubbed.encode("utf-8"))
             kept.append(html_path)
         except OSError as exc:
             self.failed(exc, *(p for p in (shot, html_path) if p not in kept))

@@ -5,6 +5,7 @@ in themselves (`optout login`, and assisted sessions)."""
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from pathlib import Path
 
@@ -37,6 +38,51 @@ def challenge_detail(flow: Flow, kind: str, cred: Credential | None, totp_used: 
     return f"{name} asks for {what}, which a person must answer. Sign in yourself: `optout login {pid}`."
 
 
+KIND_WORDS = {"email": "e-mail address", "phone": "phone number", "username": "username"}
+
+
+def kind_of_name(name: str) -> str:
+    """What a stored account name is: "email", "phone" (digits, with + ( ) - . and spaces) or
+    "username" (anything else)."""
+    name = name.strip()
+    if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", name):
+        return "email"
+    if re.fullmatch(r"\+?[\d\s().-]+", name) and sum(c.isdigit() for c in name) >= 6:
+        return "phone"
+    return "username"
+
+
+#: Focus the field; if it is then its document's focused element, set its value the way a person's
+#: typing does (the native setter, so frameworks see the change, then input and change events) and
+#: say "ok"; else name what took the focus, and set nothing.
+SET_VALUE_JS = """(el, value) => {
+  const doc = el.ownerDocument;
+  const took = () => {
+    const a = doc.activeElement;
+    if (!a || a === doc.body) return 'nothing';
+    const tag = a.tagName.toLowerCase();
+    if ((tag === 'iframe' || tag === 'frame') && a.src) {
+      try { return 'a frame from ' + new URL(a.src, doc.baseURI).origin; } catch (e) { return 'a frame'; }
+    }
+    return 'another element (' + tag + ')';
+  };
+  el.focus();
+  if (doc.activeElement !== el) return took();
+  const proto = el instanceof HTMLTextAreaElement ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
+  Object.getOwnPropertyDescriptor(proto, 'value').set.call(el, value);
+  el.dispatchEvent(new InputEvent('input', {bubbles: true, inputType: 'insertText', data: value}));
+  el.dispatchEvent(new Event('change', {bubbles: true}));
+  return 'ok';
+}"""
+
+#: What a page shows while an answer is on its way.
+BUSY = "[role=progressbar]:visible, [aria-busy=true]:visible"
+
+
+async def page_state(page: Page) -> tuple[str, str]:
+    return page.url, await body_text(page)
+
+
 class SignIn:
     """The one automated sign-in an account gets in a run, and keeping its session."""
 
@@ -45,9 +91,12 @@ class SignIn:
         self.log = log
         self.attempted = False
         self.signed_in_here = False
+        self.setting: Setting | None = None  # the setting whose page the sign-in began on
 
     async def fill(self, page: Page, step: Step, value: str) -> None:
-        handle = await locate(page, step.into).first.element_handle(timeout=self.flow.login.timeout_ms)
+        field = locate(page, step.into).first
+        await field.wait_for(state="visible", timeout=self.flow.login.timeout_ms)
+        handle = await field.element_handle(timeout=self.flow.login.timeout_ms)
         # The element's own document decides, so a page that navigates away (or a look-alike
         # frame) can never receive the value.
         origin = (await handle.evaluate("el => el.ownerDocument.location.origin")).lower()
@@ -58,31 +107,96 @@ class SignIn:
                 f"{self.flow.name}'s sign-in origins ({', '.join(sorted(self.flow.credential_origins))}).",
                 account_wide=True,
             )
-        await handle.fill(value)
+        # No keystrokes: keys go wherever the focus is, and a page script can move it (into a
+        # foreign frame) the moment the field is focused. The value is set on the element itself,
+        # only while the element is the focused element of its own document.
+        where = await handle.evaluate(SET_VALUE_JS, value)
+        if where != "ok":
+            raise Outcome(
+                State.ERROR,
+                f"refused to type {self.flow.name} credentials: the sign-in page moved the keyboard focus away "
+                f"from the field as it was about to be typed (to {where}); a page tried to take the password. "
+                f"Nothing was typed. Sign in yourself with `optout login {self.flow.id}` if you trust the page.",
+                account_wide=True,
+            )
 
     async def run_steps(self, page: Page, steps: list[Step], cred: Credential, *, challenge: bool = False) -> None:
         for i, step in enumerate(steps):
             if step.optional:
-                later = next((s for s in steps[i + 1:] if not s.optional), None)
-                shows = await self.optional_step_shows(page, step, later, challenge=challenge)
+                end = next((j for j in range(i + 1, len(steps)) if not steps[j].optional), len(steps) - 1)
+                shows = await self.optional_step_shows(page, step, steps[i + 1:end + 1], challenge=challenge)
                 if shows is None:
                     return  # the sign-in already ended one way or another: await_signed_in reads how
                 if not shows:
                     continue
+            elif not await self.required_step_shows(page, step, challenge=challenge):
+                return  # a challenge, a failure or the signed-in page came instead: await_signed_in reads it
             if step.fill == "username":
+                self.may_answer(step, cred.username)
                 await self.fill(page, step, cred.username)
             elif step.fill == "password":
                 await self.fill(page, step, cred.password)
             elif step.fill == "totp":
                 await self.fill(page, step, cred.totp_code() or "")
+            elif i == len(steps) - 1:  # the submission: nothing is decided before the page answers it
+                before = await page_state(page), await count(page.locator(BUSY))
+                await locate(page, step.into).first.click(timeout=self.flow.login.timeout_ms)
+                if not await self.answered(page, *before):
+                    raise Outcome(State.BROKEN, f"the {self.flow.name} sign-in page did not answer "
+                                  f"after {self.flow.login.timeout_ms // 1000} s (no new page, no message).",
+                                  await self.evidence.keep_broken_page(page, self.setting))
             else:
                 await locate(page, step.into).first.click(timeout=self.flow.login.timeout_ms)
 
-    async def optional_step_shows(self, page: Page, step: Step, later: Step | None, *, challenge: bool) -> bool | None:
+    async def answered(self, page: Page, before: tuple[str, str], busy_before: int) -> bool:
+        """Whether the page answered a submission: it navigated, or its text changed and it is
+        no longer busy (a progress bar or aria-busy beyond those shown before means the answer
+        is still coming)."""
+        deadline = time.monotonic() + self.flow.login.timeout_ms / 1000
+        while time.monotonic() < deadline:
+            self.tabs.check_alive(page)
+            if await page_state(page) != before and await count(page.locator(BUSY)) <= busy_before:
+                return True
+            await asyncio.sleep(0.1)
+        return False
+
+    def may_answer(self, step: Step, username: str) -> None:
+        """A step that asks for one kind of name gets the stored username only if it is of that
+        kind (never the password, never a guess): else a person must answer, at once."""
+        if not step.accepts or kind_of_name(username) in step.accepts:
+            return
+        asked = " or ".join(KIND_WORDS[k] for k in step.accepts)
+        raise Outcome(
+            State.NEEDS_HUMAN,
+            f"{self.flow.name} asks for the account's {asked} to confirm it is you, and the stored account name "
+            f"is not one ({KIND_WORDS[kind_of_name(username)]}); optout typed nothing. Sign in yourself: "
+            f"`optout login {self.flow.id}`.",
+        )
+
+    async def required_step_shows(self, page: Page, step: Step, *, challenge: bool) -> bool:
+        """Wait for a required step's element; False when the page shows an end of the sign-in
+        first (a challenge between steps, a failure, signed in). Raises the browser's error
+        (the page did not match the flow) when neither shows by the timeout."""
+        login = self.flow.login
+        ends = [login.signed_in, login.failure] + ([] if challenge else [c.when for c in login.challenges])
+        deadline = time.monotonic() + login.timeout_ms / 1000
+        while time.monotonic() < deadline:
+            if await count(locate(page, step.into)):
+                return True
+            text = await body_text(page)
+            for signal in ends:
+                if await matches(page, signal, text):
+                    return False
+            await asyncio.sleep(0.1)
+        where = step.into.css or f"{step.into.role} {'/'.join(step.into.name)}".strip()
+        raise PlaywrightError(f"no {where} on the page after {login.timeout_ms // 1000} s")
+
+    async def optional_step_shows(self, page: Page, step: Step, later: list[Step], *, challenge: bool) -> bool | None:
         """Wait for an optional step (an interstitial only some sign-ins show), as long as the next
         required step would wait for its own element. True: its element shows (and its `when`
-        matches); False: the next required step's element shows first, or nothing by the timeout;
-        None: the page shows an end of the sign-in (signed in, failure, or a challenge)."""
+        matches); False: a later step up to the next required one shows first (an optional one with
+        its `when`: another variant of the interstitial), or nothing by the timeout; None: the page
+        shows an end of the sign-in (signed in, failure, or a challenge)."""
         login = self.flow.login
         ends = [login.signed_in, login.failure] + ([] if challenge else [c.when for c in login.challenges])
         deadline = time.monotonic() + login.timeout_ms / 1000
@@ -90,8 +204,9 @@ class SignIn:
             text = await body_text(page)
             if await count(locate(page, step.into)) and (step.when is None or await matches(page, step.when, text)):
                 return True
-            if later is not None and await count(locate(page, later.into)):
-                return False
+            for other in later:
+                if await count(locate(page, other.into)) and (other.when is None or await matches(page, other.when, text)):
+                    return False
             for signal in ends:
                 if await matches(page, signal, text):
                     return None
@@ -118,8 +233,15 @@ class SignIn:
         if self.attempted:
             raise Outcome(State.NEEDS_LOGIN, f"{name} signed this account out again after a sign-in in this run.")
         self.attempted = True
+        key = (self.flow.id, self.account.name.casefold())
+        if key in self.options.sign_ins:
+            raise Outcome(State.NEEDS_LOGIN, f"optout already tried to sign in to this {name} account in this run "
+                          f"(one attempt per account, so it is never locked out). Run `optout check {self.flow.id}` "
+                          f"again later, or sign in yourself with `optout login {self.flow.id}`.")
+        self.options.sign_ins.add(key)
         for secret in (cred.password, cred.totp_secret):
             logs.register_secret(secret)
+        self.setting = setting
         self.log.info("login.attempt")
         await self.tabs.open(page, self.flow.login.url)
         try:

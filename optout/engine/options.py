@@ -43,6 +43,9 @@ class RunOptions:
     prior: Callable[[str, str | None, str], dict | None] | None = None
     #: The optional reason typed into objection forms (default: none).
     form_reason: str = ""
+    #: (platform, account name casefolded) of every automated sign-in attempted in this run: one
+    #: attempt per account per run, however many times the account was named.
+    sign_ins: set[tuple[str, str]] = field(default_factory=set)
 
     def targets(self, platform: str, setting: Setting) -> bool:
         """Whether the person wants this setting off: every default one; optional ones when asked

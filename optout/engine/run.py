@@ -55,10 +55,26 @@ async def run_in_context(flow: Flow, account: Account, options: RunOptions, cont
         return error_results(flow, account.name, describe_browser_error(exc))
 
 
+def planned(jobs: list[tuple[Flow, list[Account]]]) -> list[tuple[Flow, list[Account]]]:
+    """The jobs with each platform once and each of its accounts once (names compared without
+    case), whatever the command line or the caller repeated: one account, one sign-in per run."""
+    flows: dict[str, tuple[Flow, list[Account]]] = {}
+    seen: set[tuple[str, str]] = set()
+    for flow, accounts in jobs:
+        kept = flows.setdefault(flow.id, (flow, []))[1]
+        for account in accounts:
+            key = (flow.id, account.name.casefold())
+            if key not in seen:
+                seen.add(key)
+                kept.append(account)
+    return list(flows.values())
+
+
 async def run(jobs: list[tuple[Flow, list[Account]]], options: RunOptions,
               on_result: Callable[[Result], None] | None = None) -> list[Result]:
     """Run every (flow, accounts) job in one browser; a failure in one never stops the others."""
     results: list[Result] = []
+    jobs = planned(jobs)
     work = [(flow, account) for flow, accounts in jobs if flow.guide is None for account in accounts]
     for flow, accounts in jobs:
         if flow.guide is not None:

@@ -75,6 +75,10 @@ class Gemini(Replica):
                 return redirect(f"https://{LOOKALIKE_HOST}/v3/signin/identifier")
             return self.identifier_page(target)
         if req.path == "/v3/signin/identifier" and req.method == "POST":
+            if self.misbehaves("captcha_early"):
+                return page("<h1>Verify it’s you</h1><p>Type the text you hear or see</p>"
+                            '<img alt="CAPTCHA image of text"><input name="ca" aria-label="Type the text">'
+                            "<button>Next</button>", title="Sign in - Google Accounts")
             return self.password_page(req.form.get("identifier", ""), target)
         if req.path == "/v3/signin/challenge/pwd" and req.method == "POST":
             return self.verify(req, target)

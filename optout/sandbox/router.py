@@ -33,6 +33,12 @@ MISBEHAVIOURS: dict[str, str] = {
     "list_changed": "the page listing the account's publications, blogs or sites changed (its links are different)",
     "admin_managed": "an administrator manages the setting (work or school account): it shows greyed out",
     "choice_unknown": "a dropdown or radio group shows a choice the flow does not know (none of on/off is selected)",
+    "slow_verify": "the server takes 0.5 s to answer a verification code (the code page stays meanwhile)",
+    "focus_thief": "when the password field gets focus, a script moves focus into a cross-origin frame that records keys",
+    "echo_password": "after a failed sign-in the page prints the typed password back (text, attribute, JSON)",
+    "identifier_email": "the unusual-activity step asks for the 'Email address' (the same input as the code)",
+    "identifier_phone_email": "the unusual-activity step asks for the 'Phone or email' (the same input as the code)",
+    "captcha_early": "a security check (CAPTCHA) appears right after the username, before the password",
     "hostile_text": "the page's switches read aria-checked as markup and terminal escape sequences",
 }
 

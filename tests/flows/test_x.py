@@ -100,9 +100,12 @@ async def test_slow_render_is_still_read(sandbox, run):
     assert results["memory"].state == "on", "a slow screen must not read as a hidden memory switch"
 
 
+HANDLE = "demo_handle"  # X asks "phone number or username": only a stored username answers it
+
+
 async def test_identifier_step_is_answered_and_sign_in_goes_on(sandbox, run):
-    replica = x(sandbox, "identifier_step")
-    results = await run("off")
+    replica = x(sandbox, "identifier_step", username=HANDLE)
+    results = await run("off", credential=Credential(HANDLE, SENTINEL_PASSWORD))
     assert results["training"].state == "off" and results["training"].changed, results["training"].detail
     assert [e["ok"] for e in replica.events("identifier")] == [True]
     assert [e["ok"] for e in replica.events("login")] == [True]
@@ -112,8 +115,8 @@ async def test_identifier_step_is_answered_and_sign_in_goes_on(sandbox, run):
 async def test_identifier_then_two_factor_without_secret_needs_human(sandbox, run):
     """Both steps use one input: the username goes into the identifier question only, and the 2FA
     code box is left alone when no TOTP secret is stored."""
-    replica = x(sandbox, "identifier_step", "two_factor")
-    results = await run("off")
+    replica = x(sandbox, "identifier_step", "two_factor", username=HANDLE)
+    results = await run("off", credential=Credential(HANDLE, SENTINEL_PASSWORD))
     assert states(results) == {s: "needs_human" for s in SETTINGS}
     assert "verification code" in results["training"].detail and "optout account add x --totp" in results["training"].detail
     assert [e["ok"] for e in replica.events("identifier")] == [True]
@@ -124,8 +127,8 @@ async def test_identifier_then_two_factor_without_secret_needs_human(sandbox, ru
 
 async def test_identifier_and_two_factor_with_stored_totp_secret(sandbox, run):
     secret = pyotp.random_base32()
-    replica = x(sandbox, "identifier_step", totp_secret=secret)
-    cred = Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD, totp_secret=secret)
+    replica = x(sandbox, "identifier_step", totp_secret=secret, username=HANDLE)
+    cred = Credential(HANDLE, SENTINEL_PASSWORD, totp_secret=secret)
     results = await run("off", credential=cred)
     assert results["training"].state == "off" and results["training"].changed, results["training"].detail
     assert [e["ok"] for e in replica.events("identifier")] == [True]
