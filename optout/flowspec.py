@@ -67,12 +67,16 @@ class Locator(Strict):
     name: list[str] = Field(default_factory=list)
     #: Match the whole accessible name, not a part ("Turn off" must not match "Turn off and delete").
     exact: bool = False
+    #: Only an element in this checked state (a radio or checkbox that is selected, or not).
+    checked: bool | None = None
     css: str | None = None
+    #: An element found by its visible text (for rows a page draws without a role).
+    text: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _one_way(self):
-        if not self.role and not self.css:
-            raise ValueError("give a role (with a name) or a css selector")
+        if sum(bool(x) for x in (self.role, self.css, self.text)) != 1:
+            raise ValueError("give one of: a role (with a name), a css selector, a text")
         if self.role and not self.name and self.role in ("switch", "checkbox", "radio", "button"):
             raise ValueError(f"a {self.role} needs a name: locate controls by accessible name")
         return self
@@ -254,6 +258,36 @@ class Reveal(Strict):
     click: list[Locator] = Field(min_length=1)
 
 
+class Dialog(Strict):
+    """A control that sits in a dialog: the first of `open` found once on the page is clicked to
+    show it, the control is looked for only inside role=dialog, and after a change the dialog is
+    closed with `close` (a named button), before the reload that verifies it."""
+
+    open: list[Locator] = Field(min_length=1)
+    close: Locator
+
+
+class Save(Strict):
+    """A change that counts only once saved: after the control, `click` (a named Save button) is
+    clicked, and the engine waits for the save's answer. A failed save is never `off`."""
+
+    click: Locator
+    #: URL pattern of the request that saves (any method but GET); its HTTP status decides.
+    response: str | None = None
+    #: What the page shows once saved, and when the save failed (both only counted when they
+    #: appear after the click).
+    saved: Signal | None = None
+    failed: Signal | None = None
+
+    _v = field_validator("response")(lambda v: v if v is None else _check_regexes([v])[0])
+
+    @model_validator(mode="after")
+    def _answer(self):
+        if not (self.response or self.saved or self.failed):
+            raise ValueError("a save needs a way to hear its answer: response, saved or failed")
+        return self
+
+
 class Setting(Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
     label: str
@@ -271,6 +305,16 @@ class Setting(Strict):
     #: Clicks, in order, that bring the control into view after `url` loads; each is made once, and
     #: only while the control is not on the page yet (the control itself is never clicked here).
     open: list[Reveal] = Field(default_factory=list)
+    #: The control is reached through a dialog (opened by a click, closed with a named button).
+    dialog: Dialog | None = None
+    #: A change needs a separate Save.
+    save: Save | None = None
+
+    @model_validator(mode="after")
+    def _form_alone(self):
+        if self.control.kind == "form" and (self.dialog or self.save):
+            raise ValueError("dialog, save: a form is sent with its own submit, not saved")
+        return self
 
 
 class Flow(Strict):

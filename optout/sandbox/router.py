@@ -34,6 +34,11 @@ MISBEHAVIOURS: dict[str, str] = {
     "admin_managed": "an administrator manages the setting (work or school account): it shows greyed out",
     "choice_unknown": "a dropdown or radio group shows a choice the flow does not know (none of on/off is selected)",
     "hostile_text": "the page's switches read aria-checked as markup and terminal escape sequences",
+    "dialog_stuck": "the dialog holding the setting does not close with its button, and the change is not kept",
+    "locked_on": "the setting shows on, greyed out: this account may not change it",
+    "locked_off": "the setting shows off (opted out), greyed out: this account may not change it",
+    "label_elsewhere": "the switch is hidden inside a <label for=…> that names a different checkbox",
+    "not_public": "the site is not Public (Private or Coming soon): the setting is not shown",
 }
 
 #: What `hostile_text` puts where a switch's state belongs: HTML, rich markup, a colour, an OSC title.
