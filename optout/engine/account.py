@@ -214,14 +214,15 @@ class AccountRun:
             kept = await self.evidence.keep_broken_page(page, setting)
             return self.result(setting, State.BROKEN, f"could not click '{setting.label}': "
                                f"{logs.scrub(str(exc).splitlines()[0])}", evidence=evidence + kept)
-        problem = ""  # a save that failed or a dialog that stayed open: the reload tells what was kept
+        problem = ""  # a save that failed: never `off` after it, whatever the page shows
         if setting.save is not None:
             try:
                 problem = await controls.save_change(page, setting, self.options.find_timeout_s)
-            except PlaywrightError as exc:
-                problem = f"could not click Save ({logs.scrub(str(exc).splitlines()[0])})"
-        if setting.dialog is not None and not problem:
-            problem = await controls.close_dialog(page, setting, control)
+            except PlaywrightError as exc:  # nothing was saved: the page does not match the flow
+                kept = await self.evidence.keep_broken_page(page, setting)
+                return self.result(setting, State.BROKEN, f"switched '{setting.label}' but could not click Save, so "
+                                   f"nothing was saved: {logs.scrub(str(exc).splitlines()[0])}", evidence=evidence + kept)
+        stuck = await controls.close_dialog(page, setting, control) if setting.dialog is not None and not problem else ""
         await asyncio.sleep(0.1)
         await self.tabs.settle()
         try:
@@ -235,9 +236,9 @@ class AccountRun:
         if control is None:
             return self.result(setting, State.UNAVAILABLE, f"after switching off and reloading, {name} no longer offers this setting.", evidence=evidence)
         evidence = evidence + await self.evidence.screenshot(page, setting, "after", control)
-        if opted_out:
+        if opted_out:  # a dialog that stayed open does not matter once the reload reads it off
             return self.result(setting, State.OFF, "switched off; read as off after a reload", changed=True, evidence=evidence)
-        why = f"{problem}; " if problem else ""
+        why = f"{problem or stuck}; " if problem or stuck else ""
         return self.result(
             setting, State.ON,
             f"switched off, but {why}after a reload {name} shows it on again: the change did not stick "
