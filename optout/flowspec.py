@@ -67,11 +67,9 @@ class Locator(Strict):
     name: list[str] = Field(default_factory=list)
     #: Match the whole accessible name, not a part ("Turn off" must not match "Turn off and delete").
     exact: bool = False
-    #: Only an element in this checked state (a radio or checkbox that is selected, or not).
-    checked: bool | None = None
+    checked: bool | None = None  # only a radio or checkbox in this state
     css: str | None = None
-    #: An element found by its visible text (for rows a page draws without a role).
-    text: list[str] = Field(default_factory=list)
+    text: list[str] = Field(default_factory=list)  # by visible text (rows drawn without a role)
 
     @model_validator(mode="after")
     def _one_way(self):
@@ -259,9 +257,8 @@ class Reveal(Strict):
 
 
 class Dialog(Strict):
-    """A control that sits in a dialog: the first of `open` found once on the page is clicked to
-    show it, the control is looked for only inside role=dialog, and after a change the dialog is
-    closed with `close` (a named button), before the reload that verifies it."""
+    """A control in a dialog: the first of `open` found once is clicked to show it, the control is
+    looked for only inside role=dialog, and after a change `close` (a named button) closes it."""
 
     open: list[Locator] = Field(min_length=1)
     close: Locator
@@ -274,8 +271,7 @@ class Save(Strict):
     click: Locator
     #: URL pattern of the request that saves (any method but GET); its HTTP status decides.
     response: str | None = None
-    #: What the page shows once saved, and when the save failed (both only counted when they
-    #: appear after the click).
+    #: What the page shows once saved, or when the save failed (counted only if new after the click).
     saved: Signal | None = None
     failed: Signal | None = None
 
@@ -305,16 +301,8 @@ class Setting(Strict):
     #: Clicks, in order, that bring the control into view after `url` loads; each is made once, and
     #: only while the control is not on the page yet (the control itself is never clicked here).
     open: list[Reveal] = Field(default_factory=list)
-    #: The control is reached through a dialog (opened by a click, closed with a named button).
     dialog: Dialog | None = None
-    #: A change needs a separate Save.
     save: Save | None = None
-
-    @model_validator(mode="after")
-    def _form_alone(self):
-        if self.control.kind == "form" and (self.dialog or self.save):
-            raise ValueError("dialog, save: a form is sent with its own submit, not saved")
-        return self
 
 
 class Flow(Strict):
@@ -361,6 +349,8 @@ class Flow(Strict):
             if ("{item}" in setting.url) != (setting.items is not None):
                 raise ValueError(f"settings.{i}.url: use {{item}} in the URL exactly when the setting has items")
             inside(setting.url.replace("{item}", "item"), f"settings.{i}.url")
+            if setting.control.kind == "form" and (setting.dialog or setting.save):
+                raise ValueError(f"settings.{i}: a form is sent with its own submit, never in a dialog nor saved")
             if setting.items:
                 inside(setting.items.url, f"settings.{i}.items.url")
             names = getattr(setting.control, "names", {})
