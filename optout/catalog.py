@@ -57,7 +57,8 @@ def markdown_table(flows: list[Flow]) -> str:
         if f.guide:
             rows.append(f"| {f.name} (`{f.id}`) | {f.guide.summary} | guide | — | {f.checked.isoformat()} | {f.confidence} |")
         for s in f.settings:
-            rows.append(f"| {f.name} (`{f.id}`) | {s.label}{' (optional)' if s.opt_in else ''} | {s.control.kind} | {s.default} | "
+            kind = s.control.kind + (" in a dialog" if s.dialog else "") + (" + Save" if s.save else "")
+            rows.append(f"| {f.name} (`{f.id}`) | {s.label}{' (optional)' if s.opt_in else ''} | {kind} | {s.default} | "
                         f"{f.checked.isoformat()} | {f.confidence} |")
     return "\n".join(rows)
 

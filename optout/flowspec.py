@@ -67,12 +67,14 @@ class Locator(Strict):
     name: list[str] = Field(default_factory=list)
     #: Match the whole accessible name, not a part ("Turn off" must not match "Turn off and delete").
     exact: bool = False
+    checked: bool | None = None  # only a radio or checkbox in this state
     css: str | None = None
+    text: list[str] = Field(default_factory=list)  # by visible text (rows drawn without a role)
 
     @model_validator(mode="after")
     def _one_way(self):
-        if not self.role and not self.css:
-            raise ValueError("give a role (with a name) or a css selector")
+        if sum(bool(x) for x in (self.role, self.css, self.text)) != 1:
+            raise ValueError("give one of: a role (with a name), a css selector, a text")
         if self.role and not self.name and self.role in ("switch", "checkbox", "radio", "button"):
             raise ValueError(f"a {self.role} needs a name: locate controls by accessible name")
         return self
@@ -260,6 +262,34 @@ class Reveal(Strict):
     click: list[Locator] = Field(min_length=1)
 
 
+class Dialog(Strict):
+    """A control in a dialog: the first of `open` found once is clicked to show it, the control is
+    looked for only inside role=dialog, and after a change `close` (a named button) closes it."""
+
+    open: list[Locator] = Field(min_length=1)
+    close: Locator
+
+
+class Save(Strict):
+    """A change that counts only once saved: after the control, `click` (a named Save button) is
+    clicked, and the engine waits for the save's answer. A failed save is never `off`."""
+
+    click: Locator
+    #: URL pattern of the request that saves (any method but GET); its HTTP status decides.
+    response: str | None = None
+    #: What the page shows once saved, or when the save failed (counted only if new after the click).
+    saved: Signal | None = None
+    failed: Signal | None = None
+
+    _v = field_validator("response")(lambda v: v if v is None else _check_regexes([v])[0])
+
+    @model_validator(mode="after")
+    def _answer(self):
+        if not (self.response or self.saved or self.failed):
+            raise ValueError("a save needs a way to hear its answer: response, saved or failed")
+        return self
+
+
 class Setting(Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
     label: str
@@ -277,6 +307,8 @@ class Setting(Strict):
     #: Clicks, in order, that bring the control into view after `url` loads; each is made once, and
     #: only while the control is not on the page yet (the control itself is never clicked here).
     open: list[Reveal] = Field(default_factory=list)
+    dialog: Dialog | None = None
+    save: Save | None = None
 
 
 class Flow(Strict):
@@ -325,6 +357,8 @@ class Flow(Strict):
             if ("{item}" in setting.url) != (setting.items is not None):
                 raise ValueError(f"settings.{i}.url: use {{item}} in the URL exactly when the setting has items")
             inside(setting.url.replace("{item}", "item"), f"settings.{i}.url")
+            if setting.control.kind == "form" and (setting.dialog or setting.save):
+                raise ValueError(f"settings.{i}: a form is sent with its own submit, never in a dialog nor saved")
             if setting.items:
                 inside(setting.items.url, f"settings.{i}.items.url")
             names = getattr(setting.control, "names", {})

@@ -21,7 +21,7 @@ from optout.engine.options import Account, Outcome, RunOptions
 from optout.engine.pageprobe import body_text, count, locate, matches, page_language
 from optout.engine.tab import Tabs, describe_browser_error
 from optout.patterns import search_url
-from optout.flowspec import Flow, Setting, origin_of
+from optout.flowspec import Flow, Reveal, Setting, origin_of
 from optout.results import Result
 from optout.states import State
 
@@ -86,7 +86,7 @@ class AccountRun:
                 found = min(await count(locator), 1)  # a form may show its button twice
                 locator = locator.first
             else:
-                found, locator = await controls.find(page, control, lang)
+                found, locator = await controls.find(controls.scope(page, setting), control, lang)
             self.lang = lang
             if found == 1:
                 return "control", locator
@@ -100,7 +100,8 @@ class AccountRun:
                 unavailable_seen = True
             else:
                 unavailable_seen = False
-            if opened < len(setting.open) and await self.reveal(page, setting.open[opened]):
+            reveals = setting.open + ([Reveal(click=setting.dialog.open)] if setting.dialog else [])
+            if opened < len(reveals) and await self.reveal(page, reveals[opened]):
                 opened += 1
                 continue
             if time.monotonic() >= deadline and not unavailable_seen:  # a sign seen once gets its second look
@@ -121,7 +122,9 @@ class AccountRun:
         return False
 
     async def read(self, page: Page, setting: Setting, *, may_login: bool):
-        """Open the setting and read it: returns (opted_out, locator) or raises Outcome."""
+        """Open the setting and read it: returns (opted_out, locator, locked) or raises Outcome.
+        `locked`: the platform shows the control greyed out (age, plan, region, an administrator,
+        another setting that forces it): it is reported as read and never clicked."""
         await self.tabs.open(page, setting.url)
         kind, value = await self.classify(page, setting)
         if kind == "signed_out" and may_login:
@@ -135,9 +138,9 @@ class AccountRun:
         if kind == "challenge":
             raise Outcome(State.NEEDS_HUMAN, challenge_detail(self.flow, value, None, False))
         if kind == "unavailable":
-            return None, None
+            return None, None, False
         if kind == "submitted":
-            return True, None
+            return True, None, False
         if kind in ("language", "ambiguous", "timeout"):
             detail = {
                 "language": f"the page is in a language this flow does not know ({value!r}); "
@@ -148,14 +151,11 @@ class AccountRun:
             }[kind]
             raise Outcome(State.BROKEN, detail, await self.evidence.keep_broken_page(page, setting))
         if setting.control.kind == "form":
-            return False, value  # offered and not yet sent: training goes on until it is
-        opted_out, disabled, why = await controls.read(page, setting.control, value, self.lang)
+            return False, value, False  # offered and not yet sent: training goes on until it is
+        opted_out, disabled, why = await controls.read(controls.scope(page, setting), setting.control, value, self.lang)
         if opted_out is None:
             raise Outcome(State.BROKEN, f"'{setting.label}': {why}.", await self.evidence.keep_broken_page(page, setting))
-        if disabled:  # greyed out (age, plan, region): not this account's to change, whichever way it reads
-            raise Outcome(State.UNAVAILABLE, f"{name} shows this setting {'off' if opted_out else 'on'} but does not "
-                          "let this account change it.")
-        return opted_out, value
+        return opted_out, value, disabled
 
     # --- one setting: read → act → reload → verify ---------------------------------------------
 
@@ -166,12 +166,16 @@ class AccountRun:
         if setting.control.kind == "form":
             return await self.run_form(page, setting)
         try:
-            opted_out, control = await self.read(page, setting, may_login=not self.signin.attempted)
+            opted_out, control, locked = await self.read(page, setting, may_login=not self.signin.attempted)
         except Outcome as outcome:
             return self.ended(setting, outcome)
         if control is None:
             return self.result(setting, State.UNAVAILABLE, f"{self.flow.name} does not offer this setting to this account.")
         evidence = await self.evidence.screenshot(page, setting, "before", control)
+        if locked:  # greyed out: what it reads is the truth, and it is not this account's to change
+            shown = "off" if opted_out else "on"
+            return self.result(setting, State.OFF if opted_out else State.ON, f"read as {shown}: {self.flow.name} "
+                               f"shows it {shown} and does not let this account change it", evidence=evidence)
         if opted_out:
             return self.result(setting, State.OFF, "read as off", evidence=evidence)
         if not self.options.wants_off(self.flow.id, setting):
@@ -187,7 +191,7 @@ class AccountRun:
             return self.result(setting, State.SUBMITTED, f"objection sent on {prior['at'][:10]} (from history)",
                                evidence=[Path(p) for p in prior.get("evidence", [])])
         try:
-            submitted, form = await self.read(page, setting, may_login=not self.signin.attempted)
+            submitted, form, _ = await self.read(page, setting, may_login=not self.signin.attempted)
         except Outcome as outcome:
             return self.ended(setting, outcome)
         if submitted:
@@ -205,27 +209,40 @@ class AccountRun:
         name = self.flow.name
         self.log.info("setting.switch", setting=setting.id)
         try:
-            await controls.switch_off(page, setting.control, control, self.lang)
+            await controls.switch_off(page, controls.scope(page, setting), setting.control, control, self.lang)
         except PlaywrightError as exc:
             kept = await self.evidence.keep_broken_page(page, setting)
             return self.result(setting, State.BROKEN, f"could not click '{setting.label}': "
                                f"{logs.scrub(str(exc).splitlines()[0])}", evidence=evidence + kept)
+        problem = ""  # a save that failed: never `off` after it, whatever the page shows
+        if setting.save is not None:
+            try:
+                problem = await controls.save_change(page, setting, self.options.find_timeout_s)
+            except PlaywrightError as exc:  # nothing was saved: the page does not match the flow
+                kept = await self.evidence.keep_broken_page(page, setting)
+                return self.result(setting, State.BROKEN, f"switched '{setting.label}' but could not click Save, so "
+                                   f"nothing was saved: {logs.scrub(str(exc).splitlines()[0])}", evidence=evidence + kept)
+        stuck = await controls.close_dialog(page, setting, control) if setting.dialog is not None and not problem else ""
         await asyncio.sleep(0.1)
         await self.tabs.settle()
         try:
-            opted_out, control = await self.read(page, setting, may_login=False)
+            opted_out, control, _ = await self.read(page, setting, may_login=False)
         except Outcome as outcome:
             detail = f"after switching off and reloading: {outcome.detail}"
             return self.result(setting, outcome.state, detail, evidence=evidence + outcome.evidence)
+        if problem and opted_out:  # the platform refused the change: what the page shows now is not proof
+            return self.result(setting, State.ERROR, f"{problem}, yet after a reload {name} shows it off: "
+                               f"check it again with `optout check {self.flow.id}`.", evidence=evidence)
         if control is None:
             return self.result(setting, State.UNAVAILABLE, f"after switching off and reloading, {name} no longer offers this setting.", evidence=evidence)
         evidence = evidence + await self.evidence.screenshot(page, setting, "after", control)
-        if opted_out:
+        if opted_out:  # a dialog that stayed open does not matter once the reload reads it off
             return self.result(setting, State.OFF, "switched off; read as off after a reload", changed=True, evidence=evidence)
+        why = f"{problem or stuck}; " if problem or stuck else ""
         return self.result(
             setting, State.ON,
-            f"switched off, but after a reload {name} shows it on again: the change did not stick "
-            "(the save may have failed). Try again later.",
+            f"switched off, but {why}after a reload {name} shows it on again: the change did not stick "
+            f"(the save may have failed). Try again later with `optout off {self.flow.id}`.",
             evidence=evidence,
         )
 

@@ -5,13 +5,15 @@ and then nothing is clicked. A form is not here: it is sent, not switched (engin
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
+from optout import patterns as patterns_
 from optout.flowspec import Choice, Menu, Switch
-from optout.engine.pageprobe import click_control, count, names_pattern, read_checked
+from optout.engine.pageprobe import click_control, count, locate, matches, names_pattern, read_checked
 
 
 def _for_lang(mapping: dict[str, list[str]], lang: str) -> list[str]:
@@ -23,8 +25,14 @@ def exact(names: list[str]) -> re.Pattern:
     return re.compile("^\\s*(?:" + "|".join(re.escape(n) for n in names) + ")\\s*$", re.IGNORECASE)
 
 
-async def find(page: Page, control, lang: str):
-    """(how many match, locator) for the control's anchor element."""
+def scope(page: Page, setting):
+    """Where a setting's control is looked for: inside role=dialog for a control in a dialog (a
+    switch elsewhere on the page with the same name is not this one), else the whole page."""
+    return page.get_by_role("dialog") if setting.dialog else page
+
+
+async def find(page, control, lang: str):
+    """(how many match, locator) for the control's anchor element; `page` may be a scope."""
     if isinstance(control, Switch):
         locator = page.get_by_role(control.role, name=names_pattern(_for_lang(control.names, lang)))
     elif isinstance(control, Choice) and control.kind == "select":
@@ -41,7 +49,7 @@ async def find(page: Page, control, lang: str):
     return await count(locator), locator
 
 
-async def read(page: Page, control, locator, lang: str) -> tuple[bool | None, bool, str]:
+async def read(page, control, locator, lang: str) -> tuple[bool | None, bool, str]:
     if isinstance(control, Switch):
         checked, disabled, why = await read_checked(locator)
         if checked is None:
@@ -80,14 +88,15 @@ def _classify_text(text: str, off: dict, on: dict, lang: str, _what: str) -> boo
     return None if is_off == is_on else is_off
 
 
-async def switch_off(page: Page, control, locator, lang: str) -> None:
-    """Act once. Raises PlaywrightError when the page does not let it happen."""
+async def switch_off(page: Page, root, control, locator, lang: str) -> None:
+    """Act once (`root`: where the control was found). Raises PlaywrightError when the page does
+    not let it happen."""
     if isinstance(control, Switch):
         await click_control(locator)
     elif isinstance(control, Choice) and control.kind == "select":
         await locator.select_option(label=_for_lang(control.off_options, lang)[0])
     elif isinstance(control, Choice):
-        await click_control(page.get_by_role("radio", name=exact(_for_lang(control.off_options, lang))))
+        await click_control(root.get_by_role("radio", name=exact(_for_lang(control.off_options, lang))))
     elif isinstance(control, Menu):
         await locator.click(timeout=5000)
         item = page.get_by_role("menuitem", name=exact(_for_lang(control.item, lang)))
@@ -97,3 +106,55 @@ async def switch_off(page: Page, control, locator, lang: str) -> None:
         await item.click(timeout=5000)
     else:  # pragma: no cover
         raise TypeError(control)
+
+
+# --- after the click: a dialog to close, a change to save -----------------------------------------
+
+async def close_dialog(page: Page, setting, control) -> str:
+    """Close the control's dialog with its named button; '' once it closed (or shows no such
+    button), else what went wrong. The reload that follows says whether the change was kept."""
+    button = locate(page.get_by_role("dialog"), setting.dialog.close)
+    names = " / ".join(setting.dialog.close.name or setting.dialog.close.text) or "its close button"
+    if await count(button) != 1:  # a dialog without it (an older layout): the reload decides
+        return ""
+    try:
+        await button.click(timeout=5000)
+        await control.wait_for(state="detached", timeout=5000)
+    except PlaywrightError:
+        if await count(control) == 0:
+            return ""
+        return f"the dialog did not close with '{names}'"
+    return ""
+
+
+async def save_change(page: Page, setting, timeout_s: float) -> str:
+    """Click the setting's Save button and wait for the save's answer. '' when it was saved (or no
+    answer was heard: the reload decides), else why the save failed, naming the HTTP status."""
+    spec = setting.save
+    before_saved = await matches(page, spec.saved)
+    before_failed = await matches(page, spec.failed)
+    answers: list = []
+
+    def heard(response) -> None:
+        request = response.request
+        if spec.response and request.method != "GET" and patterns_.search_url(spec.response, response.url):
+            answers.append(response.status)
+
+    page.on("response", heard)
+    try:
+        button = locate(page, spec.click)
+        if await count(button) != 1:
+            raise PlaywrightError(f"{await count(button)} Save buttons match {spec.click.name or spec.click.text}")
+        await button.click(timeout=10000)
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while asyncio.get_running_loop().time() < deadline:
+            if answers and not 200 <= answers[-1] < 300:
+                return f"the save was answered with HTTP {answers[-1]}"
+            if not before_failed and await matches(page, spec.failed):
+                return "the page said the save failed"
+            if answers or (not before_saved and await matches(page, spec.saved)):
+                return ""
+            await asyncio.sleep(0.1)
+        return ""
+    finally:
+        page.remove_listener("response", heard)

@@ -15,14 +15,21 @@ def names_pattern(names: list[str]) -> re.Pattern:
     return re.compile("|".join(re.escape(n) for n in names), re.IGNORECASE)
 
 
-def locate(page: Page, spec: Locator):
+def _whole(pattern: re.Pattern) -> re.Pattern:
+    return re.compile(f"^\\s*(?:{pattern.pattern})\\s*$", re.IGNORECASE)
+
+
+def locate(page, spec: Locator):
+    """The elements a flow's locator names, on a page or inside another locator."""
     if spec.role:
+        extra = {} if spec.checked is None else {"checked": spec.checked}
         if spec.name:
             pattern = names_pattern(spec.name)
-            if spec.exact:
-                pattern = re.compile(f"^\\s*(?:{pattern.pattern})\\s*$", re.IGNORECASE)
-            return page.get_by_role(spec.role, name=pattern)
-        return page.get_by_role(spec.role)
+            return page.get_by_role(spec.role, name=_whole(pattern) if spec.exact else pattern, **extra)
+        return page.get_by_role(spec.role, **extra)
+    if spec.text:
+        pattern = names_pattern(spec.text)
+        return page.get_by_text(_whole(pattern) if spec.exact else pattern)
     return page.locator(spec.css)
 
 
@@ -67,7 +74,7 @@ async def matches(page: Page, signal: Signal | None, text: str | None = None) ->
 READ_JS = """el => ({
   aria: el.getAttribute('aria-checked'),
   checked: ('checked' in el && (el.type === 'checkbox' || el.type === 'radio')) ? el.checked : null,
-  disabled: !!el.disabled || el.getAttribute('aria-disabled') === 'true',
+  disabled: !!el.disabled || el.matches(':disabled') || !!el.closest('[aria-disabled=true]'),
 })"""
 
 
@@ -108,24 +115,41 @@ async def screenshot_area(locator, path: Path) -> Path | None:
         return None
 
 
-LABEL_JS = "el => (el.labels && el.labels[0]) || el.closest('label') || null"
-
-
+#: Where a click on a control lands: on the control itself when a person can see it, else on a
+#: label whose `control` is that very element (a visually hidden input behind its label). A label
+#: that merely contains it (`<label for=…>` naming another element) is never used: its click would
+#: switch that other element.
 TARGET_JS = """el => {
   el.scrollIntoView({block: 'center'});
-  const r = el.getBoundingClientRect();
-  const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-  const shown = r.width > 2 && r.height > 2 && getComputedStyle(el).opacity !== '0';
-  const label = (el.labels && el.labels[0]) || el.closest('label');
-  return (shown && hit && (hit === el || el.contains(hit))) || !label ? 'self' : 'label';
+  const seen = node => {
+    const r = node.getBoundingClientRect();
+    if (r.width <= 2 || r.height <= 2 || getComputedStyle(node).opacity === '0') return false;
+    const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+    return !!hit && (hit === node || node.contains(hit));
+  };
+  if (seen(el)) return 'self';
+  const labels = Array.from(el.labels || []).filter(l => l.control === el);
+  const index = labels.findIndex(seen);
+  return index >= 0 ? index : (labels.length ? 'hidden' : 'none');
 }"""
 
 
+class NotClickable(PlaywrightError):
+    """The control read is neither visible nor behind a label of its own: nothing was clicked."""
+
+
 async def click_control(locator, timeout_ms: int = 10000) -> None:
-    """Click a switch; when its input is visually hidden behind its label (LinkedIn's Artdeco
-    toggles), click the label instead, which is what a person's click lands on."""
-    if await locator.evaluate(TARGET_JS) == "label":
-        label = (await locator.evaluate_handle(LABEL_JS)).as_element()
-        await label.click(timeout=timeout_ms)
+    """Click exactly the control that was read: the element itself when it can be seen, else a
+    label whose `control` is that element (LinkedIn's Artdeco toggles hide the input behind its
+    label). Anything else fails closed, with nothing clicked."""
+    target = await locator.evaluate(TARGET_JS)
+    if target == "self":
+        await locator.click(timeout=timeout_ms)
         return
-    await locator.click(timeout=timeout_ms)
+    if isinstance(target, int):
+        label = (await locator.evaluate_handle(f"el => Array.from(el.labels).filter(l => l.control === el)[{target}]")).as_element()
+        if label is not None and await label.evaluate("(l, el) => l.control === el", await locator.element_handle()):
+            await label.click(timeout=timeout_ms)
+            return
+    raise NotClickable("the switch is hidden and no label of its own shows it (a label nearby belongs to "
+                       "another element); nothing was clicked")

@@ -4,6 +4,11 @@ Cloudflare check) at auth.openai.com, and Settings → Data controls on chatgpt.
 A signed-out visitor gets ChatGPT too, with "Log in" / "Sign up" buttons and a per-browser copy of
 "Improve the model for everyone" (platforms.md §8): reading that one would say nothing about the
 account, so flipping it is recorded as a `browser_toggle` event that tests require never happens.
+
+Signed in, Data controls shows a row "Improve the model for everyone" (with On/Off); clicking it
+opens a dialog holding the switch, closed with "Done" (evidence-2026-12.md: pureinfotech.com,
+amkstation.com). The switch saves as it flips, as OpenAI's PATCH …account_user_setting does. Under
+`dialog_stuck` the switch flips on screen only and "Done" does not close the dialog.
 Paths other than those in platforms.md (the sign-in callback, the save endpoint's body) are the
 replica's own."""
 
@@ -142,9 +147,35 @@ document.getElementById('browser').addEventListener('click', async (e) => {
         tabs = ('<div role="tablist"><button role="tab" aria-selected="false">General</button>'
                 '<button role="tab" aria-selected="false">Personalization</button>'
                 '<button role="tab" aria-selected="true">Data controls</button></div>')
-        inner = "" if self.misbehaves("absent") else rows(TOGGLES, self.settings_of(user), self)
+        values = self.settings_of(user)
+        toggle = TOGGLES[0]
+        row_label = (toggle.foreign if self.misbehaves("language")
+                     else toggle.changed if self.misbehaves("label_gone") else toggle.label)
+        switch = rows(TOGGLES, values, self)
+        on = 'aria-checked="true"' in switch
+        if self.misbehaves("dialog_stuck"):  # the switch flips on screen; only Done would send it, and Done fails
+            switch = switch.replace("data-setting=", "data-held=")
+        row = "" if self.misbehaves("absent") else f"""
+<button type="button" class="row" id="open-improve" aria-haspopup="dialog" style="width:100%;background:none;border:0">
+<span>{html.escape(row_label)}</span><span>{"On" if on else "Off"}</span></button>"""
         body = f"""<div role="dialog" aria-label="Settings"><h2>Settings</h2>{tabs}
-<section><h3>Data controls</h3>{inner}
+<section><h3>Data controls</h3>{row}
 <div class="row"><span>Shared links</span><button type="button">Manage</button></div>
-<div class="row"><span>Export data</span><button type="button">Export</button></div></section></div>"""
-        return settings_page(self, body, title="ChatGPT", save_path=SAVE_PATH)
+<div class="row"><span>Export data</span><button type="button">Export</button></div></section></div>
+<div role="dialog" aria-modal="true" aria-labelledby="improve-title" id="improve" hidden>
+<h2 id="improve-title">Model improvement</h2>{switch}
+<p>Your chats are used to improve our models when this is on.</p>
+<button type="button" id="done">Done</button></div>"""
+        script = """
+const dialog = document.getElementById('improve'), opener = document.getElementById('open-improve');
+if (opener) opener.addEventListener('click', () => { dialog.hidden = false; });
+document.querySelectorAll('button[role=switch][data-held]').forEach(sw => sw.addEventListener('click', () =>
+  sw.setAttribute('aria-checked', String(sw.getAttribute('aria-checked') !== 'true'))));
+document.getElementById('done').addEventListener('click', () => {
+  if (document.querySelector('[data-held]')) {
+    document.getElementById('toast').textContent = 'Something went wrong. Try again.';
+    return;
+  }
+  dialog.hidden = true;
+});"""
+        return settings_page(self, body, title="ChatGPT", save_path=SAVE_PATH, extra_script=script)

@@ -2,8 +2,9 @@
 app at copilot.microsoft.com, whose two training toggles sit behind profile → Privacy (there is no
 deep link, platforms.md §10).
 
-`absent` is the Copilot app of 2026-08-18: its Privacy panel has no training toggle and says that
-prompts aren't used to train foundation models. Sign-in: e-mail (#i0116) → password (#i0118) →
+`absent` is the Copilot app of 2026-08-18: its Privacy panel has no training toggle
+(evidence-2026-12.md). The sentence "prompts … aren't used to train foundation models" is known only
+from Microsoft's support pages, so the panel shows it only when a test sets `says_not_trained`. Sign-in: e-mail (#i0116) → password (#i0118) →
 sometimes a one-time code or a proof list → "Stay signed in?" → back to Copilot. The profile
 button's name, the callback path, the session cookie, the save endpoint and texts other than the
 labels are the replica's own."""
@@ -131,8 +132,9 @@ class Copilot(Replica):
     # --- the Copilot app -----------------------------------------------------------------------------
 
     def app(self, user: str) -> Response:
-        if self.misbehaves("absent"):
-            panel = f"<h2>Privacy</h2><p>{html.escape(NEW_APP)}</p>"
+        if self.misbehaves("absent"):  # the 2026 app: no toggle; the sentence only where a page says it
+            said = f"<p>{html.escape(NEW_APP)}</p>" if self.state.get("says_not_trained") else ""
+            panel = f"<h2>Privacy</h2>{said}<div class='row'><span>Personalization</span><button type='button'>Manage</button></div>"
         else:
             panel = "<h2>Privacy</h2>" + rows(TOGGLES, self.settings_of(user), self)
         privacy = "Confidentialité" if self.misbehaves("language") else "Privacy"

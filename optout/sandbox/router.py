@@ -40,6 +40,11 @@ MISBEHAVIOURS: dict[str, str] = {
     "identifier_phone_email": "the unusual-activity step asks for the 'Phone or email' (the same input as the code)",
     "captcha_early": "a security check (CAPTCHA) appears right after the username, before the password",
     "hostile_text": "the page's switches read aria-checked as markup and terminal escape sequences",
+    "dialog_stuck": "the dialog holding the setting does not close with its button, and the change is not kept",
+    "locked_on": "the setting shows on, greyed out: this account may not change it",
+    "locked_off": "the setting shows off (opted out), greyed out: this account may not change it",
+    "label_elsewhere": "the switch is hidden inside a <label for=…> that names a different checkbox",
+    "not_public": "the site is not Public (Private or Coming soon): the setting is not shown",
 }
 
 #: What `hostile_text` puts where a switch's state belongs: HTML, rich markup, a colour, an OSC title.

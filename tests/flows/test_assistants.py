@@ -131,12 +131,12 @@ async def test_changed_page_is_broken_with_evidence(setup, run, platform, misbeh
 
 @pytest.mark.parametrize("platform", ALL)
 async def test_setting_missing_is_never_off(setup, run, platform):
-    """Only Copilot's new app says positively that there is no toggle: `unavailable`. Elsewhere a
-    missing toggle (Team or Enterprise plans, a Workspace account) has no known sign: `broken`."""
+    """A missing toggle (Team or Enterprise plans, a Workspace account, Copilot's 2026 app) has no
+    sign on the page itself that it is not offered: `broken`, never `off` nor a guessed
+    `unavailable` (Copilot's page stating it: tests/flows/test_controls_truth.py)."""
     replica = setup(platform, "absent")
     results = await run(platform, "off", find_timeout_s=2)
-    want = "unavailable" if platform == "copilot" else "broken"
-    assert {r.state for r in results} == {want}, [r.detail for r in results]
+    assert {r.state for r in results} == {"broken"}, [r.detail for r in results]
     assert saves(replica) == []
 
 
@@ -276,19 +276,21 @@ async def test_gemini_check_never_opens_the_menu(setup, run):
     assert replica.events("menu_open") == [] and saves(replica) == []
 
 
-async def test_gemini_managed_by_an_administrator_is_unavailable(setup, run):
+async def test_gemini_managed_by_an_administrator_reports_what_it_reads(setup, run):
+    """A lock is no sign of absence (DESIGN.md States): the greyed-out chip reads On, so `on`."""
     replica = setup("gemini", "admin_managed")
     [result] = await run("gemini", "off")
-    assert result.state == "unavailable", result.detail
-    assert "does not let this account change it" in result.detail
+    assert result.state == "on", result.detail
+    assert "shows it on and does not let this account change it" in result.detail
     assert replica.events("menu_open") == [] and saves(replica) == []
 
 
-async def test_copilot_new_app_without_toggles_is_unavailable(setup, run):
+async def test_copilot_new_app_without_toggles_is_broken(setup, run):
+    """The 2026 app's privacy page has no toggle and does not itself say that nothing is trained
+    on (that sentence is known only from support pages): no positive sign, so `broken`."""
     replica = setup("copilot", "absent")
-    results = await run("copilot", "off")
-    assert [(r.setting, r.state) for r in results] == [("text-training", "unavailable"), ("voice-training", "unavailable")]
-    assert all("does not offer" in r.detail for r in results)
+    results = await run("copilot", "off", find_timeout_s=3)
+    assert [(r.setting, r.state) for r in results] == [("text-training", "broken"), ("voice-training", "broken")]
     assert saves(replica) == []
 
 

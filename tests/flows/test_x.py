@@ -185,12 +185,13 @@ async def test_arkose_checkpoint_needs_human(sandbox, run):
 
 
 @pytest.mark.parametrize("extra", [(), ("already_off",)])
-async def test_under_18_greyed_out_is_unavailable_either_way(sandbox, run, extra):
+async def test_under_18_greyed_out_reports_what_it_reads(sandbox, run, extra):
+    """A lock is no sign of absence (DESIGN.md States): greyed out and on is `on`, off is `off`."""
     replica = x(sandbox, "under_18", *extra)
     results = await run("off", all_settings=True)
-    assert states(results) == {s: "unavailable" for s in SETTINGS}
     shown = "off" if extra else "on"
-    assert f"shows this setting {shown}" in results["training"].detail
+    assert states(results) == {s: shown for s in SETTINGS}
+    assert f"shows it {shown} and does not let this account change it" in results["training"].detail
     assert replica.events("save") == []
 
 

@@ -44,7 +44,8 @@ FOREIGN_LANG = "fr"
 
 
 def rows(toggles: list[Toggle], values: dict[str, bool], replica: Replica, *, disabled: bool = False) -> str:
-    """One row per toggle: the label, its hint, and the switch named by the label (aria-labelledby)."""
+    """One row per toggle: the label, its hint, and the switch named by the label (aria-labelledby).
+    locked_on / locked_off show every switch greyed out, on or off whatever the account chose."""
     out = []
     for t in toggles:
         label = t.label
@@ -53,10 +54,13 @@ def rows(toggles: list[Toggle], values: dict[str, bool], replica: Replica, *, di
         if replica.misbehaves("language"):
             label = t.foreign
         on = values[t.setting]
+        locked = disabled or replica.misbehaves("locked_on") or replica.misbehaves("locked_off")
+        if replica.misbehaves("locked_on") or replica.misbehaves("locked_off"):
+            on = replica.misbehaves("locked_on")
         out.append(f"""
 <div class="row"><div><div id="label-{t.setting}">{html.escape(label)}</div><p>{html.escape(t.hint)}</p></div>
 <button type="button" role="switch" aria-checked="{str(on).lower()}" data-state="{"checked" if on else "unchecked"}"
-  aria-labelledby="label-{t.setting}" data-setting="{t.setting}"{" disabled" if disabled else ""}><span></span></button></div>""")
+  aria-labelledby="label-{t.setting}" data-setting="{t.setting}"{" disabled" if locked else ""}><span></span></button></div>""")
     return "".join(out) + '<div id="toast" role="status"></div>'
 
 

@@ -1,0 +1,136 @@
+"""Controls as the public evidence shows them (issue 11, items 5, 7, 8, 9), through a real Chromium
+against the replicas: ChatGPT's switch inside the dialog its row opens, closed with "Done";
+WordPress.com's checkbox with its separate Save, shown only for Public sites and greyed out when
+search engines are discouraged; Copilot's 2026 app read only for what its page says; locked
+controls reported as they read, never clicked; and a click that lands only on the control read."""
+
+from __future__ import annotations
+
+import pytest
+
+SENTINEL_PASSWORD = "sentinel-pw-Ctl7Truth"
+SITE = "demo-notes.wordpress.com"
+
+
+@pytest.fixture
+def run(run_flow, only_flows):
+    flows = only_flows("chatgpt", "wordpress", "copilot")
+
+    async def _run(platform, mode="check", **opts):
+        if platform == "wordpress":
+            opts.setdefault("credentials", {"wordpress": []})
+        return await run_flow(platform, mode, flows_dir=flows, **opts)
+
+    return _run
+
+
+def wordpress(configure, *misbehaviours, blocked=()):
+    return configure("wordpress", *misbehaviours, session=True, items=[SITE], blocked=blocked)
+
+
+# --- ChatGPT: a row that opens a dialog ---------------------------------------------------------
+
+async def test_chatgpt_switch_is_reached_through_the_rows_dialog_and_verified_through_it(configure, run):
+    replica = configure("chatgpt")
+    [result] = await run("chatgpt", "off")
+    assert (result.state, result.changed) == ("off", True), result.detail
+    assert "reload" in result.detail
+    assert [(e["setting"], e["on"]) for e in replica.events("save")] == [("improve-model", False)]
+    assert replica.state["settings"]["improve-model"] is False
+
+
+async def test_chatgpt_check_reads_inside_the_dialog_and_clicks_nothing(configure, run):
+    replica = configure("chatgpt")
+    [result] = await run("chatgpt", "check")
+    assert result.state == "on" and result.evidence, result.detail
+    assert replica.events("save") == []
+
+
+async def test_chatgpt_dialog_that_does_not_close_is_never_off(configure, run):
+    replica = configure("chatgpt", "dialog_stuck")
+    [result] = await run("chatgpt", "off")
+    assert (result.state, result.changed) == ("on", False), result.detail
+    assert "did not close with 'Done'" in result.detail and "did not stick" in result.detail
+    assert replica.events("save") == [] and replica.state["settings"]["improve-model"] is True
+
+
+# --- locked controls report what they read ------------------------------------------------------
+
+@pytest.mark.parametrize(("misbehaviour", "state"), [("locked_on", "on"), ("locked_off", "off")])
+async def test_chatgpt_locked_switch_reports_what_it_reads_and_is_never_clicked(configure, run, misbehaviour, state):
+    replica = configure("chatgpt", misbehaviour)
+    [result] = await run("chatgpt", "off")
+    assert (result.state, result.changed) == (state, False), result.detail
+    assert f"shows it {state} and does not let this account change it" in result.detail
+    assert replica.events("save") == []
+
+
+@pytest.mark.parametrize(("misbehaviour", "state"), [("locked_on", "on"), ("locked_off", "off")])
+async def test_copilot_locked_toggles_report_what_they_read(configure, run, misbehaviour, state):
+    replica = configure("copilot", misbehaviour)
+    results = await run("copilot", "off")
+    assert [(r.state, r.changed) for r in results] == [(state, False)] * 2, [r.detail for r in results]
+    assert replica.events("save") == []
+
+
+# --- WordPress.com: a checkbox and a separate Save ----------------------------------------------
+
+async def test_wordpress_checkbox_is_saved_with_save_and_verified_after_a_reload(configure, run):
+    replica = wordpress(configure)
+    [result] = await run("wordpress", "off")
+    assert (result.setting, result.state, result.changed) == (f"third-party-sharing/{SITE}", "off", True), result.detail
+    assert [(e["item"], e["blocked"], e["status"]) for e in replica.events("save")] == [(SITE, True, 200)]
+    assert replica.events("discourage") == []
+
+
+async def test_wordpress_failed_save_is_never_off(configure, run):
+    replica = wordpress(configure, "save_fails")
+    [result] = await run("wordpress", "off")
+    assert (result.state, result.changed) == ("on", False), result.detail
+    assert "HTTP 500" in result.detail
+    assert [e["status"] for e in replica.events("save")] == [500]
+
+
+async def test_wordpress_discouraged_site_reads_locked_off_and_is_never_clicked(configure, run):
+    replica = wordpress(configure, "locked_off")
+    [result] = await run("wordpress", "off")
+    assert (result.state, result.changed) == ("off", False), result.detail
+    assert "does not let this account change it" in result.detail
+    assert replica.events("save") == [] and replica.events("discourage") == []
+
+
+async def test_wordpress_site_that_is_not_public_is_unavailable(configure, run):
+    replica = wordpress(configure, "not_public")
+    [result] = await run("wordpress", "off")
+    assert result.state == "unavailable", result.detail
+    assert replica.events("save") == []
+
+
+# --- only the control that was read is ever clicked --------------------------------------------
+
+async def test_a_label_naming_another_checkbox_is_never_clicked(configure, run):
+    """The hidden box sits inside `<label for=discourage>`: clicking that label would tick
+    "Discourage search engines" and Save would take the site out of search engines."""
+    replica = wordpress(configure, "label_elsewhere")
+    [result] = await run("wordpress", "off")
+    assert result.state == "broken", result.detail
+    assert "nothing was clicked" in result.detail
+    assert replica.events("save") == [] and replica.events("discourage") == []
+
+
+# --- Copilot's 2026 app: what the page says -----------------------------------------------------
+
+async def test_copilot_privacy_page_without_toggles_or_statement_is_broken(configure, run):
+    replica = configure("copilot", "absent")
+    results = await run("copilot", "off", find_timeout_s=3)
+    assert [r.state for r in results] == ["broken", "broken"], [r.detail for r in results]
+    assert all(sorted(p.suffix for p in r.evidence) == [".html", ".png"] for r in results)
+    assert replica.events("save") == []
+
+
+async def test_copilot_page_saying_prompts_are_not_trained_on_is_unavailable(configure, run):
+    replica = configure("copilot", "absent")
+    replica.state["says_not_trained"] = True
+    results = await run("copilot", "off")
+    assert [r.state for r in results] == ["unavailable", "unavailable"], [r.detail for r in results]
+    assert replica.events("save") == []
