@@ -13,7 +13,7 @@ from urllib.parse import quote, quote_plus
 import pyotp
 import pytest
 
-from optout import api, engine
+from optout import engine
 from optout.credentials import Credential
 from optout.flowspec import resolve
 from optout.sandbox import SANDBOX_USERNAME

@@ -7,7 +7,6 @@ import pytest
 
 from optout import api
 from optout.credentials import Credential
-from optout.sandbox import SANDBOX_USERNAME
 
 SENTINEL_PASSWORD = "sentinel-pw-Xq4Tn8Vd"
 SETTINGS = ["training", "personalization", "memory"]
