@@ -98,6 +98,14 @@ async def offered(page: Page, control: Form):
     return 0, None
 
 
+async def shown(locator) -> bool:
+    """Whether any element of `locator` is visible now."""
+    try:
+        return any([await el.is_visible() for el in await locator.all()])
+    except PlaywrightError:
+        return False
+
+
 async def signal_score(page: Page, signal: Signal) -> int:
     """How many times a signal shows on the page now (its URL, its elements, each text's matches):
     compared before and after the send, it tells what the send made appear."""
@@ -164,7 +172,7 @@ class FormRun:
         if choice.reveals is None:
             return
         deadline = time.monotonic() + self.evidence.options.find_timeout_s
-        while await count(locate(self.page, choice.reveals)) == 0:
+        while not await shown(locate(self.page, choice.reveals)):
             if time.monotonic() >= deadline:
                 raise await self.stop(State.BROKEN, "the form's choice did not bring up its fields; nothing was sent.")
             await asyncio.sleep(0.25)

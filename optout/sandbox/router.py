@@ -34,6 +34,15 @@ MISBEHAVIOURS: dict[str, str] = {
     "admin_managed": "an administrator manages the setting (work or school account): it shows greyed out",
     "choice_unknown": "a dropdown or radio group shows a choice the flow does not know (none of on/off is selected)",
     "hostile_text": "the page's switches read aria-checked as markup and terminal escape sequences",
+    "help_mentions_objection": "an objection form's help text speaks of an earlier objection and of requests "
+                               "applied going forward, while the form is offered",
+    "confirm_dialog": "an objection form is sent in the background and confirmed in a dialog",
+    "no_confirmation": "an objection form is accepted (HTTP 200) with a page that confirms nothing",
+    "error_with_confirmation": "an objection form answers HTTP 400 with a page holding confirmation-like words",
+    "required_country": "an objection form requires a country of residence and an explanation (2024 form)",
+    "required_explanation": "an objection form requires an explanation",
+    "choice_gone": "an objection form's first choice offers no option for the objection the flow sends",
+    "older_wording": "an objection form shows its older button and confirmation wording",
 }
 
 #: What `hostile_text` puts where a switch's state belongs: HTML, rich markup, a colour, an OSC title.
