@@ -37,7 +37,7 @@ MISBEHAVIOURS: dict[str, str] = {
     "help_mentions_objection": "an objection form's help text speaks of an earlier objection and of requests "
                                "applied going forward, while the form is offered",
     "confirm_dialog": "an objection form is sent in the background and confirmed in a dialog",
-    "no_confirmation": "an objection form is accepted (HTTP 200) with a page that confirms nothing",
+    "no_confirmation": "an objection form is accepted (HTTP 200) with a page that confirms nothing; the form shows again later",
     "error_with_confirmation": "an objection form answers HTTP 400 with a page holding confirmation-like words",
     "required_country": "an objection form requires a country of residence and an explanation (2024 form)",
     "required_explanation": "an objection form requires an explanation",

@@ -154,7 +154,8 @@ def refusal(replica: Replica, form: ObjectionForm, req: Request) -> str:
 def form_submit(replica: Replica, form: ObjectionForm, req: Request, user: str) -> Response:
     """Receive one objection, recorded as an event. save_fails answers HTTP 500 and keeps nothing;
     error_with_confirmation answers HTTP 400 with confirmation-like words; a required field left
-    empty answers HTTP 400; no_confirmation accepts with a page that confirms nothing."""
+    empty answers HTTP 400; no_confirmation accepts with a page that confirms nothing, and shows the
+    form again later (nothing on the platform's pages says it was received)."""
     email, reason = req.form.get("email", ""), req.form.get("reason", "")
     seen = dict(setting=form.setting, user=user, email=email, reason=reason, choice=req.form.get("choice", ""),
                 country=req.form.get("country", ""))
@@ -170,8 +171,9 @@ def form_submit(replica: Replica, form: ObjectionForm, req: Request, user: str) 
         return Response(status=400, body=f"<!doctype html><html><body><h1>{html.escape(form.heading)}</h1>"
                         f"{words}<p role=\"alert\">{html.escape(refused or 'Something went wrong.')}</p></body></html>")
     replica.event("submission", status=200, **seen)
-    replica.settings_of(user)[form.setting] = False
-    replica.sandbox.save()
+    if not replica.misbehaves("no_confirmation"):  # a platform that confirms nothing shows the form again
+        replica.settings_of(user)[form.setting] = False
+        replica.sandbox.save()
     help_text = f"<p>{html.escape(HELP_TEXT)}</p>" if replica.misbehaves("help_mentions_objection") else ""
     if replica.misbehaves("no_confirmation"):
         return page(f"<h1>{html.escape(form.heading)}</h1>{help_text}<p>Thank you for contacting us.</p>",
