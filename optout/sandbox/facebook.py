@@ -15,8 +15,8 @@ from optout.sandbox.kit.objection import ObjectionForm, route
 
 INTRO = "I want to object to the use of my information for Meta AI"
 #: Meta's 2025 confirmation (tg24.sky.it 2025-05-27, translated) and its button.
-META_FORM = dict(submit="Send", received="Your request will be applied going forward to AI at Meta. "
-                 "We'll send you an email with more details.")
+META_FORM = {"submit": "Send", "received": "Your request will be applied going forward to AI at Meta. "
+             "We'll send you an email with more details."}
 THIRD_PARTY_CHOICE = (
     "What would you like to do?", "radio",
     "I want to object to or restrict the use of my information from third parties for AI at Meta",

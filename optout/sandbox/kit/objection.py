@@ -16,7 +16,6 @@ from dataclasses import dataclass
 
 from optout.sandbox.replica import Replica, Request, Response, late_page, page, redirect
 
-
 #: Help text Meta's form carries (help_mentions_objection): it speaks of an earlier objection and
 #: uses confirmation-like words, while the form is offered all the same.
 HELP_TEXT = ("If you've already submitted an objection, you don't need to submit it again: an objection "
@@ -60,7 +59,10 @@ class ObjectionForm:
 def choice_html(replica: Replica, form: ObjectionForm) -> str:
     legend, kind, right, others = form.choice
     options = others if replica.misbehaves("choice_gone") else (right, *others)
-    value = lambda o: "object" if o == right else html.escape(o.lower()[:20])  # noqa: E731
+
+    def value(option: str) -> str:
+        return "object" if option == right else html.escape(option.lower()[:20])
+
     if kind == "select":
         items = "".join(f'<option value="{value(o)}">{html.escape(o)}</option>' for o in options)
         return (f'<p><label for="objection-type">{html.escape(legend)}</label><br><select id="objection-type" '
@@ -157,8 +159,8 @@ def form_submit(replica: Replica, form: ObjectionForm, req: Request, user: str) 
     empty answers HTTP 400; no_confirmation accepts with a page that confirms nothing, and shows the
     form again later (nothing on the platform's pages says it was received)."""
     email, reason = req.form.get("email", ""), req.form.get("reason", "")
-    seen = dict(setting=form.setting, user=user, email=email, reason=reason, choice=req.form.get("choice", ""),
-                country=req.form.get("country", ""))
+    seen = {"setting": form.setting, "user": user, "email": email, "reason": reason,
+            "choice": req.form.get("choice", ""), "country": req.form.get("country", "")}
     ajax = req.query.get("ajax") == "1"
     if replica.misbehaves("save_fails"):
         replica.event("submission", status=500, **seen)
