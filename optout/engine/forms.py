@@ -189,7 +189,7 @@ class FormRun:
             if field_.fill == "email" and "@" not in value:
                 value = ""  # a session-only account's name ("assisted", "default") is no address
             if value and not await target.input_value():
-                await target.fill(value)
+                await target.fill(value, timeout=10000)
 
     async def check_required(self, submit) -> None:
         if not self.control.check_required:
