@@ -49,7 +49,7 @@ async def _run(platforms, mode, *, credentials=None, setup_context=None, headles
                selected: Sequence[str] = (), all_settings=False, on_result: Callable | None = None,
                find_timeout_s: float = 15.0, nav_timeout_ms: int = 30000,
                setting_timeout_s: float = 120.0, home: Path | None = None, history: bool = True,
-               kind: str | None = None, form_reason: str = "") -> Results:
+               kind: str | None = None, form_reason: str = "", resend: bool = False) -> Results:
     from optout import engine, flowspec, logs
     from optout.history import RunRecorder
     from optout.sessions import SessionStore
@@ -79,11 +79,12 @@ async def _run(platforms, mode, *, credentials=None, setup_context=None, headles
         concurrency=concurrency, evidence_dir=evidence_dir or prof.evidence, sessions=store,
         find_timeout_s=find_timeout_s, nav_timeout_ms=nav_timeout_ms,
         setting_timeout_s=setting_timeout_s, form_reason=form_reason,
+        resend=resend,
     )
     if not history:
         return Results(await engine.run(jobs, options, on_result=on_result))
     with RunRecorder(prof, kind or mode) as recorder:
-        options.prior = recorder.history.last_submitted  # open for the whole run
+        options.prior = recorder.history.last_sent  # open for the whole run
 
         def record(result: Result) -> None:
             recorder(result)
@@ -111,7 +112,9 @@ async def check(platforms: Sequence[str] | None = None, **opts) -> list[Result]:
 
 async def switch_off(platforms: Sequence[str] | None = None, **opts) -> list[Result]:
     """Read, switch off what is positively on, reload and read again. Options as for check(),
-    plus dry_run, selected (opt-in settings to include by id) and all_settings."""
+    plus dry_run, selected (opt-in settings to include by id), all_settings, form_reason (the
+    reason typed into objection forms) and resend (send objection forms again even when history
+    says they went out)."""
     return await _run(platforms, "off", **opts)
 
 

@@ -183,18 +183,46 @@ class FormField(Strict):
     optional: bool = True
 
 
+class FormChoice(Strict):
+    """A choice the form asks before (or besides) its fields: a radio, a checkbox, or an option of
+    a dropdown, picked by its name. The first of `pick` found exactly once is chosen; when none is
+    found the form is not sent (`broken`), since a wrong choice would send the wrong request."""
+
+    pick: list[Locator] = Field(min_length=1)
+    #: What the choice brings into view (the fields it reveals); waited for after picking.
+    reveals: Locator | None = None
+    #: Some versions of the form do not ask this: then the form is sent without it.
+    optional: bool = False
+
+
+class Notice(Strict):
+    """A notice in the form's own place on the page (never a phrase anywhere in the body): an
+    element matching `at` whose own text matches one of `texts`."""
+
+    at: Locator
+    texts: list[str] = Field(min_length=1)
+
+    _v = field_validator("texts")(_check_regexes)
+
+
 class Form(Strict):
     """An objection form: sent once, then reported `submitted` (history remembers it)."""
 
     kind: Literal["form"]
     #: The element that shows the form is offered (usually its submit button).
     form: Locator
+    #: Choices made, in order, before the fields are filled (e.g. which request this is).
+    choose: list[FormChoice] = Field(default_factory=list)
     fields: list[FormField] = Field(default_factory=list)
     submit: Locator
-    #: What the page shows once the objection was received.
+    #: What the page shows once the objection was received. Counts only when it appeared after
+    #: this run's own send (a page that already showed the words before the click proves nothing).
     confirmation: Signal
-    #: What the page shows when this account already objected.
-    already_submitted: Signal | None = None
+    #: The platform's own "you have already objected" notice, found in the form's place.
+    already_submitted: Notice | None = None
+    #: Before sending, stop when a field marked required (required / aria-required) is empty: a
+    #: field the flow cannot fill (a country, an explanation) means the person must act.
+    check_required: bool = True
 
 
 class Choice(Strict):

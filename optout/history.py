@@ -70,6 +70,9 @@ SCHEMA_VERSION = len(MIGRATIONS)
 STREAK = 3
 _OFFISH = {State.OFF, State.SUBMITTED}
 _LOGIN = {State.NEEDS_LOGIN, State.NEEDS_HUMAN}
+#: How the detail of a form that was sent (answered 2xx) without a recognised confirmation begins:
+#: a `needs_human` result with this detail means "sent": later runs do not send it again on their own.
+SENT_UNCONFIRMED = "sent unconfirmed"
 
 
 @dataclass(frozen=True)
@@ -330,7 +333,8 @@ class History:
                 found.append(Drift("broken_streak", platform, acct, setting,
                                    f"'{label}' could not be read in the last {STREAK} runs "
                                    "(the site changed; the flow needs an update)"))
-            if (len(recent) == STREAK and all(s in _LOGIN for s in recent) and setting != "guide"
+            unconfirmed = row["detail"].startswith(SENT_UNCONFIRMED)  # a form sent, not a sign-in
+            if (len(recent) == STREAK and all(s in _LOGIN for s in recent) and setting != "guide" and not unconfirmed
                     and (platform, account) not in login_flagged):  # a guide's needs_human is no sign-in
                 login_flagged.add((platform, account))  # one per account, not one per setting
                 found.append(Drift("login_failing", platform, acct, None,
@@ -389,6 +393,18 @@ class History:
             "SELECT * FROM results WHERE platform = ? AND account = ? AND setting = ? AND state = ?"
             " ORDER BY id DESC LIMIT 1",
             (platform, account or "", setting, str(State.SUBMITTED)),
+        ).fetchone()
+        return _row(row) if row else None
+
+    @_guarded
+    def last_sent(self, platform: str, account: str | None, setting: str) -> dict | None:
+        """The latest result saying a form went out: `submitted`, or sent without a recognised
+        confirmation (`needs_human`, detail beginning with SENT_UNCONFIRMED). None: never sent."""
+        row = self.db.execute(
+            "SELECT * FROM results WHERE platform = ? AND account = ? AND setting = ? AND (state = ?"
+            " OR (state = ? AND substr(detail, 1, ?) = ?)) ORDER BY id DESC LIMIT 1",
+            (platform, account or "", setting, str(State.SUBMITTED), str(State.NEEDS_HUMAN),
+             len(SENT_UNCONFIRMED), SENT_UNCONFIRMED),
         ).fetchone()
         return _row(row) if row else None
 

@@ -75,15 +75,19 @@ def check(state: CliState, platforms, scheduled):
               help="Also switch off this optional setting (see `optout platforms`).")
 @click.option("--all-settings", is_flag=True, help="Switch off optional settings too.")
 @click.option("--reason", default="", metavar="TEXT",
-              help="Reason given in objection forms (optional; default: none).")
+              help="Reason given in objection forms (optional; default: none). Also what fills a form's "
+                   "required explanation.")
+@click.option("--resend", is_flag=True,
+              help="Send objection forms again even if optout sent them before (e.g. when no "
+                   "confirmation e-mail arrived).")
 @scheduled_option
 @click.pass_obj
-def off(state: CliState, platforms, dry_run, selected, all_settings, reason, scheduled):
+def off(state: CliState, platforms, dry_run, selected, all_settings, reason, resend, scheduled):
     """Switch off every setting that reads on, then reload and verify it reads off. Objection forms
-    are sent once and then reported as submitted."""
+    are sent once and then reported as submitted (or, without a confirmation, as sent unconfirmed)."""
     check_settings(platforms, selected)
     run_and_render(state, "off", platforms, scheduled, dry_run=dry_run, selected=selected,
-                   all_settings=all_settings, form_reason=reason)
+                   all_settings=all_settings, form_reason=reason, resend=resend)
 
 
 @click.command()

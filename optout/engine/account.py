@@ -80,11 +80,9 @@ class AccountRun:
             if lang and lang not in self.flow.languages:
                 return "language", lang
             if control.kind == "form":
-                if await matches(page, control.already_submitted, text):
+                if await forms.notice_shown(page, control.already_submitted):
                     return "submitted", None
-                locator = locate(page, control.form)
-                found = min(await count(locator), 1)  # a form may show its button twice
-                locator = locator.first
+                found, locator = await forms.offered(page, control)
             else:
                 found, locator = await controls.find(controls.scope(page, setting), control, lang)
             self.lang = lang
@@ -185,17 +183,23 @@ class AccountRun:
         return await self.switch_off(page, setting, control, evidence)
 
     async def run_form(self, page: Page, setting: Setting) -> Result:
-        """Objection forms: `submitted` once sent (history or the page says so), never sent twice."""
+        """Objection forms: sent once. History answers for a form that went out (confirmed, or sent
+        unconfirmed), unless the person asked to send again (`--resend`)."""
         prior = self.options.prior(self.flow.id, self.account.name, setting.id) if self.options.prior else None
-        if prior:
-            return self.result(setting, State.SUBMITTED, f"objection sent on {prior['at'][:10]} (from history)",
-                               evidence=[Path(p) for p in prior.get("evidence", [])])
+        if prior and not (self.options.resend and self.options.wants_off(self.flow.id, setting)):
+            kept = [Path(p) for p in prior.get("evidence", [])]
+            if prior["state"] == str(State.SUBMITTED):
+                return self.result(setting, State.SUBMITTED, f"objection sent on {prior['at'][:10]} (from history)",
+                                   evidence=kept)
+            detail = prior["detail"].removesuffix(" (from history)")
+            return self.result(setting, State.NEEDS_HUMAN, f"{detail} (from history)", evidence=kept)
         try:
             submitted, form, _ = await self.read(page, setting, may_login=not self.signin.attempted)
         except Outcome as outcome:
             return self.ended(setting, outcome)
         if submitted:
-            return self.result(setting, State.SUBMITTED, f"{self.flow.name} shows that an objection was already sent")
+            return self.result(setting, State.SUBMITTED, f"{self.flow.name} shows on the form's page that an "
+                               "objection was already sent")
         if form is None:
             return self.result(setting, State.UNAVAILABLE, f"{self.flow.name} does not offer this form to this account "
                                "(it exists only in some regions).")

@@ -39,8 +39,11 @@ class RunOptions:
     find_timeout_s: float = 15.0
     nav_timeout_ms: int = 30000
     setting_timeout_s: float = 120.0
-    #: (platform, account, setting) → the last `submitted` history row, so forms go out once.
+    #: (platform, account, setting) → the last history row saying a form went out (`submitted`, or
+    #: sent unconfirmed), so forms go out once.
     prior: Callable[[str, str | None, str], dict | None] | None = None
+    #: Send objection forms again even when history says they went out (`optout off --resend`).
+    resend: bool = False
     #: The optional reason typed into objection forms (default: none).
     form_reason: str = ""
     #: (platform, account name casefolded) of every automated sign-in attempted in this run: one

@@ -118,7 +118,7 @@ async def assist(platforms: Sequence[str], *, keep_profile: Profile | None = Non
         from optout.history import History
 
         with History(keep_profile) as past:
-            prior = past.last_submitted
+            prior = past.last_sent
 
     def emit(results: list[Result]) -> None:
         for r in results:

@@ -1,6 +1,9 @@
-"""Facebook replica: sign-in (#email, #pass, button[name=login]), the 2FA code page and a security
-checkpoint (both under /checkpoint/, as on Facebook), and Meta's two "right to object" forms for AI
-at Meta: the Facebook one and the one for information from third parties."""
+"""Facebook replica: sign-in (input[name=email], input[name=pass] with generated ids, as in Jan
+2026, and button[name=login]), the 2FA code page and a security checkpoint (both under /checkpoint/,
+as on Facebook), and Meta's two "right to object" forms for AI at Meta: the Facebook one and the one
+for information from third parties, which first asks what the request is about. The button reads
+"Send" and the confirmation uses Meta's 2025 wording (evidence-2026-12.md); `older_wording` gives
+the older "Submit" and "We've received your objection"."""
 
 from __future__ import annotations
 
@@ -11,6 +14,14 @@ from optout.sandbox import Replica, Request, Response, page, redirect
 from optout.sandbox.kit.objection import ObjectionForm, route
 
 INTRO = "I want to object to the use of my information for Meta AI"
+#: Meta's 2025 confirmation (tg24.sky.it 2025-05-27, translated) and its button.
+META_FORM = {"submit": "Send", "received": "Your request will be applied going forward to AI at Meta. "
+             "We'll send you an email with more details."}
+THIRD_PARTY_CHOICE = (
+    "What would you like to do?", "radio",
+    "I want to object to or restrict the use of my information from third parties for AI at Meta",
+    ("I have another concern about how my information from third parties is used",),
+)
 FORMS = (
     ObjectionForm(
         setting="ai-objection",
@@ -18,13 +29,17 @@ FORMS = (
         title="Right to object | Facebook Help Center",
         heading="Right to object: AI at Meta",
         intro=INTRO,
+        **META_FORM,
     ),
     ObjectionForm(
         setting="third-party-objection",
         path="/help/contact/510058597920541",
         title="Information from third parties | Facebook Help Center",
         heading="Right to object: information from third parties used for AI at Meta",
-        intro="I want to object to the use of information about me from third parties for AI at Meta",
+        intro="Use this form to object to or restrict the use of information about you from third parties "
+              "for AI at Meta.",
+        choice=THIRD_PARTY_CHOICE,
+        **META_FORM,
     ),
 )
 
@@ -63,8 +78,8 @@ class Facebook(Replica):
         return page(
             f"""<h1>Log in to Facebook</h1>{alert}
 <form method="post" action="/login/submit">
-  <input id="email" name="email" type="text" placeholder="Email address or phone number" aria-label="Email address or phone number" autocomplete="username">
-  <input id="pass" name="pass" type="password" placeholder="Password" aria-label="Password" autocomplete="current-password">
+  <input id="_r_e_" name="email" type="text" placeholder="Email address or phone number" aria-label="Email address or phone number" autocomplete="username">
+  <input id="_r_h_" name="pass" type="password" placeholder="Password" aria-label="Password" autocomplete="current-password">
   <button name="login" type="submit">Log in</button>
 </form>""",
             title="Log in to Facebook",

@@ -9,6 +9,7 @@ import html
 from urllib.parse import quote
 
 from optout.sandbox import Replica, Request, Response, page, redirect
+from optout.sandbox.facebook import META_FORM
 from optout.sandbox.kit.objection import ObjectionForm, route
 
 WWW, HELP = "www.instagram.com", "help.instagram.com"
@@ -20,6 +21,7 @@ FORMS = (
         title="Right to object | Instagram Help Center",
         heading="Right to object: AI at Meta",
         intro="I want to object to the use of my information for Meta AI",
+        **META_FORM,
     ),
 )
 

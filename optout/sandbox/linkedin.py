@@ -1,7 +1,8 @@
 """LinkedIn replica: sign-in (with 2FA and checkpoint pages) and the data-for-AI setting, built the
 way LinkedIn's Artdeco toggles are: a visually hidden checkbox with role=switch behind its label;
 and the Data Processing Objection Form for AI models that do not generate content (a help-centre
-form that, as far as anyone knows, does not remember an earlier objection)."""
+form that, as far as anyone knows, does not remember an earlier objection; it asks name, e-mail
+and a required "type of objection", evidence-2026-12.md)."""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ OBJECTION = ObjectionForm(
     intro="Object to LinkedIn using your personal data to train AI models that do not generate content.",
     reason_label="Describe your objection (optional)",
     received="We've received your request.",
+    name_label="Full name",
+    choice=("Type of objection", "select", "Use of my data for AI training",
+            ("Direct marketing", "Profiling for personalised content", "Other")),
     unavailable="This form isn't available in your country or region.",
     remembers=False,
 )

@@ -45,6 +45,15 @@ MISBEHAVIOURS: dict[str, str] = {
     "locked_off": "the setting shows off (opted out), greyed out: this account may not change it",
     "label_elsewhere": "the switch is hidden inside a <label for=…> that names a different checkbox",
     "not_public": "the site is not Public (Private or Coming soon): the setting is not shown",
+    "help_mentions_objection": "an objection form's help text speaks of an earlier objection and of requests "
+                               "applied going forward, while the form is offered",
+    "confirm_dialog": "an objection form is sent in the background and confirmed in a dialog",
+    "no_confirmation": "an objection form is accepted (HTTP 200) with a page that confirms nothing; the form shows again later",
+    "error_with_confirmation": "an objection form answers HTTP 400 with a page holding confirmation-like words",
+    "required_country": "an objection form requires a country of residence and an explanation (2024 form)",
+    "required_explanation": "an objection form requires an explanation",
+    "choice_gone": "an objection form's first choice offers no option for the objection the flow sends",
+    "older_wording": "an objection form shows its older button and confirmation wording",
 }
 
 #: What `hostile_text` puts where a switch's state belongs: HTML, rich markup, a colour, an OSC title.
