@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -74,8 +75,50 @@ def inert_all(value):
     return value
 
 
+#: Below this many columns a table of labels and details wraps into towers: one block per setting.
+WIDE = 120
+
+
+def narrow(console: Console | None) -> bool:
+    """Whether `console` is too narrow for the tables (a block per setting is printed instead)."""
+    return console is not None and console.width < WIDE
+
+
+def results_blocks(rows: Iterable, console: Console, title: str | None = None, when_column: bool = False) -> None:
+    """Results or history rows for a narrow terminal: a head line per setting (platform, account,
+    the setting's short id, its state), the full label and the detail indented under it."""
+    if title:
+        console.print(Text(title, style="bold"))
+    shown: list[str] = []
+    for r in map(as_dict, rows):
+        state = str(r.get("state", ""))
+        shown.append(state)
+        head = Text.assemble(
+            (f"{format_when(r.get('at'))}  " if when_column and r.get("at") else "", "dim"),
+            (inert(r.get("platform")), "bold"),
+            (f" ({inert(r.get('account'))})" if r.get("account") else ""),
+            "  ", inert(r.get("setting")), "  ",
+            (inert(state), STATE_STYLES.get(state, "")),
+            ("  changed" if r.get("changed") else "", "cyan"),
+        )
+        if when_column and r.get("run_kind"):
+            head.append(f"  ({inert(r['run_kind'])})", style="dim")
+        console.print(head)
+        for line in (r.get("label"), r.get("detail")):
+            if line and inert(line) != inert(r.get("setting")):
+                console.print(Padding(Text(inert(line)), (0, 0, 0, 4), expand=False))
+    caption = state_caption(shown)
+    if caption is not None:
+        console.print(caption)
+
+
 def results_table(results: Iterable, console: Console | None = None, title: str | None = None) -> Table:
-    """Print (when given a console) and return a table of Results or history rows."""
+    """Print (when given a console) and return a table of Results or history rows; on a narrow
+    console, print one block per setting instead."""
+    if narrow(console):
+        results = list(results)
+        results_blocks(results, console, title)
+        console = None
     table = Table(title=title, show_lines=False, caption_justify="left")
     for column in ("platform", "account", "setting", "state", "changed", "detail"):
         table.add_column(column, overflow="fold")
@@ -106,7 +149,12 @@ def state_caption(states: Iterable[str]) -> Text | None:
 
 
 def timeline_table(rows: Iterable[dict], console: Console | None = None, title: str | None = None) -> Table:
-    """Print (when given a console) and return history rows, oldest first, with when and which run."""
+    """Print (when given a console) and return history rows, oldest first, with when and which run;
+    on a narrow console, print one block per row instead."""
+    if narrow(console):
+        rows = list(rows)
+        results_blocks(rows, console, title, when_column=True)
+        console = None
     table = Table(title=title)
     for column in ("when", "run", "platform", "account", "setting", "state", "changed", "detail"):
         table.add_column(column, overflow="fold")
