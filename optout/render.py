@@ -8,7 +8,8 @@ is untrusted: it is made inert and shown as rich Text, never parsed as markup.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
 from rich.console import Console
 from rich.padding import Padding
@@ -123,3 +124,34 @@ def status(found: list, next_step: str | None, profile: str, console: Console) -
         console.print(table)
     console.print(Text.assemble("Next: ", (next_step, "bold")) if next_step
                   else Text("Nothing to do: every setting reads off and was read in the last week."))
+
+
+@contextmanager
+def progress(console: Console, platforms: list[str], enabled: bool) -> Iterator[Callable]:
+    """Progress on stderr for a run that takes longer than a second: which platform was last heard
+    from and how many of the platforms have reported. Yields the callback to give each result;
+    shows nothing unless `enabled` and `console` is a terminal."""
+    if not enabled or not console.is_terminal:
+        yield lambda result: None
+        return
+    import threading
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), console=console, transient=True)
+    task = bar.add_task("starting the browser…", total=len(platforms) or None)
+    seen: set[str] = set()
+    timer = threading.Timer(1.0, bar.start)  # a run done within a second shows no bar at all
+    timer.daemon = True
+    timer.start()
+
+    def update(result) -> None:
+        seen.add(result.platform)
+        bar.update(task, completed=len(seen), description=f"reading {report.inert(result.platform)}")
+
+    try:
+        yield update
+    finally:
+        timer.cancel()
+        bar.stop()

@@ -234,8 +234,48 @@ def _entry(row: dict) -> dict:
     }
 
 
+#: How many of a setting's latest readings its timeline strip shows.
+STRIP_LENGTH = 40
+
+
+def _setting_view(index: int, row: dict, rows: list[dict], cutoff: datetime | None) -> dict:
+    """One setting of the report: its state, its strip of readings, the before/after pair of its
+    last change (or its latest screenshots), and every older entry of its timeline of changes."""
+    # The timeline of changes: the first reading, every change of state, every action taken, and
+    # the latest reading.
+    picked = [r for i, r in enumerate(rows)
+              if i == 0 or r["changed"] or r["state"] != rows[i - 1]["state"] or r is rows[-1]]
+    if cutoff:
+        picked = [r for r in picked if datetime.fromisoformat(r["at"]) >= cutoff or r is rows[-1]]
+    entries = [_entry(r) for r in picked]
+    # The pair shown side by side: the last action's before and after screenshots, else the latest.
+    last = next((i for i in range(len(picked) - 1, -1, -1) if picked[i]["changed"] and entries[i]["images"]),
+                len(picked) - 1)
+    shown = entries[last] if entries else {"images": [], "at": ""}
+    state = State(row["state"])
+    return {
+        "anchor": f"setting-{index}",
+        "platform": inert(row["platform"]),
+        "account": inert(row["account"]),
+        "id": inert(row["setting"]),
+        "label": inert(row["label"] or row["setting"]),
+        "state": str(state),
+        "state_class": str(state),
+        "explanation": EXPLANATIONS.get(state, ""),
+        "detail": inert(row["detail"]),
+        "at": format_when(row["at"]),
+        "entries": entries,
+        "strip": [{"state": inert(r["state"]), "at": format_when(r["at"])} for r in rows[-STRIP_LENGTH:]],
+        "readings": len(rows),
+        "shown": shown,
+        "shown_is_change": bool(picked and picked[last]["changed"]),
+        "older": [e for i, e in enumerate(entries) if i != last and e["images"]],
+    }
+
+
 def html_report(profile: Profile, since: datetime | None = None) -> str:
-    """One self-contained HTML page (images inlined, no script) from history and evidence files."""
+    """One self-contained HTML page (images inlined, no script) from history and evidence files:
+    an overview of every setting first, then each setting's timeline and screenshots."""
     from optout.history import History
 
     timeline, latest, drift = [], [], []
@@ -248,27 +288,15 @@ def html_report(profile: Profile, since: datetime | None = None) -> str:
         by_key.setdefault((row["platform"], row["account"], row["setting"]), []).append(row)
     cutoff = since.astimezone(timezone.utc) if since else None
     accounts: dict[tuple, dict] = {}
-    for row in latest:
-        rows = by_key[(row["platform"], row["account"], row["setting"])]
-        # The timeline of changes: the first reading, every change of state, every action taken,
-        # and the latest reading.
-        picked = [r for i, r in enumerate(rows)
-                  if i == 0 or r["changed"] or r["state"] != rows[i - 1]["state"] or r is rows[-1]]
-        if cutoff:
-            picked = [r for r in picked
-                      if datetime.fromisoformat(r["at"]) >= cutoff or r is rows[-1]]
-        acct = accounts.setdefault((row["platform"], row["account"]), {
-            "platform": inert(row["platform"]), "account": inert(row["account"]), "settings": []})
-        state = State(row["state"])
-        acct["settings"].append({
-            "label": inert(row["label"] or row["setting"]),
-            "state": str(state),
-            "state_class": str(state),
-            "explanation": EXPLANATIONS.get(state, ""),
-            "detail": inert(row["detail"]),
-            "at": format_when(row["at"]),
-            "entries": [_entry(r) for r in picked],
-        })
+    settings = []
+    for index, row in enumerate(latest):
+        view = _setting_view(index, row, by_key[(row["platform"], row["account"], row["setting"])], cutoff)
+        settings.append(view)
+        accounts.setdefault((row["platform"], row["account"]), {
+            "platform": inert(row["platform"]), "account": inert(row["account"]), "settings": []})["settings"].append(view)
+    counts = {}
+    for view in settings:
+        counts[view["state"]] = counts.get(view["state"], 0) + 1
     return render_page(
         "report.html",
         profile=inert(profile.name),
@@ -276,5 +304,7 @@ def html_report(profile: Profile, since: datetime | None = None) -> str:
         version=__version__,
         since=format_when(since.isoformat()) if since else "",
         drift=[{**inert_all(d), "at": format_when(d["at"])} for d in drift],
+        counts=[{"state": str(s), "count": counts[str(s)]} for s in State if str(s) in counts],
+        settings=settings,
         accounts=list(accounts.values()),
     )

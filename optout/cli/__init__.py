@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from optout.cli import accounts, demo, people, run, status, tools, watch
+from optout.cli import accounts, completion, demo, people, run, status, tools, watch
 from optout.cli.common import EXIT_HELP, STATE_HELP, add_global_options
 from optout.errors import OptoutError
 
@@ -56,7 +56,7 @@ def cli(ctx):
             click.echo(ctx.get_help())
 
 
-for _module in (run, accounts, status, tools, watch, people, demo):
+for _module in (run, accounts, status, tools, watch, people, demo, completion):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
         add_global_options(_command)
