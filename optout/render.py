@@ -93,35 +93,23 @@ def drift_lines(drift: Iterable[dict], console: Console) -> None:
 
 
 def status(found: list, next_step: str | None, profile: str, console: Console) -> None:
-    """Where each account and setting stands, from history: a table when the terminal is wide,
-    one block per setting when it is not; then the one command to run next."""
+    """Where each account and setting stands, from history: one block per setting (its short id,
+    state and age; its label, drift and next command under it), then the one command to run next."""
     if not found:
         console.print(Text(f"Nothing known yet for profile {profile}. Add an account with "
                            "`optout account add PLATFORM`, or try `optout demo`."))
         return
-    if report.narrow(console):
-        console.print(Text(f"Where profile {profile} stands", style="bold"))
-        for s in found:
-            console.print(Text.assemble(
-                (report.inert(s.platform), "bold"), f" ({report.inert(s.account)})" if s.account else "",
-                "  ", report.inert(s.setting) or "—", "  ", (report.inert(s.state), report.STATE_STYLES.get(s.state, "")),
-                (f"  read {s.age}", "dim")))
-            lines = [report.inert(s.label)] if s.label and s.label != s.setting else []
-            lines += [f"! {report.inert(d)}" for d in s.drift]
-            lines += [f"next: {s.next}"] if s.next else []
-            for line in lines:
-                console.print(Padding(Text(line, style="red" if line.startswith("!") else ""), (0, 0, 0, 4), expand=False))
-    else:
-        table = Table(title=f"Where profile {profile} stands", title_justify="left")
-        for column in ("platform", "account", "setting", "state", "read", "drift since", "next"):
-            table.add_column(column, overflow="fold")
-        for s in found:
-            table.add_row(Text(report.inert(s.platform)), Text(report.inert(s.account) or "—"),
-                          Text(report.inert(s.label) or "—"),
-                          Text(report.inert(s.state), style=report.STATE_STYLES.get(s.state, "")),
-                          Text(s.age), Text("; ".join(map(report.inert, s.drift)) or "—", style="red"),
-                          Text(s.next or "—"))
-        console.print(table)
+    console.print(Text(f"Where profile {profile} stands", style="bold"))
+    for s in found:
+        console.print(Text.assemble(
+            (report.inert(s.platform), "bold"), f" ({report.inert(s.account)})" if s.account else "",
+            "  ", report.inert(s.setting) or "—", "  ", (report.inert(s.state), report.STATE_STYLES.get(s.state, "")),
+            (f"  read {s.age}", "dim")))
+        lines = [(report.inert(s.label), "")] if s.label and s.label != s.setting else []
+        lines += [(f"! {report.inert(d)}", "red") for d in s.drift]
+        lines += [(f"next: {s.next}", "bold")] if s.next else []
+        for line, style in lines:
+            console.print(Padding(Text(line, style=style), (0, 0, 0, 4), expand=False))
     console.print(Text.assemble("Next: ", (next_step, "bold")) if next_step
                   else Text("Nothing to do: every setting reads off and was read in the last week."))
 
