@@ -265,7 +265,8 @@ def _setting_view(index: int, row: dict, rows: list[dict], cutoff: datetime | No
         "detail": inert(row["detail"]),
         "at": format_when(row["at"]),
         "entries": entries,
-        "strip": [{"state": inert(r["state"]), "at": format_when(r["at"])} for r in rows[-STRIP_LENGTH:]],
+        "strip": [{"state": inert(r["state"]), "at": format_when(r["at"]), "changed": r["changed"]}
+                  for r in rows[-STRIP_LENGTH:]],
         "readings": len(rows),
         "shown": shown,
         "shown_is_change": bool(picked and picked[last]["changed"]),
