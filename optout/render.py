@@ -107,6 +107,7 @@ def status(found: list, next_step: str | None, profile: str, console: Console) -
             (f"  read {s.age}", "dim")))
         lines = [(report.inert(s.label), "")] if s.label and s.label != s.setting else []
         lines += [(f"! {report.inert(d)}", "red") for d in s.drift]
+        lines += [(report.inert(s.note), "dim")] if s.note else []
         lines += [(f"next: {s.next}", "bold")] if s.next else []
         for line, style in lines:
             console.print(Padding(Text(line, style=style), (0, 0, 0, 4), expand=False))

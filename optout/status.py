@@ -31,6 +31,7 @@ class Standing:
     age: str  # "3 days ago", "never"
     drift: list[str] = field(default_factory=list)
     next: str | None = None
+    note: str | None = None  # e.g. how to switch off an optional setting left on
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -62,6 +63,16 @@ def next_command(platform: str, state: str, at: str | None, now: datetime) -> st
     return None
 
 
+def optional_settings() -> set[tuple[str, str]]:
+    """(platform, setting) of every optional setting: left on, they are not something to fix."""
+    from optout.flowspec import load_flows
+
+    try:
+        return {(p, s.id) for p, flow in load_flows().items() for s in flow.settings if s.opt_in}
+    except Exception:  # a flow that does not load must not hide where a person stands
+        return set()
+
+
 def standing(profile: Profile, now: datetime | None = None) -> list[Standing]:
     """Every setting history knows of, then every stored account never read, for `profile`."""
     from optout.credentials import AccountStore
@@ -72,6 +83,7 @@ def standing(profile: Profile, now: datetime | None = None) -> list[Standing]:
     if profile.history_db.exists():
         with History(profile, read_only=True) as history:
             rows, timeline, drift = history.latest(), history.timeline(), history.drift_log()
+    optional = optional_settings()
     earlier: dict[tuple, list[dict]] = {}
     for r in timeline:
         earlier.setdefault((r["platform"], r["account"], r["setting"]), []).append(r)
@@ -82,11 +94,19 @@ def standing(profile: Profile, now: datetime | None = None) -> list[Standing]:
         before = readings[-2] if len(readings) > 1 else None
         changes = [d["detail"] for d in drift if d["run_id"] == r["run_id"] and d["platform"] == r["platform"]
                    and d["account"] == r["account"] and d["setting"] in (None, r["setting"])]
-        if before and before["state"] != r["state"] and not changes:
-            changes.append(f"was {before['state']} on {before['at'][:10]}")
+        if r["changed"]:
+            changes.append(f"switched {r['state']} by optout {age_words(r['at'], now)}")
+        elif before and before["state"] != r["state"] and not changes:
+            changes.append(f"{before['state']} at the reading before ({before['at'][:10]})")
+        step = next_command(r["platform"], r["state"], r["at"], now)
+        if (r["platform"], r["setting"]) in optional and r["state"] == State.ON:
+            # An optional setting left on is the person's choice: the way to switch it off, not a nag.
+            note = f"optional; to switch it off too: optout off {r['platform']} --setting {r['setting']}"
+            step = None
+        else:
+            note = None
         out.append(Standing(r["platform"], r["account"], r["setting"], r["label"] or r["setting"], r["state"],
-                            r["at"], age_words(r["at"], now), changes, next_command(r["platform"], r["state"],
-                                                                                     r["at"], now)))
+                            r["at"], age_words(r["at"], now), changes, step, note))
     seen = {s.platform for s in out}
     for info in AccountStore(profile).list():
         if info.platform not in seen:
