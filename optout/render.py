@@ -116,7 +116,7 @@ def status(found: list, next_step: str | None, profile: str, console: Console) -
 
 
 @contextmanager
-def progress(console: Console, platforms: list[str], enabled: bool) -> Iterator[Callable]:
+def progress(console: Console, platforms: list[str], enabled: bool, delay: float = 1.0) -> Iterator[Callable]:
     """Progress on stderr for a run that takes longer than a second: which platform was last heard
     from and how many of the platforms have reported. Yields the callback to give each result;
     shows nothing unless `enabled` and `console` is a terminal."""
@@ -131,9 +131,20 @@ def progress(console: Console, platforms: list[str], enabled: bool) -> Iterator[
                    TimeElapsedColumn(), console=console, transient=True)
     task = bar.add_task("starting the browser…", total=len(platforms) or None)
     seen: set[str] = set()
-    timer = threading.Timer(1.0, bar.start)  # a run done within a second shows no bar at all
+    lock = threading.Lock()
+    done = False
+
+    def start() -> None:  # a run done within `delay` seconds shows no bar at all
+        with lock:
+            if not done:
+                bar.start()
+
+    timer = threading.Timer(delay, start)
     timer.daemon = True
-    timer.start()
+    if delay > 0:
+        timer.start()
+    else:
+        start()
 
     def update(result) -> None:
         seen.add(result.platform)
@@ -143,4 +154,6 @@ def progress(console: Console, platforms: list[str], enabled: bool) -> Iterator[
         yield update
     finally:
         timer.cancel()
-        bar.stop()
+        with lock:
+            done = True
+            bar.stop()

@@ -187,3 +187,14 @@ def test_progress_only_on_a_terminal():
     with render.progress(term, ["linkedin"], False) as advance:
         advance(results(1)[0])
     assert term.export_text() == ""
+
+
+def test_progress_names_the_platform_and_counts_on_a_terminal():
+    import io
+
+    out = io.StringIO()
+    term = Console(file=out, force_terminal=True, width=100)
+    with render.progress(term, ["linkedin", "x"], True, delay=0) as advance:
+        advance(results(1)[0])
+        term.print("  linkedin setting-0: off")  # result lines print above the bar
+    assert "reading linkedin" in out.getvalue() and "1/2" in out.getvalue()
