@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from optout.cli.common import (STATES_EPILOG, CliState, check_settings, complete_platforms, complete_settings,
-                               platforms_arg, run_async, sandbox_opts, stderr)
+from optout.cli.common import STATES_EPILOG, CliState, check_settings, platforms_arg, run_async, sandbox_opts, stderr
+from optout.cli.common import complete_platforms, complete_settings
 from optout.results import run_exit_code
 
 scheduled_option = click.option("--scheduled", is_flag=True,
