@@ -8,9 +8,11 @@ is untrusted: it is made inert and shown as rich Text, never parsed as markup.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 
 from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -65,11 +67,12 @@ def guides(platforms: Iterable[str], console: Console) -> None:
 
 
 def doctor(lines: Iterable, console: Console) -> None:
-    """The doctor's checks: each ok or not, what was found, and the fix."""
-    table = Table("", "check", "found", "fix")
+    """The doctor's checks as a list: each ok or not with what was found, and its fix under it."""
     for line in lines:
-        table.add_row("[green]ok[/]" if line.ok else "[red]!![/]", line.name, Text(line.value), Text(line.fix or ""))
-    console.print(table)
+        console.print(Text.assemble(("ok " if line.ok else "!! ", "green" if line.ok else "bold red"),
+                                    (line.name, "bold"), ": ", line.value))
+        if line.fix:
+            console.print(Padding(Text("fix: " + line.fix), (0, 0, 0, 5), expand=False))
 
 
 def profiles(found: Iterable, console: Console) -> None:
@@ -87,3 +90,77 @@ def drift_lines(drift: Iterable[dict], console: Console) -> None:
         who = f" ({report.inert(d['account'])})" if d["account"] else ""
         console.print(f"! {when(d['at'])} {report.inert(d['platform'])}{who}: {report.inert(d['detail'])}",
                       style="bold red", highlight=False, markup=False)
+
+
+def status(found: list, next_step: str | None, profile: str, console: Console) -> None:
+    """Where each account and setting stands, from history: one block per setting (its short id,
+    state and age; its label, drift and next command under it), then the one command to run next."""
+    if not found:
+        console.print(Text(f"Nothing known yet for profile {profile}. Add an account with "
+                           "`optout account add PLATFORM`, or try `optout demo`."))
+        return
+    console.print(Text(f"Where profile {profile} stands", style="bold"))
+    for s in found:
+        console.print(Text.assemble(
+            (report.inert(s.platform), "bold"), f" ({report.inert(s.account)})" if s.account else "",
+            "  ", report.inert(s.setting) or "—", "  ", (report.inert(s.state), report.STATE_STYLES.get(s.state, "")),
+            (f"  read {s.age}", "dim")))
+        lines = [(report.inert(s.label), "")] if s.label and s.label != s.setting else []
+        lines += [(f"! {report.inert(d)}", "red") for d in s.drift]
+        lines += [(report.inert(s.note), "dim")] if s.note else []
+        lines += [(f"next: {s.next}", "bold")] if s.next else []
+        for line, style in lines:
+            console.print(Padding(Text(line, style=style), (0, 0, 0, 4), expand=False))
+    console.print(Text.assemble("Next: ", (next_step, "bold")) if next_step
+                  else Text("Nothing to do: every setting reads off and was read in the last week."))
+
+
+@contextmanager
+def progress(console: Console, platforms: list[str], enabled: bool, delay: float = 1.0) -> Iterator[Callable]:
+    """Progress on stderr for a run that takes longer than a second: which platform was last heard
+    from and how many of the platforms have reported. Yields the callback to give each result;
+    shows nothing unless `enabled` and `console` is a terminal."""
+    if not enabled or not console.is_terminal:
+        yield lambda result: None
+        return
+    import threading
+
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), console=console, transient=True)
+    task = bar.add_task("starting the browser…", total=len(platforms) or None)
+    seen: set[str] = set()
+    lock = threading.Lock()
+    done = False
+
+    def start() -> None:  # a run done within `delay` seconds shows no bar at all
+        with lock:
+            if not done:
+                bar.start()
+
+    timer = threading.Timer(delay, start)
+    timer.daemon = True
+    if delay > 0:
+        timer.start()
+    else:
+        start()
+
+    def update(result) -> None:
+        seen.add(result.platform)
+        bar.update(task, completed=len(seen), description=f"reading {report.inert(result.platform)}")
+
+    try:
+        yield update
+    finally:
+        timer.cancel()
+        with lock:
+            done = True
+            bar.stop()

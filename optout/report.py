@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from rich.console import Console
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -74,8 +75,50 @@ def inert_all(value):
     return value
 
 
+#: Below this many columns a table of labels and details wraps into towers: one block per setting.
+WIDE = 120
+
+
+def narrow(console: Console | None) -> bool:
+    """Whether `console` is too narrow for the tables (a block per setting is printed instead)."""
+    return console is not None and console.width < WIDE
+
+
+def results_blocks(rows: Iterable, console: Console, title: str | None = None, when_column: bool = False) -> None:
+    """Results or history rows for a narrow terminal: a head line per setting (platform, account,
+    the setting's short id, its state), the full label and the detail indented under it."""
+    if title:
+        console.print(Text(title, style="bold"))
+    shown: list[str] = []
+    for r in map(as_dict, rows):
+        state = str(r.get("state", ""))
+        shown.append(state)
+        head = Text.assemble(
+            (f"{format_when(r.get('at'))}  " if when_column and r.get("at") else "", "dim"),
+            (inert(r.get("platform")), "bold"),
+            (f" ({inert(r.get('account'))})" if r.get("account") else ""),
+            "  ", inert(r.get("setting")), "  ",
+            (inert(state), STATE_STYLES.get(state, "")),
+            ("  changed" if r.get("changed") else "", "cyan"),
+        )
+        if when_column and r.get("run_kind"):
+            head.append(f"  ({inert(r['run_kind'])})", style="dim")
+        console.print(head)
+        for line in (r.get("label"), r.get("detail")):
+            if line and inert(line) != inert(r.get("setting")):
+                console.print(Padding(Text(inert(line)), (0, 0, 0, 4), expand=False))
+    caption = state_caption(shown)
+    if caption is not None:
+        console.print(caption)
+
+
 def results_table(results: Iterable, console: Console | None = None, title: str | None = None) -> Table:
-    """Print (when given a console) and return a table of Results or history rows."""
+    """Print (when given a console) and return a table of Results or history rows; on a narrow
+    console, print one block per setting instead."""
+    if narrow(console):
+        results = list(results)
+        results_blocks(results, console, title)
+        console = None
     table = Table(title=title, show_lines=False, caption_justify="left")
     for column in ("platform", "account", "setting", "state", "changed", "detail"):
         table.add_column(column, overflow="fold")
@@ -106,7 +149,12 @@ def state_caption(states: Iterable[str]) -> Text | None:
 
 
 def timeline_table(rows: Iterable[dict], console: Console | None = None, title: str | None = None) -> Table:
-    """Print (when given a console) and return history rows, oldest first, with when and which run."""
+    """Print (when given a console) and return history rows, oldest first, with when and which run;
+    on a narrow console, print one block per row instead."""
+    if narrow(console):
+        rows = list(rows)
+        results_blocks(rows, console, title, when_column=True)
+        console = None
     table = Table(title=title)
     for column in ("when", "run", "platform", "account", "setting", "state", "changed", "detail"):
         table.add_column(column, overflow="fold")
@@ -186,8 +234,49 @@ def _entry(row: dict) -> dict:
     }
 
 
+#: How many of a setting's latest readings its timeline strip shows.
+STRIP_LENGTH = 40
+
+
+def _setting_view(index: int, row: dict, rows: list[dict], cutoff: datetime | None) -> dict:
+    """One setting of the report: its state, its strip of readings, the before/after pair of its
+    last change (or its latest screenshots), and every older entry of its timeline of changes."""
+    # The timeline of changes: the first reading, every change of state, every action taken, and
+    # the latest reading.
+    picked = [r for i, r in enumerate(rows)
+              if i == 0 or r["changed"] or r["state"] != rows[i - 1]["state"] or r is rows[-1]]
+    if cutoff:
+        picked = [r for r in picked if datetime.fromisoformat(r["at"]) >= cutoff or r is rows[-1]]
+    entries = [_entry(r) for r in picked]
+    # The pair shown side by side: the last action's before and after screenshots, else the latest.
+    last = next((i for i in range(len(picked) - 1, -1, -1) if picked[i]["changed"] and entries[i]["images"]),
+                len(picked) - 1)
+    shown = entries[last] if entries else {"images": [], "at": ""}
+    state = State(row["state"])
+    return {
+        "anchor": f"setting-{index}",
+        "platform": inert(row["platform"]),
+        "account": inert(row["account"]),
+        "id": inert(row["setting"]),
+        "label": inert(row["label"] or row["setting"]),
+        "state": str(state),
+        "state_class": str(state),
+        "explanation": EXPLANATIONS.get(state, ""),
+        "detail": inert(row["detail"]),
+        "at": format_when(row["at"]),
+        "entries": entries,
+        "strip": [{"state": inert(r["state"]), "at": format_when(r["at"]), "changed": r["changed"]}
+                  for r in rows[-STRIP_LENGTH:]],
+        "readings": len(rows),
+        "shown": shown,
+        "shown_is_change": bool(picked and picked[last]["changed"]),
+        "older": [e for i, e in enumerate(entries) if i != last and e["images"]],
+    }
+
+
 def html_report(profile: Profile, since: datetime | None = None) -> str:
-    """One self-contained HTML page (images inlined, no script) from history and evidence files."""
+    """One self-contained HTML page (images inlined, no script) from history and evidence files:
+    an overview of every setting first, then each setting's timeline and screenshots."""
     from optout.history import History
 
     timeline, latest, drift = [], [], []
@@ -200,27 +289,15 @@ def html_report(profile: Profile, since: datetime | None = None) -> str:
         by_key.setdefault((row["platform"], row["account"], row["setting"]), []).append(row)
     cutoff = since.astimezone(timezone.utc) if since else None
     accounts: dict[tuple, dict] = {}
-    for row in latest:
-        rows = by_key[(row["platform"], row["account"], row["setting"])]
-        # The timeline of changes: the first reading, every change of state, every action taken,
-        # and the latest reading.
-        picked = [r for i, r in enumerate(rows)
-                  if i == 0 or r["changed"] or r["state"] != rows[i - 1]["state"] or r is rows[-1]]
-        if cutoff:
-            picked = [r for r in picked
-                      if datetime.fromisoformat(r["at"]) >= cutoff or r is rows[-1]]
-        acct = accounts.setdefault((row["platform"], row["account"]), {
-            "platform": inert(row["platform"]), "account": inert(row["account"]), "settings": []})
-        state = State(row["state"])
-        acct["settings"].append({
-            "label": inert(row["label"] or row["setting"]),
-            "state": str(state),
-            "state_class": str(state),
-            "explanation": EXPLANATIONS.get(state, ""),
-            "detail": inert(row["detail"]),
-            "at": format_when(row["at"]),
-            "entries": [_entry(r) for r in picked],
-        })
+    settings = []
+    for index, row in enumerate(latest):
+        view = _setting_view(index, row, by_key[(row["platform"], row["account"], row["setting"])], cutoff)
+        settings.append(view)
+        accounts.setdefault((row["platform"], row["account"]), {
+            "platform": inert(row["platform"]), "account": inert(row["account"]), "settings": []})["settings"].append(view)
+    counts = {}
+    for view in settings:
+        counts[view["state"]] = counts.get(view["state"], 0) + 1
     return render_page(
         "report.html",
         profile=inert(profile.name),
@@ -228,5 +305,7 @@ def html_report(profile: Profile, since: datetime | None = None) -> str:
         version=__version__,
         since=format_when(since.isoformat()) if since else "",
         drift=[{**inert_all(d), "at": format_when(d["at"])} for d in drift],
+        counts=[{"state": str(s), "count": counts[str(s)]} for s in State if str(s) in counts],
+        settings=settings,
         accounts=list(accounts.values()),
     )

@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from optout.cli import accounts, demo, people, run, tools, watch
+from optout.cli import accounts, completion, demo, people, run, status, tools, watch
 from optout.cli.common import EXIT_HELP, STATE_HELP, add_global_options
 from optout.errors import OptoutError
 
@@ -33,9 +33,11 @@ class OptoutGroup(click.Group):
     cls=OptoutGroup,
     epilog=f"\b\nStates:\n{STATE_HELP}\n\n\b\n{EXIT_HELP}",
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    invoke_without_command=True,
 )
 @click.version_option(package_name="optout")
-def cli():
+@click.pass_context
+def cli(ctx):
     """Find the settings that let platforms train AI on your accounts, switch them off, and
     prove it.
 
@@ -45,10 +47,16 @@ def cli():
       optout account add linkedin      store a login in your system keyring
       optout check linkedin            read the settings (changes nothing)
       optout off linkedin              switch them off and verify after a reload
+      optout status                    where you stand, from history (no browser)
     """
+    if ctx.invoked_subcommand is None:  # bare `optout`: where you stand once there is something
+        if status.has_anything(ctx.obj):
+            ctx.invoke(status.status)
+        else:
+            click.echo(ctx.get_help())
 
 
-for _module in (run, accounts, tools, watch, people, demo):
+for _module in (run, accounts, status, tools, watch, people, demo, completion):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
         add_global_options(_command)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
+import click.shell_completion
 
 from optout.paths import DEFAULT_PROFILE, Profile, check_profile_name
 from optout.states import EXPLANATIONS, State
@@ -20,7 +21,27 @@ EXIT_HELP = """Exit codes: 0 everything off, unavailable or submitted; 3 somethi
 4 a person is needed (sign-in, code, security check); 5 a flow no longer matches
 its site; 1 other errors; 2 usage errors."""
 
-platforms_arg = click.argument("platforms", nargs=-1, metavar="[PLATFORM]...")
+
+
+def complete_platforms(ctx, param, incomplete: str) -> list:
+    """Shell completion: the platform ids starting with what was typed."""
+    from optout.flowspec import load_flows
+
+    return [click.shell_completion.CompletionItem(p, help=f.name) for p, f in sorted(load_flows().items())
+            if p.startswith(incomplete)]
+
+
+def complete_settings(ctx, param, incomplete: str) -> list:
+    """Shell completion: setting ids of the platforms already on the line (all platforms if none)."""
+    from optout.flowspec import load_flows
+
+    chosen = set(ctx.params.get("platforms") or ())
+    ids = dict.fromkeys(s.id for p, f in sorted(load_flows().items()) if not chosen or p in chosen
+                        for s in f.settings if s.id.startswith(incomplete))
+    return [click.shell_completion.CompletionItem(i) for i in ids]
+
+
+platforms_arg = click.argument("platforms", nargs=-1, metavar="[PLATFORM]...", shell_complete=complete_platforms)
 
 
 @dataclass

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import sys
-from contextlib import nullcontext
 
 import click
 
 from optout.cli.common import STATES_EPILOG, CliState, check_settings, platforms_arg, run_async, sandbox_opts, stderr
+from optout.cli.common import complete_platforms, complete_settings
 from optout.results import run_exit_code
 
 scheduled_option = click.option("--scheduled", is_flag=True,
@@ -18,6 +18,7 @@ scheduled_option = click.option("--scheduled", is_flag=True,
 def run_and_render(state: CliState, mode: str, platforms, scheduled: bool = False, **opts) -> None:
     from optout import api
     from optout.history import prune_evidence
+    from optout.render import progress
     from optout.schedule import run_lock
 
     err = stderr()
@@ -27,12 +28,11 @@ def run_and_render(state: CliState, mode: str, platforms, scheduled: bool = Fals
     def on_result(result):
         if not quiet:
             err.print(f"  {result.platform} {result.setting}: {result.state}", highlight=False)
+            advance(result)
 
     opts = {**sandbox_opts(state), **opts}
     headless = not state.headed or scheduled  # scheduled runs are unattended
-    working = "Checking…" if mode == "check" else "Switching off…"
-    status = err.status(working) if not quiet and err.is_terminal else nullcontext()
-    with run_lock(state.profile), status:
+    with run_lock(state.profile), progress(err, list(platforms), not quiet) as advance:
         results = run_async(fn(list(platforms) or None, profile=state.profile, headless=headless,
                                browser_path=state.browser_path, on_result=on_result,
                                kind="scheduled" if scheduled else mode, **opts))
@@ -71,7 +71,7 @@ def check(state: CliState, platforms, scheduled):
 @click.command(epilog=STATES_EPILOG)
 @platforms_arg
 @click.option("--dry-run", is_flag=True, help="Read and say what would change; change nothing.")
-@click.option("--setting", "selected", multiple=True, metavar="ID",
+@click.option("--setting", "selected", multiple=True, metavar="ID", shell_complete=complete_settings,
               help="Also switch off this optional setting (see `optout platforms`).")
 @click.option("--all-settings", is_flag=True, help="Switch off optional settings too.")
 @click.option("--reason", default="", metavar="TEXT",
@@ -91,7 +91,7 @@ def off(state: CliState, platforms, dry_run, selected, all_settings, reason, res
 
 
 @click.command()
-@click.argument("platform")
+@click.argument("platform", shell_complete=complete_platforms)
 @click.option("--account", "account_name", metavar="NAME", help="Which stored account this session is for.")
 @click.pass_obj
 def login(state: CliState, platform, account_name):

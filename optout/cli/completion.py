@@ -1,0 +1,25 @@
+"""`optout completion SHELL`: the script that completes commands, platforms and setting ids."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.command()
+@click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
+def completion(shell):
+    """Print the shell completion script for SHELL (commands, platforms, setting ids).
+
+    \b
+    bash:  eval "$(optout completion bash)"        (in ~/.bashrc)
+    zsh:   eval "$(optout completion zsh)"         (in ~/.zshrc)
+    fish:  optout completion fish > ~/.config/fish/completions/optout.fish
+    """
+    from click.shell_completion import get_completion_class
+
+    root = click.get_current_context().find_root().command
+    cls = get_completion_class(shell)
+    click.echo(cls(root, {}, "optout", "_OPTOUT_COMPLETE").source())
+
+
+COMMANDS = [completion]
