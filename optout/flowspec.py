@@ -150,6 +150,48 @@ class Login(Strict):
     timeout_ms: int = Field(default=20000, ge=1000, le=120000)
 
 
+class Consent(Strict):
+    """A cookie-consent dialog that covers the site's pages in a fresh browser (EU/UK). The engine
+    declines optional cookies wherever the dialog shows, before anything is typed or clicked: it
+    clicks only a button whose name matches `decline` and none of `never`, checks the dialog is
+    gone, and stops the flow (`broken`) when the dialog offers no such button."""
+
+    #: How the dialog shows (any element or text of it).
+    dialog: Signal
+    #: Names of the button that declines optional cookies, per language (any language is tried:
+    #: the dialog follows the country, not the account's language). Matched as part of the name.
+    decline: dict[str, list[str]]
+    #: Stable selectors for the decline button, tried after the names; the element's name must
+    #: still match `decline` and none of `never`.
+    decline_css: list[str] = Field(default_factory=list)
+    #: Names of buttons that accept more than needed: a button whose name matches one is never clicked.
+    never: dict[str, list[str]] = Field(default_factory=dict)
+
+    @field_validator("decline")
+    @classmethod
+    def _declines(cls, names):
+        if not any(names.values()):
+            raise ValueError("give at least one decline label, e.g. decline: {en: [\"Reject\"]}")
+        return names
+
+    @model_validator(mode="after")
+    def _no_overlap(self):
+        never = [n.lower() for names in self.never.values() for n in names]
+        for names in self.decline.values():
+            for name in names:
+                if any(bad in name.lower() or name.lower() in bad for bad in never):
+                    raise ValueError(f"decline name {name!r} overlaps a never name: it could never be clicked safely")
+        if self.dialog.urls:
+            raise ValueError("dialog: a consent dialog is found by its elements or texts, not by URL")
+        return self
+
+    def decline_names(self) -> list[str]:
+        return [n for names in self.decline.values() for n in names]
+
+    def never_names(self) -> list[str]:
+        return [n for names in self.never.values() for n in names]
+
+
 class Switch(Strict):
     """A switch or checkbox, read from aria-checked / checked."""
 
@@ -287,6 +329,8 @@ class Flow(Strict):
     settings: list[Setting] = Field(default_factory=list)
     guide: Guide | None = None
     notes: str = ""
+    #: The cookie-consent dialog a fresh browser meets on this site (declined, never accepted).
+    consent: Consent | None = None
 
     @model_validator(mode="after")
     def _urls_inside_domains(self):

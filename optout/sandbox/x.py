@@ -48,6 +48,7 @@ IDENTIFIER_HEADING = "Enter your phone number or username"
 
 class X(Replica):
     platform = "x"
+    consent_style = "x"  # its cookie-consent dialog (kit/consent.py)
     hosts = ("x.com", LOOKALIKE_HOST)
     settings = ("training", "personalization", "memory")
 
