@@ -93,7 +93,9 @@ class ConsentGuard:
             if time.monotonic() >= deadline:
                 return "it offers no button to decline optional cookies"
             await asyncio.sleep(0.1)
-        await button.click(timeout=5000)
+        # force: the button was just read as visible and named; a plain click would first run the
+        # overlay handler for this very dialog and then wait for it to close, which only this click does.
+        await button.click(timeout=5000, force=True)
         self.declined += 1
         if self.log is not None:
             self.log.info("consent.declined")
@@ -118,7 +120,7 @@ class ConsentGuard:
                 try:
                     if not await element.is_visible():
                         continue
-                    name = await element.evaluate(NAME_JS)
+                    name = await element.evaluate(NAME_JS, timeout=1000)
                 except PlaywrightError:
                     continue
                 if decline.search(name) and not (never and never.search(name)):
