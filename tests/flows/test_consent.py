@@ -99,3 +99,24 @@ def test_a_decline_name_that_overlaps_an_accept_name_is_refused(tmp_path):
     bad.write_text(text.replace('en: ["Reject"]', 'en: ["Reject", "Accept all"]'), encoding="utf-8")
     with pytest.raises(FlowError, match="overlaps a never name"):
         load_flow(bad)
+
+
+async def test_a_button_named_both_ways_is_never_clicked(browser_path):
+    """A decline name inside a button that also reads as an accept ("Reject or Accept all") is not a
+    decline: nothing is clicked and the flow stops broken."""
+    from optout import browser as browser_mod
+    from optout.engine.consent import ConsentGuard
+    from optout.engine.options import Outcome
+    from optout.flowspec import load_flows
+
+    guard = ConsentGuard(load_flows()["linkedin"])
+    html = ('<div class="artdeco-global-alert" type="COOKIE_CONSENT"><h2>LinkedIn respects your privacy</h2>'
+            '<button action-type="DENY" onclick="window.clicked = true">Reject or Accept all</button></div>')
+    async with browser_mod.started(browser_path) as browser:
+        context = await browser.new_context()
+        page = await context.new_page()
+        await page.set_content(html)
+        with pytest.raises(Outcome) as ended:
+            await guard.clear(page)
+        assert str(ended.value.state) == "broken" and "no button to decline" in ended.value.detail
+        assert await page.evaluate("() => window.clicked === undefined")
