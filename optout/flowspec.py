@@ -166,6 +166,9 @@ class Consent(Strict):
     decline_css: list[str] = Field(default_factory=list)
     #: Names of buttons that accept more than needed: a button whose name matches one is never clicked.
     never: dict[str, list[str]] = Field(default_factory=dict)
+    #: The dialog also counts as showing when a button named in `decline` or `never` shows (its
+    #: heading may be in a language the flow does not list, its buttons in one it does).
+    by_buttons: bool = False
 
     @field_validator("decline")
     @classmethod

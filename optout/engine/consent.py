@@ -43,7 +43,7 @@ class ConsentGuard:
     def dialog_locator(self, page: Page):
         """One locator for the dialog's elements and texts (for Playwright's overlay handler)."""
         signal = self.spec.dialog
-        parts = [locate(page, spec) for spec in signal.present]
+        parts = [locate(page, spec) for spec in signal.present] + self.buttons(page)
         if signal.texts:
             parts.append(page.get_by_text(texts_pattern(signal.texts)))
         locator = parts[0]
@@ -54,10 +54,17 @@ class ConsentGuard:
     async def shows(self, page: Page) -> bool:
         """Whether the dialog is on the page now: a few element counts, no waiting."""
         signal = self.spec.dialog
-        for spec in signal.present:
-            if await visible(locate(page, spec)):
+        for locator in [locate(page, spec) for spec in signal.present] + self.buttons(page):
+            if await visible(locator):
                 return True
         return bool(signal.texts) and await visible(page.get_by_text(texts_pattern(signal.texts)))
+
+    def buttons(self, page: Page) -> list:
+        """With `by_buttons`: the dialog's own buttons (decline or accept), as one locator."""
+        if not self.spec.by_buttons:
+            return []
+        names = names_pattern(self.spec.decline_names() + self.spec.never_names())
+        return [page.get_by_role("button", name=names)]
 
     async def clear(self, page: Page) -> None:
         """Decline the dialog when it shows; raise `broken` when it shows and cannot be declined."""
