@@ -72,7 +72,10 @@ class ConsentGuard:
             raise self.outcome(self.blocked)
         if not await self.shows(page):
             return
-        why = await self.decline(page)
+        try:
+            why = await self.decline(page)
+        except PlaywrightError:
+            return  # the page moved on while the dialog was declined: the next look decides
         if why:
             self.blocked = why
             raise self.outcome(why)
@@ -82,8 +85,8 @@ class ConsentGuard:
         when it can be; otherwise note why, so the next check stops the flow."""
         try:
             why = await self.decline(page)
-        except PlaywrightError as exc:
-            why = f"the dialog could not be declined ({str(exc).splitlines()[0]})"
+        except PlaywrightError:
+            return  # the page moved on: the action's own wait, then the next look, decide
         if why:
             self.blocked = self.blocked or why
 
