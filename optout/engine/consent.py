@@ -28,6 +28,18 @@ NAME_JS = """el => [el.getAttribute('aria-label'), el.innerText, el.value, el.ti
   .filter(Boolean).join(' ').replace(/\\s+/g, ' ').trim()"""
 
 
+#: Identifies one document (a new page load has a new time origin).
+DOCUMENT_JS = "() => performance.timeOrigin"
+
+
+async def same_document(page: Page, document: float) -> bool | None:
+    """Whether the page still shows the document it showed; None when it cannot say (navigating)."""
+    try:
+        return await page.evaluate(DOCUMENT_JS) == document
+    except PlaywrightError:
+        return None
+
+
 class ConsentGuard:
     """Declines one flow's cookie-consent dialog on any page of the account's browser."""
 
@@ -92,29 +104,36 @@ class ConsentGuard:
 
     async def decline(self, page: Page) -> str:
         """Click the dialog's decline button and wait for the dialog to close. '' when declined,
-        else why it was not (nothing that accepts is ever clicked)."""
-        deadline = time.monotonic() + BUTTONS_S
-        while True:
-            button = await self.decline_button(page)
-            if button is not None:
-                break
-            if not await self.shows(page):
-                return ""  # it closed (or was declined by an earlier look)
-            if time.monotonic() >= deadline:
-                return "it offers no button to decline optional cookies"
-            await asyncio.sleep(0.1)
-        # force: the button was just read as visible and named; a plain click would first run the
-        # overlay handler for this very dialog and then wait for it to close, which only this click does.
-        await button.click(timeout=5000, force=True)
-        self.declined += 1
-        if self.log is not None:
-            self.log.info("consent.declined")
-        deadline = time.monotonic() + CLOSE_S
-        while await self.shows(page):
-            if time.monotonic() >= deadline:
-                return "it did not close after optional cookies were declined"
-            await asyncio.sleep(0.1)
-        return ""
+        else why it was not (nothing that accepts is ever clicked). A page that gives way to a new
+        one meanwhile (a redirect) is looked at afresh, a few times."""
+        for _attempt in range(3):
+            deadline = time.monotonic() + BUTTONS_S
+            while True:
+                button = await self.decline_button(page)
+                if button is not None:
+                    break
+                if not await self.shows(page):
+                    return ""  # it closed (or was declined by an earlier look)
+                if time.monotonic() >= deadline:
+                    return "it offers no button to decline optional cookies"
+                await asyncio.sleep(0.1)
+            document = await page.evaluate(DOCUMENT_JS)
+            # force: the button was just read as visible and named; a plain click would first run the
+            # overlay handler for this very dialog and wait for it to close, which only this click does.
+            await button.click(timeout=5000, force=True)
+            self.declined += 1
+            if self.log is not None:
+                self.log.info("consent.declined")
+            deadline = time.monotonic() + CLOSE_S
+            while await self.shows(page):
+                if await same_document(page, document) is False:
+                    break  # a new page with its own dialog: find its button
+                if time.monotonic() >= deadline:
+                    return "it did not close after optional cookies were declined"
+                await asyncio.sleep(0.1)
+            else:
+                return ""
+        return "it came back on every new page after optional cookies were declined"
 
     async def decline_button(self, page: Page):
         """The one visible button to click: named as a decline, not as an accept; None if none is."""

@@ -60,11 +60,15 @@ setTimeout(() => {{
 }}, {delay_ms});""")
 
 
+#: How `redirect` pages begin (they stand for HTTP redirects: no cookie dialog on them).
+REDIRECT_HEAD = "<!doctype html><html><body>Redirecting…"
+
+
 def redirect(location: str, *, headers: dict[str, str] | None = None) -> Response:
     """Routed responses cannot use HTTP redirects here, so redirect the way client apps do."""
     safe = json.dumps(location)
     return Response(
-        body=f"<!doctype html><html><body>Redirecting…<script>location.replace({safe})</script></body></html>",
+        body=f"{REDIRECT_HEAD}<script>location.replace({safe})</script></body></html>",
         headers=headers or {},
     )
 
@@ -206,7 +210,7 @@ class Replica:
 
         body = response.body
         if (not self.consent_shown(request) or not isinstance(body, str) or "</body>" not in body
-                or not response.content_type.startswith("text/html")):
+                or not response.content_type.startswith("text/html") or body.startswith(REDIRECT_HEAD)):
             return response
         script = consent_script(
             self.consent_style, self.consent_brand or self.platform.capitalize(),

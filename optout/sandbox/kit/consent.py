@@ -25,7 +25,7 @@ WORDS = {
 
 SCRIPT = """
 (() => {
-  const report = (choice) => fetch(%(path)s, {method: 'POST',
+  const report = (choice) => fetch(%(path)s, {method: 'POST', keepalive: true,
     headers: {'content-type': 'application/x-www-form-urlencoded'}, body: 'choice=' + choice});
   const show = () => {
     if (document.getElementById('sandbox-consent')) return;
