@@ -158,6 +158,43 @@ class Login(Strict):
     timeout_ms: int = Field(default=20000, ge=1000, le=120000)
 
 
+class Consent(Strict):
+    """A cookie-consent dialog over the site's pages in a fresh browser (EU/UK). Wherever it shows,
+    before anything is typed or clicked, the engine clicks only a button named in `decline` and in
+    none of `never`, checks the dialog closed, and stops (`broken`) when it offers no such button."""
+
+    #: How the dialog shows (its elements or texts, never a URL).
+    dialog: Signal
+    #: Decline button names per language, matched as part of the name; every language is tried (the
+    #: dialog follows the country, not the account's language).
+    decline: dict[str, list[str]]
+    #: Stable selectors for the decline button, tried after the names (the name must still match).
+    decline_css: list[str] = Field(default_factory=list)
+    #: Names of buttons that accept more than needed: never clicked.
+    never: dict[str, list[str]] = Field(default_factory=dict)
+    #: The dialog also shows when a button named in `decline` or `never` does (a heading in a
+    #: language the flow does not list, buttons in one it does).
+    by_buttons: bool = False
+
+    def decline_names(self) -> list[str]:
+        return [n for names in self.decline.values() for n in names]
+
+    def never_names(self) -> list[str]:
+        return [n for names in self.never.values() for n in names]
+
+    @model_validator(mode="after")
+    def _safe(self):
+        if not self.decline_names():
+            raise ValueError('decline: give at least one label, e.g. decline: {en: ["Reject"]}')
+        if self.dialog.urls:
+            raise ValueError("dialog: a consent dialog is found by its elements or texts, not by URL")
+        never = [n.lower() for n in self.never_names()]
+        for name in self.decline_names():
+            if any(bad in name.lower() or name.lower() in bad for bad in never):
+                raise ValueError(f"decline name {name!r} overlaps a never name: it could never be clicked safely")
+        return self
+
+
 class Switch(Strict):
     """A switch or checkbox, read from aria-checked / checked."""
 
@@ -355,6 +392,8 @@ class Flow(Strict):
     settings: list[Setting] = Field(default_factory=list)
     guide: Guide | None = None
     notes: str = ""
+    #: The site's cookie-consent dialog (declined, never accepted).
+    consent: Consent | None = None
 
     @model_validator(mode="after")
     def _urls_inside_domains(self):

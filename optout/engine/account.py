@@ -15,6 +15,7 @@ from playwright.async_api import Page
 
 from optout import logs
 from optout.engine import controls, forms
+from optout.engine.consent import ConsentGuard
 from optout.engine.evidence import Evidence
 from optout.engine.login import SignIn, challenge_detail
 from optout.engine.options import Account, Outcome, RunOptions
@@ -36,7 +37,7 @@ class AccountRun:
         self.lang = ""
         self.account_outcome: Outcome | None = None
         self.log = log.bind(platform=flow.id, account=account.name)
-        self.tabs = Tabs(context, flow.name, options.nav_timeout_ms)
+        self.tabs = Tabs(context, flow.name, options.nav_timeout_ms, ConsentGuard.for_flow(flow, self.log))
         self.evidence = Evidence(flow, account, options, self.log)
         self.signin = SignIn(flow, account, options, self.tabs, self.evidence, self.log)
         self.result = self.evidence.result
@@ -70,6 +71,7 @@ class AccountRun:
             self.tabs.check_alive(page)
             if not self.flow.owns(page.url):
                 raise self.outside(page)
+            await self.tabs.clear_consent(page)
             text = await body_text(page)
             if await matches(page, self.flow.login.signed_out, text):
                 return "signed_out", None

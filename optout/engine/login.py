@@ -122,6 +122,7 @@ class SignIn:
 
     async def run_steps(self, page: Page, steps: list[Step], cred: Credential, *, challenge: bool = False) -> None:
         for i, step in enumerate(steps):
+            await self.tabs.clear_consent(page)  # nothing is typed or clicked under a consent dialog
             if step.optional:
                 end = next((j for j in range(i + 1, len(steps)) if not steps[j].optional), len(steps) - 1)
                 shows = await self.optional_step_shows(page, step, steps[i + 1:end + 1], challenge=challenge)
@@ -201,6 +202,7 @@ class SignIn:
         ends = [login.signed_in, login.failure] + ([] if challenge else [c.when for c in login.challenges])
         deadline = time.monotonic() + login.timeout_ms / 1000
         while True:
+            await self.tabs.clear_consent(page)
             text = await body_text(page)
             if await count(locate(page, step.into)) and (step.when is None or await matches(page, step.when, text)):
                 return True
@@ -248,6 +250,8 @@ class SignIn:
             await self.run_steps(page, self.flow.login.steps, cred)
             await self.await_signed_in(page, setting, cred)
         except PlaywrightError as exc:
+            if self.tabs.consent is not None and self.tabs.consent.blocked:
+                raise self.tabs.consent.outcome(self.tabs.consent.blocked) from None
             evidence = await self.evidence.keep_broken_page(page, setting)
             raise Outcome(
                 State.BROKEN,
@@ -265,6 +269,7 @@ class SignIn:
         while time.monotonic() < deadline:
             await asyncio.sleep(0.25)
             self.tabs.check_alive(page)
+            await self.tabs.clear_consent(page)
             text = await body_text(page)
             if await matches(page, login.signed_in, text):
                 return

@@ -19,8 +19,10 @@ from optout.states import State
 class Tabs:
     """Request tracking and crash watch over one browser context."""
 
-    def __init__(self, context, site_name: str, nav_timeout_ms: int):
+    def __init__(self, context, site_name: str, nav_timeout_ms: int, consent=None):
         self.context, self.site_name, self.nav_timeout_ms = context, site_name, nav_timeout_ms
+        #: The flow's cookie-consent guard (engine.consent.ConsentGuard), or None.
+        self.consent = consent
         self.crashed: set[Page] = set()
         self.inflight = 0
         context.on("request", self._request_started)
@@ -47,7 +49,22 @@ class Tabs:
             await asyncio.sleep(0.05)
 
     async def new_page(self) -> Page:
-        return self.watch(await self.context.new_page())
+        page = self.watch(await self.context.new_page())
+        if self.consent is not None:
+            # A dialog that shows in the middle of an action (a click, a fill) is declined first.
+            guard = self.consent
+
+            async def decline_first() -> None:
+                await guard.handler(page)
+
+            await page.add_locator_handler(guard.dialog_locator(page), decline_first)
+        return page
+
+    async def clear_consent(self, page: Page) -> None:
+        """Decline the flow's cookie-consent dialog if it shows now (raises `broken` when it cannot
+        be declined); costs a few element counts when no dialog shows."""
+        if self.consent is not None:
+            await self.consent.clear(page)
 
     def watch(self, page: Page) -> Page:
         page.on("crash", lambda _page: self.crashed.add(page))
@@ -86,6 +103,7 @@ class Tabs:
                 raise Outcome(State.ERROR, describe_load_error(url, exc, self.nav_timeout_ms)) from None
         if response is not None and response.status >= 500:
             raise Outcome(State.ERROR, f"{self.site_name} answered HTTP {response.status} for {url}")
+        await self.clear_consent(page)
 
 
 #: Chromium's network errors, in words a person can act on.

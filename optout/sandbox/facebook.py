@@ -46,6 +46,7 @@ FORMS = (
 
 class Facebook(Replica):
     platform = "facebook"
+    consent_style = "meta"  # its cookie-consent dialog (kit/consent.py)
     hosts = ("www.facebook.com",)
     settings = tuple(f.setting for f in FORMS)
 

@@ -28,6 +28,7 @@ FORMS = (
 
 class Instagram(Replica):
     platform = "instagram"
+    consent_style = "meta"  # its cookie-consent dialog (kit/consent.py)
     hosts = (WWW, HELP)
     settings = tuple(f.setting for f in FORMS)
 

@@ -35,6 +35,7 @@ OBJECTION = ObjectionForm(
 
 class LinkedIn(Replica):
     platform = "linkedin"
+    consent_style = "linkedin"  # its cookie-consent dialog (kit/consent.py)
     hosts = ("www.linkedin.com", "linkedin.com.evil.test")
     settings = ("generative-ai", "ai-objection")
 

@@ -60,11 +60,15 @@ setTimeout(() => {{
 }}, {delay_ms});""")
 
 
+#: How `redirect` pages begin (they stand for HTTP redirects: no cookie dialog on them).
+REDIRECT_HEAD = "<!doctype html><html><body>Redirecting…"
+
+
 def redirect(location: str, *, headers: dict[str, str] | None = None) -> Response:
     """Routed responses cannot use HTTP redirects here, so redirect the way client apps do."""
     safe = json.dumps(location)
     return Response(
-        body=f"<!doctype html><html><body>Redirecting…<script>location.replace({safe})</script></body></html>",
+        body=f"{REDIRECT_HEAD}<script>location.replace({safe})</script></body></html>",
         headers=headers or {},
     )
 
@@ -185,6 +189,43 @@ class Replica:
         ok = bool(secret) and totp(secret).verify(code, valid_window=1)
         self.event(event, ok=ok)
         return ok
+
+    # --- the cookie-consent dialog a fresh browser meets (`cookie_consent*` misbehaviours) -------
+
+    #: The dialog's shape (kit/consent.py WORDS: meta, linkedin, x, generic) and the brand it names.
+    consent_style = "generic"
+    consent_brand = ""
+
+    def consent_shown(self, request: Request) -> bool:
+        """Whether this request's page shows the dialog: under a `cookie_consent*` misbehaviour,
+        until the browser has made a choice (the cookie the dialog sets)."""
+        from optout.sandbox.kit.consent import CONSENT_COOKIE
+
+        wanted = any(m.startswith("cookie_consent") for m in self.state["misbehaviours"])
+        return wanted and request.cookies.get(CONSENT_COOKIE) not in ("decline", "accept")
+
+    def with_consent(self, request: Request, response: Response) -> Response:
+        """The response with the dialog added to its page when it shows (HTML pages only)."""
+        from optout.sandbox.kit.consent import consent_script
+
+        body = response.body
+        if (not self.consent_shown(request) or not isinstance(body, str) or "</body>" not in body
+                or not response.content_type.startswith("text/html") or body.startswith(REDIRECT_HEAD)):
+            return response
+        script = consent_script(
+            self.consent_style, self.consent_brand or self.platform.capitalize(),
+            late=self.misbehaves("cookie_consent_late"), reworded=self.misbehaves("cookie_consent_reworded"),
+            accept_only=self.misbehaves("cookie_consent_accept_only"))
+        response.body = body.replace("</body>", f"<script>{script}</script></body>", 1)
+        return response
+
+    def consent_answer(self, request: Request) -> Response:
+        """The dialog's report: `consent_accept`, `consent_decline` or `consent_typed` (something
+        was typed while the dialog covered the page) events."""
+        choice = request.form.get("choice", "")
+        if choice in ("accept", "decline", "typed"):
+            self.event(f"consent_{choice}", path=request.path)
+        return Response(status=204, body="", content_type="text/plain")
 
     def handle(self, request: Request) -> Response:  # pragma: no cover - each replica overrides
         raise NotImplementedError

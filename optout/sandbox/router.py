@@ -54,6 +54,10 @@ MISBEHAVIOURS: dict[str, str] = {
     "required_explanation": "an objection form requires an explanation",
     "choice_gone": "an objection form's first choice offers no option for the objection the flow sends",
     "older_wording": "an objection form shows its older button and confirmation wording",
+    "cookie_consent": "a cookie-consent dialog shaped like the platform's covers every page until a choice is made",
+    "cookie_consent_late": "the cookie-consent dialog appears 1 s after each page loads",
+    "cookie_consent_accept_only": "the cookie-consent dialog offers only a button that accepts all cookies",
+    "cookie_consent_reworded": "the cookie-consent dialog's buttons use other words (e.g. 'Only allow essential cookies')",
 }
 
 #: What `hostile_text` puts where a switch's state belongs: HTML, rich markup, a colour, an OSC title.
@@ -205,10 +209,14 @@ class Sandbox:
             json=payload,
             cookies=cookies,
         )
-        if replica.misbehaves("server_error"):
+        from optout.sandbox.kit.consent import CONSENT_PATH
+
+        if req.path == CONSENT_PATH:
+            resp = replica.consent_answer(req)
+        elif replica.misbehaves("server_error"):
             resp = Response(status=500, body="<h1>500 Internal Server Error</h1>")
         else:
-            resp = replica.handle(req)
+            resp = replica.with_consent(req, replica.handle(req))
         if replica.misbehaves("hostile_text") and isinstance(resp.body, str):
             import html as _html
             import re as _re

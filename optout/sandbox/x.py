@@ -65,6 +65,7 @@ THIEF = f"""
 
 class X(Replica):
     platform = "x"
+    consent_style = "x"  # its cookie-consent dialog (kit/consent.py)
     hosts = ("x.com", LOOKALIKE_HOST)
     settings = ("training", "personalization", "memory")
 
