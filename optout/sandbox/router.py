@@ -4,12 +4,13 @@ replicas. Anything no replica serves is aborted, so no request ever leaves the m
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from optout.sandbox.replica import Replica, Request, Response, digest
+from optout.sandbox.replica import BUSY_DELAY_S, BUSY_PATH, Replica, Request, Response, digest
 
 #: Every misbehaviour of DESIGN.md, by name, with what it does.
 MISBEHAVIOURS: dict[str, str] = {
@@ -17,6 +18,7 @@ MISBEHAVIOURS: dict[str, str] = {
     "save_fails": "saving answers HTTP 500 (the switch still flips on screen)",
     "reverts": "saving answers 200 but the setting is back on after a reload",
     "slow_render": "the setting appears 2 s after the page loads",
+    "slow_fetch": "a spinner fetches for 6 s (requests less than 1 s apart) before the setting appears",
     "session_expired": "saved sessions are no longer accepted",
     "wrong_password": "the password is rejected",
     "two_factor": "a verification code is asked for after the password",
@@ -164,6 +166,10 @@ class Sandbox:
         replica = self._replica_for(parts.hostname or "")
         if replica is None or parts.scheme != "https":
             await route.abort("namenotresolved")
+            return
+        if parts.path == BUSY_PATH:  # a spinner's request (slow_fetch): busy for a moment, then done
+            await asyncio.sleep(BUSY_DELAY_S)
+            await route.fulfill(status=200, body='{"ok":true}', content_type="application/json")
             return
         if self.state_file and self.state_file.exists():
             self.data = self._read_state(self.state_file)

@@ -65,8 +65,8 @@ def form_page(replica: Replica, form: ObjectionForm, user: str) -> Response:
   <textarea id="objection-reason" name="reason" rows="4" cols="60"></textarea></p>
   <button type="submit">{html.escape(submit)}</button>
 </form>"""
-    if replica.misbehaves("slow_render"):
-        return late_page(body, title=title, lang=lang)
+    if replica.misbehaves("slow_render") or replica.misbehaves("slow_fetch"):
+        return late_page(body, title=title, lang=lang, fetching=replica.misbehaves("slow_fetch"))
     return page(body, title=title, lang=lang)
 
 
