@@ -41,6 +41,40 @@ _WATCH_DOM = """name => {
 }"""
 
 
+#: What reading, acting and evidence never need: video and audio, web fonts (text falls back to
+#: the system's), beacons; and requests to these analytics and advertising hosts (and their
+#: subdomains). Images and scripts load as ever: screenshots are evidence, scripts draw the page.
+SKIPPED_TYPES = ("media", "font", "ping")
+TRACKER_HOSTS = (
+    "google-analytics.com", "googletagmanager.com", "doubleclick.net", "googlesyndication.com",
+    "googleadservices.com", "scorecardresearch.com", "hotjar.com", "clarity.ms", "bat.bing.com",
+    "segment.io", "cdn.segment.com", "mixpanel.com", "amplitude.com", "fullstory.com", "nr-data.net",
+    "analytics.tiktok.com", "px.ads.linkedin.com", "ads-twitter.com", "static.ads-twitter.com",
+)
+
+
+def skipped(resource_type: str, url: str) -> bool:
+    """Whether a request is one a run never needs (see SKIPPED_TYPES and TRACKER_HOSTS)."""
+    if resource_type in SKIPPED_TYPES:
+        return True
+    host = (urlsplit(url).hostname or "").lower()
+    return any(host == t or host.endswith("." + t) for t in TRACKER_HOSTS)
+
+
+async def skip_unneeded(context) -> None:
+    """Route a context so requests no run needs are never made (everything else goes on as
+    before, to whatever routing the context already had)."""
+
+    async def route(route) -> None:
+        request = route.request
+        if skipped(request.resource_type, request.url):
+            await route.abort("blockedbyclient")
+        else:
+            await route.fallback()
+
+    await context.route("**/*", route)
+
+
 class Tabs:
     """Request tracking and crash watch over one browser context."""
 

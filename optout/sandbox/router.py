@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from optout.sandbox.kit import weight
 from optout.sandbox.replica import BUSY_DELAY_S, BUSY_PATH, Replica, Request, Response, digest
 
 #: Every misbehaviour of DESIGN.md, by name, with what it does.
@@ -18,6 +19,8 @@ MISBEHAVIOURS: dict[str, str] = {
     "save_fails": "saving answers HTTP 500 (the switch still flips on screen)",
     "reverts": "saving answers 200 but the setting is back on after a reload",
     "slow_render": "the setting appears 2 s after the page loads",
+    "real_weight": "pages pull 6 MB of images, fonts and video, 1.2 MB of scripts and analytics requests; "
+                   "every response 100 ms late",
     "slow_fetch": "a spinner fetches for 6 s (requests less than 1 s apart) before the setting appears",
     "session_expired": "saved sessions are no longer accepted",
     "wrong_password": "the password is rejected",
@@ -164,6 +167,11 @@ class Sandbox:
         request = route.request
         parts = urlsplit(request.url)
         replica = self._replica_for(parts.hostname or "")
+        heavy = weight.asset(parts.hostname or "", parts.path) if parts.scheme == "https" else None
+        if heavy is not None:  # what a page of real weight pulls (real_weight)
+            await asyncio.sleep(weight.LATENCY_S)
+            await route.fulfill(status=heavy.status, body=heavy.body, content_type=heavy.content_type)
+            return
         if replica is None or parts.scheme != "https":
             await route.abort("namenotresolved")
             return
@@ -201,6 +209,10 @@ class Sandbox:
 
             hostile = _html.escape(HOSTILE_TEXT, quote=True)
             resp.body = _re.sub(r'aria-checked="(true|false)"', f'aria-checked="{hostile}"', resp.body)
+        if replica.misbehaves("real_weight"):
+            await asyncio.sleep(weight.LATENCY_S)
+            if isinstance(resp.body, str) and resp.content_type.startswith("text/html"):
+                resp.body = weight.decorate(resp.body)
         await route.fulfill(
             status=resp.status, body=resp.body, content_type=resp.content_type, headers=resp.headers
         )
