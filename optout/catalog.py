@@ -128,7 +128,6 @@ def update_readme(text: str, flows: list[Flow]) -> str:
 
 if __name__ == "__main__":  # python -m optout.catalog [--check] README.md
     import sys
-    from pathlib import Path
 
     args = sys.argv[1:]
     check = "--check" in args
