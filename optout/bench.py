@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 HELP_TARGET_MS = 150
+PLATFORMS_TARGET_MS = 250
 FLOOR_TARGET = 1.3
 MISSING_TARGET = 1.5
 WEIGHT_TARGET = 1.0
@@ -257,16 +258,23 @@ def repeat(kind: str, n: int, times: int, browser_path: str | None, env: dict, c
 
 def startup(args: list[str], times: int, env: dict) -> dict:
     cmd = [sys.executable, "-m", "optout", *args]
-    walls = []
+    import resource
+
+    walls, cpus = [], []
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=True)  # caches
     for _ in range(times):
+        used = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=True)
         walls.append((time.perf_counter() - started) * 1000)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append((after.ru_utime - used.ru_utime + after.ru_stime - used.ru_stime) * 1000)
     trace = subprocess.run([sys.executable, "-X", "importtime", *cmd[1:]], stdout=subprocess.DEVNULL,
                            stderr=subprocess.PIPE, text=True, env=env, check=True).stderr
     modules = {line.split("|")[-1].strip() for line in trace.splitlines() if line.startswith("import time:")}
     imported = sorted({m.split(".")[0] for m in modules} & set(HEAVY))
-    return {"median_ms": statistics.median(walls), "min_ms": min(walls), "runs": times, "imports": imported}
+    return {"median_ms": statistics.median(walls), "min_ms": min(walls), "runs": times, "imports": imported,
+            "cpu_ms": statistics.median(cpus)}
 
 
 # --- the report ----------------------------------------------------------------------------------
@@ -311,8 +319,10 @@ def main(argv: list[str] | None = None) -> int:
     for args in (["--help"], ["platforms"]):
         s = startup(args, 3 if opts.quick else 10, env)
         is_help = args == ["--help"]
+        target = HELP_TARGET_MS if is_help else PLATFORMS_TARGET_MS
         row(f"start-up: optout {' '.join(args)}", f"median {s['median_ms']:.0f} ms (min {s['min_ms']:.0f}, {s['runs']} runs)",
-            f"< {HELP_TARGET_MS} ms" if is_help else "", s["median_ms"] < HELP_TARGET_MS if is_help else None)
+            f"< {target} ms", s["median_ms"] < target)
+        row("  CPU time (user + system, median)", f"{s['cpu_ms']:.0f} ms (what load does not stretch)", "", None)
         forbidden = set(HEAVY) - {"pydantic"} if is_help else {"playwright"}
         bad = sorted(set(s["imports"]) & forbidden)
         row(f"  imports of optout {' '.join(args)}", ", ".join(s["imports"]) or "none of the heavy ones",
