@@ -145,7 +145,8 @@ async def run_floor(n: int, browser_path: str | None, case: str = "present") -> 
             await sandbox.install(context)
             page = await context.new_page()
             for setting in flows[platform].settings:
-                await page.goto(setting.url, wait_until="load" if case != "present" else "domcontentloaded")
+                await page.goto(setting.url, wait_until="load" if case != "present" else "domcontentloaded",
+                                timeout=120000)  # a careful client waits for a heavy page
                 names = [n for group in setting.control.names.values() for n in group]
                 control = page.get_by_role(setting.control.role, name=names_pattern(names))
                 if case == "missing":
