@@ -346,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     # 2b. the same pages with every control missing, and the same pages at a real page's weight
     for case, title, target, compare in (
             ("missing", "controls missing (label_gone)", MISSING_TARGET, "≤"),
-            ("weight", "real weight (7 MB, trackers, +100 ms)", WEIGHT_TARGET, "<")):
+            ("weight", "real weight (7 MB, trackers, +100 ms, 20 Mbit/s)", WEIGHT_TARGET, "<")):
         engine = repeat("concurrent", n_platforms, reps, opts.browser_path, env, case)
         base = repeat("floor", n_platforms, reps, opts.browser_path, env, case)
         problems += engine["problems"] + base["problems"]

@@ -1,15 +1,19 @@
 """Pages of real weight (the `real_weight` misbehaviour): what a real settings page pulls besides
 itself — megabytes of images, web fonts, a video and scripts, and requests to analytics hosts —
-every response 100 ms late. The assets are served by the router on every replica host (and the
+every response 100 ms late and all of them sharing one 20 Mbit/s connection. The assets are served by the router on every replica host (and the
 analytics hosts by name), made up on the spot, never fetched from anywhere."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import time
 
 from optout.sandbox.replica import Response
 
 LATENCY_S = 0.1
+#: The one connection every page of a sandbox shares (20 Mbit/s): a byte sent waits its turn.
+LINK_BYTES_PER_S = 2.5e6
 WEIGHT_PATH = "/__sandbox/weight/"
 #: Analytics hosts a real page calls; answered here, so no request leaves the machine.
 TRACKERS = ("www.googletagmanager.com", "www.google-analytics.com", "stats.g.doubleclick.net", "bat.bing.com")
@@ -62,3 +66,16 @@ def decorate(html: str) -> str:
         "fetch('https://bat.bing.com/action/0?evt=pageLoad', {mode: 'no-cors'}).catch(() => null);</script>"
     )
     return html.replace("</body>", extra + "</body>", 1) if "</body>" in html else html + extra
+
+
+class Link:
+    """One connection shared by every request of a sandbox: a response arrives LATENCY_S after
+    it was asked for, and after every byte queued before it has gone through."""
+
+    def __init__(self, bytes_per_s: float = LINK_BYTES_PER_S):
+        self.bytes_per_s, self.free_at = bytes_per_s, 0.0
+
+    async def send(self, size: int) -> None:
+        now = time.monotonic()
+        self.free_at = max(now, self.free_at) + size / self.bytes_per_s
+        await asyncio.sleep(self.free_at - now + LATENCY_S)
