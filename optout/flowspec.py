@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from optout import patterns as patterns_
 from optout.errors import FlowError, UnknownPlatform
+from optout.paths import flows_dir  # noqa: F401 - where the shipped flows are, named here too
 
 MAX_FLOW_BYTES = 256 * 1024
 Role = Literal[
@@ -458,12 +459,6 @@ class Flow(Strict):
             f"{self.name} has no setting '{setting_id}'.",
             f"Its settings: {', '.join(s.id for s in self.settings)}.",
         )
-
-
-def flows_dir() -> Path:
-    """Flows ship inside the wheel as optout/flows; in a source checkout they live in ./flows."""
-    packaged = Path(__file__).parent / "flows"
-    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "flows"
 
 
 def _where(loc: tuple) -> str:

@@ -16,6 +16,12 @@ DEFAULT_PROFILE = "default"
 _PROFILE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
+def flows_dir() -> Path:
+    """Flows ship inside the wheel as optout/flows; in a source checkout they live in ./flows."""
+    packaged = Path(__file__).parent / "flows"
+    return packaged if packaged.is_dir() else Path(__file__).parent.parent / "flows"
+
+
 def home() -> Path:
     env = os.environ.get("OPTOUT_HOME")
     if env:

@@ -102,6 +102,10 @@ def _remember(ctx: click.Context, param: click.Parameter, value):
     return value
 
 
+#: Commands that never log, so start-up need not set logging up (structlog is slow to import).
+NO_LOGGING = {"platforms"}
+
+
 def add_global_options(command: click.Command, root: bool = False) -> None:
     """Give `command` (and, for a group, its subcommands) the global options, merged into the
     CliState before its own callback runs."""
@@ -118,7 +122,8 @@ def add_global_options(command: click.Command, root: bool = False) -> None:
         given = ctx.meta.pop(_GIVEN, [])
         for name, value in given:
             state.merge(name, value)
-        if root or {"verbose", "log_format"} & {name for name, _ in given}:
+        logs_given = not root and {"verbose", "log_format"} & {name for name, _ in given}
+        if (root and ctx.invoked_subcommand not in NO_LOGGING) or logs_given:
             from optout import logs
 
             logs.configure(state.log_format, state.verbose)

@@ -15,11 +15,11 @@ def platforms(state: CliState):
     """What optout supports: each setting, what it means, where it applies."""
     from optout import catalog
 
-    flows = catalog.flows()
+    described = catalog.catalogue()
     if state.as_json:
-        click.echo(catalog.as_json(flows))
+        click.echo(catalog.as_json(described))
     else:
-        catalog.print_platforms(flows)
+        catalog.print_platforms(described)
 
 
 @click.command()

@@ -104,8 +104,11 @@ class AccountRun:
             if opened < len(reveals) and await self.reveal(page, reveals[opened]):
                 opened += 1
                 continue
-            if time.monotonic() >= deadline and not unavailable_seen:  # a sign seen once gets its second look
-                return "timeout", None
+            if not unavailable_seen:  # a sign seen once gets its second look
+                if time.monotonic() >= deadline:
+                    return "timeout", None
+                if await self.tabs.settled(page):  # loaded and rendered, and still not there
+                    return "missing", None
             await asyncio.sleep(0.25)
 
     async def reveal(self, page: Page, reveal) -> bool:
@@ -141,13 +144,16 @@ class AccountRun:
             return None, None, False
         if kind == "submitted":
             return True, None, False
-        if kind in ("language", "ambiguous", "timeout"):
+        if kind in ("language", "ambiguous", "timeout", "missing"):
             detail = {
                 "language": f"the page is in a language this flow does not know ({value!r}); "
                             f"it knows {', '.join(self.flow.languages)}. Nothing was read or changed.",
                 "ambiguous": f"{value} controls match the label '{setting.label}': refusing to guess.",
-                "timeout": f"the control '{setting.label}' was not found on {page.url} "
-                           f"(the page may have changed).",
+                "timeout": f"the control '{setting.label}' was not found on {page.url} within "
+                           f"{self.options.find_timeout_s:g} s, while the page was still loading "
+                           f"(the page may have changed, or be very slow).",
+                "missing": f"the control '{setting.label}' was not found on {page.url} once the page "
+                           f"had finished loading (the page may have changed).",
             }[kind]
             raise Outcome(State.BROKEN, detail, await self.evidence.keep_broken_page(page, setting))
         if setting.control.kind == "form":
@@ -280,7 +286,7 @@ class AccountRun:
                     break
                 if await matches(page, spec.empty, text):
                     return self.result(setting, State.UNAVAILABLE, f"this account has no {spec.noun}s")
-                if time.monotonic() >= deadline:
+                if time.monotonic() >= deadline or await self.tabs.settled(page):
                     raise Outcome(State.BROKEN, f"could not find the account's {spec.noun}s on {page.url}",
                                   await self.evidence.keep_broken_page(page, setting))
                 await asyncio.sleep(0.25)

@@ -13,7 +13,7 @@ from playwright.async_api import Error as PlaywrightError
 from optout import browser as browser_mod
 from optout.engine.account import AccountRun
 from optout.engine.options import Account, RunOptions
-from optout.engine.tab import describe_browser_error, first_line
+from optout.engine.tab import describe_browser_error, first_line, skip_unneeded
 from optout.flowspec import Flow
 from optout.results import Result
 from optout.states import State
@@ -95,6 +95,7 @@ async def run(jobs: list[tuple[Flow, list[Account]]], options: RunOptions,
                 try:
                     context = await browser.new_context(account.session, setup_context=options.setup_context)
                     try:
+                        await skip_unneeded(context)
                         out = await AccountRun(flow, account, options, context).run(flow.settings)
                     finally:
                         await browser_mod.close_quietly(context)

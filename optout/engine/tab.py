@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import secrets
 import time
 from urllib.parse import urlsplit
 
@@ -16,6 +17,64 @@ from optout.engine.options import Outcome
 from optout.states import State
 
 
+#: A page has settled when, for QUIET_S, no request was in flight and its DOM did not change, and
+#: its load event is at least AFTER_LOAD_S behind it (pages that render from a timer, with no
+#: request and no change before, get that long). Until then nothing is called missing.
+QUIET_S = 1.0
+AFTER_LOAD_S = 3.0
+
+#: Counts the document's changes (a MutationObserver) under a property named per run, installed
+#: once per document; answers [changes, installed just now, seconds since the load event or -1].
+_WATCH_DOM = """name => {
+  let fresh = false;
+  if (!Object.prototype.hasOwnProperty.call(window, name)) {
+    const box = {n: 0};
+    new MutationObserver(records => { box.n += records.length; }).observe(document,
+      {subtree: true, childList: true, attributes: true, characterData: true});
+    Object.defineProperty(window, name, {value: box, enumerable: false});
+    fresh = true;
+  }
+  const nav = performance.getEntriesByType('navigation')[0];
+  const loaded = document.readyState === 'complete' && nav && nav.loadEventEnd > 0
+    ? (performance.now() - nav.loadEventEnd) / 1000 : -1;
+  return [window[name].n, fresh, loaded];
+}"""
+
+
+#: What reading, acting and evidence never need: video and audio, web fonts (text falls back to
+#: the system's), beacons; and requests to these analytics and advertising hosts (and their
+#: subdomains). Images and scripts load as ever: screenshots are evidence, scripts draw the page.
+SKIPPED_TYPES = ("media", "font", "ping")
+TRACKER_HOSTS = (
+    "google-analytics.com", "googletagmanager.com", "doubleclick.net", "googlesyndication.com",
+    "googleadservices.com", "scorecardresearch.com", "hotjar.com", "clarity.ms", "bat.bing.com",
+    "segment.io", "cdn.segment.com", "mixpanel.com", "amplitude.com", "fullstory.com", "nr-data.net",
+    "analytics.tiktok.com", "px.ads.linkedin.com", "ads-twitter.com", "static.ads-twitter.com",
+)
+
+
+def skipped(resource_type: str, url: str) -> bool:
+    """Whether a request is one a run never needs (see SKIPPED_TYPES and TRACKER_HOSTS)."""
+    if resource_type in SKIPPED_TYPES:
+        return True
+    host = (urlsplit(url).hostname or "").lower()
+    return any(host == t or host.endswith("." + t) for t in TRACKER_HOSTS)
+
+
+async def skip_unneeded(context) -> None:
+    """Route a context so requests no run needs are never made (everything else goes on as
+    before, to whatever routing the context already had)."""
+
+    async def route(route) -> None:
+        request = route.request
+        if skipped(request.resource_type, request.url):
+            await route.abort("blockedbyclient")
+        else:
+            await route.fallback()
+
+    await context.route("**/*", route)
+
+
 class Tabs:
     """Request tracking and crash watch over one browser context."""
 
@@ -25,15 +84,37 @@ class Tabs:
         self.consent = consent
         self.crashed: set[Page] = set()
         self.inflight = 0
+        self.network_at = time.monotonic()  # when a request last started or ended
+        self._dom: dict[Page, tuple[int, float]] = {}  # page → (changes counted, when they last changed)
+        self._watch_name = "__o" + secrets.token_hex(6)
         context.on("request", self._request_started)
         context.on("requestfinished", self._request_done)
         context.on("requestfailed", self._request_done)
 
     def _request_started(self, _request) -> None:
         self.inflight += 1
+        self.network_at = time.monotonic()
 
     def _request_done(self, _request) -> None:
         self.inflight = max(0, self.inflight - 1)
+        self.network_at = time.monotonic()
+
+    async def settled(self, page: Page) -> bool:
+        """Whether the page has finished loading and rendering: no request in flight and no change
+        to its DOM for QUIET_S, and its load event AFTER_LOAD_S behind it. Called on each look at
+        the page; what is missing from a page that has not settled is not yet missing."""
+        now = time.monotonic()
+        try:
+            changes, fresh, since_load = await page.evaluate(_WATCH_DOM, self._watch_name)
+        except PlaywrightError:
+            return False  # navigating, or a document being replaced: not settled
+        seen, changed_at = self._dom.get(page, (-1, now))
+        if fresh or changes != seen:
+            changed_at = now
+        self._dom[page] = (changes, changed_at)
+        quiet_since = max(changed_at, self.network_at)
+        return (self.inflight == 0 and now - quiet_since >= QUIET_S
+                and since_load >= AFTER_LOAD_S)
 
     async def settle(self, quiet_s: float = 0.3, limit_s: float = 10.0) -> None:
         """Wait until the page has had no request in flight for a moment (bounded)."""

@@ -49,14 +49,33 @@ def page(body: str, *, title: str, lang: str = "en", script: str = "") -> Respon
     return Response(body=html)
 
 
+#: What a replica page's spinner fetches (the `slow_fetch` misbehaviour); the router answers it on
+#: every replica host after BUSY_DELAY_S.
+BUSY_PATH = "/__sandbox/busy"
+BUSY_DELAY_S = 0.3
+
+
 def late_page(body: str, *, title: str, lang: str = "en", script: str = "", keep: str = "",
-              delay_ms: int = 2000) -> Response:
+              delay_ms: int = 2000, fetching: bool = False) -> Response:
     """A page whose content, and the script that works it, appear `delay_ms` after load, the way
-    slow single-page apps render (the `slow_render` misbehaviour). `keep` is shown from the start."""
+    slow single-page apps render (the `slow_render` misbehaviour). `keep` is shown from the start.
+    `fetching`: for 6 s a spinner fetches in turn, requests less than 1 s apart, counting them on
+    screen, and only then does the content appear (the `slow_fetch` misbehaviour)."""
+    show = f"document.getElementById('late').outerHTML = {json.dumps(body)};\n  {script}"
+    if fetching:
+        return page(keep + '<div id="late" role="status">Loading…</div>', title=title, lang=lang, script=f"""
+(async () => {{
+  const started = performance.now();
+  for (let n = 1; performance.now() - started < 6000; n++) {{
+    await fetch({json.dumps(BUSY_PATH)} + '?n=' + n, {{cache: 'no-store'}}).catch(() => null);
+    document.getElementById('late').textContent = 'Loading… (' + n + ')';
+    await new Promise(done => setTimeout(done, 200));
+  }}
+  {show}
+}})();""")
     return page(keep + '<div id="late">Loading…</div>', title=title, lang=lang, script=f"""
 setTimeout(() => {{
-  document.getElementById('late').outerHTML = {json.dumps(body)};
-  {script}
+  {show}
 }}, {delay_ms});""")
 
 

@@ -4,12 +4,14 @@ replicas. Anything no replica serves is aborted, so no request ever leaves the m
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from optout.sandbox.replica import Replica, Request, Response, digest
+from optout.sandbox.kit import weight
+from optout.sandbox.replica import BUSY_DELAY_S, BUSY_PATH, Replica, Request, Response, digest
 
 #: Every misbehaviour of DESIGN.md, by name, with what it does.
 MISBEHAVIOURS: dict[str, str] = {
@@ -17,6 +19,9 @@ MISBEHAVIOURS: dict[str, str] = {
     "save_fails": "saving answers HTTP 500 (the switch still flips on screen)",
     "reverts": "saving answers 200 but the setting is back on after a reload",
     "slow_render": "the setting appears 2 s after the page loads",
+    "real_weight": "pages pull 6 MB of images, fonts and video, 1.2 MB of scripts and analytics requests; "
+                   "every response 100 ms late, all sharing one 20 Mbit/s connection",
+    "slow_fetch": "a spinner fetches for 6 s (requests less than 1 s apart) before the setting appears",
     "session_expired": "saved sessions are no longer accepted",
     "wrong_password": "the password is rejected",
     "two_factor": "a verification code is asked for after the password",
@@ -104,6 +109,7 @@ class Sandbox:
     def __init__(self, state_file: Path | None = None):
         self.state_file = state_file
         self.replicas: dict[str, Replica] = {cls.platform: cls(self) for cls in replica_classes()}
+        self.link = weight.Link()  # the connection pages of real weight share (real_weight)
         self.data: dict[str, dict] = {}
         if state_file and state_file.exists():
             self.data = self._read_state(state_file)
@@ -186,8 +192,17 @@ class Sandbox:
         request = route.request
         parts = urlsplit(request.url)
         replica = self._replica_for(parts.hostname or "")
+        heavy = weight.asset(parts.hostname or "", parts.path) if parts.scheme == "https" else None
+        if heavy is not None:  # what a page of real weight pulls (real_weight)
+            await self.link.send(len(heavy.body))
+            await route.fulfill(status=heavy.status, body=heavy.body, content_type=heavy.content_type)
+            return
         if replica is None or parts.scheme != "https":
             await route.abort("namenotresolved")
+            return
+        if parts.path == BUSY_PATH:  # a spinner's request (slow_fetch): busy for a moment, then done
+            await asyncio.sleep(BUSY_DELAY_S)
+            await route.fulfill(status=200, body='{"ok":true}', content_type="application/json")
             return
         if self.state_file and self.state_file.exists():
             self.data = self._read_state(self.state_file)
@@ -223,6 +238,10 @@ class Sandbox:
 
             hostile = _html.escape(HOSTILE_TEXT, quote=True)
             resp.body = _re.sub(r'aria-checked="(true|false)"', f'aria-checked="{hostile}"', resp.body)
+        if replica.misbehaves("real_weight"):
+            if isinstance(resp.body, str) and resp.content_type.startswith("text/html"):
+                resp.body = weight.decorate(resp.body)
+            await self.link.send(len(resp.body))
         await route.fulfill(
             status=resp.status, body=resp.body, content_type=resp.content_type, headers=resp.headers
         )

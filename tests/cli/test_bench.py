@@ -16,7 +16,8 @@ def test_quick_benchmark_prints_every_figure(browser_path, tmp_path):
     out = done.stdout
     for figure in ("start-up: optout --help", "start-up: optout platforms", ": floor", "engine, all at once",
                    "engine, one at a time", "check N=1 account(s) at once", "check N=2 account(s) at once",
-                   "time N=2 / N=1", "memory per extra account"):
+                   "time N=2 / N=1", "memory per extra account", "controls missing (label_gone): floor",
+                   "real weight (7 MB, trackers, +100 ms, 20 Mbit/s): floor"):
         assert figure in out, (figure, out)
     imports = [line for line in out.splitlines() if line.strip().startswith("imports of optout")]
     assert len(imports) == 2 and all(line.endswith(" ok") for line in imports), imports

@@ -91,8 +91,9 @@ def settings_page(replica: Replica, body: str, *, title: str, save_path: str, ex
     lang = FOREIGN_LANG if replica.misbehaves("language") else "en"
     script = switch_script(save_path) + extra_script
     styled = f"<style>{CSS}</style>"
-    if replica.misbehaves("slow_render"):
-        return late_page(body, title=title, lang=lang, script=script, keep=styled)
+    if replica.misbehaves("slow_render") or replica.misbehaves("slow_fetch"):
+        return late_page(body, title=title, lang=lang, script=script, keep=styled,
+                         fetching=replica.misbehaves("slow_fetch"))
     return page(styled + body, title=title, lang=lang, script=script)
 
 

@@ -136,8 +136,8 @@ def form_page(replica: Replica, form: ObjectionForm, user: str) -> Response:
   <button type="submit">{html.escape(submit)}</button>
 </form>"""
     script = (REVEAL_JS if hidden else "") + (DIALOG_JS if replica.misbehaves("confirm_dialog") else "")
-    if replica.misbehaves("slow_render"):
-        return late_page(body, title=title, lang=lang, script=script)
+    if replica.misbehaves("slow_render") or replica.misbehaves("slow_fetch"):
+        return late_page(body, title=title, lang=lang, script=script, fetching=replica.misbehaves("slow_fetch"))
     return page(body, title=title, lang=lang, script=script)
 
 
