@@ -387,16 +387,6 @@ class History:
     # -- lifetime ---------------------------------------------------------------------------
 
     @_guarded
-    def last_submitted(self, platform: str, account: str | None, setting: str) -> dict | None:
-        """The latest `submitted` result for a form-based setting: forms are sent once, ever."""
-        row = self.db.execute(
-            "SELECT * FROM results WHERE platform = ? AND account = ? AND setting = ? AND state = ?"
-            " ORDER BY id DESC LIMIT 1",
-            (platform, account or "", setting, str(State.SUBMITTED)),
-        ).fetchone()
-        return _row(row) if row else None
-
-    @_guarded
     def last_sent(self, platform: str, account: str | None, setting: str) -> dict | None:
         """The latest result saying a form went out: `submitted`, or sent without a recognised
         confirmation (`needs_human`, detail beginning with SENT_UNCONFIRMED). None: never sent."""
@@ -407,6 +397,16 @@ class History:
              len(SENT_UNCONFIRMED), SENT_UNCONFIRMED),
         ).fetchone()
         return _row(row) if row else None
+
+    @_guarded
+    def evidence_rows(self) -> list[dict]:
+        """Every result's platform, account, setting, state, changed and evidence paths, grouped by
+        setting and oldest first (what evidence retention decides on)."""
+        rows = self.db.execute(
+            "SELECT platform, account, setting, state, changed, evidence FROM results"
+            " ORDER BY platform, account, setting, id"
+        ).fetchall()
+        return [dict(r, evidence=json.loads(r["evidence"] or "[]")) for r in rows]
 
     def close(self) -> None:
         self.db.close()
@@ -460,39 +460,3 @@ def _row(r: sqlite3.Row) -> dict:
     d["changed"] = bool(d["changed"])
     d["evidence"] = json.loads(d["evidence"] or "[]")
     return d
-
-
-def prune_evidence(profile: Profile, keep: int = 10) -> list[Path]:
-    """Delete evidence no longer needed as proof; return the files deleted.
-
-    Per (platform, account, setting) the evidence of the last `keep` results is kept, and so is
-    that of every result that changed something or whose state differs from the one before it:
-    those are the proof of what happened. Only files inside the profile's evidence folder that
-    history refers to are ever deleted.
-    """
-    if not profile.history_db.exists():
-        return []
-    root = profile.evidence.resolve()
-    keep_files: set[Path] = set()
-    drop_files: set[Path] = set()
-    with History(profile) as history:
-        rows = history.db.execute(
-            "SELECT platform, account, setting, state, changed, evidence FROM results"
-            " ORDER BY platform, account, setting, id"
-        ).fetchall()
-    by_key: dict[tuple, list[sqlite3.Row]] = {}
-    for r in rows:
-        by_key.setdefault((r["platform"], r["account"], r["setting"]), []).append(r)
-    for results in by_key.values():
-        previous = None
-        for i, r in enumerate(results):
-            wanted = (i >= len(results) - keep or r["changed"] or r["state"] != previous)
-            previous = r["state"]
-            files = {Path(p).resolve() for p in json.loads(r["evidence"] or "[]")}
-            (keep_files if wanted else drop_files).update(files)
-    deleted = []
-    for path in sorted(drop_files - keep_files):
-        if path.is_relative_to(root) and path.is_file():
-            path.unlink()
-            deleted.append(path)
-    return deleted

@@ -17,7 +17,7 @@ scheduled_option = click.option("--scheduled", is_flag=True,
 
 def run_and_render(state: CliState, mode: str, platforms, scheduled: bool = False, **opts) -> None:
     from optout import api
-    from optout.history import prune_evidence
+    from optout.retention import prune_evidence
     from optout.render import progress
     from optout.schedule import run_lock
 

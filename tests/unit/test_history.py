@@ -18,7 +18,8 @@ import pytest
 import optout
 from optout import history as history_mod
 from optout.errors import OptoutError
-from optout.history import History, RunRecorder, prune_evidence
+from optout.history import History, RunRecorder
+from optout.retention import prune_evidence
 from optout.paths import Profile
 from optout.results import Result
 from optout.states import State
