@@ -58,7 +58,7 @@ def content_key(directory: Path | None = None) -> str:
     catalogue (the flow schema's defaults are part of what it shows)."""
     digest = hashlib.sha256()
     here = Path(__file__).parent
-    for path in [here / "flowspec.py", here / "catalog.py", *sorted((directory or flows_dir()).glob("*.yaml"))]:
+    for path in [here / "flowspec.py", here / "flowbase.py", here / "catalog.py", *sorted((directory or flows_dir()).glob("*.yaml"))]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:32]
 

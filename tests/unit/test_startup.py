@@ -31,7 +31,7 @@ def test_platforms_json_never_imports_playwright_and_a_cached_run_parses_nothing
     second, warm = imported("platforms", "--json")
     assert second == first
     assert not set(HEAVY) & warm, sorted(set(HEAVY) & warm)
-    assert [f["platform"] for f in json.loads(second)] == sorted(p.stem for p in flows_dir().glob("*.yaml"))
+    assert sorted(f["platform"] for f in json.loads(second)) == sorted(p.stem for p in flows_dir().glob("*.yaml"))
 
 
 def test_cached_catalogue_is_what_parsing_shows(optout_home):
