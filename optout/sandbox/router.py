@@ -33,6 +33,7 @@ MISBEHAVIOURS: dict[str, str] = {
     "list_changed": "the page listing the account's publications, blogs or sites changed (its links are different)",
     "admin_managed": "an administrator manages the setting (work or school account): it shows greyed out",
     "choice_unknown": "a dropdown or radio group shows a choice the flow does not know (none of on/off is selected)",
+    "huge_page": "the settings page is about 5 MB of text without the control (too big to photograph whole)",
     "hostile_text": "the page's switches read aria-checked as markup and terminal escape sequences",
 }
 
