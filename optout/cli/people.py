@@ -56,7 +56,8 @@ def profile_delete(state: CliState, name, yes):
     notification addresses, saved sessions, history, evidence, the schedule and the profile's
     folder (and its sandbox twin). Says what it removed. Cannot be undone.
 
-    Pages you saved elsewhere (optout report / handout -o FILE) are not tracked: delete those yourself."""
+    Pages you saved elsewhere (optout report / handout -o FILE, assist's handout) are not tracked:
+    delete those yourself. What could not be deleted safely is listed as NOT DELETED (exit 1)."""
     from optout import people
 
     check_profile_name(name)
@@ -66,10 +67,14 @@ def profile_delete(state: CliState, name, yes):
     removals = people.delete_profile(name)
     if state.as_json:
         click.echo(json.dumps([r.to_dict() for r in removals], indent=2))
-        return
-    for removal in removals:
-        for line in removal.lines():
-            click.echo(line)
+    else:
+        for removal in removals:
+            for line in removal.lines():
+                click.echo(line)
+        click.echo("Not tracked, so not deleted: handouts and reports saved to a file (optout-handout-*.html, "
+                   "optout report -o); delete those yourself.")
+    if any(r.remains for r in removals):
+        sys.exit(1)
 
 
 # -- assist -------------------------------------------------------------------------------------
@@ -162,9 +167,7 @@ def assist_cmd(state: CliState, platforms, yes, keep, person, output, open_it, s
         report.results_table(done.results, out, title="Where things stand")
         if path is not None:
             err.print(f"Handout: {path} — open it in a browser and print it (Ctrl-P) for the person.", markup=False)
-        err.print("Nothing of the person was kept on this machine." if not done.kept else
-                  f"Kept the sessions, history and evidence in profile {done.kept}. "
-                  f"Remove all of it with: optout profile delete {done.kept}", markup=False)
+        err.print(people.what_was_kept(done.kept, path), markup=False)
     if open_it and path is not None:
         click.launch(str(path))
     sys.exit(run_exit_code(done.results))

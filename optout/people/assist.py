@@ -79,6 +79,16 @@ class Assisted:
     kept: str | None = None  # the profile sessions were kept in, if any
 
 
+def what_was_kept(kept: str | None, handout: Path | None) -> str:
+    """What of the person stays on this machine after an assisted session, exactly."""
+    page = (f"The handout {handout} holds their results (no secrets): give it to them or delete it "
+            "once printed. " if handout is not None else "")
+    if kept:
+        return (f"{page}Kept the sessions, history and evidence in profile {kept}. "
+                f"Remove all of it with: optout profile delete {kept}")
+    return f"{page}Nothing {'else ' if handout is not None else ''}of the person was kept on this machine."
+
+
 def setting_of(flow, setting_id: str):
     """The flow's Setting for a result's setting id ("id", or "id/item" for per-item settings)."""
     if flow is None:

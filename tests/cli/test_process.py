@@ -136,3 +136,91 @@ def test_assist_sweeps_scratch_folders_whose_process_is_gone(tmp_path):
     link.symlink_to(other)
     assert sweep_stale(tmp_path) == [dead]
     assert not dead.exists() and alive.is_dir() and other.is_dir() and link.is_symlink()
+
+
+# --- 12.8: profile delete removes everything of the person, or says what it could not ------------
+
+
+@pytest.fixture
+def no_schedule(monkeypatch):
+    from optout import schedule
+
+    monkeypatch.setattr(schedule, "detect_system", lambda: "systemd")
+    monkeypatch.setattr(schedule, "remove", lambda name, system=None: [f"no schedule was installed for profile {name}"])
+
+
+def delete(*args):
+    from click.testing import CliRunner
+
+    from optout.cli import cli
+
+    return CliRunner().invoke(cli, ["profile", "delete", *args, "--yes"], catch_exceptions=False)
+
+
+def a_person(name: str):
+    from optout.credentials import AccountStore, Credential
+    from optout.paths import Profile
+
+    profile = Profile(name)
+    AccountStore(profile).add("linkedin", Credential(f"{name}@example.org", "sentinel-pw-Del8"))
+    shot = profile.evidence / "linkedin" / name / "generative-ai" / "before.png"
+    shot.parent.mkdir(parents=True)
+    shot.write_bytes(b"png")
+    return profile
+
+
+def test_delete_removes_the_sandbox_twins_replica_state(optout_home, tmp_path, no_schedule, monkeypatch):
+    from optout.sandbox import Sandbox, state_file
+
+    monkeypatch.delenv("OPTOUT_SANDBOX_HOME", raising=False)
+    a_person("carol")
+    sandbox = Sandbox.for_profile("sandbox-carol")
+    sandbox.configure("linkedin", username="carol@example.org")
+    sandbox.save()
+    twin = state_file("sandbox-carol")
+    assert twin == optout_home.with_name(optout_home.name + "-sandbox") / "carol.json"
+    assert "carol@example.org" in twin.read_text()
+    result = delete("carol")
+    assert result.exit_code == 0, result.output
+    assert not twin.exists()
+    assert f"deleted {twin} (the sandbox replicas' state" in result.output
+    assert "Not tracked, so not deleted: handouts" in result.output
+
+
+def test_delete_follows_a_linked_profile_folder_that_holds_only_optouts_files(optout_home, tmp_path, no_schedule):
+    target = tmp_path / "elsewhere" / "carol"
+    target.mkdir(parents=True)
+    (optout_home / "profiles").mkdir(parents=True)
+    (optout_home / "profiles" / "carol").symlink_to(target)
+    a_person("carol")
+    assert (target / "accounts.json").exists()
+    result = delete("carol")
+    assert result.exit_code == 0, result.output
+    assert list(target.iterdir()) == [] and not (optout_home / "profiles" / "carol").is_symlink()
+    assert "0 files" not in result.output and "2 files" in result.output, result.output
+    assert f"was a link to {target}" in result.output
+
+
+def test_delete_refuses_a_linked_folder_holding_other_files_and_says_what_remains(optout_home, tmp_path,
+                                                                                  no_schedule):
+    target = tmp_path / "shared"
+    target.mkdir()
+    (target / "tax-return.pdf").write_bytes(b"not optout's")
+    (optout_home / "profiles").mkdir(parents=True)
+    link = optout_home / "profiles" / "carol"
+    link.symlink_to(target)
+    a_person("carol")
+    result = delete("carol")
+    assert result.exit_code == 1, result.output
+    assert "NOT DELETED:" in result.output and "tax-return.pdf" in result.output and str(target) in result.output
+    assert (target / "tax-return.pdf").exists() and (target / "accounts.json").exists() and link.is_symlink()
+
+
+def test_after_assist_the_handout_is_named_as_what_remains(tmp_path):
+    from optout.people import what_was_kept
+
+    handout = tmp_path / "optout-handout-2026-12-02.html"
+    said = what_was_kept(None, handout)
+    assert str(handout) in said and "Nothing else of the person was kept" in said
+    assert not said.startswith("Nothing of the person")
+    assert what_was_kept(None, None) == "Nothing of the person was kept on this machine."
