@@ -145,9 +145,7 @@ def assist_cmd(state: CliState, platforms, yes, keep, person, output, open_it, s
             return True
         names = ", ".join(f'"{r.label or r.setting}"' for r in to_switch)
         question = f"Switch off {names} on {flow.name} now? (ask the person)"
-        import asyncio
-
-        return await asyncio.to_thread(click.confirm, question, default=None, err=True)
+        return await ask_aside(click.confirm, question, default=None, err=True)
 
     done = run_async(people.assist(
         platforms, keep_profile=state.profile if keep else None, confirm=confirm, tell=tell,
@@ -171,6 +169,34 @@ def assist_cmd(state: CliState, platforms, yes, keep, person, output, open_it, s
     if open_it and path is not None:
         click.launch(str(path))
     sys.exit(run_exit_code(done.results))
+
+
+async def ask_aside(ask, *args, **kwargs):
+    """A prompt read in a daemon thread, so the browser stays served meanwhile and Ctrl-C, SIGTERM
+    or a closed terminal can stop the session at the question (asyncio.to_thread's worker would
+    hold the process until someone pressed Enter)."""
+    import asyncio
+    import threading
+
+    loop = asyncio.get_running_loop()
+    answer = loop.create_future()
+
+    def settle(how, value) -> None:
+        if not answer.done():
+            how(value)
+
+    def work() -> None:
+        try:
+            value, how = ask(*args, **kwargs), answer.set_result
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting coroutine
+            value, how = exc, answer.set_exception
+        try:
+            loop.call_soon_threadsafe(settle, how, value)
+        except RuntimeError:  # the session was stopped meanwhile: nobody waits for the answer
+            pass
+
+    threading.Thread(target=work, name="optout-prompt", daemon=True).start()
+    return await answer
 
 
 # -- handout ------------------------------------------------------------------------------------

@@ -224,3 +224,34 @@ def test_after_assist_the_handout_is_named_as_what_remains(tmp_path):
     assert str(handout) in said and "Nothing else of the person was kept" in said
     assert not said.startswith("Nothing of the person")
     assert what_was_kept(None, None) == "Nothing of the person was kept on this machine."
+
+
+def test_a_session_waiting_at_a_question_stops_on_a_signal(tmp_path):
+    """assist asks the person in a thread; a signal must not wait for someone to press Enter."""
+    script = textwrap.dedent("""
+        import sys
+        from optout import stopping
+        from optout.cli.people import ask_aside
+
+        def ask():
+            print("ASKING", flush=True)
+            return sys.stdin.readline()
+
+        try:
+            stopping.run(ask_aside(ask))
+        except stopping.Stopped as exc:
+            sys.exit(exc.exit_code)
+    """)
+    environ = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-c", script], env=environ, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    wait_for(proc, "ASKING")
+    os.kill(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(timeout=60)  # stdin stays open: nobody answers
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        pytest.fail("the process waited for an answer after SIGTERM")
+    finally:
+        proc.stdin.close()
+    assert proc.returncode == 128 + signal.SIGTERM, proc.stdout.read()
