@@ -136,7 +136,7 @@ class Evidence:
             self.failed(exc, *(p for p in (shot, html_path) if p not in kept))
         for note in self.missing:
             self.log.warning("evidence.partial", note=note)
-        return kept
+        return [p for p in (shot, html_path) if p in kept]  # the screenshot first, as reports show it
 
 
 def _why(exc: Exception) -> str:
