@@ -124,7 +124,8 @@ def test_assist_stopped_by_a_signal_removes_the_screenshots(tmp_path, browser_pa
 def test_assist_sweeps_scratch_folders_whose_process_is_gone(tmp_path):
     from optout.people.assist import SCRATCH_PREFIX, sweep_stale
 
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
+                          check=True)
     dead = tmp_path / f"{SCRATCH_PREFIX}{int(gone.stdout)}-abc_12"
     (dead / "evidence").mkdir(parents=True)
     (dead / "evidence" / "shot.png").write_bytes(b"png")
