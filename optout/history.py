@@ -8,6 +8,7 @@ ordered list of migrations, each applied in its own transaction.
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import functools
 import json
@@ -236,6 +237,13 @@ class History:
         )
 
     @_guarded
+    def discard_run(self, run_id: int) -> None:
+        """Take a run that was stopped half-way out of the history, with its results."""
+        self.db.execute("DELETE FROM drift WHERE run_id = ?", (run_id,))
+        self.db.execute("DELETE FROM results WHERE run_id = ?", (run_id,))
+        self.db.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+
+    @_guarded
     def finish_run(self, run_id: int) -> None:
         self.db.execute("UPDATE runs SET finished_at = ? WHERE id = ?", (_now(), run_id))
 
@@ -426,7 +434,9 @@ class RunRecorder:
         rec.drift  # what needs attention, also stored
 
     Each result is committed as it arrives; a run that ends in an exception stays unfinished
-    (finished_at NULL) and gets no drift, which is what a later reader should see.
+    (finished_at NULL) and gets no drift, which is what a later reader should see. A run that was
+    stopped (Ctrl-C, SIGTERM, a closed terminal: cancelled) is taken out altogether: its results
+    may read "the browser closed", which is not what the platform said.
     """
 
     def __init__(self, profile: Profile, kind: str):
@@ -445,6 +455,8 @@ class RunRecorder:
             if exc_type is None:
                 self.history.finish_run(self.run_id)
                 self.drift = self.history.drift(self.run_id)
+            elif issubclass(exc_type, (KeyboardInterrupt, asyncio.CancelledError)):
+                self.history.discard_run(self.run_id)
         finally:
             self.history.close()
 

@@ -12,7 +12,7 @@ import sys
 import click
 
 from optout.cli import accounts, completion, demo, people, run, status, tools, watch
-from optout.cli.common import EXIT_HELP, STATE_HELP, add_global_options
+from optout.cli.common import EXIT_HELP, STATE_HELP, CliState, add_global_options
 from optout.errors import OptoutError
 
 
@@ -27,6 +27,27 @@ class OptoutGroup(click.Group):
             if exc.hint:
                 click.echo(exc.hint, err=True)
             ctx.exit(exc.exit_code)
+        except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, a closed terminal (optout.stopping)
+            ctx.exit(stopped(ctx.obj, exc))
+
+
+def stopped(state, exc: KeyboardInterrupt) -> int:
+    """Say what was finished and what was not, and return the exit code (128 + the signal)."""
+    from optout.stopping import Stopped
+
+    exc = exc if isinstance(exc, Stopped) else Stopped()
+    finished, to_do = (state.finished, state.to_do) if isinstance(state, CliState) else ([], [])
+    lines = [f"Stopped ({exc.why})."]
+    if finished:
+        lines.append("Finished: " + "; ".join(finished) + ".")
+    if to_do:
+        lines.append("Not finished: " + "; ".join(to_do) + ".")
+    lines.append("Nothing of the unfinished run was recorded in the history.")
+    try:
+        click.echo(" ".join(lines), err=True)
+    except OSError:  # the terminal is gone (SIGHUP)
+        pass
+    return exc.exit_code
 
 
 @click.group(
@@ -66,9 +87,8 @@ add_global_options(cli, root=True)
 def main() -> None:
     try:
         cli.main(prog_name="optout")
-    except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        sys.exit(130)
+    except KeyboardInterrupt as exc:  # before a command ran (click's own prompts catch theirs)
+        sys.exit(stopped(None, exc))
     except Exception as exc:  # unexpected: one line, the traceback with -v
         if getattr(sys, "_called_from_test", False) or os.environ.get("OPTOUT_RAISE_ERRORS"):
             raise

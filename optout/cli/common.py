@@ -55,6 +55,9 @@ class CliState:
     browser_path: str | None = None
     sandbox: bool = False
     log_format: str = "auto"
+    #: What the command finished and what it has still to do, said when it is stopped (Ctrl-C).
+    finished: list[str] = field(default_factory=list)
+    to_do: list[str] = field(default_factory=list)
 
     @property
     def person(self) -> str:
@@ -159,9 +162,11 @@ def check_settings(platforms, selected) -> None:
 
 
 def run_async(coro):
-    import asyncio  # not at the top: `optout --help` stays fast
+    """Run a command's coroutine; Ctrl-C, SIGTERM or a closed terminal stop it cleanly and raise
+    optout.stopping.Stopped (the root group says what finished and exits 128 + the signal)."""
+    from optout import stopping
 
-    return asyncio.run(coro)
+    return stopping.run(coro)
 
 
 def stderr():

@@ -50,12 +50,16 @@ async def run_demo(state: CliState, misbehave=()) -> list[Result]:
         profile=profile, headless=not state.headed, browser_path=state.browser_path, all_settings=True,
     )
     all_results = []
-    for title, fn in (("1. Check (read only)", api.check), ("2. Switch off, then reload and verify", api.switch_off),
-                      ("3. Check again", api.check)):
+    steps = (("1. Check (read only)", api.check), ("2. Switch off, then reload and verify", api.switch_off),
+             ("3. Check again", api.check))
+    state.to_do[:] = [title for title, _ in steps]  # said if the demo is stopped (Ctrl-C)
+    for title, fn in steps:
         if not state.as_json:
             err.print(f"[bold]{title}[/] on the built-in replicas of {', '.join(platforms)}…")
         results = await fn(platforms, **opts)
         all_results.append(results)
+        state.to_do.remove(title)
+        state.finished.append(title)
         if not state.as_json:
             report.results_table(results, out, title=title)
     if state.as_json:

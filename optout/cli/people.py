@@ -56,7 +56,8 @@ def profile_delete(state: CliState, name, yes):
     notification addresses, saved sessions, history, evidence, the schedule and the profile's
     folder (and its sandbox twin). Says what it removed. Cannot be undone.
 
-    Pages you saved elsewhere (optout report / handout -o FILE) are not tracked: delete those yourself."""
+    Pages you saved elsewhere (optout report / handout -o FILE, assist's handout) are not tracked:
+    delete those yourself. What could not be deleted safely is listed as NOT DELETED (exit 1)."""
     from optout import people
 
     check_profile_name(name)
@@ -66,10 +67,14 @@ def profile_delete(state: CliState, name, yes):
     removals = people.delete_profile(name)
     if state.as_json:
         click.echo(json.dumps([r.to_dict() for r in removals], indent=2))
-        return
-    for removal in removals:
-        for line in removal.lines():
-            click.echo(line)
+    else:
+        for removal in removals:
+            for line in removal.lines():
+                click.echo(line)
+        click.echo("Not tracked, so not deleted: handouts and reports saved to a file (optout-handout-*.html, "
+                   "optout report -o); delete those yourself.")
+    if any(r.remains for r in removals):
+        sys.exit(1)
 
 
 # -- assist -------------------------------------------------------------------------------------
@@ -140,9 +145,7 @@ def assist_cmd(state: CliState, platforms, yes, keep, person, output, open_it, s
             return True
         names = ", ".join(f'"{r.label or r.setting}"' for r in to_switch)
         question = f"Switch off {names} on {flow.name} now? (ask the person)"
-        import asyncio
-
-        return await asyncio.to_thread(click.confirm, question, default=None, err=True)
+        return await ask_aside(click.confirm, question, default=None, err=True)
 
     done = run_async(people.assist(
         platforms, keep_profile=state.profile if keep else None, confirm=confirm, tell=tell,
@@ -162,12 +165,38 @@ def assist_cmd(state: CliState, platforms, yes, keep, person, output, open_it, s
         report.results_table(done.results, out, title="Where things stand")
         if path is not None:
             err.print(f"Handout: {path} — open it in a browser and print it (Ctrl-P) for the person.", markup=False)
-        err.print("Nothing of the person was kept on this machine." if not done.kept else
-                  f"Kept the sessions, history and evidence in profile {done.kept}. "
-                  f"Remove all of it with: optout profile delete {done.kept}", markup=False)
+        err.print(people.what_was_kept(done.kept, path), markup=False)
     if open_it and path is not None:
         click.launch(str(path))
     sys.exit(run_exit_code(done.results))
+
+
+async def ask_aside(ask, *args, **kwargs):
+    """A prompt read in a daemon thread, so the browser stays served meanwhile and Ctrl-C, SIGTERM
+    or a closed terminal can stop the session at the question (asyncio.to_thread's worker would
+    hold the process until someone pressed Enter)."""
+    import asyncio
+    import threading
+
+    loop = asyncio.get_running_loop()
+    answer = loop.create_future()
+
+    def settle(how, value) -> None:
+        if not answer.done():
+            how(value)
+
+    def work() -> None:
+        try:
+            value, how = ask(*args, **kwargs), answer.set_result
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting coroutine
+            value, how = exc, answer.set_exception
+        try:
+            loop.call_soon_threadsafe(settle, how, value)
+        except RuntimeError:  # the session was stopped meanwhile: nobody waits for the answer
+            pass
+
+    threading.Thread(target=work, name="optout-prompt", daemon=True).start()
+    return await answer
 
 
 # -- handout ------------------------------------------------------------------------------------

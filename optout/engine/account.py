@@ -6,7 +6,6 @@ the helpers this loop calls."""
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 
 import structlog
@@ -20,7 +19,7 @@ from optout.engine.evidence import Evidence
 from optout.engine.login import SignIn, challenge_detail
 from optout.engine.options import Account, Outcome, RunOptions
 from optout.engine.pageprobe import body_text, count, locate, matches, page_language
-from optout.engine.tab import Tabs, describe_browser_error
+from optout.engine.tab import Patience, Tabs, describe_browser_error
 from optout.patterns import search_url
 from optout.flowspec import Flow, Reveal, Setting, origin_of
 from optout.results import Result
@@ -64,7 +63,7 @@ class AccountRun:
     async def classify(self, page: Page, setting: Setting):
         """Wait for the first recognisable thing on the page; returns (kind, value)."""
         control = setting.control
-        deadline = time.monotonic() + self.options.find_timeout_s
+        patience = Patience(self.options.find_timeout_s)
         opened = 0  # how many of the setting's `open` clicks were made on this page
         unavailable_seen = False
         while True:
@@ -105,11 +104,11 @@ class AccountRun:
                 opened += 1
                 continue
             if not unavailable_seen:  # a sign seen once gets its second look
-                if time.monotonic() >= deadline:
+                if patience.over:
                     return "timeout", None
                 if await self.tabs.settled(page):  # loaded and rendered, and still not there
                     return "missing", None
-            await asyncio.sleep(0.25)
+            await patience.pause()
 
     async def reveal(self, page: Page, reveal) -> bool:
         """Click the first of a reveal step's elements that shows exactly once; False if none does yet."""
@@ -265,7 +264,7 @@ class AccountRun:
         spec = setting.items
         try:
             await self.tabs.open(page, spec.url)
-            deadline = time.monotonic() + self.options.find_timeout_s
+            patience = Patience(self.options.find_timeout_s)
             while True:
                 if not self.flow.owns(page.url):
                     raise self.outside(page)
@@ -286,10 +285,10 @@ class AccountRun:
                     break
                 if await matches(page, spec.empty, text):
                     return self.result(setting, State.UNAVAILABLE, f"this account has no {spec.noun}s")
-                if time.monotonic() >= deadline or await self.tabs.settled(page):
+                if patience.over or await self.tabs.settled(page):
                     raise Outcome(State.BROKEN, f"could not find the account's {spec.noun}s on {page.url}",
                                   await self.evidence.keep_broken_page(page, setting))
-                await asyncio.sleep(0.25)
+                await patience.pause()
         except Outcome as outcome:
             return self.ended(setting, outcome)
         return [

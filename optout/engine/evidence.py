@@ -49,13 +49,21 @@ def _slug(text: str) -> str:
 class Evidence:
     """Evidence and results for one account of one flow."""
 
+    #: How long a photograph of a whole page may take (a 10 MB page can take minutes, or fail).
+    FULL_PAGE_MS = 15000
+    VIEWPORT_MS = 10000
+
     def __init__(self, flow: Flow, account: Account, options: RunOptions, log):
         self.flow, self.account, self.options, self.log = flow, account, options, log
         self.problem = ""  # why the current setting's evidence could not be written
+        self.missing: list[str] = []  # what of the current setting's evidence could not be kept
 
     def result(self, setting: Setting, state: State, detail: str = "", *, changed=False, evidence=()) -> Result:
         if self.problem:
             detail = f"{detail}; no screenshot kept: evidence could not be written ({self.problem})"
+        if self.missing:
+            detail = f"{detail}; {'; '.join(self.missing)}"
+            self.missing = []
         return Result(
             platform=self.flow.id, setting=setting.id, state=state, changed=changed,
             detail=logs.scrub(detail), evidence=list(evidence), account=self.account.name,
@@ -111,27 +119,60 @@ class Evidence:
         return []
 
     async def keep_broken_page(self, page: Page, setting: Setting) -> list[Path]:
-        """Screenshot and HTML of a page that did not match the flow, with secrets scrubbed: the
-        page's password fields and any field holding a known secret are emptied first, and a page
-        that still shows a secret anywhere (echoed back in its text) is kept as scrubbed HTML only."""
+        """The HTML and a screenshot of a page that did not match the flow. Secrets never reach a
+        file: the page's password fields and any field holding a known secret are emptied first,
+        the HTML is scrubbed, and a page that still shows a secret anywhere (echoed back in its
+        text) is kept as scrubbed HTML only. What can be kept is kept: the HTML first, then the
+        whole page, else the visible part when the whole one fails or takes too long (a huge
+        page); what could not be kept is said in the result's detail."""
         kept: list[Path] = []
         shot = self.path(setting, "broken")
         html_path = shot.with_suffix(".html")
         try:
             self.folder(shot)
-            await without_secret_fields(page)
-            content = await page.content()
-            scrubbed = logs.scrub(content)
-            if scrubbed == content:
-                await page.screenshot(path=str(shot), full_page=True)
+            try:
+                await without_secret_fields(page)
+            except PlaywrightError:  # a page that cannot be touched any more: the scrubbing below still holds
+                pass
+            shows_secret = False
+            try:
+                html = await page.content()
+            except PlaywrightError as exc:
+                self.missing.append(f"the page's HTML could not be kept ({_why(exc)})")
+            else:
+                scrubbed = logs.scrub(html)
+                shows_secret = scrubbed != html
+                write_private(html_path, scrubbed.encode("utf-8"))
+                kept.append(html_path)
+            if shows_secret:
+                self.log.warning("evidence.no_screenshot", reason="the page shows a secret")
+                self.missing.append("no screenshot was kept: the page showed a secret")
+            else:
+                try:
+                    await page.screenshot(path=str(shot), full_page=True, timeout=self.FULL_PAGE_MS)
+                except PlaywrightError as exc:
+                    shot.unlink(missing_ok=True)
+                    whole = _why(exc)
+                    try:
+                        await page.screenshot(path=str(shot), timeout=self.VIEWPORT_MS)
+                        self.missing.append(f"the screenshot shows the visible part of the page only: the "
+                                            f"whole page could not be photographed ({whole})")
+                    except PlaywrightError as again:
+                        shot.unlink(missing_ok=True)
+                        self.missing.append(f"no screenshot of the page could be taken ({whole}; "
+                                            f"the visible part: {_why(again)})")
+            if shot.exists():
                 make_private(shot)
                 kept.append(shot)
-            else:
-                self.log.warning("evidence.no_screenshot", reason="the page shows a secret")
-            write_private(html_path, scrubbed.encode("utf-8"))
-            kept.append(html_path)
         except OSError as exc:
             self.failed(exc, *(p for p in (shot, html_path) if p not in kept))
-        except PlaywrightError as exc:
-            self.log.warning("evidence.failed", error=logs.scrub(str(exc).splitlines()[0]))
-        return kept
+        for note in self.missing:
+            self.log.warning("evidence.partial", note=note)
+        return [p for p in (shot, html_path) if p in kept]  # the screenshot first, as reports show it
+
+
+def _why(exc: Exception) -> str:
+    """A Playwright error's first line, in short: "no answer within 15 s" for a timeout."""
+    text = logs.scrub(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    match = re.search(r"Timeout (\d+)ms exceeded", text)
+    return f"no answer within {int(match.group(1)) / 1000:g} s" if match else text

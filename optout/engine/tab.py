@@ -75,6 +75,29 @@ async def skip_unneeded(context) -> None:
     await context.route("**/*", route)
 
 
+class Patience:
+    """How long to keep looking for something on a page. The limit counts the time spent waiting
+    between looks, not the looks themselves (reading the page, a click): on a machine slowed by
+    other work each look takes longer, and a limit in wall-clock time would leave fewer looks, so
+    a control still on its way would read as missing. A slow machine gets slower answers, never
+    other ones. A wall-clock cap of `cap` times the limit keeps a page that makes every look slow
+    from holding the run."""
+
+    def __init__(self, limit_s: float, *, cap: float = 6.0, pause_s: float = 0.25):
+        self.limit_s, self.pause_s = limit_s, pause_s
+        self.waited = 0.0
+        self.hard_deadline = time.monotonic() + limit_s * cap
+
+    @property
+    def over(self) -> bool:
+        return self.waited >= self.limit_s or time.monotonic() >= self.hard_deadline
+
+    async def pause(self) -> None:
+        start = time.monotonic()
+        await asyncio.sleep(self.pause_s)
+        self.waited += time.monotonic() - start
+
+
 class Tabs:
     """Request tracking and crash watch over one browser context."""
 

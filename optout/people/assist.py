@@ -3,14 +3,19 @@
 switches them off.
 
 Nothing is stored unless the person asks (`keep_profile`); the session lives only in the browser's
-memory and the screenshots in a temporary folder that is removed at the end.
+memory and the screenshots in a temporary folder that is removed at the end: also when the session
+is stopped by Ctrl-C, SIGTERM or a closed terminal (optout.stopping cancels it, so the `finally`
+runs), and at the next start when a session died without cleaning up (kill -9, a power cut).
 """
 
 from __future__ import annotations
 
 import inspect
 import json
+import os
+import re
 import shutil
+import time
 import tempfile
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +24,11 @@ from pathlib import Path
 from optout.paths import Profile
 from optout.results import Result
 from optout.states import State
+
+SCRATCH_PREFIX = "optout-assist-"
+_SCRATCH_RE = re.compile(re.escape(SCRATCH_PREFIX) + r"(?:(\d+)-)?[A-Za-z0-9_]+$")
+#: A scratch folder without its owner's process id (an older optout) is stale after this long.
+_UNNAMED_STALE_S = 24 * 3600
 
 #: The name kept sessions and results get in an assisted session: never the person's own username.
 ASSISTED_ACCOUNT = "assisted"
@@ -69,6 +79,16 @@ class Assisted:
     kept: str | None = None  # the profile sessions were kept in, if any
 
 
+def what_was_kept(kept: str | None, handout: Path | None) -> str:
+    """What of the person stays on this machine after an assisted session, exactly."""
+    page = (f"The handout {handout} holds their results (no secrets): give it to them or delete it "
+            "once printed. " if handout is not None else "")
+    if kept:
+        return (f"{page}Kept the sessions, history and evidence in profile {kept}. "
+                f"Remove all of it with: optout profile delete {kept}")
+    return f"{page}Nothing {'else ' if handout is not None else ''}of the person was kept on this machine."
+
+
 def setting_of(flow, setting_id: str):
     """The flow's Setting for a result's setting id ("id", or "id/item" for per-item settings)."""
     if flow is None:
@@ -81,6 +101,44 @@ def _not_signed_in(flow, detail: str) -> list[Result]:
     return [Result(platform=flow.id, setting=s.id, state=State.NEEDS_LOGIN, detail=detail,
                    account=ASSISTED_ACCOUNT, label=s.label, flow_version=flow.version)
             for s in flow.settings]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
+def sweep_stale(tmp_root: Path | None = None) -> list[Path]:
+    """Remove the scratch folders of assisted sessions that died without cleaning up (their
+    process is gone); only real folders of this user, never a link. Returns what was removed."""
+    root = Path(tmp_root or tempfile.gettempdir())
+    removed = []
+    try:
+        candidates = list(root.iterdir())
+    except OSError:
+        return []
+    for path in candidates:
+        match = _SCRATCH_RE.match(path.name)
+        if not match:
+            continue
+        try:
+            info = path.lstat()
+        except OSError:
+            continue
+        if path.is_symlink() or not path.is_dir() or info.st_uid != getattr(os, "getuid", lambda: info.st_uid)():
+            continue
+        pid = int(match.group(1)) if match.group(1) else None
+        stale = (not _alive(pid)) if pid is not None else time.time() - info.st_mtime > _UNNAMED_STALE_S
+        if stale and pid != os.getpid():
+            shutil.rmtree(path, ignore_errors=True)
+            if not path.exists():
+                removed.append(path)
+    return removed
 
 
 async def _maybe_await(value):
@@ -112,7 +170,8 @@ async def assist(platforms: Sequence[str], *, keep_profile: Profile | None = Non
     outcome = Assisted(platforms=[f.id for f in flows], kept=keep_profile.name if keep_profile else None)
     if keep_profile is not None:
         keep_profile.ensure()
-    scratch = Path(tempfile.mkdtemp(prefix="optout-assist-", dir=tmp_root))  # 0700
+    sweep_stale(tmp_root)
+    scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=tmp_root))  # 0700
     prior = None
     if keep_profile is not None and keep_profile.history_db.exists():
         from optout.history import History

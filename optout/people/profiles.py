@@ -7,6 +7,7 @@ removed.
 from __future__ import annotations
 
 import contextlib
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -81,15 +82,19 @@ class Removal:
     folder: Path | None = None
     schedule: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: Files of the person outside the profile folder that were deleted (the sandbox state).
+    others: list[str] = field(default_factory=list)
+    #: What of the person could not be deleted safely and is still there, with why.
+    remains: list[str] = field(default_factory=list)
 
     @property
     def found_anything(self) -> bool:
-        return bool(self.keyring or self.files or self.folder or self.schedule)
+        return bool(self.keyring or self.files or self.folder or self.schedule or self.others or self.remains)
 
     def to_dict(self) -> dict:
         return {"profile": self.profile, "keyring": self.keyring, "files": [str(p) for p in self.files],
                 "folder": str(self.folder) if self.folder else None, "schedule": self.schedule,
-                "notes": self.notes}
+                "notes": self.notes, "others": self.others, "remains": self.remains}
 
     def lines(self) -> list[str]:
         """What was removed, for people."""
@@ -103,7 +108,9 @@ class Removal:
             out.append(f"  deleted the folder {self.folder} ({_count(len(self.files), 'file')}: {kinds})")
         for line in self.schedule:
             out.append(f"  schedule: {line}")
+        out.extend(f"  deleted {other}" for other in self.others)
         out.extend(f"  note: {n}" for n in self.notes)
+        out.extend(f"  NOT DELETED: {r}" for r in self.remains)
         return out
 
 
@@ -129,6 +136,46 @@ def _file_kinds(files: list[Path], folder: Path | None) -> str:
             kind = "other file"
         counts[kind] = counts.get(kind, 0) + 1
     return ", ".join(_count(n, kind) for kind, n in sorted(counts.items()))
+
+
+#: What optout itself writes in a profile folder: a linked folder holding only these is the
+#: person's profile and is emptied; one holding anything else is left alone.
+_OURS = re.compile(r"^(sessions|evidence|accounts\.json|history\.sqlite3(-wal|-shm|-journal)?|run\.lock|run\.pid"
+                   r"|schedule\.log|.*\.task\.xml|\..*\.tmp)$")
+
+
+def _strangers(folder: Path) -> list[str]:
+    """Names at the top of `folder` that optout does not make."""
+    return sorted(p.name for p in folder.iterdir() if not _OURS.match(p.name))
+
+
+def _linked_folder(base: Path, removal: Removal) -> Path | None:
+    """The folder a linked profile folder points to, when it is safe to empty (it holds only what
+    optout makes); else None, with what remains and why in `removal`."""
+    target = base.resolve()
+    if not target.is_dir():
+        removal.notes.append(f"{base} was a link to {target}, which is not a folder; the link was removed")
+        return None
+    strangers = _strangers(target)
+    if strangers:
+        shown = ", ".join(strangers[:5]) + (", …" if len(strangers) > 5 else "")
+        removal.remains.append(
+            f"{target} (the profile folder {base} links to it) holds files optout did not make ({shown}), "
+            f"so nothing in it was deleted, nor the link. Delete the person's files there yourself, "
+            f"then: rm '{base}'")
+        return None
+    return target
+
+
+def _sandbox_state(name: str, root: Path | None, removal: Removal) -> None:
+    """The replicas' state of `optout --sandbox --profile NAME` (its e-mail, sign-in events)."""
+    from optout.sandbox.router import state_file
+
+    path = state_file(name, root)
+    for file in (path, path.with_suffix(".tmp")):
+        if file.is_symlink() or file.is_file():
+            file.unlink()
+            removal.others.append(f"{file} (the sandbox replicas' state: e-mail and sign-in events of sandbox runs)")
 
 
 def _account_entries(profile: Profile, notes: list[str]) -> set[tuple[str, str]]:
@@ -230,12 +277,13 @@ def delete_profile(name: str, *, root: Path | None = None, system: str | None = 
     profile = Profile(name, root=root)
     removal = Removal(name)
     base = profile.base
+    folder = _linked_folder(base, removal) if base.is_symlink() else base
     with contextlib.ExitStack() as stack:
-        if base.is_dir() and not base.is_symlink():
+        if folder is not None and folder.is_dir():
             from optout.schedule import run_lock
 
             # Never pull anything from under a running check: wait for none, fail before deleting.
-            removal.files = sorted(p for p in base.rglob("*") if p.is_file() or p.is_symlink())
+            removal.files = sorted(p for p in folder.rglob("*") if p.is_file() or p.is_symlink())
             stack.enter_context(run_lock(profile))
         urls = {(KEYRING_SERVICE, entry_user(name, root)), (KEYRING_SERVICE, name)}  # new and legacy name
         had_urls = any(keyring_get(entry, service=service) is not None for service, entry in urls)
@@ -252,12 +300,21 @@ def delete_profile(name: str, *, root: Path | None = None, system: str | None = 
         for path in removal.files:
             if path.name not in ("run.lock", "run.pid"):
                 path.unlink(missing_ok=True)
-    if base.is_symlink():
+    if base.is_symlink() and folder is not None:  # a linked folder holding only optout's files
+        for child in folder.iterdir():
+            shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
         base.unlink()
-        removal.folder = base
+        removal.folder = folder
+        removal.notes.append(f"{base} was a link to {folder}: the files in it were deleted, and the link; "
+                             "the empty folder itself was left, as optout did not make it")
+    elif base.is_symlink():
+        if not removal.remains:
+            base.unlink()  # a link to nothing, or to a file
     elif base.is_dir():
         shutil.rmtree(base)
         removal.folder = base
+    if with_sandbox or name.startswith("sandbox-"):
+        _sandbox_state(name, root, removal)
     removals = [removal]
     if with_sandbox and not name.startswith("sandbox-") and len(name) <= 56:
         twin = Profile(f"sandbox-{name}", root=root)

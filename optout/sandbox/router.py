@@ -44,6 +44,7 @@ MISBEHAVIOURS: dict[str, str] = {
     "identifier_email": "the unusual-activity step asks for the 'Email address' (the same input as the code)",
     "identifier_phone_email": "the unusual-activity step asks for the 'Phone or email' (the same input as the code)",
     "captcha_early": "a security check (CAPTCHA) appears right after the username, before the password",
+    "huge_page": "the settings page is about 5 MB of text without the control (too big to photograph whole)",
     "hostile_text": "the page's switches read aria-checked as markup and terminal escape sequences",
     "dialog_stuck": "the dialog holding the setting does not close with its button, and the change is not kept",
     "locked_on": "the setting shows on, greyed out: this account may not change it",
@@ -69,18 +70,20 @@ MISBEHAVIOURS: dict[str, str] = {
 HOSTILE_TEXT = "<script>alert(1)</script>[bold]pwned[/bold]\x1b[31mred\x1b]0;owned\x07"
 
 
-def state_file(profile: str = "default") -> Path:
+def state_file(profile: str = "default", root: Path | None = None) -> Path:
     """Where `optout --sandbox` keeps one profile's replica state across processes.
 
     The replicas play the platforms' servers, so their state holds what a server holds (a TOTP
     secret, for one). It lives beside optout's data folder, never inside it, so nothing of the
     replicas' side is ever among optout's own files: $OPTOUT_SANDBOX_HOME, else the data folder's
-    path with "-sandbox" appended (OPTOUT_HOME=/x/home → /x/home-sandbox)."""
+    path with "-sandbox" appended (OPTOUT_HOME=/x/home → /x/home-sandbox); `root` stands for the
+    data folder when it is not OPTOUT_HOME's."""
     from optout.paths import home
 
     env = os.environ.get("OPTOUT_SANDBOX_HOME")
-    root = Path(env).expanduser() if env else home().with_name(home().name + "-sandbox")
-    return root / f"{profile.removeprefix('sandbox-')}.json"
+    data = root or home()
+    folder = Path(env).expanduser() if env else data.with_name(data.name + "-sandbox")
+    return folder / f"{profile.removeprefix('sandbox-')}.json"
 
 
 def replica_classes() -> list[type[Replica]]:

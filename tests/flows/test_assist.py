@@ -234,7 +234,7 @@ def test_cli_assist_writes_a_handout_and_keeps_nothing(browser_path, optout_home
     result = CliRunner().invoke(cli, ["--browser-path", browser_path, "--sandbox", "assist", "linkedin", "--yes",
                                       "--name", "Ann", "-o", "handout.html"], catch_exceptions=False)
     assert "sign in" in result.stderr and "Handout: handout.html" in result.stderr
-    assert "Nothing of the person was kept" in result.stderr
+    assert "Nothing else of the person was kept" in result.stderr and "holds their results" in result.stderr
     page = (tmp_path / "handout.html").read_text()
     assert "Prepared for <strong>Ann</strong>" in page and "What we switched off" in page
     assert "optout --sandbox assist linkedin" in page

@@ -85,12 +85,20 @@ function bindSwitches() {{
 bindSwitches();"""
 
 
+def huge_body(megabytes: int = 5) -> str:
+    """About `megabytes` MB of plain paragraphs and no control (the `huge_page` misbehaviour)."""
+    paragraph = "<p>" + "A long page of text with no setting on it. " * 23 + "</p>\n"
+    return "<main>" + paragraph * (megabytes * 1024 * 1024 // len(paragraph)) + "</main>"
+
+
 def settings_page(replica: Replica, body: str, *, title: str, save_path: str, extra_script: str = "") -> Response:
     """A settings page around `body` (which holds the rows): slow_render inserts it 2 s late;
     language serves it in the replica's other language."""
     lang = FOREIGN_LANG if replica.misbehaves("language") else "en"
     script = switch_script(save_path) + extra_script
     styled = f"<style>{CSS}</style>"
+    if replica.misbehaves("huge_page"):
+        return page(styled + huge_body(), title=title, lang=lang)
     if replica.misbehaves("slow_render") or replica.misbehaves("slow_fetch"):
         return late_page(body, title=title, lang=lang, script=script, keep=styled,
                          fetching=replica.misbehaves("slow_fetch"))
