@@ -19,7 +19,7 @@ from pathlib import Path
 
 from optout.errors import OptoutError
 from optout.paths import Profile, folder_error, touch_private
-from optout.results import Result
+from optout.results import SENT_UNCONFIRMED, Result
 from optout.states import State
 
 RUN_KINDS = ("check", "off", "demo", "scheduled")
@@ -71,9 +71,6 @@ SCHEMA_VERSION = len(MIGRATIONS)
 STREAK = 3
 _OFFISH = {State.OFF, State.SUBMITTED}
 _LOGIN = {State.NEEDS_LOGIN, State.NEEDS_HUMAN}
-#: How the detail of a form that was sent (answered 2xx) without a recognised confirmation begins:
-#: a `needs_human` result with this detail means "sent": later runs do not send it again on their own.
-SENT_UNCONFIRMED = "sent unconfirmed"
 
 
 @dataclass(frozen=True)

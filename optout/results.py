@@ -8,6 +8,10 @@ from pathlib import Path
 
 from optout.states import State
 
+#: How the detail of a form that was sent (answered 2xx) without a recognised confirmation begins:
+#: a `needs_human` result with this detail means "sent": later runs do not send it again on their own.
+SENT_UNCONFIRMED = "sent unconfirmed"
+
 
 @dataclass
 class Result:

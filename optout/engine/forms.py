@@ -27,8 +27,7 @@ from optout.engine.options import Outcome
 from optout.engine.pageprobe import body_text, count, locate, matches
 from optout.engine.tab import Tabs
 from optout.flowspec import Form, FormChoice, Notice, Setting, Signal
-from optout.history import SENT_UNCONFIRMED
-from optout.results import Result
+from optout.results import SENT_UNCONFIRMED, Result
 from optout.states import State
 
 #: Every field the form marks required (required / aria-required) that is shown and still empty,
