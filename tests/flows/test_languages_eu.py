@@ -88,3 +88,19 @@ def test_each_setting_knows_only_its_sourced_languages():
     assert known[("x", "training")] == ["en", "de", "fr", "es", "it", "nl", "pl", "pt", "sv"]
     assert known[("facebook", "third-party-objection")] == ["en"]
     assert known[("facebook", "ai-objection")] == ["en", "de", "fr", "it", "nl"]
+
+
+def test_platforms_json_and_readme_show_each_settings_languages(tmp_path, monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from optout.catalog import markdown_table
+    from optout.cli import cli
+
+    monkeypatch.setenv("OPTOUT_CACHE_HOME", str(tmp_path))
+    result = CliRunner().invoke(cli, ["--json", "platforms"], catch_exceptions=False)
+    by_id = {f["platform"]: {s["id"]: s for s in f["settings"]} for f in json.loads(result.stdout)}
+    assert by_id["x"]["training"]["languages"] == ["en", "de", "fr", "es", "it", "nl", "pl", "pt", "sv"]
+    assert by_id["linkedin"]["ai-objection"]["languages"] == ["en"]
+    assert "| switch | on | en de fr nl pl |" in markdown_table(list(load_flows().values()))
