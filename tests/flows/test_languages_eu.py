@@ -104,3 +104,12 @@ def test_platforms_json_and_readme_show_each_settings_languages(tmp_path, monkey
     assert by_id["x"]["training"]["languages"] == ["en", "de", "fr", "es", "it", "nl", "pl", "pt", "sv"]
     assert by_id["linkedin"]["ai-objection"]["languages"] == ["en"]
     assert "| switch | on | en de fr nl pl |" in markdown_table(list(load_flows().values()))
+
+
+@platforms
+async def test_german_page_with_a_changed_label_is_broken(configure, run, platform):
+    replica = configure(platform, "german", "label_gone")
+    results = await run(platform, find_timeout_s=2)
+    first = SWITCHED[platform][0]
+    assert results[first].state == "broken", results[first].detail
+    assert [e for e in saves(replica) if e.get("setting", first) == first] == []
