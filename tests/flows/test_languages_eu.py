@@ -113,3 +113,10 @@ async def test_german_page_with_a_changed_label_is_broken(configure, run, platfo
     first = SWITCHED[platform][0]
     assert results[first].state == "broken", results[first].detail
     assert [e for e in saves(replica) if e.get("setting", first) == first] == []
+
+
+async def test_italian_form_is_confirmed_by_its_sourced_confirmation(configure, run):
+    replica = configure("instagram", "italian")
+    results = await run("instagram")
+    assert results["ai-objection"].state == "submitted", results["ai-objection"].detail
+    assert len(replica.events("submission")) == 1

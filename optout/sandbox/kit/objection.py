@@ -20,9 +20,10 @@ from optout.sandbox.replica import Replica, Request, Response, late_page, page, 
 #: uses confirmation-like words, while the form is offered all the same.
 HELP_TEXT = ("If you've already submitted an objection, you don't need to submit it again: an objection "
              "we received will be applied going forward.")
-#: The german and french misbehaviours: lang, heading, intro, button, e-mail label, reason label.
-#: Only the buttons are sourced (Meta's "Senden" and "Envoyer", M: press, research-languages.md
-#: §3.1) and the German heading word "Widerspruchsrecht" (M); the other texts are the replica's own.
+#: The german, french and italian misbehaviours: lang, heading, intro, button, e-mail label, reason label.
+#: Only the buttons are sourced (Meta's "Senden", "Envoyer", "Invia", M: press, research-languages.md
+#: §3.1), the German heading word "Widerspruchsrecht" and the Italian intro (M); the other texts are
+#: the replica's own.
 #: Meta's confirmation in these languages is not sourced: the replica answers with a page no flow
 #: can recognise (a tick and the address), so a flow must report it sent unconfirmed.
 LOCALIZED = {
@@ -30,7 +31,13 @@ LOCALIZED = {
            "Begründung (optional)"),
     "fr": ("Droit d’opposition", "Je m’oppose à l’utilisation de mes données.", "Envoyer", "Adresse e-mail",
            "Motif (facultatif)"),
+    "it": ("Diritto di opposizione", "Hai diritto di opporti all’uso delle tue informazioni per tali finalità.",
+           "Invia", "Indirizzo email", "Motivo (facoltativo)"),
 }
+#: The italian misbehaviour's confirmation, the only one sourced outside English (M: tg24.sky.it
+#: 2025-05-27, research-languages.md §3.1).
+ITALIAN_RECEIVED = ("Ciò significa che la tua richiesta verrà applicata d’ora in avanti allo sviluppo e al "
+                    "miglioramento dell’IA in Meta. Riceverai una e-mail con i dettagli")
 #: The language misbehaviour: a language no flow knows (the texts stay English: none is sourced
 #: in it, and nothing may be read or sent on such a page).
 FOREIGN_LANG = "fi"
@@ -160,7 +167,10 @@ def form_page(replica: Replica, form: ObjectionForm, user: str) -> Response:
 
 def page_lang(replica: Replica) -> str:
     """The form's language for the german and french misbehaviours ("en" otherwise)."""
-    return "de" if replica.misbehaves("german") else "fr" if replica.misbehaves("french") else "en"
+    for misbehaviour, lang in (("german", "de"), ("french", "fr"), ("italian", "it")):
+        if replica.misbehaves(misbehaviour):
+            return lang
+    return "en"
 
 
 def refusal(replica: Replica, form: ObjectionForm, req: Request) -> str:
@@ -204,7 +214,7 @@ def form_submit(replica: Replica, form: ObjectionForm, req: Request, user: str) 
                     title=form.title)
     received = form.older_received if replica.misbehaves("older_wording") else form.received
     if page_lang(replica) != "en":
-        received = "✓"
+        received = ITALIAN_RECEIVED if page_lang(replica) == "it" else "✓"
     if ajax:
         return Response(body=f"<h2>{html.escape(received)}</h2><button>Close</button>")
     lang = page_lang(replica)
