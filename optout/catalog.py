@@ -32,7 +32,8 @@ def describe(flows: list[Flow]) -> list[dict]:
             "guide": f.guide.model_dump() if f.guide else None,
             "settings": [
                 {"id": s.id, "label": s.label, "meaning": s.description, "control": s.control.kind,
-                 "default": s.default, "regions": s.regions, "optional": s.opt_in, "url": s.url}
+                 "default": s.default, "regions": s.regions, "optional": s.opt_in, "url": s.url,
+                 "languages": s.known_languages(f.languages)}
                 for s in f.settings
             ],
         }
@@ -99,28 +100,31 @@ def print_platforms(described: list[dict]) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    table = Table("platform", "setting", "control", "what it means", "default", "regions", show_lines=True)
+    table = Table("platform", "setting", "control", "what it means", "default", "regions", "languages",
+                  show_lines=True)
     for f in described:
         who = Text(f["name"]) + Text(f"\n{f['platform']}", style="dim")
         if f["source"]:
             who += Text(f"\nsource: {f['source']}", style="dim")
         if f["guide"]:
-            table.add_row(who, Text("guide (nothing to automate)"), "guide", Text(f["guide"]["summary"]), "—", "")
+            table.add_row(who, Text("guide (nothing to automate)"), "guide", Text(f["guide"]["summary"]), "—", "", "")
         for s in f["settings"]:
             name = Text(s["label"] + (" (optional)" if s["optional"] else ""))
-            table.add_row(who, name, s["control"], Text(s["meaning"]), s["default"], Text(s["regions"]))
+            table.add_row(who, name, s["control"], Text(s["meaning"]), s["default"], Text(s["regions"]),
+                          " ".join(s.get("languages") or ["en"]))
     Console().print(table)
 
 
 def markdown_table(flows: list[Flow]) -> str:
-    rows = ["| platform | setting | control | default | facts checked | confidence |", "|---|---|---|---|---|---|"]
+    rows = ["| platform | setting | control | default | languages | facts checked | confidence |",
+            "|---|---|---|---|---|---|---|"]
     for f in flows:
         if f.guide:
-            rows.append(f"| {f.name} (`{f.id}`) | {f.guide.summary} | guide | — | {f.checked.isoformat()} | {f.confidence} |")
+            rows.append(f"| {f.name} (`{f.id}`) | {f.guide.summary} | guide | — | {' '.join(f.languages)} | {f.checked.isoformat()} | {f.confidence} |")
         for s in f.settings:
             kind = s.control.kind + (" in a dialog" if s.dialog else "") + (" + Save" if s.save else "")
             rows.append(f"| {f.name} (`{f.id}`) | {s.label}{' (optional)' if s.opt_in else ''} | {kind} | {s.default} | "
-                        f"{f.checked.isoformat()} | {f.confidence} |")
+                        f"{' '.join(s.known_languages(f.languages))} | {f.checked.isoformat()} | {f.confidence} |")
     return "\n".join(rows)
 
 

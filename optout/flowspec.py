@@ -271,6 +271,18 @@ class Setting(Strict):
     open: list[Reveal] = Field(default_factory=list)
     dialog: Dialog | None = None
     save: Save | None = None
+    #: The UI languages this setting's strings are sourced in (a subset of the flow's). Default:
+    #: the languages of the control's `names` when it has them, else all of the flow's. A page in
+    #: any other language is `broken` with nothing touched.
+    languages: list[str] | None = None
+
+    def known_languages(self, flow_languages: list[str]) -> list[str]:
+        if self.languages is not None:
+            return [lang for lang in flow_languages if lang in self.languages]
+        names = getattr(self.control, "names", None)
+        if names:
+            return [lang for lang in flow_languages if names.get(lang)]
+        return list(flow_languages)
 
 
 class Flow(Strict):
@@ -326,9 +338,9 @@ class Flow(Strict):
             if setting.items:
                 inside(setting.items.url, f"settings.{i}.items.url")
             names = getattr(setting.control, "names", {})
-            unknown = set(names) - set(self.languages)
+            unknown = (set(names) | set(setting.languages or ())) - set(self.languages)
             if unknown:
-                raise ValueError(f"settings.{i}.control.names: languages {sorted(unknown)} are not in languages")
+                raise ValueError(f"settings.{i}: languages {sorted(unknown)} are not in the flow's languages")
         ids = [s.id for s in self.settings]
         if len(ids) != len(set(ids)):
             raise ValueError("settings: two settings share an id")

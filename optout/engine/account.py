@@ -78,7 +78,7 @@ class AccountRun:
                 if await matches(page, challenge.when, text):
                     return "challenge", challenge.kind
             lang = await page_language(page)
-            if lang and lang not in self.flow.languages:
+            if lang and lang not in setting.known_languages(self.flow.languages):
                 return "language", lang
             if control.kind == "form":
                 if await forms.notice_shown(page, control.already_submitted):
@@ -146,7 +146,8 @@ class AccountRun:
         if kind in ("language", "ambiguous", "timeout", "missing"):
             detail = {
                 "language": f"the page is in a language this flow does not know ({value!r}); "
-                            f"it knows {', '.join(self.flow.languages)}. Nothing was read or changed.",
+                            f"it knows {', '.join(setting.known_languages(self.flow.languages))}. Nothing was read or "
+                            f"changed; `optout platforms` lists the languages each setting knows.",
                 "ambiguous": f"{value} controls match the label '{setting.label}': refusing to guess.",
                 "timeout": f"the control '{setting.label}' was not found on {page.url} within "
                            f"{self.options.find_timeout_s:g} s, while the page was still loading "

@@ -7,6 +7,7 @@ and a required "type of objection", evidence-2026-12.md)."""
 from __future__ import annotations
 
 import html
+import json
 from urllib.parse import quote
 
 from optout.sandbox import Replica, Request, Response, late_page, page, redirect
@@ -15,7 +16,18 @@ from optout.sandbox.kit.objection import ObjectionForm, route
 SETTING_PATH = "/mypreferences/d/settings/data-for-ai-improvement"
 LABEL = "Use my data for training content creation AI models"
 CHANGED_LABEL = "Allow data use for generative AI features"
-GERMAN_LABEL = "Meine Daten für das Training von KI-Modellen zur Erstellung von Inhalten verwenden"
+#: The german and french misbehaviours: LinkedIn's labels as the press quotes them (M, no vendor
+#: source; research-languages.md §2.1): page name, switch label, on/off words (French not found).
+LOCALIZED = {
+    "de": ("Daten zur Verbesserung generativer KI",
+           "Ihre Daten zum Schulen von KI-Modellen verwenden, um Inhalte zu erstellen", ("Ein", "Aus")),
+    "fr": ("Données pour l’amélioration de l’IA générative",
+           "Utiliser mes données pour entraîner des modèles d’IA de création de contenu", ("", "")),
+}
+GERMAN_LABEL, FRENCH_LABEL = LOCALIZED["de"][1], LOCALIZED["fr"][1]
+#: The language misbehaviour: a language the flow does not know (the text stays English: no
+#: Finnish string is sourced, and nothing may be read on such a page anyway).
+FOREIGN_LANG = "fi"
 LOGIN_PATHS = ("/login", "/uas/login", "/checkpoint/lg/login")
 OBJECTION = ObjectionForm(
     setting="ai-objection",
@@ -156,22 +168,25 @@ class LinkedIn(Replica):
                 title="Settings | LinkedIn",
             )
         on = self.account_settings(req)["generative-ai"]
-        lang, label = "en", LABEL
+        lang, heading, label, words = "en", "Data for Generative AI Improvement", LABEL, ("On", "Off")
+        if self.misbehaves("german") or self.misbehaves("french"):
+            lang = "de" if self.misbehaves("german") else "fr"
+            heading, label, words = LOCALIZED[lang]
         if self.misbehaves("label_gone"):
             label = CHANGED_LABEL
         if self.misbehaves("language"):
-            lang, label = "de", GERMAN_LABEL
+            lang = FOREIGN_LANG
         checked = "true" if on else "false"
         control = f"""
 <section class="setting" aria-labelledby="ai-heading">
-  <h1 id="ai-heading">Data for Generative AI Improvement</h1>
+  <h1 id="ai-heading">{html.escape(heading)}</h1>
   <p>Can LinkedIn use your personal data and content you create on LinkedIn to train generative
   AI models that create content?</p>
   <div class="artdeco-toggle">
     <input id="toggle-ai" class="sr input artdeco-toggle__button" type="checkbox" role="switch"
       aria-checked="{checked}" {"checked" if on else ""} data-artdeco-toggle-button="true">
     <label for="toggle-ai" style="display:flex;gap:12px;cursor:pointer;padding:8px 0">
-      <span>{html.escape(label)}</span><span class="state" aria-hidden="true">{"On" if on else "Off"}</span>
+      <span>{html.escape(label)}</span><span class="state" aria-hidden="true">{words[0] if on else words[1]}</span>
     </label>
   </div>
   <p>When this setting is on, LinkedIn can use your data and content to train content-generating
@@ -180,11 +195,11 @@ class LinkedIn(Replica):
   <div id="toast" role="status"></div>
 </section>"""
         # Optimistic UI, as single-page apps do: the switch flips before the server answers.
-        script = """
+        script = f"const words = {json.dumps(words)};" + """
 const input = document.getElementById('toggle-ai');
 input.addEventListener('change', async () => {
   input.setAttribute('aria-checked', String(input.checked));
-  document.querySelector('.state').textContent = input.checked ? 'On' : 'Off';
+  document.querySelector('.state').textContent = input.checked ? words[0] : words[1];
   const r = await fetch('/mypreferences/api/settings/data-for-ai-improvement', {
     method: 'POST', headers: {'content-type': 'application/json'},
     body: JSON.stringify({on: input.checked})});

@@ -38,6 +38,21 @@ JAPANESE = {
     "personalization": "XがGrokでの体験をパーソナライズすることを許可する",
     "memory": "Grokが会話履歴を記憶することを許可する",
 }
+#: The german and french misbehaviours: X's own strings (its web bundle, research-languages.md §1, H).
+LOCALIZED = {
+    "de": ({
+        "training": "Erlauben, dass deine öffentlichen Daten sowie deine Interaktionen, Eingaben und Ergebnisse "
+                    "bei Grok und xAI für Training und Feinabstimmung herangezogen werden",
+        "personalization": "X erlauben, deine Nutzung von Grok zu personalisieren",
+        "memory": "Grok erlauben, sich an deinen Konversationsverlauf zu erinnern",
+    }, "Grok und unabhängige Kooperationspartner"),
+    "fr": ({
+        "training": "Autoriser l’utilisation de mes données publiques ainsi que de mes interactions, saisies et "
+                    "résultats obtenus avec Grok et xAI à des fins d’entraînement et d’ajustement",
+        "personalization": "Autoriser X à personnaliser votre expérience avec Grok",
+        "memory": "Autoriser Grok à se souvenir de votre historique de conversations",
+    }, "Grok et collaborateurs tiers"),
+}
 #: setting → (mutation name, variable): the first is X's (platforms.md §2), the others the replica's.
 MUTATIONS = {
     "training": ("XaiDataSharingSettingsMutation", "allowXaiDataSharing"),
@@ -227,6 +242,9 @@ show({{subtask: 'username'}});"""
 
     def settings_page(self, req: Request) -> Response:
         lang = "ja" if self.misbehaves("language") else "en"
+        if self.misbehaves("german") or self.misbehaves("french"):
+            lang = "de" if self.misbehaves("german") else "fr"
+        labels, heading = LOCALIZED.get(lang, (JAPANESE if lang == "ja" else LABELS, "Grok &amp; Third-party Collaborators"))
         if self.misbehaves("absent"):
             body = """<h1>Data sharing and personalization</h1>
 <p>Manage what information you allow X to use and share.</p>
@@ -238,7 +256,7 @@ show({{subtask: 'username'}});"""
         for setting in self.settings:
             if setting == "memory" and self.misbehaves("memory_hidden"):
                 continue
-            label = JAPANESE[setting] if lang == "ja" else LABELS[setting]
+            label = labels[setting]
             if setting == "training" and self.misbehaves("label_gone"):
                 label = CHANGED_LABEL
             mutation, variable = MUTATIONS[setting]
@@ -251,7 +269,7 @@ show({{subtask: 'username'}});"""
         screen = f"""
 <div data-testid="xaiDataSharingSettings">
 <section aria-labelledby="grok-heading">
-  <h1 id="grok-heading">Grok &amp; Third-party Collaborators</h1>
+  <h1 id="grok-heading">{heading}</h1>
   <h2>Data Sharing</h2>
   <p>X may share with xAI your X public data as well as your user interactions, inputs and results
   with Grok on X to train and fine-tune Grok and other AI models developed by xAI.</p>

@@ -130,7 +130,7 @@ async def test_changed_page_is_broken_with_evidence(sandbox, run, misbehaviour):
     assert suffixes == [".html", ".png"]
     assert replica.events("save") == []
     if misbehaviour == "language":
-        assert "'de'" in result.detail
+        assert "'fi'" in result.detail
 
 
 async def test_lookalike_login_never_gets_the_password(sandbox, run):

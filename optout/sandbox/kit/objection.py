@@ -20,6 +20,27 @@ from optout.sandbox.replica import Replica, Request, Response, late_page, page, 
 #: uses confirmation-like words, while the form is offered all the same.
 HELP_TEXT = ("If you've already submitted an objection, you don't need to submit it again: an objection "
              "we received will be applied going forward.")
+#: The german, french and italian misbehaviours: lang, heading, intro, button, e-mail label, reason label.
+#: Only the buttons are sourced (Meta's "Senden", "Envoyer", "Invia", M: press, research-languages.md
+#: §3.1), the German heading word "Widerspruchsrecht" and the Italian intro (M); the other texts are
+#: the replica's own.
+#: Meta's confirmation in these languages is not sourced: the replica answers with a page no flow
+#: can recognise (a tick and the address), so a flow must report it sent unconfirmed.
+LOCALIZED = {
+    "de": ("Widerspruchsrecht", "Ich widerspreche der Nutzung meiner Daten.", "Senden", "E-Mail-Adresse",
+           "Begründung (optional)"),
+    "fr": ("Droit d’opposition", "Je m’oppose à l’utilisation de mes données.", "Envoyer", "Adresse e-mail",
+           "Motif (facultatif)"),
+    "it": ("Diritto di opposizione", "Hai diritto di opporti all’uso delle tue informazioni per tali finalità.",
+           "Invia", "Indirizzo email", "Motivo (facoltativo)"),
+}
+#: The italian misbehaviour's confirmation, the only one sourced outside English (M: tg24.sky.it
+#: 2025-05-27, research-languages.md §3.1).
+ITALIAN_RECEIVED = ("Ciò significa che la tua richiesta verrà applicata d’ora in avanti allo sviluppo e al "
+                    "miglioramento dell’IA in Meta. Riceverai una e-mail con i dettagli")
+#: The language misbehaviour: a language no flow knows (the texts stay English: none is sourced
+#: in it, and nothing may be read or sent on such a page).
+FOREIGN_LANG = "fi"
 COUNTRIES = ("Austria", "Belgium", "France", "Germany", "Ireland", "Italy", "Spain", "United Kingdom")
 
 
@@ -102,9 +123,12 @@ def form_page(replica: Replica, form: ObjectionForm, user: str) -> Response:
         submit = form.older_submit
     if replica.misbehaves("label_gone"):
         submit = form.changed_submit
+    localized = page_lang(replica)
+    if localized in LOCALIZED:
+        lang = localized
+        heading, intro, submit, email_label, reason_label = LOCALIZED[lang]
     if replica.misbehaves("language"):
-        lang, heading, intro, submit = "de", "Widerspruchsrecht", "Ich widerspreche der Nutzung meiner Daten.", "Senden"
-        email_label, reason_label = "E-Mail-Adresse", "Begründung (optional)"
+        lang = FOREIGN_LANG
     help_text = f"<p>{html.escape(HELP_TEXT)}</p>" if replica.misbehaves("help_mentions_objection") else ""
     explain_required = replica.misbehaves("required_country") or replica.misbehaves("required_explanation")
     if explain_required:
@@ -139,6 +163,14 @@ def form_page(replica: Replica, form: ObjectionForm, user: str) -> Response:
     if replica.misbehaves("slow_render") or replica.misbehaves("slow_fetch"):
         return late_page(body, title=title, lang=lang, script=script, fetching=replica.misbehaves("slow_fetch"))
     return page(body, title=title, lang=lang, script=script)
+
+
+def page_lang(replica: Replica) -> str:
+    """The form's language for the german and french misbehaviours ("en" otherwise)."""
+    for misbehaviour, lang in (("german", "de"), ("french", "fr"), ("italian", "it")):
+        if replica.misbehaves(misbehaviour):
+            return lang
+    return "en"
 
 
 def refusal(replica: Replica, form: ObjectionForm, req: Request) -> str:
@@ -181,12 +213,16 @@ def form_submit(replica: Replica, form: ObjectionForm, req: Request, user: str) 
         return page(f"<h1>{html.escape(form.heading)}</h1>{help_text}<p>Thank you for contacting us.</p>",
                     title=form.title)
     received = form.older_received if replica.misbehaves("older_wording") else form.received
+    if page_lang(replica) != "en":
+        received = ITALIAN_RECEIVED if page_lang(replica) == "it" else "✓"
     if ajax:
         return Response(body=f"<h2>{html.escape(received)}</h2><button>Close</button>")
+    lang = page_lang(replica)
+    sent_to = f"<p>{html.escape(email)}</p>" if lang != "en" else \
+        f"<p>We'll send a confirmation to {html.escape(email)}.</p>"
     return page(
-        f"<h1>{html.escape(form.heading)}</h1>{help_text}<p role=\"status\">{html.escape(received)}</p>"
-        f"<p>We'll send a confirmation to {html.escape(email)}.</p>",
-        title=form.title,
+        f"<h1>{html.escape(form.heading)}</h1>{help_text}<p role=\"status\">{html.escape(received)}</p>{sent_to}",
+        title=form.title, lang=lang,
     )
 
 

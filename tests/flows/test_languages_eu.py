@@ -1,0 +1,122 @@
+"""Europe (issue 15): German and French pages of LinkedIn, X and Meta's objection forms are read by
+their controls' state and switched like English ones; a language a setting lacks stays broken with
+nothing touched; a form sent where its confirmation is not sourced is never `submitted`."""
+
+from __future__ import annotations
+
+import pytest
+
+from optout.flowspec import load_flows
+
+SWITCHED = {"linkedin": ["generative-ai"], "x": ["training", "personalization", "memory"]}
+platforms = pytest.mark.parametrize("platform", ["linkedin", "x"])
+
+
+@pytest.fixture
+def run(run_flow, only_flows):
+    """off on one platform, every setting, no history; returns {setting id: result}."""
+
+    async def _run(platform, **opts):
+        results = await run_flow(platform, "off", flows_dir=only_flows(platform), all_settings=True,
+                                 history=False, **opts)
+        return {r.setting: r for r in results}
+
+    return _run
+
+
+def saves(replica) -> list:
+    return [e for e in replica.events("save")]
+
+
+@platforms
+@pytest.mark.parametrize("language", ["german", "french"])
+async def test_localized_page_is_read_and_switched_off(configure, run, platform, language):
+    replica = configure(platform, language)
+    results = await run(platform)
+    for setting in SWITCHED[platform]:
+        assert results[setting].state == "off" and results[setting].changed, (setting, results[setting].detail)
+        assert replica.state["settings"][setting] is False
+    if platform == "linkedin":  # its objection form knows English only: never sent on another language's page
+        lang = "de" if language == "german" else "fr"
+        assert results["ai-objection"].state == "broken" and f"'{lang}'" in results["ai-objection"].detail
+        assert replica.events("submission") == []
+
+
+@platforms
+async def test_german_already_off_is_never_clicked(configure, run, platform):
+    replica = configure(platform, "german", "already_off")
+    results = await run(platform)
+    for setting in SWITCHED[platform]:
+        assert results[setting].state == "off" and not results[setting].changed, results[setting].detail
+    assert saves(replica) == []
+
+
+@platforms
+async def test_german_save_fails_is_never_off(configure, run, platform):
+    configure(platform, "german", "save_fails")
+    results = await run(platform)
+    for setting in SWITCHED[platform]:
+        assert results[setting].state != "off", results[setting].detail
+
+
+@platforms
+async def test_language_the_flow_lacks_is_broken_with_nothing_touched(configure, run, platform):
+    replica = configure(platform, "language")
+    results = await run(platform)
+    for setting in SWITCHED[platform]:
+        assert results[setting].state == "broken", results[setting].detail
+        assert "does not know" in results[setting].detail
+    assert saves(replica) == [] and replica.events("submission") == []
+
+
+@pytest.mark.parametrize("language, button", [("german", "Senden"), ("french", "Envoyer")])
+async def test_facebook_form_sends_but_stays_unconfirmed(configure, run, language, button):
+    replica = configure("facebook", language)
+    results = await run("facebook")
+    sent = results["ai-objection"]
+    assert sent.state == "needs_human" and "unconfirmed" in sent.detail, sent.detail
+    # the English-only third-party form is never sent on a German or French page
+    assert results["third-party-objection"].state == "broken"
+    assert [e["setting"] for e in replica.events("submission")] == ["ai-objection"]
+
+
+def test_each_setting_knows_only_its_sourced_languages():
+    flows = load_flows()
+    known = {(f.id, s.id): s.known_languages(f.languages) for f in flows.values() for s in f.settings}
+    assert known[("linkedin", "generative-ai")] == ["en", "de", "fr", "nl", "pl"]
+    assert known[("linkedin", "ai-objection")] == ["en"]
+    assert known[("x", "training")] == ["en", "de", "fr", "es", "it", "nl", "pl", "pt", "sv"]
+    assert known[("facebook", "third-party-objection")] == ["en"]
+    assert known[("facebook", "ai-objection")] == ["en", "de", "fr", "it", "nl"]
+
+
+def test_platforms_json_and_readme_show_each_settings_languages(tmp_path, monkeypatch):
+    import json
+
+    from click.testing import CliRunner
+
+    from optout.catalog import markdown_table
+    from optout.cli import cli
+
+    monkeypatch.setenv("OPTOUT_CACHE_HOME", str(tmp_path))
+    result = CliRunner().invoke(cli, ["--json", "platforms"], catch_exceptions=False)
+    by_id = {f["platform"]: {s["id"]: s for s in f["settings"]} for f in json.loads(result.stdout)}
+    assert by_id["x"]["training"]["languages"] == ["en", "de", "fr", "es", "it", "nl", "pl", "pt", "sv"]
+    assert by_id["linkedin"]["ai-objection"]["languages"] == ["en"]
+    assert "| switch | on | en de fr nl pl |" in markdown_table(list(load_flows().values()))
+
+
+@platforms
+async def test_german_page_with_a_changed_label_is_broken(configure, run, platform):
+    replica = configure(platform, "german", "label_gone")
+    results = await run(platform, find_timeout_s=2)
+    first = SWITCHED[platform][0]
+    assert results[first].state == "broken", results[first].detail
+    assert [e for e in saves(replica) if e.get("setting", first) == first] == []
+
+
+async def test_italian_form_is_confirmed_by_its_sourced_confirmation(configure, run):
+    replica = configure("instagram", "italian")
+    results = await run("instagram")
+    assert results["ai-objection"].state == "submitted", results["ai-objection"].detail
+    assert len(replica.events("submission")) == 1
