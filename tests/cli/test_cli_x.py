@@ -8,9 +8,10 @@ import pytest
 from click.testing import CliRunner
 
 from optout.cli import cli
-from optout.sandbox import SANDBOX_USERNAME, Sandbox
+from optout.sandbox import Sandbox
 
 SENTINEL_PASSWORD = "sentinel-pw-CliX5Jr9"
+HANDLE = "demo_handle"
 
 
 @pytest.fixture
@@ -26,8 +27,9 @@ def rows(result) -> dict[str, dict]:
 
 
 def test_sandbox_check_then_off_x(invoke, optout_home):
-    Sandbox.for_profile("default").configure("x", "identifier_step", password=SENTINEL_PASSWORD)
-    added = invoke("--sandbox", "account", "add", "x", input=f"{SANDBOX_USERNAME}\n{SENTINEL_PASSWORD}\n")
+    # X asks "phone number or username" here: only a stored username may answer it.
+    Sandbox.for_profile("default").configure("x", "identifier_step", username=HANDLE, password=SENTINEL_PASSWORD)
+    added = invoke("--sandbox", "account", "add", "x", input=f"{HANDLE}\n{SENTINEL_PASSWORD}\n")
     assert added.exit_code == 0, added.output
 
     check = invoke("--sandbox", "--json", "check", "x")
