@@ -96,10 +96,31 @@ def as_json(described: list[dict]) -> str:
 
 
 def print_platforms(described: list[dict]) -> None:
+    """A table on a wide terminal; below 120 columns one block per setting, so no label is
+    wrapped into a tower of one-word lines."""
     from rich.console import Console
+    from rich.padding import Padding
     from rich.table import Table
     from rich.text import Text
 
+    console = Console()
+    if console.width < 120:
+        for f in described:
+            console.print(Text.assemble((f["name"], "bold"), (f"  {f['platform']}", "dim")))
+            if f["source"]:
+                console.print(Padding(Text(f"source: {f['source']}", style="dim"), (0, 0, 0, 2), expand=False))
+            if f["guide"]:
+                console.print(Padding(Text("guide (nothing to automate)"), (0, 0, 0, 2), expand=False))
+                console.print(Padding(Text(f["guide"]["summary"]), (0, 0, 0, 4), expand=False))
+            for s in f["settings"]:
+                head = f"{s['id']}  {s['control']} · default {s['default']} · {' '.join(s.get('languages') or ['en'])}"
+                console.print(Padding(Text(head + ("  (optional)" if s["optional"] else "")), (0, 0, 0, 2), expand=False))
+                console.print(Padding(Text(s["label"], style="bold"), (0, 0, 0, 4), expand=False))
+                console.print(Padding(Text(s["meaning"]), (0, 0, 0, 4), expand=False))
+                if s["regions"]:
+                    console.print(Padding(Text("Where: " + s["regions"], style="dim"), (0, 0, 0, 4), expand=False))
+            console.print()
+        return
     table = Table("platform", "setting", "control", "what it means", "default", "regions", "languages",
                   show_lines=True)
     for f in described:
@@ -112,7 +133,7 @@ def print_platforms(described: list[dict]) -> None:
             name = Text(s["label"] + (" (optional)" if s["optional"] else ""))
             table.add_row(who, name, s["control"], Text(s["meaning"]), s["default"], Text(s["regions"]),
                           " ".join(s.get("languages") or ["en"]))
-    Console().print(table)
+    console.print(table)
 
 
 def markdown_table(flows: list[Flow]) -> str:

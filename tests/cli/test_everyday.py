@@ -202,3 +202,13 @@ def test_progress_names_the_platform_and_counts_on_a_terminal():
         advance(results(1)[0])
         term.print("  linkedin setting-0: off")  # result lines print above the bar
     assert "reading linkedin" in out.getvalue() and "1/2" in out.getvalue()
+
+
+@pytest.mark.parametrize("columns", [80, 160])
+def test_platforms_fit_the_terminal_and_keep_labels_whole(columns):
+    from optout.cli import cli
+
+    out = CliRunner(env={"COLUMNS": str(columns)}).invoke(cli, ["platforms"]).output
+    assert max(len(line) for line in out.splitlines()) <= columns
+    if columns < 120:  # one block per setting: the label on a line of its own
+        assert "    Use my data for training content creation AI models" in out
