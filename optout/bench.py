@@ -46,7 +46,8 @@ HEAVY = ("playwright", "rich", "asyncio", "pydantic", "structlog", "keyring", "c
 
 
 def bench_platforms() -> list[str]:
-    """Sandbox platforms whose every setting is a switch on a page of its own, with a session cookie."""
+    """Sandbox platforms whose every setting is a switch on a page of its own (not behind a click,
+    a dialog or a Save), with a session cookie."""
     from optout import flowspec
     from optout.sandbox import Sandbox
 
@@ -56,8 +57,8 @@ def bench_platforms() -> list[str]:
         flow = flows.get(name)
         if flow is None or flow.guide is not None or replica.session_cookie is None:
             continue
-        if all(s.control.kind in ("switch", "checkbox") and not getattr(s, "open", None)
-               and getattr(s, "items", None) is None for s in flow.settings):
+        if all(s.control.kind in ("switch", "checkbox") and not s.open and s.dialog is None
+               and s.save is None and s.items is None for s in flow.settings):
             usable.append(name)
     return sorted(usable)
 
