@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from optout.sandbox.router import Sandbox
 
+#: The replicas' built-in demo account (public, shown in the README; it opens nothing real).
 SANDBOX_USERNAME = "demo@example.org"
 SANDBOX_PASSWORD = "sandbox-demo-password"
 
