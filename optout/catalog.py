@@ -28,7 +28,7 @@ def describe(flows: list[Flow]) -> list[dict]:
     return [
         {
             "platform": f.id, "name": f.name, "version": f.version, "checked": f.checked.isoformat(),
-            "confidence": f.confidence, "source": f.source,
+            "confidence": f.confidence, "source": f.source, "flow_source": f.flow_source,
             "guide": f.guide.model_dump() if f.guide else None,
             "settings": [
                 {"id": s.id, "label": s.label, "meaning": s.description, "control": s.control.kind,
@@ -55,44 +55,65 @@ def cache_dir() -> Path:
 
 
 def content_key(directory: Path | None = None) -> str:
-    """A hash of every flow file's name and bytes, and of the code that turns them into the
-    catalogue (the flow schema's defaults are part of what it shows)."""
+    """A hash of every flow file's name and bytes (shipped, the person's local flows, the installed
+    update and the origin allowances), and of the code that turns them into the catalogue (the
+    flow schema's defaults are part of what it shows), so any change shows at once."""
+    from optout.flowlayers import layer_files, user_flows_dir
+
     digest = hashlib.sha256()
     here = Path(__file__).parent
-    for path in [here / "flowspec.py", here / "flowbase.py", here / "catalog.py", *sorted((directory or flows_dir()).glob("*.yaml"))]:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    code = [here / name for name in ("flowspec.py", "flowbase.py", "catalog.py", "flowlayers.py", "flowguard.py",
+                                     "flowupdate.py")]
+    layers = [] if directory else layer_files()
+    digest.update(str(user_flows_dir()).encode("utf-8", "surrogateescape") + b"\0")
+    for path in [*code, *sorted((directory or flows_dir()).glob("*.yaml")), *layers]:
+        try:
+            data = path.read_bytes()
+        except OSError:  # an optional layer that is not there (or not readable: parsed, never cached wrong)
+            data = b"\0missing"
+        digest.update(str(path).encode("utf-8", "surrogateescape") + b"\0" + data + b"\0")
     return digest.hexdigest()[:32]
 
 
 def catalogue() -> list[dict]:
     """`describe(flows())`, from the cache when no flow file (nor the schema) changed since it was
     written; otherwise every flow is parsed and checked, and the cache rewritten. A cache that
-    cannot be read or written is only slower, never wrong: the flows are parsed instead."""
+    cannot be read or written is only slower, never wrong: the flows are parsed instead. The
+    warnings about local or updated flows that are not used are said again on a cache hit."""
+    from optout import flowlayers
+
     path = None
     try:
         path = cache_dir() / f"catalogue-{content_key()}.json"
         data = json.loads(path.read_text(encoding="utf-8"))
-        if isinstance(data, list) and all(isinstance(f, dict) and "settings" in f for f in data):
-            return data
-    except (OSError, ValueError):
+        platforms, warnings = data["platforms"], data["warnings"]
+        if isinstance(platforms, list) and all(isinstance(f, dict) and "settings" in f for f in platforms) \
+                and isinstance(warnings, list):
+            for warning in warnings:
+                flowlayers.warn(str(warning))
+            return platforms
+    except (OSError, ValueError, KeyError, TypeError):
         pass
-    data = describe(flows())
+    platforms = describe(flows())
     if path is None:
-        return data
+        return platforms
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         for old in path.parent.glob("catalogue-*.json"):
             old.unlink(missing_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps(data), encoding="utf-8")
+        tmp.write_text(json.dumps({"platforms": platforms, "warnings": flowlayers.last_warnings}), encoding="utf-8")
         tmp.replace(path)
     except OSError:
         pass
-    return data
+    return platforms
 
 
 def as_json(described: list[dict]) -> str:
     return json.dumps(described, indent=2)
+
+
+_SOURCES = {"local": "your local flow", "update": "updated flow"}
 
 
 def print_platforms(described: list[dict]) -> None:
@@ -106,7 +127,9 @@ def print_platforms(described: list[dict]) -> None:
     console = Console()
     if console.width < 120:
         for f in described:
-            console.print(Text.assemble((f["name"], "bold"), (f"  {f['platform']}", "dim")))
+            console.print(Text.assemble((f["name"], "bold"), (f"  {f['platform']}", "dim"),
+                                        (f"  ({_SOURCES[f.get('flow_source')]})" if f.get("flow_source") in _SOURCES
+                                         else "", "yellow")))
             if f["source"]:
                 console.print(Padding(Text(f"source: {f['source']}", style="dim"), (0, 0, 0, 2), expand=False))
             if f["guide"]:
@@ -125,6 +148,8 @@ def print_platforms(described: list[dict]) -> None:
                   show_lines=True)
     for f in described:
         who = Text(f["name"]) + Text(f"\n{f['platform']}", style="dim")
+        if f.get("flow_source") in _SOURCES:
+            who += Text(f"\n({_SOURCES[f['flow_source']]})", style="yellow")
         if f["source"]:
             who += Text(f"\nsource: {f['source']}", style="dim")
         if f["guide"]:
@@ -161,7 +186,9 @@ if __name__ == "__main__":  # python -m optout.catalog [--check] README.md
     check = "--check" in args
     path = Path(next((a for a in args if not a.startswith("--")), "README.md"))
     current = path.read_text(encoding="utf-8")
-    wanted = update_readme(current, flows())
+    from optout.flowspec import load_flows
+
+    wanted = update_readme(current, list(load_flows(flows_dir()).values()))  # shipped flows only
     if check:
         if current != wanted:
             sys.exit(f"{path}: the platforms table is out of date; run `python -m optout.catalog {path}`.")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from optout.errors import FlowError, UnknownPlatform
 from optout.paths import flows_dir  # noqa: F401 - where the shipped flows are, named here too
@@ -303,6 +303,13 @@ class Flow(Strict):
     notes: str = ""
     #: The site's cookie-consent dialog (declined, never accepted).
     consent: Consent | None = None
+    #: Where this flow came from: shipped, local (the person's flow folder) or update (a signed
+    #: bundle). Set by the loader, never by the file: YAML cannot name a private attribute.
+    _source: str = PrivateAttr("shipped")
+
+    @property
+    def flow_source(self) -> str:
+        return self._source
 
     @model_validator(mode="after")
     def _urls_inside_domains(self):
@@ -383,37 +390,54 @@ def _nesting(text: str) -> int:
 
 
 def load_flow(path: Path) -> Flow:
-    import yaml
-
     try:
         size = path.stat().st_size
         if size > MAX_FLOW_BYTES:
             raise FlowError(f"{path}: {size} bytes is too large for a flow file (limit {MAX_FLOW_BYTES}).")
         text = path.read_text(encoding="utf-8")
+    except FlowError:
+        raise
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FlowError(f"{path}: cannot read this flow file: {exc}") from None
+    return parse_flow(text, str(path), path.stem)
+
+
+def parse_flow(text: str, where: str, stem: str) -> Flow:
+    """A flow from its YAML `text`; `where` names it in errors (a path, or a file in a bundle) and
+    `stem` is the file name its id must match."""
+    import yaml
+
+    name = where.rsplit("/", 1)[-1]
+    if len(text.encode("utf-8", "surrogatepass")) > MAX_FLOW_BYTES:
+        raise FlowError(f"{where}: too large for a flow file (limit {MAX_FLOW_BYTES} bytes).")
+    try:
         # libyaml's safe loader when present: the same safe constructors, ten times faster; but it
         # overflows the C stack on absurd nesting, which the pure-Python one reports as an error.
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader) if _nesting(text) < 64 else yaml.SafeLoader
         data = yaml.load(text, Loader=loader)  # noqa: S506 - both are safe loaders
-    except FlowError:
-        raise
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise FlowError(f"{path}: cannot read this flow file: {exc}") from None
+    except yaml.YAMLError as exc:
+        raise FlowError(f"{where}: cannot read this flow file: {exc}") from None
     except RecursionError:
-        raise FlowError(f"{path}: this flow file is nested too deeply to be a flow.") from None
+        raise FlowError(f"{where}: this flow file is nested too deeply to be a flow.") from None
     if not isinstance(data, dict):
-        raise FlowError(f"{path}: a flow file must be a YAML mapping at the top level.")
+        raise FlowError(f"{where}: a flow file must be a YAML mapping at the top level.")
     try:
         flow = Flow.model_validate(data)
     except ValidationError as exc:
-        problems = "\n".join(f"  {path.name}: {_where(e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise FlowError(f"{path}: this flow file does not match the schema:\n{problems}") from None
-    if flow.id != path.stem:
-        raise FlowError(f"{path}: id: '{flow.id}' must match the file name '{path.stem}'.")
+        problems = "\n".join(f"  {name}: {_where(e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise FlowError(f"{where}: this flow file does not match the schema:\n{problems}") from None
+    if flow.id != stem:
+        raise FlowError(f"{where}: id: '{flow.id}' must match the file name '{stem}'.")
     return flow
 
 
 def load_flows(directory: Path | None = None) -> dict[str, Flow]:
-    directory = directory or flows_dir()
+    """The flows of `directory` alone; without one, the shipped flows with the person's local
+    flows and an installed signed update laid over them (optout.flowlayers)."""
+    if directory is None:
+        from optout.flowlayers import layered_flows
+
+        return layered_flows()
     return {p.stem: load_flow(p) for p in sorted(directory.glob("*.yaml"))}
 
 

@@ -64,6 +64,10 @@ MIGRATIONS: list[str] = [
     CREATE INDEX results_run ON results (run_id);
     CREATE INDEX drift_run ON drift (run_id);
     """,
+    # Which flow read a result: shipped, the person's local flow, or a signed update.
+    """
+    ALTER TABLE results ADD COLUMN flow_source TEXT NOT NULL DEFAULT 'shipped';
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -216,7 +220,7 @@ class History:
         """Store one result, committed at once (autocommit) so a crash keeps it."""
         self.db.execute(
             "INSERT INTO results (run_id, profile, platform, account, setting, label, state, changed,"
-            " detail, evidence, flow_version, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " detail, evidence, flow_version, flow_source, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 run_id,
                 self.profile.name,
@@ -229,6 +233,7 @@ class History:
                 result.detail or "",
                 json.dumps([str(p) for p in result.evidence]),
                 int(result.flow_version or 0),
+                result.flow_source or "shipped",
                 _iso(result.at),
             ),
         )

@@ -75,6 +75,16 @@ def inert_all(value):
     return value
 
 
+#: How a result read by a flow that is not the shipped one is marked next to its platform.
+FLOW_SOURCES = {"local": "local flow", "update": "updated flow"}
+
+
+def platform_name(r: dict) -> str:
+    """The platform, with "(local flow)" or "(updated flow)" when such a flow read the result."""
+    marker = FLOW_SOURCES.get(str(r.get("flow_source") or "shipped"))
+    return inert(r.get("platform")) + (f" ({marker})" if marker else "")
+
+
 #: Below this many columns a table of labels and details wraps into towers: one block per setting.
 WIDE = 120
 
@@ -95,7 +105,7 @@ def results_blocks(rows: Iterable, console: Console, title: str | None = None, w
         shown.append(state)
         head = Text.assemble(
             (f"{format_when(r.get('at'))}  " if when_column and r.get("at") else "", "dim"),
-            (inert(r.get("platform")), "bold"),
+            (platform_name(r), "bold"),
             (f" ({inert(r.get('account'))})" if r.get("account") else ""),
             "  ", inert(r.get("setting")), "  ",
             (inert(state), STATE_STYLES.get(state, "")),
@@ -127,7 +137,7 @@ def results_table(results: Iterable, console: Console | None = None, title: str 
         state = str(r.get("state", ""))
         shown.append(state)
         table.add_row(
-            Text(inert(r.get("platform"))),
+            Text(platform_name(r)),
             Text(inert(r.get("account")) or "—"),
             Text(inert(r.get("label") or r.get("setting"))),
             Text(inert(state), style=STATE_STYLES.get(state, "")),
@@ -163,7 +173,7 @@ def timeline_table(rows: Iterable[dict], console: Console | None = None, title: 
         table.add_row(
             Text(format_when(r.get("at"))),
             Text(inert(r.get("run_kind", ""))),
-            Text(inert(r.get("platform"))),
+            Text(platform_name(r)),
             Text(inert(r.get("account")) or "—"),
             Text(inert(r.get("label") or r.get("setting"))),
             Text(inert(state), style=STATE_STYLES.get(state, "")),

@@ -24,6 +24,8 @@ class Result:
     account: str | None = None
     label: str = ""
     flow_version: int = 0
+    #: Which flow read it: shipped with optout, the person's local flow, or a signed update.
+    flow_source: str = "shipped"
     #: An optional setting the person did not ask to switch off: reported, but it does not make
     #: the run's exit code say "something is on".
     optional: bool = False

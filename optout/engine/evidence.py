@@ -67,7 +67,7 @@ class Evidence:
         return Result(
             platform=self.flow.id, setting=setting.id, state=state, changed=changed,
             detail=logs.scrub(detail), evidence=list(evidence), account=self.account.name,
-            label=setting.label, flow_version=self.flow.version,
+            label=setting.label, flow_version=self.flow.version, flow_source=self.flow.flow_source,
             optional=not self.options.targets(self.flow.id, setting),
         )
 

@@ -24,7 +24,7 @@ log = structlog.get_logger()
 def guide_results(flow: Flow) -> list[Result]:
     """Platforms with nothing to automate: the guide's state, its summary as the detail."""
     return [Result(platform=flow.id, setting="guide", state=State(flow.guide.state), detail=flow.guide.summary,
-                   label=f"{flow.name}: what to do", flow_version=flow.version)]
+                   label=f"{flow.name}: what to do", flow_version=flow.version, flow_source=flow.flow_source)]
 
 
 def no_account_results(flow: Flow) -> list[Result]:
@@ -34,7 +34,7 @@ def no_account_results(flow: Flow) -> list[Result]:
         detail = f"no {flow.name} account is set up. Sign in yourself with `optout login {flow.id}`."
     return [
         Result(platform=flow.id, setting=s.id, state=State.NEEDS_LOGIN, detail=detail,
-               label=s.label, flow_version=flow.version)
+               label=s.label, flow_version=flow.version, flow_source=flow.flow_source)
         for s in flow.settings
     ]
 
@@ -42,7 +42,7 @@ def no_account_results(flow: Flow) -> list[Result]:
 def error_results(flow: Flow, account: str, detail: str) -> list[Result]:
     """Every setting of the flow as `error`, when the account's browser could not be used."""
     return [Result(platform=flow.id, setting=s.id, state=State.ERROR, detail=detail,
-                   account=account, label=s.label, flow_version=flow.version)
+                   account=account, label=s.label, flow_version=flow.version, flow_source=flow.flow_source)
             for s in flow.settings]
 
 

@@ -99,7 +99,7 @@ def setting_of(flow, setting_id: str):
 
 def _not_signed_in(flow, detail: str) -> list[Result]:
     return [Result(platform=flow.id, setting=s.id, state=State.NEEDS_LOGIN, detail=detail,
-                   account=ASSISTED_ACCOUNT, label=s.label, flow_version=flow.version)
+                   account=ASSISTED_ACCOUNT, label=s.label, flow_version=flow.version, flow_source=flow.flow_source)
             for s in flow.settings]
 
 

@@ -1,0 +1,144 @@
+"""Flows beyond the shipped ones: the person's own flow folder and signed flow updates."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from optout.cli.common import CliState
+
+ALLOW_HELP = ("Allow a flow to reach these https origins beyond the shipped flow's (comma-separated or "
+              "repeated). Type them yourself, and only for sites you trust: a password may be sent there.")
+
+
+@click.group()
+def flows():
+    """Your own flows and signed flow updates, for when a platform changes its page.
+
+    \b
+    A flow file in your flow folder (optout flows path) is used instead of
+    the shipped one once it matches the schema; a signed update (optout
+    flows update) is used where you have no local flow.
+    """
+
+
+@flows.command("path")
+@click.pass_obj
+def flows_path(state: CliState):
+    """Print your flow folder (set OPTOUT_FLOWS to use another one)."""
+    from optout import flowguard, flowupdate
+    from optout.flowlayers import user_flows_dir
+
+    if state.as_json:
+        click.echo(json.dumps({"flows": str(user_flows_dir()), "updates": str(flowupdate.updates_dir()),
+                               "allowances": str(flowguard.allowances_path())}, indent=2))
+    else:
+        click.echo(str(user_flows_dir()))
+
+
+@flows.command("add")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--allow-origins", "allow", multiple=True, metavar="ORIGINS", help=ALLOW_HELP)
+@click.pass_obj
+def flows_add(state: CliState, file: Path, allow: tuple[str, ...]):
+    """Check FILE and copy it into your flow folder, where it overrides the shipped flow of the
+    same name (FILE must be named after the platform, e.g. linkedin.yaml)."""
+    from optout import flowguard
+    from optout.flowlayers import user_flows_dir
+    from optout.flowspec import load_flow, load_flows
+    from optout.paths import flows_dir, private_dir, write_private
+
+    flow = load_flow(file)  # a FlowError says what does not match the schema
+    text = file.read_text(encoding="utf-8")
+    shipped = load_flows(flows_dir()).get(flow.id)
+    widened = flowguard.widening(flow, shipped)
+    command = f"optout flows add {file}"
+    flowguard.check_request({flow.id: widened} if widened else {}, flowguard.split_origins(allow), command)
+    folder = user_flows_dir()
+    private_dir(folder)
+    target = folder / f"{flow.id}.yaml"
+    if not (target.exists() and target.resolve() == file.resolve()):
+        write_private(target, text.encode("utf-8"))
+    flowguard.record("local", {flow.id: (flowguard.digest(text), widened)})
+    info = {"platform": flow.id, "file": str(target), "version": flow.version,
+            "shipped_version": shipped.version if shipped else None,
+            "allowed_origins": flowguard.origins(widened)}
+    if state.as_json:
+        click.echo(json.dumps(info, indent=2))
+        return
+    over = f"instead of the shipped flow (version {shipped.version})" if shipped else "(optout ships no flow for it)"
+    click.echo(f"{flow.name}: your flow (version {flow.version}) is used from now on {over}.")
+    click.echo(f"Saved as {target}. To go back: optout flows remove {flow.id}")
+
+
+@flows.command("remove")
+@click.argument("platform", required=False)
+@click.option("--update", "update_too", is_flag=True, help="Remove the installed signed update instead.")
+@click.pass_obj
+def flows_remove(state: CliState, platform: str | None, update_too: bool):
+    """Remove your local flow for PLATFORM (or, with --update, the installed update), so the
+    shipped or updated flow is used again."""
+    from optout import flowguard, flowupdate
+    from optout.flowlayers import local_files, user_flows_dir
+
+    if bool(platform) == update_too:
+        raise click.UsageError("Give a PLATFORM whose local flow to remove, or --update (not both).")
+    if update_too:
+        removed = flowupdate.remove()
+        what = "the installed flow update" if removed else "no flow update was installed"
+    else:
+        path = local_files().get(platform)
+        if path is None:
+            from optout.errors import OptoutError
+
+            raise OptoutError(f"There is no local flow for {platform} in {user_flows_dir()}.",
+                              "See which flows you have there: ls " + str(user_flows_dir()))
+        path.unlink()
+        flowguard.forget("local", platform)
+        removed, what = True, f"your local flow for {platform}"
+    if state.as_json:
+        click.echo(json.dumps({"removed": removed, "what": what}))
+    else:
+        click.echo(f"Removed {what}." if removed else f"Nothing removed: {what}.")
+
+
+@flows.command("update")
+@click.argument("source", metavar="FILE|URL")
+@click.option("--check", is_flag=True, help="Show what would change; install nothing.")
+@click.option("--allow-origins", "allow", multiple=True, metavar="ORIGINS", help=ALLOW_HELP)
+@click.pass_obj
+def flows_update(state: CliState, source: str, check: bool, allow: tuple[str, ...]):
+    """Install a signed flow bundle from a file or an https URL. It is installed only when its
+    signature verifies against optout's release key, it is newer than your flows, and every flow
+    in it is valid; a refused bundle changes nothing."""
+    from optout import flowfetch, flowguard, flowupdate
+
+    data = flowfetch.read_source(source)
+    where = source
+    command = f"optout flows update {source}"
+    result = flowupdate.update(data, where, flowguard.split_origins(allow), check, command)
+    if state.as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    head = (f"Flow update #{result['sequence']} ({result['created']})"
+            + (" would change:" if check else " installed:"))
+    click.echo(head)
+    for row in result["flows"]:
+        if row["change"] == "new":
+            line = f"new platform, version {row['version']}"
+        elif row["change"] == "changed":
+            line = f"version {row['current_version']} -> {row['version']}"
+        else:
+            line = f"unchanged (version {row['version']})"
+        if row["overridden_by_local"]:
+            line += "; your local flow still comes first"
+        click.echo(f"  {row['platform']:<16} {line}")
+    if check:
+        click.echo(f"Nothing was installed. To install it: {command}", err=True)
+    sys.stdout.flush()
+
+
+COMMANDS = [flows]

@@ -1,0 +1,115 @@
+"""Which flow each platform uses: the person's local flow, else an installed signed update, else
+the flow shipped with optout. A local or updated flow is used only when it matches the schema and
+stays within the shipped flow's origins (optout.flowguard); otherwise the next one down is used
+and a warning names the file, the problem and what to do."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from optout import flowguard
+from optout.errors import FlowError
+from optout.flowspec import Flow, load_flows, parse_flow
+from optout.paths import flows_dir, home
+
+#: Warnings of the last layered load (also printed on stderr once per process).
+last_warnings: list[str] = []
+_said: set[str] = set()
+
+
+def user_flows_dir() -> Path:
+    """The person's own flows: $OPTOUT_FLOWS, else `flows` in optout's data folder."""
+    env = os.environ.get("OPTOUT_FLOWS")
+    return Path(env).expanduser() if env else home() / "flows"
+
+
+def warn(message: str) -> None:
+    if message not in last_warnings:
+        last_warnings.append(message)
+    if message not in _said:
+        _said.add(message)
+        try:
+            sys.stderr.write(f"Warning: {message}\n")
+        except OSError:  # pragma: no cover - no terminal left
+            pass
+
+
+def local_files() -> dict[str, Path]:
+    folder = user_flows_dir()
+    try:
+        return {p.stem: p for p in sorted(folder.glob("*.yaml")) if p.is_file()}
+    except OSError:
+        return {}
+
+
+def layer_files() -> list[Path]:
+    """Every file whose bytes decide which flows are used (for optout.catalog's cache key)."""
+    from optout import flowupdate
+
+    return [*local_files().values(), flowupdate.bundle_path(), flowupdate.meta_path(),
+            flowguard.allowances_path()]
+
+
+def _candidates() -> dict[str, list[tuple[str, str, str]]]:
+    """flow id -> [(source, text, where)] in precedence order (local first)."""
+    from optout import flowupdate
+
+    found: dict[str, list[tuple[str, str, str]]] = {}
+    for flow_id, path in local_files().items():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            warn(f"local flow {path} is not used: it cannot be read ({exc}). Fix or remove it "
+                 f"(optout flows remove {flow_id}).")
+            continue
+        found.setdefault(flow_id, []).append(("local", text, str(path)))
+    for flow_id, text, where in flowupdate.installed_flow_texts():
+        found.setdefault(flow_id, []).append(("update", text, where))
+    return found
+
+
+def layered_flows() -> dict[str, Flow]:
+    last_warnings.clear()
+    shipped = load_flows(flows_dir())
+    flows = dict(shipped)
+    for flow_id, candidates in sorted(_candidates().items()):
+        base = shipped.get(flow_id)
+        checked = (_checked(source, flow_id, text, where, base) for source, text, where in candidates)
+        usable = [flow for flow in checked if flow is not None]
+        if not usable:
+            continue
+        chosen, below = usable[0], (usable[1:] or [base])[0]
+        if chosen.flow_source == "local" and below is not None and chosen.version <= below.version:
+            warn(f"local flow {local_files()[flow_id]} (version {chosen.version}) is used instead of the "
+                 f"{below.flow_source if below.flow_source == 'shipped' else 'updated'} flow (version "
+                 f"{below.version}), which may already hold the fix.\n"
+                 f"To use that one again: optout flows remove {flow_id}")
+        flows[flow_id] = chosen
+    return dict(sorted(flows.items()))
+
+
+def _checked(source: str, flow_id: str, text: str, where: str, base: Flow | None) -> Flow | None:
+    fallback = "the shipped flow is used" if base else "optout ships no flow for it, so it is left out"
+    what = "local flow" if source == "local" else "updated flow"
+    fix = (f"Fix the file, or remove it with `optout flows remove {flow_id}`." if source == "local"
+           else "Install a newer signed update (optout flows update), or remove it with `optout flows remove --update`.")
+    try:
+        flow = parse_flow(text, where, flow_id)
+    except FlowError as exc:
+        warn(f"{what} {where} is not used ({fallback}): {exc.message.removeprefix(where + ': ')}\n{fix}")
+        return None
+    widened = flowguard.widening(flow, base)
+    if widened and not flowguard.allowed(source, flow_id, flowguard.digest(text), widened):
+        again = (f"optout flows add {where} --allow-origins {','.join(flowguard.origins(widened))}"
+                 if source == "local" else
+                 f"optout flows update BUNDLE --allow-origins {','.join(flowguard.origins(widened))}")
+        warn(f"{what} {where} is not used ({fallback}): it reaches beyond the shipped flow "
+             f"({flowguard.describe(widened)}), which could send your password somewhere new.\n"
+             f"Only if you trust its author and these sites, allow exactly them:\n  {again}")
+        return None
+    if source == "update" and base is not None and flow.version < base.version:
+        return None  # this release ships a newer flow than the update: the update is stale
+    flow._source = source
+    return flow

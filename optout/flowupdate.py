@@ -1,0 +1,250 @@
+"""Signed flow updates: a fixed flow reaches people without waiting for a release.
+
+A bundle is a JSON file:
+
+    {"format": "optout-flow-bundle/1", "payload": BASE64, "signature": BASE64}
+
+`payload` decodes to UTF-8 JSON `{"sequence": N, "created": ISO-8601, "flows": {id: yaml}}`;
+`signature` is Ed25519 over `SIGNED_PREFIX + payload bytes` (the exact decoded bytes), made with
+the project's release key (python -m optout.flowsign). A bundle is installed only when the
+signature verifies against a key shipped in this package, its sequence is above both this release's
+own (SHIPPED_SEQUENCE) and the installed bundle's, every flow in it matches the schema, and none
+reaches origins its shipped flow does not (unless the person allowed exactly them). The installed
+bundle is kept as received and verified again at every load, so its flows cannot be edited in place;
+installing one replaces the last. A release that ships the fixes sets SHIPPED_SEQUENCE to the last
+bundle's sequence, so older bundles stop applying by themselves.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from optout import flowguard
+from optout.errors import FlowError, OptoutError
+from optout.paths import home, private_dir, write_private
+
+FORMAT = "optout-flow-bundle/1"
+SIGNED_PREFIX = b"optout flow bundle v1\n"
+#: The sequence of the flows this release ships; a bundle must be newer to apply.
+SHIPPED_SEQUENCE = 1
+MAX_BUNDLE_BYTES = 4 * 1024 * 1024
+MAX_FLOWS = 200
+PUBLIC_KEY = Path(__file__).with_name("flows_release.pub")
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+class BundleRefused(OptoutError):
+    """A bundle that is not installed: the message says why, the hint what to do."""
+
+
+def trusted_keys() -> list:
+    """The Ed25519 public keys a bundle may be signed with: those shipped in this package only
+    (tests replace this function; no setting or environment variable can add a key)."""
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    return [load_pem_public_key(PUBLIC_KEY.read_bytes())]
+
+
+def updates_dir() -> Path:
+    return home() / "flow-updates"
+
+
+def bundle_path() -> Path:
+    return updates_dir() / "bundle.json"
+
+
+def meta_path() -> Path:
+    return updates_dir() / "installed.json"
+
+
+@dataclass(frozen=True)
+class Bundle:
+    sequence: int
+    created: str
+    flows: dict[str, str]
+    raw: bytes
+
+
+def open_bundle(data: bytes, where: str) -> Bundle:
+    """The verified contents of a bundle, or BundleRefused naming what is wrong with it."""
+    from cryptography.exceptions import InvalidSignature
+
+    retry = "Get the bundle again from where optout's flow updates are published."
+    if len(data) > MAX_BUNDLE_BYTES:
+        raise BundleRefused(f"{where}: {len(data)} bytes is too large for a flow bundle "
+                            f"(limit {MAX_BUNDLE_BYTES}).", retry)
+    try:
+        envelope = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise BundleRefused(f"{where}: this is not a flow bundle (not JSON).", retry) from None
+    if not isinstance(envelope, dict) or envelope.get("format") != FORMAT:
+        raise BundleRefused(f"{where}: this is not a flow bundle (format is not {FORMAT}).", retry)
+    if not envelope.get("signature"):
+        raise BundleRefused(f"{where}: the bundle is not signed, so nothing says who made it.", retry)
+    try:
+        payload = base64.b64decode(envelope.get("payload") or "", validate=True)
+        signature = base64.b64decode(envelope["signature"], validate=True)
+    except (binascii.Error, TypeError, ValueError):
+        raise BundleRefused(f"{where}: the bundle's payload or signature is not valid base64.", retry) from None
+    for key in trusted_keys():
+        try:
+            key.verify(signature, SIGNED_PREFIX + payload)
+            break
+        except InvalidSignature:
+            continue
+    else:
+        raise BundleRefused(f"{where}: the signature does not verify against optout's release key: the "
+                            "bundle was changed after signing, or someone else signed it.", retry)
+    try:
+        content = json.loads(payload.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise BundleRefused(f"{where}: the signed payload is not JSON.", retry) from None
+    sequence, created, flows = (content.get(k) for k in ("sequence", "created", "flows")) \
+        if isinstance(content, dict) else (None, None, None)
+    if not isinstance(sequence, int) or isinstance(sequence, bool) or sequence < 1 \
+            or not isinstance(created, str) or not isinstance(flows, dict) or not flows \
+            or len(flows) > MAX_FLOWS:
+        raise BundleRefused(f"{where}: the signed payload lacks a sequence, a date or its flows "
+                            f"(1 to {MAX_FLOWS}).", retry)
+    for flow_id, text in flows.items():
+        if not isinstance(flow_id, str) or not _ID.match(flow_id) or not isinstance(text, str):
+            raise BundleRefused(f"{where}: {flow_id!r} is not a flow id with its YAML text.", retry)
+    return Bundle(sequence, created, dict(flows), data)
+
+
+def installed_sequence() -> int:
+    """The sequence nothing at or below may be installed: this release's, or the last installed."""
+    try:
+        meta = json.loads(meta_path().read_text(encoding="utf-8"))
+        recorded = int(meta.get("sequence", 0))
+    except (OSError, ValueError, TypeError, AttributeError):
+        recorded = 0
+    return max(SHIPPED_SEQUENCE, recorded)
+
+
+def installed() -> Bundle | None:
+    """The installed bundle, verified again, or None (with a warning when it no longer verifies)."""
+    from optout.flowlayers import warn
+
+    try:
+        data = bundle_path().read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        warn(f"the installed flow update {bundle_path()} cannot be read ({exc}); the shipped flows are used.")
+        return None
+    try:
+        return open_bundle(data, str(bundle_path()))
+    except BundleRefused as exc:
+        warn(f"the installed flow update is not used: {exc.message}\n"
+             "Install a newer signed update (optout flows update), or remove it: optout flows remove --update")
+        return None
+
+
+def installed_flow_texts() -> list[tuple[str, str, str]]:
+    """(id, yaml, where) of the installed update's flows, when it is newer than this release's."""
+    bundle = installed()
+    if bundle is None or bundle.sequence <= SHIPPED_SEQUENCE:
+        return []
+    return [(fid, text, f"flow update #{bundle.sequence}: {fid}.yaml") for fid, text in sorted(bundle.flows.items())]
+
+
+def _validated(bundle: Bundle, where: str) -> dict:
+    from optout.flowspec import parse_flow
+
+    flows, problems = {}, []
+    for flow_id, text in sorted(bundle.flows.items()):
+        try:
+            flows[flow_id] = parse_flow(text, f"{flow_id}.yaml", flow_id)
+        except FlowError as exc:
+            problems.append(exc.message)
+    if problems:
+        raise BundleRefused(f"{where}: the bundle holds flows that do not match the schema, so none of it "
+                            "is installed:\n" + "\n".join(problems),
+                            "Report it to optout's maintainers; your current flows stay in use.")
+    return flows
+
+
+def changes(flows: dict) -> list[dict]:
+    """Per flow of a bundle: new, changed (version a → b) or unchanged against the flow in use now
+    (an update or the shipped one), and whether a local flow of the person overrides it."""
+    from optout.flowlayers import local_files
+    from optout.flowspec import load_flows
+
+    current = load_flows()
+    local = local_files()
+    rows = []
+    for flow_id, flow in sorted(flows.items()):
+        now = current.get(flow_id)
+        if now is not None and now.flow_source == "local":
+            now = _below_local(flow_id)
+        if now is None:
+            change = "new"
+        elif flow.version != now.version:
+            change = "changed"
+        else:
+            change = "unchanged"
+        rows.append({"platform": flow_id, "change": change, "version": flow.version,
+                     "current_version": now.version if now else None,
+                     "overridden_by_local": flow_id in local})
+    return rows
+
+
+def _below_local(flow_id: str):
+    """The flow a local flow overrides (an update's, else the shipped one)."""
+    from optout.flowspec import load_flows
+    from optout.paths import flows_dir
+
+    for fid, text, where in installed_flow_texts():
+        if fid == flow_id:
+            from optout.flowspec import parse_flow
+
+            try:
+                return parse_flow(text, where, fid)
+            except FlowError:
+                break
+    return load_flows(flows_dir()).get(flow_id)
+
+
+def update(data: bytes, where: str, allow: list[str], check: bool, command: str) -> dict:
+    """Verify the bundle `data` (from `where`) and, unless `check`, install it. Returns what
+    changes; raises BundleRefused (or OptoutError for the origin guard) with nothing installed."""
+    from optout.flowspec import load_flows
+    from optout.paths import flows_dir
+
+    bundle = open_bundle(data, where)
+    floor = installed_sequence()
+    if bundle.sequence <= floor:
+        raise BundleRefused(
+            f"{where}: this bundle (sequence {bundle.sequence}, {bundle.created}) is not newer than the "
+            f"flows you have (sequence {floor}); installing it could bring back an old, broken flow.",
+            "Nothing to do: your flows are at least as new. Look for a newer bundle if a flow is broken.")
+    flows = _validated(bundle, where)
+    shipped = load_flows(flows_dir())
+    widened = {fid: w for fid, flow in flows.items() if (w := flowguard.widening(flow, shipped.get(fid)))}
+    flowguard.check_request(widened, allow, command)
+    result = {"source": where, "sequence": bundle.sequence, "created": bundle.created,
+              "flows": changes(flows), "installed": False}
+    if check:
+        return result
+    private_dir(updates_dir())
+    flowguard.record("update", {fid: (flowguard.digest(bundle.flows[fid]), w) for fid, w in widened.items()})
+    write_private(bundle_path(), bundle.raw)
+    meta = {"sequence": bundle.sequence, "created": bundle.created, "source": where}
+    write_private(meta_path(), (json.dumps(meta, indent=2) + "\n").encode())
+    result["installed"] = True
+    return result
+
+
+def remove() -> bool:
+    """Take the installed update out (its sequence stays recorded, so it cannot come back older)."""
+    try:
+        bundle_path().unlink()
+    except FileNotFoundError:
+        return False
+    return True
