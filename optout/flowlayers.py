@@ -36,6 +36,11 @@ def warn(message: str) -> None:
             pass
 
 
+def said_again() -> None:
+    """Let the warnings be said again (a new command in the same process)."""
+    _said.clear()
+
+
 def local_files() -> dict[str, Path]:
     folder = user_flows_dir()
     try:

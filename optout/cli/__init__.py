@@ -20,6 +20,9 @@ class OptoutGroup(click.Group):
     """Turns expected failures into a message with its next step and the right exit code."""
 
     def invoke(self, ctx):
+        layers = sys.modules.get("optout.flowlayers")  # each command says its flow warnings once
+        if layers is not None:
+            layers.said_again()
         try:
             return super().invoke(ctx)
         except OptoutError as exc:
