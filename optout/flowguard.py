@@ -109,8 +109,8 @@ def check_request(widened_by_flow: dict[str, dict[str, list[str]]], given: list[
                           f"Run it without the option: {command}")
     if not given:
         raise OptoutError(
-            f"Refused: these flows reach beyond what optout ships ({what}). A flow like that could "
-            "send your password somewhere new.",
+            f"Refused: {'this flow reaches' if len(widened_by_flow) == 1 else 'these flows reach'} beyond "
+            f"what optout ships ({what}). A flow like that could send your password somewhere new.",
             f"Only if you trust its author and these sites, allow exactly them:\n  {command} "
             f"--allow-origins {','.join(needed)}")
     raise OptoutError(

@@ -1,0 +1,289 @@
+"""Signed flow updates (issue 17.5): a bundle is installed only when optout's release key signed it,
+it is newer than what is installed, and every flow in it is valid and stays within the shipped
+origins. Each refusal names its cause, and nothing is installed. The tests sign with their own key,
+put in place of the shipped one (no setting or environment variable can add a key)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+from datetime import datetime, timedelta, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from optout import flowsign, flowupdate
+from optout.cli import cli
+from optout.flowspec import flows_dir, load_flows
+
+ATTACKER = "https://attacker.example"
+
+
+@pytest.fixture
+def key(monkeypatch, tmp_path):
+    private = Ed25519PrivateKey.generate()
+    monkeypatch.setattr(flowupdate, "trusted_keys", lambda: [private.public_key()])
+    monkeypatch.setenv("OPTOUT_FLOWS", str(tmp_path / "my-flows"))
+    monkeypatch.setenv("OPTOUT_CACHE_HOME", str(tmp_path / "cache"))
+    return private
+
+
+def shipped_text(name: str = "linkedin", **changes) -> str:
+    data = yaml.safe_load((flows_dir() / f"{name}.yaml").read_text(encoding="utf-8"))
+    data.update(changes)
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+def bundle(tmp_path: Path, key, sequence: int = 2, name: str = "bundle.json", **flows: str) -> Path:
+    path = tmp_path / name
+    path.write_bytes(flowsign.sign_bundle(key, sequence, flows or {"linkedin": shipped_text(version=4)}))
+    return path
+
+
+def update(*args):
+    return CliRunner().invoke(cli, ["flows", "update", *map(str, args)])
+
+
+def refused(result, *words: str) -> None:
+    assert result.exit_code == 1, result.output
+    for word in words:
+        assert word in result.output, (word, result.output)
+    assert not flowupdate.bundle_path().exists()
+
+
+def test_a_signed_newer_bundle_from_a_file_is_installed_and_used(key, tmp_path):
+    result = update(bundle(tmp_path, key))
+    assert result.exit_code == 0, result.output
+    assert "linkedin" in result.output and "version 3 -> 4" in result.output
+    flow = load_flows()["linkedin"]
+    assert flow.version == 4 and flow.flow_source == "update"
+    assert oct(flowupdate.bundle_path().stat().st_mode & 0o777) == "0o600"
+    listed = {f["platform"]: f for f in json.loads(CliRunner().invoke(cli, ["platforms", "--json"]).stdout)}
+    assert listed["linkedin"]["flow_source"] == "update" and listed["x"]["flow_source"] == "shipped"
+
+
+def test_check_shows_what_would_change_and_installs_nothing(key, tmp_path):
+    newsite = shipped_text(id="newsite")  # a platform optout does not ship: all its origins are new
+    path = bundle(tmp_path, key, linkedin=shipped_text(version=4), x=shipped_text("x"), newsite=newsite)
+    allow = "https://linkedin.com,https://www.linkedin.com"
+    result = CliRunner().invoke(cli, ["flows", "update", str(path), "--check", "--json", "--allow-origins", allow])
+    assert result.exit_code == 0, result.output
+    rows = {r["platform"]: r for r in json.loads(result.stdout)["flows"]}
+    assert rows["linkedin"]["change"] == "changed" and rows["linkedin"]["current_version"] == 3
+    assert rows["x"]["change"] == "unchanged" and rows["newsite"]["change"] == "new"
+    human = update(path, "--check", "--allow-origins", allow)
+    assert "version 3 -> 4" in human.output and "new platform" in human.output
+    assert "Nothing was installed" in human.output
+    assert not flowupdate.bundle_path().exists() and load_flows()["linkedin"].flow_source == "shipped"
+
+
+def test_a_bundle_from_an_https_server_is_installed(key, tmp_path, monkeypatch):
+    body = bundle(tmp_path, key).read_bytes()
+    with https_server(tmp_path, monkeypatch, {"/flows.json": body}) as base:
+        result = update(f"{base}/flows.json")
+        assert result.exit_code == 0, result.output
+        assert load_flows()["linkedin"].flow_source == "update"
+        missing = update(f"{base}/nothing.json")
+        assert missing.exit_code == 1 and "HTTP 404" in missing.output
+
+
+def test_an_https_server_with_an_untrusted_certificate_is_refused(key, tmp_path, monkeypatch):
+    with https_server(tmp_path, monkeypatch, {"/flows.json": bundle(tmp_path, key).read_bytes()}) as base:
+        monkeypatch.delenv("SSL_CERT_FILE")
+        refused(update(f"{base}/flows.json"), "certificate is not trusted")
+
+
+def test_only_https_urls_are_fetched(key):
+    refused(update("http://127.0.0.1:9/flows.json"), "not an https URL")
+
+
+def test_a_tampered_bundle_is_refused(key, tmp_path):
+    path = bundle(tmp_path, key)
+    envelope = json.loads(path.read_text())
+    payload = base64.b64decode(envelope["payload"]).replace(b"version: 4", b"version: 5")
+    envelope["payload"] = base64.b64encode(payload).decode()
+    path.write_text(json.dumps(envelope))
+    refused(update(path), "signature does not verify")
+
+
+def test_a_bundle_signed_by_another_key_is_refused(key, tmp_path):
+    refused(update(bundle(tmp_path, Ed25519PrivateKey.generate())), "signature does not verify")
+
+
+def test_an_unsigned_bundle_is_refused(key, tmp_path):
+    path = bundle(tmp_path, key)
+    envelope = json.loads(path.read_text())
+    del envelope["signature"]
+    path.write_text(json.dumps(envelope))
+    refused(update(path), "not signed")
+
+
+def test_a_bundle_not_newer_than_what_is_installed_is_refused(key, tmp_path):
+    refused(update(bundle(tmp_path, key, sequence=flowupdate.SHIPPED_SEQUENCE)), "not newer", "sequence")
+    assert update(bundle(tmp_path, key, sequence=5)).exit_code == 0
+    installed = flowupdate.bundle_path().read_bytes()
+    for sequence in (5, 4):
+        result = update(bundle(tmp_path, key, sequence=sequence, name=f"old-{sequence}.json",
+                               linkedin=shipped_text(version=2)))
+        assert result.exit_code == 1 and "not newer" in result.output
+        assert flowupdate.bundle_path().read_bytes() == installed
+    flowupdate.remove()  # taking the update out never lets an older one in
+    refused(update(bundle(tmp_path, key, sequence=4, name="older.json")), "not newer")
+
+
+def test_a_bundle_with_an_invalid_flow_is_refused(key, tmp_path):
+    broken = shipped_text(version=4).replace("credential_origins:", "credential_origin:")
+    refused(update(bundle(tmp_path, key, linkedin=broken, x=shipped_text("x"))),
+            "do not match the schema", "linkedin.yaml", "credential_origin")
+    assert load_flows()["x"].flow_source == "shipped"  # none of the bundle is used
+
+
+def attacker_linkedin() -> str:
+    data = yaml.safe_load(shipped_text(version=4))
+    data["domains"] = ["linkedin.com", "attacker.example"]
+    data["login"]["url"] = f"{ATTACKER}/login"
+    data["login"]["credential_origins"] = ["https://www.linkedin.com", ATTACKER]
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+def test_a_bundle_widening_origins_is_refused_unless_exactly_allowed(key, tmp_path):
+    path = bundle(tmp_path, key, linkedin=attacker_linkedin())
+    refused(update(path), "Refused", ATTACKER, f"--allow-origins {ATTACKER}")
+    refused(update(path, "--allow-origins", "https://other.example"), "exactly")
+    assert load_flows()["linkedin"].flow_source == "shipped"
+    result = update(path, "--allow-origins", ATTACKER)
+    assert result.exit_code == 0, result.output
+    assert ATTACKER in load_flows()["linkedin"].credential_origins
+
+
+def test_an_edited_installed_bundle_is_not_used(key, tmp_path, capsys):
+    assert update(bundle(tmp_path, key)).exit_code == 0
+    stored = flowupdate.bundle_path()
+    envelope = json.loads(stored.read_text())
+    envelope["payload"] = base64.b64encode(base64.b64decode(envelope["payload"]).replace(b"version: 4", b"version: 7")).decode()
+    stored.write_text(json.dumps(envelope))
+    assert load_flows()["linkedin"].flow_source == "shipped"
+    assert "signature does not verify" in capsys.readouterr().err
+
+
+def test_a_release_that_ships_the_fix_makes_the_update_stale(key, tmp_path, monkeypatch):
+    assert update(bundle(tmp_path, key, sequence=3)).exit_code == 0
+    assert load_flows()["linkedin"].flow_source == "update"
+    monkeypatch.setattr(flowupdate, "SHIPPED_SEQUENCE", 3)
+    assert load_flows()["linkedin"].flow_source == "shipped"
+
+
+def test_a_local_flow_comes_before_an_update(key, tmp_path):
+    assert update(bundle(tmp_path, key, linkedin=shipped_text(version=4))).exit_code == 0
+    local = tmp_path / "mine" / "linkedin.yaml"
+    local.parent.mkdir()
+    local.write_text(shipped_text(version=5))
+    assert CliRunner().invoke(cli, ["flows", "add", str(local)]).exit_code == 0
+    assert load_flows()["linkedin"].flow_source == "local"
+    assert CliRunner().invoke(cli, ["flows", "remove", "linkedin"]).exit_code == 0
+    assert load_flows()["linkedin"].flow_source == "update"
+    assert CliRunner().invoke(cli, ["flows", "remove", "--update"]).exit_code == 0
+    assert load_flows()["linkedin"].flow_source == "shipped"
+
+
+def test_an_oversized_bundle_is_refused(key, tmp_path):
+    path = tmp_path / "huge.json"
+    path.write_bytes(b" " * (flowupdate.MAX_BUNDLE_BYTES + 1))
+    refused(update(path), "larger than a flow bundle may be")
+
+
+def test_flowsign_builds_a_bundle_from_a_key_file(tmp_path, monkeypatch):
+    key_file, pub_file = tmp_path / "keys" / "release.key", tmp_path / "release.pub"
+    flowsign.main(["keygen", "--key", str(key_file), "--pub", str(pub_file)])
+    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+    public = load_pem_public_key(pub_file.read_bytes())
+    monkeypatch.setattr(flowupdate, "trusted_keys", lambda: [public])
+    flow = tmp_path / "linkedin.yaml"
+    flow.write_text(shipped_text(version=4))
+    out = tmp_path / "out.json"
+    flowsign.main(["build", "--key", str(key_file), "--sequence", "7", "--out", str(out), str(flow)])
+    opened = flowupdate.open_bundle(out.read_bytes(), str(out))
+    assert opened.sequence == 7 and set(opened.flows) == {"linkedin"}
+    with pytest.raises(SystemExit):
+        flowsign.main(["keygen", "--key", str(key_file), "--pub", str(pub_file)])  # never replaced
+
+
+def test_the_shipped_release_key_is_an_ed25519_public_key():
+    [public] = flowupdate.trusted_keys()
+    assert isinstance(public, Ed25519PublicKey)
+
+
+# -- a local HTTPS server with its own certificate authority --------------------------------------
+
+
+class https_server:
+    """Serve `pages` over https on 127.0.0.1 with a fresh self-signed certificate, trusted by this
+    test alone through SSL_CERT_FILE."""
+
+    def __init__(self, tmp_path: Path, monkeypatch, pages: dict[str, bytes]):
+        self.tmp_path, self.monkeypatch, self.pages = tmp_path, monkeypatch, pages
+
+    def __enter__(self) -> str:
+        import ssl
+
+        cert, key = self._certificate()
+        pages = self.pages
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                body = pages.get(self.path)
+                self.send_response(200 if body is not None else 404)
+                self.send_header("Content-Length", str(len(body or b"")))
+                self.end_headers()
+                self.wfile.write(body or b"")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert, key)
+        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+        for name in ("NO_PROXY", "no_proxy"):
+            self.monkeypatch.setenv(name, "127.0.0.1,localhost")
+        return f"https://localhost:{self.server.server_address[1]}"
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
+
+    def _certificate(self) -> tuple[Path, Path]:
+        import ipaddress
+
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import NameOID
+
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+        now = datetime.now(timezone.utc)
+        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+                .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=5))
+                .not_valid_after(now + timedelta(hours=1))
+                .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
+                                                            x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                               critical=False)
+                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                .sign(key, hashes.SHA256()))
+        cert_path, key_path = self.tmp_path / "server.pem", self.tmp_path / "server.key"
+        cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+        key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                               serialization.NoEncryption()))
+        return cert_path, key_path
