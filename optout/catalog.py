@@ -63,7 +63,7 @@ def content_key(directory: Path | None = None) -> str:
     digest = hashlib.sha256()
     here = Path(__file__).parent
     code = [here / name for name in ("flowspec.py", "flowbase.py", "catalog.py", "flowlayers.py", "flowguard.py",
-                                     "flowupdate.py")]
+                                     "flowupdate.py", "flows_release.pub")]
     layers = [] if directory else layer_files()
     digest.update(str(user_flows_dir()).encode("utf-8", "surrogateescape") + b"\0")
     for path in [*code, *sorted((directory or flows_dir()).glob("*.yaml")), *layers]:

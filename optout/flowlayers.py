@@ -8,11 +8,14 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from optout import flowguard
 from optout.errors import FlowError
-from optout.flowspec import Flow, load_flows, parse_flow
 from optout.paths import flows_dir, home
+
+if TYPE_CHECKING:  # the schema (pydantic) is imported only when flows are parsed: a cached
+    from optout.flowspec import Flow  # `optout platforms` needs this module's paths and warnings alone
 
 #: Warnings of the last layered load (also printed on stderr once per process).
 last_warnings: list[str] = []
@@ -76,6 +79,8 @@ def _candidates() -> dict[str, list[tuple[str, str, str]]]:
 
 
 def layered_flows() -> dict[str, Flow]:
+    from optout.flowspec import load_flows
+
     last_warnings.clear()
     shipped = load_flows(flows_dir())
     flows = dict(shipped)
@@ -96,6 +101,8 @@ def layered_flows() -> dict[str, Flow]:
 
 
 def _checked(source: str, flow_id: str, text: str, where: str, base: Flow | None) -> Flow | None:
+    from optout.flowspec import parse_flow
+
     fallback = "the shipped flow is used" if base else "optout ships no flow for it, so it is left out"
     what = "local flow" if source == "local" else "updated flow"
     fix = (f"Fix the file, or remove it with `optout flows remove {flow_id}`." if source == "local"
