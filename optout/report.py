@@ -265,7 +265,7 @@ def _setting_view(index: int, row: dict, rows: list[dict], cutoff: datetime | No
     state = State(row["state"])
     return {
         "anchor": f"setting-{index}",
-        "platform": inert(row["platform"]),
+        "platform": platform_name(row),
         "account": inert(row["account"]),
         "id": inert(row["setting"]),
         "label": inert(row["label"] or row["setting"]),
@@ -304,7 +304,7 @@ def html_report(profile: Profile, since: datetime | None = None) -> str:
         view = _setting_view(index, row, by_key[(row["platform"], row["account"], row["setting"])], cutoff)
         settings.append(view)
         accounts.setdefault((row["platform"], row["account"]), {
-            "platform": inert(row["platform"]), "account": inert(row["account"]), "settings": []})["settings"].append(view)
+            "platform": platform_name(row), "account": inert(row["account"]), "settings": []})["settings"].append(view)
     counts = {}
     for view in settings:
         counts[view["state"]] = counts.get(view["state"], 0) + 1

@@ -204,3 +204,6 @@ def test_results_and_history_say_a_local_flow_read_them(folder):
         assert {r["flow_source"] for r in history.latest()} == {"local"}
     human = CliRunner().invoke(cli, ["check", "linkedin"])
     assert "linkedin (local flow)" in human.output
+    from optout.report import html_report
+
+    assert "linkedin (local flow)" in html_report(Profile())
