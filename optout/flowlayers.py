@@ -6,6 +6,7 @@ and a warning names the file, the problem and what to do."""
 from __future__ import annotations
 
 import os
+import stat
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -45,11 +46,28 @@ def said_again() -> None:
 
 
 def local_files() -> dict[str, Path]:
-    folder = user_flows_dir()
+    """The person's flow files. One that another user owns, or that group or others may write, is
+    left out with a warning: a flow decides what optout reads as off, so only its owner may edit it."""
+    found = {}
     try:
-        return {p.stem: p for p in sorted(folder.glob("*.yaml")) if p.is_file()}
+        paths = sorted(user_flows_dir().glob("*.yaml"))
+        group_enters = user_flows_dir().stat().st_mode & 0o010  # a 0700 folder keeps its group out
     except OSError:
         return {}
+    for path in paths:
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        if not stat.S_ISREG(info.st_mode):
+            continue
+        writable = info.st_mode & 0o002 or (info.st_mode & 0o020 and group_enters)
+        if writable or (hasattr(os, "getuid") and info.st_uid != os.getuid()):
+            warn(f"local flow {path} is not used: other users could have written it. If it is yours, "
+                 f"make it yours alone (chmod 600 {path}), or add it again with `optout flows add`.")
+            continue
+        found[path.stem] = path
+    return found
 
 
 def layer_files() -> list[Path]:

@@ -124,7 +124,8 @@ def installed_sequence() -> int:
         recorded = int(meta.get("sequence", 0))
     except (OSError, ValueError, TypeError, AttributeError):
         recorded = 0
-    return max(SHIPPED_SEQUENCE, recorded)
+    bundle = installed() if bundle_path().exists() else None  # in case its record was lost
+    return max(SHIPPED_SEQUENCE, recorded, bundle.sequence if bundle else 0)
 
 
 def installed() -> Bundle | None:

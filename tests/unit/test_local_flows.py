@@ -207,3 +207,12 @@ def test_results_and_history_say_a_local_flow_read_them(folder):
     from optout.report import html_report
 
     assert "linkedin (local flow)" in html_report(Profile())
+
+
+def test_a_local_flow_others_could_write_is_not_used(folder, capsys):
+    path = put(folder, linkedin(version=7))
+    os.chmod(path, 0o666)
+    assert load_flows()["linkedin"].flow_source == "shipped"
+    assert f"chmod 600 {path}" in capsys.readouterr().err
+    os.chmod(path, 0o600)
+    assert load_flows()["linkedin"].flow_source == "local"
