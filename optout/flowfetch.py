@@ -69,7 +69,8 @@ def fetch(url: str, cafile: str | None = None, timeout: float = TIMEOUT_S) -> by
         reason = exc.reason
         if isinstance(reason, ssl.SSLCertVerificationError):
             raise OptoutError(f"{url}: its certificate is not trusted ({reason.verify_message}).",
-                              "Check the address; optout fetches updates only from sites with a valid certificate.") from None
+                              "Check the address: optout fetches updates only from sites with a valid "
+                              "certificate.") from None
         if isinstance(reason, (socket.timeout, TimeoutError)):
             raise OptoutError(f"{url} did not answer within {timeout:.0f} seconds.", retry) from None
         raise OptoutError(f"{url} could not be reached: {reason}.", retry) from None

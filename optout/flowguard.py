@@ -122,7 +122,8 @@ def check_request(widened_by_flow: dict[str, dict[str, list[str]]], given: list[
 def record(source: str, grants: dict[str, tuple[str, dict[str, list[str]]]]) -> None:
     """Keep the person's allowances for `source` (local or update): flow id -> (sha256, widened).
     Older allowances of those flows are dropped; an update replaces every update allowance."""
-    keep = [e for e in _entries() if not (e.get("source") == source and (source == "update" or e.get("flow") in grants))]
+    keep = [e for e in _entries()
+            if not (e.get("source") == source and (source == "update" or e.get("flow") in grants))]
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     for flow_id, (sha256, widened) in sorted(grants.items()):
         if widened:

@@ -124,7 +124,7 @@ def _checked(source: str, flow_id: str, text: str, where: str, base: Flow | None
     fallback = "the shipped flow is used" if base else "optout ships no flow for it, so it is left out"
     what = "local flow" if source == "local" else "updated flow"
     fix = (f"Fix the file, or remove it with `optout flows remove {flow_id}`." if source == "local"
-           else "Install a newer signed update (optout flows update), or remove it with `optout flows remove --update`.")
+           else "Install a newer signed update (optout flows update), or remove it: optout flows remove --update")
     try:
         flow = parse_flow(text, where, flow_id)
     except FlowError as exc:

@@ -165,7 +165,8 @@ def test_an_edited_installed_bundle_is_not_used(key, tmp_path, capsys):
     assert update(bundle(tmp_path, key)).exit_code == 0
     stored = flowupdate.bundle_path()
     envelope = json.loads(stored.read_text())
-    envelope["payload"] = base64.b64encode(base64.b64decode(envelope["payload"]).replace(b"version: 4", b"version: 7")).decode()
+    edited = base64.b64decode(envelope["payload"]).replace(b"version: 4", b"version: 7")
+    envelope["payload"] = base64.b64encode(edited).decode()
     stored.write_text(json.dumps(envelope))
     assert load_flows()["linkedin"].flow_source == "shipped"
     assert "signature does not verify" in capsys.readouterr().err
