@@ -47,7 +47,11 @@ def trusted_keys() -> list:
     (tests replace this function; no setting or environment variable can add a key)."""
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-    return [load_pem_public_key(PUBLIC_KEY.read_bytes())]
+    try:
+        return [load_pem_public_key(PUBLIC_KEY.read_bytes())]
+    except (OSError, ValueError) as exc:
+        raise BundleRefused(f"This optout has no usable release key ({PUBLIC_KEY}: {exc}), so no update "
+                            "can be verified.", "Reinstall optout (pip install --force-reinstall optout).") from None
 
 
 def updates_dir() -> Path:
