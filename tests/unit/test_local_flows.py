@@ -216,3 +216,13 @@ def test_a_local_flow_others_could_write_is_not_used(folder, capsys):
     assert f"chmod 600 {path}" in capsys.readouterr().err
     os.chmod(path, 0o600)
     assert load_flows()["linkedin"].flow_source == "local"
+
+
+def test_the_command_the_warning_gives_allows_a_file_already_in_the_folder(folder, capsys):
+    path = put(folder, widened_to_attacker())
+    load_flows()
+    command = next(line.strip() for line in capsys.readouterr().err.splitlines() if "--allow-origins" in line)
+    assert command == f"optout flows add {path} --allow-origins {ATTACKER}"
+    result = invoke(*command.split()[1:])
+    assert result.exit_code == 0, result.output
+    assert load_flows()["linkedin"].flow_source == "local" and path.read_text().count("attacker.example") >= 2
