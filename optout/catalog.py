@@ -64,11 +64,12 @@ def content_key(directory: Path | None = None) -> str:
     here = Path(__file__).parent
     code = [here / name for name in ("flowspec.py", "flowbase.py", "catalog.py", "flowlayers.py", "flowguard.py",
                                      "flowupdate.py", "flows_release.pub")]
-    layers = [] if directory else layer_files()
-    digest.update(str(user_flows_dir()).encode("utf-8", "surrogateescape") + b"\0")
+    layers = [] if directory else [user_flows_dir(), *layer_files()]
     for path in [*code, *sorted((directory or flows_dir()).glob("*.yaml")), *layers]:
         try:
-            data = path.read_bytes()
+            # Modes and owners too: a local flow others could write is not used (optout.flowlayers).
+            info = path.stat()
+            data = f"{info.st_mode:o}:{info.st_uid}".encode() + (b"" if path.is_dir() else path.read_bytes())
         except OSError:  # an optional layer that is not there (or not readable: parsed, never cached wrong)
             data = b"\0missing"
         digest.update(str(path).encode("utf-8", "surrogateescape") + b"\0" + data + b"\0")

@@ -6,6 +6,7 @@ and a warning names the file, the problem and what to do."""
 from __future__ import annotations
 
 import os
+import re
 import stat
 import sys
 from pathlib import Path
@@ -143,3 +144,44 @@ def _checked(source: str, flow_id: str, text: str, where: str, base: Flow | None
         return None  # this release ships a newer flow than the update: the update is stale
     flow._source = source
     return flow
+
+
+def add_local(file: Path, allow: list[str]) -> dict:
+    """Check the flow `file` and copy it into the person's flow folder, recording the origins they
+    allowed (`allow`, exactly those the flow adds to the shipped one's, else it is refused)."""
+    from optout.flowspec import load_flows, parse_flow
+    from optout.paths import private_dir, write_private
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FlowError(f"{file}: cannot read this flow file: {exc}",
+                        "Check the path of the flow file.") from None
+    flow = parse_flow(text, str(file), file.stem)  # the bytes checked are the bytes copied
+    shipped = load_flows(flows_dir()).get(flow.id)
+    widened = flowguard.widening(flow, shipped)
+    flowguard.check_request({flow.id: widened} if widened else {}, allow, f"optout flows add {file}")
+    folder = user_flows_dir()
+    private_dir(folder)
+    target = folder / f"{flow.id}.yaml"
+    if not (target.exists() and target.resolve() == file.resolve()):
+        write_private(target, text.encode("utf-8"))
+    else:
+        target.chmod(0o600)
+    flowguard.record("local", {flow.id: (flowguard.digest(text), widened)})
+    return {"platform": flow.id, "name": flow.name, "file": str(target), "version": flow.version,
+            "shipped_version": shipped.version if shipped else None, "allowed_origins": flowguard.origins(widened)}
+
+
+def remove_local(platform: str) -> Path:
+    """Remove the person's flow for `platform` (and its allowance): the shipped or updated flow is
+    used again."""
+    from optout.errors import OptoutError
+
+    path = user_flows_dir() / f"{platform}.yaml"
+    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", platform) or not path.is_file():
+        raise OptoutError(f"There is no local flow for {platform} in {user_flows_dir()}.",
+                          f"See which flows you have there: ls {user_flows_dir()}")
+    path.unlink()
+    flowguard.forget("local", platform)
+    return path

@@ -47,31 +47,16 @@ def flows_add(state: CliState, file: Path, allow: tuple[str, ...]):
     """Check FILE and copy it into your flow folder, where it overrides the shipped flow of the
     same name (FILE must be named after the platform, e.g. linkedin.yaml)."""
     from optout import flowguard
-    from optout.flowlayers import user_flows_dir
-    from optout.flowspec import load_flow, load_flows
-    from optout.paths import flows_dir, private_dir, write_private
+    from optout.flowlayers import add_local
 
-    flow = load_flow(file)  # a FlowError says what does not match the schema
-    text = file.read_text(encoding="utf-8")
-    shipped = load_flows(flows_dir()).get(flow.id)
-    widened = flowguard.widening(flow, shipped)
-    command = f"optout flows add {file}"
-    flowguard.check_request({flow.id: widened} if widened else {}, flowguard.split_origins(allow), command)
-    folder = user_flows_dir()
-    private_dir(folder)
-    target = folder / f"{flow.id}.yaml"
-    if not (target.exists() and target.resolve() == file.resolve()):
-        write_private(target, text.encode("utf-8"))
-    flowguard.record("local", {flow.id: (flowguard.digest(text), widened)})
-    info = {"platform": flow.id, "file": str(target), "version": flow.version,
-            "shipped_version": shipped.version if shipped else None,
-            "allowed_origins": flowguard.origins(widened)}
+    info = add_local(file, flowguard.split_origins(allow))
     if state.as_json:
         click.echo(json.dumps(info, indent=2))
         return
-    over = f"instead of the shipped flow (version {shipped.version})" if shipped else "(optout ships no flow for it)"
-    click.echo(f"{flow.name}: your flow (version {flow.version}) is used from now on {over}.")
-    click.echo(f"Saved as {target}. To go back: optout flows remove {flow.id}")
+    shipped = info["shipped_version"]
+    over = f"instead of the shipped flow (version {shipped})" if shipped else "(optout ships no flow for it)"
+    click.echo(f"{info['name']}: your flow (version {info['version']}) is used from now on {over}.")
+    click.echo(f"Saved as {info['file']}. To go back: optout flows remove {info['platform']}")
 
 
 @flows.command("remove")
@@ -81,8 +66,8 @@ def flows_add(state: CliState, file: Path, allow: tuple[str, ...]):
 def flows_remove(state: CliState, platform: str | None, update_too: bool):
     """Remove your local flow for PLATFORM (or, with --update, the installed update), so the
     shipped or updated flow is used again."""
-    from optout import flowguard, flowupdate
-    from optout.flowlayers import local_files, user_flows_dir
+    from optout import flowupdate
+    from optout.flowlayers import remove_local
 
     if bool(platform) == update_too:
         raise click.UsageError("Give a PLATFORM whose local flow to remove, or --update (not both).")
@@ -90,14 +75,7 @@ def flows_remove(state: CliState, platform: str | None, update_too: bool):
         removed = flowupdate.remove()
         what = "the installed flow update" if removed else "no flow update was installed"
     else:
-        path = local_files().get(platform)
-        if path is None:
-            from optout.errors import OptoutError
-
-            raise OptoutError(f"There is no local flow for {platform} in {user_flows_dir()}.",
-                              "See which flows you have there: ls " + str(user_flows_dir()))
-        path.unlink()
-        flowguard.forget("local", platform)
+        remove_local(platform)
         removed, what = True, f"your local flow for {platform}"
     if state.as_json:
         click.echo(json.dumps({"removed": removed, "what": what}))

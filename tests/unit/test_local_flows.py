@@ -226,3 +226,10 @@ def test_the_command_the_warning_gives_allows_a_file_already_in_the_folder(folde
     result = invoke(*command.split()[1:])
     assert result.exit_code == 0, result.output
     assert load_flows()["linkedin"].flow_source == "local" and path.read_text().count("attacker.example") >= 2
+
+
+def test_platforms_sees_a_local_flow_made_writable_by_others_at_once(folder):
+    path = put(folder, linkedin(version=5))
+    assert {f["platform"]: f for f in catalog.catalogue()}["linkedin"]["flow_source"] == "local"
+    os.chmod(path, 0o666)
+    assert {f["platform"]: f for f in catalog.catalogue()}["linkedin"]["flow_source"] == "shipped"
