@@ -98,6 +98,19 @@ def test_an_https_server_with_an_untrusted_certificate_is_refused(key, tmp_path,
         refused(update(f"{base}/flows.json"), "certificate is not trusted")
 
 
+def test_a_redirect_to_http_and_a_server_that_never_answers_are_refused(key, tmp_path, monkeypatch):
+    from optout import flowfetch
+    from optout.errors import OptoutError
+
+    with https_server(tmp_path, monkeypatch, {}) as base:
+        cafile = str(tmp_path / "server.pem")
+        monkeypatch.delenv("SSL_CERT_FILE")  # trusted through the explicit CA file alone
+        with pytest.raises(OptoutError, match="not https"):
+            flowfetch.fetch(f"{base}/to-http", cafile=cafile)
+        with pytest.raises(OptoutError, match="did not answer within"):
+            flowfetch.fetch(f"{base}/stall", cafile=cafile, timeout=0.5)
+
+
 def test_only_https_urls_are_fetched(key):
     refused(update("http://127.0.0.1:9/flows.json"), "not an https URL")
 
@@ -236,9 +249,19 @@ class https_server:
 
         cert, key = self._certificate()
         pages = self.pages
+        stall = self.stall = threading.Event()
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):
+                if self.path == "/to-http":
+                    self.send_response(302)
+                    self.send_header("Location", "http://127.0.0.1:9/flows.json")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                if self.path == "/stall":
+                    stall.wait(10)  # answers only once the test is done with it
+                    return
                 body = pages.get(self.path)
                 self.send_response(200 if body is not None else 404)
                 self.send_header("Content-Length", str(len(body or b"")))
@@ -260,6 +283,7 @@ class https_server:
         return f"https://localhost:{self.server.server_address[1]}"
 
     def __exit__(self, *exc):
+        self.stall.set()
         self.server.shutdown()
         self.server.server_close()
         self.thread.join()
