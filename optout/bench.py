@@ -10,6 +10,9 @@ Runs against the sandbox only (no request leaves the machine) and prints, in one
 3. time and peak memory (RSS summed over the whole process tree, browser included) for N = 1, 4
    and 12 accounts checked at once.
 
+`--scale` prints only the scale report instead (optout/bench_scale.py): 1, 4, 12 and 30 accounts
+with as many at once as the engine picks from the machine.
+
 N counts accounts, one browser context each. The sandbox platforms used are those whose flow is
 switches on pages of their own (so the floor can open exactly the same pages); when N is larger
 than their number, the extra accounts are further accounts on the same replicas, round robin.
@@ -90,7 +93,8 @@ def prepare(n: int, case: str = "present"):
 # --- one measured run, in a child process -------------------------------------------------------
 
 
-async def run_engine(n: int, concurrency: int, browser_path: str | None, case: str = "present") -> dict:
+async def run_engine(n: int, concurrency: int | None, browser_path: str | None, case: str = "present") -> dict:
+    """The engine checks the accounts of `units(n)`; concurrency None lets it choose from the machine."""
     from cryptography.fernet import Fernet
 
     from optout import api
@@ -109,7 +113,9 @@ async def run_engine(n: int, concurrency: int, browser_path: str | None, case: s
     seconds = time.perf_counter() - started
     wanted = CASES[case][1]
     read = sum(1 for r in results if str(r.state) in wanted)
-    return {"seconds": seconds, "results": len(results), "read": read,
+    picked = results.capacity
+    return {"seconds": seconds, "results": len(results), "read": read, "at_once": picked.accounts,
+            "cpus": picked.cpus, "free_mib": picked.available_mib, "override": picked.override,
             "problems": [f"{r.platform}/{r.account}/{r.setting}: {r.state} {r.detail}"
                          for r in results if str(r.state) not in wanted]}
 
@@ -171,7 +177,9 @@ async def run_floor(n: int, browser_path: str | None, case: str = "present") -> 
 
 
 def child(argv: list[str]) -> None:
-    """`python -m optout.bench --child KIND N`: one measured run; prints its figures as JSON."""
+    """`python -m optout.bench --child KIND N`: one measured run; prints its figures as JSON. KIND:
+    floor, concurrent (all N at once), serial (one at a time), auto (as many as the engine picks),
+    atK (K at once)."""
     import asyncio
 
     kind, n, browser_path = argv[0], int(argv[1]), (argv[2] or None)
@@ -179,14 +187,18 @@ def child(argv: list[str]) -> None:
     if kind == "floor":
         out = asyncio.run(run_floor(n, browser_path, case))
     else:
-        out = asyncio.run(run_engine(n, n if kind == "concurrent" else 1, browser_path, case))
+        concurrency = int(kind[2:]) if kind.startswith("at") else {"concurrent": n, "serial": 1, "auto": None}[kind]
+        out = asyncio.run(run_engine(n, concurrency, browser_path, case))
     print(json.dumps(out))
 
 
 class TreeSampler:
     """Peak memory summed over a process and all its descendants (RSS, which counts pages shared
     between processes once per process, and PSS, which splits them), and the most browsers seen
-    at once (a browser's main process: started with --remote-debugging-pipe, and no --type=)."""
+    at once (a browser's main process: started with --remote-debugging-pipe, and no --type=); and
+    the CPU time the tree used (`cpu_s`, as last seen of each process: a process's last 0.1 s
+    before it ended is missed), and the whole machine's busy CPU time meanwhile (`machine_cpu_s`),
+    so what other work took is the difference."""
 
     def __init__(self, pid: int, every_s: float = 0.1):
         import psutil
@@ -195,6 +207,8 @@ class TreeSampler:
         self.peak_rss = 0
         self.peak_pss = 0
         self.browsers = 0
+        self._cpu: dict[tuple[int, float], float] = {}
+        self.machine_cpu_s = 0.0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -210,6 +224,8 @@ class TreeSampler:
             for proc in procs:
                 try:
                     info = proc.memory_full_info()
+                    times = proc.cpu_times()
+                    self._cpu[(proc.pid, proc.create_time())] = times.user + times.system
                     total += info.rss
                     pss += getattr(info, "pss", info.rss)
                     args = proc.cmdline()
@@ -223,24 +239,41 @@ class TreeSampler:
             self.browsers = max(self.browsers, sum(1 for parent in mains.values() if parent not in mains))
             self._stop.wait(self.every_s)
 
+    @property
+    def cpu_s(self) -> float:
+        return sum(self._cpu.values())
+
+    @staticmethod
+    def _busy() -> float:
+        import psutil
+
+        t = psutil.cpu_times()
+        # guest time is counted in user time already; steal is time the machine did not get
+        return sum(t) - t.idle - sum(getattr(t, k, 0.0) for k in ("iowait", "steal", "guest", "guest_nice"))
+
     def __enter__(self) -> "TreeSampler":
+        self._busy_at_start = self._busy()
         self._thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join()
+        self.machine_cpu_s = self._busy() - self._busy_at_start
 
 
 def measure(kind: str, n: int, browser_path: str | None, env: dict, case: str = "present") -> dict:
     cmd = [sys.executable, "-m", "optout.bench", "--child", kind, str(n), browser_path or "", case]
+    started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     with TreeSampler(proc.pid) as sampler:
         out, err = proc.communicate()
+    wall = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"bench run {kind} N={n} failed:\n{err[-3000:]}")
     data = json.loads(out.strip().splitlines()[-1])
-    data.update(peak_mb=sampler.peak_rss / 2**20, peak_pss_mb=sampler.peak_pss / 2**20, browsers=sampler.browsers)
+    data.update(peak_mb=sampler.peak_rss / 2**20, peak_pss_mb=sampler.peak_pss / 2**20, browsers=sampler.browsers,
+                cpu_s=sampler.cpu_s, machine_cpu_s=sampler.machine_cpu_s, wall_s=wall)
     return data
 
 
@@ -282,6 +315,16 @@ def startup(args: list[str], times: int, env: dict) -> dict:
 # --- the report ----------------------------------------------------------------------------------
 
 
+def bench_env() -> dict:
+    """The environment of every measured process: a throw-away optout home and sandbox, and no
+    keyring (saved sessions only). This process takes the same homes."""
+    home = Path(tempfile.mkdtemp(prefix="optout-bench-"))
+    env = {**os.environ, "OPTOUT_HOME": str(home / "home"), "OPTOUT_SANDBOX_HOME": str(home / "sandbox"),
+           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring", "OPTOUT_LOG_FORMAT": "json"}
+    os.environ.update({k: env[k] for k in ("OPTOUT_HOME", "OPTOUT_SANDBOX_HOME")})
+    return env
+
+
 def verdict(ok: bool) -> str:
     return "ok" if ok else "MISSED"
 
@@ -293,13 +336,21 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     parser = argparse.ArgumentParser(prog="python -m optout.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="one run each, N = 1 and 2 (a smoke test)")
+    parser.add_argument("--scale", action="store_true",
+                        help="only the scale report: 1, 4, 12 and 30 accounts, as many at once as the "
+                             "engine picks (see optout.bench_scale; --sizes, --json)")
+    parser.add_argument("--sizes", default="1,4,12,30", help="with --scale: the account counts")
+    parser.add_argument("--json", action="store_true", help="with --scale: the figures as JSON")
+    parser.add_argument("--concurrency", type=int, metavar="N",
+                        help="with --scale: N accounts at once instead of the engine's pick")
     parser.add_argument("--browser-path", default=os.environ.get("OPTOUT_BROWSER"), help="Chromium to use")
     opts = parser.parse_args(argv)
+    if opts.scale:
+        from optout import bench_scale
 
-    home = Path(tempfile.mkdtemp(prefix="optout-bench-"))
-    env = {**os.environ, "OPTOUT_HOME": str(home / "home"), "OPTOUT_SANDBOX_HOME": str(home / "sandbox"),
-           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring", "OPTOUT_LOG_FORMAT": "json"}
-    os.environ.update({k: env[k] for k in ("OPTOUT_HOME", "OPTOUT_SANDBOX_HOME")})
+        return bench_scale.main(opts)
+
+    env = bench_env()
     reps = 1 if opts.quick else 3
     sizes = (1, 2) if opts.quick else (1, 4, 12)
     platforms = bench_platforms()
