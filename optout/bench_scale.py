@@ -49,11 +49,17 @@ def scale(sizes: list[int], browser_path: str | None, env: dict, on_row=None,
         rows.append(row)
         on_row and on_row(row)
     out = {"machine": machine(), "platforms": bench.bench_platforms(), "sizes": rows}
-    first, last = rows[0], rows[-1]
-    if last["accounts"] > first["accounts"]:
-        extra = last["accounts"] - first["accounts"]
-        out["per_extra_account_mb"] = {"rss": round((last["peak_rss_mb"] - first["peak_rss_mb"]) / extra),
-                                       "pss": round((last["peak_pss_mb"] - first["peak_pss_mb"]) / extra)}
+    # Memory follows the accounts open at once (the engine's pick), not the accounts in the run.
+    for row in rows:
+        row["open_at_once"] = min(row["accounts"], row["at_once"])
+    fewest = min(rows, key=lambda r: (r["open_at_once"], r["accounts"]))
+    most = max(rows, key=lambda r: (r["open_at_once"], -r["accounts"]))
+    if most["open_at_once"] > fewest["open_at_once"]:
+        extra = most["open_at_once"] - fewest["open_at_once"]
+        out["per_extra_open_account_mb"] = {
+            "rss": round((most["peak_rss_mb"] - fewest["peak_rss_mb"]) / extra),
+            "pss": round((most["peak_pss_mb"] - fewest["peak_pss_mb"]) / extra),
+            "from_accounts": fewest["accounts"], "to_accounts": most["accounts"]}
     return out
 
 
@@ -99,10 +105,11 @@ def main(opts) -> int:
     else:
         print()
         last = out["sizes"][-1]
-        if "per_extra_account_mb" in out:
-            extra = out["per_extra_account_mb"]
-            say(f"Each extra account: +{extra['rss']} MB RSS, +{extra['pss']} MB PSS "
-                f"(N={sizes[0]} to N={sizes[-1]}).")
+        if "per_extra_open_account_mb" in out:
+            extra = out["per_extra_open_account_mb"]
+            say(f"Each extra account open at once: +{extra['rss']} MB RSS, +{extra['pss']} MB PSS "
+                f"(N={extra['from_accounts']} to N={extra['to_accounts']}). Beyond the accounts at once, "
+                "a run's accounts wait their turn and the peak stays put.")
         picked = (f"as asked (--concurrency {opts.concurrency})" if last["override"] else
                   f"picked by the engine from {last['cpus']} usable CPUs and {last['free_mib'] / 1024:.1f} GiB "
                   "free memory (`--concurrency N` overrides it)")

@@ -45,6 +45,8 @@ def test_scale_report_for_small_counts(browser_path, tmp_path):
         assert row["at_once"] == capacity.pick(row["cpus"], row["free_mib"]), row
         assert row["cpu_s"] > 0 and row["other_work_cpus"] >= 0, row
     assert report["machine"]["cpus"] >= 1 and report["platforms"]
+    if report["sizes"][-1]["open_at_once"] == 2:  # the second account ran alongside the first
+        assert report["per_extra_open_account_mb"]["rss"] > 0, report
 
 
 def test_scale_report_text_fits_80_columns_and_takes_an_override(browser_path, tmp_path):
