@@ -19,15 +19,20 @@ from pathlib import Path
 #: process); on the real-weight replica (7 MB of images, fonts, video, scripts; nothing blocked)
 #: +44 MiB of PSS (+172 MiB RSS). Real settings pages run more script than a replica, so the
 #: budget is the RSS figure rounded up: it errs towards fewer accounts at once, never towards
-#: swapping.
+#: swapping. (Measured with a throw-away script; `python -m optout.bench --scale` prints the
+#: per-account figure of its own runs.)
 CONTEXT_MIB = 200
 #: Python, the Playwright driver and the browser's own processes before any account (measured the
 #: same way: 438 MiB PSS with one context open), rounded up.
 BASE_MIB = 500
 #: Only this share of the free memory is planned for: the person's other programs keep running.
 MEMORY_SHARE = 0.5
-#: Accounts per CPU: an account's time is mostly waiting for pages and for them to settle, so two
-#: per CPU keep the CPUs busy without renderers queueing for them.
+#: Accounts per CPU. On real sites an account's time is mostly waiting for the network and for
+#: pages to settle, which a second account per CPU fills (reasoned, not measured: no real site is
+#: contacted). More buys nothing once the CPUs are the
+#: bottleneck: on the replicas (which answer at once), 30 accounts on the loaded 2-CPU machine
+#: above took 15.8, 17.1, 16.9 and 15.7 s with 2, 4, 8 and 30 at once, while peak RSS grew from
+#: 1164 to 1464, 2074 and 5413 MiB (`python -m optout.bench --scale --sizes 30 --concurrency N`).
 PER_CPU = 2
 #: Never more than this at once, however large the machine: a person's accounts are few, and many
 #: sign-ins at once from one address look like automation to a platform.
@@ -43,11 +48,6 @@ class Capacity:
     cpus: int
     available_mib: int
     override: bool = False
-
-    def describe(self) -> str:
-        if self.override:
-            return f"{self.accounts} at once (asked for)"
-        return f"{self.accounts} at once ({self.cpus} CPUs, {self.available_mib / 1024:.1f} GiB free)"
 
 
 def pick(cpus: int, available_mib: int, override: int | None = None) -> int:
