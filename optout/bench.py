@@ -358,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     per_account_pss = (last["peak_pss_mb"] - first["peak_pss_mb"]) / (sizes[-1] - sizes[0])
     one_browser = all(r["browsers"] == 1 for r in scale.values())
     row("  memory per extra account (RSS / PSS)",
-        f"+{per_account:.0f} / +{per_account_pss:.0f} MB (N={sizes[0]}: {first['peak_mb']:.0f} / "
+        f"{per_account:+.0f} / {per_account_pss:+.0f} MB (N={sizes[0]}: {first['peak_mb']:.0f} / "
         f"{first['peak_pss_mb']:.0f})", "1 browser; +PSS < N=1's", one_browser and per_account_pss < first["peak_pss_mb"])
 
     print("\nN counts accounts, one browser context each, spread round robin over the platforms above. "
