@@ -37,14 +37,16 @@ def _accounts(flow, credentials, sessions, profile: Profile):
 
 
 class Results(list):
-    """A run's results, with what history found needing attention (`drift`) and its `run_id`."""
+    """A run's results, with what history found needing attention (`drift`), its `run_id`, and
+    how many accounts it ran at once and why (`capacity`, an optout.engine.capacity.Capacity)."""
 
     drift: list = []
     run_id: int | None = None
+    capacity = None
 
 
 async def _run(platforms, mode, *, credentials=None, setup_context=None, headless=True,
-               browser_path=None, profile=DEFAULT_PROFILE, sessions=True, concurrency=4,
+               browser_path=None, profile=DEFAULT_PROFILE, sessions=True, concurrency=None,
                flows_dir: Path | None = None, evidence_dir: Path | None = None, dry_run=False,
                selected: Sequence[str] = (), all_settings=False, on_result: Callable | None = None,
                find_timeout_s: float = 15.0, nav_timeout_ms: int = 30000,
@@ -82,7 +84,9 @@ async def _run(platforms, mode, *, credentials=None, setup_context=None, headles
         resend=resend,
     )
     if not history:
-        return Results(await engine.run(jobs, options, on_result=on_result))
+        results = Results(await engine.run(jobs, options, on_result=on_result))
+        results.capacity = options.capacity
+        return results
     with RunRecorder(prof, kind or mode) as recorder:
         options.prior = recorder.history.last_sent  # open for the whole run
 
@@ -92,7 +96,7 @@ async def _run(platforms, mode, *, credentials=None, setup_context=None, headles
                 on_result(result)
 
         results = Results(await engine.run(jobs, options, on_result=record))
-    results.drift, results.run_id = recorder.drift, recorder.run_id
+    results.drift, results.run_id, results.capacity = recorder.drift, recorder.run_id, options.capacity
     return results
 
 
@@ -103,8 +107,10 @@ async def check(platforms: Sequence[str] | None = None, **opts) -> list[Result]:
     Options: credentials (platform → Credential or list; default: the keyring), setup_context
     (async callable given every BrowserContext before any page opens), headless, browser_path,
     profile, sessions (True: saved sessions of the profile; False: none; or a SessionStore),
-    concurrency, flows_dir, evidence_dir, on_result (called as each result arrives), history
-    (record every result in the profile's history and compute drift; default True), and the
+    concurrency (accounts at once; default None: chosen from the machine's CPUs and free memory,
+    see optout.engine.capacity), flows_dir, evidence_dir, on_result (called as each result
+    arrives), history (record every result in the profile's history and compute drift; default
+    True), and the
     time limits find_timeout_s (a control to appear, 15), nav_timeout_ms (a page to load,
     30000) and setting_timeout_s (one setting end to end, 120)."""
     return await _run(platforms, "check", **opts)

@@ -10,6 +10,9 @@ Runs against the sandbox only (no request leaves the machine) and prints, in one
 3. time and peak memory (RSS summed over the whole process tree, browser included) for N = 1, 4
    and 12 accounts checked at once.
 
+`--scale` prints only the scale report instead (optout/bench_scale.py): 1, 4, 12 and 30 accounts
+with as many at once as the engine picks from the machine.
+
 N counts accounts, one browser context each. The sandbox platforms used are those whose flow is
 switches on pages of their own (so the floor can open exactly the same pages); when N is larger
 than their number, the extra accounts are further accounts on the same replicas, round robin.
@@ -25,7 +28,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -90,7 +92,8 @@ def prepare(n: int, case: str = "present"):
 # --- one measured run, in a child process -------------------------------------------------------
 
 
-async def run_engine(n: int, concurrency: int, browser_path: str | None, case: str = "present") -> dict:
+async def run_engine(n: int, concurrency: int | None, browser_path: str | None, case: str = "present") -> dict:
+    """The engine checks the accounts of `units(n)`; concurrency None lets it choose from the machine."""
     from cryptography.fernet import Fernet
 
     from optout import api
@@ -109,7 +112,9 @@ async def run_engine(n: int, concurrency: int, browser_path: str | None, case: s
     seconds = time.perf_counter() - started
     wanted = CASES[case][1]
     read = sum(1 for r in results if str(r.state) in wanted)
-    return {"seconds": seconds, "results": len(results), "read": read,
+    picked = results.capacity
+    return {"seconds": seconds, "results": len(results), "read": read, "at_once": picked.accounts,
+            "cpus": picked.cpus, "free_mib": picked.available_mib, "override": picked.override,
             "problems": [f"{r.platform}/{r.account}/{r.setting}: {r.state} {r.detail}"
                          for r in results if str(r.state) not in wanted]}
 
@@ -171,7 +176,9 @@ async def run_floor(n: int, browser_path: str | None, case: str = "present") -> 
 
 
 def child(argv: list[str]) -> None:
-    """`python -m optout.bench --child KIND N`: one measured run; prints its figures as JSON."""
+    """`python -m optout.bench --child KIND N`: one measured run; prints its figures as JSON. KIND:
+    floor, concurrent (all N at once), serial (one at a time), auto (as many as the engine picks),
+    atK (K at once)."""
     import asyncio
 
     kind, n, browser_path = argv[0], int(argv[1]), (argv[2] or None)
@@ -179,68 +186,25 @@ def child(argv: list[str]) -> None:
     if kind == "floor":
         out = asyncio.run(run_floor(n, browser_path, case))
     else:
-        out = asyncio.run(run_engine(n, n if kind == "concurrent" else 1, browser_path, case))
+        concurrency = int(kind[2:]) if kind.startswith("at") else {"concurrent": n, "serial": 1, "auto": None}[kind]
+        out = asyncio.run(run_engine(n, concurrency, browser_path, case))
     print(json.dumps(out))
-
-
-class TreeSampler:
-    """Peak memory summed over a process and all its descendants (RSS, which counts pages shared
-    between processes once per process, and PSS, which splits them), and the most browsers seen
-    at once (a browser's main process: started with --remote-debugging-pipe, and no --type=)."""
-
-    def __init__(self, pid: int, every_s: float = 0.1):
-        import psutil
-
-        self.root, self.every_s = psutil.Process(pid), every_s
-        self.peak_rss = 0
-        self.peak_pss = 0
-        self.browsers = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        import psutil
-
-        while not self._stop.is_set():
-            try:
-                procs = [self.root, *self.root.children(recursive=True)]
-            except psutil.Error:
-                break
-            total, pss, mains = 0, 0, {}
-            for proc in procs:
-                try:
-                    info = proc.memory_full_info()
-                    total += info.rss
-                    pss += getattr(info, "pss", info.rss)
-                    args = proc.cmdline()
-                    if "--remote-debugging-pipe" in args and not any(a.startswith("--type=") for a in args):
-                        mains[proc.pid] = proc.ppid()
-                except psutil.Error:
-                    pass
-            self.peak_rss = max(self.peak_rss, total)
-            self.peak_pss = max(self.peak_pss, pss)
-            # A child the browser is starting looks like the browser until it execs: not a browser.
-            self.browsers = max(self.browsers, sum(1 for parent in mains.values() if parent not in mains))
-            self._stop.wait(self.every_s)
-
-    def __enter__(self) -> "TreeSampler":
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def measure(kind: str, n: int, browser_path: str | None, env: dict, case: str = "present") -> dict:
     cmd = [sys.executable, "-m", "optout.bench", "--child", kind, str(n), browser_path or "", case]
+    started = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    from optout.bench_tree import TreeSampler
+
     with TreeSampler(proc.pid) as sampler:
         out, err = proc.communicate()
+    wall = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"bench run {kind} N={n} failed:\n{err[-3000:]}")
     data = json.loads(out.strip().splitlines()[-1])
-    data.update(peak_mb=sampler.peak_rss / 2**20, peak_pss_mb=sampler.peak_pss / 2**20, browsers=sampler.browsers)
+    data.update(peak_mb=sampler.peak_rss / 2**20, peak_pss_mb=sampler.peak_pss / 2**20, browsers=sampler.browsers,
+                cpu_s=sampler.cpu_s, machine_cpu_s=sampler.machine_cpu_s, wall_s=wall)
     return data
 
 
@@ -282,6 +246,16 @@ def startup(args: list[str], times: int, env: dict) -> dict:
 # --- the report ----------------------------------------------------------------------------------
 
 
+def bench_env() -> dict:
+    """The environment of every measured process: a throw-away optout home and sandbox, and no
+    keyring (saved sessions only). This process takes the same homes."""
+    home = Path(tempfile.mkdtemp(prefix="optout-bench-"))
+    env = {**os.environ, "OPTOUT_HOME": str(home / "home"), "OPTOUT_SANDBOX_HOME": str(home / "sandbox"),
+           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring", "OPTOUT_LOG_FORMAT": "json"}
+    os.environ.update({k: env[k] for k in ("OPTOUT_HOME", "OPTOUT_SANDBOX_HOME")})
+    return env
+
+
 def verdict(ok: bool) -> str:
     return "ok" if ok else "MISSED"
 
@@ -293,13 +267,21 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     parser = argparse.ArgumentParser(prog="python -m optout.bench", description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="one run each, N = 1 and 2 (a smoke test)")
+    parser.add_argument("--scale", action="store_true",
+                        help="only the scale report: 1, 4, 12 and 30 accounts, as many at once as the "
+                             "engine picks (see optout.bench_scale; --sizes, --json)")
+    parser.add_argument("--sizes", default="1,4,12,30", help="with --scale: the account counts")
+    parser.add_argument("--json", action="store_true", help="with --scale: the figures as JSON")
+    parser.add_argument("--concurrency", type=int, metavar="N",
+                        help="with --scale: N accounts at once instead of the engine's pick")
     parser.add_argument("--browser-path", default=os.environ.get("OPTOUT_BROWSER"), help="Chromium to use")
     opts = parser.parse_args(argv)
+    if opts.scale:
+        from optout import bench_scale
 
-    home = Path(tempfile.mkdtemp(prefix="optout-bench-"))
-    env = {**os.environ, "OPTOUT_HOME": str(home / "home"), "OPTOUT_SANDBOX_HOME": str(home / "sandbox"),
-           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring", "OPTOUT_LOG_FORMAT": "json"}
-    os.environ.update({k: env[k] for k in ("OPTOUT_HOME", "OPTOUT_SANDBOX_HOME")})
+        return bench_scale.main(opts)
+
+    env = bench_env()
     reps = 1 if opts.quick else 3
     sizes = (1, 2) if opts.quick else (1, 4, 12)
     platforms = bench_platforms()
@@ -376,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     per_account_pss = (last["peak_pss_mb"] - first["peak_pss_mb"]) / (sizes[-1] - sizes[0])
     one_browser = all(r["browsers"] == 1 for r in scale.values())
     row("  memory per extra account (RSS / PSS)",
-        f"+{per_account:.0f} / +{per_account_pss:.0f} MB (N={sizes[0]}: {first['peak_mb']:.0f} / "
+        f"{per_account:+.0f} / {per_account_pss:+.0f} MB (N={sizes[0]}: {first['peak_mb']:.0f} / "
         f"{first['peak_pss_mb']:.0f})", "1 browser; +PSS < N=1's", one_browser and per_account_pss < first["peak_pss_mb"])
 
     print("\nN counts accounts, one browser context each, spread round robin over the platforms above. "

@@ -14,6 +14,10 @@ scheduled_option = click.option("--scheduled", is_flag=True,
                                 help="Unattended run (used by `optout schedule`): headless, quiet unless "
                                      "something needs attention, notifies.")
 
+concurrency_option = click.option(
+    "--concurrency", type=click.IntRange(min=1), metavar="N",
+    help="Accounts worked on at once (default: chosen from this machine's CPUs and free memory).")
+
 
 def run_and_render(state: CliState, mode: str, platforms, scheduled: bool = False, **opts) -> None:
     from optout import api
@@ -62,10 +66,11 @@ def show(state: CliState, results) -> None:
 @click.command(epilog=STATES_EPILOG)
 @platforms_arg
 @scheduled_option
+@concurrency_option
 @click.pass_obj
-def check(state: CliState, platforms, scheduled):
+def check(state: CliState, platforms, scheduled, concurrency):
     """Read each setting and report its state. Changes nothing."""
-    run_and_render(state, "check", platforms, scheduled)
+    run_and_render(state, "check", platforms, scheduled, concurrency=concurrency)
 
 
 @click.command(epilog=STATES_EPILOG)
@@ -81,13 +86,14 @@ def check(state: CliState, platforms, scheduled):
               help="Send objection forms again even if optout sent them before (e.g. when no "
                    "confirmation e-mail arrived).")
 @scheduled_option
+@concurrency_option
 @click.pass_obj
-def off(state: CliState, platforms, dry_run, selected, all_settings, reason, resend, scheduled):
+def off(state: CliState, platforms, dry_run, selected, all_settings, reason, resend, scheduled, concurrency):
     """Switch off every setting that reads on, then reload and verify it reads off. Objection forms
     are sent once and then reported as submitted (or, without a confirmation, as sent unconfirmed)."""
     check_settings(platforms, selected)
     run_and_render(state, "off", platforms, scheduled, dry_run=dry_run, selected=selected,
-                   all_settings=all_settings, form_reason=reason, resend=resend)
+                   all_settings=all_settings, form_reason=reason, resend=resend, concurrency=concurrency)
 
 
 @click.command()

@@ -33,7 +33,8 @@ class RunOptions:
     headless: bool = True
     browser_path: str | None = None
     setup_context: SetupContext | None = None
-    concurrency: int = 4
+    #: Accounts at once; None = chosen from the machine (optout.engine.capacity).
+    concurrency: int | None = None
     evidence_dir: Path = Path("evidence")
     sessions: object | None = None  # optout.sessions.SessionStore
     find_timeout_s: float = 15.0
@@ -49,6 +50,8 @@ class RunOptions:
     #: (platform, account name casefolded) of every automated sign-in attempted in this run: one
     #: attempt per account per run, however many times the account was named.
     sign_ins: set[tuple[str, str]] = field(default_factory=set)
+    #: What this run was allowed at once and why (set by run(): the override or the machine's pick).
+    capacity: object | None = None  # optout.engine.capacity.Capacity
 
     def targets(self, platform: str, setting: Setting) -> bool:
         """Whether the person wants this setting off: every default one; optional ones when asked

@@ -1,6 +1,7 @@
-"""Running flows: one browser per run, one context per account, accounts in parallel (bounded);
-and `run_in_context` for a context someone else opened (an assisted session, where the person
-signed in themselves). A failure in one account never stops the others."""
+"""Running flows: one browser per run, one context per account, accounts in parallel (as many at
+once as the machine allows, see capacity.py, or as many as the caller asked); and
+`run_in_context` for a context someone else opened (an assisted session, where the person signed
+in themselves). A failure in one account never stops the others."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import structlog
 from playwright.async_api import Error as PlaywrightError
 
 from optout import browser as browser_mod
+from optout.engine import capacity
 from optout.engine.account import AccountRun
 from optout.engine.options import Account, RunOptions
 from optout.engine.tab import describe_browser_error, first_line, skip_unneeded
@@ -87,7 +89,11 @@ async def run(jobs: list[tuple[Flow, list[Account]]], options: RunOptions,
                 on_result and on_result(r)
     if not work:
         return results
-    semaphore = asyncio.Semaphore(max(1, options.concurrency))
+    options.capacity = capacity.machine(options.concurrency)
+    log.info("run.capacity", accounts=len(work), at_once=options.capacity.accounts,
+             cpus=options.capacity.cpus, free_mib=options.capacity.available_mib,
+             override=options.capacity.override)
+    semaphore = asyncio.Semaphore(options.capacity.accounts)
     async with browser_mod.started(options.browser_path, headless=options.headless) as browser:
 
         async def one(flow: Flow, account: Account) -> list[Result]:

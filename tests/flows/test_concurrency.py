@@ -1,6 +1,7 @@
 """8 accounts × 3 platforms in one run, a few browser contexts at a time: the results are exactly
-those of running the same accounts one by one, each account signs in once, and never more contexts
-are open than the bound allows.
+those of running the same accounts one by one, each account signs in once, never more contexts
+are open than the bound allows, and every account is a context of the run's one browser (an extra
+account costs a context, never a browser).
 
 The platforms are LinkedIn and two more password sign-in platforms of the sandbox (X and Grok when
 they exist, else the first others). Every replica keeps each account's settings apart, and half the
@@ -49,13 +50,16 @@ def sandbox_with_accounts() -> Sandbox:
     return sandbox
 
 
-async def run(sandbox: Sandbox, mode: str, concurrency: int, browser_path: str, store: SessionStore):
+async def run(sandbox: Sandbox, mode: str, concurrency: int, browser_path: str, store: SessionStore,
+              seen: dict | None = None):
     open_now, most = 0, 0
+    seen = {} if seen is None else seen
 
     async def setup(context):
         nonlocal open_now, most
         open_now += 1
         most = max(most, open_now)
+        seen.setdefault("contexts", []).append(context)  # kept, so no id is reused
 
         def closed(_):
             nonlocal open_now
@@ -92,12 +96,17 @@ async def test_many_accounts_at_once_equal_one_by_one(browser_path):
     store_t = SessionStore(Profile("together"), key=Fernet.generate_key())
     store_a = SessionStore(Profile("alone"), key=Fernet.generate_key())
 
-    parallel, most = await run(together, "off", BOUND, browser_path, store_t)
+    seen: dict = {}
+    parallel, most = await run(together, "off", BOUND, browser_path, store_t, seen)
     serial, most_serial = await run(alone, "off", 1, browser_path, store_a)
 
     assert len(parallel) >= 8 * 3 and {k[1] for k in parallel} == set(ACCOUNTS)
     assert parallel == serial
     assert 2 <= most <= BOUND and most_serial == 1, (most, most_serial)
+    # One context per account and platform, all of them in one browser.
+    contexts = seen["contexts"]
+    assert len({id(c) for c in contexts}) == len(contexts) == len(PLATFORMS) * len(ACCOUNTS), len(contexts)
+    assert len({id(c.browser) for c in contexts}) == 1
     assert final_settings(together) == final_settings(alone)
     # Each account signed in once per platform, with its own password, in both runs.
     assert logins(together) == logins(alone) == {(p, a): 1 for p in PLATFORMS for a in ACCOUNTS}
