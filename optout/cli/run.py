@@ -15,7 +15,8 @@ scheduled_option = click.option("--scheduled", is_flag=True,
                                      "something needs attention, notifies.")
 
 
-def run_and_render(state: CliState, mode: str, platforms, scheduled: bool = False, **opts) -> None:
+def run_and_render(state: CliState, mode: str, platforms, scheduled: bool = False, capture: bool = False,
+                   **opts) -> None:
     from optout import api
     from optout.retention import prune_evidence
     from optout.render import progress
@@ -31,6 +32,11 @@ def run_and_render(state: CliState, mode: str, platforms, scheduled: bool = Fals
             advance(result)
 
     opts = {**sandbox_opts(state), **opts}
+    capturer = None
+    if capture:
+        from optout.capture.hook import Capturer
+
+        capturer = opts["capture"] = Capturer(state.profile.captures)
     headless = not state.headed or scheduled  # scheduled runs are unattended
     with run_lock(state.profile), progress(err, list(platforms), not quiet) as advance:
         results = run_async(fn(list(platforms) or None, profile=state.profile, headless=headless,
@@ -43,29 +49,60 @@ def run_and_render(state: CliState, mode: str, platforms, scheduled: bool = Fals
 
         notify_run(state.profile.name, results.drift, results)
     if not (scheduled and code == 0 and not results.drift and not state.as_json):
-        show(state, results)
+        show(state, results, capturer)
     sys.exit(code)
 
 
-def show(state: CliState, results) -> None:
+def show(state: CliState, results, capturer=None) -> None:
     from rich.console import Console
 
     from optout import render, report
 
     drift = getattr(results, "drift", [])
     if state.as_json:
-        click.echo(report.results_json(results, drift))
+        text = report.results_json(results, drift)
+        if capturer is not None:  # the same stable JSON, with what became of each page
+            import json
+
+            text = json.dumps({**json.loads(text), "captures": [n.as_dict() for n in capturer.notes]},
+                              indent=2, sort_keys=True, ensure_ascii=False)
+        click.echo(text)
+        return
+    render.results(results, Console(), drift)
+    if capturer is not None:
+        captures_said(capturer, results)
     else:
-        render.results(results, Console(), drift)
+        offer_capture(results, state)
+
+
+def captures_said(capturer, results) -> None:
+    """What became of each page, and how to look at a capture before sharing it."""
+    if not capturer.notes:
+        click.echo("No page was captured: no setting's page was read.")
+        return
+    for note in capturer.notes:
+        click.echo(note.line())
+    if any(n.path for n in capturer.notes):
+        click.echo("Look at what a file holds with `optout capture show FILE` before sharing it.")
+
+
+def offer_capture(results, state: CliState) -> None:
+    """When a flow no longer matches its page, offer a capture to share (one line per platform)."""
+    for platform in dict.fromkeys(r.platform for r in results if str(r.state) == "broken"):
+        click.echo(f"To share what {platform}'s page looks like now, without your data: "
+                   f"optout check {platform} --capture{' --sandbox' if state.sandbox else ''}")
 
 
 @click.command(epilog=STATES_EPILOG)
 @platforms_arg
 @scheduled_option
+@click.option("--capture", is_flag=True,
+              help="Also keep each setting's page, scrubbed of your content (structure and the flow's own "
+                   "words only), to review with `optout capture show` and share when a flow breaks.")
 @click.pass_obj
-def check(state: CliState, platforms, scheduled):
+def check(state: CliState, platforms, scheduled, capture):
     """Read each setting and report its state. Changes nothing."""
-    run_and_render(state, "check", platforms, scheduled)
+    run_and_render(state, "check", platforms, scheduled, capture=capture)
 
 
 @click.command(epilog=STATES_EPILOG)

@@ -49,6 +49,10 @@ class RunOptions:
     #: (platform, account name casefolded) of every automated sign-in attempted in this run: one
     #: attempt per account per run, however many times the account was named.
     sign_ins: set[tuple[str, str]] = field(default_factory=set)
+    #: Called as (page, flow, account, setting, result) after each setting whose page was read,
+    #: whatever it read (`optout check --capture`: optout.capture.hook.Capturer). Its failures
+    #: never change a result.
+    capture: Callable[..., Awaitable[None]] | None = None
 
     def targets(self, platform: str, setting: Setting) -> bool:
         """Whether the person wants this setting off: every default one; optional ones when asked
