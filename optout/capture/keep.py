@@ -8,7 +8,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from urllib.parse import urlsplit, urlunsplit
+
 from pydantic import BaseModel
+
+from optout import patterns
 
 from optout.flowbase import Locator, Signal
 from optout.flowspec import Flow
@@ -52,7 +56,7 @@ UI_WORDS: dict[str, tuple[str, ...]] = {
 #: part of a name, ignoring case), keyed by language or listed.
 _LITERAL_FIELDS = {"names", "off_options", "on_options", "on_texts", "off_texts", "item", "decline", "never"}
 #: CSS attribute selectors of a flow: `[name=session_key]`, `[src*='arkoselabs']`.
-_CSS_ATTR = re.compile(r"""\[\s*([A-Za-z_:][-\w:.]*)\s*(?:[~|^$*]?=\s*(?:"([^"]*)"|'([^']*)'|([^\]\s]*)))?\s*\]""")
+_CSS_ATTR = re.compile(r"""\[\s*([A-Za-z_:][-\w:.]*)\s*(?:([~|^$*]?)=\s*(?:"([^"]*)"|'([^']*)'|([^\]\s]*)))?\s*\]""")
 
 
 @dataclass
@@ -62,14 +66,20 @@ class Keeper:
     literals: list[str] = field(default_factory=list)
     regexes: list[str] = field(default_factory=list)
     words: set[str] = field(default_factory=set)
-    #: attribute name → values the flow's CSS selectors look for (an empty set: any value is looked for
-    #: by presence only, so the value itself is not kept).
-    css_attrs: dict[str, set[str]] = field(default_factory=dict)
+    #: attribute name → (operator, value) pairs the flow's CSS selectors look for (an empty set: the
+    #: attribute is looked for by presence only, so its value itself is not kept).
+    css_attrs: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
+    #: The flow's own addresses (its pages' scheme+host+path) and URL patterns, and its domains:
+    #: a link elsewhere on the platform keeps its host, not its path (`/in/jane-doe`).
+    urls: set[str] = field(default_factory=set)
+    url_regexes: list[str] = field(default_factory=list)
+    domains: list[str] = field(default_factory=list)
 
     @classmethod
     def for_flow(cls, flow: Flow) -> "Keeper":
         keeper = cls()
         keeper._collect(flow)
+        keeper.domains = list(flow.domains)
         langs = set(flow.languages) | {"en"}
         keeper.words = {w.casefold() for lang in langs for w in UI_WORDS.get(lang, ())}
         keeper.literals = sorted({n for n in keeper.literals if n.strip()}, key=len, reverse=True)
@@ -83,6 +93,7 @@ class Keeper:
                 self._css(node.css)
         if isinstance(node, Signal):
             self.regexes += node.texts
+            self.url_regexes += node.urls
         if isinstance(node, BaseModel):
             for name in type(node).model_fields:
                 value = getattr(node, name)
@@ -90,6 +101,8 @@ class Keeper:
                     self.literals += _strings(value)
                 if name == "texts" and not isinstance(node, Signal):  # a Notice's texts are regexes too
                     self.regexes += _strings(value)
+                if name == "url" and isinstance(value, str) and "{item}" not in value:
+                    self.urls.add(_bare(value))
                 if name in ("decline_css",):
                     for css in _strings(value):
                         self._css(css)
@@ -103,10 +116,10 @@ class Keeper:
 
     def _css(self, css: str) -> None:
         for match in _CSS_ATTR.finditer(css):
-            value = next((g for g in match.groups()[1:] if g), "")
+            value = next((g for g in match.groups()[2:] if g), "")
             values = self.css_attrs.setdefault(match.group(1).lower(), set())
             if value:
-                values.add(value)
+                values.add((match.group(2) or "", value))
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Where in `text` the flow's names and patterns match (the parts a capture keeps)."""
@@ -130,10 +143,42 @@ class Keeper:
         """Whether a whole text (a button's, a value) is one of the UI words."""
         return " ".join(text.split()).casefold() in self.words
 
+    def url(self, url: str) -> str:
+        """What a capture keeps of a link or a source: scheme, host and path when the flow knows
+        the address (one of its pages, a URL pattern it looks for); else the path becomes "/▒",
+        and a host inside the platform's domains that the flow does not name (`jane.substack.com`)
+        becomes "▒." and the domain. Never a query or a fragment."""
+        bare = _bare(url)
+        if not bare:
+            return ""
+        if bare in self.urls or any(patterns.search_url(p, bare) for p in self.url_regexes):
+            return bare
+        parts = urlsplit(bare)
+        host = parts.hostname or ""
+        known = {urlsplit(u).hostname for u in self.urls}
+        inside = [d for d in self.domains if host == d or host.endswith("." + d)]
+        if inside and host not in known and host not in self.domains:
+            host = f"▒.{inside[0]}"
+        path = parts.path if parts.path in ("", "/") else "/▒"
+        return f"{parts.scheme}://{host}{path}"
+
     def css_value(self, attr: str, value: str) -> bool:
         """Whether an attribute's value is one the flow's selectors look for (`name=session_key`)."""
-        wanted = self.css_attrs.get(attr, set())
-        return any(w == value or (len(w) >= 3 and w in value) for w in wanted)
+        for op, wanted in self.css_attrs.get(attr, set()):
+            if value == wanted or (op == "~" and wanted in value.split()):
+                return True
+            if (op == "*" and wanted in value) or (op == "^" and value.startswith(wanted)) \
+                    or (op == "$" and value.endswith(wanted)) or (op == "|" and value.startswith(wanted + "-")):
+                return True
+        return False
+
+
+def _bare(url: str) -> str:
+    """A URL as scheme, host and path: no query, no fragment, no user or port."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return ""
+    return urlunsplit((parts.scheme, parts.hostname or "", parts.path, "", ""))
 
 
 def _strings(value) -> list[str]:

@@ -15,9 +15,9 @@ from __future__ import annotations
 import html
 import json
 import re
-from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
+from urllib.parse import quote, quote_plus, unquote
 
-from optout.capture.keep import Keeper
+from optout.capture.keep import Keeper, _bare
 
 #: The walker. Elements are {"t": tag, "a": {attr: value}, "c": [children], "r": [shadow children],
 #: "h": 1 when CSS hides it (display:none), "v": 1 when visibility:hidden}; texts are strings.
@@ -98,12 +98,7 @@ VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "met
 MAX_WORDS = 40
 
 
-def bare_url(url: str) -> str:
-    """A URL as scheme, host and path: no query, no fragment, no user or port."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        return ""
-    return urlunsplit((parts.scheme, parts.hostname or "", parts.path, "", ""))
+bare_url = _bare  # a URL as scheme, host and path: no query, no fragment, no user or port
 
 
 def scrub_text(text: str, keep: list[tuple[int, int]], keeper: Keeper) -> str:
@@ -147,6 +142,12 @@ def scrub_text(text: str, keep: list[tuple[int, int]], keeper: Keeper) -> str:
 
 def _attr_value(name: str, value: str, tag: str, keeper: Keeper) -> str | None:
     """What a capture holds of one attribute: its value, a scrubbed one, or None (left out)."""
+    if name in URLS:
+        if name in keeper.css_attrs and keeper.css_value(name, bare_url(value)):
+            return bare_url(value)  # `iframe[src*='arkoselabs']`
+        return keeper.url(value) or None
+    if name in keeper.css_attrs and keeper.css_value(name, value):
+        return value  # what the flow's own selectors look for (`[type=COOKIE_CONSENT]`)
     if name in VERBATIM:
         return value
     if name in BOOLEANS:
@@ -159,10 +160,8 @@ def _attr_value(name: str, value: str, tag: str, keeper: Keeper) -> str | None:
         if name == "value" and tag not in ("input", "button"):
             return None  # an option's or a field's value is data, not what is shown
         return scrub_text(value, keeper.spans(value), keeper)
-    if name in URLS:
-        return bare_url(value) or None
     if name in keeper.css_attrs:
-        return value if keeper.css_value(name, value) else PLACEHOLDER
+        return PLACEHOLDER
     return None
 
 
@@ -269,7 +268,8 @@ def leaks(text: str, account_name: str, credential=None) -> str | None:
     """Why `text` may not be kept (it holds the account's name or a secret, raw or escaped), or None."""
     from optout import logs
 
-    seen = {text.casefold(), html.unescape(text).casefold()}
+    unescaped = html.unescape(text)
+    seen = {t.casefold() for t in (text, unescaped, unquote(text), unquote(unescaped))}
     for what, secret in watched(account_name, credential):
         if any(form in hay for form in variants(secret) for hay in seen):
             return f"the page kept {what}"
