@@ -1,7 +1,7 @@
 """`optout flows test FLOW.yaml --capture FILE...`: what a flow reads on captured pages.
 
 Each capture gets its own browser context, routed so its page is served at the URL it was captured
-at (the setting's own URL, when the site had moved it elsewhere, answers with a redirect there),
+at (the setting's own URL, when the site had sent the browser elsewhere, sends it there again),
 any other address on the flow's domains answers 404, and nothing else is contacted at all. The
 engine then reads that one setting in mode "check", as an account with no credential and no
 session: it clicks nothing a check would not (a reveal, a cookie dialog's decline), sends no form,
@@ -10,6 +10,7 @@ and a page showing the flow's signed-out signals reads `needs_login`, as it woul
 
 from __future__ import annotations
 
+import json
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,7 +91,11 @@ class Server:
         elif here == self.url:
             await route.fulfill(status=200, body=self.capture.page, content_type="text/html; charset=utf-8")
         elif here == self.entry and route.request.is_navigation_request():
-            await route.fulfill(status=302, headers={"location": self.url}, body="")
+            # Routed responses cannot redirect in Chromium: go on the way client apps do (the
+            # script is this stub's own; a capture holds none).
+            await route.fulfill(status=200, content_type="text/html; charset=utf-8",
+                                body=f"<!doctype html><html><body><script>location.replace({json.dumps(self.url)})"
+                                     "</script></body></html>")
         else:
             self.requests.append(here)
             await route.fulfill(status=404, body=NOT_FOUND, content_type="text/html; charset=utf-8")
