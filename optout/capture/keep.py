@@ -149,9 +149,7 @@ class Keeper:
         and a host inside the platform's domains that the flow does not name (`jane.substack.com`)
         becomes "▒." and the domain. Never a query or a fragment."""
         bare = _bare(url)
-        if not bare:
-            return ""
-        if bare in self.urls or any(patterns.search_url(p, bare) for p in self.url_regexes):
+        if not bare or bare in self.urls:
             return bare
         parts = urlsplit(bare)
         host = parts.hostname or ""
@@ -160,6 +158,12 @@ class Keeper:
         if inside and host not in known and host not in self.domains:
             host = f"▒.{inside[0]}"
         path = parts.path if parts.path in ("", "/") else "/▒"
+        for pattern in self.url_regexes:  # a pattern's match, not what follows it (`/in/` + a name)
+            match = patterns.search_url(pattern, bare)
+            if match and match.start() == 0 and match.end() > len(f"{parts.scheme}://{parts.hostname}"):
+                path = bare[len(f"{parts.scheme}://{parts.hostname}"):match.end()]
+                path += "▒" if match.end() < len(bare) else ""
+                break
         return f"{parts.scheme}://{host}{path}"
 
     def css_value(self, attr: str, value: str) -> bool:
