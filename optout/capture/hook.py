@@ -28,10 +28,14 @@ class Note:
     path: Path | None = None
     refused: str = ""
 
-    def line(self) -> str:
+    def line(self, width: int = 80) -> str:
+        """What became of the page, wrapped to `width` (a path on a line of its own)."""
+        import textwrap
+
         if self.path:
-            return f"Captured {self.platform} {self.setting}: {self.path}"
-        return f"Not captured {self.platform} {self.setting}: {self.refused}; nothing was written."
+            return f"Captured {self.platform} {self.setting}:\n  {self.path}"
+        return textwrap.fill(f"Not captured {self.platform} {self.setting}: {self.refused}; nothing was "
+                             "written.", width, subsequent_indent="  ")
 
     def as_dict(self) -> dict:
         return {"platform": self.platform, "setting": self.setting,

@@ -77,11 +77,13 @@ def show(state: CliState, results, capturer=None) -> None:
 
 def captures_said(capturer, results) -> None:
     """What became of each page, and how to look at a capture before sharing it."""
-    if not capturer.notes:
-        click.echo("No page was captured: no setting's page was read.")
-        return
     for note in capturer.notes:
         click.echo(note.line())
+    noted = {(n.platform, n.setting) for n in capturer.notes}
+    for r in results:
+        if (r.platform, r.setting) not in noted and r.setting != "guide":
+            click.echo(f"Not captured {r.platform} {r.setting}: its page was not read "
+                       f"({r.state}).")
     if any(n.path for n in capturer.notes):
         click.echo("Look at what a file holds with `optout capture show FILE` before sharing it.")
 
@@ -89,8 +91,8 @@ def captures_said(capturer, results) -> None:
 def offer_capture(results, state: CliState) -> None:
     """When a flow no longer matches its page, offer a capture to share (one line per platform)."""
     for platform in dict.fromkeys(r.platform for r in results if str(r.state) == "broken"):
-        click.echo(f"To share what {platform}'s page looks like now, without your data: "
-                   f"optout check {platform} --capture{' --sandbox' if state.sandbox else ''}")
+        click.echo(f"Share the page without your data: optout check {platform} --capture"
+                   f"{' --sandbox' if state.sandbox else ''}")
 
 
 @click.command(epilog=STATES_EPILOG)

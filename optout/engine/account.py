@@ -262,9 +262,13 @@ class AccountRun:
 
     async def captured(self, page: Page, setting: Setting, result: Result) -> None:
         """Hand the page just read to the run's capture hook, if any: only a page this setting
-        opened, as it is after the reading (broken ones too), never after an error."""
+        opened, as it is after the reading (broken ones too); never after an error or a failed
+        sign-in (the page is then the sign-in page, which a replay without a credential cannot
+        re-enact)."""
         if self.options.capture is None or not self.visited or result.state == State.ERROR:
             return
+        if self.signin.attempted and not self.signin.signed_in_here:
+            return  # the page is the sign-in page after a failed sign-in, not the setting's
         if self.tabs.gone(page):
             return
         try:

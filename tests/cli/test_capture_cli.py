@@ -38,9 +38,10 @@ def test_capture_review_and_replay(invoke, tmp_path):
     assert invoke("--sandbox", "account", "add", "linkedin", input=f"{SANDBOX_USERNAME}\n{SENTINEL_PASSWORD}\n").exit_code == 0
     checked = invoke("--sandbox", "check", "linkedin", "--capture")
     assert checked.exit_code == 3, checked.output
-    written = dict(re.findall(r"^Captured linkedin (\S+): (.+)$", checked.stdout, re.M))
+    written = dict(re.findall(r"^Captured linkedin (\S+):\n  (.+)$", checked.stdout, re.M))
     assert set(written) == {"generative-ai", "ai-objection"}, checked.stdout
     assert "optout capture show FILE" in checked.stdout
+    assert all(len(line) <= 80 for line in checked.stdout.splitlines() if "/" not in line), checked.stdout
     folder = Profile("sandbox-default").captures
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     for path in map(Path, written.values()):
@@ -75,7 +76,7 @@ def test_broken_offers_a_capture_and_bad_files_are_refused(invoke, tmp_path):
     broken = invoke("--sandbox", "check", "linkedin")
     assert broken.exit_code == 3  # the objection form still reads on; the switch is broken
     assert "broken" in broken.stdout
-    assert "optout check linkedin --capture --sandbox" in broken.stdout
+    assert "without your data: optout check linkedin --capture --sandbox" in broken.stdout
     captured = json.loads(invoke("--sandbox", "--json", "check", "linkedin", "--capture").stdout)
     notes = {n["setting"]: n for n in captured["captures"]}
     assert [r["state"] for r in captured["results"] if r["setting"] == "generative-ai"] == ["broken"]
