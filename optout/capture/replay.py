@@ -136,11 +136,11 @@ async def replay_one(browser, flow: Flow, capture: Capture, *, find_timeout_s: f
 
 
 async def replay(flow: Flow, captures: list[Capture], *, browser_path: str | None = None,
-                 find_timeout_s: float = 5.0) -> list[Replayed]:
+                 find_timeout_s: float = 5.0, headless: bool = True) -> list[Replayed]:
     """Replay every capture with the flow, in one browser."""
     from optout import browser as browser_mod
 
-    async with browser_mod.started(browser_path) as browser:
+    async with browser_mod.started(browser_path, headless=headless) as browser:
         return [await replay_one(browser, flow, c, find_timeout_s=find_timeout_s) for c in captures]
 
 

@@ -38,6 +38,7 @@ def capture_list(state: CliState):
     """The captures kept in this profile, newest first."""
     from optout.capture import fileformat
     from optout.errors import OptoutError
+    from optout.report import inert
 
     folder = state.profile.captures
     files = sorted(folder.glob("*.html"), key=lambda p: p.name.rsplit("-", 1)[-1], reverse=True) if folder.is_dir() else []
@@ -60,45 +61,54 @@ def capture_list(state: CliState):
     for row in rows:
         name = Path(row["file"]).name
         if "problem" in row:
-            click.echo(f"  {name}\n    {row['problem']}")
+            click.echo(f"  {name}\n    {inert(row['problem'])}")
         else:
-            click.echo(f"  {name}\n    {row['platform']} {row['setting']}: {row['state']}, {row['captured_at']}")
+            click.echo(inert(f"  {name}\n    {row['platform']} {row['setting']}: {row['state']}, {row['captured_at']}"))
 
 
 @click.command("test")
 @click.argument("flow_file", metavar="FLOW.yaml", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--capture", "captures", multiple=True, required=True, metavar="FILE",
+@click.argument("more", nargs=-1, metavar="[FILE]...", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--capture", "captures", multiple=True, metavar="FILE",
               type=click.Path(dir_okay=False, path_type=Path),
-              help="A capture to read with the flow (repeat for more). Each is served at its URL; nothing "
-                   "else is contacted, and nothing is switched.")
+              help="A capture to read with the flow; more may follow (`--capture a.html b.html`). Each is "
+                   "served at its URL; nothing else is contacted, and nothing is switched.")
 @click.pass_obj
-def flows_test(state: CliState, flow_file: Path, captures: tuple[Path, ...]):
+def flows_test(state: CliState, flow_file: Path, more: tuple[Path, ...], captures: tuple[Path, ...]):
     """Check a flow file against captured pages: validate it, read each capture's setting with it
     (read only) and compare with the state the capture recorded. Exit 1 when any differs."""
     from optout.capture import fileformat, replay
     from optout.flowspec import load_flow
+    from optout.report import inert
 
+    if not captures:
+        raise click.UsageError("Name the captures to replay: --capture FILE [FILE]...")
     flow = load_flow(flow_file)
-    files = [fileformat.read(path) for path in captures]
-    done = run_async(replay.replay(flow, files, browser_path=state.browser_path))
+    files = [fileformat.read(path) for path in (*captures, *more)]
+    done = run_async(replay.replay(flow, files, browser_path=state.browser_path, headless=not state.headed))
     if state.as_json:
         echo_json({"flow": flow.id, "flow_version": flow.version, "replays": [r.as_dict() for r in done]})
     else:
         click.echo(f"{flow.name} flow (version {flow.version}) on {len(done)} capture(s):")
         for r in done:
-            click.echo(f"  {r.capture.path.name if r.capture.path else r.capture.setting}")
+            click.echo(f"  {r.capture.path.name if r.capture.path else 'capture'}")
             if r.problem:
-                click.echo(f"    not replayed: {r.problem}")
+                say(f"not replayed: {r.problem}")
                 continue
-            verdict = "as captured" if r.matches else f"captured as {r.expected}: DIFFERS"
-            click.echo(f"    {r.capture.setting}: read {r.state} ({verdict})")
+            verdict = "as captured" if r.matches else f"captured as {inert(r.expected)}: DIFFERS"
+            say(f"{inert(r.capture.setting)}: read {r.state} ({verdict})")
             if not r.matches and r.detail:
-                from optout.report import inert
-
-                click.echo(textwrap.fill(inert(r.detail), 80, initial_indent="    ", subsequent_indent="    "))
+                say(inert(r.detail))
             if r.signed_in is False:
-                click.echo("    (the flow's signed-in signals do not match this page)")
+                say("(the flow's signed-in signals do not match this page)")
     sys.exit(0 if done and all(r.matches for r in done) else 1)
+
+
+def say(text: str) -> None:
+    """One indented paragraph of the replay's report, wrapped to 80 columns."""
+    from optout.report import inert
+
+    click.echo(textwrap.fill(inert(text), 80, initial_indent="    ", subsequent_indent="      "))
 
 
 # the lead moves this onto the flows group of cli/flows.py when merging

@@ -85,6 +85,10 @@ def test_broken_offers_a_capture_and_bad_files_are_refused(invoke, tmp_path):
     not_capture.write_text("<html></html>")
     refused = invoke("capture", "show", str(not_capture))
     assert refused.exit_code == 1 and "is not an optout capture" in refused.output
+    shipped = Path(__file__).parents[1] / "captures"
     other = invoke("flows", "test", str(flows_dir() / "x.yaml"), "--capture",
-                   str(Path(__file__).parents[1] / "captures" / "linkedin-generative-ai-on.html"))
-    assert other.exit_code == 1 and "not replayed: the capture is of 'linkedin'" in other.stdout
+                   str(shipped / "linkedin-generative-ai-on.html"), str(shipped / "x-grok-training-off.html"))
+    assert other.exit_code == 1, other.output
+    assert "not replayed: the capture is of 'linkedin'" in other.stdout
+    assert "training: read off (as captured)" in other.stdout
+    assert invoke("flows", "test", str(flows_dir() / "x.yaml")).exit_code == 2
