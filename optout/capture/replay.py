@@ -2,7 +2,9 @@
 
 Each capture gets its own browser context, routed so its page is served at the URL it was captured
 at (the setting's own URL, when the site had sent the browser elsewhere, sends it there again),
-any other address on the flow's domains answers 404, and nothing else is contacted at all. The
+any other address on the flow's domains answers 404, and nothing else is contacted at all. A
+capture is served with a policy that runs none of its scripts, frames or plug-ins: a file someone
+shared is data, whatever it holds. The
 engine then reads that one setting in mode "check", as an account with no credential and no
 session: it clicks nothing a check would not (a reveal, a cookie dialog's decline), sends no form,
 and a page showing the flow's signed-out signals reads `needs_login`, as it would for a person.
@@ -10,7 +12,7 @@ and a page showing the flow's signed-out signals reads `needs_login`, as it woul
 
 from __future__ import annotations
 
-import json
+import html
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +22,8 @@ from optout.capture.snapshot import bare_url
 from optout.errors import OptoutError
 from optout.flowspec import Flow, Setting
 
+#: A capture is data: whatever a shared file holds, no script, frame or plug-in of it runs.
+NO_CODE = "script-src 'none'; object-src 'none'; frame-src 'none'; worker-src 'none'"
 NOT_FOUND = "<!doctype html><html><head><title>404</title></head><body><h1>404</h1></body></html>"
 
 
@@ -89,13 +93,15 @@ class Server:
         if not self.flow.owns(url):
             await route.abort("blockedbyclient")
         elif here == self.url:
-            await route.fulfill(status=200, body=self.capture.page, content_type="text/html; charset=utf-8")
+            await route.fulfill(status=200, body=self.capture.page, content_type="text/html; charset=utf-8",
+                                headers={"content-security-policy": NO_CODE})
         elif here == self.entry and route.request.is_navigation_request():
-            # Routed responses cannot redirect in Chromium: go on the way client apps do (the
-            # script is this stub's own; a capture holds none).
+            # Routed responses cannot redirect in Chromium: a refresh to the captured address.
+            target = html.escape(self.url, quote=True)
             await route.fulfill(status=200, content_type="text/html; charset=utf-8",
-                                body=f"<!doctype html><html><body><script>location.replace({json.dumps(self.url)})"
-                                     "</script></body></html>")
+                                headers={"content-security-policy": NO_CODE},
+                                body=f'<!doctype html><html><head><meta http-equiv="refresh" content="0;url={target}">'
+                                     "</head><body></body></html>")
         else:
             self.requests.append(here)
             await route.fulfill(status=404, body=NOT_FOUND, content_type="text/html; charset=utf-8")

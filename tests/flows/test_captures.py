@@ -126,6 +126,18 @@ async def test_shipped_capture_replays_to_its_state(path, browser_path):
     assert_holds_none(path.read_text(encoding="utf-8"), path.name)
 
 
+async def test_a_capture_runs_no_code(tmp_path, browser_path):
+    """A shared file holding a script that would untick the switch: the script never runs, so the
+    page reads as its markup says (and as its header recorded)."""
+    page = (CAPTURES / "linkedin-generative-ai-on.html").read_text(encoding="utf-8")
+    hostile = page.replace("</body>", "<script>document.querySelectorAll('input').forEach(i => {"
+                           "i.checked = false; i.setAttribute('aria-checked', 'false'); });</script></body>")
+    assert hostile != page
+    flow = load_flows()["linkedin"]
+    [done] = await replay.replay(flow, [fileformat.parse(hostile)], browser_path=browser_path)
+    assert (done.problem, done.state) == ("", "on"), done.detail
+
+
 async def test_sentinel_captures_hold_nothing_and_replay_alike(tmp_path, browser_path):
     """Every replica's setting pages, captured with the person planted in them: no file holds the
     name, e-mail or password in any form, and each replays to the state the replica gave. One

@@ -124,6 +124,16 @@ async def test_walker_reads_live_state_and_leaves_out_data(browser_path, linkedi
             '</main><script>document.getElementById("a").checked = false; document.getElementById("b").checked = true;'
             'document.getElementById("c").value = "also-jo";</script>')
         page_html, _ = await take(page, linkedin)
+        # A switch inside a shadow root comes back as declarative shadow DOM, readable by role.
+        await page.set_content('<div id="host"></div><script>document.getElementById("host").attachShadow('
+                               '{mode: "open"}).innerHTML = \'<label><input type="checkbox" role="switch" checked>'
+                               'Use my data for training content creation AI models</label>\';</script>')
+        shadowed, _ = await take(page, linkedin)
+        assert '<template shadowrootmode="open">' in shadowed, shadowed
+        await page.route("https://example.org/", lambda route: route.fulfill(body=shadowed, content_type="text/html"))
+        await page.goto("https://example.org/")  # served as a replay serves it: parsed, not injected
+        switch = page.get_by_role("switch", name="Use my data for training content creation AI models")
+        assert await switch.count() == 1 and await switch.is_checked()
         await context.close()
     assert '<input id="a" type="checkbox">' in page_html
     assert '<input checked id="b" type="checkbox">' in page_html
