@@ -140,3 +140,35 @@ async def test_walker_reads_live_state_and_leaves_out_data(browser_path, linkedi
     assert "jo" not in page_html.lower(), page_html
     assert '<button value="Save">Save</button>' in page_html and "<img alt=" in page_html
     assert "<div hidden>Save</div>" in page_html and "<script" not in page_html
+
+
+async def test_capturer_refuses_a_page_showing_the_account_and_writes_nothing(browser_path, linkedin, tmp_path):
+    """The page puts the account's name where a capture keeps it as is (an id): refused, no file."""
+    import html as html_mod
+
+    from optout import browser as browser_mod
+    from optout.capture.hook import Capturer
+    from optout.engine import Account
+    from optout.results import Result
+    from optout.states import State
+
+    setting = linkedin.setting("generative-ai")
+    shown = f'<main><div id="card-{html_mod.escape(NAME)}"></div><input type="checkbox" role="switch" ' \
+            'aria-label="Use my data for training content creation AI models" checked></main>'
+    capturer = Capturer(tmp_path / "captures")
+    async with browser_mod.started(browser_path) as browser:
+        context = await browser.new_context()
+        page = await context.new_page()
+        await page.route(setting.url, lambda route: route.fulfill(body=shown, content_type="text/html"))
+        await page.goto(setting.url)
+        result = Result("linkedin", setting.id, State.ON)
+        await capturer(page, linkedin, Account("linkedin", NAME, Credential(NAME, PASSWORD)), setting, result)
+        shown_ok = shown.replace(html_mod.escape(NAME), "profile")  # the same page without the name: kept
+        await page.route(setting.url, lambda route: route.fulfill(body=shown_ok, content_type="text/html"))
+        await page.goto(setting.url)
+        await capturer(page, linkedin, Account("linkedin", NAME, Credential(NAME, PASSWORD)), setting, result)
+        await context.close()
+    refused, kept = capturer.notes
+    assert refused.path is None and "account's name" in refused.refused and NAME not in refused.line()
+    assert kept.path is not None and list((tmp_path / "captures").iterdir()) == [kept.path]
+    assert fileformat.read(kept.path).header["state"] == "on"
