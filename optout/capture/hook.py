@@ -85,12 +85,17 @@ class Capturer:
             note.refused = f"{why} (a name, id or pattern matched it), so it was refused"
             log.warning("capture.refused", platform=flow.id, setting=setting.id, reason=why)
             return
+        from optout.errors import OptoutError
         from optout.paths import private_dir, write_private
 
-        private_dir(self.folder)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
         name = re.sub(r"[^a-z0-9-]+", "_", f"{flow.id}-{setting.id}")[:100]
         path = self.folder / f"{name}-{stamp}.html"
-        write_private(path, text.encode("utf-8"))
+        try:
+            private_dir(self.folder)
+            write_private(path, text.encode("utf-8"))
+        except OptoutError as exc:  # a full disk, a read-only folder: said, and the run goes on
+            note.refused = f"it could not be written ({exc.message})"
+            return
         note.path = path
         log.info("capture.written", platform=flow.id, setting=setting.id)

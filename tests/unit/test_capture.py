@@ -167,7 +167,12 @@ async def test_capturer_refuses_a_page_showing_the_account_and_writes_nothing(br
         await page.route(setting.url, lambda route: route.fulfill(body=shown_ok, content_type="text/html"))
         await page.goto(setting.url)
         await capturer(page, linkedin, Account("linkedin", NAME, Credential(NAME, PASSWORD)), setting, result)
+        (tmp_path / "a-file").write_text("")
+        unwritable = Capturer(tmp_path / "a-file" / "captures")  # a folder that cannot be made
+        await unwritable(page, linkedin, Account("linkedin", NAME), setting, result)
         await context.close()
+    [failed] = unwritable.notes
+    assert failed.path is None and "could not be written" in failed.refused and "a-file" in failed.refused
     refused, kept = capturer.notes
     assert refused.path is None and "account's name" in refused.refused and NAME not in refused.line()
     assert kept.path is not None and list((tmp_path / "captures").iterdir()) == [kept.path]
