@@ -8,7 +8,8 @@
 
 One file, so what is shared is what is shown (`optout capture show`) and what is replayed
 (`optout flows test`); the header is one line of JSON whose `<` and `>` are escaped, so it can never
-close its comment. `url` has no query or fragment; `state` is what optout read on that page.
+close its comment. `url` has no query or fragment; `state` is what optout read on that page;
+`truncated: true` when the page had more elements than a capture walks (60,000).
 """
 
 from __future__ import annotations

@@ -71,7 +71,7 @@ class Capturer:
             return
         keeper = self._keepers.setdefault(flow.id, Keeper.for_flow(flow))
         try:
-            page_html, _ = await asyncio.wait_for(take(page, flow, keeper), self.timeout_s)
+            page_html, walked = await asyncio.wait_for(take(page, flow, keeper), self.timeout_s)
         except asyncio.TimeoutError:
             note.refused = f"the page could not be walked within {self.timeout_s:g} s"
             return
@@ -79,6 +79,8 @@ class Capturer:
             note.refused = f"the page could not be read ({type(exc).__name__})"
             return
         capture = fileformat.Capture(header(flow, setting, page.url, str(result.state)), page_html)
+        if walked.get("truncated"):  # a huge page: the walker stopped at its budget of elements
+            capture.header["truncated"] = True
         text = capture.text()
         why = snapshot.leaks(text, account.name, account.credential)
         if why:
