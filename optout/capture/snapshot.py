@@ -96,6 +96,9 @@ URLS = {"href", "src", "action"}
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 #: Placeholder words in a row beyond which a long text is shortened (a 5 MB page stays small).
 MAX_WORDS = 40
+#: Characters of text after which a text holding nothing kept is one "▒" (a 5 MB page of
+#: paragraphs makes a capture of a few hundred kB, still readable with `optout capture show`).
+TEXT_BUDGET = 100_000
 
 
 bare_url = _bare  # a URL as scheme, host and path: no query, no fragment, no user or port
@@ -182,11 +185,15 @@ class _Texts:
     def scrubbed(self) -> list[str]:
         joined = "".join(self.texts)
         spans = self.keeper.spans(joined)
-        out, offset = [], 0
+        out, offset, size = [], 0, 0
         for text in self.texts:
             end = offset + len(text)
             local = [(max(s, offset) - offset, min(e, end) - offset) for s, e in spans if s < end and e > offset]
-            out.append(scrub_text(text, local, self.keeper))
+            if size > TEXT_BUDGET and not local and not self.keeper.whole_word(text):
+                out.append(PLACEHOLDER if text.strip() else text[:1])  # past the budget: one mark
+            else:
+                out.append(scrub_text(text, local, self.keeper))
+            size += len(out[-1])
             offset = end
         return out
 

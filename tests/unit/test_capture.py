@@ -177,3 +177,12 @@ async def test_capturer_refuses_a_page_showing_the_account_and_writes_nothing(br
     assert refused.path is None and "account's name" in refused.refused and NAME not in refused.line()
     assert kept.path is not None and list((tmp_path / "captures").iterdir()) == [kept.path]
     assert fileformat.read(kept.path).header["state"] == "on"
+
+
+def test_a_huge_page_makes_a_small_capture_that_still_keeps_the_flows_words(linkedin):
+    words = " ".join(f"word{i}" for i in range(30))
+    paragraphs = [el("p", {}, words) for _ in range(20000)]
+    paragraphs.append(el("label", {}, "Use my data for training content creation AI models"))
+    page = snapshot.to_html({"lang": "en", "title": "", "body": el("body", {}, *paragraphs)}, Keeper.for_flow(linkedin))
+    assert len(page.encode()) < 400_000, len(page.encode())
+    assert "<label>Use my data for training content creation AI models</label>" in page
