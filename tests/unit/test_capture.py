@@ -184,5 +184,5 @@ def test_a_huge_page_makes_a_small_capture_that_still_keeps_the_flows_words(link
     paragraphs = [el("p", {}, words) for _ in range(20000)]
     paragraphs.append(el("label", {}, "Use my data for training content creation AI models"))
     page = snapshot.to_html({"lang": "en", "title": "", "body": el("body", {}, *paragraphs)}, Keeper.for_flow(linkedin))
-    assert len(page.encode()) < 400_000, len(page.encode())
+    assert len(page.encode()) < 600_000, len(page.encode())  # from about 4.6 MB of text
     assert "<label>Use my data for training content creation AI models</label>" in page
