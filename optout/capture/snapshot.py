@@ -183,12 +183,22 @@ class _Texts:
                 self.collect(child)
 
     def scrubbed(self) -> list[str]:
-        joined = "".join(self.texts)
-        spans = self.keeper.spans(joined)
-        out, offset, size = [], 0, 0
+        merged: list[list[int]] = []  # the kept spans, disjoint and in order
+        for start, end in sorted(self.keeper.spans("".join(self.texts))):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        out, offset, size, first = [], 0, 0, 0
         for text in self.texts:
             end = offset + len(text)
-            local = [(max(s, offset) - offset, min(e, end) - offset) for s, e in spans if s < end and e > offset]
+            while first < len(merged) and merged[first][1] <= offset:
+                first += 1
+            local = []
+            for start, stop in merged[first:]:
+                if start >= end:
+                    break
+                local.append((max(start, offset) - offset, min(stop, end) - offset))
             if size > TEXT_BUDGET and not local and not self.keeper.whole_word(text):
                 out.append(PLACEHOLDER if text.strip() else text[:1])  # past the budget: one mark
             else:
