@@ -51,7 +51,8 @@ async def _run(platforms, mode, *, credentials=None, setup_context=None, headles
                selected: Sequence[str] = (), all_settings=False, on_result: Callable | None = None,
                find_timeout_s: float = 15.0, nav_timeout_ms: int = 30000,
                setting_timeout_s: float = 120.0, home: Path | None = None, history: bool = True,
-               kind: str | None = None, form_reason: str = "", resend: bool = False) -> Results:
+               kind: str | None = None, form_reason: str = "", resend: bool = False,
+               capture=None) -> Results:
     from optout import engine, flowspec, logs
     from optout.history import RunRecorder
     from optout.sessions import SessionStore
@@ -81,7 +82,7 @@ async def _run(platforms, mode, *, credentials=None, setup_context=None, headles
         concurrency=concurrency, evidence_dir=evidence_dir or prof.evidence, sessions=store,
         find_timeout_s=find_timeout_s, nav_timeout_ms=nav_timeout_ms,
         setting_timeout_s=setting_timeout_s, form_reason=form_reason,
-        resend=resend,
+        resend=resend, capture=capture,
     )
     if not history:
         results = Results(await engine.run(jobs, options, on_result=on_result))
@@ -112,7 +113,8 @@ async def check(platforms: Sequence[str] | None = None, **opts) -> list[Result]:
     arrives), history (record every result in the profile's history and compute drift; default
     True), and the
     time limits find_timeout_s (a control to appear, 15), nav_timeout_ms (a page to load,
-    30000) and setting_timeout_s (one setting end to end, 120)."""
+    30000) and setting_timeout_s (one setting end to end, 120). capture: an
+    optout.capture.hook.Capturer that keeps a scrubbed copy of each setting's page."""
     return await _run(platforms, "check", **opts)
 
 

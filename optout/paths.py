@@ -170,6 +170,11 @@ class Profile:
         return self.base / "evidence"
 
     @property
+    def captures(self) -> Path:
+        """Scrubbed pages of `optout check --capture`, to review and share (optout.capture)."""
+        return self.base / "captures"
+
+    @property
     def accounts_file(self) -> Path:
         return self.base / "accounts.json"
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from optout.cli.capture import flows_test
 from optout.cli.common import CliState
 
 ALLOW_HELP = ("Allow a flow to reach these https origins beyond the shipped flow's (comma-separated or "
@@ -21,8 +22,12 @@ def flows():
     \b
     A flow file in your flow folder (optout flows path) is used instead of
     the shipped one once it matches the schema; a signed update (optout
-    flows update) is used where you have no local flow.
+    flows update) is used where you have no local flow. `optout flows test`
+    reads captured pages with a flow file before you use it.
     """
+
+
+flows.add_command(flows_test)
 
 
 @flows.command("path")

@@ -19,7 +19,8 @@ concurrency_option = click.option(
     help="Accounts worked on at once (default: chosen from this machine's CPUs and free memory).")
 
 
-def run_and_render(state: CliState, mode: str, platforms, scheduled: bool = False, **opts) -> None:
+def run_and_render(state: CliState, mode: str, platforms, scheduled: bool = False, capture: bool = False,
+                   **opts) -> None:
     from optout import api
     from optout.retention import prune_evidence
     from optout.render import progress
@@ -35,6 +36,11 @@ def run_and_render(state: CliState, mode: str, platforms, scheduled: bool = Fals
             advance(result)
 
     opts = {**sandbox_opts(state), **opts}
+    capturer = None
+    if capture:
+        from optout.capture.hook import Capturer
+
+        capturer = opts["capture"] = Capturer(state.profile.captures)
     headless = not state.headed or scheduled  # scheduled runs are unattended
     with run_lock(state.profile), progress(err, list(platforms), not quiet) as advance:
         results = run_async(fn(list(platforms) or None, profile=state.profile, headless=headless,
@@ -47,30 +53,63 @@ def run_and_render(state: CliState, mode: str, platforms, scheduled: bool = Fals
 
         notify_run(state.profile.name, results.drift, results)
     if not (scheduled and code == 0 and not results.drift and not state.as_json):
-        show(state, results)
+        show(state, results, capturer)
     sys.exit(code)
 
 
-def show(state: CliState, results) -> None:
+def show(state: CliState, results, capturer=None) -> None:
     from rich.console import Console
 
     from optout import render, report
 
     drift = getattr(results, "drift", [])
     if state.as_json:
-        click.echo(report.results_json(results, drift))
+        text = report.results_json(results, drift)
+        if capturer is not None:  # the same stable JSON, with what became of each page
+            import json
+
+            text = json.dumps({**json.loads(text), "captures": [n.as_dict() for n in capturer.notes]},
+                              indent=2, sort_keys=True, ensure_ascii=False)
+        click.echo(text)
+        return
+    render.results(results, Console(), drift)
+    if capturer is not None:
+        captures_said(capturer, results)
     else:
-        render.results(results, Console(), drift)
+        offer_capture(results, state)
+
+
+def captures_said(capturer, results) -> None:
+    """What became of each page, and how to look at a capture before sharing it."""
+    for note in capturer.notes:
+        click.echo(note.line())
+    noted = {(n.platform, n.setting) for n in capturer.notes}
+    for r in results:
+        if (r.platform, r.setting) not in noted and r.setting != "guide":
+            click.echo(f"Not captured {r.platform} {r.setting}: its page was not read "
+                       f"({r.state}).")
+    if any(n.path for n in capturer.notes):
+        click.echo("Look at what a file holds with `optout capture show FILE` before sharing it.")
+
+
+def offer_capture(results, state: CliState) -> None:
+    """When a flow no longer matches its page, offer a capture to share (one line per platform)."""
+    for platform in dict.fromkeys(r.platform for r in results if str(r.state) == "broken"):
+        click.echo(f"Share the page without your data: optout check {platform} --capture"
+                   f"{' --sandbox' if state.sandbox else ''}")
 
 
 @click.command(epilog=STATES_EPILOG)
 @platforms_arg
 @scheduled_option
 @concurrency_option
+@click.option("--capture", is_flag=True,
+              help="Also keep each setting's page, scrubbed of your content (structure and the flow's own "
+                   "words only), to review with `optout capture show` and share when a flow breaks.")
 @click.pass_obj
-def check(state: CliState, platforms, scheduled, concurrency):
+def check(state: CliState, platforms, scheduled, concurrency, capture):
     """Read each setting and report its state. Changes nothing."""
-    run_and_render(state, "check", platforms, scheduled, concurrency=concurrency)
+    run_and_render(state, "check", platforms, scheduled, capture=capture, concurrency=concurrency)
 
 
 @click.command(epilog=STATES_EPILOG)

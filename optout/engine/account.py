@@ -34,6 +34,7 @@ class AccountRun:
     def __init__(self, flow: Flow, account: Account, options: RunOptions, context):
         self.flow, self.account, self.options, self.context = flow, account, options, context
         self.lang = ""
+        self.visited = False  # whether the current setting's page was opened (for the capture hook)
         self.account_outcome: Outcome | None = None
         self.log = log.bind(platform=flow.id, account=account.name)
         self.tabs = Tabs(context, flow.name, options.nav_timeout_ms, ConsentGuard.for_flow(flow, self.log))
@@ -127,6 +128,7 @@ class AccountRun:
         """Open the setting and read it: returns (opted_out, locator, locked) or raises Outcome.
         `locked`: the platform shows the control greyed out (age, plan, region, an administrator,
         another setting that forces it): it is reported as read and never clicked."""
+        self.visited = True
         await self.tabs.open(page, setting.url)
         kind, value = await self.classify(page, setting)
         if kind == "signed_out" and may_login:
@@ -258,6 +260,22 @@ class AccountRun:
             evidence=evidence,
         )
 
+    async def captured(self, page: Page, setting: Setting, result: Result) -> None:
+        """Hand the page just read to the run's capture hook, if any: only a page this setting
+        opened, as it is after the reading (broken ones too); never after an error or a failed
+        sign-in (the page is then the sign-in page, which a replay without a credential cannot
+        re-enact)."""
+        if self.options.capture is None or not self.visited or result.state == State.ERROR:
+            return
+        if self.signin.attempted and not self.signin.signed_in_here:
+            return  # the page is the sign-in page after a failed sign-in, not the setting's
+        if self.tabs.gone(page):
+            return
+        try:
+            await self.options.capture(page, self.flow, self.account, setting, result)
+        except Exception as exc:  # a capture that fails never changes what was read
+            self.log.warning("capture.failed", setting=setting.id, error=logs.scrub(f"{type(exc).__name__}: {exc}"))
+
     # --- every setting ------------------------------------------------------------------------
 
     async def items(self, page: Page, setting: Setting) -> list[Setting] | Result:
@@ -318,6 +336,7 @@ class AccountRun:
                 except PlaywrightError:
                     pass
             self.evidence.problem = ""
+            self.visited = False
             try:
                 result = await asyncio.wait_for(self.run_setting(page, setting), self.options.setting_timeout_s)
             except asyncio.TimeoutError:
@@ -329,6 +348,7 @@ class AccountRun:
                 result = self.result(setting, State.ERROR, f"optout failed on this setting ({type(exc).__name__}: "
                                      f"{str(exc).splitlines()[0] if str(exc) else ''}); please report it")
             results.append(result)
+            await self.captured(page, setting, result)
             self.log.info("setting.result", setting=setting.id, state=str(result.state), changed=result.changed)
         if self.account.session is not None and not self.signin.signed_in_here and not self.account_outcome:
             await self.signin.save_session()  # keep refreshed cookies

@@ -52,6 +52,10 @@ class RunOptions:
     sign_ins: set[tuple[str, str]] = field(default_factory=set)
     #: What this run was allowed at once and why (set by run(): the override or the machine's pick).
     capacity: object | None = None  # optout.engine.capacity.Capacity
+    #: Called as (page, flow, account, setting, result) after each setting whose page was read,
+    #: whatever it read (`optout check --capture`: optout.capture.hook.Capturer). Its failures
+    #: never change a result.
+    capture: Callable[..., Awaitable[None]] | None = None
 
     def targets(self, platform: str, setting: Setting) -> bool:
         """Whether the person wants this setting off: every default one; optional ones when asked

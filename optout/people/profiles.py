@@ -1,4 +1,5 @@
-"""Profiles: each person's accounts, keyring entries, sessions, history and evidence kept apart.
+"""Profiles: each person's accounts, keyring entries, sessions, history, evidence and page
+captures kept apart.
 
 `list_profiles` shows them; `delete_profile` removes every trace of one person, saying what it
 removed.
@@ -128,6 +129,8 @@ def _file_kinds(files: list[Path], folder: Path | None) -> str:
             kind = "saved session"
         elif rel.parts[0] == "evidence":
             kind = "evidence file"
+        elif rel.parts[0] == "captures":
+            kind = "page capture"
         elif rel.name.startswith("history.sqlite3"):
             kind = "history file"
         elif rel.name == "accounts.json":
@@ -140,7 +143,7 @@ def _file_kinds(files: list[Path], folder: Path | None) -> str:
 
 #: What optout itself writes in a profile folder: a linked folder holding only these is the
 #: person's profile and is emptied; one holding anything else is left alone.
-_OURS = re.compile(r"^(sessions|evidence|accounts\.json|history\.sqlite3(-wal|-shm|-journal)?|run\.lock|run\.pid"
+_OURS = re.compile(r"^(sessions|evidence|captures|accounts\.json|history\.sqlite3(-wal|-shm|-journal)?|run\.lock|run\.pid"
                    r"|schedule\.log|.*\.task\.xml|\..*\.tmp)$")
 
 

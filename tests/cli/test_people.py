@@ -65,6 +65,9 @@ def make_person(name: str, password: str, *, schedule_it: bool = False) -> Profi
     shot = profile.evidence / "linkedin" / f"{name}" / "generative-ai" / "before.png"
     shot.parent.mkdir(parents=True)
     shot.write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    capture = profile.captures / "linkedin-generative-ai-20261202T130000000000Z.html"
+    capture.parent.mkdir(parents=True)
+    capture.write_text("<!-- optout-capture {} -->\n<!doctype html>")
     with RunRecorder(profile, "off") as rec:
         rec(Result("linkedin", "generative-ai", State.OFF, changed=True, account=f"{name}@example.org",
                    label="Use my data for training content creation AI models", evidence=[shot]))
@@ -112,7 +115,7 @@ def test_delete_removes_every_trace_and_says_what(optout_home, memory_keyring, f
     out = result.stdout
     for said in (entry_name(Profile("alice"), "linkedin/alice@example.org"), entry_name(Profile("alice"), "x/alice-x"), entry_name(Profile("alice"), "linkedin/alice-old"),
                  entry_name(Profile("alice"), "session-key"), "notification addresses", "saved session", "evidence file",
-                 "history file", "accounts index", "optout-alice.timer", "Profile sandbox-alice:"):
+                 "page capture", "history file", "accounts index", "optout-alice.timer", "Profile sandbox-alice:"):
         assert said in out, (said, out)
     for secret in (SENTINEL_ALICE, SENTINEL_URL, SENTINEL_COOKIE, SENTINEL_TOTP):
         assert secret not in out
