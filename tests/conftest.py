@@ -57,6 +57,18 @@ def memory_keyring():
     keyring.set_keyring(previous)
 
 
+@pytest.fixture(autouse=True)
+def own_secrets():
+    """The secrets a test registers for scrubbing are its own: a short one ("q7") left behind would
+    make a later test's page look as if it held a secret (tests share a process, two per worker)."""
+    from optout import logs
+
+    kept = dict(logs._SECRETS)
+    yield
+    logs._SECRETS.clear()
+    logs._SECRETS.update(kept)
+
+
 def find_browser() -> str | None:
     return os.environ.get("OPTOUT_BROWSER") or shutil.which("chromium") or shutil.which("chromium-browser")
 
