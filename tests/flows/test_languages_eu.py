@@ -120,3 +120,18 @@ async def test_italian_form_is_confirmed_by_its_sourced_confirmation(configure, 
     results = await run("instagram")
     assert results["ai-objection"].state == "submitted", results["ai-objection"].detail
     assert len(replica.events("submission")) == 1
+
+
+HANDLE = "demo_handle"  # X's unusual-activity question asks for a phone number or username
+
+
+async def test_german_x_sign_in_answers_its_sourced_unusual_activity_question(configure, run, sentinel_password):
+    """A German member's X signs in on German pages (Weiter, Anmelden) and asks the unusual-activity
+    question in German: the stored username answers it, the password follows, the switch goes off."""
+    from optout.credentials import Credential
+
+    replica = configure("x", "german", "identifier_step", username=HANDLE)
+    results = await run("x", credential=Credential(HANDLE, sentinel_password))
+    assert results["training"].state == "off" and results["training"].changed, results["training"].detail
+    assert [e["ok"] for e in replica.events("identifier")] == [True]
+    assert [e["ok"] for e in replica.events("login")] == [True]
