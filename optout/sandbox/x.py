@@ -69,8 +69,9 @@ IDENTIFIER_HEADING = "Enter your phone number or username"
 #: quotes: de identifier field "Telefonnummer, E-Mail-Adresse oder Nutzername" (M: Selenium and
 #: Playwright scripts), de unusual-activity heading "Gib deine Telefonnummer oder deinen Nutzernamen
 #: ein" (M/L: one Selenium script), fr identifier field (L: look-alike clones). The French
-#: unusual-activity heading and both 2FA headings are not sourced: those are the replica's own,
-#: made of bundle words, so no flow can know them (a member meeting them must not be guessed for).
+#: unusual-activity heading and the German and French 2FA headings are not sourced as sign-in texts:
+#: those are the replica's own, made of bundle words, so no flow knows them (a member meeting them
+#: gets no guess: nothing is typed, the sign-in reads broken).
 LOGIN_TEXTS = {
     "en": ("Sign in to X", "Phone, email, or username", "Next", "Forgot password?", IDENTIFIER_HEADING,
            "Phone or username", "Password", "Log in", "Enter your verification code"),
