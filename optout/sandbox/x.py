@@ -38,7 +38,7 @@ JAPANESE = {
     "personalization": "XがGrokでの体験をパーソナライズすることを許可する",
     "memory": "Grokが会話履歴を記憶することを許可する",
 }
-#: The german and french misbehaviours: X's own strings (its web bundle, research-languages.md §1, H).
+#: The german, french and spanish misbehaviours: X's own strings (its web bundle, research-languages.md §1, H).
 LOCALIZED = {
     "de": ({
         "training": "Erlauben, dass deine öffentlichen Daten sowie deine Interaktionen, Eingaben und Ergebnisse "
@@ -52,6 +52,12 @@ LOCALIZED = {
         "personalization": "Autoriser X à personnaliser votre expérience avec Grok",
         "memory": "Autoriser Grok à se souvenir de votre historique de conversations",
     }, "Grok et collaborateurs tiers"),
+    "es": ({
+        "training": "Permite que tus datos públicos, así como tus interacciones, entradas y resultados con Grok y "
+                    "xAI, se utilicen para entrenamiento y perfeccionamiento",
+        "personalization": "Permite que X personalice tu experiencia con Grok",
+        "memory": "Permite que Grok recuerde tu historial de conversaciones",
+    }, "Grok y colaboradores externos"),
 }
 #: setting → (mutation name, variable): the first is X's (platforms.md §2), the others the replica's.
 MUTATIONS = {
@@ -68,8 +74,11 @@ IDENTIFIER_HEADING = "Enter your phone number or username"
 #: dd703318 "Two-factor authentication"; H as strings), and the server-sent step texts public code
 #: quotes: de identifier field "Telefonnummer, E-Mail-Adresse oder Nutzername" (M: Selenium and
 #: Playwright scripts), de unusual-activity heading "Gib deine Telefonnummer oder deinen Nutzernamen
-#: ein" (M/L: one Selenium script), fr identifier field (L: look-alike clones). The French
-#: unusual-activity heading and the German and French 2FA headings are not sourced as sign-in texts:
+#: ein" (M/L: one Selenium script), fr identifier field (L: look-alike clones); the spanish
+#: misbehaviour's es bundle strings, its unusual-activity heading "Introduce tu número de teléfono o
+#: nombre de usuario" (M: two Selenium scripts) and first-step field (L/M: clones, one Selenium
+#: script). The French
+#: unusual-activity heading and the German, French and Spanish 2FA headings are not sourced as sign-in texts:
 #: those are the replica's own, made of bundle words, so no flow knows them (a member meeting them
 #: gets no guess: nothing is typed, the sign-in reads broken).
 LOGIN_TEXTS = {
@@ -81,6 +90,9 @@ LOGIN_TEXTS = {
     "fr": ("Se connecter à X", "Numéro de téléphone, adresse email ou nom d'utilisateur", "Suivant",
            "Mot de passe oublié ?", "Numéro de téléphone ou nom d'utilisateur", "Nom d'utilisateur",
            "Mot de passe", "Se connecter", "Authentification à deux facteurs"),
+    "es": ("Iniciar sesión en X", "Teléfono, correo electrónico o nombre de usuario", "Siguiente",
+           "¿Olvidaste tu contraseña?", "Introduce tu número de teléfono o nombre de usuario", "Nombre de usuario",
+           "Contraseña", "Iniciar sesión", "Autenticación en dos fases"),
 }
 #: focus_thief: a cross-origin frame on the sign-in page that takes the keyboard focus whenever the
 #: password field gets it, and sends whatever is typed there to its own server.
@@ -140,13 +152,16 @@ class X(Replica):
 
     # --- sign-in -------------------------------------------------------------------------------
 
-    def login_lang(self) -> str:
-        """The sign-in app's language: German or French under those misbehaviours, else English."""
-        return "de" if self.misbehaves("german") else "fr" if self.misbehaves("french") else "en"
+    def page_lang(self) -> str:
+        """The pages' language: German, French or Spanish under those misbehaviours, else English."""
+        for misbehaviour, lang in (("german", "de"), ("french", "fr"), ("spanish", "es")):
+            if self.misbehaves(misbehaviour):
+                return lang
+        return "en"
 
     def login_app(self, *, lookalike: bool = False) -> Response:
         task_url = f"https://{LOOKALIKE_HOST}/steal" if lookalike else TASK_PATH
-        lang = self.login_lang()
+        lang = self.page_lang()
         title, field, next_, forgot, heading, label, password, log_in, code_heading = LOGIN_TEXTS[lang]
         e = html.escape
         asked = "phone number or username"
@@ -274,9 +289,7 @@ show({{subtask: 'username'}});"""
     # --- the Grok settings screen --------------------------------------------------------------
 
     def settings_page(self, req: Request) -> Response:
-        lang = "ja" if self.misbehaves("language") else "en"
-        if self.misbehaves("german") or self.misbehaves("french"):
-            lang = "de" if self.misbehaves("german") else "fr"
+        lang = "ja" if self.misbehaves("language") else self.page_lang()
         labels, heading = LOCALIZED.get(lang, (JAPANESE if lang == "ja" else LABELS, "Grok &amp; Third-party Collaborators"))
         if self.misbehaves("absent"):
             body = """<h1>Data sharing and personalization</h1>

@@ -125,12 +125,13 @@ async def test_italian_form_is_confirmed_by_its_sourced_confirmation(configure, 
 HANDLE = "demo_handle"  # X's unusual-activity question asks for a phone number or username
 
 
-async def test_german_x_sign_in_answers_its_sourced_unusual_activity_question(configure, run, sentinel_password):
-    """A German member's X signs in on German pages (Weiter, Anmelden) and asks the unusual-activity
-    question in German: the stored username answers it, the password follows, the switch goes off."""
+@pytest.mark.parametrize("language", ["german", "spanish"])
+async def test_x_sign_in_answers_its_sourced_unusual_activity_question(configure, run, sentinel_password, language):
+    """A German (Spanish) member's X signs in on German (Spanish) pages and asks the unusual-activity
+    question in that language: the stored username answers it, the password follows, the switch goes off."""
     from optout.credentials import Credential
 
-    replica = configure("x", "german", "identifier_step", username=HANDLE)
+    replica = configure("x", language, "identifier_step", username=HANDLE)
     results = await run("x", credential=Credential(HANDLE, sentinel_password))
     assert results["training"].state == "off" and results["training"].changed, results["training"].detail
     assert [e["ok"] for e in replica.events("identifier")] == [True]
