@@ -31,7 +31,7 @@ MISBEHAVIOURS: dict[str, str] = {
     "language": "the page is in a language the flow does not know",
     "german": "the page is in German (lang=de), with the platform's German labels as sourced",
     "french": "the page is in French (lang=fr), with the platform's French labels as sourced",
-    "spanish": "X's pages are in Spanish (lang=es), with X's bundle labels and the sourced sign-in question",
+    "spanish": "X in Spanish (lang=es): bundle labels, sourced sign-in question",
     "italian": "an objection form is in Italian (lang=it), with Meta's sourced button and confirmation",
     "lookalike_login": "the sign-in page redirects to a look-alike origin",
     "server_error": "every request answers HTTP 500",
