@@ -31,6 +31,7 @@ MISBEHAVIOURS: dict[str, str] = {
     "language": "the page is in a language the flow does not know",
     "german": "the page is in German (lang=de), with the platform's German labels as sourced",
     "french": "the page is in French (lang=fr), with the platform's French labels as sourced",
+    "spanish": "X in Spanish (lang=es): bundle labels, sourced sign-in question",
     "italian": "an objection form is in Italian (lang=it), with Meta's sourced button and confirmation",
     "lookalike_login": "the sign-in page redirects to a look-alike origin",
     "server_error": "every request answers HTTP 500",

@@ -38,7 +38,7 @@ JAPANESE = {
     "personalization": "XがGrokでの体験をパーソナライズすることを許可する",
     "memory": "Grokが会話履歴を記憶することを許可する",
 }
-#: The german and french misbehaviours: X's own strings (its web bundle, research-languages.md §1, H).
+#: The german, french and spanish misbehaviours: X's own strings (its web bundle, research-languages.md §1, H).
 LOCALIZED = {
     "de": ({
         "training": "Erlauben, dass deine öffentlichen Daten sowie deine Interaktionen, Eingaben und Ergebnisse "
@@ -52,6 +52,12 @@ LOCALIZED = {
         "personalization": "Autoriser X à personnaliser votre expérience avec Grok",
         "memory": "Autoriser Grok à se souvenir de votre historique de conversations",
     }, "Grok et collaborateurs tiers"),
+    "es": ({
+        "training": "Permite que tus datos públicos, así como tus interacciones, entradas y resultados con Grok y "
+                    "xAI, se utilicen para entrenamiento y perfeccionamiento",
+        "personalization": "Permite que X personalice tu experiencia con Grok",
+        "memory": "Permite que Grok recuerde tu historial de conversaciones",
+    }, "Grok y colaboradores externos"),
 }
 #: setting → (mutation name, variable): the first is X's (platforms.md §2), the others the replica's.
 MUTATIONS = {
@@ -60,6 +66,34 @@ MUTATIONS = {
     "memory": ("GrokMemorySettingsMutation", "allowGrokMemory"),
 }
 IDENTIFIER_HEADING = "Enter your phone number or username"
+#: The sign-in app's texts per language: title, identifier field, Next, Forgot password?, the
+#: unusual-activity heading, its field, Password, Log in, the 2FA heading. German and French pages
+#: (the german and french misbehaviours) carry X's own bundle strings where the bundle has them
+#: (DzikStar/X-SCRAPER client-web/i18n/{de,fr}.js at 9cd43d52: ca042c78 "Log in to X", c1df579e
+#: "Next", d1091f50 "Forgot password?", d1f6d336 "Username", dec3c9b8 "Password", e919c3bc "Log in",
+#: dd703318 "Two-factor authentication"; H as strings), and the server-sent step texts public code
+#: quotes: de identifier field "Telefonnummer, E-Mail-Adresse oder Nutzername" (M: Selenium and
+#: Playwright scripts), de unusual-activity heading "Gib deine Telefonnummer oder deinen Nutzernamen
+#: ein" (M/L: one Selenium script), fr identifier field (L: look-alike clones); the spanish
+#: misbehaviour's es bundle strings, its unusual-activity heading "Introduce tu número de teléfono o
+#: nombre de usuario" (M: two Selenium scripts) and first-step field (L/M: clones, one Selenium
+#: script). The French
+#: unusual-activity heading and the German, French and Spanish 2FA headings are not sourced as sign-in texts:
+#: those are the replica's own, made of bundle words, so no flow knows them (a member meeting them
+#: gets no guess: nothing is typed, the sign-in reads broken).
+LOGIN_TEXTS = {
+    "en": ("Sign in to X", "Phone, email, or username", "Next", "Forgot password?", IDENTIFIER_HEADING,
+           "Phone or username", "Password", "Log in", "Enter your verification code"),
+    "de": ("Bei X anmelden", "Telefonnummer, E-Mail-Adresse oder Nutzername", "Weiter", "Passwort vergessen?",
+           "Gib deine Telefonnummer oder deinen Nutzernamen ein", "Nutzername", "Passwort", "Anmelden",
+           "Zwei-Faktor-Authentifizierung"),
+    "fr": ("Se connecter à X", "Numéro de téléphone, adresse email ou nom d'utilisateur", "Suivant",
+           "Mot de passe oublié ?", "Numéro de téléphone ou nom d'utilisateur", "Nom d'utilisateur",
+           "Mot de passe", "Se connecter", "Authentification à deux facteurs"),
+    "es": ("Iniciar sesión en X", "Teléfono, correo electrónico o nombre de usuario", "Siguiente",
+           "¿Olvidaste tu contraseña?", "Introduce tu número de teléfono o nombre de usuario", "Nombre de usuario",
+           "Contraseña", "Iniciar sesión", "Autenticación en dos fases"),
+}
 #: focus_thief: a cross-origin frame on the sign-in page that takes the keyboard focus whenever the
 #: password field gets it, and sends whatever is typed there to its own server.
 CATCHER_PATH, STEAL_PATH = "/catcher", "/steal"
@@ -118,32 +152,46 @@ class X(Replica):
 
     # --- sign-in -------------------------------------------------------------------------------
 
+    def page_lang(self) -> str:
+        """The pages' language: German, French or Spanish under those misbehaviours, else English."""
+        for misbehaviour, lang in (("german", "de"), ("french", "fr"), ("spanish", "es")):
+            if self.misbehaves(misbehaviour):
+                return lang
+        return "en"
+
     def login_app(self, *, lookalike: bool = False) -> Response:
         task_url = f"https://{LOOKALIKE_HOST}/steal" if lookalike else TASK_PATH
-        heading, asked, label = IDENTIFIER_HEADING, "phone number or username", "Phone or username"
+        lang = self.page_lang()
+        title, field, next_, forgot, heading, label, password, log_in, code_heading = LOGIN_TEXTS[lang]
+        e = html.escape
+        asked = "phone number or username"
         if self.misbehaves("identifier_email"):
             heading, asked, label = "Verify your identity", "email address", "Email address"
         elif self.misbehaves("identifier_phone_email"):
             heading, asked, label = "Verify your identity", "phone number or email address", "Phone or email"
+        # The explanations under the headings are English only: none is sourced in another language.
+        unusual = (f"""<p>There was unusual login activity on your account. To help keep your account safe, please enter
+your {asked} to verify it’s you.</p>""" if lang == "en" else "")
+        code_hint = "<p>Use your code generator app to generate a code and enter it below.</p>" if lang == "en" else ""
+        password_heading, code_label = ("Enter your password", "Enter code") if lang == "en" else (title, "")
         views = {
-            "username": """<h1 id="modal-header">Sign in to X</h1>
+            "username": f"""<h1 id="modal-header">{e(title)}</h1>
 <button type="button">Sign in with Apple</button>
-<label>Phone, email, or username <input name="text" type="text" autocomplete="username"></label>
-<button type="button" data-go="username">Next</button>
-<button type="button">Forgot password?</button>""",
-            "identifier": f"""<h1 id="modal-header">{heading}</h1>
-<p>There was unusual login activity on your account. To help keep your account safe, please enter
-your {asked} to verify it’s you.</p>
-<label>{label} <input name="text" type="text" data-testid="ocfEnterTextTextInput"></label>
-<button type="button" data-go="identifier" data-testid="ocfEnterTextNextButton">Next</button>""",
-            "password": """<h1 id="modal-header">Enter your password</h1>
-<label>Password <input name="password" type="password" autocomplete="current-password"></label>
-<button type="button">Forgot password?</button>
-<button type="button" data-go="password" data-testid="LoginForm_Login_Button">Log in</button>""",
-            "2fa": """<h1 id="modal-header">Enter your verification code</h1>
-<p>Use your code generator app to generate a code and enter it below.</p>
-<label>Enter code <input name="text" type="text" inputmode="numeric" data-testid="ocfEnterTextTextInput"></label>
-<button type="button" data-go="2fa" data-testid="ocfEnterTextNextButton">Next</button>""",
+<label>{e(field)} <input name="text" type="text" autocomplete="username"></label>
+<button type="button" data-go="username">{e(next_)}</button>
+<button type="button">{e(forgot)}</button>""",
+            "identifier": f"""<h1 id="modal-header">{e(heading)}</h1>
+{unusual}
+<label>{e(label)} <input name="text" type="text" data-testid="ocfEnterTextTextInput"></label>
+<button type="button" data-go="identifier" data-testid="ocfEnterTextNextButton">{e(next_)}</button>""",
+            "password": f"""<h1 id="modal-header">{e(password_heading)}</h1>
+<label>{e(password)} <input name="password" type="password" autocomplete="current-password"></label>
+<button type="button">{e(forgot)}</button>
+<button type="button" data-go="password" data-testid="LoginForm_Login_Button">{e(log_in)}</button>""",
+            "2fa": f"""<h1 id="modal-header">{e(code_heading)}</h1>
+{code_hint}
+<label>{e(code_label)} <input name="text" type="text" inputmode="numeric" data-testid="ocfEnterTextTextInput"></label>
+<button type="button" data-go="2fa" data-testid="ocfEnterTextNextButton">{e(next_)}</button>""",
             "arkose": """<h1 id="modal-header">Authenticate your account</h1>
 <p>Solve this puzzle to verify that you’re a real person.</p>
 <iframe title="Verification challenge" src="https://client-api.arkoselabs.com/fc/gc/?token=replica"></iframe>""",
@@ -182,7 +230,7 @@ root.addEventListener('click', async (event) => {{
 }});
 show({{subtask: 'username'}});"""
         return page('<div role="dialog" aria-labelledby="modal-header"><div id="flow"></div></div>',
-                    title="Log in to X / X", script=script)
+                    title="Log in to X / X", lang=lang, script=script)
 
     def task(self, req: Request) -> Response:
         body = req.json if isinstance(req.json, dict) else {}
@@ -241,9 +289,7 @@ show({{subtask: 'username'}});"""
     # --- the Grok settings screen --------------------------------------------------------------
 
     def settings_page(self, req: Request) -> Response:
-        lang = "ja" if self.misbehaves("language") else "en"
-        if self.misbehaves("german") or self.misbehaves("french"):
-            lang = "de" if self.misbehaves("german") else "fr"
+        lang = "ja" if self.misbehaves("language") else self.page_lang()
         labels, heading = LOCALIZED.get(lang, (JAPANESE if lang == "ja" else LABELS, "Grok &amp; Third-party Collaborators"))
         if self.misbehaves("absent"):
             body = """<h1>Data sharing and personalization</h1>

@@ -120,3 +120,35 @@ async def test_italian_form_is_confirmed_by_its_sourced_confirmation(configure, 
     results = await run("instagram")
     assert results["ai-objection"].state == "submitted", results["ai-objection"].detail
     assert len(replica.events("submission")) == 1
+
+
+HANDLE = "demo_handle"  # X's unusual-activity question asks for a phone number or username
+
+
+@pytest.mark.parametrize("language", ["german", "spanish"])
+async def test_x_sign_in_answers_its_sourced_unusual_activity_question(configure, run, sentinel_password, language):
+    """A German (Spanish) member's X signs in on German (Spanish) pages and asks the unusual-activity
+    question in that language: the stored username answers it, the password follows, the switch goes off."""
+    from optout.credentials import Credential
+
+    replica = configure("x", language, "identifier_step", username=HANDLE)
+    results = await run("x", credential=Credential(HANDLE, sentinel_password))
+    assert results["training"].state == "off" and results["training"].changed, results["training"].detail
+    assert [e["ok"] for e in replica.events("identifier")] == [True]
+    assert [e["ok"] for e in replica.events("login")] == [True]
+
+
+@pytest.mark.parametrize("heading, answered", [
+    ("Enter your phone number or username", True),
+    ("Gib deine Telefonnummer oder deinen Nutzernamen ein", True),
+    ("Introduce tu número de teléfono o nombre de usuario", True),
+    ("Digite seu número de celular ou nome de usuário", True),
+    ("Wprowadź swój numer telefonu lub nazwę użytkownika", True),
+    # not sourced: the replica's own French words, and X's first-step fields (not the question)
+    ("Numéro de téléphone ou nom d'utilisateur", False),
+    ("Telefonnummer, E-Mail-Adresse oder Nutzername", False),
+    ("Teléfono, correo electrónico o nombre de usuario", False),
+])
+def test_x_answers_the_unusual_activity_question_only_in_its_sourced_wordings(heading, answered):
+    [step] = [s for s in load_flows()["x"].login.steps if s.fill == "username" and s.accepts == ["username"]]
+    assert step.when.matches_text(heading) is answered

@@ -22,12 +22,14 @@ HELP_TEXT = ("If you've already submitted an objection, you don't need to submit
              "we received will be applied going forward.")
 #: The german, french and italian misbehaviours: lang, heading, intro, button, e-mail label, reason label.
 #: Only the buttons are sourced (Meta's "Senden", "Envoyer", "Invia", M: press, research-languages.md
-#: §3.1), the German heading word "Widerspruchsrecht" and the Italian intro (M); the other texts are
-#: the replica's own.
-#: Meta's confirmation in these languages is not sourced: the replica answers with a page no flow
-#: can recognise (a tick and the address), so a flow must report it sent unconfirmed.
+#: §3.1), the German form title "Einspruch gegen die Verwendung deiner Informationen für KI bei Meta"
+#: (L: mkln.org) and the Italian intro (M); the other texts are the replica's own.
+#: Meta's German and French confirmations are not sourced (searched again 2026-12-02, §6 of the
+#: research note): the replica answers with a page no flow can recognise (a tick and the address),
+#: so a flow must report it sent unconfirmed.
 LOCALIZED = {
-    "de": ("Widerspruchsrecht", "Ich widerspreche der Nutzung meiner Daten.", "Senden", "E-Mail-Adresse",
+    "de": ("Einspruch gegen die Verwendung deiner Informationen für KI bei Meta",
+           "Ich widerspreche der Nutzung meiner Daten.", "Senden", "E-Mail-Adresse",
            "Begründung (optional)"),
     "fr": ("Droit d’opposition", "Je m’oppose à l’utilisation de mes données.", "Envoyer", "Adresse e-mail",
            "Motif (facultatif)"),
