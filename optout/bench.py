@@ -40,7 +40,10 @@ WEIGHT_TARGET = 1.0
 #: must end as, and the target ratio to the floor.
 CASES = {"present": ("", ("on", "off")), "missing": ("label_gone", ("broken",)),
          "weight": ("real_weight", ("on", "off"))}
-SCALE_TARGET = 2.0
+#: How much more N accounts may cost than one, against the floor's own growth on the same machine:
+#: on a 2-CPU machine twelve renderers share two CPUs, so no client stays near 1×; the engine must
+#: grow no faster than a minimal client does (the same margin as the present case).
+SCALE_TARGET = 1.3
 HEAVY = ("playwright", "rich", "asyncio", "pydantic", "structlog", "keyring", "cryptography")
 
 
@@ -352,8 +355,8 @@ def main(argv: list[str] | None = None) -> int:
     problems += [p for r in floors.values() for p in r["problems"]]
     floor_growth = floors[sizes[-1]]["seconds"] / floors[sizes[0]]["seconds"]
     row(f"  time N={sizes[-1]} / N={sizes[0]}", f"{growth:.2f}× (the floor: {floor_growth:.2f}×, "
-        f"{floors[sizes[0]]['seconds']:.2f} → {floors[sizes[-1]]['seconds']:.2f} s)", f"≤ {SCALE_TARGET}×",
-        growth <= SCALE_TARGET)
+        f"{floors[sizes[0]]['seconds']:.2f} → {floors[sizes[-1]]['seconds']:.2f} s)",
+        f"≤ {SCALE_TARGET}× the floor's", growth <= SCALE_TARGET * floor_growth)
     per_account = (last["peak_mb"] - first["peak_mb"]) / (sizes[-1] - sizes[0])
     per_account_pss = (last["peak_pss_mb"] - first["peak_pss_mb"]) / (sizes[-1] - sizes[0])
     one_browser = all(r["browsers"] == 1 for r in scale.values())
