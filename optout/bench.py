@@ -22,8 +22,10 @@ Every measured run happens in a fresh Python process whose whole process tree is
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -174,6 +176,7 @@ async def run_floor(n: int, browser_path: str | None, case: str = "present") -> 
         await asyncio.gather(*(one(p, a) for p, a in work))
         await browser.close()
     seconds = time.perf_counter() - started
+    shutil.rmtree(shots, ignore_errors=True)
     expected = sum(len(flows[p].settings) for p, _ in work)
     return {"seconds": seconds, "results": expected, "read": read, "problems": []}
 
@@ -253,6 +256,7 @@ def bench_env() -> dict:
     """The environment of every measured process: a throw-away optout home and sandbox, and no
     keyring (saved sessions only). This process takes the same homes."""
     home = Path(tempfile.mkdtemp(prefix="optout-bench-"))
+    atexit.register(shutil.rmtree, home, ignore_errors=True)  # its sessions and evidence are throw-away
     env = {**os.environ, "OPTOUT_HOME": str(home / "home"), "OPTOUT_SANDBOX_HOME": str(home / "sandbox"),
            "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring", "OPTOUT_LOG_FORMAT": "json"}
     os.environ.update({k: env[k] for k in ("OPTOUT_HOME", "OPTOUT_SANDBOX_HOME")})
