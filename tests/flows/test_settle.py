@@ -85,7 +85,7 @@ async def test_sign_in_step_the_flow_does_not_know_is_broken_once_settled(config
 
     async def setup(context) -> None:
         await sandbox.install(context)
-        await context.expose_function("__typedInto", typed.append)
+        await context.expose_function("__typedInto", lambda what: typed.append(what))
         await context.add_init_script("""document.addEventListener('input', (e) =>
             window.__typedInto(e.target.getAttribute('data-testid') || e.target.name || '?'), true);""")
 
