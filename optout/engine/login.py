@@ -18,7 +18,7 @@ from optout.credentials import Credential
 from optout.engine.evidence import Evidence
 from optout.engine.options import Account, Outcome, RunOptions
 from optout.engine.pageprobe import body_text, count, locate, matches
-from optout.engine.tab import Tabs
+from optout.engine.tab import Patience, Tabs
 from optout.flowspec import Flow, Setting, Step, origin_of
 from optout.paths import DEFAULT_PROFILE, Profile
 from optout.states import State
@@ -83,6 +83,13 @@ async def page_state(page: Page) -> tuple[str, str]:
     return page.url, await body_text(page)
 
 
+async def answers(page: Page, before: tuple[str, str], busy_before: int) -> bool:
+    """Whether the page, as it is now, has answered an action taken when it was `before`: it
+    navigated or its text changed, and it is no longer busy (a progress bar or aria-busy beyond
+    the `busy_before` shown then means the answer is still coming)."""
+    return await page_state(page) != before and await count(page.locator(BUSY)) <= busy_before
+
+
 class SignIn:
     """The one automated sign-in an account gets in a run, and keeping its session."""
 
@@ -92,6 +99,9 @@ class SignIn:
         self.attempted = False
         self.signed_in_here = False
         self.setting: Setting | None = None  # the setting whose page the sign-in began on
+        #: The page as it was before the last click of a sign-in step ((url, text), busy count),
+        #: until the page answers it: a page that has not answered is never read as settled.
+        self.unanswered: tuple[tuple[str, str], int] | None = None
 
     async def fill(self, page: Page, step: Step, value: str) -> None:
         field = locate(page, step.into).first
@@ -147,6 +157,7 @@ class SignIn:
                                   f"after {self.flow.login.timeout_ms // 1000} s (no new page, no message).",
                                   await self.evidence.keep_broken_page(page, self.setting))
             else:
+                self.unanswered = await page_state(page), await count(page.locator(BUSY))
                 await locate(page, step.into).first.click(timeout=self.flow.login.timeout_ms)
 
     async def answered(self, page: Page, before: tuple[str, str], busy_before: int) -> bool:
@@ -156,10 +167,38 @@ class SignIn:
         deadline = time.monotonic() + self.flow.login.timeout_ms / 1000
         while time.monotonic() < deadline:
             self.tabs.check_alive(page)
-            if await page_state(page) != before and await count(page.locator(BUSY)) <= busy_before:
+            if await answers(page, before, busy_before):
                 return True
             await asyncio.sleep(0.1)
         return False
+
+    async def watch(self, page: Page, look, *, pause_s: float = 0.1):
+        """Look at the page until `look()` gives a verdict (anything but None) and return it with
+        "". Without one, return None and why: "settled" once the page has answered the last click
+        and settled (no request in flight, no change for a moment, its load behind it: what is
+        still not there is not coming), else "loading" or "unanswered" when `login.timeout_ms` of
+        waiting, only the ceiling, has passed."""
+        patience = Patience(self.flow.login.timeout_ms / 1000, pause_s=pause_s)
+        while True:
+            self.tabs.check_alive(page)
+            verdict = await look()
+            if verdict is not None:
+                self.unanswered = None
+                return verdict, ""
+            if self.unanswered is not None and await answers(page, *self.unanswered):
+                self.unanswered = None
+            if self.unanswered is None and await self.tabs.settled(page):
+                return None, "settled"
+            if patience.over:
+                return None, "loading" if self.unanswered is None else "unanswered"
+            await patience.pause()
+
+    def waited(self, why: str) -> str:
+        """Words for how a wait without a verdict ended (see `watch`)."""
+        return {"settled": "once it had finished loading",
+                "loading": f"after {self.flow.login.timeout_ms // 1000} s, while it was still loading",
+                "unanswered": f"{self.flow.login.timeout_ms // 1000} s after the previous step, "
+                              "which it did not answer"}[why]
 
     def may_answer(self, step: Step, username: str) -> None:
         """A step that asks for one kind of name gets the stored username only if it is of that
@@ -176,45 +215,51 @@ class SignIn:
 
     async def required_step_shows(self, page: Page, step: Step, *, challenge: bool) -> bool:
         """Wait for a required step's element; False when the page shows an end of the sign-in
-        first (a challenge between steps, a failure, signed in). Raises the browser's error
-        (the page did not match the flow) when neither shows by the timeout."""
+        first (a challenge between steps, a failure, signed in). Raises the browser's error (the
+        page did not match the flow) when neither shows once the page has settled, or by the
+        ceiling."""
         login = self.flow.login
         ends = [login.signed_in, login.failure] + ([] if challenge else [c.when for c in login.challenges])
-        deadline = time.monotonic() + login.timeout_ms / 1000
-        while time.monotonic() < deadline:
+
+        async def look() -> bool | None:
             if await count(locate(page, step.into)):
                 return True
             text = await body_text(page)
             for signal in ends:
                 if await matches(page, signal, text):
                     return False
-            await asyncio.sleep(0.1)
+            return None
+
+        shows, why = await self.watch(page, look)
+        if shows is not None:
+            return shows
         where = step.into.css or f"{step.into.role} {'/'.join(step.into.name)}".strip()
-        raise PlaywrightError(f"no {where} on the page after {login.timeout_ms // 1000} s")
+        raise PlaywrightError(f"no {where} on the page {self.waited(why)}")
 
     async def optional_step_shows(self, page: Page, step: Step, later: list[Step], *, challenge: bool) -> bool | None:
-        """Wait for an optional step (an interstitial only some sign-ins show), as long as the next
-        required step would wait for its own element. True: its element shows (and its `when`
-        matches); False: a later step up to the next required one shows first (an optional one with
-        its `when`: another variant of the interstitial), or nothing by the timeout; None: the page
-        shows an end of the sign-in (signed in, failure, or a challenge)."""
+        """Wait for an optional step (an interstitial only some sign-ins show) until the page has
+        settled. True: its element shows (and its `when` matches); False: a later step up to the
+        next required one shows first (an optional one with its `when`: another variant of the
+        interstitial), or none of them once the page has settled (or by the ceiling); None: the
+        page shows an end of the sign-in (signed in, failure, or a challenge)."""
         login = self.flow.login
         ends = [login.signed_in, login.failure] + ([] if challenge else [c.when for c in login.challenges])
-        deadline = time.monotonic() + login.timeout_ms / 1000
-        while True:
+
+        async def look() -> str | None:
             await self.tabs.clear_consent(page)
             text = await body_text(page)
             if await count(locate(page, step.into)) and (step.when is None or await matches(page, step.when, text)):
-                return True
+                return "shows"
             for other in later:
                 if await count(locate(page, other.into)) and (other.when is None or await matches(page, other.when, text)):
-                    return False
+                    return "later"
             for signal in ends:
                 if await matches(page, signal, text):
-                    return None
-            if time.monotonic() >= deadline:
-                return False
-            await asyncio.sleep(0.1)
+                    return "end"
+            return None
+
+        verdict, _ = await self.watch(page, look)
+        return {"shows": True, "later": False, "end": None, None: False}[verdict]
 
     async def login(self, page: Page, setting: Setting) -> None:
         """One automated sign-in attempt for this account in this run; raises Outcome on failure."""
@@ -263,16 +308,17 @@ class SignIn:
         await self.save_session()
 
     async def await_signed_in(self, page: Page, setting: Setting, cred: Credential) -> None:
+        """Read how the sign-in ended: signed in (returns), refused, a challenge (a TOTP one is
+        answered once), or, once the page has settled showing none of them, broken."""
         login, name = self.flow.login, self.flow.name
         totp_used = False
-        deadline = time.monotonic() + login.timeout_ms / 1000
-        while time.monotonic() < deadline:
-            await asyncio.sleep(0.25)
-            self.tabs.check_alive(page)
+
+        async def look() -> bool | None:
+            nonlocal totp_used
             await self.tabs.clear_consent(page)
             text = await body_text(page)
             if await matches(page, login.signed_in, text):
-                return
+                return True
             if await matches(page, login.failure, text):
                 raise Outcome(
                     State.NEEDS_LOGIN,
@@ -286,10 +332,16 @@ class SignIn:
                 if challenge.kind == "totp" and cred.totp_secret and not totp_used:
                     totp_used = True
                     await self.run_steps(page, challenge.steps, cred, challenge=True)
-                    break
+                    return None
                 raise Outcome(State.NEEDS_HUMAN, challenge_detail(self.flow, challenge.kind, cred, totp_used))
+            return None
+
+        signed_in, why = await self.watch(page, look, pause_s=0.25)
+        if signed_in:
+            return
         evidence = await self.evidence.keep_broken_page(page, setting)
-        raise Outcome(State.BROKEN, f"the {name} sign-in did not finish as the flow expects (no known page).", evidence)
+        raise Outcome(State.BROKEN, f"the {name} sign-in did not finish as the flow expects (no known page "
+                      f"{self.waited(why)}).", evidence)
 
     async def save_session(self) -> None:
         store = self.options.sessions

@@ -42,6 +42,7 @@ MISBEHAVIOURS: dict[str, str] = {
     "list_changed": "the page listing the account's publications, blogs or sites changed (its links are different)",
     "admin_managed": "an administrator manages the setting (work or school account): it shows greyed out",
     "choice_unknown": "a dropdown or radio group shows a choice the flow does not know (none of on/off is selected)",
+    "slow_login_step": "X shows each sign-in step after 6 s of fetching (no busy role)",
     "slow_verify": "the server takes 0.5 s to answer a verification code (the code page stays meanwhile)",
     "focus_thief": "when the password field gets focus, a script moves focus into a cross-origin frame that records keys",
     "echo_password": "after a failed sign-in the page prints the typed password back (text, attribute, JSON)",

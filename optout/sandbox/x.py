@@ -18,7 +18,7 @@ import secrets
 from urllib.parse import quote, urlsplit
 
 from optout.sandbox import Replica, Request, Response, page, redirect
-from optout.sandbox.replica import digest
+from optout.sandbox.replica import BUSY_PATH, digest
 
 LOGIN_PATH = "/i/flow/login"
 TASK_PATH = "/i/api/1.1/onboarding/task.json"
@@ -200,6 +200,7 @@ your {asked} to verify it’s you.</p>""" if lang == "en" else "")
 const VIEWS = {json.dumps(views)};
 const THIEF = {json.dumps(self.misbehaves("focus_thief"))};
 const SLOW = {json.dumps(["2fa"] if self.misbehaves("slow_verify") else [])};
+const SPIN = {json.dumps(self.misbehaves("slow_login_step"))};
 const root = document.getElementById('flow');
 let token = null;
 function show(step) {{
@@ -219,14 +220,27 @@ root.addEventListener('click', async (event) => {{
     body: JSON.stringify({{flow_token: token, subtask: button.dataset.go, value: input ? input.value : ''}})}});
   const step = await r.json();
   token = step.flow_token || token;
-  root.innerHTML = '<div role="progressbar" aria-label="Loading"></div>';
-  // X renders the next step a moment after its answer arrives.
-  setTimeout(() => {{
+  const go = () => {{
     if (step.subtask === 'done') {{
       const next = new URLSearchParams(location.search).get('redirect_after_login') || '/home';
       location.replace(next.startsWith('/') ? next : '/home');
     }} else show(step);
-  }}, 600);
+  }};
+  if (SPIN) {{
+    // slow_login_step: a status line (no progress bar) fetches in turn for 6 s before the answer shows.
+    root.innerHTML = '<div role="status">Loading…</div>';
+    const started = performance.now();
+    for (let n = 1; performance.now() - started < 6000; n++) {{
+      await fetch({json.dumps(BUSY_PATH)} + '?n=' + n, {{cache: 'no-store'}}).catch(() => null);
+      root.firstChild.textContent = 'Loading… (' + n + ')';
+      await new Promise((done) => setTimeout(done, 200));
+    }}
+    go();
+    return;
+  }}
+  root.innerHTML = '<div role="progressbar" aria-label="Loading"></div>';
+  // X renders the next step a moment after its answer arrives.
+  setTimeout(go, 600);
 }});
 show({{subtask: 'username'}});"""
         return page('<div role="dialog" aria-labelledby="modal-header"><div id="flow"></div></div>',

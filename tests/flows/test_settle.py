@@ -2,12 +2,21 @@
 page for a moment, its load a few seconds behind it), not when the fixed `find_timeout_s` runs out;
 and a page still fetching is never called broken, however long its spinner turns.
 
-No test here measures time: each one sets a ceiling (find_timeout_s) far above what settling takes
-and tells from the result's detail which of the two decided."""
+The sign-in waits the same way: a step the flow does not know is broken once the page has settled,
+not after `login.timeout_ms` (the ceiling) per step, and a step still fetching is waited for.
+
+Each test tells from the result's detail which of the two decided; only the unknown sign-in step
+also measures time, against the old fixed limits' cost."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
+
+from optout import api
+from optout.credentials import Credential
+from optout.flowspec import resolve
 
 CEILING_S = 60.0  # far above settling: a test that reached it would say "while the page was still loading"
 
@@ -59,3 +68,46 @@ async def test_ceiling_still_ends_a_page_that_never_settles(configure, run_flow)
     results = [r for r in await run_flow("chatgpt", "check", find_timeout_s=1) if r.setting == "improve-model"]
     assert [str(r.state) for r in results] == ["broken"]
     assert "while the page was still loading" in results[0].detail
+
+
+HANDLE = "demo_handle"  # X's unusual-activity question asks for a phone number or username
+
+
+async def test_sign_in_step_the_flow_does_not_know_is_broken_once_settled(configure, sandbox, store, browser_path,
+                                                                        sentinel_password, only_flows):
+    """X asks its unusual-activity question in French, which the flow does not know: nothing is
+    typed into it, and the sign-in is broken once the page has settled, instead of after four
+    optional waits and one required one of `login.timeout_ms` each (about 100 s)."""
+    replica = configure("x", "french", "identifier_step", username=HANDLE)
+    flows = only_flows("x")
+    [flow] = resolve(["x"], flows)
+    typed: list[str] = []  # every field that received an input event, by name or test id
+
+    async def setup(context) -> None:
+        await sandbox.install(context)
+        await context.expose_function("__typedInto", lambda what: typed.append(what))
+        await context.add_init_script("""document.addEventListener('input', (e) =>
+            window.__typedInto(e.target.getAttribute('data-testid') || e.target.name || '?'), true);""")
+
+    started = time.monotonic()
+    results = await api.check(["x"], credentials={"x": Credential(HANDLE, sentinel_password)}, setup_context=setup,
+                              browser_path=browser_path, sessions=store, flows_dir=flows)
+    took = time.monotonic() - started
+    assert results and {str(r.state) for r in results} == {"broken"}, [r.detail for r in results]
+    assert all("once it had finished loading" in r.detail for r in results), [r.detail for r in results]
+    assert typed == ["text"], "only the first step's username field, never the unknown question's"
+    assert replica.events("identifier") == [] and replica.events("login") == []
+    assert took < 15 < flow.login.timeout_ms / 1000, f"{took:.1f} s"
+
+
+async def test_sign_in_steps_after_six_seconds_of_fetching_are_reached(configure, run_flow, sentinel_password,
+                                                                       only_flows):
+    """Every answer of X's sign-in comes after 6 s of fetching with a changing status line and no
+    progress bar: the unusual-activity question (optional), the password (required) and the
+    signed-in page are each waited for, never read as missing while the page is still busy."""
+    replica = configure("x", "slow_login_step", "identifier_step", username=HANDLE)
+    results = await run_flow("x", credential=Credential(HANDLE, sentinel_password), flows_dir=only_flows("x"),
+                             find_timeout_s=CEILING_S)
+    assert {r.setting: str(r.state) for r in results}["training"] == "on", [r.detail for r in results]
+    assert [e["ok"] for e in replica.events("identifier")] == [True]
+    assert [e["ok"] for e in replica.events("login")] == [True]
