@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from optout.paths import flows_dir
+from optout import paths
 
 if TYPE_CHECKING:
     from optout.flowspec import Flow
@@ -65,7 +65,7 @@ def content_key(directory: Path | None = None) -> str:
     code = [here / name for name in ("flowspec.py", "flowbase.py", "catalog.py", "flowlayers.py", "flowguard.py",
                                      "flowupdate.py", "flows_release.pub")]
     layers = [] if directory else [user_flows_dir(), *layer_files()]
-    for path in [*code, *sorted((directory or flows_dir()).glob("*.yaml")), *layers]:
+    for path in [*code, *sorted((directory or paths.flows_dir()).glob("*.yaml")), *layers]:
         try:
             # Modes and owners too: a local flow others could write is not used (optout.flowlayers).
             info = path.stat()
@@ -189,7 +189,7 @@ if __name__ == "__main__":  # python -m optout.catalog [--check] README.md
     current = path.read_text(encoding="utf-8")
     from optout.flowspec import load_flows
 
-    wanted = update_readme(current, list(load_flows(flows_dir()).values()))  # shipped flows only
+    wanted = update_readme(current, list(load_flows(paths.flows_dir()).values()))  # shipped flows only
     if check:
         if current != wanted:
             sys.exit(f"{path}: the platforms table is out of date; run `python -m optout.catalog {path}`.")

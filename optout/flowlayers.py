@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 from optout import flowguard
 from optout.errors import FlowError
-from optout.paths import flows_dir, home
+from optout import paths
+from optout.paths import home
 
 if TYPE_CHECKING:  # the schema (pydantic) is imported only when flows are parsed: a cached
     from optout.flowspec import Flow  # `optout platforms` needs this module's paths and warnings alone
@@ -51,11 +52,11 @@ def local_files() -> dict[str, Path]:
     left out with a warning: a flow decides what optout reads as off, so only its owner may edit it."""
     found = {}
     try:
-        paths = sorted(user_flows_dir().glob("*.yaml"))
+        files = sorted(user_flows_dir().glob("*.yaml"))
         group_enters = user_flows_dir().stat().st_mode & 0o010  # a 0700 folder keeps its group out
     except OSError:
         return {}
-    for path in paths:
+    for path in files:
         try:
             info = path.stat()
         except OSError:
@@ -101,7 +102,7 @@ def layered_flows() -> dict[str, Flow]:
     from optout.flowspec import load_flows
 
     last_warnings.clear()
-    shipped = load_flows(flows_dir())
+    shipped = load_flows(paths.flows_dir())
     flows = dict(shipped)
     for flow_id, candidates in sorted(_candidates().items()):
         base = shipped.get(flow_id)
@@ -158,7 +159,7 @@ def add_local(file: Path, allow: list[str]) -> dict:
         raise FlowError(f"{file}: cannot read this flow file: {exc}",
                         "Check the path of the flow file.") from None
     flow = parse_flow(text, str(file), file.stem)  # the bytes checked are the bytes copied
-    shipped = load_flows(flows_dir()).get(flow.id)
+    shipped = load_flows(paths.flows_dir()).get(flow.id)
     widened = flowguard.widening(flow, shipped)
     flowguard.check_request({flow.id: widened} if widened else {}, allow, f"optout flows add {file}")
     folder = user_flows_dir()

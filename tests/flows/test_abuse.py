@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from cryptography.fernet import Fernet
 from rich.console import Console
 
-from optout import api, flowspec, report
+from optout import api, flowspec, paths, report
 from optout.cli import cli
 from optout.credentials import Credential
 from optout.errors import FlowError
@@ -208,7 +208,7 @@ def test_damaged_flow_file_is_a_clear_error(tmp_path, monkeypatch, damage):
     path = flows / "linkedin.yaml"
     path.unlink()
     FLOW_DAMAGE[damage](path)
-    monkeypatch.setattr(flowspec, "flows_dir", lambda: flows)
+    monkeypatch.setattr(paths, "flows_dir", lambda: flows)  # where every loader finds the shipped flows
     for args in (["platforms"], ["check", "linkedin"]):
         started = time.monotonic()
         result = invoke(*args)
