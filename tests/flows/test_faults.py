@@ -212,7 +212,8 @@ async def kill_browser_when_saved(context):
 
     async def save_then_die(route):
         await route.fallback()
-        await asyncio.sleep(0.2)
+        # The replica has saved once its answer is back (a fixed pause lost that race under load).
+        await route.request.response()
         kill_browser()
 
     await context.route("**/mypreferences/api/**", save_then_die)
@@ -226,7 +227,7 @@ async def test_browser_killed_mid_run_is_an_error_and_later_accounts_finish(lab)
     assert victim.state == State.ERROR and "browser" in victim.detail, victim.detail
     assert not victim.changed
     # The replica did save it; optout did not see it, so it does not say so.
-    assert lab.replica.settings_of(VICTIM)[SWITCH] is False
+    assert lab.replica.settings_of(VICTIM)[SWITCH] is False, victim.detail
     for other in accounts[VICTIM].values():  # the rest of that account could not run either
         assert other.state == State.ERROR, (other.setting, other.detail)
     assert_bystander_finished(accounts[BYSTANDER], "off")
