@@ -263,6 +263,17 @@ def bench_env() -> dict:
     return env
 
 
+def said_problems(problems: list[str]) -> int:
+    """The exit code of a benchmark run: 1, with the runs that did not read every setting on
+    stderr, when any did (their figures are not valid); else 0."""
+    if not problems:
+        return 0
+    print("\nSome runs did not read every setting, so their figures are not valid:", file=sys.stderr)
+    for p in problems[:20]:
+        print(f"  {p}", file=sys.stderr)
+    return 1
+
+
 def verdict(ok: bool) -> str:
     return "ok" if ok else "MISSED"
 
@@ -371,12 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\nN counts accounts, one browser context each, spread round robin over the platforms above. "
           "Times are wall clock from the start of the run to its last result, in a fresh process "
           "(browser start included); memory is the peak of RSS (and of PSS) summed over that process tree.")
-    if problems:
-        print("\nSome runs did not read every setting, so their figures are not valid:", file=sys.stderr)
-        for p in problems[:20]:
-            print(f"  {p}", file=sys.stderr)
-        return 1
-    return 0
+    return said_problems(problems)
 
 
 if __name__ == "__main__":

@@ -117,9 +117,4 @@ def main(opts) -> int:
             "time: from the start of the run to its last result, browser start included. Memory: the "
             "peak over the whole process tree (Python, driver, browser). Other work: CPUs that other "
             f"processes kept busy meanwhile, on average (load average now {machine()['load_average']:.1f}).")
-    if problems:
-        print("\nSome runs did not read every setting, so their figures are not valid:", file=sys.stderr)
-        for p in problems[:20]:
-            print(f"  {p}", file=sys.stderr)
-        return 1
-    return 0
+    return bench.said_problems(problems)
