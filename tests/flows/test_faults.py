@@ -210,11 +210,17 @@ async def kill_browser_when_saved(context):
     """The victim's click reaches the server (which saves it), then the browser dies before the
     engine could reload and verify: the setting must be `error`, never `off`."""
 
+    async def die_once_answered(request):
+        if await request.response() is not None:  # the replica saved it and answered
+            kill_browser()
+
     async def save_then_die(route):
         await route.fallback()
-        # The replica has saved once its answer is back (a fixed pause lost that race under load).
-        await route.request.response()
-        kill_browser()
+        # Playwright hands the request to the replica's handler only once this one returns, so the
+        # wait for the answer runs beside it (a pause here let the kill race the save under load).
+        waiting.add(asyncio.ensure_future(die_once_answered(route.request)))
+
+    waiting: set = set()  # held, so the task is not collected before it ran
 
     await context.route("**/mypreferences/api/**", save_then_die)
 
