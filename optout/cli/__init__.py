@@ -67,7 +67,7 @@ def cli(ctx):
 
     \b
     Get started:
-      optout demo                      see it work on built-in replicas, no account needed
+      optout demo                      try it on built-in replicas, no account
       optout account add linkedin      store a login in your system keyring
       optout check linkedin            read the settings (changes nothing)
       optout off linkedin              switch them off and verify after a reload

@@ -6,6 +6,7 @@ Command modules import from here, never from `optout.cli` itself, so there is no
 from __future__ import annotations
 
 import functools
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -15,11 +16,14 @@ import click.shell_completion
 from optout.paths import DEFAULT_PROFILE, Profile, check_profile_name
 from optout.states import EXPLANATIONS, State
 
-STATE_HELP = "\n".join(f"  {s.value:<12} {EXPLANATIONS[s]}" for s in State)
+# Wrapped here, not by click (a \b paragraph is kept as written): click indents an epilog by two
+# more spaces, so 76 columns keeps every line of `--help` within 80.
+STATE_HELP = "\n".join(textwrap.fill(EXPLANATIONS[s], 76, initial_indent=f"  {s.value:<12} ",
+                                      subsequent_indent=" " * 15) for s in State)
 STATES_EPILOG = f"\b\nStates:\n{STATE_HELP}"
 EXIT_HELP = """Exit codes: 0 everything off, unavailable or submitted; 3 something is on;
-4 a person is needed (sign-in, code, security check); 5 a flow no longer matches
-its site; 1 other errors; 2 usage errors."""
+4 a person is needed (sign-in, code, security check); 5 a flow no longer
+matches its site; 1 other errors; 2 usage errors."""
 
 
 

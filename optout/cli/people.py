@@ -116,7 +116,6 @@ def assist_cmd(state: CliState, platforms, yes, keep, person, output, open_it, s
                wait_min):
     """Help someone else: they sign in themselves, you never learn their password.
 
-    \b
     A browser window opens at each platform's sign-in page; the person signs in there (a banner
     on the page says optout is waiting). optout then reads the settings, shows them here, and
     switches off what is on once the person agrees. At the end it writes a one-page handout to

@@ -48,3 +48,20 @@ def test_a_platform_with_nothing_near_suggests_nothing():
     assert result.exit_code == 2
     assert "optout has no flow for myspace." in result.output and "Did you mean" not in result.output
 
+
+
+def every_command(group: click.Group, path: tuple[str, ...] = ()):
+    yield path
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            yield from every_command(command, (*path, name))
+        else:
+            yield (*path, name)
+
+
+@pytest.mark.parametrize("path", list(every_command(cli)), ids=lambda p: " ".join(p) or "optout")
+def test_every_help_fits_80_columns(path):
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(cli, [*path, "--help"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    wide = [line for line in result.output.splitlines() if len(line) > 80]
+    assert not wide, wide
