@@ -13,8 +13,8 @@ from optout.capture.keep import Keeper
 from optout.credentials import Credential
 from optout.flowspec import flows_dir, load_flow
 
-NAME = "jo&<>\"' %/doe@example.org"
-PASSWORD = "pw-Unit&<>\"' %/9"
+SENTINEL_NAME = "jo&<>\"' %/doe@example.org"
+SENTINEL_PASSWORD = "pw-Unit&<>\"' %/9"
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +63,7 @@ def test_attributes_states_and_urls(linkedin):
     assert "<div hidden>" in page
 
 
-@pytest.mark.parametrize("planted", [NAME, PASSWORD])
+@pytest.mark.parametrize("planted", [SENTINEL_NAME, SENTINEL_PASSWORD])
 @pytest.mark.parametrize("encode", [
     lambda s: s, lambda s: s.upper(), lambda s: __import__("html").escape(s),
     lambda s: __import__("urllib.parse").parse.quote(s, safe=""),
@@ -73,7 +73,7 @@ def test_attributes_states_and_urls(linkedin):
 def test_a_page_keeping_the_name_or_a_secret_is_refused(planted, encode):
     """A kept id (ids are kept as they are) holding the name or password, in any encoding."""
     text = f'<div id="card-{encode(planted)}"></div>'
-    why = snapshot.leaks(text, NAME, Credential(NAME, PASSWORD))
+    why = snapshot.leaks(text, SENTINEL_NAME, Credential(SENTINEL_NAME, SENTINEL_PASSWORD))
     assert why and planted not in why and ("account's name" in why or "password" in why), why
 
 
@@ -81,7 +81,7 @@ def test_leaks_checks_handles_and_local_parts():
     assert snapshot.leaks('<a id="u-jodoe-x">', "@jodoe") == "the page kept the account's name"
     assert snapshot.leaks('<i class="janedoe1">', "janedoe1@example.org") == "the page kept the account's name"
     assert snapshot.leaks('<i class="me">', "me@example.org") is None  # too short to tell
-    assert snapshot.leaks("<p>▒▒▒</p>", NAME, Credential(NAME, PASSWORD, "JBSWY3DPEHPK3PXP")) is None
+    assert snapshot.leaks("<p>▒▒▒</p>", SENTINEL_NAME, Credential(SENTINEL_NAME, SENTINEL_PASSWORD, "JBSWY3DPEHPK3PXP")) is None
 
 
 def test_file_round_trip_and_show_fit_80_columns(linkedin):
@@ -153,7 +153,7 @@ async def test_capturer_refuses_a_page_showing_the_account_and_writes_nothing(br
     from optout.states import State
 
     setting = linkedin.setting("generative-ai")
-    shown = f'<main><div id="card-{html_mod.escape(NAME)}"></div><input type="checkbox" role="switch" ' \
+    shown = f'<main><div id="card-{html_mod.escape(SENTINEL_NAME)}"></div><input type="checkbox" role="switch" ' \
             'aria-label="Use my data for training content creation AI models" checked></main>'
     capturer = Capturer(tmp_path / "captures")
     async with browser_mod.started(browser_path) as browser:
@@ -162,19 +162,19 @@ async def test_capturer_refuses_a_page_showing_the_account_and_writes_nothing(br
         await page.route(setting.url, lambda route: route.fulfill(body=shown, content_type="text/html"))
         await page.goto(setting.url)
         result = Result("linkedin", setting.id, State.ON)
-        await capturer(page, linkedin, Account("linkedin", NAME, Credential(NAME, PASSWORD)), setting, result)
-        shown_ok = shown.replace(html_mod.escape(NAME), "profile")  # the same page without the name: kept
+        await capturer(page, linkedin, Account("linkedin", SENTINEL_NAME, Credential(SENTINEL_NAME, SENTINEL_PASSWORD)), setting, result)
+        shown_ok = shown.replace(html_mod.escape(SENTINEL_NAME), "profile")  # the same page without the name: kept
         await page.route(setting.url, lambda route: route.fulfill(body=shown_ok, content_type="text/html"))
         await page.goto(setting.url)
-        await capturer(page, linkedin, Account("linkedin", NAME, Credential(NAME, PASSWORD)), setting, result)
+        await capturer(page, linkedin, Account("linkedin", SENTINEL_NAME, Credential(SENTINEL_NAME, SENTINEL_PASSWORD)), setting, result)
         (tmp_path / "a-file").write_text("")
         unwritable = Capturer(tmp_path / "a-file" / "captures")  # a folder that cannot be made
-        await unwritable(page, linkedin, Account("linkedin", NAME), setting, result)
+        await unwritable(page, linkedin, Account("linkedin", SENTINEL_NAME), setting, result)
         await context.close()
     [failed] = unwritable.notes
     assert failed.path is None and "could not be written" in failed.refused and "a-file" in failed.refused
     refused, kept = capturer.notes
-    assert refused.path is None and "account's name" in refused.refused and NAME not in refused.line()
+    assert refused.path is None and "account's name" in refused.refused and SENTINEL_NAME not in refused.line()
     assert kept.path is not None and list((tmp_path / "captures").iterdir()) == [kept.path]
     assert fileformat.read(kept.path).header["state"] == "on"
 
