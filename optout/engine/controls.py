@@ -127,6 +127,18 @@ async def close_dialog(page: Page, setting, control) -> str:
     return ""
 
 
+async def said_failed(answers: list, listening: bool) -> str:
+    """The page showed its failure message. The page's script can react to the save's answer before
+    Playwright reports that answer, so wait a moment for it: the status is the better reason."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + (2.0 if listening else 0)
+    while not answers and loop.time() < deadline:
+        await asyncio.sleep(0.05)
+    if answers and not 200 <= answers[-1] < 300:
+        return f"the page said the save failed (HTTP {answers[-1]})"
+    return "the page said the save failed"
+
+
 async def save_change(page: Page, setting, timeout_s: float) -> str:
     """Click the setting's Save button and wait for the save's answer. '' when it was saved (or no
     answer was heard: the reload decides), else why the save failed, naming the HTTP status."""
@@ -151,7 +163,7 @@ async def save_change(page: Page, setting, timeout_s: float) -> str:
             if answers and not 200 <= answers[-1] < 300:
                 return f"the save was answered with HTTP {answers[-1]}"
             if not before_failed and await matches(page, spec.failed):
-                return "the page said the save failed"
+                return await said_failed(answers, bool(spec.response))
             if answers or (not before_saved and await matches(page, spec.saved)):
                 return ""
             await asyncio.sleep(0.1)

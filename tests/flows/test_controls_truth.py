@@ -92,6 +92,40 @@ async def test_wordpress_failed_save_is_never_off(configure, run):
     assert [e["status"] for e in replica.events("save")] == [500]
 
 
+async def test_a_failure_the_page_shows_before_the_answer_still_names_the_status(browser_path):
+    """The page's script may show its failure before Playwright reports the save's answer (seen
+    under load): the reason must still name the HTTP status, not only the page's words."""
+    import asyncio
+
+    from playwright.async_api import async_playwright
+
+    from optout.browser import find_browser, launch
+    from optout.engine import controls
+    from optout.flowspec import flows_dir, load_flow
+
+    [setting] = load_flow(flows_dir() / "wordpress.yaml").settings
+    page_html = """<button onclick="document.getElementById('n').textContent='Failed to save settings.';
+      fetch('/rest/v1.4/sites/1/settings', {method: 'POST'})">Save</button><p id="n"></p>"""
+
+    async def answer(route):
+        if route.request.method == "POST":
+            await asyncio.sleep(0.5)  # the page has said "Failed" long before this answer
+            await route.fulfill(status=500, body="{}")
+        else:
+            await route.fulfill(body=page_html, content_type="text/html")
+
+    async with async_playwright() as p:
+        browser = await launch(p, find_browser(browser_path))
+        try:
+            page = await browser.new_page()
+            await page.route("https://wordpress.com/**", answer)
+            await page.goto("https://wordpress.com/settings")
+            why = await controls.save_change(page, setting, 5)
+        finally:
+            await browser.close()
+    assert why == "the page said the save failed (HTTP 500)"
+
+
 async def test_wordpress_discouraged_site_reads_locked_off_and_is_never_clicked(configure, run):
     replica = wordpress(configure, "locked_off")
     [result] = await run("wordpress", "off")
