@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
@@ -40,6 +41,8 @@ def account_add(state: CliState, platform, totp):
     cred = Credential(username, password, secret or None)
     cred.validate()
     AccountStore(state.profile).add(platform, cred)
+    if state.as_json:  # never the password or the TOTP secret: only that a secret is kept
+        click.echo(json.dumps({"platform": platform, "username": username, "has_totp": bool(secret)}, indent=2))
     click.echo(f"Stored {flow.name} account {username} in the system keyring. Next: optout check {platform}", err=True)
 
 
@@ -55,8 +58,6 @@ def _ask(prompt: str) -> str:
 @click.pass_obj
 def account_list(state: CliState):
     """The accounts optout knows (no secrets are shown)."""
-    import json
-
     from optout.credentials import AccountStore
 
     accounts = AccountStore(state.profile).list()
@@ -83,6 +84,8 @@ def account_remove(state: CliState, platform, username):
     for a in removed:
         sessions.delete(platform, a.username)
         click.echo(f"Removed {a.platform} account {a.username}.", err=True)
+    if state.as_json:
+        click.echo(json.dumps([{"platform": a.platform, "username": a.username} for a in removed], indent=2))
 
 
 COMMANDS = [account]

@@ -7,7 +7,8 @@ import click
 
 @click.command()
 @click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
-def completion(shell):
+@click.pass_obj
+def completion(state, shell):
     """Print the shell completion script for SHELL (commands, platforms, setting ids).
 
     \b
@@ -19,7 +20,13 @@ def completion(shell):
 
     root = click.get_current_context().find_root().command
     cls = get_completion_class(shell)
-    click.echo(cls(root, {}, "optout", "_OPTOUT_COMPLETE").source())
+    script = cls(root, {}, "optout", "_OPTOUT_COMPLETE").source()
+    if state is not None and state.as_json:
+        import json
+
+        click.echo(json.dumps({"shell": shell, "script": script}, indent=2))
+    else:
+        click.echo(script)
 
 
 COMMANDS = [completion]

@@ -147,6 +147,10 @@ def login(state: CliState, platform, account_name):
                "notices when you are in and saves the session. (Ctrl-C to give up.)", err=True)
     path = run_async(api.login(platform, account=account_name, profile=state.profile,
                                browser_path=state.browser_path, **sandbox_opts(state)))
+    if state.as_json:
+        import json
+
+        click.echo(json.dumps({"platform": platform, "account": account_name, "session": str(path)}, indent=2))
     click.echo(f"Saved the session (encrypted) at {path}. Next: optout check {platform}", err=True)
 
 

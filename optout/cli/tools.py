@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 
 import click
@@ -26,7 +27,6 @@ def platforms(state: CliState):
 @click.pass_obj
 def doctor(state: CliState):
     """Check the browser, the keyring and the data folder, with fixes."""
-    import json
 
     from optout.browser import doctor_report
 
@@ -48,12 +48,27 @@ def sandbox():
 
 
 @sandbox.command("list")
-def sandbox_list():
+@click.pass_obj
+def sandbox_list(state: CliState):
     """The misbehaviours a replica can be told to show."""
+    import textwrap
+
     from optout.sandbox import MISBEHAVIOURS
 
+    if state.as_json:
+        click.echo(json.dumps([{"name": n, "what": w} for n, w in MISBEHAVIOURS.items()], indent=2))
+        return
     for name, what in MISBEHAVIOURS.items():
-        click.echo(f"{name:<16} {what}")
+        # a long name gets its own line; the text wraps under the column so lines fit 80
+        first = f"{name:<16} " if len(name) < 17 else f"{name}\n{'':17}"
+        click.echo(textwrap.fill(what, 80, initial_indent=first, subsequent_indent=" " * 17))
+
+
+def _replica(box, platform: str):
+    if platform not in box.replicas:
+        raise click.BadParameter(f"no replica of {platform}; there are: {', '.join(sorted(box.replicas))}",
+                                 param_hint="PLATFORM")
+    return box.replica(platform)
 
 
 @sandbox.command("set")
@@ -67,10 +82,13 @@ def sandbox_set(state: CliState, platform, misbehaviours, keep_state):
     from optout.sandbox import Sandbox
 
     box = Sandbox.for_profile(state.profile.name)
+    _replica(box, platform)
     try:
         box.configure(platform, *misbehaviours, reset=not keep_state)
     except (KeyError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
+    if state.as_json:
+        click.echo(json.dumps({"platform": platform, "misbehaviours": sorted(set(misbehaviours))}, indent=2))
     click.echo(f"{platform} replica: {', '.join(misbehaviours) or 'behaving'}", err=True)
 
 
@@ -84,8 +102,15 @@ def sandbox_flip(state: CliState, platform, setting, value):
     from optout.sandbox import Sandbox
 
     box = Sandbox.for_profile(state.profile.name)
+    known = sorted(_replica(box, platform).settings)
+    if setting not in known:
+        raise click.BadParameter(f"{platform}'s replica has no setting {setting}; it has: {', '.join(known)}",
+                                 param_hint="SETTING")
     box.data[platform]["settings"][setting] = value == "on"
     box.save()
+    if state.as_json:
+        click.echo(json.dumps({"platform": platform, "setting": setting, "on": value == "on"}, indent=2))
+    click.echo(f"{platform} replica: {setting} is now {value}", err=True)
 
 
 COMMANDS = [platforms, doctor, sandbox]

@@ -114,3 +114,54 @@ def test_help_after_the_command_lists_the_global_options():
     assert result.exit_code == 0
     for name in GLOBAL_NAMES:
         assert name in result.output
+
+
+# --- --json on the small commands too: one JSON document on stdout, words on stderr --------------
+
+SENTINEL_PASSWORD = "sentinel-pw-&<>\"' %/Json9"
+
+
+def json_of(*args, **kw):
+    result = CliRunner(env={"COLUMNS": "80"}).invoke(cli, list(args), catch_exceptions=False, **kw)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_sandbox_list_fits_80_columns_and_has_json():
+    from optout.sandbox import MISBEHAVIOURS
+
+    text = CliRunner(env={"COLUMNS": "80"}).invoke(cli, ["sandbox", "list"]).output
+    assert not [line for line in text.splitlines() if len(line) > 80]
+    assert "real_weight" in text and "cookie_consent_accept_only\n" in text  # a long name on its own line
+    assert json_of("sandbox", "list", "--json") == [{"name": n, "what": w} for n, w in MISBEHAVIOURS.items()]
+
+
+def test_sandbox_set_and_flip_name_what_is_wrong_and_answer_json():
+    from optout.sandbox import Sandbox
+
+    for args, wrong in ((["set", "myspace"], "no replica of myspace"),
+                        (["flip", "myspace", "x", "on"], "no replica of myspace"),
+                        (["flip", "linkedin", "trainning", "on"], "no setting trainning; it has: ai-objection")):
+        result = invoke("--sandbox", "sandbox", *args)
+        assert result.exit_code == 2 and wrong in result.output and "Traceback" not in result.output
+    assert json_of("--sandbox", "sandbox", "set", "linkedin", "two_factor", "--json") == {
+        "platform": "linkedin", "misbehaviours": ["two_factor"]}
+    assert json_of("--sandbox", "sandbox", "flip", "linkedin", "generative-ai", "off", "--json")["on"] is False
+    box = Sandbox.for_profile("sandbox-default")
+    assert box.data["linkedin"]["settings"]["generative-ai"] is False
+    assert box.data["linkedin"]["misbehaviours"] == ["two_factor"]
+
+
+def test_account_add_and_remove_answer_json_without_the_secret():
+    result = CliRunner().invoke(cli, ["account", "add", "linkedin", "--json"],
+                                input=f"me@example.org\n{SENTINEL_PASSWORD}\n", catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"platform": "linkedin", "username": "me@example.org", "has_totp": False}
+    assert "sentinel-pw" not in result.output
+    assert json_of("account", "remove", "linkedin", "--json") == [
+        {"platform": "linkedin", "username": "me@example.org"}]
+
+
+def test_completion_json_holds_the_script():
+    plain = invoke("completion", "bash").stdout
+    assert json_of("completion", "bash", "--json") == {"shell": "bash", "script": plain[:-1]}  # echo adds one newline
