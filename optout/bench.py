@@ -30,9 +30,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from pathlib import Path
 
+WIDTH = 80  # every line the benchmark prints fits an 80-column terminal
 HELP_TARGET_MS = 150
 PLATFORMS_TARGET_MS = 250
 FLOOR_TARGET = 1.3
@@ -274,6 +276,10 @@ def said_problems(problems: list[str]) -> int:
     return 1
 
 
+def say(text: str) -> None:
+    print(textwrap.fill(text, WIDTH), flush=True)
+
+
 def verdict(ok: bool) -> str:
     return "ok" if ok else "MISSED"
 
@@ -308,14 +314,18 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[str] = []
 
     def row(what: str, figure: str, target: str, ok: bool | None) -> None:
-        line = f"{what:<44} {figure:<36} {target:<28} {'' if ok is None else verdict(ok)}"
-        rows.append(line.rstrip())
-        print(line.rstrip(), flush=True)
+        """Two lines that fit 80 columns: what, with the verdict at the right; then the figure
+        and its target, indented."""
+        head = f"{what:<{WIDTH - 8}} {'' if ok is None else verdict(ok):>7}".rstrip()
+        body = textwrap.fill(figure + (f"; target {target}" if target else ""), WIDTH,
+                             initial_indent=" " * 6, subsequent_indent=" " * 8)
+        rows.extend([head, body])
+        print(head + "\n" + body, flush=True)
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-    print(f"optout benchmark{' (quick)' if opts.quick else ''}: {os.cpu_count()} CPUs, load average "
-          f"{load:.1f} at start, Python {sys.version.split()[0]}; sandbox platforms used: {', '.join(platforms)}")
-    print(f"{'what':<44} {'figure':<36} {'target':<28} verdict")
+    say(f"optout benchmark{' (quick)' if opts.quick else ''}: {os.cpu_count()} CPUs, load average "
+        f"{load:.1f} at start, Python {sys.version.split()[0]}; sandbox platforms used: {', '.join(platforms)}")
+    print(f"\n{'what':<{WIDTH - 8}} {'verdict':>7}\n{'':6}figure; target")
 
     # 1. start-up
     for args in (["--help"], ["platforms"]):
@@ -379,9 +389,10 @@ def main(argv: list[str] | None = None) -> int:
         f"{per_account:+.0f} / {per_account_pss:+.0f} MB (N={sizes[0]}: {first['peak_mb']:.0f} / "
         f"{first['peak_pss_mb']:.0f})", "1 browser; +PSS < N=1's", one_browser and per_account_pss < first["peak_pss_mb"])
 
-    print("\nN counts accounts, one browser context each, spread round robin over the platforms above. "
-          "Times are wall clock from the start of the run to its last result, in a fresh process "
-          "(browser start included); memory is the peak of RSS (and of PSS) summed over that process tree.")
+    print()
+    say("N counts accounts, one browser context each, spread round robin over the platforms above. "
+        "Times are wall clock from the start of the run to its last result, in a fresh process "
+        "(browser start included); memory is the peak of RSS (and of PSS) summed over that process tree.")
     return said_problems(problems)
 
 

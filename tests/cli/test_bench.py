@@ -23,9 +23,11 @@ def test_quick_benchmark_prints_every_figure(browser_path, tmp_path):
                    "time N=2 / N=1", "memory per extra account", "controls missing (label_gone): floor",
                    "real weight (7 MB, trackers, +100 ms, 20 Mbit/s): floor"):
         assert figure in out, (figure, out)
-    imports = [line for line in out.splitlines() if line.strip().startswith("imports of optout")]
-    assert len(imports) == 2 and all(line.endswith(" ok") for line in imports), imports
-    assert "playwright" not in " ".join(imports).split("no ")[0]
+    lines = out.splitlines()
+    assert not [line for line in lines if len(line) > 80]
+    imports = [(line, lines[i + 1]) for i, line in enumerate(lines) if line.strip().startswith("imports of optout")]
+    assert len(imports) == 2 and all(line.endswith(" ok") for line, _ in imports), imports
+    assert all("playwright" not in figure.split("; target")[0] for _, figure in imports), imports
     assert re.search(r"check N=2 account\(s\) at once\s+[\d.]+ s, peak RSS \d+ MB \(PSS \d+\), 1 browser", out), out
 
 
