@@ -311,7 +311,6 @@ def main(argv: list[str] | None = None) -> int:
     platforms = bench_platforms()
     n_platforms = 2 if opts.quick else len(platforms)
     problems: list[str] = []
-    rows: list[str] = []
 
     def row(what: str, figure: str, target: str, ok: bool | None) -> None:
         """Two lines that fit 80 columns: what, with the verdict at the right; then the figure
@@ -319,7 +318,6 @@ def main(argv: list[str] | None = None) -> int:
         head = f"{what:<{WIDTH - 8}} {'' if ok is None else verdict(ok):>7}".rstrip()
         body = textwrap.fill(figure + (f"; target {target}" if target else ""), WIDTH,
                              initial_indent=" " * 6, subsequent_indent=" " * 8)
-        rows.extend([head, body])
         print(head + "\n" + body, flush=True)
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")

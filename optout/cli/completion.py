@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+
 import click
+
+from optout.cli.common import CliState
 
 
 @click.command()
 @click.argument("shell", type=click.Choice(["bash", "zsh", "fish"]))
 @click.pass_obj
-def completion(state, shell):
+def completion(state: CliState, shell):
     """Print the shell completion script for SHELL (commands, platforms, setting ids).
 
     \b
@@ -21,9 +25,7 @@ def completion(state, shell):
     root = click.get_current_context().find_root().command
     cls = get_completion_class(shell)
     script = cls(root, {}, "optout", "_OPTOUT_COMPLETE").source()
-    if state is not None and state.as_json:
-        import json
-
+    if state.as_json:
         click.echo(json.dumps({"shell": shell, "script": script}, indent=2))
     else:
         click.echo(script)

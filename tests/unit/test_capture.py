@@ -15,6 +15,7 @@ from optout.flowspec import flows_dir, load_flow
 
 SENTINEL_NAME = "jo&<>\"' %/doe@example.org"
 SENTINEL_PASSWORD = "pw-Unit&<>\"' %/9"
+SENTINEL_TOTP = "JBSWY3DPEHPK3PXP"  # the example secret of authenticator docs ("Hello!"), never a real one
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +82,7 @@ def test_leaks_checks_handles_and_local_parts():
     assert snapshot.leaks('<a id="u-jodoe-x">', "@jodoe") == "the page kept the account's name"
     assert snapshot.leaks('<i class="janedoe1">', "janedoe1@example.org") == "the page kept the account's name"
     assert snapshot.leaks('<i class="me">', "me@example.org") is None  # too short to tell
-    assert snapshot.leaks("<p>▒▒▒</p>", SENTINEL_NAME, Credential(SENTINEL_NAME, SENTINEL_PASSWORD, "JBSWY3DPEHPK3PXP")) is None
+    assert snapshot.leaks("<p>▒▒▒</p>", SENTINEL_NAME, Credential(SENTINEL_NAME, SENTINEL_PASSWORD, SENTINEL_TOTP)) is None
 
 
 def test_file_round_trip_and_show_fit_80_columns(linkedin):
