@@ -33,6 +33,7 @@ def _accounts(flow, credentials, sessions, profile: Profile):
             accounts.setdefault(name, Account(flow.id, name))
         for account in accounts.values():
             account.session = sessions.load(flow.id, account.name)
+            account.identity = sessions.identity(flow.id, account.name) if account.session else None
     return list(accounts.values())
 
 
@@ -52,9 +53,11 @@ async def _run(platforms, mode, *, credentials=None, setup_context=None, headles
                find_timeout_s: float = 15.0, nav_timeout_ms: int = 30000,
                setting_timeout_s: float = 120.0, home: Path | None = None, history: bool = True,
                kind: str | None = None, form_reason: str = "", resend: bool = False,
-               capture=None) -> Results:
+               capture=None, attended: bool = False, person_wait_s: float = 300.0,
+               tell: Callable[[str], None] | None = None, on_window: Callable | None = None) -> Results:
     from optout import engine, flowspec, logs
     from optout.history import RunRecorder
+    from optout.holds import Holds
     from optout.sessions import SessionStore
 
     logs.ensure_configured()
@@ -82,7 +85,8 @@ async def _run(platforms, mode, *, credentials=None, setup_context=None, headles
         concurrency=concurrency, evidence_dir=evidence_dir or prof.evidence, sessions=store,
         find_timeout_s=find_timeout_s, nav_timeout_ms=nav_timeout_ms,
         setting_timeout_s=setting_timeout_s, form_reason=form_reason,
-        resend=resend, capture=capture,
+        resend=resend, capture=capture, attended=attended, person_wait_s=person_wait_s, tell=tell,
+        on_window=on_window, holds=Holds(prof),
     )
     if not history:
         results = Results(await engine.run(jobs, options, on_result=on_result))
@@ -114,7 +118,15 @@ async def check(platforms: Sequence[str] | None = None, **opts) -> list[Result]:
     True), and the
     time limits find_timeout_s (a control to appear, 15), nav_timeout_ms (a page to load,
     30000) and setting_timeout_s (one setting end to end, 120). capture: an
-    optout.capture.hook.Capturer that keeps a scrubbed copy of each setting's page."""
+    optout.capture.hook.Capturer that keeps a scrubbed copy of each setting's page.
+
+    attended (default False): a person is at the machine. A sign-in then happens in a visible
+    browser window: optout types the stored password once, and what only the person can answer
+    (a security check, an e-mailed code, a refused password) they answer there while the run
+    waits (person_wait_s, default 300) and then goes on. tell: called with what to say to them;
+    on_window: called with the window's page once it waits for them. Unattended, such a sign-in
+    is needs_human at once, and the password is held back from later runs until the person
+    signs in (`optout login`) or stores a new one."""
     return await _run(platforms, "check", **opts)
 
 

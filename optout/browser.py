@@ -80,6 +80,14 @@ class BrowserChoice:
         return f"{self.path or 'Playwright Chromium'} ({self.source})"
 
 
+def can_show_window() -> bool:
+    """Whether a browser window can open here: a desktop session (X11 or Wayland) on Linux and
+    the BSDs; macOS and Windows always have one."""
+    if sys.platform == "darwin" or sys.platform.startswith("win"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def _os_key() -> str:
     if sys.platform.startswith("win"):
         return "win32"
@@ -256,6 +264,7 @@ class Launched:
         self.playwright, self.choice, self.headless = playwright, choice, headless
         self.browser = None
         self._relaunch = asyncio.Lock()
+        self._user_agent: str | None = None
 
     async def live(self):
         async with self._relaunch:
@@ -265,11 +274,34 @@ class Launched:
                 self.browser = await launch(self.playwright, self.choice, headless=self.headless)
         return self.browser
 
-    async def new_context(self, storage_state: dict | None = None, *, setup_context=None, viewport=VIEWPORT):
+    async def user_agent(self) -> str:
+        """This browser's User-Agent as its visible window sends it. A headless Chromium announces
+        itself ("HeadlessChrome/156", measured with Debian's Chromium 156, 2026-12-07) and
+        platforms take a session made in a window and reused headless for another device
+        (joeyism/linkedin_scraper issue 279, 2026-02): every context says what the window says.
+        The client-hint brands are the same either way (measured likewise)."""
+        browser = await self.live()
+        if self._user_agent is None:
+            cdp = await browser.new_browser_cdp_session()
+            try:
+                ua = (await cdp.send("Browser.getVersion"))["userAgent"]
+            finally:
+                await cdp.detach()
+            self._user_agent = ua.replace("HeadlessChrome/", "Chrome/")
+        return self._user_agent
+
+    async def new_context(self, storage_state: dict | None = None, *, setup_context=None, viewport=VIEWPORT,
+                          identity: dict | None = None):
         """A fresh context (English pages, the usual window size), prepared by `setup_context`
-        (tests route it to the sandbox); closed again if that fails."""
-        context = await (await self.live()).new_context(storage_state=storage_state, locale="en-US",
-                                                        viewport=viewport)
+        (tests route it to the sandbox); closed again if that fails. `identity`: the one a saved
+        session was made with (see identity_of), so the platform sees the same browser again;
+        without one, this browser's own as its window shows it."""
+        identity = identity or {}
+        context = await (await self.live()).new_context(
+            storage_state=storage_state, viewport=viewport,
+            user_agent=identity.get("user_agent") or await self.user_agent(),
+            locale=identity.get("locale") or "en-US",
+            timezone_id=identity.get("timezone") or None)
         if setup_context:
             try:
                 await setup_context(context)
@@ -277,6 +309,28 @@ class Launched:
                 await close_quietly(context)
                 raise
         return context
+
+
+#: What a platform sees of a browser: kept with a saved session (optout.sessions), given again to
+#: the context that reuses it.
+IDENTITY_JS = """() => ({
+  user_agent: navigator.userAgent,
+  brands: ((navigator.userAgentData || {}).brands || []).map(b => b.brand + ';v=' + b.version),
+  locale: navigator.language,
+  timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+})"""
+
+
+async def identity_of(context) -> dict | None:
+    """The identity a context shows the sites (IDENTITY_JS), read from one of its pages."""
+    from playwright.async_api import Error as PlaywrightError
+
+    for page in context.pages:
+        try:
+            return await page.evaluate(IDENTITY_JS)
+        except PlaywrightError:
+            continue
+    return None
 
 
 @asynccontextmanager

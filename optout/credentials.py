@@ -261,6 +261,9 @@ class AccountStore:
             else:
                 keyring_set(name, previous)
             raise
+        from optout.holds import Holds
+
+        Holds(self.profile).clear(platform, credential.username)  # a new password may be tried once
         return info
 
     def list(self, platform: str | None = None) -> list[AccountInfo]:

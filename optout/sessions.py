@@ -64,7 +64,10 @@ class SessionStore:
         pattern = f"{_check_platform(platform)}--*{SUFFIX}" if platform else f"*{SUFFIX}"
         return sorted(self.profile.sessions.glob(pattern)) if self.profile.sessions.is_dir() else []
 
-    def save(self, platform: str, account: str, state: dict) -> Path:
+    def save(self, platform: str, account: str, state: dict, identity: dict | None = None) -> Path:
+        """Seal a storage state, with the identity of the browser that holds it (User-Agent, client
+        hint brands, locale, time zone: optout.browser.IDENTITY_JS) so a later run shows the
+        platform the same browser, not another device."""
         path = self.path(platform, account)
         fernet = self._fernet(create=True)
         assert fernet is not None
@@ -73,6 +76,7 @@ class SessionStore:
             "account": account,
             "saved_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
             "state": state,
+            "identity": identity or None,
         }
         token = fernet.encrypt(json.dumps(payload).encode("utf-8"))
         self.profile.ensure()
@@ -103,8 +107,7 @@ class SessionStore:
         log.warning("session.unreadable", platform=platform, file=path.name, reason=reason)
         return None
 
-    def load(self, platform: str, account: str) -> dict | None:
-        """The saved storage state, or None when there is none usable (log in again)."""
+    def _payload(self, platform: str, account: str) -> dict | None:
         path = self.path(platform, account)
         if not path.exists():
             return None
@@ -116,7 +119,18 @@ class SessionStore:
                 "session.unreadable", platform=platform, file=path.name, reason="belongs to another account"
             )
             return None
-        return payload["state"]
+        return payload
+
+    def load(self, platform: str, account: str) -> dict | None:
+        """The saved storage state, or None when there is none usable (log in again)."""
+        payload = self._payload(platform, account)
+        return None if payload is None else payload["state"]
+
+    def identity(self, platform: str, account: str) -> dict | None:
+        """The identity of the browser that made the saved session (None: unknown, or none saved)."""
+        payload = self._payload(platform, account)
+        found = None if payload is None else payload.get("identity")
+        return found if isinstance(found, dict) else None
 
     def accounts(self, platform: str) -> list[str]:
         files = self._files(platform)

@@ -56,6 +56,7 @@ class CliState:
     as_json: bool = False
     verbose: int = 0
     headed: bool = False
+    unattended: bool = False
     browser_path: str | None = None
     sandbox: bool = False
     log_format: str = "auto"
@@ -92,6 +93,9 @@ GLOBAL_OPTIONS: list[tuple[tuple[str, ...], dict, dict]] = [
      dict(envvar="OPTOUT_PROFILE", default=DEFAULT_PROFILE, show_default=True)),
     (("--json", "as_json"), dict(is_flag=True, help="Print results as JSON on stdout."), {}),
     (("--headed",), dict(is_flag=True, help="Show the browser window while it works."), dict(envvar="OPTOUT_HEADED")),
+    (("--unattended",), dict(is_flag=True, help="Nobody is at the machine: never open a window for a sign-in "
+                                                 "(a check or code the site asks for is needs_human)."),
+     dict(envvar="OPTOUT_UNATTENDED")),
     (("--browser-path",), dict(metavar="PATH", help="Chromium/Chrome to use (default: Playwright's, else one "
                                                     "found on the system)."), dict(envvar="OPTOUT_BROWSER")),
     (("--log-format",), dict(type=click.Choice(["auto", "console", "json"]), help="Log lines on stderr."),
@@ -177,6 +181,17 @@ def stderr():
     from rich.console import Console
 
     return Console(stderr=True, highlight=False)
+
+
+def attended(state: CliState, scheduled: bool = False) -> bool:
+    """Whether a person is at the machine: a terminal on both ends, where a window can open; never
+    for scheduled runs or with --unattended."""
+    import sys
+
+    from optout.browser import can_show_window
+
+    return (not scheduled and not state.unattended and sys.stdin.isatty() and sys.stderr.isatty()
+            and can_show_window())
 
 
 def sandbox_opts(state: CliState) -> dict:

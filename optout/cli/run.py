@@ -6,7 +6,8 @@ import sys
 
 import click
 
-from optout.cli.common import STATES_EPILOG, CliState, check_settings, platforms_arg, run_async, sandbox_opts, stderr
+from optout.cli.common import STATES_EPILOG, CliState, attended, check_settings, platforms_arg, run_async, sandbox_opts
+from optout.cli.common import stderr
 from optout.cli.common import complete_platforms, complete_settings
 from optout.results import run_exit_code
 
@@ -21,6 +22,8 @@ concurrency_option = click.option(
 
 def run_and_render(state: CliState, mode: str, platforms, scheduled: bool = False, capture: bool = False,
                    **opts) -> None:
+    from rich.markup import escape
+
     from optout import api
     from optout.retention import prune_evidence
     from optout.render import progress
@@ -42,10 +45,15 @@ def run_and_render(state: CliState, mode: str, platforms, scheduled: bool = Fals
 
         capturer = opts["capture"] = Capturer(state.profile.captures)
     headless = not state.headed or scheduled  # scheduled runs are unattended
+
+    def tell(message: str) -> None:  # a sign-in waits for the person: said even with --json
+        err.print(f"[bold]{escape(message)}[/bold]", highlight=False)
+
     with run_lock(state.profile), progress(err, list(platforms), not quiet) as advance:
         results = run_async(fn(list(platforms) or None, profile=state.profile, headless=headless,
                                browser_path=state.browser_path, on_result=on_result,
-                               kind="scheduled" if scheduled else mode, **opts))
+                               kind="scheduled" if scheduled else mode, attended=attended(state, scheduled),
+                               tell=tell, **opts))
     prune_evidence(state.profile)
     code = run_exit_code(results)
     if scheduled:

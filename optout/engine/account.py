@@ -337,10 +337,12 @@ class AccountRun:
                     pass
             self.evidence.problem = ""
             self.visited = False
+            # An attended sign-in may wait for the person: that time is theirs, not the setting's.
+            limit = self.options.setting_timeout_s + (self.options.person_wait_s if self.options.attended else 0)
             try:
-                result = await asyncio.wait_for(self.run_setting(page, setting), self.options.setting_timeout_s)
+                result = await asyncio.wait_for(self.run_setting(page, setting), limit)
             except asyncio.TimeoutError:
-                result = self.result(setting, State.ERROR, f"timed out after {self.options.setting_timeout_s:.0f} s")
+                result = self.result(setting, State.ERROR, f"timed out after {limit:.0f} s")
             except PlaywrightError as exc:
                 result = self.result(setting, State.ERROR, describe_browser_error(exc))
             except Exception as exc:  # a fault in optout ends this setting, never the whole run

@@ -26,6 +26,16 @@ from optout.states import State
 log = structlog.get_logger()
 
 
+CHALLENGE_WORDS = {"captcha": "a security check (CAPTCHA)", "checkpoint": "a security checkpoint",
+                   "app_approval": "approval in its mobile app", "email_code": "a code sent by e-mail",
+                   "totp": "a verification code"}
+
+
+def challenge_words(kind: str) -> str:
+    """What a challenge of this kind asks for, in words."""
+    return CHALLENGE_WORDS.get(kind, "a check that only a person can answer")
+
+
 def challenge_detail(flow: Flow, kind: str, cred: Credential | None, totp_used: bool) -> str:
     name, pid = flow.name, flow.id
     if kind == "totp" and totp_used:
@@ -33,9 +43,15 @@ def challenge_detail(flow: Flow, kind: str, cred: Credential | None, totp_used: 
     if kind == "totp":
         return (f"{name} asks for a verification code. Store the account's TOTP secret "
                 f"(`optout account add {pid} --totp`) or sign in yourself: `optout login {pid}`.")
-    what = {"captcha": "a security check (CAPTCHA)", "checkpoint": "a security checkpoint",
-            "app_approval": "approval in its mobile app", "email_code": "a code sent by e-mail"}[kind]
-    return f"{name} asks for {what}, which a person must answer. Sign in yourself: `optout login {pid}`."
+    return f"{name} asks for {challenge_words(kind)}, which a person must answer. Sign in yourself: `optout login {pid}`."
+
+
+def held_detail(flow: Flow, hold: dict) -> str:
+    """Why no password was typed: the hold put on the account (optout.holds)."""
+    return (f"optout did not type the {flow.name} password: on {hold.get('since', '')[:10]} {flow.name} "
+            f"{hold.get('why', 'refused the sign-in')}, and each new automated attempt makes a lock of "
+            f"the account likelier. Sign in yourself with `optout login {flow.id}` (or store a new "
+            f"password with `optout account add {flow.id}`).")
 
 
 KIND_WORDS = {"email": "e-mail address", "phone": "phone number", "username": "username"}
@@ -211,6 +227,7 @@ class SignIn:
             f"{self.flow.name} asks for the account's {asked} to confirm it is you, and the stored account name "
             f"is not one ({KIND_WORDS[kind_of_name(username)]}); optout typed nothing. Sign in yourself: "
             f"`optout login {self.flow.id}`.",
+            asked=f"asks for the account's {asked}",
         )
 
     async def required_step_shows(self, page: Page, step: Step, *, challenge: bool) -> bool:
@@ -262,35 +279,77 @@ class SignIn:
         return {"shows": True, "later": False, "end": None, None: False}[verdict]
 
     async def login(self, page: Page, setting: Setting) -> None:
-        """One automated sign-in attempt for this account in this run; raises Outcome on failure."""
-        name, cred = self.flow.name, self.account.credential
+        """The account's one sign-in in this run. Attended: in a visible window, where the person
+        answers what only they can (a challenge, a refused password) and the run goes on.
+        Otherwise one automated attempt; raises Outcome on failure, and a failure only a person
+        can answer holds the password back from later runs (optout.holds)."""
+        name, cred, pid = self.flow.name, self.account.credential, self.flow.id
+        if self.attempted:
+            raise Outcome(State.NEEDS_LOGIN, f"{name} signed this account out again after a sign-in in this run.")
+        holds = self.options.holds
+        hold = holds.get(pid, self.account.name) if holds is not None else None
+        if self.options.attended:
+            self.attempted = True
+            typing = bool(self.flow.login.steps) and cred is not None and hold is None
+            await self.with_person(page, setting, cred if typing and self.first_attempt() else None, hold)
+            return
         if not self.flow.login.steps:  # no password sign-in declared (e-mail link, single sign-on)
             raise Outcome(
                 State.NEEDS_LOGIN,
-                f"{name} asks to sign in (no saved session, or it has ended), and optout does not sign "
-                f"in to {name} by itself. Sign in yourself with `optout login {self.flow.id}`; optout "
+                f"{name} asks to sign in ({self.why_signed_out()}), and optout does not sign "
+                f"in to {name} by itself. Sign in yourself with `optout login {pid}`; optout "
                 "keeps that session for later runs.",
             )
         if cred is None:
+            if self.account.session is not None:
+                raise Outcome(State.NEEDS_LOGIN, f"{name} ended the saved session (it shows its sign-in page) "
+                              f"and no password is stored. Sign in yourself with `optout login {pid}`.")
             raise Outcome(
                 State.NEEDS_LOGIN,
                 f"no saved {name} session and no stored password. Run `optout account add "
-                f"{self.flow.id}` or sign in yourself with `optout login {self.flow.id}`.",
+                f"{pid}` or sign in yourself with `optout login {pid}`.",
             )
-        if self.attempted:
-            raise Outcome(State.NEEDS_LOGIN, f"{name} signed this account out again after a sign-in in this run.")
+        if hold is not None:
+            raise Outcome(State(hold.get("state", "needs_login")), held_detail(self.flow, hold))
         self.attempted = True
+        if not self.first_attempt():
+            raise Outcome(State.NEEDS_LOGIN, f"optout already tried to sign in to this {name} account in this run "
+                          f"(one attempt per account, so it is never locked out). Run `optout check {pid}` "
+                          f"again later, or sign in yourself with `optout login {pid}`.")
+        await self.tabs.open(page, self.flow.login.url)
+        try:
+            await self.attempt(page, setting, cred)
+        except Outcome as outcome:
+            self.hold_back(outcome)
+            raise
+        self.signed_in_here = True
+        self.log.info("login.ok")
+        await self.save_session()
+
+    def why_signed_out(self) -> str:
+        return "it ended the saved session" if self.account.session is not None else "no saved session"
+
+    def first_attempt(self) -> bool:
+        """Whether this is the run's first automated attempt for this account (and count it)."""
         key = (self.flow.id, self.account.name.casefold())
         if key in self.options.sign_ins:
-            raise Outcome(State.NEEDS_LOGIN, f"optout already tried to sign in to this {name} account in this run "
-                          f"(one attempt per account, so it is never locked out). Run `optout check {self.flow.id}` "
-                          f"again later, or sign in yourself with `optout login {self.flow.id}`.")
+            return False
         self.options.sign_ins.add(key)
+        return True
+
+    def hold_back(self, outcome: Outcome) -> None:
+        """After a failure only a person can answer, no run types this password again until they
+        have signed in or stored a new one."""
+        if outcome.asked and self.options.holds is not None:
+            self.options.holds.put(self.flow.id, self.account.name, outcome.asked, str(outcome.state))
+            self.log.info("login.held", why=outcome.asked)
+
+    async def attempt(self, page: Page, setting: Setting, cred: Credential) -> None:
+        """Type the stored credential into the sign-in page open on `page` and read how it ended."""
         for secret in (cred.password, cred.totp_secret):
             logs.register_secret(secret)
         self.setting = setting
         self.log.info("login.attempt")
-        await self.tabs.open(page, self.flow.login.url)
         try:
             await self.run_steps(page, self.flow.login.steps, cred)
             await self.await_signed_in(page, setting, cred)
@@ -300,12 +359,92 @@ class SignIn:
             evidence = await self.evidence.keep_broken_page(page, setting)
             raise Outcome(
                 State.BROKEN,
-                f"the {name} sign-in page did not match the flow: {logs.scrub(str(exc).splitlines()[0])}",
+                f"the {self.flow.name} sign-in page did not match the flow: {logs.scrub(str(exc).splitlines()[0])}",
                 evidence,
             ) from None
+
+    async def with_person(self, page: Page, setting: Setting, cred: Credential | None, hold: dict | None) -> None:
+        """Attended sign-in. In a visible window (the run's own when it is visible, else one
+        opened for this, with the account's identity) optout types the stored password once, if it
+        may; whatever only a person can answer (a challenge, a refused password, no password at
+        all) is left to them there while optout waits; once the platform shows them signed in,
+        the session goes back to the run, which goes on."""
+        name, pid, options = self.flow.name, self.flow.id, self.options
+        run_tabs = self.tabs
+        if options.headless:
+            context = await self.open_window()
+            self.tabs = Tabs(context, name, options.nav_timeout_ms, run_tabs.consent)
+            page = await self.tabs.new_page()
+        else:
+            context = run_tabs.context
+        try:
+            await self.tabs.open(page, self.flow.login.url)
+            asked = ""
+            if cred is not None:
+                try:
+                    await self.attempt(page, setting, cred)
+                except Outcome as outcome:
+                    if not outcome.asked:
+                        raise
+                    asked = outcome.asked
+            if cred is None or asked:
+                await self.await_person(context, page, asked, hold)
+            state = await context.storage_state()
+            if context is not run_tabs.context:
+                await run_tabs.context.add_cookies(state["cookies"])
+        finally:
+            self.tabs = run_tabs
+            if context is not run_tabs.context:
+                from optout.browser import close_quietly
+
+                await close_quietly(context)
         self.signed_in_here = True
-        self.log.info("login.ok")
+        if options.holds is not None:
+            options.holds.clear(pid, self.account.name)
+        self.log.info("login.ok", by="person" if cred is None or asked else "optout")
         await self.save_session()
+
+    async def open_window(self):
+        """A context in a visible browser window, with the account's identity."""
+        from optout.errors import OptoutError
+
+        name, pid = self.flow.name, self.flow.id
+        if self.options.window is None:
+            raise Outcome(State.NEEDS_HUMAN, f"{name} needs you to sign in, and this run cannot open a window. "
+                          f"Sign in yourself with `optout login {pid}`.")
+        try:
+            return await self.options.window(self.account.identity)
+        except OptoutError as exc:
+            raise Outcome(State.NEEDS_HUMAN, f"{name} needs you to sign in, and no browser window could be "
+                          f"opened ({exc.message}). Sign in yourself with `optout login {pid}`.") from None
+
+    async def await_person(self, context, page: Page, asked: str, hold: dict | None) -> None:
+        """Say what the page asks and wait until the person has answered it and is signed in."""
+        name, pid, wait_s = self.flow.name, self.flow.id, self.options.person_wait_s
+        if asked:
+            what = f"{name} {asked}. Answer it in the browser window optout opened"
+        elif hold is not None:
+            what = (f"optout holds back the stored {name} password ({name} {hold.get('why', '')} on "
+                    f"{hold.get('since', '')[:10]}). Sign in yourself in the browser window optout opened")
+        else:
+            what = f"Sign in to {name} in the browser window optout opened"
+        self.say(f"{what}; optout waits up to {wait_s / 60:.0f} min, then goes on.")
+        if self.options.on_window is not None:
+            await self.options.on_window(page)
+        how = await wait_for_person(context, self.flow, wait_s)
+        if how == "signed_in":
+            return
+        if asked:
+            self.hold_back(Outcome(State.NEEDS_HUMAN, "", asked=asked))
+        why = ("the window was closed" if how == "closed"
+               else f"the sign-in was not finished within {wait_s / 60:.0f} min")
+        raise Outcome(State.NEEDS_HUMAN, f"{name} {asked or 'needs you to sign in'}, and {why}. Run again at "
+                      f"the computer, or sign in yourself with `optout login {pid}`.")
+
+    def say(self, message: str) -> None:
+        self.log.info("login.waiting_for_person")
+        if self.options.tell is not None:
+            self.options.tell(message)
 
     async def await_signed_in(self, page: Page, setting: Setting, cred: Credential) -> None:
         """Read how the sign-in ended: signed in (returns), refused, a challenge (a TOTP one is
@@ -325,6 +464,7 @@ class SignIn:
                     f"{name} did not accept the stored username and password (one attempt was made, "
                     f"so the account is not locked out). Check them with `optout account add {self.flow.id}`, "
                     f"or sign in yourself with `optout login {self.flow.id}`.",
+                    asked="did not accept the stored password",
                 )
             for challenge in login.challenges:
                 if not await matches(page, challenge.when, text):
@@ -333,7 +473,8 @@ class SignIn:
                     totp_used = True
                     await self.run_steps(page, challenge.steps, cred, challenge=True)
                     return None
-                raise Outcome(State.NEEDS_HUMAN, challenge_detail(self.flow, challenge.kind, cred, totp_used))
+                raise Outcome(State.NEEDS_HUMAN, challenge_detail(self.flow, challenge.kind, cred, totp_used),
+                              asked=f"asks for {challenge_words(challenge.kind)}")
             return None
 
         signed_in, why = await self.watch(page, look, pause_s=0.25)
@@ -348,8 +489,10 @@ class SignIn:
         if store is None:
             return
         try:
+            from optout.browser import identity_of
+
             state = await self.tabs.context.storage_state()
-            store.save(self.flow.id, self.account.name, state)
+            store.save(self.flow.id, self.account.name, state, await identity_of(self.tabs.context))
         except Exception as exc:  # a session that cannot be saved costs a sign-in next time, no more
             self.log.warning("session.save_failed", error=logs.scrub(str(exc)))
 
@@ -405,6 +548,9 @@ async def interactive_login(platform: str, *, account: str | None = None, profil
         if how == "timeout":
             raise OptoutError(f"Gave up waiting for the {flow.name} sign-in after {wait_s:.0f} s.",
                               f"Run `optout login {platform}` again and finish signing in.")
-        path = store.save(platform, account, await context.storage_state())
+        path = store.save(platform, account, await context.storage_state(), await browser_mod.identity_of(context))
+    from optout.holds import Holds
+
+    Holds(prof).clear(platform, account)  # the person signed in: automated sign-ins may go on
     log.info("login.saved", platform=platform, account=account)
     return path

@@ -21,6 +21,8 @@ class Account:
     name: str
     credential: Credential | None = None
     session: dict | None = None
+    #: The identity of the browser that made `session` (optout.browser.IDENTITY_JS), or None.
+    identity: dict | None = None
 
 
 @dataclass
@@ -56,6 +58,20 @@ class RunOptions:
     #: whatever it read (`optout check --capture`: optout.capture.hook.Capturer). Its failures
     #: never change a result.
     capture: Callable[..., Awaitable[None]] | None = None
+    #: A person is at the machine: a sign-in happens in a visible window where they answer what
+    #: the platform asks (a challenge, a refused password), and the same run goes on.
+    attended: bool = False
+    #: How long an attended sign-in waits for the person before `needs_human`.
+    person_wait_s: float = 300.0
+    #: Says something to the person at the machine (the CLI prints it on stderr).
+    tell: Callable[[str], None] | None = None
+    #: Called with the visible window's page once a sign-in waits for the person (tests play the
+    #: person through it).
+    on_window: Callable[[object], Awaitable[None]] | None = None
+    #: Opens a context in a visible browser, given an identity (set by engine.run when attended).
+    window: Callable[[dict | None], Awaitable[object]] | None = None
+    #: The profile's sign-in holds (optout.holds.Holds), or None to keep none.
+    holds: object | None = None
 
     def targets(self, platform: str, setting: Setting) -> bool:
         """Whether the person wants this setting off: every default one; optional ones when asked
@@ -74,7 +90,10 @@ class Outcome(Exception):
     (e.g. a credential refused for its origin), whatever the state."""
 
     def __init__(self, state: State, detail: str, evidence: list[Path] | None = None, *,
-                 account_wide: bool = False):
+                 account_wide: bool = False, asked: str = ""):
         super().__init__(detail)
         self.state, self.detail, self.evidence = state, detail, evidence or []
         self.account_wide = account_wide
+        #: What a sign-in met that only a person can answer, in words ("asks for a code sent by
+        #: e-mail", "did not accept the stored password"): the password is then held back.
+        self.asked = asked

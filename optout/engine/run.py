@@ -95,11 +95,22 @@ async def run(jobs: list[tuple[Flow, list[Account]]], options: RunOptions,
              override=options.capacity.override)
     semaphore = asyncio.Semaphore(options.capacity.accounts)
     async with browser_mod.started(options.browser_path, headless=options.headless) as browser:
+        visible: list = []  # the visible browser of an attended run, started at its first sign-in
+
+        async def window(identity: dict | None):
+            if not visible:
+                visible.append(browser_mod.Launched(browser.playwright, browser.choice, headless=False))
+            return await visible[0].new_context(setup_context=options.setup_context, viewport=None,
+                                                identity=identity)
+
+        if options.attended and options.headless:
+            options.window = window
 
         async def one(flow: Flow, account: Account) -> list[Result]:
             async with semaphore:
                 try:
-                    context = await browser.new_context(account.session, setup_context=options.setup_context)
+                    context = await browser.new_context(account.session, setup_context=options.setup_context,
+                                                        identity=account.identity)
                     try:
                         await skip_unneeded(context)
                         out = await AccountRun(flow, account, options, context).run(flow.settings)
@@ -115,7 +126,11 @@ async def run(jobs: list[tuple[Flow, list[Account]]], options: RunOptions,
                     on_result and on_result(r)
                 return out
 
-        gathered = await asyncio.gather(*(one(f, a) for f, a in work))
+        try:
+            gathered = await asyncio.gather(*(one(f, a) for f, a in work))
+        finally:
+            if visible and visible[0].browser is not None:
+                await browser_mod.close_quietly(visible[0].browser)
     for out in gathered:
         results.extend(out)
     return results

@@ -36,6 +36,8 @@ class Request:
     form: dict[str, str]
     json: Any
     cookies: dict[str, str]
+    #: What the browser says of itself: User-Agent, client-hint brands, languages (identity_bound).
+    identity: str = ""
 
 
 def page(body: str, *, title: str, lang: str = "en", script: str = "") -> Response:
@@ -155,6 +157,20 @@ class Replica:
         self.state.setdefault("session_users", {})[token] = username or self.state["username"]
         self.sandbox.save()
         return token
+
+    def check_identity(self, req: Request) -> None:
+        """Under `identity_bound`: a session belongs to the browser that first used it, as the
+        platforms tell devices apart (evidence-2026-12.md, "Sign-in on real sites"); any session
+        cookie this request carries from another browser (a headless one announcing itself, another
+        language) ends that session, recorded as a `session_revoked` event."""
+        if not self.misbehaves("identity_bound"):
+            return
+        bound = self.state.setdefault("session_identity", {})
+        for token in set(req.cookies.values()) & set(self.state["sessions"]):
+            if bound.setdefault(token, req.identity) != req.identity:
+                self.state["sessions"].remove(token)
+                self.event("session_revoked", was=bound[token], now=req.identity)
+        self.sandbox.save()
 
     # --- several accounts (one is the default; `Sandbox.configure(accounts=...)` adds more) ----
 

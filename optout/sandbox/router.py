@@ -42,6 +42,7 @@ MISBEHAVIOURS: dict[str, str] = {
     "list_changed": "the page listing the account's publications, blogs or sites changed (its links are different)",
     "admin_managed": "an administrator manages the setting (work or school account): it shows greyed out",
     "choice_unknown": "a dropdown or radio group shows a choice the flow does not know (none of on/off is selected)",
+    "identity_bound": "a session ends when another browser (another User-Agent, brands or language) uses it",
     "slow_login_step": "X shows each sign-in step after 6 s of fetching (no busy role)",
     "slow_verify": "the server takes 0.5 s to answer a verification code (the code page stays meanwhile)",
     "focus_thief": "when the password field gets focus, a script moves focus into a cross-origin frame that records keys",
@@ -221,7 +222,8 @@ class Sandbox:
             payload = json.loads(body) if "json" in content_type and body else None
         except ValueError:
             payload = None
-        cookie_header = (await request.all_headers()).get("cookie", "")
+        headers = await request.all_headers()
+        cookie_header = headers.get("cookie", "")
         cookies = dict(c.strip().split("=", 1) for c in cookie_header.split(";") if "=" in c)
         req = Request(
             method=request.method,
@@ -231,6 +233,7 @@ class Sandbox:
             form=form,
             json=payload,
             cookies=cookies,
+            identity=" | ".join(headers.get(h, "") for h in ("user-agent", "sec-ch-ua", "accept-language")),
         )
         from optout.sandbox.kit.consent import CONSENT_PATH
 
@@ -239,6 +242,7 @@ class Sandbox:
         elif replica.misbehaves("server_error"):
             resp = Response(status=500, body="<h1>500 Internal Server Error</h1>")
         else:
+            replica.check_identity(req)
             resp = replica.with_consent(req, replica.handle(req))
         if replica.misbehaves("hostile_text") and isinstance(resp.body, str):
             import html as _html
