@@ -114,6 +114,23 @@ def standing(profile: Profile, now: datetime | None = None) -> list[Standing]:
             seen.add(info.platform)
             out.append(Standing(info.platform, info.username, "", "", "unread", None, "never",
                                 next=f"optout check {info.platform}"))
+    return held(profile, out)
+
+
+def held(profile: Profile, out: list[Standing]) -> list[Standing]:
+    """Accounts whose password optout holds back (optout.holds) say so, with `optout login`."""
+    from optout.holds import Holds
+
+    for hold in Holds(profile).all():
+        platform, account = hold.get("platform", ""), hold.get("account", "")
+        note = (f"password held back since {hold.get('since', '')[:10]}: {platform} {hold.get('why', '')}; "
+                f"sign in yourself: optout login {platform}")
+        rows = [s for s in out if s.platform == platform and (s.account or "").casefold() == account.casefold()]
+        if not rows:
+            rows = [Standing(platform, account, "", "", str(hold.get("state", "needs_login")), None, "never")]
+            out.append(rows[0])
+        for s in rows:
+            s.note, s.next = note, f"optout login {platform}"
     return out
 
 

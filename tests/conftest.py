@@ -193,3 +193,32 @@ def only_flows(tmp_path):
         return folder
 
     return _only
+
+
+@pytest.fixture(scope="session")
+def display():
+    """A virtual display (Xvfb) for tests that play a person at a visible browser window; DISPLAY
+    points at it for the whole session (the browsers these tests start inherit it)."""
+    import subprocess
+
+    xvfb = shutil.which("Xvfb")
+    if not xvfb:
+        pytest.fail("No Xvfb for the tests that need a visible window: apt-get install xvfb")
+    read, write = os.pipe()
+    proc = subprocess.Popen([xvfb, "-displayfd", str(write), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+                            pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write)
+    with os.fdopen(read) as announced:
+        number = announced.readline().strip()  # Xvfb writes the display once it accepts clients
+    if not number:
+        proc.kill()
+        pytest.fail("Xvfb did not start")
+    before = os.environ.get("DISPLAY")
+    os.environ["DISPLAY"] = f":{number}"
+    yield os.environ["DISPLAY"]
+    proc.terminate()
+    proc.wait(timeout=10)
+    if before is None:
+        os.environ.pop("DISPLAY", None)
+    else:
+        os.environ["DISPLAY"] = before

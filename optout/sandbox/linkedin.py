@@ -50,6 +50,7 @@ class LinkedIn(Replica):
     consent_style = "linkedin"  # its cookie-consent dialog (kit/consent.py)
     hosts = ("www.linkedin.com", "linkedin.com.evil.test")
     settings = ("generative-ai", "ai-objection")
+    session_cookie = ("li_at", "www.linkedin.com")
 
     def signed_in(self, req: Request) -> bool:
         return req.cookies.get("li_at") in self.state["sessions"]
