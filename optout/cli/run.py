@@ -48,11 +48,14 @@ def run_and_render(state: CliState, mode: str, platforms, scheduled: bool = Fals
                                kind="scheduled" if scheduled else mode, **opts))
     prune_evidence(state.profile)
     code = run_exit_code(results)
+    # A scheduled run is quiet only when it found nothing and changed nothing: a platform quietly
+    # switching a setting back on (and `--fix` switching it off again) is what it exists to catch.
+    changed = any(r.changed for r in results)
     if scheduled:
         from optout.notify import notify_run
 
         notify_run(state.profile.name, results.drift, results)
-    if not (scheduled and code == 0 and not results.drift and not state.as_json):
+    if not (scheduled and code == 0 and not results.drift and not changed and not state.as_json):
         show(state, results, capturer)
     sys.exit(code)
 
