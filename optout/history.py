@@ -400,6 +400,11 @@ class History:
         ).fetchone() is not None
 
     @_guarded
+    def finished_runs(self) -> set[int]:
+        """The ids of runs that finished (a run cut short by a crash has no finished_at)."""
+        return {r[0] for r in self.db.execute("SELECT id FROM runs WHERE finished_at IS NOT NULL")}
+
+    @_guarded
     def last_started(self) -> str | None:
         """When the latest run started (ISO time, UTC); None when there was none."""
         return self.db.execute("SELECT max(started_at) FROM runs").fetchone()[0]
