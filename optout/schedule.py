@@ -288,6 +288,26 @@ def install(spec: ScheduleSpec, dry_run: bool = False, system: str | None = None
     return done
 
 
+#: What a scheduler gives a job of its own (cron: HOME, LOGNAME, SHELL and a short PATH; systemd and
+#: launchd little more): the rest comes from the entry's own variables.
+_SCHEDULER_ENV = ("HOME", "USER", "LOGNAME", "SHELL", "LANG", "XDG_RUNTIME_DIR", "SYSTEMROOT", "TEMP", "TMP")
+
+
+def run_as_scheduled(spec: ScheduleSpec, timeout: float = 3600) -> subprocess.CompletedProcess:
+    """Run the scheduled command once now, in the environment its entry gives it (nothing else
+    of this shell's), so a keyring or browser it cannot reach shows up here, not in a week."""
+    env = {k: os.environ[k] for k in _SCHEDULER_ENV if os.environ.get(k)}
+    env.setdefault("PATH", "/usr/bin:/bin")
+    env.update(spec.env)
+    try:
+        return subprocess.run(spec.argv, env=env, capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL)
+    except FileNotFoundError:
+        return subprocess.CompletedProcess(spec.argv, 127, "", f"{spec.argv[0]} not found")
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess(spec.argv, 124, "", f"no answer within {timeout:.0f} s")
+
+
 def status(profile: str | Profile, system: str | None = None) -> dict:
     """What is installed for `profile` (files, the scheduler's own view, how many notify URLs)."""
     profile = profile.name if isinstance(profile, Profile) else profile

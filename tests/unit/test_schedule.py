@@ -270,3 +270,19 @@ def test_cron_dry_run_merges_with_the_persons_crontab(fake, tmp_path, monkeypatc
     lines = table.read_text().splitlines()
     assert lines[0] == "0 1 * * * backup.sh" and len(lines) == 2
     assert lines[1] == line
+
+
+def test_schedule_test_runs_the_command_with_only_the_entrys_environment(monkeypatch):
+    """What `optout schedule test` runs: the entry's variables and the scheduler's few, nothing
+    else of this shell (a variable only this terminal has would hide what the schedule lacks)."""
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+    monkeypatch.setenv("ONLY_THIS_TERMINAL", "1")
+    monkeypatch.setenv("KEYRING_CRYPTFILE_PASSWORD", "SENTINELKEYRINGPW")
+    show = "import json, os, sys; print(json.dumps([sorted(os.environ), sys.argv[1:]])); sys.exit(3)"
+    done = schedule.run_as_scheduled(spec(optout_cmd=[sys.executable, "-c", show], fix=True))
+    import json
+
+    names, args = json.loads(done.stdout)
+    assert done.returncode == 3 and args == ["--profile", "alice", "off", "--scheduled"]
+    assert {"OPTOUT_HOME", "OPTOUT_PROFILE", "PYTHON_KEYRING_BACKEND", "PATH"} <= set(names)
+    assert "ONLY_THIS_TERMINAL" not in names and "KEYRING_CRYPTFILE_PASSWORD" not in names
