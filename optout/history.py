@@ -68,6 +68,10 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE results ADD COLUMN flow_source TEXT NOT NULL DEFAULT 'shipped';
     """,
+    # Drift an `off` run found and put right in the same run (a setting switched back on, off again).
+    """
+    ALTER TABLE drift ADD COLUMN fixed INTEGER NOT NULL DEFAULT 0;
+    """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -86,6 +90,9 @@ class Drift:
     account: str | None
     setting: str | None
     detail: str
+    #: The run that found it also put it right (an `off` run switched the setting off again and
+    #: read it off after a reload): still drift, since the platform went back on the person's choice.
+    fixed: bool = False
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -304,6 +311,7 @@ class History:
             d.pop("id")
             d["account"] = d["account"] or None
             d["setting"] = d["setting"] or None
+            d["fixed"] = bool(d["fixed"])
             out.append(d)
         return out
 
@@ -332,12 +340,17 @@ class History:
             state = State(row["state"])
             label = row["label"] or setting
             acct = account or None
-            if earlier and state == State.ON and earlier[0] in _OFFISH:
+            # What the run read before acting: `off` changed only a setting it read on, so a check and
+            # an `off` run see the same drift (the off run's last word is off, with changed set).
+            fixed = state == State.OFF and bool(row["changed"])
+            read = State.ON if fixed else state
+            again = "; optout switched it off again" if fixed else ""
+            if earlier and read == State.ON and earlier[0] in _OFFISH:
                 found.append(Drift("switched_on", platform, acct, setting,
-                                   f"'{label}' was {earlier[0]} and is on again"))
+                                   f"'{label}' was {earlier[0]} and is on again{again}", fixed))
             if not earlier and self._platform_seen_before(platform, account, run_id, same_group):
                 found.append(Drift("new_setting", platform, acct, setting,
-                                   f"new setting '{label}' appeared (now {state})"))
+                                   f"new setting '{label}' appeared (now {read}{again})", fixed))
             recent = [state, *earlier[: STREAK - 1]]
             if len(recent) == STREAK and all(s == State.BROKEN for s in recent):
                 found.append(Drift("broken_streak", platform, acct, setting,
@@ -355,8 +368,10 @@ class History:
         try:
             self.db.execute("DELETE FROM drift WHERE run_id = ?", (run_id,))
             self.db.executemany(
-                "INSERT INTO drift (run_id, kind, platform, account, setting, detail) VALUES (?, ?, ?, ?, ?, ?)",
-                [(run_id, d.kind, d.platform, d.account or "", d.setting or "", d.detail) for d in found],
+                "INSERT INTO drift (run_id, kind, platform, account, setting, detail, fixed)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(run_id, d.kind, d.platform, d.account or "", d.setting or "", d.detail, int(d.fixed))
+                 for d in found],
             )
             self.db.execute("COMMIT")
         except BaseException:
@@ -383,6 +398,11 @@ class History:
             f" WHERE r.platform = ? AND r.account = ? AND r.run_id < ? AND {same_group} LIMIT 1",
             (platform, account, run_id),
         ).fetchone() is not None
+
+    @_guarded
+    def finished_runs(self) -> set[int]:
+        """The ids of runs that finished (a run cut short by a crash has no finished_at)."""
+        return {r[0] for r in self.db.execute("SELECT id FROM runs WHERE finished_at IS NOT NULL")}
 
     @_guarded
     def last_started(self) -> str | None:

@@ -169,25 +169,43 @@ def notify(title: str, body: str, urls: Iterable[str] = (), desktop: bool = True
 
 
 def attention_message(profile: str, drift: Iterable, results: Iterable = ()) -> tuple[str, str] | None:
-    """(title, body) when drift or a result needs the person, else None: scheduled runs stay quiet."""
+    """(title, body) when drift, a change or a result needs the person, else None: scheduled runs
+    stay quiet only when they found nothing and changed nothing."""
     from optout.report import as_dict
 
-    lines = []
+    lines, to_do, fixed = [], 0, 0
+    covered = set()  # a setting whose drift already says it was switched off again
     for d in map(as_dict, drift):
         who = f" ({d['account']})" if d.get("account") else ""
         lines.append(f"{d['platform']}{who}: {d['detail']}")
+        if d.get("fixed"):
+            fixed += 1
+            covered.add((d["platform"], d.get("account"), d.get("setting")))
+        else:
+            to_do += 1
     for r in map(as_dict, results):
+        who = f" ({r['account']})" if r.get("account") else ""
+        label = r.get("label") or r["setting"]
         if str(r.get("state")) in ("needs_human", "needs_login"):
-            who = f" ({r['account']})" if r.get("account") else ""
             what = ("asks for a person (code, puzzle or check)" if r["state"] == "needs_human"
                     else "needs you to sign in again")
             line = f"{r['platform']}{who}: {what}"
             if line not in lines:
                 lines.append(line)
+                to_do += 1
+        elif r.get("changed") and (r["platform"], r.get("account"), r["setting"]) not in covered:
+            what = "sent the objection" if str(r["state"]) == "submitted" else "switched off"
+            lines.append(f"{r['platform']}{who}: {what} '{label}'")
     if not lines:
         return None
     n = len(lines)
-    title = f"optout: {n} thing{'s' if n != 1 else ''} need{'s' if n == 1 else ''} your attention"
+    if to_do:
+        title = f"optout: {n} thing{'s' if n != 1 else ''} need{'s' if n == 1 else ''} your attention"
+    elif fixed:
+        title = (f"optout: {fixed} setting{'s were' if fixed != 1 else ' was'} switched back on; "
+                 "switched off again")
+    else:
+        title = f"optout: {n} change{'s' if n != 1 else ''} made to your accounts"
     body = "\n".join(lines) + f"\n\nSee: optout --profile {profile} report"
     return title, body
 

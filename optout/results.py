@@ -39,8 +39,18 @@ class Result:
         return data
 
 
-def run_exit_code(results: list[Result]) -> int:
-    """The exit code of DESIGN.md for a run: optional settings left on do not count as `on`."""
+#: Exit code of a run that leaves everything off but found a setting the platform had switched back
+#: on (or a new one on) and switched it off again: nothing left to do, but worth knowing.
+DRIFT_FIXED = 6
+
+
+def run_exit_code(results: list[Result], drift=None) -> int:
+    """The exit code of the README for a run: optional settings left on do not count as `on`; drift
+    the run put right (`drift`, default: the API's `results.drift`) is 6 when nothing else is wrong."""
     from optout.states import exit_code
 
-    return exit_code([r.state for r in results if not (r.optional and r.state == State.ON)])
+    code = exit_code([r.state for r in results if not (r.optional and r.state == State.ON)])
+    drift = getattr(results, "drift", ()) if drift is None else drift
+    if code == 0 and any(getattr(d, "fixed", False) for d in drift):
+        return DRIFT_FIXED
+    return code

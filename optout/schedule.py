@@ -27,7 +27,11 @@ from optout.paths import Profile, check_profile_name
 SYSTEMS = ("systemd", "launchd", "windows", "cron")
 EVERY = ("daily", "weekly")
 HOUR = 10  # local time; machines are more often on at 10:00 than at midnight
-PASSED_ENV = ("OPTOUT_HOME", "OPTOUT_BROWSER")  # where data and browser are; never secrets
+#: Taken from the installing shell when set, so the scheduled run meets the same browser, keyring and
+#: folders as `optout account add` did: cron, launchd and systemd start with an almost empty
+#: environment. Names only, never a secret (a keyring password stays out of every entry).
+PASSED_ENV = ("OPTOUT_BROWSER", "PYTHON_KEYRING_BACKEND", "DBUS_SESSION_BUS_ADDRESS", "XDG_CONFIG_HOME",
+              "XDG_DATA_HOME", "PATH")
 CRONTAB = Path("crontab")  # render()'s key for "a line in the user's crontab"
 
 
@@ -55,7 +59,12 @@ class ScheduleSpec:
 
     @property
     def env(self) -> dict[str, str]:
-        return {k: os.environ[k] for k in PASSED_ENV if os.environ.get(k)}
+        """What the scheduled run needs: the data folder always (keyring entries are tied to it, so
+        another folder would find no accounts), the profile, and PASSED_ENV as this shell has them."""
+        from optout.paths import home
+
+        return {"OPTOUT_HOME": str(home()), "OPTOUT_PROFILE": self.profile,
+                **{k: os.environ[k] for k in PASSED_ENV if os.environ.get(k)}}
 
     @property
     def what(self) -> str:
@@ -231,6 +240,15 @@ def _write(path: Path, text: str, encoding: str = "utf-8") -> None:
     path.write_text(text, encoding=encoding)
 
 
+def merge_command(profile: str, line: str) -> str:
+    """A shell command that adds `line` to the crontab, keeping every other line and replacing
+    this profile's earlier one (what `install` does, for a person to run by hand)."""
+    import shlex
+
+    return (f"(crontab -l 2>/dev/null | grep -vF {shlex.quote(_marker(profile))}; "
+            f"printf '%s\\n' {shlex.quote(line.rstrip(chr(10)))}) | crontab -")
+
+
 def install(spec: ScheduleSpec, dry_run: bool = False, system: str | None = None) -> list[str]:
     """Install the schedule; return what was written and run (or, on dry_run, would be)."""
     system = system or detect_system()
@@ -245,6 +263,8 @@ def install(spec: ScheduleSpec, dry_run: bool = False, system: str | None = None
     }[system]
     if dry_run:
         out = [f"# {'your crontab' if path == CRONTAB else path}\n{text}" for path, text in files.items()]
+        if system == "cron":  # `crontab -` alone would replace the person's whole crontab
+            return out + [f"# then: {merge_command(spec.profile, files[CRONTAB])}"]
         return out + [f"# then: {' '.join(c)}" for c in commands]
 
     from optout import notify
@@ -266,6 +286,26 @@ def install(spec: ScheduleSpec, dry_run: bool = False, system: str | None = None
     for cmd in commands:
         done.append(_must(cmd))
     return done
+
+
+#: What a scheduler gives a job of its own (cron: HOME, LOGNAME, SHELL and a short PATH; systemd and
+#: launchd little more): the rest comes from the entry's own variables.
+_SCHEDULER_ENV = ("HOME", "USER", "LOGNAME", "SHELL", "LANG", "XDG_RUNTIME_DIR", "SYSTEMROOT", "TEMP", "TMP")
+
+
+def run_as_scheduled(spec: ScheduleSpec, timeout: float = 3600) -> subprocess.CompletedProcess:
+    """Run the scheduled command once now, in the environment its entry gives it (nothing else
+    of this shell's), so a keyring or browser it cannot reach shows up here, not in a week."""
+    env = {k: os.environ[k] for k in _SCHEDULER_ENV if os.environ.get(k)}
+    env.setdefault("PATH", "/usr/bin:/bin")
+    env.update(spec.env)
+    try:
+        return subprocess.run(spec.argv, env=env, capture_output=True, text=True, timeout=timeout,
+                              stdin=subprocess.DEVNULL)
+    except FileNotFoundError:
+        return subprocess.CompletedProcess(spec.argv, 127, "", f"{spec.argv[0]} not found")
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess(spec.argv, 124, "", f"no answer within {timeout:.0f} s")
 
 
 def status(profile: str | Profile, system: str | None = None) -> dict:

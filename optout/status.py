@@ -80,10 +80,12 @@ def standing(profile: Profile, now: datetime | None = None) -> list[Standing]:
     from optout.history import History
 
     now = now or datetime.now(timezone.utc)
-    rows, timeline, drift = [], [], []
+    rows, timeline, drift, finished = [], [], [], set()
     if profile.history_db.exists():
         with History(profile, read_only=True) as history:
             rows, timeline, drift = history.latest(), history.timeline(), history.drift_log()
+            finished = history.finished_runs()
+    rows = current(rows, timeline, finished)
     optional = optional_settings()
     earlier: dict[tuple, list[dict]] = {}
     for r in timeline:
@@ -132,6 +134,19 @@ def held(profile: Profile, out: list[Standing]) -> list[Standing]:
         for s in rows:
             s.note, s.next = note, f"optout login {platform}"
     return out
+
+
+def current(rows: list[dict], timeline: list[dict], finished: set[int]) -> list[dict]:
+    """The latest rows of the accounts each platform has now: those the latest finished run that
+    read the platform read (and any later run). An account's older rows, such as the `needs_login`
+    of runs before it was added (account none) or of an account since removed, are history, not
+    where the person stands; a run cut short proves nothing about the accounts it did not reach."""
+    last: dict[str, int] = {}  # platform -> its latest finished run
+    for r in timeline:
+        if r["run_id"] in finished:
+            last[r["platform"]] = max(last.get(r["platform"], 0), r["run_id"])
+    read = {(r["platform"], r["account"]) for r in timeline if r["run_id"] == last.get(r["platform"])}
+    return [r for r in rows if r["run_id"] >= last.get(r["platform"], 0) or (r["platform"], r["account"]) in read]
 
 
 def next_step(found: list[Standing]) -> str | None:

@@ -45,24 +45,53 @@ def run_and_render(state: CliState, mode: str, platforms, scheduled: bool = Fals
 
         capturer = opts["capture"] = Capturer(state.profile.captures)
     headless = not state.headed or scheduled  # scheduled runs are unattended
-
     def tell(message: str) -> None:  # a sign-in waits for the person: said even with --json
         err.print(f"[bold]{escape(message)}[/bold]", highlight=False)
 
-    with run_lock(state.profile), progress(err, list(platforms), not quiet) as advance:
-        results = run_async(fn(list(platforms) or None, profile=state.profile, headless=headless,
-                               browser_path=state.browser_path, on_result=on_result,
-                               kind="scheduled" if scheduled else mode, attended=attended(state, scheduled),
-                               tell=tell, **opts))
+    from optout.errors import AccountNotFound
+
+    try:
+        with run_lock(state.profile), progress(err, list(platforms), not quiet) as advance:
+            results = run_async(fn(list(platforms) or None, profile=state.profile, headless=headless,
+                                   browser_path=state.browser_path, on_result=on_result,
+                                   kind="scheduled" if scheduled else mode,
+                                   attended=attended(state, scheduled), tell=tell, **opts))
+    except AccountNotFound as exc:
+        raise other_keyring(state, exc) from None
     prune_evidence(state.profile)
     code = run_exit_code(results)
+    # A scheduled run is quiet only when it found nothing and changed nothing: a platform quietly
+    # switching a setting back on (and `--fix` switching it off again) is what it exists to catch.
+    changed = any(r.changed for r in results)
     if scheduled:
         from optout.notify import notify_run
 
         notify_run(state.profile.name, results.drift, results)
-    if not (scheduled and code == 0 and not results.drift and not state.as_json):
+    if not (scheduled and code == 0 and not results.drift and not changed and not state.as_json):
         show(state, results, capturer)
     sys.exit(code)
+
+
+def other_keyring(state: CliState, exc):
+    """No accounts, yet history has results of some: this run met another keyring (or data
+    folder) than the one they were added with, which is what a schedule without the right
+    environment meets. Said as such; "add one" would be the wrong next step."""
+    from optout.errors import AccountNotFound
+    from optout.history import History
+
+    if not state.profile.history_db.exists():
+        return exc
+    with History(state.profile, read_only=True) as history:
+        known = sorted({platform for platform, _ in history.accounts()})
+    if not known:
+        return exc
+    return AccountNotFound(
+        f"This run found no accounts of profile {state.profile.name} in the keyring, yet its history "
+        f"has results of {', '.join(known)}: it is reaching another keyring than the one they were "
+        "added with.",
+        "Compare `optout doctor` and `optout account list` here with a terminal where they show; "
+        "for a schedule, run `optout schedule install` again from that terminal (it passes "
+        "PYTHON_KEYRING_BACKEND, DBUS_SESSION_BUS_ADDRESS and OPTOUT_HOME on).")
 
 
 def show(state: CliState, results, capturer=None) -> None:

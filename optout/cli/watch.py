@@ -152,6 +152,41 @@ def schedule_install(state: CliState, every, fix, urls, dry_run, system):
                    + " See it with: optout schedule status")
 
 
+@schedule_group.command("test")
+@click.option("--fix", is_flag=True, help="Run what `schedule install --fix` runs (switches settings off).")
+@click.pass_obj
+def schedule_test(state: CliState, fix):
+    """Run the scheduled command once now, in the environment its entry would give it, and say
+    what it met (a keyring without the accounts, no browser, drift)."""
+    from optout import schedule
+    from optout.results import DRIFT_FIXED
+
+    if state.sandbox:
+        raise OptoutError("Schedules check the real sites; --sandbox cannot be scheduled.",
+                          "Run the same command without --sandbox.")
+    spec = schedule.ScheduleSpec(fix=fix, profile=state.profile.name)
+    done = schedule.run_as_scheduled(spec)
+    meaning = {0: "all is well", 3: "something is on", 4: "a person is needed (sign-in, code or "
+               "the keyring: see above)", 5: "a flow no longer matches its site",
+               DRIFT_FIXED: "something had been switched back on and was switched off again",
+               1: "an error (see above)", 2: "a usage error"}.get(done.returncode, "stopped or failed")
+    if state.as_json:
+        echo_json({"profile": spec.profile, "command": spec.argv, "env": sorted(spec.env),
+                   "exit_code": done.returncode, "meaning": meaning, "output": done.stdout + done.stderr})
+    else:
+        import textwrap
+
+        said = (f"Ran: {' '.join(spec.argv)}", f"with only {', '.join(sorted(spec.env))} and what the "
+                "scheduler gives every job (HOME, USER, LANG).")
+        for text in said:
+            click.echo(textwrap.fill(text, 80, subsequent_indent="  ", break_on_hyphens=False))
+        for line in (done.stdout + done.stderr).strip().splitlines():
+            click.echo(f"  {line}")
+        click.echo(f"It exited {done.returncode}: {meaning}.")
+    ctx = click.get_current_context()
+    ctx.exit(done.returncode if done.returncode in (0, 3, 4, 5, DRIFT_FIXED) else 1)
+
+
 @_scheduler_command("status")
 def schedule_status(state: CliState, system):
     """Show whether a schedule is installed for this profile."""

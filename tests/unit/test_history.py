@@ -18,10 +18,10 @@ import pytest
 import optout
 from optout import history as history_mod
 from optout.errors import OptoutError
-from optout.history import History, RunRecorder
+from optout.history import Drift, History, RunRecorder
 from optout.retention import prune_evidence
 from optout.paths import Profile
-from optout.results import Result
+from optout.results import DRIFT_FIXED, Result, run_exit_code
 from optout.states import State
 
 
@@ -154,6 +154,31 @@ def test_switched_back_on_is_drift_and_stored():
         assert len(log) == 2 and {d["kind"] for d in log} == {"switched_on"}
         third = run(h, res(state=State.ON))
         assert h.drift(third) == []  # still on is not new drift
+
+
+def test_an_off_run_that_switches_a_setting_off_again_finds_the_same_drift_as_a_check():
+    with History(Profile()) as h:
+        h.drift(run(h, res(state=State.OFF, changed=True), kind="off"))  # the first switch: no drift
+        fixed = run(h, res(state=State.OFF, changed=True), res("new", state=State.OFF, changed=True),
+                    kind="scheduled")
+        drift = h.drift(fixed)
+        assert [(d.kind, d.setting, d.fixed) for d in sorted(drift, key=lambda d: d.setting)] == [
+            ("new_setting", "new", True), ("switched_on", "train", True)]
+        assert "switched it off again" in drift[0].detail and "now on" in drift[1].detail
+        assert [d["fixed"] for d in h.drift_log()] == [True, True]
+        # Still off, not switched by this run: nothing drifted.
+        assert h.drift(run(h, res(state=State.OFF), res("new", state=State.OFF), kind="off")) == []
+        # On at the last check and switched off now: the person knew, so it is no drift.
+        run(h, res(state=State.ON))
+        assert h.drift(run(h, res(state=State.OFF, changed=True), kind="off")) == []
+
+
+def test_drift_exit_code_only_when_nothing_else_is_wrong():
+    drift = [Drift("switched_on", "linkedin", None, "train", "was off", fixed=True)]
+    assert run_exit_code([res(state=State.OFF, changed=True)], drift) == DRIFT_FIXED == 6
+    assert run_exit_code([res(state=State.OFF), res("b", state=State.BROKEN)], drift) == 5
+    assert run_exit_code([res(state=State.ON)], [Drift("switched_on", "x", None, "t", "on")]) == 3
+    assert run_exit_code([res(state=State.OFF)], []) == 0
 
 
 def test_new_setting_only_after_earlier_runs_of_that_account():

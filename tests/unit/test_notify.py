@@ -98,3 +98,16 @@ def test_run_notification_only_when_needed(apprise_receiver):
     assert got[0]["title"] == "optout: 2 things need your attention"
     assert "linkedin (a@example.org): 'Training' was off and is on again" in got[0]["message"]
     assert "x (me): asks for a person" in got[0]["message"]
+
+
+def test_a_change_or_a_fix_is_said_even_with_nothing_left_to_do():
+    """A scheduled `--fix` that changed something says so: a fixed drift, then a first switch."""
+    fixed = [Drift("switched_on", "linkedin", None, "train",
+                   "'Training' was off and is on again; optout switched it off again", fixed=True)]
+    done = [Result("linkedin", "train", State.OFF, changed=True, label="Training"),
+            Result("linkedin", "form", State.SUBMITTED, changed=True, label="Objection")]
+    title, body = attention_message("default", fixed, done)
+    assert title == "optout: 1 setting was switched back on; switched off again"
+    assert body.count("Training") == 1 and "linkedin: sent the objection 'Objection'" in body
+    title, body = attention_message("default", [], done[:1])
+    assert title == "optout: 1 change made to your accounts" and "switched off 'Training'" in body

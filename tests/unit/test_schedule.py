@@ -225,3 +225,64 @@ def test_run_lock_between_two_processes():
     with run_lock(Profile()):  # a killed holder leaves no stale lock
         assert (Profile().base / "run.pid").read_text() == str(os.getpid())
     assert not (Profile().base / "run.pid").exists()
+
+
+def test_every_entry_carries_what_the_run_needs_and_no_secret(monkeypatch, fake_home):
+    """The scheduled run must reach the same keyring, browser and data folder as the shell that
+    installed it; a keyring password in the environment never goes along."""
+    monkeypatch.delenv("OPTOUT_HOME")  # the default folder is written out too: keyring entries are tied to it
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+    monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/run/user/1000/bus")
+    monkeypatch.setenv("OPTOUT_BROWSER", "/opt/chromium/chrome")
+    monkeypatch.setenv("PATH", "/home/ann/.local/bin:/usr/bin:/bin")
+    monkeypatch.setenv("KEYRING_CRYPTFILE_PASSWORD", "SENTINELKEYRINGPW")
+    from optout.paths import home
+
+    for system in ("systemd", "launchd", "cron"):
+        text = "".join(render(spec(), system).values())
+        for value in ("keyrings.alt.file.PlaintextKeyring", "unix:path=/run/user/1000/bus",
+                      "/opt/chromium/chrome", "/home/ann/.local/bin:/usr/bin:/bin", str(home())):
+            assert value in text, (system, value)
+        assert "OPTOUT_PROFILE" in text and "SENTINELKEYRINGPW" not in text, system
+    plist = plistlib.loads(render(spec(), "launchd")[schedule._launchd_path("alice")].encode())
+    assert plist["EnvironmentVariables"]["OPTOUT_PROFILE"] == "alice"
+
+
+def test_cron_dry_run_merges_with_the_persons_crontab(fake, tmp_path, monkeypatch):
+    """The printed command, run by a shell, keeps the person's lines and replaces only this
+    profile's (a stand-in `crontab` keeps the table in a file and, like crontab, installs the new
+    one only once it has read all of it)."""
+    table = tmp_path / "table"
+    table.write_text("0 1 * * * backup.sh\n5 10 * * * old # optout-schedule:alice\n")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "crontab").write_text(textwrap.dedent(f"""\
+        #!/bin/sh
+        if [ "$1" = "-l" ]; then cat '{table}'; else t=$(cat); printf '%s\\n' "$t" > '{table}'; fi
+        """))
+    (bin_dir / "crontab").chmod(0o755)
+    out = install(spec(), dry_run=True, system="cron")
+    command = out[-1].removeprefix("# then: ")
+    assert command != "crontab -" and fake.calls == []
+    line = render(spec(), "cron")[CRONTAB].rstrip("\n")
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+    subprocess.run(["sh", "-c", command], check=True, timeout=30)
+    lines = table.read_text().splitlines()
+    assert lines[0] == "0 1 * * * backup.sh" and len(lines) == 2
+    assert lines[1] == line
+
+
+def test_schedule_test_runs_the_command_with_only_the_entrys_environment(monkeypatch):
+    """What `optout schedule test` runs: the entry's variables and the scheduler's few, nothing
+    else of this shell (a variable only this terminal has would hide what the schedule lacks)."""
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
+    monkeypatch.setenv("ONLY_THIS_TERMINAL", "1")
+    monkeypatch.setenv("KEYRING_CRYPTFILE_PASSWORD", "SENTINELKEYRINGPW")
+    show = "import json, os, sys; print(json.dumps([sorted(os.environ), sys.argv[1:]])); sys.exit(3)"
+    done = schedule.run_as_scheduled(spec(optout_cmd=[sys.executable, "-c", show], fix=True))
+    import json
+
+    names, args = json.loads(done.stdout)
+    assert done.returncode == 3 and args == ["--profile", "alice", "off", "--scheduled"]
+    assert {"OPTOUT_HOME", "OPTOUT_PROFILE", "PYTHON_KEYRING_BACKEND", "PATH"} <= set(names)
+    assert "ONLY_THIS_TERMINAL" not in names and "KEYRING_CRYPTFILE_PASSWORD" not in names
