@@ -52,7 +52,7 @@ async def _run(platforms, mode, *, credentials=None, setup_context=None, headles
                find_timeout_s: float = 15.0, nav_timeout_ms: int = 30000,
                setting_timeout_s: float = 120.0, home: Path | None = None, history: bool = True,
                kind: str | None = None, form_reason: str = "", resend: bool = False,
-               capture=None) -> Results:
+               capture=None, connect=None) -> Results:
     from optout import engine, flowspec, logs
     from optout.history import RunRecorder
     from optout.sessions import SessionStore
@@ -76,13 +76,17 @@ async def _run(platforms, mode, *, credentials=None, setup_context=None, headles
             raise AccountNotFound("No accounts or saved sessions are set up yet, so there is nothing to check.",
                                   "Add one with `optout account add linkedin` (see `optout platforms`), "
                                   "or try `optout demo`.")
+    if connect:  # found before anything is recorded: no browser to work in is the person's to fix
+        from optout import connect as connect_mod
+
+        connect = connect_mod.find("auto" if connect is True else connect)
     options = engine.RunOptions(
         mode=mode, dry_run=dry_run, selected=set(selected), all_settings=all_settings,
         headless=headless, browser_path=browser_path, setup_context=setup_context,
         concurrency=concurrency, evidence_dir=evidence_dir or prof.evidence, sessions=store,
         find_timeout_s=find_timeout_s, nav_timeout_ms=nav_timeout_ms,
         setting_timeout_s=setting_timeout_s, form_reason=form_reason,
-        resend=resend, capture=capture,
+        resend=resend, capture=capture, connect=connect or None,
     )
     if not history:
         results = Results(await engine.run(jobs, options, on_result=on_result))
@@ -114,7 +118,13 @@ async def check(platforms: Sequence[str] | None = None, **opts) -> list[Result]:
     True), and the
     time limits find_timeout_s (a control to appear, 15), nav_timeout_ms (a page to load,
     30000) and setting_timeout_s (one setting end to end, 120). capture: an
-    optout.capture.hook.Capturer that keeps a scrubbed copy of each setting's page."""
+    optout.capture.hook.Capturer that keeps a scrubbed copy of each setting's page.
+
+    connect: work in the person's own running Chrome, Edge or Chromium instead of launching one
+    ("auto", True, its user-data folder, http://127.0.0.1:PORT or a ws:// URL; see
+    optout.connect). optout opens and closes only its own tabs there, types no password (a
+    signed-out site is `needs_login`), saves no session, and runs accounts one at a time. No such
+    browser raises optout.errors.ConnectFailed."""
     return await _run(platforms, "check", **opts)
 
 

@@ -42,6 +42,13 @@ def run_and_render(state: CliState, mode: str, platforms, scheduled: bool = Fals
 
         capturer = opts["capture"] = Capturer(state.profile.captures)
     headless = not state.headed or scheduled  # scheduled runs are unattended
+    if state.connect:  # found first, to say which browser (or what to switch on) before anything
+        from optout import connect
+
+        opts["connect"] = connect.find(state.connect)
+        if not quiet:
+            err.print(f"Working in {opts['connect'].what}; allow remote debugging if it asks.",
+                      highlight=False, markup=False)
     with run_lock(state.profile), progress(err, list(platforms), not quiet) as advance:
         results = run_async(fn(list(platforms) or None, profile=state.profile, headless=headless,
                                browser_path=state.browser_path, on_result=on_result,

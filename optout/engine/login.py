@@ -264,6 +264,9 @@ class SignIn:
     async def login(self, page: Page, setting: Setting) -> None:
         """One automated sign-in attempt for this account in this run; raises Outcome on failure."""
         name, cred = self.flow.name, self.account.credential
+        if self.options.connect is not None:  # the person's own browser: nothing is typed there
+            raise Outcome(State.NEEDS_LOGIN, f"{name} shows its sign-in page in your browser: sign in to "
+                          f"{name} in your browser, then run again.")
         if not self.flow.login.steps:  # no password sign-in declared (e-mail link, single sign-on)
             raise Outcome(
                 State.NEEDS_LOGIN,

@@ -56,6 +56,9 @@ class RunOptions:
     #: whatever it read (`optout check --capture`: optout.capture.hook.Capturer). Its failures
     #: never change a result.
     capture: Callable[..., Awaitable[None]] | None = None
+    #: Work in the person's own running browser (`--connect`): "auto", a user-data folder, a URL,
+    #: or an optout.connect.Endpoint already found. None: launch a browser of optout's own.
+    connect: object | None = None
 
     def targets(self, platform: str, setting: Setting) -> bool:
         """Whether the person wants this setting off: every default one; optional ones when asked
