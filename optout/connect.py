@@ -209,6 +209,6 @@ def doctor_value() -> tuple[bool, str, str | None]:
         found = find("auto")
     except ConnectFailed as exc:
         stale = " (a closed one left its port file)" if "refuses" in exc.message else ""
-        return True, f"not found (optional){stale}", ("To let optout work in your own signed-in "
-                                                       "browser: " + SWITCH_ON.split(" Or name")[0])
+        return True, f"not found (optional){stale}", ("To let optout work in your own signed-in browser, "
+                                                       + SWITCH_ON[0].lower() + SWITCH_ON[1:].split(" Or name")[0])
     return True, f"{found.what}, remote debugging on", None

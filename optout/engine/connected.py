@@ -112,5 +112,10 @@ async def run_connected(work: list[tuple[Flow, Account]], options: RunOptions,
                     results.append(r)
                     on_result and on_result(r)
         finally:
+            if options.setup_context and browser.is_connected():  # leave their context as it was
+                try:
+                    await context.unroute_all(behavior="ignoreErrors")
+                except PlaywrightError:
+                    pass
             await browser_mod.close_quietly(browser)  # disconnects only: the browser stays open
     return results

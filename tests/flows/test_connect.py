@@ -224,3 +224,27 @@ def test_doctor_without_a_browser_stays_ok(tmp_path, monkeypatch):
 
     line = _connect_line()
     assert line.ok and line.value == "not found (optional)" and "chrome://inspect" in line.fix
+
+
+def test_url_whose_json_version_answers_404_is_used_as_given():
+    """A browser switched on at chrome://inspect answers 404 on /json/version: connect_over_cdp
+    then gets the http URL itself."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    class NotFound(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(404)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), NotFound)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}"
+        assert connect.find(url).url == url
+    finally:
+        server.shutdown()
+        server.server_close()
