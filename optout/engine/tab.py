@@ -171,7 +171,10 @@ class Tabs:
         """Wait until the page has had no request in flight for a moment (bounded)."""
         deadline = time.monotonic() + limit_s
         quiet_since = None
+        browser = self.context.browser
         while time.monotonic() < deadline:
+            if browser is not None and not browser.is_connected():
+                return  # gone: its requests will never finish, and the next look says so
             if self.inflight == 0:
                 quiet_since = quiet_since or time.monotonic()
                 if time.monotonic() - quiet_since >= quiet_s:

@@ -162,6 +162,33 @@ async def test_browser_closed_mid_run_keeps_what_was_finished(browser_path, tmp_
     assert replica.events("login") == []
 
 
+async def test_browser_closed_as_a_change_is_saved_is_never_off(browser_path, tmp_path, configure, sandbox):
+    """Closed between the click and the reading after a reload: the change was not verified."""
+    person = start_person_browser(browser_path, tmp_path / "person")
+    try:
+        replica = configure("linkedin")
+        await signed_in_as(person, linkedin_session(replica))
+
+        async def install(context):
+            await sandbox.install(context)
+
+            async def close_browser(route):
+                person.process.kill()
+                try:
+                    await route.abort()
+                except Exception:
+                    pass
+
+            await context.route("**/mypreferences/api/settings/**", close_browser)
+
+        results = await api.switch_off(["linkedin"], credentials={}, sessions=False, setup_context=install,
+                                       connect=str(person.folder), history=False)
+    finally:
+        stop(person)
+    assert {(r.setting, r.state, r.detail) for r in results} == {
+        ("generative-ai", "error", CLOSED), ("ai-objection", "error", CLOSED)}
+
+
 def test_auto_finds_the_browser_and_the_doctor_says_so(person, monkeypatch, tmp_path):
     config = tmp_path / "config"
     config.mkdir()
