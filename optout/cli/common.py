@@ -23,7 +23,8 @@ STATE_HELP = "\n".join(textwrap.fill(EXPLANATIONS[s], 76, initial_indent=f"  {s.
 STATES_EPILOG = f"\b\nStates:\n{STATE_HELP}"
 EXIT_HELP = """Exit codes: 0 everything off, unavailable or submitted; 3 something is on;
 4 a person is needed (sign-in, code, security check); 5 a flow no longer
-matches its site; 1 other errors; 2 usage errors."""
+matches its site; 1 other errors; 2 usage errors, or no browser to --connect
+to."""
 
 
 
