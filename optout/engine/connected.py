@@ -90,11 +90,15 @@ async def run_connected(work: list[tuple[Flow, Account]], options: RunOptions,
         log.info("connect.attached", to=endpoint.what)
         context = browser.contexts[0]
         try:
+            unusable = None
             if options.setup_context:  # tests route it to the replicas; never skip_unneeded here
-                await options.setup_context(context)
+                try:
+                    await options.setup_context(context)
+                except Exception as exc:
+                    unusable = f"could not run: {first_line(exc)}"
             for flow, account in work:
-                if not browser.is_connected():
-                    out = every_setting(flow, account.name)
+                if unusable or not browser.is_connected():
+                    out = every_setting(flow, account.name, unusable or CLOSED)
                 else:
                     run = ConnectedRun(flow, account, options, context, browser)
                     try:
