@@ -275,3 +275,20 @@ def test_url_whose_json_version_answers_404_is_used_as_given():
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_connect_without_platforms_or_accounts_says_to_name_them(person):
+    result = invoke("check", "--connect", str(person.folder))
+    assert result.exit_code == 4, result.output
+    assert "optout check linkedin --connect" in result.output
+
+
+def test_cli_json_in_the_persons_browser(person):
+    import asyncio
+
+    asyncio.run(signed_in_as(person, None))
+    result = invoke("--sandbox", "--connect", str(person.folder), "check", "linkedin", "--json")
+    assert result.exit_code == 4, result.output
+    rows = json.loads(result.stdout)["results"]
+    assert rows and all(r["state"] == "needs_login" and "in your browser" in r["detail"] for r in rows)
+    assert person.running()
