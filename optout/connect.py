@@ -202,12 +202,14 @@ async def attach(playwright, endpoint: Endpoint, timeout_ms: int = ATTACH_TIMEOU
     return browser
 
 
-def doctor_value() -> tuple[bool, str, str | None]:
-    """The doctor's line on `--connect`: (ok, what was found, fix). Informational: never fails
-    the doctor, and never attaches (Chrome would ask its user to allow it)."""
+def doctor_value(target: str | None = None) -> tuple[bool, str, str | None]:
+    """The doctor's line on `--connect`: (ok, what was found, fix). Never attaches (Chrome would
+    ask its user to allow it). Informational unless `optout doctor --connect ...` asked for it."""
     try:
-        found = find("auto")
+        found = find(target or "auto")
     except ConnectFailed as exc:
+        if target:  # asked for: not reachable is a failure, said in full
+            return False, " ".join(exc.message.split()), " ".join((exc.hint or "").split())
         stale = " (a closed one left its port file)" if "refuses" in exc.message else ""
         return True, f"not found (optional){stale}", ("To let optout work in your own signed-in browser, "
                                                        + SWITCH_ON[0].lower() + SWITCH_ON[1:].split(" Or name")[0])

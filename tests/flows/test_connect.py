@@ -292,3 +292,13 @@ def test_cli_json_in_the_persons_browser(person):
     rows = json.loads(result.stdout)["results"]
     assert rows and all(r["state"] == "needs_login" and "in your browser" in r["detail"] for r in rows)
     assert person.running()
+
+
+def test_doctor_with_connect_checks_that_browser(person, tmp_path):
+    found = json.loads(invoke("doctor", "--json", "--connect", str(person.folder)).stdout)
+    [line] = [x for x in found if x["name"] == "your browser (--connect)"]
+    assert line["ok"] and f"port {person.port}" in line["value"]
+    result = invoke("doctor", "--json", "--connect", str(tmp_path))
+    [line] = [x for x in json.loads(result.stdout) if x["name"] == "your browser (--connect)"]
+    assert not line["ok"] and "chrome://inspect/#remote-debugging" in line["fix"]
+    assert result.exit_code == 1
