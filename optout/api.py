@@ -76,7 +76,7 @@ async def _run(platforms, mode, *, credentials=None, setup_context=None, headles
             hint = ("Add one with `optout account add linkedin` (see `optout platforms`), "
                     "or try `optout demo`.")
             if connect:  # the person's browser needs no account: they name the platforms
-                hint = "Name the platforms to check in your browser, e.g. `optout check linkedin --connect`."
+                hint = "Name the platforms, e.g. `optout check linkedin --connect`."
             raise AccountNotFound("No accounts or saved sessions are set up yet, so there is nothing to check.",
                                   hint)
     if connect:  # found before anything is recorded: no browser to work in is the person's to fix

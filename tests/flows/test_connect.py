@@ -110,6 +110,7 @@ async def test_switches_off_in_the_persons_browser_without_typing_or_saving(pers
     assert [p["id"] for p in after] == [p["id"] for p in before]  # their tab kept, optout's closed
     assert any("my own tab" in p["url"] for p in after)
     assert store.accounts("linkedin") == []  # nothing of their browser was saved
+    assert not any(SENTINEL_PASSWORD in r.detail for r in results)
 
 
 async def test_signed_out_browser_needs_login_and_nothing_is_typed(person, configure, run_flow):
