@@ -54,7 +54,8 @@ async def _run(platforms, mode, *, credentials=None, setup_context=None, headles
                setting_timeout_s: float = 120.0, home: Path | None = None, history: bool = True,
                kind: str | None = None, form_reason: str = "", resend: bool = False,
                capture=None, attended: bool = False, person_wait_s: float = 300.0,
-               tell: Callable[[str], None] | None = None, on_window: Callable | None = None) -> Results:
+               tell: Callable[[str], None] | None = None, on_window: Callable | None = None,
+               connect=None) -> Results:
     from optout import engine, flowspec, logs
     from optout.history import RunRecorder
     from optout.holds import Holds
@@ -76,9 +77,16 @@ async def _run(platforms, mode, *, credentials=None, setup_context=None, headles
         if not jobs:
             from optout.errors import AccountNotFound
 
+            hint = ("Add one with `optout account add linkedin` (see `optout platforms`), "
+                    "or try `optout demo`.")
+            if connect:  # the person's browser needs no account: they name the platforms
+                hint = "Name the platforms, e.g. `optout check linkedin --connect`."
             raise AccountNotFound("No accounts or saved sessions are set up yet, so there is nothing to check.",
-                                  "Add one with `optout account add linkedin` (see `optout platforms`), "
-                                  "or try `optout demo`.")
+                                  hint)
+    if connect:  # found before anything is recorded: no browser to work in is the person's to fix
+        from optout import connect as connect_mod
+
+        connect = connect_mod.find("auto" if connect is True else connect)
     options = engine.RunOptions(
         mode=mode, dry_run=dry_run, selected=set(selected), all_settings=all_settings,
         headless=headless, browser_path=browser_path, setup_context=setup_context,
@@ -86,7 +94,7 @@ async def _run(platforms, mode, *, credentials=None, setup_context=None, headles
         find_timeout_s=find_timeout_s, nav_timeout_ms=nav_timeout_ms,
         setting_timeout_s=setting_timeout_s, form_reason=form_reason,
         resend=resend, capture=capture, attended=attended, person_wait_s=person_wait_s, tell=tell,
-        on_window=on_window, holds=Holds(prof),
+        on_window=on_window, holds=Holds(prof), connect=connect or None,
     )
     if not history:
         results = Results(await engine.run(jobs, options, on_result=on_result))
@@ -126,7 +134,13 @@ async def check(platforms: Sequence[str] | None = None, **opts) -> list[Result]:
     waits (person_wait_s, default 300) and then goes on. tell: called with what to say to them;
     on_window: called with the window's page once it waits for them. Unattended, such a sign-in
     is needs_human at once, and the password is held back from later runs until the person
-    signs in (`optout login`) or stores a new one."""
+    signs in (`optout login`) or stores a new one.
+
+    connect: work in the person's own running Chrome, Edge or Chromium instead of launching one
+    ("auto", True, its user-data folder, http://127.0.0.1:PORT or a ws:// URL; see
+    optout.connect). optout opens and closes only its own tabs there, types no password (a
+    signed-out site is `needs_login`), saves no session, and runs accounts one at a time. No such
+    browser raises optout.errors.ConnectFailed."""
     return await _run(platforms, "check", **opts)
 
 

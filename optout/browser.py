@@ -443,7 +443,14 @@ def _versions() -> list[DoctorLine]:
     return [DoctorLine("python", True, _platform.python_version()), DoctorLine("playwright", True, pw)]
 
 
-def doctor_report(profile: Profile, browser_path: str | None = None) -> list[DoctorLine]:
+def _connect_line(target: str | None = None) -> DoctorLine:
+    """Whether `--connect` would find the person's own browser (informational unless asked for)."""
+    from optout import connect
+
+    return DoctorLine("your browser (--connect)", *connect.doctor_value(target))
+
+
+def doctor_report(profile: Profile, browser_path: str | None = None, connect: str | None = None) -> list[DoctorLine]:
     """What `optout doctor` shows: each line ok or not, with the fix. Reads no secret."""
     from optout.credentials import KEYRING_FIXES, keyring_problem
 
@@ -452,4 +459,4 @@ def doctor_report(profile: Profile, browser_path: str | None = None) -> list[Doc
     problem = keyring_problem()
     backend = getattr(keyring.get_keyring(), "name", "?")
     keyring_line = DoctorLine("keyring", problem is None, problem or backend, KEYRING_FIXES if problem else None)
-    return [_browser_line(browser_path), keyring_line, *_data_dir_lines(profile), *_versions()]
+    return [_browser_line(browser_path), _connect_line(connect), keyring_line, *_data_dir_lines(profile), *_versions()]

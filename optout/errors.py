@@ -44,3 +44,10 @@ class DataFolderError(OptoutError, OSError):
     def __init__(self, message: str, hint: str | None = None, code: int | None = None, cause: str = ""):
         super().__init__(message, hint)
         self.errno, self.strerror = code, cause or None
+
+
+class ConnectFailed(OptoutError):
+    """`--connect` found no browser to work in, or one without remote debugging switched on: the
+    person must switch something on, as with a usage error, so it exits 2 like one."""
+
+    exit_code = 2

@@ -12,12 +12,15 @@ import sys
 import click
 
 from optout.cli import accounts, capture, completion, demo, flows, people, run, status, tools, watch
-from optout.cli.common import EXIT_HELP, STATE_HELP, CliState, add_global_options
+from optout.cli.common import EXIT_HELP, STATE_HELP, CliState, add_global_options, connect_args
 from optout.errors import OptoutError
 
 
 class OptoutGroup(click.Group):
     """Turns expected failures into a message with its next step and the right exit code."""
+
+    def parse_args(self, ctx, args):
+        return super().parse_args(ctx, connect_args(args))
 
     def invoke(self, ctx):
         layers = sys.modules.get("optout.flowlayers")  # each command says its flow warnings once

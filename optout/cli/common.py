@@ -24,7 +24,8 @@ STATES_EPILOG = f"\b\nStates:\n{STATE_HELP}"
 EXIT_HELP = """Exit codes: 0 everything off, unavailable or submitted; 3 something is on;
 4 a person is needed (sign-in, code, security check); 5 a flow no longer
 matches its site; 6 all off, but a platform had switched something back on
-and this run switched it off again; 1 other errors; 2 usage errors."""
+and this run switched it off again; 1 other errors; 2 usage errors, or no
+browser to --connect to."""
 
 
 
@@ -59,6 +60,8 @@ class CliState:
     headed: bool = False
     unattended: bool = False
     browser_path: str | None = None
+    #: `--connect`: work in the person's own running browser ("auto", a folder or a URL).
+    connect: str | None = None
     sandbox: bool = False
     log_format: str = "auto"
     #: What the command finished and what it has still to do, said when it is stopped (Ctrl-C).
@@ -99,6 +102,10 @@ GLOBAL_OPTIONS: list[tuple[tuple[str, ...], dict, dict]] = [
      dict(envvar="OPTOUT_UNATTENDED")),
     (("--browser-path",), dict(metavar="PATH", help="Chromium/Chrome to use (default: Playwright's, else one "
                                                     "found on the system)."), dict(envvar="OPTOUT_BROWSER")),
+    (("--connect",), dict(metavar="[auto|URL|DIR]", is_flag=False, flag_value="auto",
+                          help="Work in your own running Chrome, Edge or Chromium, where you are signed "
+                               "in (switch on chrome://inspect/#remote-debugging first). Alone: find it."),
+     dict(envvar="OPTOUT_CONNECT")),
     (("--log-format",), dict(type=click.Choice(["auto", "console", "json"]), help="Log lines on stderr."),
      dict(default="auto", envvar="OPTOUT_LOG_FORMAT", show_default=True)),
     (("-v", "--verbose"), dict(count=True, help="More detail on stderr (-vv for debug)."), {}),
@@ -112,6 +119,24 @@ def _remember(ctx: click.Context, param: click.Parameter, value):
     if value not in (None, False, 0):
         ctx.meta.setdefault(_GIVEN, []).append((param.name, value))
     return value
+
+
+def connect_args(args: list[str]) -> list[str]:
+    """`--connect` alone means auto wherever it stands: `optout --connect check linkedin` must not
+    read "check" as its value. Only a URL, "auto" or a path (with a slash, or starting ~ or .)
+    is taken as its value."""
+
+    def target(arg: str) -> bool:
+        return (arg == "auto" or arg.startswith(("http://", "https://", "ws://", "wss://", "~", "."))
+                or "/" in arg or "\\" in arg)
+
+    out = list(args)
+    for i, arg in enumerate(out):
+        if arg == "--":
+            break
+        if arg == "--connect" and (i + 1 == len(out) or not target(out[i + 1])):
+            out[i] = "--connect=auto"
+    return out
 
 
 #: Commands that never log, so start-up need not set logging up (structlog is slow to import).

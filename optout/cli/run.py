@@ -45,6 +45,13 @@ def run_and_render(state: CliState, mode: str, platforms, scheduled: bool = Fals
 
         capturer = opts["capture"] = Capturer(state.profile.captures)
     headless = not state.headed or scheduled  # scheduled runs are unattended
+    if state.connect:  # found first, to say which browser (or what to switch on) before anything
+        from optout import connect
+
+        opts["connect"] = connect.find(state.connect)
+        if not quiet:
+            err.print(f"Working in {opts['connect'].what}; allow remote debugging if it asks.",
+                      highlight=False, markup=False)
     def tell(message: str) -> None:  # a sign-in waits for the person: said even with --json
         err.print(f"[bold]{escape(message)}[/bold]", highlight=False)
 

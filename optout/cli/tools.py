@@ -30,7 +30,7 @@ def doctor(state: CliState):
 
     from optout.browser import doctor_report
 
-    lines = doctor_report(state.profile, state.browser_path)
+    lines = doctor_report(state.profile, state.browser_path, state.connect)
     if state.as_json:
         click.echo(json.dumps([line.__dict__ for line in lines], indent=2))
     else:

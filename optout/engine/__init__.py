@@ -2,6 +2,7 @@
 
 options.py  Account, RunOptions (with the one `targets()`), Outcome
 run.py      run(): one browser, contexts, concurrency; run_in_context() for assisted sessions
+connected.py  the same in the person's own browser (`--connect`): their context, one at a time
 capacity.py how many accounts at once, from the machine's CPUs and free memory
 account.py  AccountRun: the read → act → reload → verify loop
 login.py    sign-in steps, challenges, waiting for a person to sign in

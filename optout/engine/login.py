@@ -284,6 +284,9 @@ class SignIn:
         Otherwise one automated attempt; raises Outcome on failure, and a failure only a person
         can answer holds the password back from later runs (optout.holds)."""
         name, cred, pid = self.flow.name, self.account.credential, self.flow.id
+        if self.options.connect is not None:  # the person's own browser: nothing is typed there
+            raise Outcome(State.NEEDS_LOGIN, f"{name} shows its sign-in page in your browser: sign in to "
+                          f"{name} in your browser, then run again.")
         if self.attempted:
             raise Outcome(State.NEEDS_LOGIN, f"{name} signed this account out again after a sign-in in this run.")
         holds = self.options.holds

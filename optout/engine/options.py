@@ -72,6 +72,9 @@ class RunOptions:
     window: Callable[[dict | None], Awaitable[object]] | None = None
     #: The profile's sign-in holds (optout.holds.Holds), or None to keep none.
     holds: object | None = None
+    #: Work in the person's own running browser (`--connect`): "auto", a user-data folder, a URL,
+    #: or an optout.connect.Endpoint already found. None: launch a browser of optout's own.
+    connect: object | None = None
 
     def targets(self, platform: str, setting: Setting) -> bool:
         """Whether the person wants this setting off: every default one; optional ones when asked

@@ -14,6 +14,7 @@ from playwright.async_api import Error as PlaywrightError
 from optout import browser as browser_mod
 from optout.engine import capacity
 from optout.engine.account import AccountRun
+from optout.engine.connected import BROWSER_ACCOUNT, run_connected
 from optout.engine.options import Account, RunOptions
 from optout.engine.tab import describe_browser_error, first_line, skip_unneeded
 from optout.flowspec import Flow
@@ -83,12 +84,16 @@ async def run(jobs: list[tuple[Flow, list[Account]]], options: RunOptions,
             for r in guide_results(flow):
                 results.append(r)
                 on_result and on_result(r)
+        elif not accounts and options.connect is not None:  # whoever the person's browser is signed in as
+            work.append((flow, Account(flow.id, BROWSER_ACCOUNT)))
         elif not accounts:
             for r in no_account_results(flow):
                 results.append(r)
                 on_result and on_result(r)
     if not work:
         return results
+    if options.connect is not None:  # the person's own browser: one identity, one account at a time
+        return results + await run_connected(work, options, on_result)
     options.capacity = capacity.machine(options.concurrency)
     log.info("run.capacity", accounts=len(work), at_once=options.capacity.accounts,
              cpus=options.capacity.cpus, free_mib=options.capacity.available_mib,

@@ -110,15 +110,43 @@ class Tabs:
         self.network_at = time.monotonic()  # when a request last started or ended
         self._dom: dict[Page, tuple[int, float]] = {}  # page → (changes counted, when they last changed)
         self._watch_name = "__o" + secrets.token_hex(6)
+        #: Only these pages' requests count, when set (the person's own browser, `--connect`,
+        #: where their other tabs' traffic is none of ours); None: every request of the context.
+        self.own: set[Page] | None = None
+        self._counted: set = set()
         context.on("request", self._request_started)
         context.on("requestfinished", self._request_done)
         context.on("requestfailed", self._request_done)
 
-    def _request_started(self, _request) -> None:
+    def only_own_pages(self) -> None:
+        """Count only the requests of pages opened here (and their popups) from now on."""
+        self.own = set()
+
+    def detach(self) -> None:
+        """Stop listening to the context (it outlives these tabs: the person's own browser)."""
+        for event, handler in (("request", self._request_started), ("requestfinished", self._request_done),
+                               ("requestfailed", self._request_done)):
+            self.context.remove_listener(event, handler)
+
+    def _ours(self, request) -> bool:
+        try:
+            return request.frame.page in self.own
+        except PlaywrightError:  # a service worker's request: no page of ours
+            return False
+
+    def _request_started(self, request) -> None:
+        if self.own is not None:
+            if not self._ours(request):
+                return
+            self._counted.add(request)
         self.inflight += 1
         self.network_at = time.monotonic()
 
-    def _request_done(self, _request) -> None:
+    def _request_done(self, request) -> None:
+        if self.own is not None:
+            if request not in self._counted:
+                return
+            self._counted.discard(request)
         self.inflight = max(0, self.inflight - 1)
         self.network_at = time.monotonic()
 
@@ -143,7 +171,10 @@ class Tabs:
         """Wait until the page has had no request in flight for a moment (bounded)."""
         deadline = time.monotonic() + limit_s
         quiet_since = None
+        browser = self.context.browser
         while time.monotonic() < deadline:
+            if browser is not None and not browser.is_connected():
+                return  # gone: its requests will never finish, and the next look says so
             if self.inflight == 0:
                 quiet_since = quiet_since or time.monotonic()
                 if time.monotonic() - quiet_since >= quiet_s:
@@ -154,6 +185,9 @@ class Tabs:
 
     async def new_page(self) -> Page:
         page = self.watch(await self.context.new_page())
+        if self.own is not None:
+            self.own.add(page)
+            page.on("popup", lambda popup: self.own.add(popup))
         if self.consent is not None:
             # A dialog that shows in the middle of an action (a click, a fill) is declined first.
             guard = self.consent
