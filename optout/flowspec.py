@@ -30,7 +30,12 @@ from optout.flowbase import (  # noqa: F401 - the schema's building blocks, name
 )
 
 class Challenge(Strict):
-    kind: Literal["totp", "captcha", "checkpoint", "app_approval", "email_code"]
+    #: What the page asks of a person (the detail names it): a code from the stored TOTP secret
+    #: (answered when one is stored), a CAPTCHA, a Cloudflare-style "are you human" check, a
+    #: checkpoint of unknown shape, approval on another device, a code sent by e-mail or text
+    #: message, any other verification code, or a refused attempt ("we blocked an attempt…").
+    kind: Literal["totp", "captcha", "bot_check", "checkpoint", "app_approval", "email_code", "sms_code",
+                  "code", "blocked"]
     when: Signal
     #: Only for totp: where the code goes and how it is sent.
     steps: list[Step] = Field(default_factory=list)

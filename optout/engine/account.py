@@ -14,6 +14,7 @@ from playwright.async_api import Page
 
 from optout import logs
 from optout.engine import controls, forms
+from optout.engine.challenges import challenge_on
 from optout.engine.consent import ConsentGuard
 from optout.engine.evidence import Evidence
 from optout.engine.login import SignIn, challenge_detail
@@ -75,9 +76,9 @@ class AccountRun:
             text = await body_text(page)
             if await matches(page, self.flow.login.signed_out, text):
                 return "signed_out", None
-            for challenge in self.flow.login.challenges:
-                if await matches(page, challenge.when, text):
-                    return "challenge", challenge.kind
+            challenge = await challenge_on(page, self.flow, text)
+            if challenge is not None:
+                return "challenge", challenge.kind
             lang = await page_language(page)
             if lang and lang not in setting.known_languages(self.flow.languages):
                 return "language", lang
@@ -131,7 +132,9 @@ class AccountRun:
         self.visited = True
         await self.tabs.open(page, setting.url)
         kind, value = await self.classify(page, setting)
-        if kind == "signed_out" and may_login:
+        # Attended, a check the site puts before its pages (Cloudflare's, say) is the person's to
+        # answer in the sign-in window too: the run then goes on with what they cleared.
+        if may_login and (kind == "signed_out" or (kind == "challenge" and self.options.attended)):
             await self.signin.login(page, setting)
             await self.tabs.open(page, setting.url)
             kind, value = await self.classify(page, setting)
@@ -219,8 +222,19 @@ class AccountRun:
             return self.result(setting, State.ON, "no objection sent yet; would send it (dry run)")
         return await forms.send(page, setting, self.evidence, self.tabs)
 
+    async def challenged(self, page: Page, setting: Setting, evidence: list[Path], when: str = "") -> Result | None:
+        """A challenge showing now (an overlay or a navigation since the page was read) ends the
+        setting as needs_human before anything is clicked under it."""
+        challenge = await challenge_on(page, self.flow)
+        if challenge is None:
+            return None
+        detail = challenge_detail(self.flow, challenge.kind, None, False)
+        return self.ended(setting, Outcome(State.NEEDS_HUMAN, f"{when}{detail}", evidence))
+
     async def switch_off(self, page: Page, setting: Setting, control, evidence: list[Path]) -> Result:
         name = self.flow.name
+        if (stopped := await self.challenged(page, setting, evidence)) is not None:
+            return stopped
         self.log.info("setting.switch", setting=setting.id)
         try:
             await controls.switch_off(page, controls.scope(page, setting), setting.control, control, self.lang)
@@ -230,6 +244,9 @@ class AccountRun:
                                f"{logs.scrub(str(exc).splitlines()[0])}", evidence=evidence + kept)
         problem = ""  # a save that failed: never `off` after it, whatever the page shows
         if setting.save is not None:
+            when = "switched on screen but not saved: "
+            if (stopped := await self.challenged(page, setting, evidence, when)) is not None:
+                return stopped
             try:
                 problem = await controls.save_change(page, setting, self.options.find_timeout_s)
             except PlaywrightError as exc:  # nothing was saved: the page does not match the flow
@@ -295,9 +312,9 @@ class AccountRun:
                     await self.signin.login(page, setting)
                     await self.tabs.open(page, spec.url)
                     continue
-                for challenge in self.flow.login.challenges:
-                    if await matches(page, challenge.when, text):
-                        raise Outcome(State.NEEDS_HUMAN, challenge_detail(self.flow, challenge.kind, None, False))
+                challenge = await challenge_on(page, self.flow, text)
+                if challenge is not None:
+                    raise Outcome(State.NEEDS_HUMAN, challenge_detail(self.flow, challenge.kind, None, False))
                 hrefs = [await link.get_attribute("href") or "" for link in await locate(page, spec.link).all()]
                 ids = sorted({m.group(1) for h in hrefs if (m := search_url(spec.pattern, h))})
                 if ids:

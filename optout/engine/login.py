@@ -15,6 +15,7 @@ from playwright.async_api import Page
 
 from optout import logs
 from optout.credentials import Credential
+from optout.engine.challenges import asked_words, asks, challenge_on
 from optout.engine.evidence import Evidence
 from optout.engine.options import Account, Outcome, RunOptions
 from optout.engine.pageprobe import body_text, count, locate, matches
@@ -26,16 +27,6 @@ from optout.states import State
 log = structlog.get_logger()
 
 
-CHALLENGE_WORDS = {"captcha": "a security check (CAPTCHA)", "checkpoint": "a security checkpoint",
-                   "app_approval": "approval in its mobile app", "email_code": "a code sent by e-mail",
-                   "totp": "a verification code"}
-
-
-def challenge_words(kind: str) -> str:
-    """What a challenge of this kind asks for, in words."""
-    return CHALLENGE_WORDS.get(kind, "a check that only a person can answer")
-
-
 def challenge_detail(flow: Flow, kind: str, cred: Credential | None, totp_used: bool) -> str:
     name, pid = flow.name, flow.id
     if kind == "totp" and totp_used:
@@ -43,7 +34,7 @@ def challenge_detail(flow: Flow, kind: str, cred: Credential | None, totp_used: 
     if kind == "totp":
         return (f"{name} asks for a verification code. Store the account's TOTP secret "
                 f"(`optout account add {pid} --totp`) or sign in yourself: `optout login {pid}`.")
-    return f"{name} asks for {challenge_words(kind)}, which a person must answer. Sign in yourself: `optout login {pid}`."
+    return asks(flow, kind)
 
 
 def held_detail(flow: Flow, hold: dict) -> str:
@@ -230,22 +221,24 @@ class SignIn:
             asked=f"asks for the account's {asked}",
         )
 
+    async def ended(self, page: Page, text: str, *, challenge: bool) -> bool:
+        """Whether the page shows an end of the sign-in: signed in, a failure, or (except while a
+        challenge's own steps run) a challenge, declared or the engine's."""
+        login = self.flow.login
+        for signal in (login.signed_in, login.failure):
+            if await matches(page, signal, text):
+                return True
+        return not challenge and await challenge_on(page, self.flow, text) is not None
+
     async def required_step_shows(self, page: Page, step: Step, *, challenge: bool) -> bool:
         """Wait for a required step's element; False when the page shows an end of the sign-in
         first (a challenge between steps, a failure, signed in). Raises the browser's error (the
         page did not match the flow) when neither shows once the page has settled, or by the
         ceiling."""
-        login = self.flow.login
-        ends = [login.signed_in, login.failure] + ([] if challenge else [c.when for c in login.challenges])
-
         async def look() -> bool | None:
             if await count(locate(page, step.into)):
                 return True
-            text = await body_text(page)
-            for signal in ends:
-                if await matches(page, signal, text):
-                    return False
-            return None
+            return False if await self.ended(page, await body_text(page), challenge=challenge) else None
 
         shows, why = await self.watch(page, look)
         if shows is not None:
@@ -259,9 +252,6 @@ class SignIn:
         next required one shows first (an optional one with its `when`: another variant of the
         interstitial), or none of them once the page has settled (or by the ceiling); None: the
         page shows an end of the sign-in (signed in, failure, or a challenge)."""
-        login = self.flow.login
-        ends = [login.signed_in, login.failure] + ([] if challenge else [c.when for c in login.challenges])
-
         async def look() -> str | None:
             await self.tabs.clear_consent(page)
             text = await body_text(page)
@@ -270,10 +260,7 @@ class SignIn:
             for other in later:
                 if await count(locate(page, other.into)) and (other.when is None or await matches(page, other.when, text)):
                     return "later"
-            for signal in ends:
-                if await matches(page, signal, text):
-                    return "end"
-            return None
+            return "end" if await self.ended(page, text, challenge=challenge) else None
 
         verdict, _ = await self.watch(page, look)
         return {"shows": True, "later": False, "end": None, None: False}[verdict]
@@ -469,16 +456,15 @@ class SignIn:
                     f"or sign in yourself with `optout login {self.flow.id}`.",
                     asked="did not accept the stored password",
                 )
-            for challenge in login.challenges:
-                if not await matches(page, challenge.when, text):
-                    continue
-                if challenge.kind == "totp" and cred.totp_secret and not totp_used:
-                    totp_used = True
-                    await self.run_steps(page, challenge.steps, cred, challenge=True)
-                    return None
-                raise Outcome(State.NEEDS_HUMAN, challenge_detail(self.flow, challenge.kind, cred, totp_used),
-                              asked=f"asks for {challenge_words(challenge.kind)}")
-            return None
+            challenge = await challenge_on(page, self.flow, text)
+            if challenge is None:
+                return None
+            if challenge.kind == "totp" and cred.totp_secret and not totp_used:
+                totp_used = True
+                await self.run_steps(page, challenge.steps, cred, challenge=True)
+                return None
+            raise Outcome(State.NEEDS_HUMAN, challenge_detail(self.flow, challenge.kind, cred, totp_used),
+                          asked=asked_words(challenge.kind))
 
         signed_in, why = await self.watch(page, look, pause_s=0.25)
         if signed_in:

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 
 from optout.sandbox import Replica, Request, Response, page, redirect
 from optout.sandbox.chatgpt_codex import CODEX_PATH, CODEX_SETTINGS, codex_settings
+from optout.sandbox.kit import challenge
 from optout.sandbox.kit.assistant import Toggle, rows, save, session_callback, settings_page
 
 SETTINGS_PATH = "/settings/data-controls"
@@ -52,6 +53,8 @@ class ChatGPT(Replica):
             return self.email_page(lookalike=True)
         if host == "auth.openai.com":
             return self.auth(req)
+        if self.misbehaves("cloudflare") and req.method == "GET" and not challenge.cleared(self, "bot_check"):
+            return self.interstitial(req)
         if req.path == "/auth/login":
             return redirect(f"{AUTH}/log-in")
         if req.path == "/api/auth/callback/openai":
@@ -68,6 +71,15 @@ class ChatGPT(Replica):
             self.event("browser_toggle", on=bool((req.json or {}).get("on")))
             return Response(body='{"ok":true}', content_type="application/json")
         return Response(status=404, body="<h1>404 Not Found</h1>")
+
+    def interstitial(self, req: Request) -> Response:
+        """cloudflare: Cloudflare's check before chatgpt.com's pages (texts as its interstitial
+        shows them; a Turnstile frame from challenges.cloudflare.com); a person's click clears it."""
+        token, _ = challenge.start(self, "bot_check", None, req.url, then="clear")
+        frame = CLOUDFLARE.replace("/cdn-cgi/challenge-platform/", "/cdn-cgi/challenge-platform/h/b/turnstile/")
+        return page(f"""<h1>chatgpt.com</h1><h2>Verify you are human by completing the action below.</h2>{frame}
+<p>chatgpt.com needs to review the security of your connection before proceeding.</p>""",
+                    title="Just a moment...", script=challenge.script(token))
 
     # --- sign-in at auth.openai.com --------------------------------------------------------------
 

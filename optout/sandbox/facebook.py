@@ -11,6 +11,7 @@ import html
 from urllib.parse import quote
 
 from optout.sandbox import Replica, Request, Response, page, redirect
+from optout.sandbox.kit import challenge
 from optout.sandbox.kit.objection import ObjectionForm, route
 
 INTRO = "I want to object to the use of my information for Meta AI"
@@ -97,9 +98,23 @@ class Facebook(Replica):
                 '<iframe title="Security check" src="https://www.fbsbx.com/captcha/"></iframe>',
                 title="Facebook", script="history.replaceState(null, '', '/checkpoint/828281030927956/');",
             )
+        if self.misbehaves("approve_login"):
+            return self.approval_page(username)
         if self.wants_code(username):
             return self.code_page(username)
         return self.signed_in_redirect(username)
+
+    def approval_page(self, username: str) -> Response:
+        """approve_login: the page waits while the person approves elsewhere (mautrix/meta issue 44
+        quotes the sentence; the heading is the replica's own); a test approves with approve()."""
+        token, _ = challenge.start(self, "app_approval", username, "/")
+        return page("""<h1>Check your notifications on another device</h1>
+<p>We sent a notification to your other device. To continue, approve this login on a phone or computer
+you've used before.</p><p role="status">Waiting for approval…</p>""",
+                    title="Facebook", script=challenge.script(token, poll=True) + "history.replaceState(null, '', '/checkpoint/?next');")
+
+    def challenge_passed(self, username: str | None, target: str) -> Response:
+        return self.signed_in_redirect(username or self.state["username"])
 
     def code_page(self, username: str, error: str = "") -> Response:
         return page(

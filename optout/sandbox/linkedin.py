@@ -11,6 +11,7 @@ import json
 from urllib.parse import quote
 
 from optout.sandbox import Replica, Request, Response, late_page, page, redirect
+from optout.sandbox.kit import challenge
 from optout.sandbox.kit.objection import ObjectionForm, route
 
 SETTING_PATH = "/mypreferences/d/settings/data-for-ai-improvement"
@@ -127,9 +128,32 @@ class LinkedIn(Replica):
                 title="Security Verification | LinkedIn",
                 script="history.replaceState(null, '', '/checkpoint/challenge/AgH3x');",
             )
+        if self.misbehaves("email_pin"):
+            return self.email_pin_page(target, username)
         if self.wants_code(username):
             return self.pin_page(target, username=username)
         return self.signed_in_redirect(target, username)
+
+    def email_pin_page(self, target: str, username: str) -> Response:
+        """email_pin: the checkpoint of eracle/OpenOutreach issue 796, a PIN sent by e-mail, in a
+        field whose id no flow declares (only the engine's own recognition names it)."""
+        token, record = challenge.start(self, "email_code", username, target)
+        field = challenge.widget(token, record, input_attrs='id="input__email_pin_v2" autocomplete="off"')
+        return page(f"""<h1>Let's do a quick security check</h1>
+<p>We've sent a 6-digit verification code to your email address. Enter it below to sign in.</p>
+{field}""", title="Security Verification | LinkedIn",
+                    script=challenge.script(token) + "history.replaceState(null, '', '/checkpoint/challenge/AgEpin');")
+
+    def captcha_page(self, target: str, user: str | None, *, then: str = "sign_in") -> Response:
+        """An Arkose checkpoint a person solves (its frame's button; kit/challenge.py)."""
+        token, _ = challenge.start(self, "captcha", user, target, then=then)
+        return page(f"""<h1>Let's do a quick security check</h1><p>Help us keep LinkedIn safe.</p>
+<iframe title="Security verification" src="https://client-api.arkoselabs.com/fc/gc/"></iframe>""",
+                    title="Security Verification | LinkedIn",
+                    script=challenge.script(token) + "history.replaceState(null, '', '/checkpoint/challenge/AgCap');")
+
+    def challenge_passed(self, username: str | None, target: str) -> Response:
+        return self.signed_in_redirect(target, username or self.state["username"])
 
     def pin_page(self, target: str, error: str = "", *, username: str = "") -> Response:
         return page(
@@ -162,6 +186,9 @@ class LinkedIn(Replica):
     # --- the setting ---------------------------------------------------------------------------
 
     def setting_page(self, req: Request) -> Response:
+        user = self.session_user(req.cookies.get("li_at"))
+        if self.misbehaves("captcha_on_reload") and self.events("save") and not challenge.cleared(self, "captcha"):
+            return self.captcha_page(req.url, user, then="clear")
         if self.misbehaves("absent"):
             return page(
                 "<h1>Data for Generative AI Improvement</h1>"
@@ -206,9 +233,23 @@ input.addEventListener('change', async () => {
     body: JSON.stringify({on: input.checked})});
   document.getElementById('toast').textContent = r.ok ? 'Saved' : 'Something went wrong. Try again later.';
 });"""
+        if self.misbehaves("late_captcha") and not challenge.cleared(self, "captcha"):
+            return self.late_captcha(req, user, control, script, lang)
         if self.misbehaves("slow_render"):
             return late_page(control, title="Settings | LinkedIn", lang=lang, script=script)
         return page(control, title="Settings | LinkedIn", lang=lang, script=script)
+
+    def late_captcha(self, req: Request, user: str | None, control: str, script: str, lang: str) -> Response:
+        """late_captcha: the page loads, an Arkose check covers it 1 s later, and the setting would
+        render at 2 s (a challenge that appears after the settings page loaded)."""
+        token, _ = challenge.start(self, "captcha", user, req.url, then="clear")
+        cover = """<div id="cover" role="dialog" aria-modal="true" hidden
+  style="position:fixed;inset:0;background:#fff;z-index:9"><h2>Let's do a quick security check</h2>
+<iframe title="Security verification" src="https://client-api.arkoselabs.com/fc/gc/"></iframe></div>"""
+        answer = late_page(control, title="Settings | LinkedIn", lang=lang, script=script, keep=cover)
+        late = challenge.script(token) + "setTimeout(() => { document.getElementById('cover').hidden = false; }, 1000);"
+        answer.body = answer.body.replace("</body>", f"<script>{late}</script></body>", 1)
+        return answer
 
     def save(self, req: Request) -> Response:
         if not self.signed_in(req):

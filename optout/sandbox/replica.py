@@ -226,6 +226,27 @@ class Replica:
         self.event(event, ok=ok)
         return ok
 
+    # --- challenges a person solves (kit/challenge.py) -----------------------------------------
+
+    def challenge_passed(self, username: str | None, target: str) -> Response:
+        """A person answered a sign-in challenge: sign the browser in and go to `target`."""
+        if self.session_cookie is None:
+            raise NotImplementedError(f"the {self.platform} replica declares no session_cookie")
+        name, domain = self.session_cookie
+        token = self.new_session(username)
+        return redirect(target, headers={"set-cookie": f"{name}={token}; Domain={domain}; Path=/; Secure; HttpOnly"})
+
+    def approve(self) -> None:
+        """The person approves the sign-in on their other device (an `app_approval` challenge)."""
+        from optout.sandbox.kit import challenge
+
+        challenge.approve(self)
+
+    def challenge_code(self) -> str:
+        """The last code the replica sent by e-mail or text message (what the person reads)."""
+        sent = self.events("mailed_code") + self.events("texted_code")
+        return sent[-1]["code"] if sent else ""
+
     # --- the cookie-consent dialog a fresh browser meets (`cookie_consent*` misbehaviours) -------
 
     #: The dialog's shape (kit/consent.py WORDS: meta, linkedin, x, generic) and the brand it names.

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from optout.sandbox.kit import weight
+from optout.sandbox.kit import challenge, weight
 from optout.sandbox.replica import BUSY_DELAY_S, BUSY_PATH, Replica, Request, Response, digest
 
 #: Every misbehaviour of DESIGN.md, by name, with what it does.
@@ -66,6 +66,13 @@ MISBEHAVIOURS: dict[str, str] = {
     "required_explanation": "an objection form requires an explanation",
     "choice_gone": "an objection form's first choice offers no option for the objection the flow sends",
     "older_wording": "an objection form shows its older button and confirmation wording",
+    "email_pin": "after the password, a checkpoint asks for a code sent by e-mail (an undeclared field)",
+    "late_captcha": "a CAPTCHA covers the settings page 1 s after it loads (the setting shows at 2 s)",
+    "captcha_on_reload": "once a change is saved, the settings page leads to a CAPTCHA checkpoint",
+    "blocked_attempt": "the first sign-in is refused: 'We blocked an attempt to access your account…'",
+    "sms_checkpoint": "after the password, 'Checkpoint required' asks for a code sent by text message",
+    "approve_login": "after the password, the sign-in waits for approval on another device",
+    "cloudflare": "Cloudflare's 'Just a moment…' check (a Turnstile frame) stands before every page",
     "cookie_consent": "a cookie-consent dialog shaped like the platform's covers every page until a choice is made",
     "cookie_consent_late": "the cookie-consent dialog appears 1 s after each page loads",
     "cookie_consent_accept_only": "the cookie-consent dialog offers only a button that accepts all cookies",
@@ -206,6 +213,10 @@ class Sandbox:
             await self.link.send(len(heavy.body))
             await route.fulfill(status=heavy.status, body=heavy.body, content_type=heavy.content_type)
             return
+        if replica is None and parts.scheme == "https" and parts.hostname in challenge.FRAME_HOSTS:
+            resp = challenge.frame(parts.hostname)  # a CAPTCHA or Cloudflare frame a person can solve
+            await route.fulfill(status=resp.status, body=resp.body, content_type=resp.content_type)
+            return
         if replica is None or parts.scheme != "https":
             await route.abort("namenotresolved")
             return
@@ -239,6 +250,9 @@ class Sandbox:
 
         if req.path == CONSENT_PATH:
             resp = replica.consent_answer(req)
+        elif req.path.startswith(challenge.PATH + "/"):
+            resp = challenge.answer(replica, req)
+            replica.sandbox.save()
         elif replica.misbehaves("server_error"):
             resp = Response(status=500, body="<h1>500 Internal Server Error</h1>")
         else:

@@ -18,6 +18,7 @@ import secrets
 from urllib.parse import quote, urlsplit
 
 from optout.sandbox import Replica, Request, Response, page, redirect
+from optout.sandbox.kit import challenge
 from optout.sandbox.replica import BUSY_PATH, digest
 
 LOGIN_PATH = "/i/flow/login"
@@ -195,6 +196,10 @@ your {asked} to verify it’s you.</p>""" if lang == "en" else "")
             "arkose": """<h1 id="modal-header">Authenticate your account</h1>
 <p>Solve this puzzle to verify that you’re a real person.</p>
 <iframe title="Verification challenge" src="https://client-api.arkoselabs.com/fc/gc/?token=replica"></iframe>""",
+            # blocked_attempt: the refusal d60/twikit issue 276 quotes; the next attempt is let in.
+            "blocked": """<h1 id="modal-header">Suspicious login prevented</h1>
+<p>We blocked an attempt to access your account because we weren’t sure it was really you.</p>
+<a href="/i/flow/login">Try again</a>""",
         }
         script = f"""
 const VIEWS = {json.dumps(views)};
@@ -204,6 +209,7 @@ const SPIN = {json.dumps(self.misbehaves("slow_login_step"))};
 const root = document.getElementById('flow');
 let token = null;
 function show(step) {{
+  if (step.challenge) window.CHALLENGE_TOKEN = step.challenge;
   root.innerHTML = VIEWS[step.subtask] +
     (step.error ? '<div role="alert">' + step.error + '</div>' : '') + (step.echo ? step.echo.html : '');
   if (step.echo) root.querySelectorAll('input').forEach((i) => {{ i.setAttribute('value', step.echo.value); i.value = step.echo.value; }});
@@ -242,7 +248,8 @@ root.addEventListener('click', async (event) => {{
   // X renders the next step a moment after its answer arrives.
   setTimeout(go, 600);
 }});
-show({{subtask: 'username'}});"""
+show({{subtask: 'username'}});
+{challenge.script(None)}"""
         return page('<div role="dialog" aria-labelledby="modal-header"><div id="flow"></div></div>',
                     title="Log in to X / X", lang=lang, script=script)
 
@@ -258,7 +265,10 @@ show({{subtask: 'username'}});"""
             stage = "identifier" if self.asks_identifier() else "password"
             flows[token] = {"user": value, "stage": "arkose" if self.misbehaves("captcha_early") else stage}
             self.sandbox.save()
-            return answer({"flow_token": token, "subtask": flows[token]["stage"]})
+            step = {"flow_token": token, "subtask": flows[token]["stage"]}
+            if self.misbehaves("captcha_early"):  # the "ArkoseLogin" subtask (twitter-scraper issue 114)
+                step["challenge"] = challenge.start(self, "captcha", value, "/home")[0]
+            return answer(step)
         flow = flows.get(str(body.get("flow_token")))
         if flow is None or flow["stage"] != subtask:
             return answer({"subtask": "username", "error": "Something went wrong. Let’s try again."})
@@ -275,6 +285,11 @@ show({{subtask: 'username'}});"""
                 return answer({"subtask": "password", "echo": echo(value)})
             if not ok:
                 return answer({"subtask": "password", "error": "Wrong password!"})
+            if self.misbehaves("blocked_attempt") and not self.state.get("blocked_once"):
+                self.state["blocked_once"] = True
+                flows.pop(str(body["flow_token"]), None)
+                self.event("blocked")
+                return answer({"subtask": "blocked"})
             if self.misbehaves("checkpoint"):
                 return self.advance(flows, body, "arkose")
             if self.wants_code(user):
@@ -294,6 +309,11 @@ show({{subtask: 'username'}});"""
         flows[str(body["flow_token"])]["stage"] = stage
         self.sandbox.save()
         return answer({"flow_token": body["flow_token"], "subtask": stage})
+
+    def challenge_passed(self, username: str | None, target: str) -> Response:
+        self.state.get("login_flows", {}).clear()
+        token = self.new_session(username)
+        return redirect(target, headers={"set-cookie": f"auth_token={token}; Path=/; Secure; HttpOnly"})
 
     def done(self, flows: dict, body: dict, user: str) -> Response:
         flows.pop(str(body["flow_token"]), None)

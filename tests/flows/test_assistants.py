@@ -225,10 +225,10 @@ async def test_second_step_without_a_secret_needs_a_person(setup, run, platform,
 
 
 @pytest.mark.parametrize("platform, words", [
-    ("chatgpt", "a security check (CAPTCHA)"),
+    ("chatgpt", "a check that you are human (Cloudflare)"),
     ("gemini", "a security checkpoint"),
     ("copilot", "a security checkpoint"),
-    ("claude", "a security check (CAPTCHA)"),
+    ("claude", "a check that you are human (Cloudflare)"),
 ])
 async def test_security_check_needs_a_person(setup, run, platform, words):
     replica = setup(platform, "checkpoint")
