@@ -132,9 +132,13 @@ class AccountRun:
         self.visited = True
         await self.tabs.open(page, setting.url)
         kind, value = await self.classify(page, setting)
-        # Attended, a check the site puts before its pages (Cloudflare's, say) is the person's to
-        # answer in the sign-in window too: the run then goes on with what they cleared.
-        if may_login and (kind == "signed_out" or (kind == "challenge" and self.options.attended)):
+        if kind == "challenge" and may_login and self.options.attended and not self.signin.cleared:
+            # A check the site puts before its pages (Cloudflare's, say): the person answers it in
+            # a window, and the run goes on with what they cleared.
+            await self.signin.clear_challenge(page, setting, value)
+            await self.tabs.open(page, setting.url)
+            kind, value = await self.classify(page, setting)
+        if kind == "signed_out" and may_login:
             await self.signin.login(page, setting)
             await self.tabs.open(page, setting.url)
             kind, value = await self.classify(page, setting)

@@ -104,6 +104,7 @@ class SignIn:
         self.flow, self.account, self.options, self.tabs, self.evidence = flow, account, options, tabs, evidence
         self.log = log
         self.attempted = False
+        self.cleared = False  # an attended run showed the person a check before the site's pages
         self.signed_in_here = False
         self.setting: Setting | None = None  # the setting whose page the sign-in began on
         #: The page as it was before the last click of a sign-in step ((url, text), busy count),
@@ -394,7 +395,47 @@ class SignIn:
         self.log.info("login.ok", by="person" if cred is None or asked else "optout")
         await self.save_session()
 
-    async def open_window(self):
+    async def clear_challenge(self, page: Page, setting: Setting, kind: str) -> None:
+        """Attended: a check the site shows before its pages (Cloudflare's, say), signed in or
+        not, is shown to the person in a window holding the run's cookies and identity; once it is
+        gone, what they cleared goes back to the run. Once per account and run."""
+        name, pid = self.flow.name, self.flow.id
+        if self.cleared or not self.options.attended:
+            raise Outcome(State.NEEDS_HUMAN, challenge_detail(self.flow, kind, None, False))
+        self.cleared = True
+        run_context = self.tabs.context
+        own = self.options.headless
+        context = await self.open_window(await run_context.storage_state()) if own else run_context
+        try:
+            window = await context.new_page() if own else page
+            await window.goto(setting.url, wait_until="domcontentloaded", timeout=self.options.nav_timeout_ms)
+            self.say(f"{name} {asked_words(kind)}. Answer it in the browser window optout opened; optout "
+                     f"waits up to {self.options.person_wait_s / 60:.0f} min, then goes on.")
+            if self.options.on_window is not None:
+                await self.options.on_window(window)
+            deadline = time.monotonic() + self.options.person_wait_s
+            clear_since = None
+            while time.monotonic() < deadline:
+                if window.is_closed():
+                    break
+                if await challenge_on(window, self.flow) is None and self.flow.owns(window.url):
+                    clear_since = clear_since or time.monotonic()
+                    if time.monotonic() - clear_since >= 1.0:  # gone, not between two of its pages
+                        if own:
+                            await run_context.add_cookies((await context.storage_state())["cookies"])
+                        return
+                else:
+                    clear_since = None
+                await asyncio.sleep(0.5)
+        finally:
+            if own:
+                from optout.browser import close_quietly
+
+                await close_quietly(context)
+        raise Outcome(State.NEEDS_HUMAN, f"{name} {asked_words(kind)}, and it was not answered in the window. "
+                      f"Run again at the computer, or sign in yourself with `optout login {pid}`.")
+
+    async def open_window(self, storage: dict | None = None):
         """A context in a visible browser window, with the account's identity."""
         from optout.errors import OptoutError
 
@@ -403,7 +444,7 @@ class SignIn:
             raise Outcome(State.NEEDS_HUMAN, f"{name} needs you to sign in, and this run cannot open a window. "
                           f"Sign in yourself with `optout login {pid}`.")
         try:
-            return await self.options.window(self.account.identity)
+            return await self.options.window(self.account.identity, storage)
         except OptoutError as exc:
             raise Outcome(State.NEEDS_HUMAN, f"{name} needs you to sign in, and no browser window could be "
                           f"opened ({exc.message}). Sign in yourself with `optout login {pid}`.") from None

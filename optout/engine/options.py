@@ -69,7 +69,7 @@ class RunOptions:
     #: person through it).
     on_window: Callable[[object], Awaitable[None]] | None = None
     #: Opens a context in a visible browser, given an identity (set by engine.run when attended).
-    window: Callable[[dict | None], Awaitable[object]] | None = None
+    window: Callable[..., Awaitable[object]] | None = None
     #: The profile's sign-in holds (optout.holds.Holds), or None to keep none.
     holds: object | None = None
     #: Work in the person's own running browser (`--connect`): "auto", a user-data folder, a URL,

@@ -102,10 +102,10 @@ async def run(jobs: list[tuple[Flow, list[Account]]], options: RunOptions,
     async with browser_mod.started(options.browser_path, headless=options.headless) as browser:
         visible: list = []  # the visible browser of an attended run, started at its first sign-in
 
-        async def window(identity: dict | None):
+        async def window(identity: dict | None, storage: dict | None = None):
             if not visible:
                 visible.append(browser_mod.Launched(browser.playwright, browser.choice, headless=False))
-            return await visible[0].new_context(setup_context=options.setup_context, viewport=None,
+            return await visible[0].new_context(storage, setup_context=options.setup_context, viewport=None,
                                                 identity=identity)
 
         if options.attended and options.headless:

@@ -129,3 +129,39 @@ async def test_a_session_the_platform_ended_is_needs_login_in_those_words(config
     assert result.state == "needs_login", result.detail
     assert "ended the saved session" in result.detail and "optout login linkedin" in result.detail
     assert len(replica.events("session_revoked")) == 1
+
+
+async def test_one_command_from_password_through_a_mailed_pin_to_a_verified_off(
+        configure, run_flow, display, store):
+    """LinkedIn's security check after a fresh browser's password: a PIN sent by e-mail, which the
+    flow does not declare (the engine recognises it). The person types it in the window."""
+    replica = configure("linkedin", "email_pin")
+    told = []
+
+    async def person(page):
+        await page.fill("#input__email_pin_v2", replica.challenge_code())
+        await page.get_by_role("button", name="Submit").click()
+
+    result = setting(await run_flow("linkedin", "off", attended=True, tell=told.append, on_window=person,
+                                    sessions=store, person_wait_s=60))
+    assert result.state == "off" and result.changed, result.detail
+    assert any("code sent by e-mail" in t for t in told), told
+    assert [e["ok"] for e in replica.events("login")] == [True]
+    assert [e["ok"] for e in replica.events("challenge_code")] == [True]
+
+
+async def test_a_check_before_every_page_is_cleared_by_the_person_and_the_session_reads_on(
+        configure, run_flow, display, store):
+    """chatgpt.com's Cloudflare check with a saved session: attended, the person clears it in a
+    window holding the run's cookies; the run then reads the setting, typing no password."""
+    replica = configure("chatgpt", "cloudflare", session=True)
+
+    async def person(page):
+        await page.frame_locator("iframe[src*='challenges.cloudflare.com']").get_by_role(
+            "button", name="Verify you are human").click()
+
+    results = await run_flow("chatgpt", attended=True, on_window=person, sessions=store, person_wait_s=60)
+    result = setting(results, "improve-model")
+    assert result.state == "on", result.detail
+    assert replica.events("login") == []
+    assert [e["asks"] for e in replica.events("challenge_passed")] == ["bot_check"]
