@@ -15,6 +15,11 @@ scheduled_option = click.option("--scheduled", is_flag=True,
                                 help="Unattended run (used by `optout schedule`): headless, quiet unless "
                                      "something needs attention, notifies.")
 
+person_wait_option = click.option(
+    "--person-wait", "person_wait_min", type=click.FloatRange(min=0.5, max=60), default=5, show_default=True,
+    metavar="MIN", help="How long a sign-in at the terminal waits for you to answer what the site asks "
+                        "in its window.")
+
 concurrency_option = click.option(
     "--concurrency", type=click.IntRange(min=1), metavar="N",
     help="Accounts worked on at once (default: chosen from this machine's CPUs and free memory).")
@@ -147,13 +152,15 @@ def offer_capture(results, state: CliState) -> None:
 @platforms_arg
 @scheduled_option
 @concurrency_option
+@person_wait_option
 @click.option("--capture", is_flag=True,
               help="Also keep each setting's page, scrubbed of your content (structure and the flow's own "
                    "words only), to review with `optout capture show` and share when a flow breaks.")
 @click.pass_obj
-def check(state: CliState, platforms, scheduled, concurrency, capture):
+def check(state: CliState, platforms, scheduled, concurrency, person_wait_min, capture):
     """Read each setting and report its state. Changes nothing."""
-    run_and_render(state, "check", platforms, scheduled, capture=capture, concurrency=concurrency)
+    run_and_render(state, "check", platforms, scheduled, capture=capture, concurrency=concurrency,
+                   person_wait_s=person_wait_min * 60)
 
 
 @click.command(epilog=STATES_EPILOG)
@@ -170,13 +177,16 @@ def check(state: CliState, platforms, scheduled, concurrency, capture):
                    "confirmation e-mail arrived).")
 @scheduled_option
 @concurrency_option
+@person_wait_option
 @click.pass_obj
-def off(state: CliState, platforms, dry_run, selected, all_settings, reason, resend, scheduled, concurrency):
+def off(state: CliState, platforms, dry_run, selected, all_settings, reason, resend, scheduled, concurrency,
+        person_wait_min):
     """Switch off every setting that reads on, then reload and verify it reads off. Objection forms
     are sent once and then reported as submitted (or, without a confirmation, as sent unconfirmed)."""
     check_settings(platforms, selected)
     run_and_render(state, "off", platforms, scheduled, dry_run=dry_run, selected=selected,
-                   all_settings=all_settings, form_reason=reason, resend=resend, concurrency=concurrency)
+                   all_settings=all_settings, form_reason=reason, resend=resend, concurrency=concurrency,
+                   person_wait_s=person_wait_min * 60)
 
 
 @click.command()
