@@ -53,7 +53,7 @@ class ChatGPT(Replica):
             return self.email_page(lookalike=True)
         if host == "auth.openai.com":
             return self.auth(req)
-        if self.misbehaves("cloudflare") and req.method == "GET" and not challenge.cleared(self, "bot_check"):
+        if self.misbehaves("cloudflare") and req.method == "GET" and not challenge.cleared(self, "bot_check", req):
             return self.interstitial(req)
         if req.path == "/auth/login":
             return redirect(f"{AUTH}/log-in")

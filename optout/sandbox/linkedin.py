@@ -187,7 +187,7 @@ class LinkedIn(Replica):
 
     def setting_page(self, req: Request) -> Response:
         user = self.session_user(req.cookies.get("li_at"))
-        if self.misbehaves("captcha_on_reload") and self.events("save") and not challenge.cleared(self, "captcha"):
+        if self.misbehaves("captcha_on_reload") and self.events("save") and not challenge.cleared(self, "captcha", req):
             return self.captcha_page(req.url, user, then="clear")
         if self.misbehaves("absent"):
             return page(
@@ -233,7 +233,7 @@ input.addEventListener('change', async () => {
     body: JSON.stringify({on: input.checked})});
   document.getElementById('toast').textContent = r.ok ? 'Saved' : 'Something went wrong. Try again later.';
 });"""
-        if self.misbehaves("late_captcha") and not challenge.cleared(self, "captcha"):
+        if self.misbehaves("late_captcha") and not challenge.cleared(self, "captcha", req):
             return self.late_captcha(req, user, control, script, lang)
         if self.misbehaves("slow_render"):
             return late_page(control, title="Settings | LinkedIn", lang=lang, script=script)

@@ -132,13 +132,23 @@ def answer(replica, req: Request) -> Response:
         nxt = req.query.get("next", "")
         target = nxt if nxt.startswith("/") and not nxt.startswith("//") else record["target"]
         if record["then"] == "clear":
-            replica.state.setdefault("cleared", []).append(record["kind"])
+            # Clearance belongs to the browser that earned it, as Cloudflare's cf_clearance cookie
+            # does: another browser (or one the cookie was not carried to) meets the check again.
+            pass_token = secrets.token_urlsafe(12)
+            if not isinstance(replica.state.get("cleared"), dict):
+                replica.state["cleared"] = {}
+            replica.state["cleared"][pass_token] = record["kind"]
             replica.sandbox.save()
-            return redirect(target)
+            return redirect(target, headers={"set-cookie": f"{CLEARANCE_COOKIE}={pass_token}; Path=/; Secure"})
         return replica.challenge_passed(record["user"], target)
     return Response(status=403, body="<h1>Not yet</h1>")
 
 
-def cleared(replica, kind: str) -> bool:
-    """Whether a person already cleared a challenge of this kind ("clear" challenges)."""
-    return kind in replica.state.get("cleared", [])
+#: The cookie a cleared "clear" challenge leaves in the browser that cleared it.
+CLEARANCE_COOKIE = "sandbox_clearance"
+
+
+def cleared(replica, kind: str, req: Request) -> bool:
+    """Whether this browser cleared a challenge of this kind ("clear" challenges)."""
+    passes = replica.state.get("cleared")
+    return isinstance(passes, dict) and passes.get(req.cookies.get(CLEARANCE_COOKIE, "")) == kind
