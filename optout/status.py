@@ -125,7 +125,8 @@ def held(profile: Profile, out: list[Standing]) -> list[Standing]:
 
     for hold in Holds(profile).all():
         platform, account = hold.get("platform", ""), hold.get("account", "")
-        note = (f"password held back since {hold.get('since', '')[:10]}: {platform} {hold.get('why', '')}; "
+        why = str(hold.get("why", "")).replace("asks ", "asked ", 1)
+        note = (f"password held back since {hold.get('since', '')[:10]}: {platform} {why}; "
                 f"sign in yourself: optout login {platform}")
         rows = [s for s in out if s.platform == platform and (s.account or "").casefold() == account.casefold()]
         if not rows:

@@ -39,8 +39,9 @@ def challenge_detail(flow: Flow, kind: str, cred: Credential | None, totp_used: 
 
 def held_detail(flow: Flow, hold: dict) -> str:
     """Why no password was typed: the hold put on the account (optout.holds)."""
-    return (f"optout did not type the {flow.name} password: on {hold.get('since', '')[:10]} {flow.name} "
-            f"{hold.get('why', 'refused the sign-in')}, and each new automated attempt makes a lock of "
+    why = re.sub(r"^asks ", "asked ", hold.get("why", "refused the sign-in"))
+    return (f"optout did not type the {flow.name} password: when it last did ({hold.get('since', '')[:10]}), "
+            f"{flow.name} {why}, and each new automated attempt makes a lock of "
             f"the account likelier. Sign in yourself with `optout login {flow.id}` (or store a new "
             f"password with `optout account add {flow.id}`).")
 
