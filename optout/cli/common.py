@@ -220,6 +220,17 @@ def attended(state: CliState, scheduled: bool = False) -> bool:
             and can_show_window())
 
 
+def next_command(state: CliState, *words: str) -> str:
+    """A command to run next, in this run's world: a sandbox run's hint keeps `--sandbox` (without
+    it the hint would go to the real site) and another profile's keeps `--profile`."""
+    parts = ["optout", *words]
+    if state.person != DEFAULT_PROFILE:
+        parts += ["--profile", state.person]
+    if state.sandbox:
+        parts.append("--sandbox")
+    return " ".join(parts)
+
+
 def sandbox_opts(state: CliState) -> dict:
     """What an API call needs to run against the replicas instead of the real sites."""
     if not state.sandbox:

@@ -60,8 +60,10 @@ def run_and_render(state: CliState, mode: str, platforms, scheduled: bool = Fals
     def tell(message: str) -> None:  # a sign-in waits for the person: said even with --json
         err.print(f"[bold]{escape(message)}[/bold]", highlight=False)
 
+    from optout.credentials import unlock_secrets
     from optout.errors import AccountNotFound
 
+    unlock_secrets(state.profile)  # a keyring's password prompt comes before any progress output
     try:
         with run_lock(state.profile), progress(err, list(platforms), not quiet) as advance:
             results = run_async(fn(list(platforms) or None, profile=state.profile, headless=headless,
