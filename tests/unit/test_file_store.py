@@ -72,8 +72,7 @@ def prompting():
     keyring.set_keyring(previous)
 
 
-def test_file_store_holds_logins_and_the_session_key(monkeypatch):
-    monkeypatch.setattr(keyring, "get_keyring", lambda: pytest.fail("the keyring was asked"))
+def test_file_store_holds_logins_and_the_session_key(memory_keyring):
     profile = Profile()
     choose_file_store(profile)
     store = AccountStore(profile)
@@ -87,6 +86,7 @@ def test_file_store_holds_logins_and_the_session_key(monkeypatch):
     assert set(json.loads(path.read_text())) == {"linkedin/alice", "session-key"}
     store.remove("linkedin")
     assert set(json.loads(path.read_text())) == {"session-key"}
+    assert memory_keyring.data == {}
 
 
 def test_a_file_store_others_can_read_is_refused():
@@ -148,3 +148,14 @@ def test_check_unlocks_before_any_progress_output(monkeypatch):
     monkeypatch.setattr(api, "check", check)
     CliRunner().invoke(cli, ["check", "linkedin"])
     assert order == ["unlock", "progress", "run"]
+
+
+def test_notification_addresses_of_a_file_store_profile_stay_out_of_the_keyring(memory_keyring):
+    from optout import notify
+
+    choose_file_store(Profile())
+    notify.save_urls("default", ["ntfy://secret-topic"])
+    assert memory_keyring.data == {}
+    assert notify.load_urls("default") == ["ntfy://secret-topic"]
+    notify.save_urls("default", [])
+    assert notify.load_urls("default") == []
