@@ -92,7 +92,7 @@ def account_list(state: CliState):
         click.echo(json.dumps([a.__dict__ for a in accounts], indent=2))
         return
     if not accounts:
-        click.echo("No accounts yet. Add one: optout account add linkedin", err=True)
+        click.echo(f"No accounts yet. Add one: {next_command(state, 'account', 'add', 'linkedin')}", err=True)
     for a in accounts:
         click.echo(f"{a.platform}\t{a.username}\t{'totp' if a.has_totp else ''}")
 
