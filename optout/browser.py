@@ -452,11 +452,34 @@ def _connect_line(target: str | None = None) -> DoctorLine:
 
 def doctor_report(profile: Profile, browser_path: str | None = None, connect: str | None = None) -> list[DoctorLine]:
     """What `optout doctor` shows: each line ok or not, with the fix. Reads no secret."""
-    from optout.credentials import KEYRING_FIXES, keyring_problem
+    return [_browser_line(browser_path), _connect_line(connect), *_secret_lines(profile), *_data_dir_lines(profile),
+            *_versions()]
 
+
+def _secret_lines(profile: Profile) -> list[DoctorLine]:
+    """Where the profile's secrets live: the file store it chose (named as weaker), or the keyring,
+    which must also unlock without a prompt, as a scheduled run needs."""
+    from optout.credentials import (
+        FILE_STORE_WARNING,
+        KEYRING_FIXES,
+        file_store_path,
+        keyring_problem,
+        keyring_unlock_problem,
+        uses_file_store,
+    )
+
+    if uses_file_store(profile):
+        return [DoctorLine("secrets", True, f"file store {file_store_path(profile)}, chosen for this profile "
+                                            f"(weaker than a keyring: {FILE_STORE_WARNING})")]
     import keyring
 
     problem = keyring_problem()
     backend = getattr(keyring.get_keyring(), "name", "?")
-    keyring_line = DoctorLine("keyring", problem is None, problem or backend, KEYRING_FIXES if problem else None)
-    return [_browser_line(browser_path), _connect_line(connect), keyring_line, *_data_dir_lines(profile), *_versions()]
+    if problem:
+        return [DoctorLine("keyring", False, problem, KEYRING_FIXES)]
+    locked = keyring_unlock_problem()
+    if locked:
+        return [DoctorLine("keyring", False, f"{backend}: {locked}",
+                           "Unlock it before optout runs (`gnome-keyring-daemon --unlock` on a server), "
+                           f"or see the other ways:\n{KEYRING_FIXES}")]
+    return [DoctorLine("keyring", True, f"{backend}, unlocks without a prompt")]

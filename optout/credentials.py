@@ -1,20 +1,27 @@
-"""Passwords and TOTP secrets, kept in the OS keyring and nowhere else.
+"""Passwords and TOTP secrets, kept in the OS keyring, or in a 0600 file the person chose.
 
 The keyring holds the secrets; `accounts.json` in the profile is only an index (platform,
 username, whether a TOTP secret exists) so `optout account list` never needs to unlock anything.
-A backend that would store secrets in plaintext, or drop them, is refused: optout never falls back.
+A backend that would store secrets in plaintext, or drop them, is refused: optout never falls back
+by itself. Where no keyring works (WSL, SSH, containers) the person may choose, per profile and out
+loud, the file store (`account add --insecure-storage`): PROFILE/secrets.json, readable by its
+owner only and not encrypted, like `gh auth login --insecure-storage`. Every secret of that
+profile (logins, the sessions' key) then lives there.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import datetime as _dt
 import getpass
 import json
+import os
 import sys
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import IO, Iterator
 
 import keyring
@@ -25,14 +32,27 @@ from optout.paths import Profile, folder_error, folder_tag, write_private
 
 SERVICE = "optout"
 
+def _pip() -> str:
+    """The pip of the Python optout runs in: a bare `pip` may install into another one (setup's venv)."""
+    return f"{sys.executable} -m pip"
+
+
 KEYRING_FIXES = (
     "Fix it in one of these ways:\n"
     "  - use a desktop keyring: GNOME Keyring, KWallet, macOS Keychain or Windows Credential Manager;\n"
     "  - on a server: `apt-get install gnome-keyring dbus`, then `dbus-run-session -- sh` and inside it\n"
     '    `echo -n "pick-a-password" | gnome-keyring-daemon --unlock`, and run optout in that shell;\n'
-    "  - or `pip install keyrings.cryptfile` and set\n"
-    "    PYTHON_KEYRING_BACKEND=keyrings.cryptfile.cryptfile.CryptFileKeyring"
+    "  - or keep this profile's secrets in a file only you can read (weaker: not encrypted, anyone\n"
+    "    who can read your files can read them): `optout account add PLATFORM --insecure-storage`;\n"
+    f"  - or `{_pip()} install keyrings.cryptfile`, set\n"
+    "    PYTHON_KEYRING_BACKEND=keyrings.cryptfile.cryptfile.CryptFileKeyring and\n"
+    "    KEYRING_CRYPTFILE_PASSWORD (else every run asks for its password at the terminal)"
 )
+
+#: Said wherever the file store is named (account add, doctor, README): it is the weaker choice.
+FILE_STORE_WARNING = ("not encrypted: anyone who can read your files (your user, root, a backup) "
+                      "can read these passwords")
+FILE_STORE_NAME = "secrets.json"
 
 
 @dataclass(frozen=True)
@@ -128,6 +148,138 @@ def require_keyring() -> None:
         raise KeyringUnavailable(f"Cannot store or read secrets: {problem}.", KEYRING_FIXES)
 
 
+def require_secrets(profile: Profile) -> None:
+    """A profile that chose the file store needs no keyring; every other one does."""
+    if not uses_file_store(profile):
+        require_keyring()
+
+
+# -- the file store (the person's explicit, weaker choice) ----------------------------------------
+
+
+def file_store_path(profile: Profile) -> Path:
+    return profile.base / FILE_STORE_NAME
+
+
+def uses_file_store(profile: Profile) -> bool:
+    """Whether this profile keeps its secrets in the file store: the file is the choice itself."""
+    return file_store_path(profile).is_file()
+
+
+def choose_file_store(profile: Profile) -> Path:
+    """Make the file store this profile's place for secrets (an empty 0600 file when new)."""
+    path = file_store_path(profile)
+    if not path.is_file():
+        profile.ensure()
+        write_private(path, b"{}\n")
+    return path
+
+
+def _file_read(profile: Profile) -> dict[str, str]:
+    path = file_store_path(profile)
+    try:
+        if os.name == "posix" and path.stat().st_mode & 0o077:
+            raise OptoutError(f"The secrets file {path} can be read by others than you, so optout will "
+                              "not use it.", f"Make it yours alone with `chmod 600 {path}`, then run again.")
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise OptoutError(f"The secrets file {path} cannot be read ({type(exc).__name__}).",
+                          "Move it aside and add the accounts again with "
+                          "`optout account add PLATFORM --insecure-storage`.") from None
+    if not isinstance(data, dict):
+        raise OptoutError(f"The secrets file {path} was not written by optout.",
+                          "Move it aside and add the accounts again with "
+                          "`optout account add PLATFORM --insecure-storage`.")
+    return data
+
+
+def _file_write(profile: Profile, data: dict[str, str]) -> None:
+    write_private(file_store_path(profile), (json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+
+
+# -- no prompt without a terminal -----------------------------------------------------------------
+
+
+@contextmanager
+def no_prompt_without_terminal(force: bool = False) -> Iterator[None]:
+    """A keyring that asks for its password (keyrings.cryptfile, keyrings.alt) asks through
+    getpass; without a terminal that reads an empty stdin (EOFError) or waits for ever. Here it
+    fails at once, saying why and what to do. `force`: refuse a prompt even on a terminal."""
+    if not force and sys.stdin is not None and sys.stdin.isatty():
+        yield
+        return
+
+    def refuse(prompt: str = "", stream=None) -> str:
+        backend = getattr(keyring.get_keyring(), "name", "?")
+        raise KeyringUnavailable(
+            f"The keyring ({backend}) asks for its password, and this run has no terminal to ask on.",
+            "Run it once from a terminal to see the prompt; for scheduled runs give the keyring its "
+            "password another way (KEYRING_CRYPTFILE_PASSWORD for keyrings.cryptfile), or keep the "
+            "profile's secrets in a file only you can read: "
+            "`optout account add PLATFORM --insecure-storage` (weaker: not encrypted).")
+
+    original = getpass.getpass
+    getpass.getpass = refuse  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        getpass.getpass = original  # type: ignore[assignment]
+
+
+def _secret_service_locked(backend) -> str | None:
+    """For the Secret Service: why its collection would need unlocking (a prompt), else None.
+    Asked of the collection itself, so doctor never pops an unlock window."""
+    try:
+        import secretstorage
+        from secretstorage.collection import Collection
+
+        with contextlib.closing(secretstorage.dbus_init()) as bus:
+            collection = Collection(bus, getattr(backend, "preferred_collection", None)
+                                    or "/org/freedesktop/secrets/aliases/default")
+            if collection.is_locked():
+                return "the Secret Service keyring is locked: a run would have to ask for its password"
+    except Exception as exc:  # no bus, no daemon, no collection yet
+        return f"the Secret Service cannot be reached without a prompt ({type(exc).__name__})"
+    return None
+
+
+def keyring_unlock_problem() -> str | None:
+    """Why the keyring would ask for a password before giving a secret (a scheduled run has no one
+    to answer), else None. Reads no secret: at most an entry that does not exist."""
+    backend = keyring.get_keyring()
+    if _backend_problem(backend) is not None:
+        return None  # said by keyring_problem
+    from keyring.backends.chainer import ChainerBackend
+
+    if isinstance(backend, ChainerBackend):
+        usable = [child for child in backend.backends if _backend_problem(child) is None]
+        backend = usable[0] if usable else backend
+    if type(backend).__module__.startswith("keyring.backends.SecretService"):
+        return _secret_service_locked(backend)
+    if "cryptfile" in type(backend).__module__ and not os.environ.get("KEYRING_CRYPTFILE_PASSWORD"):
+        return "keyrings.cryptfile asks for its password on every run (KEYRING_CRYPTFILE_PASSWORD is not set)"
+    try:
+        with no_prompt_without_terminal(force=True):
+            backend.get_password(SERVICE, "doctor-probe")
+    except KeyringUnavailable:
+        return f"the keyring ({backend.name}) asks for its password before it gives a secret"
+    except Exception as exc:
+        return f"the keyring ({backend.name}) cannot be read without a prompt: {type(exc).__name__}: {exc}"
+    return None
+
+
+def unlock_secrets(profile: Profile) -> None:
+    """Read one secret of the profile before any progress output starts, so a keyring that asks
+    for its password asks on a clean terminal (and, unlocked, does not ask again in this run)."""
+    if uses_file_store(profile) or keyring_problem() is not None:
+        return  # nothing to unlock; a missing keyring is said where a secret is needed
+    if not profile.accounts_file.exists() and not any(profile.sessions.glob("*.session")):
+        return  # nothing of this profile is in the keyring yet
+    entry_get(profile, "session-key")
+
+
 @contextmanager
 def keyring_errors(action: str) -> Iterator[None]:
     """Turn any backend failure (locked, no D-Bus, init error) into a clear KeyringUnavailable."""
@@ -168,8 +320,10 @@ def legacy_entry_name(profile: Profile, *parts: str) -> str:
 
 
 def entry_get(profile: Profile, *parts: str) -> str | None:
-    """Read an entry of this profile; one still under the legacy name moves to the new name
-    (stored anew first, the old one deleted only after)."""
+    """Read an entry of this profile (from its file store when it chose one); one still under the
+    legacy name moves to the new name (stored anew first, the old one deleted only after)."""
+    if uses_file_store(profile):
+        return _file_read(profile).get("/".join(parts))
     name = entry_name(profile, *parts)
     value = keyring_get(name)
     if value is None:
@@ -181,27 +335,41 @@ def entry_get(profile: Profile, *parts: str) -> str | None:
     return value
 
 
+def entry_set(profile: Profile, *parts: str, value: str) -> None:
+    """Store an entry of this profile, in its file store when it chose one, else in the keyring."""
+    if uses_file_store(profile):
+        _file_write(profile, {**_file_read(profile), "/".join(parts): value})
+    else:
+        keyring_set(entry_name(profile, *parts), value)
+
+
 def entry_delete(profile: Profile, *parts: str) -> bool:
     """Delete an entry of this profile; under the legacy name when it was never moved."""
+    if uses_file_store(profile):
+        data = _file_read(profile)
+        if data.pop("/".join(parts), None) is None:
+            return False
+        _file_write(profile, data)
+        return True
     return keyring_delete(entry_name(profile, *parts)) or keyring_delete(legacy_entry_name(profile, *parts))
 
 
 def keyring_get(name: str, *, service: str = SERVICE) -> str | None:
     require_keyring()
-    with keyring_errors("read a secret"):
+    with keyring_errors("read a secret"), no_prompt_without_terminal():
         return keyring.get_password(service, name)
 
 
 def keyring_set(name: str, value: str) -> None:
     require_keyring()
-    with keyring_errors("store a secret"):
+    with keyring_errors("store a secret"), no_prompt_without_terminal():
         keyring.set_password(SERVICE, name, value)
 
 
 def keyring_delete(name: str, *, service: str = SERVICE) -> bool:
     """Delete an entry; False when it was not there."""
     require_keyring()
-    with keyring_errors("delete a secret"):
+    with keyring_errors("delete a secret"), no_prompt_without_terminal():
         try:
             keyring.delete_password(service, name)
         except keyring.errors.PasswordDeleteError:
@@ -240,12 +408,11 @@ class AccountStore:
         write_private(self.profile.accounts_file, data.encode("utf-8"))
 
     def add(self, platform: str, credential: Credential) -> AccountInfo:
-        require_keyring()
+        require_secrets(self.profile)
         credential.validate()
         value = json.dumps({"password": credential.password, "totp_secret": credential.totp_secret})
-        name = self._entry(platform, credential.username)
         previous = entry_get(self.profile, platform, credential.username)  # kept if the update fails
-        keyring_set(name, value)
+        entry_set(self.profile, platform, credential.username, value=value)
         info = AccountInfo(
             platform=platform,
             username=credential.username,
@@ -257,9 +424,9 @@ class AccountStore:
             self._write_index([*rows, info])
         except BaseException:
             if previous is None:
-                keyring_delete(name)  # no keyring entry the index does not know of
+                entry_delete(self.profile, platform, credential.username)  # no entry the index does not know of
             else:
-                keyring_set(name, previous)
+                entry_set(self.profile, platform, credential.username, value=previous)
             raise
         from optout.holds import Holds
 

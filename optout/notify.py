@@ -88,7 +88,24 @@ def _delete(keyring, name: str) -> bool:
     return True
 
 
+def _file_store(profile: str):
+    """The profile, when it chose the file store for its secrets (optout.credentials), else None."""
+    from optout.credentials import uses_file_store
+    from optout.paths import Profile
+
+    found = Profile(profile)
+    return found if uses_file_store(found) else None
+
+
 def save_urls(profile: str, urls: list[str]) -> None:
+    if (chosen := _file_store(profile)) is not None:
+        from optout.credentials import entry_delete, entry_set
+
+        if urls:
+            entry_set(chosen, "notify-urls", value=json.dumps(list(urls)))
+        else:
+            entry_delete(chosen, "notify-urls")
+        return
     keyring, KeyringError = _keyring()
     try:
         if urls:
@@ -104,14 +121,19 @@ def save_urls(profile: str, urls: list[str]) -> None:
 
 
 def load_urls(profile: str) -> list[str]:
-    keyring, KeyringError = _keyring()
-    try:
-        raw = keyring.get_password(KEYRING_SERVICE, entry_user(profile))
-        if raw is None and (raw := keyring.get_password(KEYRING_SERVICE, profile)) is not None:
-            keyring.set_password(KEYRING_SERVICE, entry_user(profile), raw)  # the legacy name moves
-            _delete(keyring, profile)
-    except KeyringError:
-        return []  # an unattended run without a keyring still gets its desktop notification
+    if (chosen := _file_store(profile)) is not None:
+        from optout.credentials import entry_get
+
+        raw = entry_get(chosen, "notify-urls")
+    else:
+        keyring, KeyringError = _keyring()
+        try:
+            raw = keyring.get_password(KEYRING_SERVICE, entry_user(profile))
+            if raw is None and (raw := keyring.get_password(KEYRING_SERVICE, profile)) is not None:
+                keyring.set_password(KEYRING_SERVICE, entry_user(profile), raw)  # the legacy name moves
+                _delete(keyring, profile)
+        except KeyringError:
+            return []  # an unattended run without a keyring still gets its desktop notification
     urls = json.loads(raw) if raw else []
     for url in urls:
         register_secret(url)

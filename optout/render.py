@@ -92,12 +92,14 @@ def drift_lines(drift: Iterable[dict], console: Console) -> None:
                       style="bold red", highlight=False, markup=False)
 
 
-def status(found: list, next_step: str | None, profile: str, console: Console) -> None:
+def status(found: list, next_step: str | None, profile: str, console: Console,
+           hint: Callable[[str], str] = str) -> None:
     """Where each account and setting stands, from history: one block per setting (its short id,
-    state and age; its label, drift and next command under it), then the one command to run next."""
+    state and age; its label, drift and next command under it), then the one command to run next.
+    `hint` rewrites a command it suggests (a sandbox run's keep --sandbox)."""
     if not found:
-        console.print(Text(f"Nothing known yet for profile {profile}. Add an account with "
-                           "`optout account add PLATFORM`, or try `optout demo`."))
+        console.print(Text(hint(f"Nothing known yet for profile {profile}. Add an account with "
+                                "`optout account add PLATFORM`, or try `optout demo`.")))
         return
     console.print(Text(f"Where profile {profile} stands", style="bold"))
     for s in found:

@@ -284,9 +284,10 @@ def _setting_view(index: int, row: dict, rows: list[dict], cutoff: datetime | No
     }
 
 
-def html_report(profile: Profile, since: datetime | None = None) -> str:
+def html_report(profile: Profile, since: datetime | None = None, sample: bool = False) -> str:
     """One self-contained HTML page (images inlined, no script) from history and evidence files:
-    an overview of every setting first, then each setting's timeline and screenshots."""
+    an overview of every setting first, then each setting's timeline and screenshots. `sample`:
+    made on the replicas (--sandbox), marked so nobody takes it for evidence of real accounts."""
     from optout.history import History
 
     timeline, latest, drift = [], [], []
@@ -318,4 +319,5 @@ def html_report(profile: Profile, since: datetime | None = None) -> str:
         counts=[{"state": str(s), "count": counts[str(s)]} for s in State if str(s) in counts],
         settings=settings,
         accounts=list(accounts.values()),
+        sample=sample,
     )

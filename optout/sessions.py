@@ -2,7 +2,8 @@
 
 A storage state is a set of cookies that opens the account, so it is as sensitive as a password.
 It is too big for some keyrings (Windows holds ~2.5 kB), so it lives in a file encrypted with a
-Fernet key that does live in the keyring. A file that cannot be read is "no session": the engine
+Fernet key that does live in the keyring (or in the profile's file store, when the person chose
+it: optout.credentials). A file that cannot be read is "no session": the engine
 logs in again instead of failing.
 """
 
@@ -17,7 +18,7 @@ from pathlib import Path
 import structlog
 from cryptography.fernet import Fernet, InvalidToken
 
-from optout.credentials import entry_delete, entry_get, entry_name, keyring_set, require_keyring
+from optout.credentials import entry_delete, entry_get, entry_name, entry_set, require_secrets
 from optout.errors import OptoutError
 from optout.paths import Profile, private_dir, write_private
 
@@ -47,13 +48,13 @@ class SessionStore:
     def _fernet(self, create: bool) -> Fernet | None:
         if self._key is not None:
             return Fernet(self._key)
-        require_keyring()
+        require_secrets(self.profile)  # the keyring, or the file store the profile chose
         stored = entry_get(self.profile, "session-key")
         if stored is None:
             if not create:
                 return None
             stored = Fernet.generate_key().decode("ascii")
-            keyring_set(self.key_entry, stored)
+            entry_set(self.profile, "session-key", value=stored)
         return Fernet(stored.encode("ascii"))
 
     def path(self, platform: str, account: str) -> Path:

@@ -12,7 +12,7 @@ import sys
 import click
 
 from optout.cli import accounts, capture, completion, demo, flows, people, run, status, tools, watch
-from optout.cli.common import EXIT_HELP, STATE_HELP, CliState, add_global_options, connect_args
+from optout.cli.common import EXIT_HELP, STATE_HELP, CliState, add_global_options, connect_args, keep_sandbox
 from optout.errors import OptoutError
 
 
@@ -29,9 +29,10 @@ class OptoutGroup(click.Group):
         try:
             return super().invoke(ctx)
         except OptoutError as exc:
-            click.echo(f"Error: {exc.message}", err=True)
+            state = ctx.obj if isinstance(ctx.obj, CliState) else None
+            click.echo(f"Error: {keep_sandbox(state, exc.message)}", err=True)
             if exc.hint:
-                click.echo(exc.hint, err=True)
+                click.echo(keep_sandbox(state, exc.hint), err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, a closed terminal (optout.stopping)
             ctx.exit(stopped(ctx.obj, exc))

@@ -1,4 +1,5 @@
-"""`optout account …`: store, list and remove logins in the system keyring."""
+"""`optout account …`: store, list and remove logins in the system keyring (or, where none works
+and the person says so, in a 0600 file of the profile)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import sys
 
 import click
 
-from optout.cli.common import CliState
+from optout.cli.common import CliState, next_command
 from optout.errors import OptoutError
 
 
@@ -19,12 +20,23 @@ def account():
 @account.command("add")
 @click.argument("platform")
 @click.option("--totp", is_flag=True, help="Also store the account's TOTP (authenticator) secret.")
+@click.option("--insecure-storage", is_flag=True,
+              help="No keyring here (WSL, SSH, a container): keep this profile's secrets in a file "
+                   "only you can read. Weaker: it is not encrypted.")
 @click.pass_obj
-def account_add(state: CliState, platform, totp):
+def account_add(state: CliState, platform, totp, insecure_storage):
     """Store a login. Asks for the username and password (hidden); reads them from stdin when piped,
     one per line. Never pass a password as an argument."""
     from optout import flowspec
-    from optout.credentials import AccountStore, Credential, read_secret, require_keyring
+    from optout.credentials import (
+        FILE_STORE_WARNING,
+        AccountStore,
+        Credential,
+        choose_file_store,
+        read_secret,
+        require_secrets,
+        uses_file_store,
+    )
 
     [flow] = flowspec.resolve([platform])
     if flow.guide is not None:
@@ -32,7 +44,15 @@ def account_add(state: CliState, platform, totp):
     if not flow.login.steps:
         raise OptoutError(f"optout does not sign in to {flow.name} with a password.",
                           f"Sign in yourself with `optout login {platform}`; optout keeps that session.")
-    require_keyring()
+    store = AccountStore(state.profile)
+    if insecure_storage and not uses_file_store(state.profile):
+        if store.list():  # their secrets are in the keyring: a second place would hide them
+            raise OptoutError(
+                f"Profile {state.profile.name} already keeps its accounts in the keyring.",
+                "Use another profile for the file store (`--profile NAME`), or remove these "
+                "accounts first (`optout account remove PLATFORM`).")
+        choose_file_store(state.profile)
+    require_secrets(state.profile)
     username = _ask(f"{flow.name} username (e-mail or phone): ")
     password = read_secret(f"{flow.name} password: ")
     secret = read_secret("TOTP secret (the setup key, not a 6-digit code): ") if totp else None
@@ -40,10 +60,17 @@ def account_add(state: CliState, platform, totp):
         raise OptoutError("A username and a password are both needed.", f"Run `optout account add {platform}` again.")
     cred = Credential(username, password, secret or None)
     cred.validate()
-    AccountStore(state.profile).add(platform, cred)
+    store.add(platform, cred)
     if state.as_json:  # never the password or the TOTP secret: only that a secret is kept
         click.echo(json.dumps({"platform": platform, "username": username, "has_totp": bool(secret)}, indent=2))
-    click.echo(f"Stored {flow.name} account {username} in the system keyring. Next: optout check {platform}", err=True)
+    if uses_file_store(state.profile):
+        from optout.credentials import file_store_path
+
+        click.echo(f"Stored {flow.name} account {username} in {file_store_path(state.profile)} "
+                   f"(the file store you chose for this profile; {FILE_STORE_WARNING}).", err=True)
+    else:
+        click.echo(f"Stored {flow.name} account {username} in the system keyring.", err=True)
+    click.echo(f"Next: {next_command(state, 'check', platform)}", err=True)
 
 
 def _ask(prompt: str) -> str:
@@ -65,7 +92,7 @@ def account_list(state: CliState):
         click.echo(json.dumps([a.__dict__ for a in accounts], indent=2))
         return
     if not accounts:
-        click.echo("No accounts yet. Add one: optout account add linkedin", err=True)
+        click.echo(f"No accounts yet. Add one: {next_command(state, 'account', 'add', 'linkedin')}", err=True)
     for a in accounts:
         click.echo(f"{a.platform}\t{a.username}\t{'totp' if a.has_totp else ''}")
 

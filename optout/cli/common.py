@@ -6,6 +6,7 @@ Command modules import from here, never from `optout.cli` itself, so there is no
 from __future__ import annotations
 
 import functools
+import re
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -218,6 +219,33 @@ def attended(state: CliState, scheduled: bool = False) -> bool:
 
     return (not scheduled and not state.unattended and sys.stdin.isatty() and sys.stderr.isatty()
             and can_show_window())
+
+
+def next_command(state: CliState, *words: str) -> str:
+    """A command to run next, in this run's world: a sandbox run's hint keeps `--sandbox` (without
+    it the hint would go to the real site) and another profile's keeps `--profile`."""
+    parts = ["optout", *(["--sandbox"] if state.sandbox else [])]
+    if state.person != DEFAULT_PROFILE:
+        parts += ["--profile", state.person]
+    return " ".join([*parts, *words])
+
+
+_COMMANDS = ("account assist capture check completion demo doctor flows handout history login notify off "
+             "platforms profile report sandbox schedule status").split()
+_OPTOUT_COMMAND = re.compile(rf"\boptout (?=(?:{'|'.join(_COMMANDS)})\b)([^`\n]*)")
+
+
+def keep_sandbox(state: CliState | None, text: str) -> str:
+    """Text said in a sandbox run (an engine's detail, an error's hint) with `--sandbox` put into
+    every optout command it names, so no hint of a replica run leads to the real site."""
+    if state is None or not state.sandbox or not text:
+        return text
+
+    def add(match: re.Match) -> str:
+        rest = match.group(1)
+        return match.group(0) if "--sandbox" in rest else f"optout --sandbox {rest}"
+
+    return _OPTOUT_COMMAND.sub(add, text)
 
 
 def sandbox_opts(state: CliState) -> dict:

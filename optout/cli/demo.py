@@ -9,6 +9,7 @@ import click
 
 from optout.cli.common import CliState, run_async
 from optout.results import Result, run_exit_code
+from optout.states import State
 
 
 @click.command()
@@ -25,10 +26,10 @@ async def run_demo(state: CliState, misbehave=()) -> list[Result]:
     from cryptography.fernet import Fernet
     from rich.console import Console
 
-    from optout import api, report
+    from optout import api, render, report
     from optout.credentials import Credential
     from optout.flowspec import load_flows
-    from optout.paths import Profile
+    from optout.paths import Profile, write_private
     from optout.sandbox import SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox
     from optout.sessions import SessionStore
 
@@ -55,23 +56,39 @@ async def run_demo(state: CliState, misbehave=()) -> list[Result]:
     state.to_do[:] = [title for title, _ in steps]  # said if the demo is stopped (Ctrl-C)
     for title, fn in steps:
         if not state.as_json:
-            err.print(f"[bold]{title}[/] on the built-in replicas of {', '.join(platforms)}…")
-        results = await fn(platforms, **opts)
+            err.print(f"[bold]{title}[/] on the built-in replicas of {len(platforms)} platforms…")
+        with render.progress(err, platforms, not state.as_json) as advance:
+            results = await fn(platforms, **opts, on_result=advance)
         all_results.append(results)
         state.to_do.remove(title)
         state.finished.append(title)
-        if not state.as_json:
-            report.results_table(results, out, title=title)
     if state.as_json:
         import json
 
         out.print_json(json.dumps({"check": [r.to_dict() for r in all_results[0]],
                                    "off": [r.to_dict() for r in all_results[1]],
                                    "verify": [r.to_dict() for r in all_results[2]]}))
-    else:
-        err.print(f"Evidence (screenshots of each setting before and after) is in {profile.evidence}")
-        err.print("Next, for your own accounts: optout account add linkedin, then optout off linkedin")
+        return all_results[-1]
+    page = profile.base / "report.html"
+    write_private(page, report.html_report(profile, sample=True).encode("utf-8"))
+    click.echo(summary(all_results[-1]))
+    click.echo(f"Report (a sample, made on replicas): {page}")
+    click.echo(NEXT_STEP, err=True)
     return all_results[-1]
+
+
+#: The demo's last words: the next step on a real account, within 80 columns, saying what `off`
+#: does in the person's name before they get there.
+NEXT_STEP = ("Next, on your own account (after `optout account add linkedin`):\n"
+             "optout check linkedin  # reads only; `off` sends objection forms in your name")
+
+
+def summary(verified: list[Result]) -> str:
+    """One line instead of three tables: what the final check found, counted."""
+    off = sum(1 for r in verified if r.state == State.OFF)
+    sent = sum(1 for r in verified if r.state == State.SUBMITTED)
+    failed = sum(1 for r in verified if r.state not in (State.OFF, State.SUBMITTED, State.UNAVAILABLE))
+    return f"{off} switched off and verified, {sent} objections sent, {failed} failed."
 
 
 COMMANDS = [demo]

@@ -13,7 +13,7 @@ from datetime import date
 import click
 
 from optout.cli.common import (STATES_EPILOG, CliState, check_settings, echo_json, platforms_arg, run_async,
-                               sandbox_opts, stderr, write_page)
+                               next_command, sandbox_opts, stderr, write_page)
 from optout.errors import OptoutError
 from optout.paths import check_profile_name
 from optout.results import run_exit_code
@@ -216,7 +216,7 @@ def handout_cmd(state: CliState, output, person, open_it):
     profile = state.profile
     if not profile.history_db.exists():
         raise OptoutError(f"Nothing recorded yet for profile {profile.name}.",
-                          f"Run `optout --profile {profile.name} check` first.")
+                          f"Run `{next_command(state, 'check')}` first.")
     page = people.handout_for_profile(profile, name=person, sandbox=state.sandbox)
     path = write_page(page, output, f"optout-handout-{profile.name}.html")
     if path is None:

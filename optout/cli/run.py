@@ -7,7 +7,7 @@ import sys
 import click
 
 from optout.cli.common import STATES_EPILOG, CliState, attended, check_settings, platforms_arg, run_async, sandbox_opts
-from optout.cli.common import stderr
+from optout.cli.common import keep_sandbox, next_command, stderr
 from optout.cli.common import complete_platforms, complete_settings
 from optout.results import run_exit_code
 
@@ -60,8 +60,10 @@ def run_and_render(state: CliState, mode: str, platforms, scheduled: bool = Fals
     def tell(message: str) -> None:  # a sign-in waits for the person: said even with --json
         err.print(f"[bold]{escape(message)}[/bold]", highlight=False)
 
+    from optout.credentials import unlock_secrets
     from optout.errors import AccountNotFound
 
+    unlock_secrets(state.profile)  # a keyring's password prompt comes before any progress output
     try:
         with run_lock(state.profile), progress(err, list(platforms), not quiet) as advance:
             results = run_async(fn(list(platforms) or None, profile=state.profile, headless=headless,
@@ -112,6 +114,11 @@ def show(state: CliState, results, capturer=None) -> None:
     from optout import render, report
 
     drift = getattr(results, "drift", [])
+    if state.sandbox:  # hints in details keep --sandbox: without it they would go to the real site
+        from dataclasses import replace
+
+        kept = [replace(r, detail=keep_sandbox(state, r.detail)) if r.detail else r for r in results]
+        results = type(results)(kept) if not hasattr(results, "drift") else _with(results, kept)
     if state.as_json:
         text = report.results_json(results, drift)
         if capturer is not None:  # the same stable JSON, with what became of each page
@@ -126,6 +133,13 @@ def show(state: CliState, results, capturer=None) -> None:
         captures_said(capturer, results)
     else:
         offer_capture(results, state)
+
+
+def _with(results, kept):
+    """The same api.Results (drift, run id, capacity), holding `kept` instead."""
+    copy = type(results)(kept)
+    copy.drift, copy.run_id, copy.capacity = results.drift, results.run_id, results.capacity
+    return copy
 
 
 def captures_said(capturer, results) -> None:
@@ -144,8 +158,7 @@ def captures_said(capturer, results) -> None:
 def offer_capture(results, state: CliState) -> None:
     """When a flow no longer matches its page, offer a capture to share (one line per platform)."""
     for platform in dict.fromkeys(r.platform for r in results if str(r.state) == "broken"):
-        click.echo(f"Share the page without your data: optout check {platform} --capture"
-                   f"{' --sandbox' if state.sandbox else ''}")
+        click.echo(f"Share the page without your data: {next_command(state, 'check', platform, '--capture')}")
 
 
 @click.command(epilog=STATES_EPILOG)
@@ -205,7 +218,7 @@ def login(state: CliState, platform, account_name):
         import json
 
         click.echo(json.dumps({"platform": platform, "account": account_name, "session": str(path)}, indent=2))
-    click.echo(f"Saved the session (encrypted) at {path}. Next: optout check {platform}", err=True)
+    click.echo(f"Saved the session (encrypted) at {path}. Next: {next_command(state, 'check', platform)}", err=True)
 
 
 COMMANDS = [check, off, login]

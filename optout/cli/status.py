@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from optout.cli.common import CliState, echo_json
+from optout.cli.common import CliState, echo_json, keep_sandbox
 
 
 def has_anything(state: CliState) -> bool:
@@ -23,13 +23,16 @@ def status(state: CliState):
     from optout.status import next_step, standing
 
     found = standing(state.profile)
-    step = next_step(found)
+    for s in found:  # a sandbox profile's next steps keep --sandbox
+        s.next = keep_sandbox(state, s.next) if s.next else s.next
+    step = keep_sandbox(state, next_step(found) or "") or None
+    # The profile's own name, as history and `profile list` say it (`sandbox-NAME` for --sandbox).
     if state.as_json:
-        echo_json({"profile": state.person, "settings": [s.to_dict() for s in found], "next": step})
+        echo_json({"profile": state.profile.name, "settings": [s.to_dict() for s in found], "next": step})
         return
     from rich.console import Console
 
-    render.status(found, step, state.person, Console())
+    render.status(found, step, state.profile.name, Console(), hint=lambda text: keep_sandbox(state, text))
 
 
 COMMANDS = [status]

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta, timezone
 
 import click
 
-from optout.cli.common import CliState, echo_json, write_page
+from optout.cli.common import CliState, echo_json, next_command, write_page
 from optout.errors import OptoutError
 
 _RELATIVE = re.compile(r"^\s*(\d+)\s*([hdw])\s*$", re.IGNORECASE)
@@ -72,7 +72,7 @@ def history_cmd(state: CliState, platform, since):
         return
     console = _console()
     if not rows:
-        console.print(f"No results recorded yet for profile {state.profile.name}. Run `optout check` first.",
+        console.print(f"No results recorded yet for profile {state.profile.name}. Run `{next_command(state, 'check')}` first.",
                       highlight=False, markup=False)
         return
     timeline_table(rows, console, title=f"History of profile {state.profile.name}")
@@ -88,7 +88,7 @@ def report_cmd(state: CliState, since, output):
     """Write a one-page HTML evidence report (screenshots included) to attach to a complaint."""
     from optout.report import html_report
 
-    page = html_report(state.profile, since=since)
+    page = html_report(state.profile, since=since, sample=state.sandbox)
     path = write_page(page, output, f"optout-report-{state.profile.name}.html")
     if path is None:
         return

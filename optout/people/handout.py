@@ -113,13 +113,14 @@ def _date(at) -> str:
 def handout_html(results: Iterable, *, name: str | None = None, flows: dict | None = None,
                  recheck: Sequence[str] = (), switched: dict | None = None,
                  guides: Sequence[Guide] = (), generated: datetime | None = None,
-                 assisted: bool = False) -> str:
+                 assisted: bool = False, sample: bool = False) -> str:
     """One printable page in plain language from results (Result objects or history rows).
 
     `name`: the person's name, only when the volunteer typed it. `recheck`: commands to run again.
     `switched`: (platform, account, setting) → date optout switched it off (from history).
     `guides`: extra guides to list (flows' own guides and needs_human details are added here).
-    `assisted`: the person signed in themselves (an assisted session), so no password was kept."""
+    `assisted`: the person signed in themselves (an assisted session), so no password was kept.
+    `sample`: made on the replicas (--sandbox): marked as such, never taken for a person's own."""
     from optout.report import inert, render_page
 
     if flows is None:
@@ -193,7 +194,7 @@ def handout_html(results: Iterable, *, name: str | None = None, flows: dict | No
         "handout.html",
         name=inert(name or ""), generated=_date(generated or datetime.now(timezone.utc)),
         found=found, done=done, todo=todo, guides=todo_guides, unavailable=unavailable,
-        self_check=self_check, recheck=[inert(c) for c in recheck], assisted=assisted,
+        self_check=self_check, recheck=[inert(c) for c in recheck], assisted=assisted, sample=sample,
         counts={"settings": len(found), "off": sum(1 for f in found if f["state_class"] in ("off", "submitted")),
                 "todo": len(todo) + len(todo_guides)},
     )
@@ -216,4 +217,4 @@ def handout_for_profile(profile: Profile, *, name: str | None = None, sandbox: b
     recheck = [f"{prefix} --profile {who} check {' '.join(platforms)}".rstrip()] if rows else []
     if platforms:
         recheck.append(f"{prefix} assist {' '.join(platforms)}")
-    return handout_html(rows, name=name, recheck=recheck, switched=switched)
+    return handout_html(rows, name=name, recheck=recheck, switched=switched, sample=sandbox)

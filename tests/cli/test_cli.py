@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 import keyring
 import keyring.backends.fail
@@ -118,6 +120,22 @@ def test_demo_runs_the_whole_cycle(invoke):
     # Every replica's fresh account ends opted out: switches off, objection forms submitted.
     assert {r["state"] for r in data["verify"]} <= {"off", "submitted"}, [
         (r["platform"], r["setting"], r["state"]) for r in data["verify"] if r["state"] not in ("off", "submitted")]
+
+
+def test_demo_says_one_summary_and_a_next_step_that_fits(invoke):
+    """Issue 22: one line of counts and where the report is, not three 29-row tables; the last
+    words are the next step on a real account, starting with `optout check`, within 80 columns."""
+    result = invoke("demo")
+    assert result.exit_code == 0, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) <= 10, result.output  # step titles, the summary, the report, the next step
+    said = " ".join(result.output.split())
+    assert re.search(r"\d+ switched off and verified, \d+ objections sent, 0 failed\.", said), said
+    assert "Report (a sample, made on replicas): " in said
+    report = Path(said.split("Report (a sample, made on replicas): ")[1].split()[0])
+    assert "Sample, made on replicas" in report.read_text()
+    assert lines[-1].startswith("optout check") and "objection forms in your name" in lines[-1]
+    assert all(len(line) <= 80 for line in lines[-2:]), lines[-2:]
 
 
 def test_doctor_reports_browser_keyring_and_data_dir(invoke):

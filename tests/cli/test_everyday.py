@@ -82,7 +82,7 @@ def test_sandbox_runs_json_status_and_bare_optout(invoke):
     Sandbox.for_profile("default").configure("linkedin", password=SENTINEL_PASSWORD)
     invoke("--sandbox", "account", "add", "linkedin", input=f"{SANDBOX_USERNAME}\n{SENTINEL_PASSWORD}\n")
     unread = json.loads(invoke("--sandbox", "status", "--json").stdout)
-    assert unread["next"] == "optout check linkedin" and unread["settings"][0]["state"] == "unread"
+    assert unread["next"] == "optout --sandbox check linkedin" and unread["settings"][0]["state"] == "unread"
     off = invoke("--sandbox", "off", "linkedin", "--json")
     assert off.exit_code == 0, off.output
     invoke("--sandbox", "sandbox", "flip", "linkedin", "generative-ai", "on")
@@ -96,15 +96,15 @@ def test_sandbox_runs_json_status_and_bare_optout(invoke):
         assert check_schema(data, SCHEMA) == []
     standing = json.loads(status.stdout)
     [gen] = [s for s in standing["settings"] if s["setting"] == "generative-ai"]
-    assert gen["state"] == "on" and gen["next"] == "optout off linkedin" and gen["drift"]
-    assert standing["next"] == "optout off linkedin"
+    assert gen["state"] == "on" and gen["next"] == "optout --sandbox off linkedin" and gen["drift"]
+    assert standing["next"] == "optout --sandbox off linkedin"  # a hint of a replica run stays there
     for width in (80, 160):
         shown = invoke("--sandbox", "status", columns=width).stdout
         assert fits(shown, width), shown
         assert "generative-ai" in shown and "Use my data for training content creation AI models" in shown
-        assert "Next: optout off linkedin" in " ".join(shown.split())
+        assert "Next: optout --sandbox off linkedin" in " ".join(shown.split())
     bare = invoke("--sandbox", columns=80).stdout
-    assert "Usage:" not in bare and "Next: optout off linkedin" in " ".join(bare.split())
+    assert "Usage:" not in bare and "Next: optout --sandbox off linkedin" in " ".join(bare.split())
 
 
 def results(n: int = 3) -> list[Result]:

@@ -26,7 +26,7 @@ def test_readings_before_the_account_was_added_do_not_outlive_later_ones(browser
     for _ in range(3):  # no account yet: every setting needs a sign-in, three runs in a row
         assert invoke("check", "linkedin").exit_code == 4
     before = json.loads(invoke("status", "--json").stdout)
-    assert before["next"].startswith("optout login linkedin")
+    assert before["next"].startswith("optout --sandbox login linkedin")
     Sandbox.for_profile("sandbox-default").configure("linkedin", password=SENTINEL_PASSWORD)
     invoke("account", "add", "linkedin", input=f"{SANDBOX_USERNAME}\n{SENTINEL_PASSWORD}\n")
     assert invoke("off", "linkedin").exit_code == 0
@@ -36,7 +36,7 @@ def test_readings_before_the_account_was_added_do_not_outlive_later_ones(browser
         (SANDBOX_USERNAME, "off"), (SANDBOX_USERNAME, "submitted")}
     assert now["next"] is None or "login" not in now["next"]
     shown = " ".join(invoke("status").stdout.split())
-    assert "sign-in failed" not in shown and "optout login" not in shown and "needs_login" not in shown
+    assert "sign-in failed" not in shown and "login linkedin" not in shown and "needs_login" not in shown
 
 
 def record(h: History, kind: str, *results: Result, finish: bool = True) -> None:
