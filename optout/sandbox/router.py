@@ -53,6 +53,8 @@ MISBEHAVIOURS: dict[str, str] = {
     "huge_page": "the settings page is about 5 MB of text without the control (too big to photograph whole)",
     "hostile_text": "the page's switches read aria-checked as markup and terminal escape sequences",
     "dialog_stuck": "the dialog holding the setting does not close with its button, and the change is not kept",
+    "row_button": "the setting's row opens its dialog only through its own button ('On ›'); the label is inert",
+    "row_ambiguous": "like row_button, with a second button in the row: which one opens the dialog is unclear",
     "locked_on": "the setting shows on, greyed out: this account may not change it",
     "locked_off": "the setting shows off (opted out), greyed out: this account may not change it",
     "label_elsewhere": "the switch is hidden inside a <label for=…> that names a different checkbox",
