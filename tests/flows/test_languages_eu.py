@@ -42,6 +42,25 @@ async def test_localized_page_is_read_and_switched_off(configure, run, platform,
         assert replica.events("submission") == []
 
 
+@pytest.mark.parametrize("language", ["danish", "finnish"])
+async def test_x_nordic_bundle_labels_are_read_and_switched_off(configure, run, language):
+    """X's own da/fi bundle strings (DzikStar/X-SCRAPER client-web/i18n at 9cd43d52), sign-in included."""
+    replica = configure("x", language)
+    results = await run("x")
+    for setting in SWITCHED["x"]:
+        assert results[setting].state == "off" and results[setting].changed, (setting, results[setting].detail)
+        assert replica.state["settings"][setting] is False
+
+
+@pytest.mark.parametrize("language", ["danish", "finnish"])
+async def test_x_nordic_already_off_is_never_clicked(configure, run, language):
+    replica = configure("x", language, "already_off")
+    results = await run("x")
+    for setting in SWITCHED["x"]:
+        assert results[setting].state == "off" and not results[setting].changed, results[setting].detail
+    assert saves(replica) == []
+
+
 @platforms
 async def test_german_already_off_is_never_clicked(configure, run, platform):
     replica = configure(platform, "german", "already_off")
