@@ -2,16 +2,16 @@
 Cloudflare check) at auth.openai.com, and Settings → Data controls on chatgpt.com.
 
 A signed-out visitor gets ChatGPT too, with "Log in" / "Sign up" buttons and a per-browser copy of
-"Improve the model for everyone" (platforms.md §8): reading that one would say nothing about the
+"Improve the model for everyone" (docs/research/platforms.md §8): reading that one would say nothing about the
 account, so flipping it is recorded as a `browser_toggle` event that tests require never happens.
 
 Signed in, Data controls shows a row "Improve the model for everyone" (with On/Off); clicking it
-opens a dialog holding the switch, closed with "Done" (evidence-2026-12.md: pureinfotech.com,
+opens a dialog holding the switch, closed with "Done" (docs/research/evidence-2026-12.md: pureinfotech.com,
 amkstation.com). The switch saves as it flips, as OpenAI's PATCH …account_user_setting does. Under
 `dialog_stuck` the switch flips on screen only and "Done" does not close the dialog. Under
 `row_button` the row's label is inert text and only the button at its right ("On ›") opens the
 dialog (issue 24: the shape guides show); `row_ambiguous` adds a second button to that row.
-Paths other than those in platforms.md (the sign-in callback, the save endpoint's body) are the
+Paths other than those in docs/research/platforms.md (the sign-in callback, the save endpoint's body) are the
 replica's own."""
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 way LinkedIn's Artdeco toggles are: a visually hidden checkbox with role=switch behind its label;
 and the Data Processing Objection Form for AI models that do not generate content (a help-centre
 form that, as far as anyone knows, does not remember an earlier objection; it asks name, e-mail
-and a required "type of objection", evidence-2026-12.md)."""
+and a required "type of objection", docs/research/evidence-2026-12.md)."""
 
 from __future__ import annotations
 

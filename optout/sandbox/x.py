@@ -74,7 +74,7 @@ LOCALIZED = {
         "memory": "Anna Grokille lupa muistaa keskusteluhistorianne",
     }, "Grok ja ulkopuoliset yhteistyökumppanit"),
 }
-#: setting → (mutation name, variable): the first is X's (platforms.md §2), the others the replica's.
+#: setting → (mutation name, variable): the first is X's (docs/research/platforms.md §2), the others the replica's.
 MUTATIONS = {
     "training": ("XaiDataSharingSettingsMutation", "allowXaiDataSharing"),
     "personalization": ("XaiPersonalizationSettingsMutation", "allowXaiPersonalization"),
