@@ -231,7 +231,9 @@ class Reveal(Strict):
 
 class Dialog(Strict):
     """A control in a dialog: the first of `open` found once is clicked to show it, the control is
-    looked for only inside role=dialog, and after a change `close` (a named button) closes it."""
+    looked for only inside role=dialog, and after a change `close` (a named button) closes it. A
+    `text` locator (here or in `open:`) is clicked through its row's own button or link when the
+    row has one (engine/pageprobe.py ROW_JS), the text itself only when the row has none."""
 
     open: list[Locator] = Field(min_length=1)
     close: Locator

@@ -2,7 +2,7 @@
 password, no run types that account's password again until the person has signed in themselves
 (`optout login`, or in the window an attended run opens) or stored a new password (`optout
 account add`). Every repeated automated attempt after a challenge makes a lock of the account
-likelier (evidence-2026-12.md, "Sign-in on real sites"), so one attempt, then hands off.
+likelier (docs/research/evidence-2026-12.md, "Sign-in on real sites"), so one attempt, then hands off.
 
 Kept per profile in a small JSON file (no secret in it: platform, account, when, why)."""
 

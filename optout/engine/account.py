@@ -19,7 +19,7 @@ from optout.engine.consent import ConsentGuard
 from optout.engine.evidence import Evidence
 from optout.engine.login import SignIn, challenge_detail
 from optout.engine.options import Account, Outcome, RunOptions
-from optout.engine.pageprobe import body_text, count, locate, matches, page_language
+from optout.engine.pageprobe import body_text, count, locate, matches, page_language, row_opener
 from optout.engine.tab import Patience, Tabs, describe_browser_error
 from optout.patterns import search_url
 from optout.flowspec import Flow, Reveal, Setting, origin_of
@@ -36,6 +36,7 @@ class AccountRun:
         self.flow, self.account, self.options, self.context = flow, account, options, context
         self.lang = ""
         self.visited = False  # whether the current setting's page was opened (for the capture hook)
+        self.unclicked = ""  # why a row named by a setting's text was left unclicked on this page
         self.account_outcome: Outcome | None = None
         self.log = log.bind(platform=flow.id, account=account.name)
         self.tabs = Tabs(context, flow.name, options.nav_timeout_ms, ConsentGuard.for_flow(flow, self.log))
@@ -67,6 +68,7 @@ class AccountRun:
         control = setting.control
         patience = Patience(self.options.find_timeout_s)
         opened = 0  # how many of the setting's `open` clicks were made on this page
+        self.unclicked = ""
         unavailable_seen = False
         while True:
             self.tabs.check_alive(page)
@@ -116,7 +118,15 @@ class AccountRun:
         """Click the first of a reveal step's elements that shows exactly once; False if none does yet."""
         for spec in reveal.click:
             target = locate(page, spec)
-            if await count(target) == 1:
+            if spec.text:  # a row drawn without a role: open it through its own button, if it has one
+                target = target.filter(visible=True)
+                if await count(target) != 1:
+                    continue
+                target, why = await row_opener(target)
+                if target is None:
+                    self.unclicked = f"'{spec.text[0]}' was not clicked: {why}"
+                    continue
+            if spec.text or await count(target) == 1:
                 try:
                     await target.click(timeout=3000)
                 except PlaywrightError:
@@ -162,7 +172,8 @@ class AccountRun:
                            f"{self.options.find_timeout_s:g} s, while the page was still loading "
                            f"(the page may have changed, or be very slow).",
                 "missing": f"the control '{setting.label}' was not found on {page.url} once the page "
-                           f"had finished loading (the page may have changed).",
+                           f"had finished loading (the page may have changed)."
+                           + (f" {self.unclicked}." if self.unclicked else ""),
             }[kind]
             raise Outcome(State.BROKEN, detail, await self.evidence.keep_broken_page(page, setting))
         if setting.control.kind == "form":

@@ -153,3 +153,53 @@ async def click_control(locator, timeout_ms: int = 10000) -> None:
             return
     raise NotClickable("the switch is hidden and no label of its own shows it (a label nearby belongs to "
                        "another element); nothing was clicked")
+
+
+#: The element a row that names a setting opens it through (ChatGPT's "On ›" at the row's right,
+#: where the label's text is inert). From the label, the nearest ancestor holding any interactive
+#: element besides the label is the row; it must hold exactly one, a button or link (never a
+#: toggle, which would change the setting), on the label's own line. Else a reason, and nothing is
+#: clicked. 'inside': the label is in a clickable itself; 'none': the row has no clickable at all.
+ROW_JS = """el => {
+  const ANY = 'a[href], button, input, select, textarea, summary, [role=button], [role=link], [role=switch],'
+    + ' [role=checkbox], [role=radio], [role=menuitem], [role=menuitemcheckbox], [role=menuitemradio],'
+    + ' [role=option], [role=tab], [role=combobox], [role=slider], [contenteditable=true],'
+    + ' [tabindex]:not([tabindex="-1"])';
+  if (el.closest(ANY)) return 'inside';
+  const shown = n => {
+    const r = n.getBoundingClientRect(), style = getComputedStyle(n);
+    return r.width > 0 && r.height > 0 && style.visibility !== 'hidden' && style.display !== 'none';
+  };
+  const box = el.getBoundingClientRect();
+  for (let node = el.parentElement, up = 0; node && node !== document.body && up < 6; node = node.parentElement, up++) {
+    const found = Array.from(node.querySelectorAll(ANY)).filter(n => !el.contains(n) && shown(n));
+    const outer = found.filter(n => !found.some(o => o !== n && o.contains(n)));  // nested: one element
+    if (outer.length === 0) continue;
+    if (outer.length > 1) return `its row holds ${outer.length} elements that can be clicked`;
+    const only = outer[0];
+    if (!only.matches('a[href], button, summary, [role=button], [role=link]')
+        || only.matches('[role=switch], [role=checkbox], [role=radio], [aria-checked], [aria-pressed]'))
+      return 'the only element in its row is not a button or link';
+    const r = only.getBoundingClientRect();
+    if (r.bottom <= box.top || r.top >= box.bottom) return 'the only button near it is not on its line';
+    return only;
+  }
+  return 'none';
+}"""
+
+
+async def row_opener(label):
+    """(element to click, why not): the row's own button for a label found by its text; the label
+    itself when it is clickable or its row holds nothing clickable (the fallback); None and the
+    reason when the row's element cannot be told unambiguously."""
+    try:
+        handle = await label.evaluate_handle(ROW_JS)
+    except PlaywrightError as exc:
+        return None, f"its row could not be read ({exc.message.splitlines()[0]})"
+    element = handle.as_element()
+    if element is not None:
+        return element, ""
+    why = await handle.json_value()
+    if why in ("inside", "none"):
+        return label, ""
+    return None, why

@@ -1,5 +1,5 @@
 """Adobe replica: Account → Privacy and personal data, with the "Content analysis" toggle, which
-saves by itself (platforms.md §19). Sign-in is the sandbox's e-mail link; the flow only rides on a
+saves by itself (docs/research/platforms.md §19). Sign-in is the sandbox's e-mail link; the flow only rides on a
 saved session. The sign-in host's page, markup and save endpoint are the replica's own."""
 
 from __future__ import annotations

@@ -2,14 +2,16 @@
 Cloudflare check) at auth.openai.com, and Settings → Data controls on chatgpt.com.
 
 A signed-out visitor gets ChatGPT too, with "Log in" / "Sign up" buttons and a per-browser copy of
-"Improve the model for everyone" (platforms.md §8): reading that one would say nothing about the
+"Improve the model for everyone" (docs/research/platforms.md §8): reading that one would say nothing about the
 account, so flipping it is recorded as a `browser_toggle` event that tests require never happens.
 
 Signed in, Data controls shows a row "Improve the model for everyone" (with On/Off); clicking it
-opens a dialog holding the switch, closed with "Done" (evidence-2026-12.md: pureinfotech.com,
+opens a dialog holding the switch, closed with "Done" (docs/research/evidence-2026-12.md: pureinfotech.com,
 amkstation.com). The switch saves as it flips, as OpenAI's PATCH …account_user_setting does. Under
-`dialog_stuck` the switch flips on screen only and "Done" does not close the dialog.
-Paths other than those in platforms.md (the sign-in callback, the save endpoint's body) are the
+`dialog_stuck` the switch flips on screen only and "Done" does not close the dialog. Under
+`row_button` the row's label is inert text and only the button at its right ("On ›") opens the
+dialog (issue 24: the shape guides show); `row_ambiguous` adds a second button to that row.
+Paths other than those in docs/research/platforms.md (the sign-in callback, the save endpoint's body) are the
 replica's own."""
 
 from __future__ import annotations
@@ -67,6 +69,9 @@ class ChatGPT(Replica):
             return codex_settings(self, req, self.user(req), save_path=SAVE_PATH)
         if req.path == SAVE_PATH and req.method == "POST":
             return save(self, req, self.user(req))
+        if req.path == "/backend-api/stray-click" and req.method == "POST":
+            self.event("stray_click")
+            return Response(body='{"ok":true}', content_type="application/json")
         if req.path == "/backend-api/browser-setting" and req.method == "POST":
             self.event("browser_toggle", on=bool((req.json or {}).get("on")))
             return Response(body='{"ok":true}', content_type="application/json")
@@ -167,9 +172,18 @@ document.getElementById('browser').addEventListener('click', async (e) => {
         on = 'aria-checked="true"' in switch
         if self.misbehaves("dialog_stuck"):  # the switch flips on screen; only Done would send it, and Done fails
             switch = switch.replace("data-setting=", "data-held=")
+        state = "On" if on else "Off"
         row = "" if self.misbehaves("absent") else f"""
 <button type="button" class="row" id="open-improve" aria-haspopup="dialog" style="width:100%;background:none;border:0">
-<span>{html.escape(row_label)}</span><span>{"On" if on else "Off"}</span></button>"""
+<span>{html.escape(row_label)}</span><span>{state}</span></button>"""
+        if self.misbehaves("row_button") or self.misbehaves("row_ambiguous"):
+            # The label is inert text; only the button at the row's right ("On ›") opens the dialog.
+            # row_ambiguous adds a second button to the row that must never be clicked.
+            stray = ('<button type="button" id="stray">Learn more</button>'
+                     if self.misbehaves("row_ambiguous") else "")
+            row = f"""
+<div class="row" style="display:flex;justify-content:space-between"><div><span>{html.escape(row_label)}</span></div>
+<div>{stray}<button type="button" id="open-improve" aria-haspopup="dialog">{state} ›</button></div></div>"""
         body = f"""<div role="dialog" aria-label="Settings"><h2>Settings</h2>{tabs}
 <section><h3>Data controls</h3>{row}
 <div class="row"><span>Shared links</span><button type="button">Manage</button></div>
@@ -181,6 +195,8 @@ document.getElementById('browser').addEventListener('click', async (e) => {
         script = """
 const dialog = document.getElementById('improve'), opener = document.getElementById('open-improve');
 if (opener) opener.addEventListener('click', () => { dialog.hidden = false; });
+const stray = document.getElementById('stray');
+if (stray) stray.addEventListener('click', () => fetch('/backend-api/stray-click', {method: 'POST'}));
 document.querySelectorAll('button[role=switch][data-held]').forEach(sw => sw.addEventListener('click', () =>
   sw.setAttribute('aria-checked', String(sw.getAttribute('aria-checked') !== 'true'))));
 document.getElementById('done').addEventListener('click', () => {

@@ -1,6 +1,6 @@
 """ChatGPT Codex's settings page (chatgpt.com/codex/cloud/settings/general), served by the ChatGPT
 replica: the "Include environments" toggle, which decides whether Codex environments go into model
-training independently of ChatGPT's "Improve the model for everyone" (evidence-2026-12.md). The
+training independently of ChatGPT's "Improve the model for everyone" (docs/research/evidence-2026-12.md). The
 toggle is built like the other assistant toggles (role=switch named by its label, flipped before
 the server answers); the markup, the hint and the page around it are the replica's own. This module
 defines no replica: the ChatGPT replica routes CODEX_PATH here."""

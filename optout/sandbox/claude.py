@@ -1,6 +1,6 @@
 """Claude replica: Settings → Privacy at claude.ai/settings/data-privacy-controls.
 
-Claude has no password: a person signs in by e-mailed code or link, or Google (platforms.md §9),
+Claude has no password: a person signs in by e-mailed code or link, or Google (docs/research/platforms.md §9),
 so the flow has no sign-in steps and relies on the session `optout login claude` saved
 (`storage_state()` stands in for it). The sign-in page records every e-mail address submitted to
 it as a `code_requested` event, so tests can assert optout never asks Claude to mail a code.

@@ -1,9 +1,9 @@
 """Microsoft Copilot replica: the Microsoft account sign-in at login.live.com and the Copilot web
 app at copilot.microsoft.com, whose two training toggles sit behind profile → Privacy (there is no
-deep link, platforms.md §10).
+deep link, docs/research/platforms.md §10).
 
 `absent` is the Copilot app of 2026-08-18: its Privacy panel has no training toggle
-(evidence-2026-12.md). The sentence "prompts … aren't used to train foundation models" is known only
+(docs/research/evidence-2026-12.md). The sentence "prompts … aren't used to train foundation models" is known only
 from Microsoft's support pages, so the panel shows it only when a test sets `says_not_trained`. Sign-in: e-mail (#i0116) → password (#i0118) →
 sometimes a one-time code or a proof list → "Stay signed in?" → back to Copilot. The profile
 button's name, the callback path, the session cookie, the save endpoint and texts other than the

@@ -2,7 +2,7 @@
 2026, and button[name=login]), the 2FA code page and a security checkpoint (both under /checkpoint/,
 as on Facebook), and Meta's two "right to object" forms for AI at Meta: the Facebook one and the one
 for information from third parties, which first asks what the request is about. The button reads
-"Send" and the confirmation uses Meta's 2025 wording (evidence-2026-12.md); `older_wording` gives
+"Send" and the confirmation uses Meta's 2025 wording (docs/research/evidence-2026-12.md); `older_wording` gives
 the older "Submit" and "We've received your objection"."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Google Gemini replica: Google's sign-in at accounts.google.com and the Gemini Apps Activity page
 at myactivity.google.com/product/gemini.
 
-The "Keep activity" card is built as a public clone of the live page shows it (platforms.md §7): a
+The "Keep activity" card is built as a public clone of the live page shows it (docs/research/platforms.md §7): a
 chip button labelled "Turn off your Keep Activity setting" (aria-haspopup="menu") whose text is
 "On" or "Off", opening a menu with "Turn off" and "Turn off and delete activity". Choosing "Turn
 off" is recorded as a `save` event (delete=False); choosing "Turn off and delete activity" starts a

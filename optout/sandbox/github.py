@@ -4,7 +4,7 @@ verification page) and the Copilot settings page, whose training choice is a dro
 shows no such dropdown, only that the seat is managed by an organisation.
 
 Form field names and the /session, /sessions/two-factor/app and /sessions/verified-device paths
-follow platforms.md §25; the rest of the markup, the organisation text and the save endpoint are the
+follow docs/research/platforms.md §25; the rest of the markup, the organisation text and the save endpoint are the
 replica's own."""
 
 from __future__ import annotations

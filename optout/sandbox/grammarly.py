@@ -1,5 +1,5 @@
 """Grammarly replica: the account's privacy page with the "Product Improvement and Training" toggle
-(platforms.md §18). Sign-in is the sandbox's e-mail link; the flow only rides on a saved session.
+(docs/research/platforms.md §18). Sign-in is the sandbox's e-mail link; the flow only rides on a saved session.
 The sign-in URL, markup and save endpoint are the replica's own."""
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 "Improve the Model" switch, opened by the deep link /?_s=data.
 
 The switch is a button with role=switch and a <label for> (as component libraries render one);
-turning it off sends {excludeFromTraining: true} to /rest/user-settings (platforms.md §2b). The
+turning it off sends {excludeFromTraining: true} to /rest/user-settings (docs/research/platforms.md §2b). The
 sign-in's details (a "Login with email" button revealing the form, the callback that hands the
 session to grok.com, the 2FA and Cloudflare pages) are the replica's own; research has none."""
 

@@ -2,7 +2,7 @@
 way LinkedIn's Artdeco toggles are: a visually hidden checkbox with role=switch behind its label;
 and the Data Processing Objection Form for AI models that do not generate content (a help-centre
 form that, as far as anyone knows, does not remember an earlier objection; it asks name, e-mail
-and a required "type of objection", evidence-2026-12.md)."""
+and a required "type of objection", docs/research/evidence-2026-12.md)."""
 
 from __future__ import annotations
 
@@ -17,15 +17,22 @@ from optout.sandbox.kit.objection import ObjectionForm, route
 SETTING_PATH = "/mypreferences/d/settings/data-for-ai-improvement"
 LABEL = "Use my data for training content creation AI models"
 CHANGED_LABEL = "Allow data use for generative AI features"
-#: The german and french misbehaviours: LinkedIn's labels as the press quotes them (M, no vendor
-#: source; research-languages.md §2.1): page name, switch label, on/off words (French not found).
+#: The german, french, spanish, italian and portuguese misbehaviours: LinkedIn's labels as the press
+#: quotes them (no vendor source; docs/research/languages-2026-12.md §2.1 and §7): page language,
+#: page name, switch label, on/off words ("" where not found).
 LOCALIZED = {
-    "de": ("Daten zur Verbesserung generativer KI",
-           "Ihre Daten zum Schulen von KI-Modellen verwenden, um Inhalte zu erstellen", ("Ein", "Aus")),
-    "fr": ("Données pour l’amélioration de l’IA générative",
-           "Utiliser mes données pour entraîner des modèles d’IA de création de contenu", ("", "")),
+    "german": ("de", "Daten zur Verbesserung generativer KI",
+               "Ihre Daten zum Schulen von KI-Modellen verwenden, um Inhalte zu erstellen", ("Ein", "Aus")),
+    "french": ("fr", "Données pour l’amélioration de l’IA générative",
+               "Utiliser mes données pour entraîner des modèles d’IA de création de contenu", ("", "")),
+    "spanish": ("es", "Datos para mejorar la IA generativa",
+                "Usar mis datos para entrenar modelos de IA de generación de contenido", ("", "")),
+    "italian": ("it", "Dati per migliorare l’IA generativa",
+                "Usa i miei dati per addestrare i modelli di IA per la creazione di contenuti", ("Sì", "No")),
+    "portuguese": ("pt-BR", "Dados para aprimoramento da IA generativa",
+                   "Usar meus dados para treinar modelos de IA para criar conteúdos", ("", "")),
 }
-GERMAN_LABEL, FRENCH_LABEL = LOCALIZED["de"][1], LOCALIZED["fr"][1]
+GERMAN_LABEL, FRENCH_LABEL = LOCALIZED["german"][2], LOCALIZED["french"][2]
 #: The language misbehaviour: a language the flow does not know (the text stays English: no
 #: Finnish string is sourced, and nothing may be read on such a page anyway).
 FOREIGN_LANG = "fi"
@@ -197,9 +204,11 @@ class LinkedIn(Replica):
             )
         on = self.account_settings(req)["generative-ai"]
         lang, heading, label, words = "en", "Data for Generative AI Improvement", LABEL, ("On", "Off")
-        if self.misbehaves("german") or self.misbehaves("french"):
-            lang = "de" if self.misbehaves("german") else "fr"
-            heading, label, words = LOCALIZED[lang]
+        for misbehaviour, localized in LOCALIZED.items():
+            if self.misbehaves(misbehaviour):
+                lang, heading, label, words = localized
+        if self.misbehaves("state_word_lies"):  # the word beside the switch says the opposite
+            words = words[::-1]
         if self.misbehaves("label_gone"):
             label = CHANGED_LABEL
         if self.misbehaves("language"):

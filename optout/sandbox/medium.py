@@ -1,6 +1,6 @@
 """Medium replica: Settings → Account with "Third-party AI and your stories", a choice between
 "Minimize third-party training" and "Prioritize maximum reach (Default)" as two radio buttons
-(platforms.md §20). Medium signs in by e-mail link, Google or Apple; the sandbox's e-mail link
+(docs/research/platforms.md §20). Medium signs in by e-mail link, Google or Apple; the sandbox's e-mail link
 stands for all of them, and the flow only rides on a saved session. Markup and save endpoint are
 the replica's own."""
 

@@ -1,6 +1,6 @@
 """Perplexity replica: Settings → Preferences with its "Artificial Intelligence" section.
 
-Perplexity has no password: a person signs in by e-mailed code, Google or Apple (platforms.md
+Perplexity has no password: a person signs in by e-mailed code, Google or Apple (docs/research/platforms.md
 §11), so the flow has no sign-in steps and relies on the session `optout login perplexity` saved
 (`storage_state()` stands in for it). Signed out, the page offers a "Sign In" button, which the
 flow takes as signed out (an assumption, see flows/perplexity.yaml). The e-mail form records every

@@ -1,5 +1,5 @@
 """Pinterest replica: Settings → Privacy and data, whose "Manage GenAI settings" part holds the
-toggle "Use your data to train Pinterest Canvas" (platforms.md §6). Where Pinterest does not offer
+toggle "Use your data to train Pinterest Canvas" (docs/research/platforms.md §6). Where Pinterest does not offer
 it (UK/EU, by the research's inference: `absent`), the page shows its other privacy settings and no
 GenAI part at all. Sign-in is the sandbox's e-mail link; the flow only rides on a saved session.
 Markup, the personalisation text and the save endpoint are the replica's own."""

@@ -1,5 +1,5 @@
 """Quora replica: the privacy settings page with the toggle "Allow large language models to be
-trained on your content" (platforms.md §5), a checkbox input with role switch. Signed-out visits
+trained on your content" (docs/research/platforms.md §5), a checkbox input with role switch. Signed-out visits
 land on quora.com's front page, which is also where the sandbox's e-mail-link sign-in is. URL,
 markup and save endpoint are the replica's own guesses, as the flow's are (L)."""
 

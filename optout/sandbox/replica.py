@@ -160,7 +160,7 @@ class Replica:
 
     def check_identity(self, req: Request) -> None:
         """Under `identity_bound`: a session belongs to the browser that first used it, as the
-        platforms tell devices apart (evidence-2026-12.md, "Sign-in on real sites"); any session
+        platforms tell devices apart (docs/research/evidence-2026-12.md, "Sign-in on real sites"); any session
         cookie this request carries from another browser (a headless one announcing itself, another
         language) ends that session, recorded as a `session_revoked` event."""
         if not self.misbehaves("identity_bound"):

@@ -39,7 +39,8 @@ JAPANESE = {
     "personalization": "XがGrokでの体験をパーソナライズすることを許可する",
     "memory": "Grokが会話履歴を記憶することを許可する",
 }
-#: The german, french and spanish misbehaviours: X's own strings (its web bundle, research-languages.md §1, H).
+#: The german, french, spanish, danish and finnish misbehaviours: X's own strings (its web bundle,
+#: docs/research/languages-2026-12.md, H).
 LOCALIZED = {
     "de": ({
         "training": "Erlauben, dass deine öffentlichen Daten sowie deine Interaktionen, Eingaben und Ergebnisse "
@@ -59,8 +60,21 @@ LOCALIZED = {
         "personalization": "Permite que X personalice tu experiencia con Grok",
         "memory": "Permite que Grok recuerde tu historial de conversaciones",
     }, "Grok y colaboradores externos"),
+    # danish, finnish: DzikStar/X-SCRAPER client-web/i18n/{da,fi}.js at 9cd43d52 (H as strings).
+    "da": ({
+        "training": "Giv tilladelse til, at dine offentlige data samt dine interaktioner, input og resultater "
+                    "med Grok og xAI må bruges til træning og finjustering",
+        "personalization": "Tillad X at personliggøre din oplevelse med Grok",
+        "memory": "Lad Grok huske din samtalehistorik",
+    }, "Grok og eksterne samarbejdspartnere"),
+    "fi": ({
+        "training": "Salli julkisten tietojesi sekä Grokin ja xAI:n kanssa käytyjen keskustelujen, syötteiden ja "
+                    "tulosten käyttö koulutukseen ja hienosäätöön",
+        "personalization": "Anna X:n yksilöidä Grok-käyttökokemuksesi",
+        "memory": "Anna Grokille lupa muistaa keskusteluhistorianne",
+    }, "Grok ja ulkopuoliset yhteistyökumppanit"),
 }
-#: setting → (mutation name, variable): the first is X's (platforms.md §2), the others the replica's.
+#: setting → (mutation name, variable): the first is X's (docs/research/platforms.md §2), the others the replica's.
 MUTATIONS = {
     "training": ("XaiDataSharingSettingsMutation", "allowXaiDataSharing"),
     "personalization": ("XaiPersonalizationSettingsMutation", "allowXaiPersonalization"),
@@ -94,6 +108,12 @@ LOGIN_TEXTS = {
     "es": ("Iniciar sesión en X", "Teléfono, correo electrónico o nombre de usuario", "Siguiente",
            "¿Olvidaste tu contraseña?", "Introduce tu número de teléfono o nombre de usuario", "Nombre de usuario",
            "Contraseña", "Iniciar sesión", "Autenticación en dos fases"),
+    # Bundle strings only; the first-step field and the unusual-activity heading are server-sent
+    # and not sourced in da/fi: the bundle's "Username" stands in (the replica's own, no flow's).
+    "da": ("Log ind på X", "Brugernavn", "Næste", "Glemt adgangskode?", "Brugernavn", "Brugernavn",
+           "Adgangskode", "Log ind", "Godkendelse med to faktorer"),
+    "fi": ("Kirjaudu X:ään", "Käyttäjätunnus", "Seuraava", "Unohditko salasanasi?", "Käyttäjätunnus",
+           "Käyttäjätunnus", "Salasana", "Kirjaudu sisään", "Kaksivaiheinen tunnistus"),
 }
 #: focus_thief: a cross-origin frame on the sign-in page that takes the keyboard focus whenever the
 #: password field gets it, and sends whatever is typed there to its own server.
@@ -154,8 +174,10 @@ class X(Replica):
     # --- sign-in -------------------------------------------------------------------------------
 
     def page_lang(self) -> str:
-        """The pages' language: German, French or Spanish under those misbehaviours, else English."""
-        for misbehaviour, lang in (("german", "de"), ("french", "fr"), ("spanish", "es")):
+        """The pages' language: German, French, Spanish, Danish or Finnish under those misbehaviours,
+        else English."""
+        for misbehaviour, lang in (("german", "de"), ("french", "fr"), ("spanish", "es"), ("danish", "da"),
+                                   ("finnish", "fi")):
             if self.misbehaves(misbehaviour):
                 return lang
         return "en"

@@ -55,6 +55,24 @@ async def test_chatgpt_dialog_that_does_not_close_is_never_off(configure, run):
     assert [e for e in replica.events("save") if e["setting"] == "improve-model"] == [] and replica.state["settings"]["improve-model"] is True
 
 
+async def test_chatgpt_row_opened_only_by_its_own_button_is_switched_off(configure, run):
+    """The label's text is inert; the button at the row's right ("On ›") opens the dialog."""
+    replica = configure("chatgpt", "row_button")
+    [result] = [r for r in await run("chatgpt", "off") if r.setting == "improve-model"]
+    assert (result.state, result.changed) == ("off", True), result.detail
+    assert replica.state["settings"]["improve-model"] is False
+
+
+async def test_chatgpt_row_with_two_buttons_clicks_neither(configure, run):
+    replica = configure("chatgpt", "row_ambiguous")
+    [result] = [r for r in await run("chatgpt", "off") if r.setting == "improve-model"]
+    assert result.state == "broken", result.detail
+    assert "2 elements" in result.detail, result.detail
+    assert replica.events("stray_click") == []
+    assert [e for e in replica.events("save") if e["setting"] == "improve-model"] == []
+    assert replica.state["settings"]["improve-model"] is True
+
+
 # --- locked controls report what they read ------------------------------------------------------
 
 @pytest.mark.parametrize(("misbehaviour", "state"), [("locked_on", "on"), ("locked_off", "off")])

@@ -1,5 +1,5 @@
 """Objection forms tell only what happened, through a real Chromium against the replicas shaped
-like the public evidence (evidence-2026-12.md): `submitted` only from a confirmation that appeared
+like the public evidence (docs/research/evidence-2026-12.md): `submitted` only from a confirmation that appeared
 after optout's own send or from the platform's notice in the form's place; a 2xx without a
 confirmation is "sent unconfirmed" and never sent again on its own; a required field optout cannot
 fill stops the form before sending; an HTTP error is `error` whatever the page shows. Every test

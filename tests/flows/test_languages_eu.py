@@ -42,6 +42,46 @@ async def test_localized_page_is_read_and_switched_off(configure, run, platform,
         assert replica.events("submission") == []
 
 
+@pytest.mark.parametrize("language, lang", [("spanish", "es"), ("italian", "it"), ("portuguese", "pt")])
+async def test_linkedin_switch_in_press_sourced_languages_is_switched_off(configure, run, language, lang):
+    replica = configure("linkedin", language)
+    results = await run("linkedin")
+    assert results["generative-ai"].state == "off" and results["generative-ai"].changed, results["generative-ai"].detail
+    assert replica.state["settings"]["generative-ai"] is False
+    if lang == "it":  # the replica's objection form is Italian only then; the flow knows it in English only
+        assert results["ai-objection"].state == "broken" and f"'{lang}'" in results["ai-objection"].detail
+        assert replica.events("submission") == []
+
+
+@pytest.mark.parametrize("already_off", [False, True])
+async def test_linkedin_state_word_never_decides(configure, run, already_off):
+    """Italian shows Sì/No beside the switch; here the word says the opposite of the switch."""
+    replica = configure("linkedin", "italian", "state_word_lies", *(["already_off"] if already_off else []))
+    result = (await run("linkedin"))["generative-ai"]
+    assert result.state == "off" and result.changed is not already_off, result.detail
+    assert replica.state["settings"]["generative-ai"] is False
+    assert len(saves(replica)) == (0 if already_off else 1)
+
+
+@pytest.mark.parametrize("language", ["danish", "finnish"])
+async def test_x_nordic_bundle_labels_are_read_and_switched_off(configure, run, language):
+    """X's own da/fi bundle strings (DzikStar/X-SCRAPER client-web/i18n at 9cd43d52), sign-in included."""
+    replica = configure("x", language)
+    results = await run("x")
+    for setting in SWITCHED["x"]:
+        assert results[setting].state == "off" and results[setting].changed, (setting, results[setting].detail)
+        assert replica.state["settings"][setting] is False
+
+
+@pytest.mark.parametrize("language", ["danish", "finnish"])
+async def test_x_nordic_already_off_is_never_clicked(configure, run, language):
+    replica = configure("x", language, "already_off")
+    results = await run("x")
+    for setting in SWITCHED["x"]:
+        assert results[setting].state == "off" and not results[setting].changed, results[setting].detail
+    assert saves(replica) == []
+
+
 @platforms
 async def test_german_already_off_is_never_clicked(configure, run, platform):
     replica = configure(platform, "german", "already_off")

@@ -30,7 +30,7 @@ button[role=switch][aria-checked=true] span{left:19px}
 @dataclass(frozen=True)
 class Toggle:
     setting: str
-    #: The label the flow knows (platforms.md).
+    #: The label the flow knows (docs/research/platforms.md).
     label: str
     #: label_gone: what the platform might call it one day.
     changed: str

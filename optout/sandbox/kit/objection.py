@@ -21,7 +21,7 @@ from optout.sandbox.replica import Replica, Request, Response, late_page, page, 
 HELP_TEXT = ("If you've already submitted an objection, you don't need to submit it again: an objection "
              "we received will be applied going forward.")
 #: The german, french and italian misbehaviours: lang, heading, intro, button, e-mail label, reason label.
-#: Only the buttons are sourced (Meta's "Senden", "Envoyer", "Invia", M: press, research-languages.md
+#: Only the buttons are sourced (Meta's "Senden", "Envoyer", "Invia", M: press, docs/research/languages-2026-12.md
 #: §3.1), the German form title "Einspruch gegen die Verwendung deiner Informationen für KI bei Meta"
 #: (L: mkln.org) and the Italian intro (M); the other texts are the replica's own.
 #: Meta's German and French confirmations are not sourced (searched again 2026-12-02, §6 of the
@@ -37,7 +37,7 @@ LOCALIZED = {
            "Invia", "Indirizzo email", "Motivo (facoltativo)"),
 }
 #: The italian misbehaviour's confirmation, the only one sourced outside English (M: tg24.sky.it
-#: 2025-05-27, research-languages.md §3.1).
+#: 2025-05-27, docs/research/languages-2026-12.md §3.1).
 ITALIAN_RECEIVED = ("Ciò significa che la tua richiesta verrà applicata d’ora in avanti allo sviluppo e al "
                     "miglioramento dell’IA in Meta. Riceverai una e-mail con i dettagli")
 #: The language misbehaviour: a language no flow knows (the texts stay English: none is sourced
