@@ -58,14 +58,51 @@ LAUNCH_ARGS = [
     "--disable-default-apps",
 ]
 
-NOT_FOUND_HINT = (
-    "Install one: `apt-get install chromium` (Debian/Ubuntu), or `playwright install chromium`, "
-    "or pass --browser-path / set OPTOUT_BROWSER to a Chrome, Chromium or Edge executable."
-)
+GIVE_ONE = "or pass --browser-path / set OPTOUT_BROWSER to a Chrome, Chromium or Edge executable."
 SNAP_WARNING = (
     "{path} is a snap: it cannot see the system temp folder and may fail to start. "
-    "Prefer `playwright install chromium` or a non-snap Chromium."
+    "Prefer `optout install-browser --bundled` or a non-snap Chromium."
 )
+OS_RELEASE = Path("/etc/os-release")
+
+
+def _linux_ids() -> set[str]:
+    """ID and ID_LIKE of /etc/os-release ("debian", "ubuntu", ...): which package manager to name."""
+    try:
+        text = OS_RELEASE.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return set()
+    ids: set[str] = set()
+    for line in text.splitlines():
+        key, _, value = line.partition("=")
+        if key.strip() in ("ID", "ID_LIKE"):
+            ids.update(value.strip().strip("\"'").lower().split())
+    return ids
+
+
+def system_install() -> str:
+    """This operating system's own way to get a browser, as an instruction (issue 26: one exact
+    fix per OS, not a list for all of them)."""
+    os_key = _os_key()
+    if os_key == "darwin":
+        return "install Google Chrome (`brew install --cask google-chrome`, or from google.com/chrome)"
+    if os_key == "win32":
+        return "install Microsoft Edge or Chrome (`winget install --id Google.Chrome`)"
+    ids = _linux_ids()
+    if "ubuntu" in ids:  # Ubuntu's apt `chromium-browser` installs the snap (see SNAP_WARNING)
+        return "install Google Chrome's .deb (Ubuntu's apt Chromium is a snap, which may fail to start)"
+    if "debian" in ids:
+        sudo = "" if hasattr(os, "geteuid") and os.geteuid() == 0 else "sudo "
+        return f"run `{sudo}apt-get install chromium`"
+    return "install your distribution's Chromium package"
+
+
+def install_hint() -> str:
+    """The fix `optout doctor` and every "no browser" error give, for this operating system."""
+    if "ubuntu" in _linux_ids() and _os_key() == "linux":  # the download works there; apt's is a snap
+        return "Run `optout install-browser`, or " + system_install() + ", " + GIVE_ONE
+    own = system_install()
+    return own[0].upper() + own[1:] + ", or run `optout install-browser`, " + GIVE_ONE
 
 
 @dataclass
@@ -122,7 +159,7 @@ def _given(path: str, source: str) -> BrowserChoice:
     what = "is a folder, not the browser's executable" if os.path.isdir(path) else (
         "is not executable" if os.path.exists(path) else "does not exist"
     )
-    raise BrowserNotFound(f"The browser from {source} ({path}) {what}.", NOT_FOUND_HINT)
+    raise BrowserNotFound(f"The browser from {source} ({path}) {what}.", install_hint())
 
 
 def playwright_registry() -> Path | None:
@@ -212,7 +249,7 @@ def find_browser(explicit: str | None = None) -> BrowserChoice:
     for path in system_candidates():
         if _usable(path):
             return _system_choice(path, "system")
-    raise BrowserNotFound("No Chromium, Chrome or Edge was found on this machine.", NOT_FOUND_HINT)
+    raise BrowserNotFound("No Chromium, Chrome or Edge was found on this machine.", install_hint())
 
 
 async def launch(playwright, choice: BrowserChoice, *, headless: bool = True, extra_args=()):
@@ -228,7 +265,13 @@ async def launch(playwright, choice: BrowserChoice, *, headless: bool = True, ex
         text = exc.message or str(exc)
         detail = _launch_detail(text)
         if "doesn't exist" in text or "does not exist" in text:
-            raise BrowserNotFound(f"The browser {choice.describe()} is not installed: {detail}", NOT_FOUND_HINT) from None
+            raise BrowserNotFound(f"The browser {choice.describe()} is not installed: {detail}", install_hint()) from None
+        if "missing dependencies" in text:  # Playwright's Chromium on Linux without its libraries
+            raise OptoutError(
+                f"The browser {choice.describe()} cannot start: this system lacks libraries it needs.",
+                f"Install them: `sudo {sys.executable} -m playwright install-deps chromium` (Debian, "
+                "Ubuntu), or use the system's own Chromium with --browser-path.",
+            ) from None
         if not headless and ("DISPLAY" in text or "XServer" in text):
             raise OptoutError(
                 f"The browser {choice.describe()} could not open a window: {detail}",
@@ -236,7 +279,7 @@ async def launch(playwright, choice: BrowserChoice, *, headless: bool = True, ex
             ) from None
         raise OptoutError(
             f"The browser {choice.describe()} failed to start: {detail}",
-            "Run `optout doctor`; try another browser with --browser-path, or `playwright install chromium`.",
+            "Run `optout doctor`; try another browser with --browser-path, or `optout install-browser`.",
         ) from None
 
 
@@ -438,7 +481,8 @@ def _versions() -> list[DoctorLine]:
     except PackageNotFoundError:
         return [
             DoctorLine("python", True, _platform.python_version()),
-            DoctorLine("playwright", False, "not installed", "pip install playwright"),
+            DoctorLine("playwright", False, "not installed", "Reinstall optout-ai with the tool that installed it "
+                       "(`uv tool install --reinstall optout-ai`, `pipx reinstall optout-ai`): it needs Playwright."),
         ]
     return [DoctorLine("python", True, _platform.python_version()), DoctorLine("playwright", True, pw)]
 

@@ -51,7 +51,8 @@ def trusted_keys() -> list:
         return [load_pem_public_key(PUBLIC_KEY.read_bytes())]
     except (OSError, ValueError) as exc:
         raise BundleRefused(f"This optout has no usable release key ({PUBLIC_KEY}: {exc}), so no update "
-                            "can be verified.", "Reinstall optout (pip install --force-reinstall optout).") from None
+                            "can be verified.", "Reinstall optout-ai (`uv tool install --reinstall optout-ai`, "
+                            "`pipx reinstall optout-ai`).") from None
 
 
 def updates_dir() -> Path:

@@ -197,7 +197,7 @@ class History:
             raise OptoutError(
                 f"The history in {self.path} was written by a newer optout "
                 f"(schema {version}, this optout knows {SCHEMA_VERSION}).",
-                "Upgrade optout (pip install -U optout), or use another --profile.",
+                "Upgrade optout (`uv tool upgrade optout-ai`, `pipx upgrade optout-ai`), or use another --profile.",
             )
         for number in range(version, SCHEMA_VERSION):
             self.db.execute("BEGIN IMMEDIATE")

@@ -36,8 +36,10 @@ CRONTAB = Path("crontab")  # render()'s key for "a line in the user's crontab"
 
 
 def default_optout_cmd() -> list[str]:
-    found = shutil.which("optout")
-    return [str(Path(found).resolve())] if found else [sys.executable, "-m", "optout"]
+    """This install's own command, beside its Python: the `optout` first on PATH may be another
+    project's (PyPI's `optout` is), and a scheduled run must not start it."""
+    mine = Path(sys.executable).parent / ("optout.exe" if sys.platform.startswith("win") else "optout")
+    return [str(mine)] if mine.is_file() else [sys.executable, "-m", "optout"]
 
 
 @dataclass

@@ -11,6 +11,7 @@ import sys
 
 import click
 
+from optout import __version__
 from optout.cli import accounts, capture, completion, demo, flows, people, run, status, tools, watch
 from optout.cli.common import EXIT_HELP, STATE_HELP, CliState, add_global_options, connect_args, keep_sandbox
 from optout.errors import OptoutError
@@ -63,7 +64,7 @@ def stopped(state, exc: KeyboardInterrupt) -> int:
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     invoke_without_command=True,
 )
-@click.version_option(package_name="optout")
+@click.version_option(__version__, message="%(prog)s %(version)s")  # optout/__init__.py: the one source
 @click.pass_context
 def cli(ctx):
     """Find the settings that let platforms train AI on your accounts, switch them off, and
@@ -92,8 +93,10 @@ add_global_options(cli, root=True)
 
 
 def main() -> None:
+    """The `optout` and `optout-ai` commands (the second for machines where `optout` is taken)."""
+    name = os.path.splitext(os.path.basename(sys.argv[0]))[0]
     try:
-        cli.main(prog_name="optout")
+        cli.main(prog_name=name if name == "optout-ai" else "optout")
     except KeyboardInterrupt as exc:  # before a command ran (click's own prompts catch theirs)
         sys.exit(stopped(None, exc))
     except Exception as exc:  # unexpected: one line, the traceback with -v

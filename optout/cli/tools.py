@@ -1,4 +1,5 @@
-"""What optout supports, whether this machine is ready, and the replicas: platforms, doctor, sandbox."""
+"""What optout supports, whether this machine is ready, and the replicas: platforms, doctor,
+install-browser, sandbox."""
 
 from __future__ import annotations
 
@@ -40,6 +41,66 @@ def doctor(state: CliState):
 
         render.doctor(lines, Console())
     sys.exit(0 if all(line.ok for line in lines) else 1)
+
+
+def _say(text: str) -> None:
+    """Prose to stderr, wrapped to 80 columns (a long path keeps its own line)."""
+    import textwrap
+
+    click.echo(textwrap.fill(text, 79, break_long_words=False, break_on_hyphens=False), err=True)
+
+
+def _at_terminal() -> bool:
+    return sys.stdin.isatty() and sys.stderr.isatty()
+
+
+def _asked(yes: bool) -> bool:
+    """--yes, or a person at a terminal who says yes; False without a terminal to ask on."""
+    if yes:
+        return True
+    return _at_terminal() and click.confirm("Download it now?", default=False, err=True)
+
+
+@click.command("install-browser")
+@click.option("--yes", "-y", is_flag=True, help="Download without asking, when a download is needed.")
+@click.option("--bundled", is_flag=True,
+              help="Install Playwright's Chromium even when another browser is found.")
+@click.pass_obj
+def install_browser(state: CliState, yes, bundled):
+    """Use the Chrome, Edge or Chromium installed here, or download Playwright's
+    Chromium (only when asked) with optout's own Python."""
+    import shlex
+
+    from optout import browserinstall
+    from optout.browser import GIVE_ONE, system_install
+    from optout.errors import OptoutError
+
+    try:
+        todo = browserinstall.plan(state.browser_path, bundled=bundled)
+        if todo.found is not None:
+            if state.as_json:
+                click.echo(json.dumps({"installed": False, "browser": todo.found.describe()}, indent=2))
+            _say(f"optout uses {todo.found.describe()}; nothing to install.")
+            if todo.found.warning:
+                _say(todo.found.warning)
+            return
+        first = "" if bundled else "No browser optout can use was found here. "
+        _say(f"{first}Playwright's Chromium, a download of over 100 MB, would go to {todo.folder}, with:")
+        click.echo(f"  {shlex.join(todo.command)}", err=True)
+        if not _asked(yes):
+            raise OptoutError("Nothing was downloaded: a download needs --yes, or a yes at a terminal.",
+                              f"Run `optout install-browser --yes` to download it, or {system_install()}, {GIVE_ONE}")
+        found = browserinstall.install(todo)
+    except OptoutError as exc:  # said here, wrapped: the hints name paths and commands
+        _say(f"Error: {exc.message}")
+        if exc.hint:
+            _say(exc.hint)
+        sys.exit(exc.exit_code)
+    if state.as_json:
+        click.echo(json.dumps({"installed": True, "folder": str(todo.folder), "browser": found.describe()},
+                              indent=2))
+    _say(f"Playwright's Chromium is installed in {todo.folder}; optout uses it from now on. "
+         "`optout doctor` checks that it starts.")
 
 
 @click.group()
@@ -113,4 +174,4 @@ def sandbox_flip(state: CliState, platform, setting, value):
     click.echo(f"{platform} replica: {setting} is now {value}", err=True)
 
 
-COMMANDS = [platforms, doctor, sandbox]
+COMMANDS = [platforms, doctor, install_browser, sandbox]

@@ -98,12 +98,36 @@ def test_system_browser_symlink_is_resolved_and_snap_warned(no_browsers, monkeyp
     assert choice.path == str(snap) and "snap" in choice.warning
 
 
-def test_nothing_found(no_browsers):
+def test_nothing_found(no_browsers, monkeypatch, tmp_path):
+    monkeypatch.setattr(browser, "OS_RELEASE", tmp_path / "os-release")
+    (tmp_path / "os-release").write_text('PRETTY_NAME="Debian GNU/Linux 13"\nID=debian\n')
+    monkeypatch.setattr(browser, "_os_key", lambda: "linux")
     with pytest.raises(BrowserNotFound) as info:
         find_browser()
     assert "No Chromium" in info.value.message
-    for fix in ("apt-get install chromium", "playwright install chromium", "--browser-path", "OPTOUT_BROWSER"):
+    for fix in ("apt-get install chromium", "optout install-browser", "--browser-path", "OPTOUT_BROWSER"):
         assert fix in info.value.hint
+
+
+@pytest.mark.parametrize("os_key, release, fix, not_said", [
+    ("linux", "ID=debian", "apt-get install chromium`, or run `optout install-browser`", "brew"),
+    ("linux", "ID=ubuntu\nID_LIKE=debian", "Run `optout install-browser`, or install Google Chrome's", "apt-get"),
+    ("linux", 'ID="linuxmint"\nID_LIKE="ubuntu debian"', "Run `optout install-browser`", "apt-get"),
+    ("linux", "ID=fedora", "distribution's Chromium package, or run `optout install-browser`", "apt-get"),
+    ("linux", None, "distribution's Chromium package", "apt-get"),
+    ("darwin", "ID=debian", "brew install --cask google-chrome", "apt-get"),
+    ("win32", None, "winget install --id Google.Chrome", "brew"),
+])
+def test_the_fix_for_no_browser_is_this_systems_own(monkeypatch, tmp_path, os_key, release, fix, not_said):
+    """The doctor's fix names one way per OS, and never another OS's package manager."""
+    monkeypatch.setattr(browser, "_os_key", lambda: os_key)
+    monkeypatch.setattr(browser, "OS_RELEASE", tmp_path / "os-release")
+    if release is not None:
+        (tmp_path / "os-release").write_text(release + "\n")
+    hint = browser.install_hint()
+    assert fix in hint and not_said not in hint and "OPTOUT_BROWSER" in hint
+    if os_key == "linux" and "debian" in (release or "") and "ubuntu" not in release:
+        assert ("sudo apt-get" in hint) == (os.geteuid() != 0)
 
 
 def test_a_given_path_that_is_wrong_says_where_it_came_from(no_browsers, monkeypatch, tmp_path):
