@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+import unicodedata
 
 import structlog
 
@@ -56,6 +57,29 @@ def scrub(text: str, mark: str = "***") -> str:
     for secret in sorted(_SECRETS, key=len, reverse=True):
         text = _SECRETS[secret].sub(mark, text)
     return text
+
+
+def _plain(text: str) -> str:
+    """Text as a person reads it, for comparison: compatibility forms folded (fullwidth, ligatures),
+    case folded (CSS text-transform), and whitespace and invisible characters removed (a line break
+    between two tags, a zero-width space or soft hyphen inside the secret)."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(c for c in text if not c.isspace() and unicodedata.category(c) != "Cf")
+
+
+def shows_secret(text: str) -> bool:
+    """Whether rendered text (what a page shows) holds a registered secret in any form scrub
+    knows, or read as a person would: across case, spacing and invisible characters, or reversed
+    (right-to-left overrides). Errs towards yes: a yes only costs a screenshot."""
+    if scrub(text) != text:
+        return True
+    plain = _plain(text)
+    backwards = plain[::-1]
+    for secret in _SECRETS:
+        wanted = _plain(secret)
+        if len(wanted) >= 4 and (wanted in plain or wanted in backwards):
+            return True
+    return False
 
 
 def _redact(logger, method_name, event_dict):

@@ -141,6 +141,7 @@ class AccountRun:
         if kind == "signed_out" and may_login:
             await self.signin.login(page, setting)
             await self.tabs.open(page, setting.url)
+            self.evidence.password_typed = False  # a page the engine opened, not the sign-in's answer
             kind, value = await self.classify(page, setting)
         name = self.flow.name
         if kind == "signed_out":
@@ -315,6 +316,7 @@ class AccountRun:
                                       f"Sign in again with `optout login {self.flow.id}`.")
                     await self.signin.login(page, setting)
                     await self.tabs.open(page, spec.url)
+                    self.evidence.password_typed = False
                     continue
                 challenge = await challenge_on(page, self.flow, text)
                 if challenge is not None:

@@ -128,6 +128,8 @@ class SignIn:
         # No keystrokes: keys go wherever the focus is, and a page script can move it (into a
         # foreign frame) the moment the field is focused. The value is set on the element itself,
         # only while the element is the focused element of its own document.
+        if step.fill == "password":  # before typing: what the site shows from now on may echo it
+            self.evidence.password_typed = True
         where = await handle.evaluate(SET_VALUE_JS, value)
         if where != "ok":
             raise Outcome(
