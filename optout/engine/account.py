@@ -38,7 +38,7 @@ class AccountRun:
         self.visited = False  # whether the current setting's page was opened (for the capture hook)
         self.account_outcome: Outcome | None = None
         self.log = log.bind(platform=flow.id, account=account.name)
-        self.tabs = Tabs(context, flow.name, options.nav_timeout_ms, ConsentGuard.for_flow(flow, self.log))
+        self.tabs = Tabs(context, flow.name, options.nav_timeout_ms, ConsentGuard.for_flow(flow, self.log, options.clicks))
         self.evidence = Evidence(flow, account, options, self.log)
         self.signin = SignIn(flow, account, options, self.tabs, self.evidence, self.log)
         self.result = self.evidence.result
@@ -113,7 +113,10 @@ class AccountRun:
             await patience.pause()
 
     async def reveal(self, page: Page, reveal) -> bool:
-        """Click the first of a reveal step's elements that shows exactly once; False if none does yet."""
+        """Click the first of a reveal step's elements that shows exactly once; False if none does yet
+        (and always when the run may click nothing: a replay)."""
+        if not self.options.clicks:
+            return False
         for spec in reveal.click:
             target = locate(page, spec)
             if await count(target) == 1:
