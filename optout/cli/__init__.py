@@ -29,9 +29,11 @@ class OptoutGroup(click.Group):
         try:
             return super().invoke(ctx)
         except OptoutError as exc:
-            click.echo(f"Error: {exc.message}", err=True)
+            from optout.report import inert  # messages quote files, flows and pages: never a terminal escape
+
+            click.echo(f"Error: {inert(exc.message)}", err=True)
             if exc.hint:
-                click.echo(exc.hint, err=True)
+                click.echo(inert(exc.hint), err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, a closed terminal (optout.stopping)
             ctx.exit(stopped(ctx.obj, exc))
