@@ -301,10 +301,11 @@ class Launched:
     """The one browser of a run or session. If it dies (crashed, killed), the next context comes
     from a new one; contexts that were in it when it died are not retried."""
 
-    def __init__(self, playwright, choice: BrowserChoice, headless: bool):
+    def __init__(self, playwright, choice: BrowserChoice, headless: bool, extra_args=()):
         import asyncio
 
         self.playwright, self.choice, self.headless = playwright, choice, headless
+        self.extra_args = tuple(extra_args)
         self.browser = None
         self._relaunch = asyncio.Lock()
         self._user_agent: str | None = None
@@ -314,7 +315,8 @@ class Launched:
             if self.browser is None or not self.browser.is_connected():
                 if self.browser is not None:
                     log.warning("browser.relaunch")
-                self.browser = await launch(self.playwright, self.choice, headless=self.headless)
+                self.browser = await launch(self.playwright, self.choice, headless=self.headless,
+                                            extra_args=self.extra_args)
         return self.browser
 
     async def user_agent(self) -> str:
@@ -377,13 +379,13 @@ async def identity_of(context) -> dict | None:
 
 
 @asynccontextmanager
-async def started(browser_path: str | None = None, *, headless: bool = True):
+async def started(browser_path: str | None = None, *, headless: bool = True, extra_args=()):
     """Find and launch the browser (errors say which browser and what to do); closed on leaving."""
     from playwright.async_api import async_playwright
 
     choice = find_browser(browser_path)
     async with async_playwright() as playwright:
-        launched = Launched(playwright, choice, headless)
+        launched = Launched(playwright, choice, headless, extra_args)
         await launched.live()
         try:
             yield launched

@@ -15,6 +15,12 @@ class OptoutError(Exception):
         return self.message if not self.hint else f"{self.message}\n{self.hint}"
 
 
+class UsageError(OptoutError):
+    """An argument that cannot be used as given (a profile name that is a path): exits 2."""
+
+    exit_code = 2
+
+
 class FlowError(OptoutError):
     """A flow file is missing, unreadable or does not match the schema."""
 

@@ -321,6 +321,10 @@ class Flow(Strict):
     @model_validator(mode="after")
     def _urls_inside_domains(self):
         def inside(url: str, where: str) -> None:
+            if not PLAIN_URL.fullmatch(url):
+                raise ValueError(f"{where}: {ascii(url)} is not a plain https URL (scheme://host/path, "
+                                 "ASCII, no backslash, space, control character, user name or password): "
+                                 "browsers and optout could read its host differently")
             parts = urlsplit(url)
             host = (parts.hostname or "").lower()
             if parts.scheme != "https" or not host:
@@ -381,6 +385,14 @@ class Flow(Strict):
             f"{self.name} has no setting '{setting_id}'.",
             f"Its settings: {', '.join(s.id for s in self.settings)}.",
         )
+
+
+#: The only URLs a flow may name: https, a host of letters, digits, dots and dashes, an optional
+#: port, then printable ASCII without a backslash. Python's urlsplit and a browser's WHATWG parser
+#: read one host from these; what they could read differently (`\\`, `@`, tabs, controls,
+#: percent-encoded hosts) is refused rather than parsed twice.
+PLAIN_URL = re.compile(r"https://[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+                       r"(?::[0-9]{1,5})?(?:[/?#][\x21-\x5b\x5d-\x7e]*)?")
 
 
 def _where(loc: tuple) -> str:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import base64
 import logging
 import re
 import sys
+import unicodedata
 
 import structlog
 
@@ -34,16 +36,33 @@ def _char_forms(c: str) -> str:
     return "(?:" + "|".join(forms) + ")"
 
 
+def _base64_cores(secret: str) -> list[str]:
+    """The base64 characters that encode `secret` wherever it sits in a longer encoded value (at
+    each of the three byte alignments), in standard and URL-safe alphabets, padding left out."""
+    data = secret.encode("utf-8", "surrogatepass")
+    cores = set()
+    for k in range(3):
+        encoded = base64.b64encode(b"\0" * k + data).decode()
+        core = encoded[(k * 8 + 5) // 6:((k + len(data)) * 8) // 6]
+        if len(core) >= 8:
+            cores |= {core, core.translate(str.maketrans("+/", "-_"))}
+    return sorted(cores)
+
+
 def _pattern(secret: str) -> re.Pattern:
     body = "".join(_char_forms(c) for c in secret)
     if len(secret) < 4:  # a short secret is scrubbed only where it stands alone, not inside words
-        body = f"(?<![{_WORD}])(?:{body})(?![{_WORD}])"
-    return re.compile(body)
+        return re.compile(f"(?<![{_WORD}])(?:{body})(?![{_WORD}])")
+    # Also: any case, with a space or dash between characters (a TOTP key lowercased or grouped
+    # by four, as authenticator apps show it), and base64.
+    loose = "(?:[ \t-])?".join(f"(?i:{_char_forms(c)})" for c in secret if not c.isspace())
+    return re.compile("|".join([f"(?:{body})", f"(?:{loose})"] + [re.escape(c) for c in _base64_cores(secret)]))
 
 
 def register_secret(value: str | None) -> None:
     """Any string registered here is replaced in every log line, notification and kept page,
-    wherever it appears and however the page encoded it. A line ending typed with it is not part
+    wherever it appears and however it was encoded: entities, URL and JSON escapes, base64, any
+    case, grouped with spaces or dashes. A line ending typed with it is not part
     of it; a secret under 4 characters is replaced only where it stands alone, never skipped."""
     for secret in {value, value.rstrip("\r\n")} if value else ():
         if secret and secret not in _SECRETS:
@@ -56,6 +75,29 @@ def scrub(text: str, mark: str = "***") -> str:
     for secret in sorted(_SECRETS, key=len, reverse=True):
         text = _SECRETS[secret].sub(mark, text)
     return text
+
+
+def _plain(text: str) -> str:
+    """Text as a person reads it, for comparison: compatibility forms folded (fullwidth, ligatures),
+    case folded (CSS text-transform), and whitespace and invisible characters removed (a line break
+    between two tags, a zero-width space or soft hyphen inside the secret)."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(c for c in text if not c.isspace() and unicodedata.category(c) != "Cf")
+
+
+def shows_secret(text: str) -> bool:
+    """Whether rendered text (what a page shows) holds a registered secret in any form scrub
+    knows, or read as a person would: across case, spacing and invisible characters, or reversed
+    (right-to-left overrides). Errs towards yes: a yes only costs a screenshot."""
+    if scrub(text) != text:
+        return True
+    plain = _plain(text)
+    backwards = plain[::-1]
+    for secret in _SECRETS:
+        wanted = _plain(secret)
+        if len(wanted) >= 4 and (wanted in plain or wanted in backwards):
+            return True
+    return False
 
 
 def _redact(logger, method_name, event_dict):

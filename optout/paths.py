@@ -102,7 +102,28 @@ def _private_dir(path: Path) -> Path:
 
 def write_private(path: Path, data: bytes) -> None:
     """Atomically replace `path` with a 0600 file (temp file in the same folder, then rename):
-    the one way optout writes anything of a person, so no copy can forget the mode or the rename."""
+    the one way optout writes anything of a person, so no copy can forget the mode or the rename.
+    The rename is for regular files only: a device, pipe or socket (`/dev/stdout`, a FIFO) is
+    written into as it is, and a symbolic link to anything else is refused, never replaced."""
+    import stat
+
+    from optout.errors import OptoutError
+
+    try:
+        target = os.stat(path)  # follows links
+    except OSError:
+        target = None
+    if target is not None and not stat.S_ISREG(target.st_mode) and not stat.S_ISDIR(target.st_mode):
+        try:
+            with open(path, "wb") as fh:
+                fh.write(data)
+        except OSError as exc:
+            raise OptoutError(f"Cannot write to {path}: {exc.strerror or exc}.",
+                              "Name a file to write, or `-` to print it.") from None
+        return
+    if path.is_symlink():
+        raise OptoutError(f"{path} is a symbolic link: optout does not replace it (the link would become a file).",
+                          f"Name the file it points to ({os.path.realpath(path)}) or another path, or `-` to print it.")
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # 0600
     except OSError as exc:
@@ -141,9 +162,9 @@ def make_private(*paths: Path) -> None:
 
 def check_profile_name(name: str) -> str:
     if not _PROFILE_RE.match(name):
-        from optout.errors import OptoutError
+        from optout.errors import UsageError
 
-        raise OptoutError(
+        raise UsageError(
             f"'{name}' is not a usable profile name.",
             "Use letters, digits, '.', '_' or '-' (up to 64 characters), e.g. --profile alice.",
         )

@@ -382,6 +382,8 @@ def run_lock(profile: Profile) -> Iterator[None]:
     profile.ensure()
     lock = FileLock(str(profile.base / "run.lock"), timeout=0)
     pid_file = profile.base / "run.pid"
+    from optout.paths import folder_error
+
     try:
         lock.acquire()
     except Timeout:
@@ -391,8 +393,13 @@ def run_lock(profile: Profile) -> Iterator[None]:
             pid = "unknown"
         raise OptoutError(f"another optout run is in progress (pid {pid}).",
                           "Wait for it to finish and try again; scheduled runs take the same lock.") from None
+    except OSError as exc:  # the disk is full, read-only, ...: say which and what to do (after Timeout, itself an OSError)
+        raise folder_error(exc, profile.base) from None
     try:
-        pid_file.write_text(str(os.getpid()))
+        try:
+            pid_file.write_text(str(os.getpid()))
+        except OSError as exc:
+            raise folder_error(exc, profile.base) from None
         yield
     finally:
         pid_file.unlink(missing_ok=True)

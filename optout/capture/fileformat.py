@@ -82,24 +82,39 @@ def read(path: Path) -> Capture:
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
 
+#: How deep the tree of a capture goes: elements nested deeper are shown at this depth, in order,
+#: so a hostile file nested thousands deep is read, shown and written as JSON without recursing.
+MAX_DEPTH = 100
+
+
 class _Tree(HTMLParser):
-    """The page as nested {"tag", "attrs", "children"} with texts as {"text"}."""
+    """The page as nested {"tag", "attrs", "children"} with texts as {"text"}, at most MAX_DEPTH
+    deep (the root says "flattened" when deeper elements were brought up to that depth)."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.root = {"tag": "#document", "attrs": {}, "children": []}
         self.stack = [self.root]
+        self.deeper = 0  # elements open beyond MAX_DEPTH, shown as children of the deepest kept one
 
     def handle_starttag(self, tag, attrs):
         node = {"tag": tag, "attrs": {k: v for k, v in attrs}, "children": []}
         self.stack[-1]["children"].append(node)
-        if tag not in VOID:
+        if tag in VOID:
+            return
+        if len(self.stack) > MAX_DEPTH:
+            self.deeper += 1
+            self.root["flattened"] = True
+        else:
             self.stack.append(node)
 
     def handle_startendtag(self, tag, attrs):
         self.stack[-1]["children"].append({"tag": tag, "attrs": {k: v for k, v in attrs}, "children": []})
 
     def handle_endtag(self, tag):
+        if self.deeper:
+            self.deeper -= 1
+            return
         for i in range(len(self.stack) - 1, 0, -1):
             if self.stack[i]["tag"] == tag:
                 del self.stack[i:]
@@ -145,20 +160,20 @@ def show(capture: Capture, width: int = 80) -> str:
         lines += _wrap(f"{key:<13} {capture.header[key]}", "  ", width)
     lines.append("Page")
 
-    def walk(node: dict, depth: int) -> None:
+    page = tree(capture)
+    if page.get("flattened"):
+        lines.append(f"  (elements nested deeper than {MAX_DEPTH} are shown at depth {MAX_DEPTH})")
+    todo = [(child, 1) for child in reversed(page["children"])]
+    while todo:  # depth first, without recursion
+        node, depth = todo.pop()
         indent = "  " * min(depth, 16)
         if "text" in node:
             lines.extend(_wrap(json.dumps(node["text"], ensure_ascii=False), indent, width))
-            return
-        if "comment" in node:
+        elif "comment" in node:
             lines.extend(_wrap(f"<!-- {node['comment']} -->", indent, width))
-            return
-        lines.extend(_wrap(_element_line(node), indent, width))
-        for child in node["children"]:
-            walk(child, depth + 1)
-
-    for child in tree(capture)["children"]:
-        walk(child, 1)
+        else:
+            lines.extend(_wrap(_element_line(node), indent, width))
+            todo.extend((child, depth + 1) for child in reversed(node["children"]))
     return "\n".join(lines)
 
 

@@ -6,8 +6,8 @@ any other address on the flow's domains answers 404, and nothing else is contact
 capture is served with a policy that runs none of its scripts, frames or plug-ins: a file someone
 shared is data, whatever it holds. The
 engine then reads that one setting in mode "check", as an account with no credential and no
-session: it clicks nothing a check would not (a reveal, a cookie dialog's decline), sends no form,
-and a page showing the flow's signed-out signals reads `needs_login`, as it would for a person.
+session: it clicks nothing (not a reveal, not a cookie dialog's decline), sends no form, its
+browser resolves no host and reaches none (a preconnect the routing cannot see), and a page showing the flow's signed-out signals reads `needs_login`, as it would for a person.
 """
 
 from __future__ import annotations
@@ -22,8 +22,14 @@ from optout.capture.snapshot import bare_url
 from optout.errors import OptoutError
 from optout.flowspec import Flow, Setting
 
-#: A capture is data: whatever a shared file holds, no script, frame or plug-in of it runs.
-NO_CODE = "script-src 'none'; object-src 'none'; frame-src 'none'; worker-src 'none'"
+#: A capture is data: whatever a shared file holds, no script, frame or plug-in of it runs and
+#: nothing it names loads (a stylesheet, a frame, a prefetch, a video, an image).
+NO_CODE = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+#: The replay's browser resolves no host name and reaches no address but through a proxy that is
+#: not there: what a capture names and the routing does not catch (a preconnect, a DNS prefetch)
+#: goes nowhere. Routed requests are answered before any of this.
+NO_NETWORK = ("--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=http://0.0.0.0:1",
+              "--proxy-bypass-list=<-loopback>", "--dns-prefetch-disable")
 NOT_FOUND = "<!doctype html><html><head><title>404</title></head><body><h1>404</h1></body></html>"
 
 
@@ -123,7 +129,7 @@ async def replay_one(browser, flow: Flow, capture: Capture, *, find_timeout_s: f
     one = flow.model_copy(update={"settings": [setting]})
     with tempfile.TemporaryDirectory(prefix="optout-replay-") as evidence:
         options = RunOptions(mode="check", evidence_dir=Path(evidence), find_timeout_s=find_timeout_s,
-                             nav_timeout_ms=15000, setting_timeout_s=60.0)
+                             nav_timeout_ms=15000, setting_timeout_s=60.0, clicks=False)
         context = await browser.new_context(None, setup_context=server.install)
         try:
             if flow.login is not None:
@@ -146,7 +152,7 @@ async def replay(flow: Flow, captures: list[Capture], *, browser_path: str | Non
     """Replay every capture with the flow, in one browser."""
     from optout import browser as browser_mod
 
-    async with browser_mod.started(browser_path, headless=headless) as browser:
+    async with browser_mod.started(browser_path, headless=headless, extra_args=NO_NETWORK) as browser:
         return [await replay_one(browser, flow, c, find_timeout_s=find_timeout_s) for c in captures]
 
 

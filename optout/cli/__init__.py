@@ -30,10 +30,12 @@ class OptoutGroup(click.Group):
         try:
             return super().invoke(ctx)
         except OptoutError as exc:
+            from optout.report import inert  # messages quote files, flows and pages: never a terminal escape
+
             state = ctx.obj if isinstance(ctx.obj, CliState) else None
-            click.echo(f"Error: {keep_sandbox(state, exc.message)}", err=True)
+            click.echo(f"Error: {inert(keep_sandbox(state, exc.message))}", err=True)
             if exc.hint:
-                click.echo(keep_sandbox(state, exc.hint), err=True)
+                click.echo(inert(keep_sandbox(state, exc.hint)), err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, a closed terminal (optout.stopping)
             ctx.exit(stopped(ctx.obj, exc))

@@ -59,7 +59,7 @@ def capture_list(state: CliState):
         return
     click.echo(f"Captures in {folder}:")
     for row in rows:
-        name = Path(row["file"]).name
+        name = inert(Path(row["file"]).name)  # a shared file's name is anyone's
         if "problem" in row:
             click.echo(f"  {name}\n    {inert(row['problem'])}")
         else:
@@ -89,14 +89,16 @@ def flows_test(state: CliState, flow_file: Path, more: tuple[Path, ...], capture
     if state.as_json:
         echo_json({"flow": flow.id, "flow_version": flow.version, "replays": [r.as_dict() for r in done]})
     else:
-        click.echo(f"{flow.name} flow (version {flow.version}) on {len(done)} capture(s):")
+        from optout.report import inert
+
+        click.echo(inert(f"{flow.name} flow (version {flow.version}) on {len(done)} capture(s):"))
         for r in done:
-            click.echo(f"  {r.capture.path.name if r.capture.path else 'capture'}")
+            click.echo(inert(f"  {r.capture.path.name if r.capture.path else 'capture'}"))
             if r.problem:
                 say(f"not replayed: {r.problem}")
                 continue
             verdict = "as captured" if r.matches else f"captured as {inert(r.expected)}: DIFFERS"
-            say(f"{inert(r.capture.setting)}: read {r.state} ({verdict})")
+            say(f"{r.capture.setting}: read {r.state} ({verdict})")
             if not r.matches and r.detail:
                 say(inert(r.detail))
             if r.signed_in is False:

@@ -54,7 +54,9 @@ def flows_add(state: CliState, file: Path, allow: tuple[str, ...]):
     from optout import flowguard
     from optout.flowlayers import add_local
 
-    info = add_local(file, flowguard.split_origins(allow))
+    from optout.report import inert_all
+
+    info = inert_all(add_local(file, flowguard.split_origins(allow)))  # a stranger's names and texts
     if state.as_json:
         click.echo(json.dumps(info, indent=2))
         return
@@ -102,7 +104,9 @@ def flows_update(state: CliState, source: str, check: bool, allow: tuple[str, ..
     data = flowfetch.read_source(source)
     where = source
     command = f"optout flows update {source}"
-    result = flowupdate.update(data, where, flowguard.split_origins(allow), check, command)
+    from optout.report import inert_all
+
+    result = inert_all(flowupdate.update(data, where, flowguard.split_origins(allow), check, command))
     if state.as_json:
         click.echo(json.dumps(result, indent=2))
         return

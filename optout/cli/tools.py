@@ -17,7 +17,9 @@ def platforms(state: CliState):
     """What optout supports: each setting, what it means, where it applies."""
     from optout import catalog
 
-    described = catalog.catalogue()
+    from optout.report import inert_all
+
+    described = inert_all(catalog.catalogue())  # local flows and updates are written by strangers
     if state.as_json:
         click.echo(catalog.as_json(described))
     else:

@@ -39,7 +39,7 @@ class AccountRun:
         self.unclicked = ""  # why a row named by a setting's text was left unclicked on this page
         self.account_outcome: Outcome | None = None
         self.log = log.bind(platform=flow.id, account=account.name)
-        self.tabs = Tabs(context, flow.name, options.nav_timeout_ms, ConsentGuard.for_flow(flow, self.log))
+        self.tabs = Tabs(context, flow.name, options.nav_timeout_ms, ConsentGuard.for_flow(flow, self.log, options.clicks))
         self.evidence = Evidence(flow, account, options, self.log)
         self.signin = SignIn(flow, account, options, self.tabs, self.evidence, self.log)
         self.result = self.evidence.result
@@ -115,7 +115,10 @@ class AccountRun:
             await patience.pause()
 
     async def reveal(self, page: Page, reveal) -> bool:
-        """Click the first of a reveal step's elements that shows exactly once; False if none does yet."""
+        """Click the first of a reveal step's elements that shows exactly once; False if none does yet
+        (and always when the run may click nothing: a replay)."""
+        if not self.options.clicks:
+            return False
         for spec in reveal.click:
             target = locate(page, spec)
             if spec.text:  # a row drawn without a role: open it through its own button, if it has one
@@ -151,6 +154,7 @@ class AccountRun:
         if kind == "signed_out" and may_login:
             await self.signin.login(page, setting)
             await self.tabs.open(page, setting.url)
+            self.evidence.password_typed = False  # a page the engine opened, not the sign-in's answer
             kind, value = await self.classify(page, setting)
         name = self.flow.name
         if kind == "signed_out":
@@ -326,6 +330,7 @@ class AccountRun:
                                       f"Sign in again with `optout login {self.flow.id}`.")
                     await self.signin.login(page, setting)
                     await self.tabs.open(page, spec.url)
+                    self.evidence.password_typed = False
                     continue
                 challenge = await challenge_on(page, self.flow, text)
                 if challenge is not None:

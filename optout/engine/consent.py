@@ -43,14 +43,17 @@ async def same_document(page: Page, document: float) -> bool | None:
 class ConsentGuard:
     """Declines one flow's cookie-consent dialog on any page of the account's browser."""
 
-    def __init__(self, flow: Flow, log=None):
+    def __init__(self, flow: Flow, log=None, clicks: bool = True):
         self.flow, self.spec, self.log = flow, flow.consent, log
+        #: False (a replay of a shared capture): a dialog with a decline button is read as
+        #: declinable and left alone; one without still stops the flow. Nothing is clicked.
+        self.clicks = clicks
         self.declined = 0
         self.blocked = ""  # why the dialog could not be declined, once it could not
 
     @staticmethod
-    def for_flow(flow: Flow, log=None) -> "ConsentGuard | None":
-        return ConsentGuard(flow, log) if flow.consent is not None else None
+    def for_flow(flow: Flow, log=None, clicks: bool = True) -> "ConsentGuard | None":
+        return ConsentGuard(flow, log, clicks) if flow.consent is not None else None
 
     def dialog_locator(self, page: Page):
         """One locator for the dialog's elements and texts (for Playwright's overlay handler)."""
@@ -117,6 +120,8 @@ class ConsentGuard:
                 if time.monotonic() >= deadline:
                     return "it offers no button to decline optional cookies"
                 await asyncio.sleep(0.1)
+            if not self.clicks:
+                return ""
             document = await page.evaluate(DOCUMENT_JS)
             # force: the button was just read as visible and named; a plain click would first run the
             # overlay handler for this very dialog and wait for it to close, which only this click does.

@@ -129,7 +129,26 @@ class SignIn:
         # No keystrokes: keys go wherever the focus is, and a page script can move it (into a
         # foreign frame) the moment the field is focused. The value is set on the element itself,
         # only while the element is the focused element of its own document.
-        where = await handle.evaluate(SET_VALUE_JS, value)
+        # Each value goes only into the kind of field made for it (the password into a password
+        # input, the username into a text, e-mail or telephone one, a code into a code field):
+        # never a post box, a search field or a comment. Checked and set in one step, so the page
+        # cannot change the field's type in between.
+        kinds = {"password": ["password"], "username": ["text", "email", "tel"],
+                 "totp": ["text", "tel", "number", "password"]}[step.fill]
+        if step.fill == "password":  # before typing: what the site shows from now on may echo it
+            self.evidence.password_typed = True
+        where = await handle.evaluate(
+            "(el, [value, kinds]) => (el instanceof el.ownerDocument.defaultView.HTMLInputElement && kinds.includes(el.type))"
+            f" ? ({SET_VALUE_JS})(el, value) : 'wrong field'", [value, kinds])
+        if where == "wrong field":
+            raise Outcome(
+                State.ERROR,
+                f"refused to type the {self.flow.name} {step.fill}: the flow's field for it is not "
+                f"{' or '.join(f'an input of type {k}' for k in kinds)} on the sign-in page (a flow that "
+                f"types it elsewhere, into a post box say, could publish it). Nothing was typed; check "
+                f"the flow's login steps, or sign in yourself with `optout login {self.flow.id}`.",
+                account_wide=True,
+            )
         if where != "ok":
             raise Outcome(
                 State.ERROR,

@@ -39,6 +39,8 @@ class RunOptions:
     concurrency: int | None = None
     evidence_dir: Path = Path("evidence")
     sessions: object | None = None  # optout.sessions.SessionStore
+    #: False when replaying a shared capture: nothing is clicked, not a reveal, not a consent dialog.
+    clicks: bool = True
     find_timeout_s: float = 15.0
     nav_timeout_ms: int = 30000
     setting_timeout_s: float = 120.0

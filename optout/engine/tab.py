@@ -188,7 +188,7 @@ class Tabs:
         if self.own is not None:
             self.own.add(page)
             page.on("popup", lambda popup: self.own.add(popup))
-        if self.consent is not None:
+        if self.consent is not None and self.consent.clicks:  # a replay clicks nothing: no handler
             # A dialog that shows in the middle of an action (a click, a fill) is declined first.
             guard = self.consent
 

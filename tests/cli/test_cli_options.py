@@ -98,7 +98,7 @@ def test_doctor(placement, browser_path):
 def test_a_bad_profile_after_the_command_is_refused_like_before():
     for args in (["--profile", "../etc", "history"], ["history", "--profile", "../etc"]):
         result = invoke(*args)
-        assert result.exit_code == 1
+        assert result.exit_code == 2  # a usage error (issue 23 item 15)
         assert "is not a usable profile name" in result.output
 
 

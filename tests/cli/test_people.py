@@ -160,7 +160,7 @@ def test_delete_without_a_keyring_deletes_nothing(memory_keyring):
 
 def test_delete_refuses_names_that_are_paths():
     result = invoke("profile", "delete", "../etc", "--yes")
-    assert result.exit_code == 1 and "not a usable profile name" in result.output
+    assert result.exit_code == 2 and "not a usable profile name" in result.output  # a usage error
 
 
 # -- handout --------------------------------------------------------------------------------------

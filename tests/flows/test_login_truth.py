@@ -100,14 +100,14 @@ async def test_an_echoed_password_leaves_no_trace_under_optout_home(sandbox, run
     assert len(replica.events("login")) == 1
     home = Path(os.environ["OPTOUT_HOME"])
     files = [p for p in home.rglob("*") if p.is_file()]
-    assert any(p.suffix == ".html" for p in files), "the page that did not match was kept"
+    # The page shows the password: its source may hold it in pieces no scrub joins, so nothing of
+    # it is kept (issue 23 item 1), and the result says so.
+    assert not any(p.suffix in (".html", ".png") for p in files), "a page showing the password is not kept"
+    assert any("neither the page's HTML nor a screenshot was kept" in r.detail for r in results), results
     for path in files:
         data = path.read_bytes()
         leaked = [f for f in echo_forms(ECHO_SENTINEL) if f in data]
         assert not leaked, f"{path} holds the password as {leaked}"
-    assert not any(p.name.endswith("-broken.png") for p in files), "a page showing the password is not photographed"
-    kept = next(p for p in files if p.suffix == ".html").read_text()
-    assert 'type="password"' in kept and "value=" not in kept.split('type="password"')[1].split(">")[0]
 
 
 # --- 11.5: X's unusual-activity step answered only with a value of the kind it asks for ------------
