@@ -88,6 +88,11 @@ def test_secrets_never_leave_the_keyring(cli_run, optout_home, tmp_path, monkeyp
     # The platform rejects the password (the session has ended): one attempt, needs_login.
     replica("wrong_password", "session_expired", reset=False)
     assert set(states(cli_run(*sb, "--json", "check", "linkedin", expect=4)).values()) == {"needs_login"}
+    # ...and no later run types it again until a new password is stored (a sign-in hold).
+    held = json.loads(cli_run(*sb, "--json", "check", "linkedin", expect=4).stdout)["results"]
+    assert all("did not type" in r["detail"] for r in held), held
+    cli_run(*sb, "account", "add", "linkedin", "--totp",
+            input=f"{SANDBOX_USERNAME}\n{SENTINEL_PASSWORD}\n{SENTINEL_TOTP}\n", expect=0)
 
     # A changed page: broken, with a screenshot and the page's HTML kept as evidence.
     replica("label_gone")
