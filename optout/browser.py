@@ -368,12 +368,14 @@ IDENTITY_JS = """() => ({
 
 async def identity_of(context) -> dict | None:
     """The identity a context shows the sites (IDENTITY_JS), read from one of its pages."""
+    import asyncio
+
     from playwright.async_api import Error as PlaywrightError
 
     for page in context.pages:
-        try:
-            return await page.evaluate(IDENTITY_JS)
-        except PlaywrightError:
+        try:  # a page whose navigation never commits would hold an evaluate forever
+            return await asyncio.wait_for(page.evaluate(IDENTITY_JS), 5)
+        except (PlaywrightError, asyncio.TimeoutError):
             continue
     return None
 

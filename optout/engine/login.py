@@ -542,7 +542,8 @@ class SignIn:
             from optout.browser import identity_of
 
             state = await self.tabs.context.storage_state()
-            store.save(self.flow.id, self.account.name, state, await identity_of(self.tabs.context))
+            identity = await identity_of(self.tabs.context) or self.account.identity
+            store.save(self.flow.id, self.account.name, state, identity)
         except Exception as exc:  # a session that cannot be saved costs a sign-in next time, no more
             self.log.warning("session.save_failed", error=logs.scrub(str(exc)))
 
