@@ -9,10 +9,7 @@ import hashlib
 import json
 import secrets
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from optout.sandbox.router import Sandbox
+from typing import Any
 
 #: The replicas' built-in demo account (public, shown in the README; it opens nothing real).
 SANDBOX_USERNAME = "demo@example.org"
@@ -106,7 +103,9 @@ class Replica:
     hosts: tuple[str, ...] = ()
     settings: tuple[str, ...] = ()
 
-    def __init__(self, sandbox: "Sandbox"):
+    def __init__(self, sandbox):
+        """`sandbox`: the optout.sandbox.router.Sandbox holding every replica's state (not
+        imported here: the router imports the replicas)."""
         self.sandbox = sandbox
 
     @property
@@ -237,10 +236,12 @@ class Replica:
         return redirect(target, headers={"set-cookie": f"{name}={token}; Domain={domain}; Path=/; Secure; HttpOnly"})
 
     def approve(self) -> None:
-        """The person approves the sign-in on their other device (an `app_approval` challenge)."""
-        from optout.sandbox.kit import challenge
-
-        challenge.approve(self)
+        """The person approves the sign-in on their other device: every pending `app_approval`
+        challenge (kit/challenge.py) goes on."""
+        for record in self.state.get("challenges", {}).values():
+            if record["kind"] == "app_approval":
+                record["solved"] = True
+        self.event("approved")
 
     def challenge_code(self) -> str:
         """The last code the replica sent by e-mail or text message (what the person reads)."""

@@ -94,14 +94,6 @@ def script(token: str | None, *, poll: bool = False) -> str:
     return PAGE_SCRIPT % (known, json.dumps(token), json.dumps(poll), PATH, PATH, PATH)
 
 
-def approve(replica) -> None:
-    """The person approves on their other device: every pending approval goes on."""
-    for record in replica.state.get("challenges", {}).values():
-        if record["kind"] == "app_approval":
-            record["solved"] = True
-    replica.event("approved")
-
-
 def answer(replica, req: Request) -> Response:
     """PATH/…: typed, solved, status, code and pass."""
     what = req.path.removeprefix(PATH + "/")
