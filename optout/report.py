@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import functools
 import json
-import re
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,19 +23,7 @@ from rich.text import Text
 from optout import __version__
 from optout.paths import Profile
 from optout.states import EXPLANATIONS, State
-
-_ESCAPES = re.compile(
-    r"""
-      \x1b\[[0-?]*[ -/]*[@-~]             # CSI: colours, cursor moves, erase
-    | \x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?  # OSC: titles, hyperlinks, clipboard
-    | \x1b[PX^_][^\x1b]*(?:\x1b\\)?       # DCS, SOS, PM, APC strings
-    | \x1b[ -/]*[0-~]                     # any other escape
-    | \x9b[0-?]*[ -/]*[@-~]               # 8-bit CSI
-    """,
-    re.VERBOSE,
-)
-# C0 except \t and \n, DEL, C1, and the bidi overrides that make text read differently than it is.
-_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+from optout.textsafe import inert, inert_all  # noqa: F401 (kept importable from here)
 
 STATE_STYLES: dict[str, str] = {
     "on": "bold red",
@@ -52,27 +39,9 @@ MAX_IMAGE_BYTES = 8 * 1024 * 1024
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def inert(text: object) -> str:
-    """`text` with terminal escape sequences and control characters (except \\n, \\t) removed."""
-    if text is None:
-        return ""
-    return _CONTROLS.sub("", _ESCAPES.sub("", str(text)))
-
-
 def as_dict(result) -> dict:
     """A Result (or Drift) as a dict; a history row (already a mapping) as a copy."""
     return result.to_dict() if hasattr(result, "to_dict") else dict(result)
-
-
-def inert_all(value):
-    """`value` with every string in it (keys included, nested) made inert, for JSON output."""
-    if isinstance(value, str):
-        return inert(value)
-    if isinstance(value, dict):
-        return {inert(k): inert_all(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [inert_all(v) for v in value]
-    return value
 
 
 #: How a result read by a flow that is not the shipped one is marked next to its platform.

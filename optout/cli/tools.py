@@ -16,8 +16,7 @@ from optout.cli.common import CliState
 def platforms(state: CliState):
     """What optout supports: each setting, what it means, where it applies."""
     from optout import catalog
-
-    from optout.report import inert_all
+    from optout.textsafe import inert_all
 
     described = inert_all(catalog.catalogue())  # local flows and updates are written by strangers
     if state.as_json:

@@ -76,7 +76,7 @@ def test_broken_offers_a_capture_and_bad_files_are_refused(invoke, tmp_path):
     broken = invoke("--sandbox", "check", "linkedin")
     assert broken.exit_code == 3  # the objection form still reads on; the switch is broken
     assert "broken" in broken.stdout
-    assert "without your data: optout check linkedin --capture --sandbox" in broken.stdout
+    assert "without your data: optout --sandbox check linkedin --capture" in broken.stdout
     captured = json.loads(invoke("--sandbox", "--json", "check", "linkedin", "--capture").stdout)
     notes = {n["setting"]: n for n in captured["captures"]}
     assert [r["state"] for r in captured["results"] if r["setting"] == "generative-ai"] == ["broken"]

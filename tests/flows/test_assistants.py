@@ -206,7 +206,8 @@ async def test_wrong_password_is_tried_once(setup, run, quick_flows, platform):
     results = await run(platform, "off", flows_dir=quick_flows)
     assert {r.state for r in results} == {"broken"}
     assert "sign-in did not finish" in results[0].detail
-    assert sorted(p.suffix for p in results[0].evidence) == [".html", ".png"]
+    # A page shown after a password was typed keeps no screenshot (it may show the password).
+    assert sorted(p.suffix for p in results[0].evidence) == [".html"]
     assert [e["ok"] for e in replica.events("login")] == [False]
     assert saves(replica) == []
 

@@ -119,7 +119,7 @@ async def test_two_factor_with_stored_totp_secret(sandbox, run):
 async def test_cloudflare_check_needs_human(sandbox, run):
     replica = grok(sandbox, "checkpoint")
     result = await run("off")
-    assert result.state == "needs_human" and "security check" in result.detail
+    assert result.state == "needs_human" and "check that you are human (Cloudflare)" in result.detail
     assert replica.events("save") == []
 
 

@@ -123,9 +123,9 @@ async def test_facebook_form_sends_but_stays_unconfirmed(configure, run, languag
 def test_each_setting_knows_only_its_sourced_languages():
     flows = load_flows()
     known = {(f.id, s.id): s.known_languages(f.languages) for f in flows.values() for s in f.settings}
-    assert known[("linkedin", "generative-ai")] == ["en", "de", "fr", "nl", "pl"]
+    assert known[("linkedin", "generative-ai")] == ["en", "de", "fr", "nl", "pl", "es", "it", "pt"]
     assert known[("linkedin", "ai-objection")] == ["en"]
-    assert known[("x", "training")] == ["en", "de", "fr", "es", "it", "nl", "pl", "pt", "sv"]
+    assert known[("x", "training")] == ["en", "de", "fr", "es", "it", "nl", "pl", "pt", "sv", "da", "fi"]
     assert known[("facebook", "third-party-objection")] == ["en"]
     assert known[("facebook", "ai-objection")] == ["en", "de", "fr", "it", "nl"]
 
@@ -141,9 +141,9 @@ def test_platforms_json_and_readme_show_each_settings_languages(tmp_path, monkey
     monkeypatch.setenv("OPTOUT_CACHE_HOME", str(tmp_path))
     result = CliRunner().invoke(cli, ["--json", "platforms"], catch_exceptions=False)
     by_id = {f["platform"]: {s["id"]: s for s in f["settings"]} for f in json.loads(result.stdout)}
-    assert by_id["x"]["training"]["languages"] == ["en", "de", "fr", "es", "it", "nl", "pl", "pt", "sv"]
+    assert by_id["x"]["training"]["languages"] == ["en", "de", "fr", "es", "it", "nl", "pl", "pt", "sv", "da", "fi"]
     assert by_id["linkedin"]["ai-objection"]["languages"] == ["en"]
-    assert "| switch | on | en de fr nl pl |" in markdown_table(list(load_flows().values()))
+    assert "| switch | on | en de fr nl pl es it pt |" in markdown_table(list(load_flows().values()))
 
 
 @platforms
