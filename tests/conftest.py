@@ -45,6 +45,9 @@ def optout_home(tmp_path, monkeypatch):
     monkeypatch.delenv("OPTOUT_PROFILE", raising=False)
     # Subprocesses must never reach a real keyring by accident.
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
+    # A CLI run on a terminal with a display would open a window for a sign-in and wait for a
+    # person: tests that want one ask the API for it (attended=True).
+    monkeypatch.setenv("OPTOUT_UNATTENDED", "1")
     return home
 
 
@@ -195,10 +198,16 @@ def only_flows(tmp_path):
     return _only
 
 
+@pytest.fixture
+def display(xvfb, monkeypatch):
+    """DISPLAY for a test that plays a person at a visible browser window (only for that test)."""
+    monkeypatch.setenv("DISPLAY", xvfb)
+    return xvfb
+
+
 @pytest.fixture(scope="session")
-def display():
-    """A virtual display (Xvfb) for tests that play a person at a visible browser window; DISPLAY
-    points at it for the whole session (the browsers these tests start inherit it)."""
+def xvfb():
+    """A virtual display (Xvfb), started once per test process."""
     import subprocess
 
     xvfb = shutil.which("Xvfb")
@@ -213,12 +222,6 @@ def display():
     if not number:
         proc.kill()
         pytest.fail("Xvfb did not start")
-    before = os.environ.get("DISPLAY")
-    os.environ["DISPLAY"] = f":{number}"
-    yield os.environ["DISPLAY"]
+    yield f":{number}"
     proc.terminate()
     proc.wait(timeout=10)
-    if before is None:
-        os.environ.pop("DISPLAY", None)
-    else:
-        os.environ["DISPLAY"] = before
