@@ -32,8 +32,7 @@ def _accounts(flow, credentials, sessions, profile: Profile):
         for name in sessions.accounts(flow.id):
             accounts.setdefault(name, Account(flow.id, name))
         for account in accounts.values():
-            account.session = sessions.load(flow.id, account.name)
-            account.identity = sessions.identity(flow.id, account.name) if account.session else None
+            account.session, account.identity = sessions.load_with_identity(flow.id, account.name)
     return list(accounts.values())
 
 

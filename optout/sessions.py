@@ -124,14 +124,20 @@ class SessionStore:
 
     def load(self, platform: str, account: str) -> dict | None:
         """The saved storage state, or None when there is none usable (log in again)."""
+        return self.load_with_identity(platform, account)[0]
+
+    def load_with_identity(self, platform: str, account: str) -> tuple[dict | None, dict | None]:
+        """The saved storage state and the identity of the browser that made it (each None when
+        there is none), read and decrypted once."""
         payload = self._payload(platform, account)
-        return None if payload is None else payload["state"]
+        if payload is None:
+            return None, None
+        found = payload.get("identity")
+        return payload["state"], found if isinstance(found, dict) else None
 
     def identity(self, platform: str, account: str) -> dict | None:
         """The identity of the browser that made the saved session (None: unknown, or none saved)."""
-        payload = self._payload(platform, account)
-        found = None if payload is None else payload.get("identity")
-        return found if isinstance(found, dict) else None
+        return self.load_with_identity(platform, account)[1]
 
     def accounts(self, platform: str) -> list[str]:
         files = self._files(platform)

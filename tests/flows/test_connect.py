@@ -132,25 +132,33 @@ async def test_platform_without_an_account_runs_as_the_browser(person, configure
     assert switch.state == "on" and switch.account == "your browser", switch.detail
 
 
+def closing_at(sandbox, person, pattern: str):
+    """A setup_context routing to the replicas, where the person kills their browser as soon as
+    a request matching `pattern` is made (the request itself goes nowhere)."""
+
+    async def install(context):
+        await sandbox.install(context)
+
+        async def close_browser(route):
+            person.process.kill()
+            try:
+                await route.abort()
+            except Exception:
+                pass
+
+        await context.route(pattern, close_browser)
+
+    return install
+
+
 async def test_browser_closed_mid_run_keeps_what_was_finished(browser_path, tmp_path, configure, sandbox):
     person = start_person_browser(browser_path, tmp_path / "person")
     try:
         replica = configure("linkedin")
         await signed_in_as(person, linkedin_session(replica))
 
-        async def install(context):
-            """The replicas, and the person closing their browser as the second setting's page loads."""
-            await sandbox.install(context)
-
-            async def close_browser(route):
-                person.process.kill()
-                try:
-                    await route.abort()
-                except Exception:
-                    pass
-
-            await context.route("**/help/linkedin/ask/**", close_browser)
-
+        # The person closes their browser as the second setting's page loads.
+        install = closing_at(sandbox, person, "**/help/linkedin/ask/**")
         given = {p: Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD) for p in ("linkedin", "x")}
         results = await api.switch_off(["linkedin", "x"], credentials=given, sessions=False, setup_context=install,
                                        connect=str(person.folder))
@@ -170,18 +178,7 @@ async def test_browser_closed_as_a_change_is_saved_is_never_off(browser_path, tm
         replica = configure("linkedin")
         await signed_in_as(person, linkedin_session(replica))
 
-        async def install(context):
-            await sandbox.install(context)
-
-            async def close_browser(route):
-                person.process.kill()
-                try:
-                    await route.abort()
-                except Exception:
-                    pass
-
-            await context.route("**/mypreferences/api/settings/**", close_browser)
-
+        install = closing_at(sandbox, person, "**/mypreferences/api/settings/**")
         results = await api.switch_off(["linkedin"], credentials={}, sessions=False, setup_context=install,
                                        connect=str(person.folder), history=False)
     finally:
