@@ -60,15 +60,6 @@ async def test_eu_account_starts_off_and_is_never_clicked(sandbox, run):
     assert replica.events("save") == []
 
 
-@pytest.mark.parametrize("misbehaviour", ["save_fails", "reverts"])
-async def test_change_that_does_not_stick_is_never_off(sandbox, run, misbehaviour):
-    replica = grok(sandbox, misbehaviour)
-    result = await run("off")
-    assert result.state == "on" and not result.changed
-    assert "did not stick" in result.detail
-    assert len(replica.events("save")) == 1
-
-
 async def test_slow_render_is_still_read(sandbox, run):
     grok(sandbox, "slow_render")
     result = await run("off")
@@ -130,17 +121,6 @@ async def test_hidden_switch_is_broken_not_unavailable(sandbox, run):
     assert result.state == "broken"
     assert sorted(p.suffix for p in result.evidence) == [".html", ".png"]
     assert replica.events("save") == []
-
-
-@pytest.mark.parametrize("misbehaviour", ["label_gone", "language"])
-async def test_changed_page_is_broken_with_evidence(sandbox, run, misbehaviour):
-    replica = grok(sandbox, misbehaviour)
-    result = await run("off", find_timeout_s=2)
-    assert result.state == "broken"
-    assert sorted(p.suffix for p in result.evidence) == [".html", ".png"]
-    assert replica.events("save") == []
-    if misbehaviour == "language":
-        assert "'ja'" in result.detail
 
 
 async def test_lookalike_login_never_gets_the_password(sandbox, run):

@@ -82,16 +82,6 @@ async def test_already_off_is_never_clicked(sandbox, run):
     assert replica.events("save") == []
 
 
-@pytest.mark.parametrize("misbehaviour", ["save_fails", "reverts"])
-async def test_change_that_does_not_stick_is_never_off(sandbox, run, misbehaviour):
-    replica = x(sandbox, misbehaviour)
-    results = await run("off")
-    training = results["training"]
-    assert training.state == "on" and not training.changed
-    assert "did not stick" in training.detail
-    assert [e["setting"] for e in replica.events("save")] == ["training"]
-
-
 async def test_slow_render_is_still_read(sandbox, run):
     x(sandbox, "slow_render")
     results = await run("off")
