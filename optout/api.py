@@ -55,7 +55,8 @@ async def _run(platforms, mode, *, credentials=None, setup_context=None, headles
                capture=None, attended: bool = False, person_wait_s: float = 300.0,
                tell: Callable[[str], None] | None = None, on_window: Callable | None = None,
                connect=None) -> Results:
-    from optout import engine, flowspec, logs
+    from optout import engine, logs
+    from optout.flowfile import schema as flowspec
     from optout.history import RunRecorder
     from optout.holds import Holds
     from optout.sessions import SessionStore

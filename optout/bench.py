@@ -57,7 +57,7 @@ HEAVY = ("playwright", "rich", "asyncio", "pydantic", "structlog", "keyring", "c
 def bench_platforms() -> list[str]:
     """Sandbox platforms whose every setting is a switch on a page of its own (not behind a click,
     a dialog or a Save), with a session cookie."""
-    from optout import flowspec
+    from optout.flowfile import schema as flowspec
     from optout.sandbox import Sandbox
 
     flows = flowspec.load_flows()
@@ -140,7 +140,7 @@ async def run_floor(n: int, browser_path: str | None, case: str = "present") -> 
     from playwright.async_api import async_playwright
 
     from optout import browser as browser_mod
-    from optout import flowspec
+    from optout.flowfile import schema as flowspec
     from optout.engine.pageprobe import names_pattern
 
     sandbox, work, states = prepare(n, case)

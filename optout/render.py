@@ -51,7 +51,7 @@ def guides(platforms: Iterable[str], console: Console) -> None:
     platforms = list(platforms)
     if not platforms:
         return
-    from optout.flowspec import load_flows
+    from optout.flowfile.schema import load_flows
 
     flows = load_flows()
     for platform in platforms:

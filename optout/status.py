@@ -66,7 +66,7 @@ def next_command(platform: str, state: str, at: str | None, now: datetime) -> st
 def optional_settings() -> set[tuple[str, str]]:
     """(platform, setting) of every optional setting: left on, they are not something to fix."""
     from optout.errors import OptoutError
-    from optout.flowspec import load_flows
+    from optout.flowfile.schema import load_flows
 
     try:
         return {(p, s.id) for p, flow in load_flows().items() for s in flow.settings if s.opt_in}

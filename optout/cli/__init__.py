@@ -24,7 +24,7 @@ class OptoutGroup(click.Group):
         return super().parse_args(ctx, connect_args(args))
 
     def invoke(self, ctx):
-        layers = sys.modules.get("optout.flowlayers")  # each command says its flow warnings once
+        layers = sys.modules.get("optout.flowfile.layers")  # each command says its flow warnings once
         if layers is not None:
             layers.said_again()
         try:

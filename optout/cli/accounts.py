@@ -27,7 +27,7 @@ def account():
 def account_add(state: CliState, platform, totp, insecure_storage):
     """Store a login. Asks for the username and password (hidden); reads them from stdin when piped,
     one per line. Never pass a password as an argument."""
-    from optout import flowspec
+    from optout.flowfile import schema as flowspec
     from optout.credentials import (
         FILE_STORE_WARNING,
         AccountStore,

@@ -32,7 +32,7 @@ browser to --connect to."""
 
 def complete_platforms(ctx, param, incomplete: str) -> list:
     """Shell completion: the platform ids starting with what was typed."""
-    from optout.flowspec import load_flows
+    from optout.flowfile.schema import load_flows
 
     return [click.shell_completion.CompletionItem(p, help=f.name) for p, f in sorted(load_flows().items())
             if p.startswith(incomplete)]
@@ -40,7 +40,7 @@ def complete_platforms(ctx, param, incomplete: str) -> list:
 
 def complete_settings(ctx, param, incomplete: str) -> list:
     """Shell completion: setting ids of the platforms already on the line (all platforms if none)."""
-    from optout.flowspec import load_flows
+    from optout.flowfile.schema import load_flows
 
     chosen = set(ctx.params.get("platforms") or ())
     ids = dict.fromkeys(s.id for p, f in sorted(load_flows().items()) if not chosen or p in chosen
@@ -180,7 +180,7 @@ def check_settings(platforms, selected) -> None:
         return
     from difflib import get_close_matches
 
-    from optout import flowspec
+    from optout.flowfile import schema as flowspec
 
     flows = flowspec.resolve(list(platforms) or None)
     valid = {name for flow in flows for s in flow.settings for name in (s.id, f"{flow.id}:{s.id}")}

@@ -28,7 +28,7 @@ async def run_demo(state: CliState, misbehave=()) -> list[Result]:
 
     from optout import api, render, report
     from optout.credentials import Credential
-    from optout.flowspec import load_flows
+    from optout.flowfile.schema import load_flows
     from optout.paths import Profile, write_private
     from optout.sandbox import SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox
     from optout.sessions import SessionStore

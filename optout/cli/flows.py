@@ -34,8 +34,9 @@ flows.add_command(flows_test)
 @click.pass_obj
 def flows_path(state: CliState):
     """Print your flow folder (set OPTOUT_FLOWS to use another one)."""
-    from optout import flowguard, flowupdate
-    from optout.flowlayers import user_flows_dir
+    from optout.flowfile import guard as flowguard
+    from optout.flowfile import updates as flowupdate
+    from optout.flowfile.layers import user_flows_dir
 
     if state.as_json:
         click.echo(json.dumps({"flows": str(user_flows_dir()), "updates": str(flowupdate.updates_dir()),
@@ -51,8 +52,8 @@ def flows_path(state: CliState):
 def flows_add(state: CliState, file: Path, allow: tuple[str, ...]):
     """Check FILE and copy it into your flow folder, where it overrides the shipped flow of the
     same name (FILE must be named after the platform, e.g. linkedin.yaml)."""
-    from optout import flowguard
-    from optout.flowlayers import add_local
+    from optout.flowfile import guard as flowguard
+    from optout.flowfile.layers import add_local
 
     from optout.report import inert_all
 
@@ -73,8 +74,8 @@ def flows_add(state: CliState, file: Path, allow: tuple[str, ...]):
 def flows_remove(state: CliState, platform: str | None, update_too: bool):
     """Remove your local flow for PLATFORM (or, with --update, the installed update), so the
     shipped or updated flow is used again."""
-    from optout import flowupdate
-    from optout.flowlayers import remove_local
+    from optout.flowfile import updates as flowupdate
+    from optout.flowfile.layers import remove_local
 
     if bool(platform) == update_too:
         raise click.UsageError("Give a PLATFORM whose local flow to remove, or --update (not both).")
@@ -99,7 +100,9 @@ def flows_update(state: CliState, source: str, check: bool, allow: tuple[str, ..
     """Install a signed flow bundle from a file or an https URL. It is installed only when its
     signature verifies against optout's release key, it is newer than your flows, and every flow
     in it is valid; a refused bundle changes nothing."""
-    from optout import flowfetch, flowguard, flowupdate
+    from optout.flowfile import fetch as flowfetch
+    from optout.flowfile import guard as flowguard
+    from optout.flowfile import updates as flowupdate
 
     data = flowfetch.read_source(source)
     where = source

@@ -81,7 +81,7 @@ def profile_delete(state: CliState, name, yes):
 
 
 def _choose_platforms() -> list[str]:
-    from optout import flowspec
+    from optout.flowfile import schema as flowspec
 
     flows = flowspec.load_flows()
     known = ", ".join(flows)

@@ -20,7 +20,7 @@ from optout.engine.evidence import Evidence
 from optout.engine.options import Account, Outcome, RunOptions
 from optout.engine.pageprobe import body_text, count, locate, matches
 from optout.engine.tab import Patience, Tabs
-from optout.flowspec import Flow, Setting, Step, origin_of
+from optout.flowfile.schema import Flow, Setting, Step, origin_of
 from optout.paths import DEFAULT_PROFILE, Profile
 from optout.states import State
 
@@ -571,7 +571,7 @@ async def interactive_login(platform: str, *, account: str | None = None, profil
     is signed in, and keep that session. `headless` exists for tests that play the person with
     `setup_context`/`on_ready`."""
     from optout import browser as browser_mod
-    from optout import flowspec
+    from optout.flowfile import schema as flowspec
     from optout.errors import OptoutError
     from optout.sessions import SessionStore
 

@@ -161,7 +161,8 @@ async def assist(platforms: Sequence[str], *, keep_profile: Profile | None = Non
     temporary folder that is removed at the end, whatever happens. `headless`, `setup_context`
     and `on_ready(page)` (called once the sign-in page is open) let tests play the person."""
     from optout import browser as browser_mod
-    from optout import engine, flowspec, logs
+    from optout import engine, logs
+    from optout.flowfile import schema as flowspec
 
     logs.ensure_configured()
     tell = tell or (lambda message: None)

@@ -124,7 +124,7 @@ def handout_html(results: Iterable, *, name: str | None = None, flows: dict | No
     from optout.report import inert, render_page
 
     if flows is None:
-        from optout import flowspec
+        from optout.flowfile import schema as flowspec
 
         try:
             flows = flowspec.load_flows()

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from optout.cli import cli
-from optout.flowspec import flows_dir, load_flow
+from optout.flowfile.schema import flows_dir, load_flow
 from optout.history import History
 from optout.paths import Profile
 

@@ -9,7 +9,8 @@ import markupsafe
 import pytest
 from click.testing import CliRunner
 
-from optout import flowspec, people, schedule
+from optout import people, schedule
+from optout.flowfile import schema as flowspec
 from optout.cli import cli
 from optout.credentials import AccountStore, Credential, entry_name
 from optout.errors import KeyringUnavailable

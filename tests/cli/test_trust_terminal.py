@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 from click.testing import CliRunner
 
-from optout import flowspec
+from optout.flowfile import schema as flowspec
 from optout.capture import fileformat
 from optout.cli import cli
 from optout.paths import Profile

@@ -17,7 +17,8 @@ from click.testing import CliRunner
 from cryptography.fernet import Fernet
 from rich.console import Console
 
-from optout import api, flowspec, paths, report
+from optout import api, paths, report
+from optout.flowfile import schema as flowspec
 from optout.cli import cli
 from optout.credentials import Credential
 from optout.errors import FlowError

@@ -12,7 +12,8 @@ import json
 import markupsafe
 from click.testing import CliRunner
 
-from optout import api, flowspec, people
+from optout import api, people
+from optout.flowfile import schema as flowspec
 from optout.cli import cli
 from optout.credentials import AccountStore, Credential, entry_name
 from optout.history import History

@@ -22,7 +22,7 @@ from optout.capture import fileformat, replay
 from optout.capture.hook import Capturer
 from optout.credentials import Credential
 from optout.engine import Account, RunOptions, run_in_context
-from optout.flowspec import load_flow, load_flows
+from optout.flowfile.schema import load_flow, load_flows
 from optout.sandbox import SANDBOX_USERNAME, Sandbox, replica_classes
 
 CAPTURES = Path(__file__).resolve().parent.parent / "captures"

@@ -12,7 +12,8 @@ from __future__ import annotations
 import pytest
 from cryptography.fernet import Fernet
 
-from optout import api, flowspec
+from optout import api
+from optout.flowfile import schema as flowspec
 from optout.credentials import Credential
 from optout.paths import Profile
 from optout.sandbox import SANDBOX_USERNAME, Sandbox

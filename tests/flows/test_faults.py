@@ -20,7 +20,8 @@ import psutil
 import pytest
 from cryptography.fernet import Fernet
 
-from optout import api, flowspec
+from optout import api
+from optout.flowfile import schema as flowspec
 from optout.credentials import Credential
 from optout.history import History
 from optout.paths import Profile

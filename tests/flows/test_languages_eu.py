@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from optout.flowspec import load_flows
+from optout.flowfile.schema import load_flows
 
 SWITCHED = {"linkedin": ["generative-ai"], "x": ["training", "personalization", "memory"]}
 platforms = pytest.mark.parametrize("platform", ["linkedin", "x"])

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from optout.cli import cli
-from optout.flowspec import load_flows
+from optout.flowfile.schema import load_flows
 
 #: platform → (setting, whether the flow rides on a saved session only).
 SETTINGS = {"atlassian": ("in-app-data-contribution", True), "chatgpt": ("include-environments", False)}

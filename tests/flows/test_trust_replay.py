@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from optout.capture import fileformat, replay
-from optout.flowspec import flows_dir, load_flow
+from optout.flowfile.schema import flows_dir, load_flow
 
 CAPTURES = Path(__file__).parent.parent / "captures"
 

@@ -11,7 +11,7 @@ import pytest
 from optout.capture import fileformat, snapshot
 from optout.capture.keep import Keeper
 from optout.credentials import Credential
-from optout.flowspec import flows_dir, load_flow
+from optout.flowfile.schema import flows_dir, load_flow
 
 SENTINEL_NAME = "jo&<>\"' %/doe@example.org"
 SENTINEL_PASSWORD = "pw-Unit&<>\"' %/9"

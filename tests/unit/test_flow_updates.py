@@ -17,9 +17,10 @@ import yaml
 from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from optout import flowsign, flowupdate
+from optout.flowfile import sign as flowsign
+from optout.flowfile import updates as flowupdate
 from optout.cli import cli
-from optout.flowspec import flows_dir, load_flows
+from optout.flowfile.schema import flows_dir, load_flows
 
 ATTACKER = "https://attacker.example"
 
@@ -99,7 +100,7 @@ def test_an_https_server_with_an_untrusted_certificate_is_refused(key, tmp_path,
 
 
 def test_a_redirect_to_http_and_a_server_that_never_answers_are_refused(key, tmp_path, monkeypatch):
-    from optout import flowfetch
+    from optout.flowfile import fetch as flowfetch
     from optout.errors import OptoutError
 
     with https_server(tmp_path, monkeypatch, {}) as base:

@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from optout.errors import FlowError
-from optout.flowspec import flows_dir, load_flow, load_flows
+from optout.flowfile.schema import flows_dir, load_flow, load_flows
 
 
 def linkedin() -> dict:

@@ -11,9 +11,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from optout import catalog, flowguard
+from optout import catalog
+from optout.flowfile import guard as flowguard
 from optout.cli import cli
-from optout.flowspec import flows_dir, load_flows
+from optout.flowfile.schema import flows_dir, load_flows
 
 ATTACKER = "https://attacker.example"
 
@@ -69,7 +70,7 @@ def test_flow_source_cannot_come_from_the_file(folder):
     path = put(folder, {**linkedin(version=7), "_source": "shipped"})
     assert "linkedin" in load_flows() and load_flows()["linkedin"].version == 3
     with pytest.raises(Exception, match="_source"):
-        from optout.flowspec import load_flow
+        from optout.flowfile.schema import load_flow
 
         load_flow(path)
 

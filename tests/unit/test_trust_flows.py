@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from optout import flowspec
+from optout.flowfile import schema as flowspec
 from optout.errors import FlowError
 
 SHIPPED = flowspec.flows_dir()

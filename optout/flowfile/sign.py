@@ -1,11 +1,11 @@
 """Build and sign a flow bundle (for optout's maintainers), or make a release keypair.
 
-    python -m optout.flowsign keygen --key PRIVATE.key --pub optout/flows_release.pub
-    python -m optout.flowsign build --key PRIVATE.key --sequence 2 --out bundle.json flows/x.yaml …
+    python -m optout.flowfile.sign keygen --key PRIVATE.key --pub optout/flowfile/release.pub
+    python -m optout.flowfile.sign build --key PRIVATE.key --sequence 2 --out bundle.json flows/x.yaml …
 
 The private key is read from a file (never given on the command line, never kept in the
 repository); keygen writes it 0600. Every flow is checked against the schema before signing, so a
-bundle that people would refuse is never made. The format is described in optout.flowupdate.
+bundle that people would refuse is never made. The format is described in optout.flowfile.updates.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from optout.errors import FlowError
-from optout.flowupdate import FORMAT, SIGNED_PREFIX
+from optout.flowfile.updates import FORMAT, SIGNED_PREFIX
 
 
 def sign_bundle(private_key, sequence: int, flows: dict[str, str], created: str | None = None) -> bytes:
@@ -62,7 +62,7 @@ def keygen(key_path: Path, pub_path: Path) -> None:
 
 
 def build(key_path: Path, sequence: int, files: list[Path], out: Path, created: str | None = None) -> None:
-    from optout.flowspec import load_flow
+    from optout.flowfile.schema import load_flow
 
     flows = {}
     for path in files:
@@ -76,7 +76,7 @@ def build(key_path: Path, sequence: int, files: list[Path], out: Path, created: 
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m optout.flowsign", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m optout.flowfile.sign", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     gen = sub.add_parser("keygen", help="make a release keypair")
     gen.add_argument("--key", type=Path, required=True, help="where the private key goes (0600)")

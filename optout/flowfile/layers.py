@@ -1,6 +1,6 @@
 """Which flow each platform uses: the person's local flow, else an installed signed update, else
 the flow shipped with optout. A local or updated flow is used only when it matches the schema and
-stays within the shipped flow's origins (optout.flowguard); otherwise the next one down is used
+stays within the shipped flow's origins (optout.flowfile.guard); otherwise the next one down is used
 and a warning names the file, the problem and what to do."""
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from optout import flowguard
+from optout.flowfile import guard as flowguard
 from optout.errors import FlowError
 from optout import paths
 from optout.paths import home
 
 if TYPE_CHECKING:  # the schema (pydantic) is imported only when flows are parsed: a cached
-    from optout.flowspec import Flow  # `optout platforms` needs this module's paths and warnings alone
+    from optout.flowfile.schema import Flow  # `optout platforms` needs this module's paths and warnings alone
 
 #: Warnings of the last layered load (also printed on stderr once per process).
 last_warnings: list[str] = []
@@ -74,7 +74,7 @@ def local_files() -> dict[str, Path]:
 
 def layer_files() -> list[Path]:
     """Every file whose bytes decide which flows are used (for optout.catalog's cache key)."""
-    from optout import flowupdate
+    from optout.flowfile import updates as flowupdate
 
     return [*local_files().values(), flowupdate.bundle_path(), flowupdate.meta_path(),
             flowguard.allowances_path()]
@@ -82,7 +82,7 @@ def layer_files() -> list[Path]:
 
 def _candidates() -> dict[str, list[tuple[str, str, str]]]:
     """flow id -> [(source, text, where)] in precedence order (local first)."""
-    from optout import flowupdate
+    from optout.flowfile import updates as flowupdate
 
     found: dict[str, list[tuple[str, str, str]]] = {}
     for flow_id, path in local_files().items():
@@ -99,7 +99,7 @@ def _candidates() -> dict[str, list[tuple[str, str, str]]]:
 
 
 def layered_flows() -> dict[str, Flow]:
-    from optout.flowspec import load_flows
+    from optout.flowfile.schema import load_flows
 
     last_warnings.clear()
     shipped = load_flows(paths.flows_dir())
@@ -121,7 +121,7 @@ def layered_flows() -> dict[str, Flow]:
 
 
 def _checked(source: str, flow_id: str, text: str, where: str, base: Flow | None) -> Flow | None:
-    from optout.flowspec import parse_flow
+    from optout.flowfile.schema import parse_flow
 
     fallback = "the shipped flow is used" if base else "optout ships no flow for it, so it is left out"
     what = "local flow" if source == "local" else "updated flow"
@@ -150,7 +150,7 @@ def _checked(source: str, flow_id: str, text: str, where: str, base: Flow | None
 def add_local(file: Path, allow: list[str]) -> dict:
     """Check the flow `file` and copy it into the person's flow folder, recording the origins they
     allowed (`allow`, exactly those the flow adds to the shipped one's, else it is refused)."""
-    from optout.flowspec import load_flows, parse_flow
+    from optout.flowfile.schema import load_flows, parse_flow
     from optout.paths import private_dir, write_private
 
     try:

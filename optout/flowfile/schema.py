@@ -17,7 +17,7 @@ from optout.errors import FlowError, UnknownPlatform
 from optout.paths import flows_dir  # noqa: F401 - where the shipped flows are, named here too
 
 MAX_FLOW_BYTES = 256 * 1024
-from optout.flowbase import (  # noqa: F401 - the schema's building blocks, named here too
+from optout.flowfile.parts import (  # noqa: F401 - the schema's building blocks, named here too
     PUBLIC_SUFFIXES,
     Locator,
     Role,
@@ -452,9 +452,9 @@ def parse_flow(text: str, where: str, stem: str) -> Flow:
 
 def load_flows(directory: Path | None = None) -> dict[str, Flow]:
     """The flows of `directory` alone; without one, the shipped flows with the person's local
-    flows and an installed signed update laid over them (optout.flowlayers)."""
+    flows and an installed signed update laid over them (optout.flowfile.layers)."""
     if directory is None:
-        from optout.flowlayers import layered_flows
+        from optout.flowfile.layers import layered_flows
 
         return layered_flows()
     return {p.stem: load_flow(p) for p in sorted(directory.glob("*.yaml"))}

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from optout import patterns as patterns_
+from optout.flowfile import patterns as patterns_
 
 Role = Literal[
     "switch", "checkbox", "radio", "button", "textbox", "combobox", "menuitem",

@@ -6,7 +6,7 @@ A bundle is a JSON file:
 
 `payload` decodes to UTF-8 JSON `{"sequence": N, "created": ISO-8601, "flows": {id: yaml}}`;
 `signature` is Ed25519 over `SIGNED_PREFIX + payload bytes` (the exact decoded bytes), made with
-the project's release key (python -m optout.flowsign). A bundle is installed only when the
+the project's release key (python -m optout.flowfile.sign). A bundle is installed only when the
 signature verifies against a key shipped in this package, its sequence is above both this release's
 own (SHIPPED_SEQUENCE) and the installed bundle's, every flow in it matches the schema, and none
 reaches origins its shipped flow does not (unless the person allowed exactly them). The installed
@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from optout import flowguard
+from optout.flowfile import guard as flowguard
 from optout.errors import FlowError, OptoutError
 from optout.paths import home, private_dir, write_private
 
@@ -34,7 +34,7 @@ SIGNED_PREFIX = b"optout flow bundle v1\n"
 SHIPPED_SEQUENCE = 1
 MAX_BUNDLE_BYTES = 4 * 1024 * 1024
 MAX_FLOWS = 200
-PUBLIC_KEY = Path(__file__).with_name("flows_release.pub")
+PUBLIC_KEY = Path(__file__).with_name("release.pub")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
@@ -135,7 +135,7 @@ def installed_sequence() -> int:
 
 def installed() -> Bundle | None:
     """The installed bundle, verified again, or None (with a warning when it no longer verifies)."""
-    from optout.flowlayers import warn
+    from optout.flowfile.layers import warn
 
     try:
         data = bundle_path().read_bytes()
@@ -161,7 +161,7 @@ def installed_flow_texts() -> list[tuple[str, str, str]]:
 
 
 def _validated(bundle: Bundle, where: str) -> dict:
-    from optout.flowspec import parse_flow
+    from optout.flowfile.schema import parse_flow
 
     flows, problems = {}, []
     for flow_id, text in sorted(bundle.flows.items()):
@@ -179,8 +179,8 @@ def _validated(bundle: Bundle, where: str) -> dict:
 def changes(flows: dict) -> list[dict]:
     """Per flow of a bundle: new, changed (version a → b) or unchanged against the flow in use now
     (an update or the shipped one), and whether a local flow of the person overrides it."""
-    from optout.flowlayers import local_files
-    from optout.flowspec import load_flows
+    from optout.flowfile.layers import local_files
+    from optout.flowfile.schema import load_flows
 
     current = load_flows()
     local = local_files()
@@ -203,12 +203,12 @@ def changes(flows: dict) -> list[dict]:
 
 def _below_local(flow_id: str):
     """The flow a local flow overrides (an update's, else the shipped one)."""
-    from optout.flowspec import load_flows
+    from optout.flowfile.schema import load_flows
     from optout.paths import flows_dir
 
     for fid, text, where in installed_flow_texts():
         if fid == flow_id:
-            from optout.flowspec import parse_flow
+            from optout.flowfile.schema import parse_flow
 
             try:
                 return parse_flow(text, where, fid)
@@ -220,7 +220,7 @@ def _below_local(flow_id: str):
 def update(data: bytes, where: str, allow: list[str], check: bool, command: str) -> dict:
     """Verify the bundle `data` (from `where`) and, unless `check`, install it. Returns what
     changes; raises BundleRefused (or OptoutError for the origin guard) with nothing installed."""
-    from optout.flowspec import load_flows
+    from optout.flowfile.schema import load_flows
     from optout.paths import flows_dir
 
     bundle = open_bundle(data, where)

@@ -19,7 +19,7 @@ from optout.errors import OptoutError
 from optout.paths import home, private_dir, write_private
 
 if TYPE_CHECKING:
-    from optout.flowspec import Flow
+    from optout.flowfile.schema import Flow
 
 ALLOWANCES = "flow-allowances.json"
 
