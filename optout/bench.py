@@ -57,10 +57,10 @@ HEAVY = ("playwright", "rich", "asyncio", "pydantic", "structlog", "keyring", "c
 def bench_platforms() -> list[str]:
     """Sandbox platforms whose every setting is a switch on a page of its own (not behind a click,
     a dialog or a Save), with a session cookie."""
-    from optout.flowfile import schema as flowspec
+    from optout.flowfile.layers import Layers, load_flows
     from optout.sandbox import Sandbox
 
-    flows = flowspec.load_flows()
+    flows = load_flows(Layers.person())
     usable = []
     for name, replica in Sandbox().replicas.items():
         flow = flows.get(name)
@@ -140,11 +140,11 @@ async def run_floor(n: int, browser_path: str | None, case: str = "present") -> 
     from playwright.async_api import async_playwright
 
     from optout import browser as browser_mod
-    from optout.flowfile import schema as flowspec
     from optout.engine.pageprobe import names_pattern
+    from optout.flowfile.layers import Layers, load_flows
 
     sandbox, work, states = prepare(n, case)
-    flows = flowspec.load_flows()
+    flows = load_flows(Layers.person())
     choice = browser_mod.find_browser(browser_path)
     shots = Path(tempfile.mkdtemp(prefix="optout-bench-floor-"))
     read = 0

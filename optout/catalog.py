@@ -18,9 +18,9 @@ README_END = "<!-- platforms:end -->"
 
 
 def flows() -> list[Flow]:
-    from optout.flowfile.schema import load_flows
+    from optout.flowfile.layers import Layers, load_flows  # pydantic only when flows are read
 
-    return list(load_flows().values())
+    return list(load_flows(Layers.person()).values())
 
 
 def describe(flows: list[Flow]) -> list[dict]:
@@ -58,12 +58,12 @@ def content_key(directory: Path | None = None) -> str:
     """A hash of every flow file's name and bytes (shipped, the person's local flows, the installed
     update and the origin allowances), and of the code that turns them into the catalogue (the
     flow schema's defaults are part of what it shows), so any change shows at once."""
-    from optout.flowfile.layers import layer_files, user_flows_dir
+    from optout.flowfile.folders import Layers  # light: no flow is parsed for a cached catalogue
 
     digest = hashlib.sha256()
     here = Path(__file__).parent
     code = [here / "catalog.py", *sorted((here / "flowfile").glob("*.py")), here / "flowfile" / "release.pub"]
-    layers = [] if directory else [user_flows_dir(), *layer_files()]
+    layers = [] if directory else Layers.person().files()
     for path in [*code, *sorted((directory or paths.flows_dir()).glob("*.yaml")), *layers]:
         try:
             # Modes and owners too: a local flow others could write is not used (optout.flowfile.layers).
@@ -80,7 +80,7 @@ def catalogue() -> list[dict]:
     written; otherwise every flow is parsed and checked, and the cache rewritten. A cache that
     cannot be read or written is only slower, never wrong: the flows are parsed instead. The
     warnings about local or updated flows that are not used are said again on a cache hit."""
-    from optout.flowfile import layers as flowlayers
+    from optout.flowfile import notices  # light: see content_key
 
     path = None
     try:
@@ -90,7 +90,7 @@ def catalogue() -> list[dict]:
         if isinstance(platforms, list) and all(isinstance(f, dict) and "settings" in f for f in platforms) \
                 and isinstance(warnings, list):
             for warning in warnings:
-                flowlayers.warn(str(warning))
+                notices.warn(str(warning))
             return platforms
     except (OSError, ValueError, KeyError, TypeError):
         pass
@@ -102,7 +102,7 @@ def catalogue() -> list[dict]:
         for old in path.parent.glob("catalogue-*.json"):
             old.unlink(missing_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"platforms": platforms, "warnings": flowlayers.last_warnings}), encoding="utf-8")
+        tmp.write_text(json.dumps({"platforms": platforms, "warnings": notices.last_warnings}), encoding="utf-8")
         tmp.replace(path)
     except OSError:
         pass
@@ -186,7 +186,7 @@ if __name__ == "__main__":  # python -m optout.catalog [--check] README.md
     check = "--check" in args
     path = Path(next((a for a in args if not a.startswith("--")), "README.md"))
     current = path.read_text(encoding="utf-8")
-    from optout.flowfile.schema import load_flows
+    from optout.flowfile.load import load_flows
 
     wanted = update_readme(current, list(load_flows(paths.flows_dir()).values()))  # shipped flows only
     if check:

@@ -10,6 +10,8 @@ import click
 
 from optout.cli.capture import flows_test
 from optout.cli.common import CliState
+from optout.flowfile import guard, updates
+from optout.flowfile.folders import user_flows_dir
 
 ALLOW_HELP = ("Allow a flow to reach these https origins beyond the shipped flow's (comma-separated or "
               "repeated). Type them yourself, and only for sites you trust: a password may be sent there.")
@@ -34,13 +36,9 @@ flows.add_command(flows_test)
 @click.pass_obj
 def flows_path(state: CliState):
     """Print your flow folder (set OPTOUT_FLOWS to use another one)."""
-    from optout.flowfile import guard as flowguard
-    from optout.flowfile import updates as flowupdate
-    from optout.flowfile.layers import user_flows_dir
-
     if state.as_json:
-        click.echo(json.dumps({"flows": str(user_flows_dir()), "updates": str(flowupdate.updates_dir()),
-                               "allowances": str(flowguard.allowances_path())}, indent=2))
+        click.echo(json.dumps({"flows": str(user_flows_dir()), "updates": str(updates.updates_dir()),
+                               "allowances": str(guard.allowances_path())}, indent=2))
     else:
         click.echo(str(user_flows_dir()))
 
@@ -52,12 +50,10 @@ def flows_path(state: CliState):
 def flows_add(state: CliState, file: Path, allow: tuple[str, ...]):
     """Check FILE and copy it into your flow folder, where it overrides the shipped flow of the
     same name (FILE must be named after the platform, e.g. linkedin.yaml)."""
-    from optout.flowfile import guard as flowguard
-    from optout.flowfile.layers import add_local
+    from optout.flowfile.local import add_local  # the schema (pydantic) only for this command
+    from optout.report import inert_all  # rich only for this command
 
-    from optout.report import inert_all
-
-    info = inert_all(add_local(file, flowguard.split_origins(allow)))  # a stranger's names and texts
+    info = inert_all(add_local(file, guard.split_origins(allow)))  # a stranger's names and texts
     if state.as_json:
         click.echo(json.dumps(info, indent=2))
         return
@@ -74,13 +70,12 @@ def flows_add(state: CliState, file: Path, allow: tuple[str, ...]):
 def flows_remove(state: CliState, platform: str | None, update_too: bool):
     """Remove your local flow for PLATFORM (or, with --update, the installed update), so the
     shipped or updated flow is used again."""
-    from optout.flowfile import updates as flowupdate
-    from optout.flowfile.layers import remove_local
+    from optout.flowfile.local import remove_local  # the schema (pydantic) only for this command
 
     if bool(platform) == update_too:
         raise click.UsageError("Give a PLATFORM whose local flow to remove, or --update (not both).")
     if update_too:
-        removed = flowupdate.remove()
+        removed = updates.remove()
         what = "the installed flow update" if removed else "no flow update was installed"
     else:
         remove_local(platform)
@@ -100,16 +95,13 @@ def flows_update(state: CliState, source: str, check: bool, allow: tuple[str, ..
     """Install a signed flow bundle from a file or an https URL. It is installed only when its
     signature verifies against optout's release key, it is newer than your flows, and every flow
     in it is valid; a refused bundle changes nothing."""
-    from optout.flowfile import fetch as flowfetch
-    from optout.flowfile import guard as flowguard
-    from optout.flowfile import updates as flowupdate
-
-    data = flowfetch.read_source(source)
-    where = source
-    command = f"optout flows update {source}"
+    # https (ssl), the schema (pydantic) and rich only for this command
+    from optout.flowfile import fetch, install
     from optout.report import inert_all
 
-    result = inert_all(flowupdate.update(data, where, flowguard.split_origins(allow), check, command))
+    data = fetch.read_source(source)
+    command = f"optout flows update {source}"
+    result = inert_all(install.update(data, source, guard.split_origins(allow), check, command))
     if state.as_json:
         click.echo(json.dumps(result, indent=2))
         return

@@ -1,5 +1,5 @@
-"""The flow schema and loader. A flow is data (YAML, safe-loaded) checked against this schema;
-it cannot run code. Every URL a flow names must be https and inside the platform's domains, so a
+"""The flow schema. A flow is data (YAML, safe-loaded by optout.flowfile.load) checked against
+this schema; it cannot run code. Every URL a flow names must be https and inside the platform's domains, so a
 credential can never be pointed at a foreign origin by a flow file."""
 
 from __future__ import annotations
@@ -7,16 +7,12 @@ from __future__ import annotations
 import re
 from datetime import date
 from functools import cached_property
-from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
-from optout.errors import FlowError, UnknownPlatform
-from optout.paths import flows_dir  # noqa: F401 - where the shipped flows are, named here too
-
-MAX_FLOW_BYTES = 256 * 1024
+from optout.errors import UnknownPlatform
 from optout.flowfile.parts import (  # noqa: F401 - the schema's building blocks, named here too
     PUBLIC_SUFFIXES,
     Locator,
@@ -28,6 +24,7 @@ from optout.flowfile.parts import (  # noqa: F401 - the schema's building blocks
     check_regexes,
     origin_of,
 )
+
 
 class Challenge(Strict):
     #: What the page asks of a person (the detail names it): a code from the stored TOTP secret
@@ -393,85 +390,3 @@ class Flow(Strict):
 #: percent-encoded hosts) is refused rather than parsed twice.
 PLAIN_URL = re.compile(r"https://[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
                        r"(?::[0-9]{1,5})?(?:[/?#][\x21-\x5b\x5d-\x7e]*)?")
-
-
-def _where(loc: tuple) -> str:
-    return ".".join(str(part) for part in loc) or "(top level)"
-
-
-def _nesting(text: str) -> int:
-    """How deep brackets nest, counting every bracket (quoted ones too: an overestimate is safe)."""
-    depth = deepest = 0
-    for ch in re.findall(r"[\[\]{}]", text):
-        depth = depth + 1 if ch in "[{" else max(0, depth - 1)
-        deepest = max(deepest, depth)
-    return deepest
-
-
-def load_flow(path: Path) -> Flow:
-    try:
-        size = path.stat().st_size
-        if size > MAX_FLOW_BYTES:
-            raise FlowError(f"{path}: {size} bytes is too large for a flow file (limit {MAX_FLOW_BYTES}).")
-        text = path.read_text(encoding="utf-8")
-    except FlowError:
-        raise
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FlowError(f"{path}: cannot read this flow file: {exc}") from None
-    return parse_flow(text, str(path), path.stem)
-
-
-def parse_flow(text: str, where: str, stem: str) -> Flow:
-    """A flow from its YAML `text`; `where` names it in errors (a path, or a file in a bundle) and
-    `stem` is the file name its id must match."""
-    import yaml
-
-    name = where.rsplit("/", 1)[-1]
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_FLOW_BYTES:
-        raise FlowError(f"{where}: too large for a flow file (limit {MAX_FLOW_BYTES} bytes).")
-    try:
-        # libyaml's safe loader when present: the same safe constructors, ten times faster; but it
-        # overflows the C stack on absurd nesting, which the pure-Python one reports as an error.
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader) if _nesting(text) < 64 else yaml.SafeLoader
-        data = yaml.load(text, Loader=loader)  # noqa: S506 - both are safe loaders
-    except yaml.YAMLError as exc:
-        raise FlowError(f"{where}: cannot read this flow file: {exc}") from None
-    except RecursionError:
-        raise FlowError(f"{where}: this flow file is nested too deeply to be a flow.") from None
-    if not isinstance(data, dict):
-        raise FlowError(f"{where}: a flow file must be a YAML mapping at the top level.")
-    try:
-        flow = Flow.model_validate(data)
-    except ValidationError as exc:
-        problems = "\n".join(f"  {name}: {_where(e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise FlowError(f"{where}: this flow file does not match the schema:\n{problems}") from None
-    if flow.id != stem:
-        raise FlowError(f"{where}: id: '{flow.id}' must match the file name '{stem}'.")
-    return flow
-
-
-def load_flows(directory: Path | None = None) -> dict[str, Flow]:
-    """The flows of `directory` alone; without one, the shipped flows with the person's local
-    flows and an installed signed update laid over them (optout.flowfile.layers)."""
-    if directory is None:
-        from optout.flowfile.layers import layered_flows
-
-        return layered_flows()
-    return {p.stem: load_flow(p) for p in sorted(directory.glob("*.yaml"))}
-
-
-def resolve(platforms: list[str] | None, directory: Path | None = None) -> list[Flow]:
-    flows = load_flows(directory)
-    if not platforms:
-        return list(flows.values())
-    unknown = [p for p in platforms if p not in flows]
-    if unknown:
-        from difflib import get_close_matches
-
-        guesses = [g for p in unknown for g in get_close_matches(p, flows, n=1)]
-        raise UnknownPlatform(
-            f"optout has no flow for {', '.join(unknown)}."
-            + (f" Did you mean {' or '.join(dict.fromkeys(guesses))}?" if guesses else ""),
-            f"Supported: {', '.join(flows)} (see `optout platforms`).",
-        )
-    return [flows[p] for p in platforms]

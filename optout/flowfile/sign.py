@@ -18,7 +18,11 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from optout.errors import FlowError
+from optout.flowfile.load import load_flow
 from optout.flowfile.updates import FORMAT, SIGNED_PREFIX
 
 
@@ -36,19 +40,13 @@ def sign_bundle(private_key, sequence: int, flows: dict[str, str], created: str 
 
 
 def load_private_key(path: Path):
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key
-
-    key = load_pem_private_key(path.read_bytes(), password=None)
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise SystemExit(f"{path}: not an Ed25519 private key.")
     return key
 
 
 def keygen(key_path: Path, pub_path: Path) -> None:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
     if key_path.exists():
         raise SystemExit(f"{key_path} exists: refusing to replace a release key.")
     key = Ed25519PrivateKey.generate()
@@ -62,8 +60,6 @@ def keygen(key_path: Path, pub_path: Path) -> None:
 
 
 def build(key_path: Path, sequence: int, files: list[Path], out: Path, created: str | None = None) -> None:
-    from optout.flowfile.schema import load_flow
-
     flows = {}
     for path in files:
         try:
