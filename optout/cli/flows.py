@@ -32,6 +32,35 @@ def flows():
 flows.add_command(flows_test)
 
 
+@flows.command("new")
+@click.argument("platform")
+@click.option("--domain", required=True, help="The platform's own domain, e.g. acme.com.")
+@click.option("--name", help="The platform's name as people know it (default: from PLATFORM).")
+@click.option("--setting", default="ai-training", show_default=True, help="The setting's id.")
+@click.option("--label", default="Use my content to train AI models", show_default=True,
+              help="The switch's accessible name (a placeholder until sourced).")
+@click.option("--into", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              help="The clone of optout's repository to write into (default: here).")
+@click.pass_obj
+def flows_new(state: CliState, platform: str, domain: str, name: str | None, setting: str, label: str,
+              into: Path):
+    """Start a new platform: its flow (flows/PLATFORM.yaml), a sandbox replica of its settings page
+    and a short test that runs the flow against it through a real browser, in a clone of optout.
+    The test passes as written; then make flow and replica match the real platform, with sources."""
+    from optout.flowfile.scaffold import NewPlatform, scaffold  # the schema (pydantic) only for this command
+
+    new = NewPlatform(platform, name or platform.replace("-", " ").title(), domain.lower(), setting, label)
+    files = scaffold(new, into)
+    if state.as_json:
+        click.echo(json.dumps({k: str(v) for k, v in files.items()}, indent=2))
+        return
+    for what, path in files.items():
+        click.echo(f"{what:<8} {path}")
+    test = files["test"].relative_to(into) if files["test"].is_relative_to(into) else files["test"]
+    click.echo(f"\nNext: source every fact in {files['flow'].name} (docs/flows.md explains each key), make\n"
+               f"the replica look like the real page, and run: python -m pytest {test}")
+
+
 @flows.command("path")
 @click.pass_obj
 def flows_path(state: CliState):
