@@ -4,9 +4,11 @@ whose whole process tree is sampled, repeats of it, and the start-up of `optout`
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -15,7 +17,19 @@ import tempfile
 import time
 from pathlib import Path
 
+from cryptography.fernet import Fernet
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+from playwright.async_api import async_playwright
+
+from optout import api
+from optout import browser as browser_mod
 from optout.bench_tree import TreeSampler
+from optout.engine.pageprobe import names_pattern
+from optout.flowfile.folders import Layers
+from optout.flowfile.layers import load_flows
+from optout.paths import Profile
+from optout.sandbox import SANDBOX_USERNAME, Sandbox
+from optout.sessions import SessionStore
 
 #: The cases run against the same pages: misbehaviour given to every replica, what each setting
 #: must end as, and the target ratio to the floor.
@@ -27,9 +41,6 @@ HEAVY = ("playwright", "rich", "asyncio", "pydantic", "structlog", "keyring", "c
 def bench_platforms() -> list[str]:
     """Sandbox platforms whose every setting is a switch on a page of its own (not behind a click,
     a dialog or a Save), with a session cookie."""
-    from optout.flowfile.layers import Layers, load_flows
-    from optout.sandbox import Sandbox
-
     flows = load_flows(Layers.person())
     usable = []
     for name, replica in Sandbox().replicas.items():
@@ -44,8 +55,6 @@ def bench_platforms() -> list[str]:
 
 def units(n: int) -> list[tuple[str, str]]:
     """n (platform, account) pairs, round robin over the bench platforms."""
-    from optout.sandbox import SANDBOX_USERNAME
-
     names = bench_platforms()
     return [(names[i % len(names)], SANDBOX_USERNAME if i < len(names) else f"bench{i // len(names)}@example.org")
             for i in range(n)]
@@ -54,8 +63,6 @@ def units(n: int) -> list[tuple[str, str]]:
 def prepare(n: int, case: str = "present"):
     """A sandbox with the accounts of `units(n)`, and each one's signed-in browser state; every
     replica misbehaves as the case says."""
-    from optout.sandbox import Sandbox
-
     work = units(n)
     sandbox = Sandbox()
     misbehaviours = [CASES[case][0]] if CASES[case][0] else []
@@ -71,12 +78,6 @@ def prepare(n: int, case: str = "present"):
 
 async def run_engine(n: int, concurrency: int | None, browser_path: str | None, case: str = "present") -> dict:
     """The engine checks the accounts of `units(n)`; concurrency None lets it choose from the machine."""
-    from cryptography.fernet import Fernet
-
-    from optout import api
-    from optout.paths import Profile
-    from optout.sessions import SessionStore
-
     sandbox, work, states = prepare(n, case)
     store = SessionStore(Profile("bench"), key=Fernet.generate_key())
     for (platform, account), state in states.items():
@@ -104,14 +105,8 @@ async def run_floor(n: int, browser_path: str | None, case: str = "present") -> 
     control (what still reads a page that renders 2 s after loading), and calls it missing.
     Real weight: the naive careful client loads everything, waits for the load event, finds the
     control and keeps a screenshot (as optout keeps its evidence)."""
-    import asyncio
 
-    from playwright.async_api import TimeoutError as PlaywrightTimeout
-    from playwright.async_api import async_playwright
 
-    from optout import browser as browser_mod
-    from optout.engine.pageprobe import names_pattern
-    from optout.flowfile.layers import Layers, load_flows
 
     sandbox, work, states = prepare(n, case)
     flows = load_flows(Layers.person())
@@ -157,8 +152,6 @@ def child(argv: list[str]) -> None:
     """`python -m optout.bench_runs KIND N`: one measured run; prints its figures as JSON. KIND:
     floor, concurrent (all N at once), serial (one at a time), auto (as many as the engine picks),
     atK (K at once)."""
-    import asyncio
-
     kind, n, browser_path = argv[0], int(argv[1]), (argv[2] or None)
     case = argv[3] if len(argv) > 3 else "present"
     if kind == "floor":
@@ -200,7 +193,6 @@ def repeat(kind: str, n: int, times: int, browser_path: str | None, env: dict, c
 
 def startup(args: list[str], times: int, env: dict) -> dict:
     cmd = [sys.executable, "-m", "optout", *args]
-    import resource
 
     walls, cpus = [], []
     subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, check=True)  # caches

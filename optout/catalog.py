@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -49,7 +50,7 @@ def cache_dir() -> Path:
     if os.environ.get("OPTOUT_HOME"):
         home = Path(os.environ["OPTOUT_HOME"]).expanduser()
         return home.with_name(home.name + "-cache")
-    import platformdirs
+    import platformdirs  # only without OPTOUT_HOME: tests and scripts start without it
 
     return Path(platformdirs.user_cache_dir("optout", appauthor=False))
 
@@ -119,6 +120,7 @@ _SOURCES = {"local": "your local flow", "update": "updated flow"}
 def print_platforms(described: list[dict]) -> None:
     """A table on a wide terminal; below 120 columns one block per setting, so no label is
     wrapped into a tower of one-word lines."""
+    # rich only when printing: `platforms --json` never imports it (tests/unit/test_startup.py)
     from rich.console import Console
     from rich.padding import Padding
     from rich.table import Table
@@ -180,13 +182,11 @@ def update_readme(text: str, flows: list[Flow]) -> str:
 
 
 if __name__ == "__main__":  # python -m optout.catalog [--check] README.md
-    import sys
-
     args = sys.argv[1:]
     check = "--check" in args
     path = Path(next((a for a in args if not a.startswith("--")), "README.md"))
     current = path.read_text(encoding="utf-8")
-    from optout.flowfile.load import load_flows
+    from optout.flowfile.load import load_flows  # pydantic: never at the CLI's start
 
     wanted = update_readme(current, list(load_flows(paths.flows_dir()).values()))  # shipped flows only
     if check:

@@ -25,7 +25,8 @@ def flows():
     A flow file in your flow folder (optout flows path) is used instead of
     the shipped one once it matches the schema; a signed update (optout
     flows update) is used where you have no local flow. `optout flows test`
-    reads captured pages with a flow file before you use it.
+    reads captured pages with a flow file before you use it; `optout flows
+    new` starts a new platform in a clone of optout.
     """
 
 
