@@ -55,7 +55,8 @@ async def _run(platforms, mode, *, credentials=None, setup_context=None, headles
                capture=None, attended: bool = False, person_wait_s: float = 300.0,
                tell: Callable[[str], None] | None = None, on_window: Callable | None = None,
                connect=None) -> Results:
-    from optout import engine, flowspec, logs
+    from optout import engine, logs
+    from optout.flowfile.layers import Layers, resolve
     from optout.history import RunRecorder
     from optout.holds import Holds
     from optout.sessions import SessionStore
@@ -63,7 +64,7 @@ async def _run(platforms, mode, *, credentials=None, setup_context=None, headles
     logs.ensure_configured()
     prof = profile if isinstance(profile, Profile) else Profile(profile, root=home)
     prof.ensure()
-    flows = flowspec.resolve(list(dict.fromkeys(platforms)) if platforms else None, flows_dir)
+    flows = resolve(list(dict.fromkeys(platforms)) if platforms else None, flows_dir or Layers.person())
     if sessions is True:
         store = SessionStore(prof)
     elif sessions is False or sessions is None:

@@ -9,7 +9,7 @@ every account is a context of the same browser), and the concurrency the engine 
 figures it picked from. Then the memory each extra account cost, and how busy the machine was
 with other work meanwhile, since on a shared machine that stretches every time.
 
-The accounts are synthetic accounts on the replicas of the benchmark's platforms (optout.bench.
+The accounts are synthetic accounts on the replicas of the benchmark's platforms (optout.bench_runs.
 units: distinct names, round robin), each with one setting to read; no request leaves the machine.
 """
 
@@ -20,7 +20,7 @@ import os
 import sys
 import textwrap
 
-from optout import bench
+from optout import bench_runs
 
 WIDTH = 80
 
@@ -39,7 +39,7 @@ def scale(sizes: list[int], browser_path: str | None, env: dict, on_row=None,
     `concurrency`); the figures as a dict (what --json prints)."""
     rows = []
     for n in sizes:
-        r = bench.measure(f"at{concurrency}" if concurrency else "auto", n, browser_path, env)
+        r = bench_runs.measure(f"at{concurrency}" if concurrency else "auto", n, browser_path, env)
         others = max(0.0, r["machine_cpu_s"] - r["cpu_s"]) / r["wall_s"]
         row = {"accounts": n, "settings": r["results"], "read": r["read"], "seconds": round(r["seconds"], 2),
                "peak_rss_mb": round(r["peak_mb"]), "peak_pss_mb": round(r["peak_pss_mb"]),
@@ -48,7 +48,7 @@ def scale(sizes: list[int], browser_path: str | None, env: dict, on_row=None,
                "other_work_cpus": round(others, 2), "problems": r["problems"]}
         rows.append(row)
         on_row and on_row(row)
-    out = {"machine": machine(), "platforms": bench.bench_platforms(), "sizes": rows}
+    out = {"machine": machine(), "platforms": bench_runs.bench_platforms(), "sizes": rows}
     # Memory follows the accounts open at once (the engine's pick), not the accounts in the run.
     for row in rows:
         row["open_at_once"] = min(row["accounts"], row["at_once"])
@@ -87,12 +87,12 @@ def main(opts) -> int:
     if opts.concurrency is not None and opts.concurrency < 1:
         print(f"--concurrency takes a number of accounts above 0 (not {opts.concurrency})", file=sys.stderr)
         return 2
-    env = bench.bench_env()
+    env = bench_runs.bench_env()
     if not opts.json:
         m = machine()
         say(f"optout scale report: {m['cpus']} CPUs, {m['memory_gib']} GiB memory, load average "
             f"{m['load_average']:.1f} at start. Accounts: synthetic sandbox accounts with saved "
-            f"sessions, round robin over {', '.join(bench.bench_platforms())}.")
+            f"sessions, round robin over {', '.join(bench_runs.bench_platforms())}.")
         print()
         print(HEADER)
     out = scale(sizes, opts.browser_path, env, on_row=None if opts.json else lambda row: print(line(row), flush=True),
@@ -117,4 +117,4 @@ def main(opts) -> int:
             "time: from the start of the run to its last result, browser start included. Memory: the "
             "peak over the whole process tree (Python, driver, browser). Other work: CPUs that other "
             f"processes kept busy meanwhile, on average (load average now {machine()['load_average']:.1f}).")
-    return bench.said_problems(problems)
+    return bench_runs.said_problems(problems)

@@ -51,9 +51,9 @@ def guides(platforms: Iterable[str], console: Console) -> None:
     platforms = list(platforms)
     if not platforms:
         return
-    from optout.flowspec import load_flows
+    from optout.flowfile.layers import Layers, load_flows  # pydantic only when flows are read
 
-    flows = load_flows()
+    flows = load_flows(Layers.person())
     for platform in platforms:
         guide = flows[platform].guide
         console.print(Text(f"\n{flows[platform].name} — what to do:", style="bold"))

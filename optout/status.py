@@ -66,10 +66,10 @@ def next_command(platform: str, state: str, at: str | None, now: datetime) -> st
 def optional_settings() -> set[tuple[str, str]]:
     """(platform, setting) of every optional setting: left on, they are not something to fix."""
     from optout.errors import OptoutError
-    from optout.flowspec import load_flows
+    from optout.flowfile.layers import Layers, load_flows  # pydantic only when flows are read
 
     try:
-        return {(p, s.id) for p, flow in load_flows().items() for s in flow.settings if s.opt_in}
+        return {(p, s.id) for p, flow in load_flows(Layers.person()).items() for s in flow.settings if s.opt_in}
     except (OptoutError, OSError, ValueError):  # a flow that does not load must not hide where a person stands
         return set()
 

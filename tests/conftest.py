@@ -186,7 +186,7 @@ def run_flow(sandbox, store, browser_path, sentinel_password):
 def only_flows(tmp_path):
     """A flows folder holding copies of only the named shipped flows, so a test reads nothing else
     (and flows being written beside them never interfere)."""
-    from optout.flowspec import flows_dir
+    from optout.paths import flows_dir
 
     def _only(*names: str):
         folder = tmp_path / "flows"

@@ -12,10 +12,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel
 
-from optout import patterns
+from optout.flowfile import patterns
 
-from optout.flowbase import Locator, Signal
-from optout.flowspec import Flow
+from optout.flowfile.parts import Locator, Signal
+from optout.flowfile.schema import Flow
 
 #: Words of buttons and switches every interface shows, in the languages flows declare (en, de, fr,
 #: es, it, nl, pl, pt, sv). The flows and docs/research/languages-2026-12.md source the labels

@@ -20,7 +20,7 @@ from pathlib import Path
 from optout.capture.fileformat import Capture
 from optout.capture.snapshot import bare_url
 from optout.errors import OptoutError
-from optout.flowspec import Flow, Setting
+from optout.flowfile.schema import Flow, Setting
 
 #: A capture is data: whatever a shared file holds, no script, frame or plug-in of it runs and
 #: nothing it names loads (a stylesheet, a frame, a prefetch, a video, an image).

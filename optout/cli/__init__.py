@@ -24,9 +24,9 @@ class OptoutGroup(click.Group):
         return super().parse_args(ctx, connect_args(args))
 
     def invoke(self, ctx):
-        layers = sys.modules.get("optout.flowlayers")  # each command says its flow warnings once
-        if layers is not None:
-            layers.said_again()
+        notices = sys.modules.get("optout.flowfile.notices")  # each command says its flow warnings once
+        if notices is not None:
+            notices.said_again()
         try:
             return super().invoke(ctx)
         except OptoutError as exc:

@@ -27,7 +27,6 @@ def account():
 def account_add(state: CliState, platform, totp, insecure_storage):
     """Store a login. Asks for the username and password (hidden); reads them from stdin when piped,
     one per line. Never pass a password as an argument."""
-    from optout import flowspec
     from optout.credentials import (
         FILE_STORE_WARNING,
         AccountStore,
@@ -37,8 +36,9 @@ def account_add(state: CliState, platform, totp, insecure_storage):
         require_secrets,
         uses_file_store,
     )
+    from optout.flowfile.layers import Layers, resolve  # pydantic only when flows are read
 
-    [flow] = flowspec.resolve([platform])
+    [flow] = resolve([platform], Layers.person())
     if flow.guide is not None:
         raise OptoutError(f"{flow.name} has nothing optout signs in to.", f"`optout off {platform}` shows what to do.")
     if not flow.login.steps:

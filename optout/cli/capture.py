@@ -78,7 +78,7 @@ def flows_test(state: CliState, flow_file: Path, more: tuple[Path, ...], capture
     """Check a flow file against captured pages: validate it, read each capture's setting with it
     (read only) and compare with the state the capture recorded. Exit 1 when any differs."""
     from optout.capture import fileformat, replay
-    from optout.flowspec import load_flow
+    from optout.flowfile.load import load_flow
     from optout.report import inert
 
     if not captures:

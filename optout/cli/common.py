@@ -32,18 +32,18 @@ browser to --connect to."""
 
 def complete_platforms(ctx, param, incomplete: str) -> list:
     """Shell completion: the platform ids starting with what was typed."""
-    from optout.flowspec import load_flows
+    from optout.flowfile.layers import Layers, load_flows  # pydantic only when flows are read
 
-    return [click.shell_completion.CompletionItem(p, help=f.name) for p, f in sorted(load_flows().items())
+    return [click.shell_completion.CompletionItem(p, help=f.name) for p, f in sorted(load_flows(Layers.person()).items())
             if p.startswith(incomplete)]
 
 
 def complete_settings(ctx, param, incomplete: str) -> list:
     """Shell completion: setting ids of the platforms already on the line (all platforms if none)."""
-    from optout.flowspec import load_flows
+    from optout.flowfile.layers import Layers, load_flows  # pydantic only when flows are read
 
     chosen = set(ctx.params.get("platforms") or ())
-    ids = dict.fromkeys(s.id for p, f in sorted(load_flows().items()) if not chosen or p in chosen
+    ids = dict.fromkeys(s.id for p, f in sorted(load_flows(Layers.person()).items()) if not chosen or p in chosen
                         for s in f.settings if s.id.startswith(incomplete))
     return [click.shell_completion.CompletionItem(i) for i in ids]
 
@@ -180,9 +180,9 @@ def check_settings(platforms, selected) -> None:
         return
     from difflib import get_close_matches
 
-    from optout import flowspec
+    from optout.flowfile.layers import Layers, resolve  # pydantic only when flows are read
 
-    flows = flowspec.resolve(list(platforms) or None)
+    flows = resolve(list(platforms) or None, Layers.person())
     valid = {name for flow in flows for s in flow.settings for name in (s.id, f"{flow.id}:{s.id}")}
     unknown = [sel for sel in selected if sel.split("/")[0] not in valid]
     if not unknown:

@@ -28,7 +28,7 @@ async def run_demo(state: CliState, misbehave=()) -> list[Result]:
 
     from optout import api, render, report
     from optout.credentials import Credential
-    from optout.flowspec import load_flows
+    from optout.flowfile.layers import Layers, load_flows
     from optout.paths import Profile, write_private
     from optout.sandbox import SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox
     from optout.sessions import SessionStore
@@ -41,7 +41,7 @@ async def run_demo(state: CliState, misbehave=()) -> list[Result]:
     profile = Profile("demo").ensure()
     sessions = SessionStore(profile, key=Fernet.generate_key())
     sessions.delete_all()  # sessions of an earlier demo were sealed with a key that is gone
-    flows = load_flows()
+    flows = load_flows(Layers.person())
     for name in platforms:  # no password sign-in in the flow: start signed in, as after `optout login`
         if name in flows and flows[name].login and not flows[name].login.steps:
             sessions.save(name, SANDBOX_USERNAME, sandbox.replica(name).storage_state())

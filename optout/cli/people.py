@@ -81,9 +81,9 @@ def profile_delete(state: CliState, name, yes):
 
 
 def _choose_platforms() -> list[str]:
-    from optout import flowspec
+    from optout.flowfile.layers import Layers, load_flows, resolve  # pydantic only when flows are read
 
-    flows = flowspec.load_flows()
+    flows = load_flows(Layers.person())
     known = ", ".join(flows)
     if not sys.stdin.isatty():
         raise click.UsageError(f"Name the platforms to go through, e.g. `optout assist linkedin x`. Known: {known}.")
@@ -92,7 +92,7 @@ def _choose_platforms() -> list[str]:
     chosen = answer.replace(",", " ").split()
     if not chosen:
         raise click.UsageError("Not a platform optout knows: (none given).")
-    flowspec.resolve(chosen)  # an unknown name is a usage error naming the nearest one
+    resolve(chosen, Layers.person())  # an unknown name is a usage error naming the nearest one
     return chosen
 
 

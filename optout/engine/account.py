@@ -21,8 +21,8 @@ from optout.engine.login import SignIn, challenge_detail
 from optout.engine.options import Account, Outcome, RunOptions
 from optout.engine.pageprobe import body_text, count, locate, matches, page_language, row_opener
 from optout.engine.tab import Patience, Tabs, describe_browser_error
-from optout.patterns import search_url
-from optout.flowspec import Flow, Reveal, Setting, origin_of
+from optout.flowfile.patterns import search_url
+from optout.flowfile.schema import Flow, Reveal, Setting, origin_of
 from optout.results import Result
 from optout.states import State
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from playwright.async_api import Page
 
 from optout.engine.pageprobe import body_text, matches
-from optout.flowspec import Challenge, Flow, Locator, Signal
+from optout.flowfile.schema import Challenge, Flow, Locator, Signal
 
 APOS = "['’]"
 

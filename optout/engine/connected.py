@@ -19,7 +19,7 @@ from optout import connect
 from optout.engine.account import AccountRun
 from optout.engine.options import Account, RunOptions
 from optout.engine.tab import describe_browser_error, first_line
-from optout.flowspec import Flow, Setting
+from optout.flowfile.schema import Flow, Setting
 from optout.results import Result
 from optout.states import State
 

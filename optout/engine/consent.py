@@ -15,7 +15,7 @@ from playwright.async_api import Page
 
 from optout.engine.options import Outcome
 from optout.engine.pageprobe import count, locate, names_pattern
-from optout.flowspec import Flow
+from optout.flowfile.schema import Flow
 from optout.states import State
 
 #: How long a dialog that shows may take to offer its buttons, and to close after the decline.

@@ -11,8 +11,8 @@ import re
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
-from optout import patterns as patterns_
-from optout.flowspec import Choice, Menu, Switch
+from optout.flowfile import patterns as patterns_
+from optout.flowfile.controls import Choice, Menu, Switch
 from optout.engine.pageprobe import click_control, count, locate, matches, names_pattern, read_checked
 
 

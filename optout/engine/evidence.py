@@ -15,7 +15,7 @@ from playwright.async_api import Page
 from optout import logs
 from optout.engine.options import Account, RunOptions
 from optout.engine.pageprobe import screenshot_area
-from optout.flowspec import Flow, Setting
+from optout.flowfile.schema import Flow, Setting
 from optout.paths import make_private, private_dir, write_private
 from optout.results import Result
 from optout.states import State

@@ -26,7 +26,8 @@ from optout.engine.evidence import Evidence
 from optout.engine.options import Outcome
 from optout.engine.pageprobe import body_text, count, locate, matches
 from optout.engine.tab import Tabs
-from optout.flowspec import Form, FormChoice, Notice, Setting, Signal
+from optout.flowfile.controls import Form, FormChoice, Notice
+from optout.flowfile.schema import Setting, Signal
 from optout.results import SENT_UNCONFIRMED, Result
 from optout.states import State
 

@@ -20,7 +20,7 @@ from optout.engine.evidence import Evidence
 from optout.engine.options import Account, Outcome, RunOptions
 from optout.engine.pageprobe import body_text, count, locate, matches
 from optout.engine.tab import Patience, Tabs
-from optout.flowspec import Flow, Setting, Step, origin_of
+from optout.flowfile.schema import Flow, Setting, Step, origin_of
 from optout.paths import DEFAULT_PROFILE, Profile
 from optout.states import State
 
@@ -571,13 +571,13 @@ async def interactive_login(platform: str, *, account: str | None = None, profil
     is signed in, and keep that session. `headless` exists for tests that play the person with
     `setup_context`/`on_ready`."""
     from optout import browser as browser_mod
-    from optout import flowspec
+    from optout.flowfile.layers import Layers, resolve
     from optout.errors import OptoutError
     from optout.sessions import SessionStore
 
     prof = profile if isinstance(profile, Profile) else Profile(profile)
     prof.ensure()
-    [flow] = flowspec.resolve([platform], flows_dir)
+    [flow] = resolve([platform], flows_dir or Layers.person())
     if flow.guide is not None:
         raise OptoutError(f"{flow.name} has nothing optout signs in to.", f"`optout off {platform}` shows what to do.")
     store = sessions or SessionStore(prof)

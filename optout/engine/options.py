@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 from optout.credentials import Credential
-from optout.flowspec import Setting
+from optout.flowfile.schema import Setting
 from optout.states import State
 
 SetupContext = Callable[[object], Awaitable[None]]

@@ -8,7 +8,7 @@ from pathlib import Path
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
-from optout.flowspec import Locator, Signal
+from optout.flowfile.schema import Locator, Signal
 
 
 def names_pattern(names: list[str]) -> re.Pattern:

@@ -17,7 +17,7 @@ from optout.engine.account import AccountRun
 from optout.engine.connected import BROWSER_ACCOUNT, run_connected
 from optout.engine.options import Account, RunOptions
 from optout.engine.tab import describe_browser_error, first_line, skip_unneeded
-from optout.flowspec import Flow
+from optout.flowfile.schema import Flow
 from optout.results import Result
 from optout.states import State
 

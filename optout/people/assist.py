@@ -161,11 +161,12 @@ async def assist(platforms: Sequence[str], *, keep_profile: Profile | None = Non
     temporary folder that is removed at the end, whatever happens. `headless`, `setup_context`
     and `on_ready(page)` (called once the sign-in page is open) let tests play the person."""
     from optout import browser as browser_mod
-    from optout import engine, flowspec, logs
+    from optout import engine, logs
+    from optout.flowfile.layers import Layers, resolve
 
     logs.ensure_configured()
     tell = tell or (lambda message: None)
-    flows = flowspec.resolve(list(platforms), flows_dir)
+    flows = resolve(list(platforms), flows_dir or Layers.person())
     selected_set = set(selected)
     outcome = Assisted(platforms=[f.id for f in flows], kept=keep_profile.name if keep_profile else None)
     if keep_profile is not None:

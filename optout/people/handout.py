@@ -124,10 +124,10 @@ def handout_html(results: Iterable, *, name: str | None = None, flows: dict | No
     from optout.report import inert, render_page
 
     if flows is None:
-        from optout import flowspec
+        from optout.flowfile.layers import Layers, load_flows  # pydantic only when flows are read
 
         try:
-            flows = flowspec.load_flows()
+            flows = load_flows(Layers.person())
         except OptoutError:
             flows = {}
     rows = [_as_row(r) for r in results]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import html
 from urllib.parse import urlsplit
 
-from optout.sandbox import Replica, Request, Response, page, redirect
+from optout.sandbox.replica import Replica, Request, Response, page, redirect
 from optout.sandbox.chatgpt_codex import CODEX_PATH, CODEX_SETTINGS, codex_settings
 from optout.sandbox.kit import challenge
 from optout.sandbox.kit.assistant import Toggle, rows, save, session_callback, settings_page

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from optout.sandbox import Replica, Request, Response, page, redirect
+from optout.sandbox.replica import Replica, Request, Response, page, redirect
 from optout.sandbox.kit.assistant import Toggle, rows, save, settings_page
 
 SETTINGS_PATH = "/settings/data-privacy-controls"

@@ -15,7 +15,7 @@ import html
 import secrets
 from urllib.parse import urlsplit
 
-from optout.sandbox import Replica, Request, Response, page, redirect
+from optout.sandbox.replica import Replica, Request, Response, page, redirect
 from optout.sandbox.kit.assistant import Toggle, rows, save, session_callback, settings_page
 
 SAVE_PATH = "/c/api/user/settings"

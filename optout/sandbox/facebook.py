@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from urllib.parse import quote
 
-from optout.sandbox import Replica, Request, Response, page, redirect
+from optout.sandbox.replica import Replica, Request, Response, page, redirect
 from optout.sandbox.kit import challenge
 from optout.sandbox.kit.objection import ObjectionForm, route
 

@@ -18,7 +18,7 @@ import html
 import json
 from urllib.parse import quote, urlsplit
 
-from optout.sandbox import Replica, Request, Response, late_page, page, redirect
+from optout.sandbox.replica import Replica, Request, Response, late_page, page, redirect
 from optout.sandbox.kit.assistant import FOREIGN_LANG, session_cookie_header
 
 ACTIVITY_PATH = "/product/gemini"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import html
 from urllib.parse import quote, urlsplit
 
-from optout.sandbox import Request, Response, page, redirect
+from optout.sandbox.replica import Request, Response, page, redirect
 from optout.sandbox.kit.onesetting import OneSettingReplica
 
 LOOKALIKE_HOST = "github.com.evil.test"

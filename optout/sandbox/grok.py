@@ -13,7 +13,7 @@ import json
 import secrets
 from urllib.parse import urlsplit
 
-from optout.sandbox import Replica, Request, Response, page, redirect
+from optout.sandbox.replica import Replica, Request, Response, page, redirect
 
 ACCOUNTS = "accounts.x.ai"
 LOOKALIKE_HOST = "accounts.x.ai.evil.test"

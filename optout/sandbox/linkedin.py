@@ -10,7 +10,7 @@ import html
 import json
 from urllib.parse import quote
 
-from optout.sandbox import Replica, Request, Response, late_page, page, redirect
+from optout.sandbox.replica import Replica, Request, Response, late_page, page, redirect
 from optout.sandbox.kit import challenge
 from optout.sandbox.kit.objection import ObjectionForm, route
 

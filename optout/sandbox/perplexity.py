@@ -9,7 +9,7 @@ texts other than the labels are the replica's own."""
 
 from __future__ import annotations
 
-from optout.sandbox import Replica, Request, Response, page
+from optout.sandbox.replica import Replica, Request, Response, page
 from optout.sandbox.kit.assistant import Toggle, rows, save, settings_page
 
 SETTINGS_PATH = "/settings/preferences"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import html
 from urllib.parse import urlsplit
 
-from optout.sandbox import Request, Response, page, redirect
+from optout.sandbox.replica import Request, Response, page, redirect
 from optout.sandbox.kit.peritem import PerItemReplica
 
 #: Publications the replica can serve (tests pick which the account owns).

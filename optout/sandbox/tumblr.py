@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 import re
 
-from optout.sandbox import Request, Response, page, redirect
+from optout.sandbox.replica import Request, Response, page, redirect
 from optout.sandbox.kit.peritem import PerItemReplica
 
 BLOG_SETTINGS = re.compile(r"^/settings/blog/([A-Za-z0-9-]+)/?$")

@@ -19,7 +19,7 @@ import json
 import re
 from urllib.parse import quote
 
-from optout.sandbox import Request, Response, late_page, page, redirect
+from optout.sandbox.replica import Request, Response, late_page, page, redirect
 from optout.sandbox.kit.peritem import PerItemReplica
 
 OLD_SETTINGS = re.compile(r"^/settings/general/([A-Za-z0-9.-]+)/?$")

@@ -17,7 +17,7 @@ import json
 import secrets
 from urllib.parse import quote, urlsplit
 
-from optout.sandbox import Replica, Request, Response, page, redirect
+from optout.sandbox.replica import Replica, Request, Response, page, redirect
 from optout.sandbox.kit import challenge
 from optout.sandbox.replica import BUSY_PATH, digest
 

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from optout.cli import cli
-from optout.flowspec import flows_dir
+from optout.paths import flows_dir
 from optout.paths import Profile
 from optout.sandbox import SANDBOX_USERNAME, Sandbox
 

@@ -10,7 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from optout.cli import cli
-from optout.flowspec import flows_dir, load_flow
+from optout.flowfile.load import load_flow
+from optout.paths import flows_dir
 from optout.history import History
 from optout.paths import Profile
 

@@ -9,7 +9,8 @@ import markupsafe
 import pytest
 from click.testing import CliRunner
 
-from optout import flowspec, people, schedule
+from optout import people, schedule
+from optout.flowfile.schema import Flow
 from optout.cli import cli
 from optout.credentials import AccountStore, Credential, entry_name
 from optout.errors import KeyringUnavailable
@@ -204,8 +205,8 @@ FLOWS = {
 
 
 def flows_with_guide():
-    flows = {pid: flowspec.Flow.model_validate(data) for pid, data in FLOWS.items()}
-    flows["slackish"] = flowspec.Flow.model_validate(GUIDE_FLOW)
+    flows = {pid: Flow.model_validate(data) for pid, data in FLOWS.items()}
+    flows["slackish"] = Flow.model_validate(GUIDE_FLOW)
     return flows
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import yaml
 from click.testing import CliRunner
 
-from optout import flowspec
+from optout.paths import flows_dir
 from optout.capture import fileformat
 from optout.cli import cli
 from optout.paths import Profile
@@ -21,7 +21,7 @@ CAPTURES = Path(__file__).parent.parent / "captures"
 
 
 def hostile_flow(tmp_path: Path) -> Path:
-    data = yaml.safe_load((flowspec.flows_dir() / "linkedin.yaml").read_text(encoding="utf-8"))
+    data = yaml.safe_load((flows_dir() / "linkedin.yaml").read_text(encoding="utf-8"))
     data["name"] = f"Linked{ESC}In"
     data["settings"][0]["label"] = f"Use my data{ESC}"
     data["notes"] = f"Notes{ESC} here"

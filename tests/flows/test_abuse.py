@@ -17,7 +17,11 @@ from click.testing import CliRunner
 from cryptography.fernet import Fernet
 from rich.console import Console
 
-from optout import api, flowspec, paths, report
+from optout import api, paths, report
+from optout.flowfile.layers import load_flows
+from optout.flowfile.folders import Layers
+from optout.flowfile.load import MAX_FLOW_BYTES, load_flow
+from optout.paths import flows_dir
 from optout.cli import cli
 from optout.credentials import Credential
 from optout.errors import FlowError
@@ -28,7 +32,7 @@ from optout.sessions import SessionStore
 from optout.states import State
 
 SENTINEL_PASSWORD = "sentinel-pw-Abz3Lk7P"
-SHIPPED = flowspec.flows_dir()
+SHIPPED = flows_dir()
 #: A flow label as a stranger's shared flow file might carry it (YAML "\e" is ESC, "\a" is BEL).
 HOSTILE_LABEL_YAML = r'"<script>alert(2)</script>[bold]label[/bold]\e[31mred\e]0;title\a"'
 HOSTILE_LABEL = "<script>alert(2)</script>[bold]label[/bold]\x1b[31mred\x1b]0;title\x07"
@@ -110,9 +114,9 @@ async def test_flow_pointing_credentials_elsewhere_is_rejected_before_any_browse
     assert started == []
 
 
-@pytest.mark.parametrize("platform", sorted(flowspec.load_flows()))
+@pytest.mark.parametrize("platform", sorted(load_flows(Layers.person())))
 def test_every_shipped_flow_types_credentials_only_inside_its_domains(platform):
-    flow = flowspec.load_flows()[platform]
+    flow = load_flows(Layers.person())[platform]
     for origin in flow.credential_origins:
         host = origin.split("://", 1)[1]
         assert origin.startswith("https://")
@@ -144,7 +148,7 @@ async def test_hostile_page_and_flow_text_stays_inert_everywhere(tmp_path, brows
     label = flow_data()["settings"][0]["label"]
     text = text.replace(f"label: {label}", f"label: {HOSTILE_LABEL_YAML}", 1)
     (flows / "linkedin.yaml").write_text(text, encoding="utf-8")
-    assert flowspec.load_flow(flows / "linkedin.yaml").settings[0].label == HOSTILE_LABEL
+    assert load_flow(flows / "linkedin.yaml").settings[0].label == HOSTILE_LABEL
 
     sandbox = Sandbox()
     replica = sandbox.configure("linkedin", "hostile_text", password=SENTINEL_PASSWORD)
@@ -187,7 +191,7 @@ async def test_hostile_page_and_flow_text_stays_inert_everywhere(tmp_path, brows
 
 
 FLOW_DAMAGE = {
-    "oversized": lambda p: p.write_bytes(b"# padding\n" * (flowspec.MAX_FLOW_BYTES // 10 + 1)),
+    "oversized": lambda p: p.write_bytes(b"# padding\n" * (MAX_FLOW_BYTES // 10 + 1)),
     "not-yaml": lambda p: p.write_text("id: linkedin\nname: [unclosed\n  - : :\n", encoding="utf-8"),
     "binary": lambda p: p.write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff\xfe" * 50),
     "a-list": lambda p: p.write_text("- just\n- a list\n", encoding="utf-8"),

@@ -12,7 +12,9 @@ import json
 import markupsafe
 from click.testing import CliRunner
 
-from optout import api, flowspec, people
+from optout import api, people
+from optout.flowfile.layers import resolve
+from optout.flowfile.folders import Layers
 from optout.cli import cli
 from optout.credentials import AccountStore, Credential, entry_name
 from optout.history import History
@@ -304,7 +306,7 @@ async def test_one_session_over_linkedin_x_and_a_guide(browser_path, optout_home
     assert [e["ok"] for e in x.events("login")] == [True] and [e["ok"] for e in linkedin.events("login")] == [True]
     assert final[("slack", "guide")].state == State.NEEDS_HUMAN
     page = people.handout_html(done.results, assisted=True)
-    slack = flowspec.resolve(["slack"])[0]
+    slack = resolve(["slack"], Layers.person())[0]
     assert str(markupsafe.escape(slack.guide.steps[0])) in page  # the guide's steps, for the person
     assert files_under(optout_home) == [] and memory_keyring.data == {}
     assert_no_trace(tmp_path, memory_keyring, SENTINEL_PASSWORD, SENTINEL_ALICE)

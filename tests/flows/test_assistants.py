@@ -16,7 +16,7 @@ import yaml
 
 from optout import api
 from optout.credentials import Credential
-from optout.flowspec import flows_dir
+from optout.paths import flows_dir
 from optout.sandbox import SANDBOX_USERNAME
 
 SENTINEL_PASSWORD = "sentinel-pw-Assist4Vq"

@@ -22,7 +22,9 @@ from optout.capture import fileformat, replay
 from optout.capture.hook import Capturer
 from optout.credentials import Credential
 from optout.engine import Account, RunOptions, run_in_context
-from optout.flowspec import load_flow, load_flows
+from optout.flowfile.layers import load_flows
+from optout.flowfile.folders import Layers
+from optout.flowfile.load import load_flow
 from optout.sandbox import SANDBOX_USERNAME, Sandbox, replica_classes
 
 CAPTURES = Path(__file__).resolve().parent.parent / "captures"
@@ -80,7 +82,7 @@ async def capture_live(browser, platform: str, *misbehaviours: str, folder: Path
     """Run a check on one replica with the sentinel person planted in its pages, capturing each
     setting's page; returns (results, the Capturer's notes)."""
     box = Sandbox()
-    flow = load_flows()[platform]
+    flow = load_flows(Layers.person())[platform]
     replica = box.configure(platform, *misbehaviours, password=SENTINEL_PASSWORD)
     if hasattr(replica, "own"):  # a per-item platform: one item, at a host its replica serves
         replica.own([ITEMS.get(platform, "alpha")])
@@ -133,7 +135,7 @@ async def test_a_capture_runs_no_code(tmp_path, browser_path):
     hostile = page.replace("</body>", "<script>document.querySelectorAll('input').forEach(i => {"
                            "i.checked = false; i.setAttribute('aria-checked', 'false'); });</script></body>")
     assert hostile != page
-    flow = load_flows()["linkedin"]
+    flow = load_flows(Layers.person())["linkedin"]
     [done] = await replay.replay(flow, [fileformat.parse(hostile)], browser_path=browser_path)
     assert (done.problem, done.state) == ("", "on"), done.detail
 
@@ -151,7 +153,7 @@ async def test_sentinel_captures_hold_nothing_and_replay_alike(tmp_path, browser
             live = {r.setting: str(r.state) for r in results}
             written = [n for n in notes if n.path]
             assert written and not [n for n in notes if n.refused], (platform, [n.line() for n in notes], live)
-            flow = load_flows()[platform]
+            flow = load_flows(Layers.person())[platform]
             for note in written:
                 text = note.path.read_text(encoding="utf-8")
                 assert 'id="q7-card"' in text, "the person was not on the page captured: the scan would prove nothing"

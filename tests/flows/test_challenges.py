@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from optout import browser as browser_mod
-from optout.flowspec import flows_dir
+from optout.paths import flows_dir
 
 SENTINEL_PASSWORD = "sentinel-pw-Chall3ngeQz"
 

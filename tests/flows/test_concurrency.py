@@ -12,7 +12,9 @@ from __future__ import annotations
 import pytest
 from cryptography.fernet import Fernet
 
-from optout import api, flowspec
+from optout import api
+from optout.flowfile.layers import load_flows
+from optout.flowfile.folders import Layers
 from optout.credentials import Credential
 from optout.paths import Profile
 from optout.sandbox import SANDBOX_USERNAME, Sandbox
@@ -28,7 +30,7 @@ def password(account: str) -> str:
 
 
 def platforms() -> list[str]:
-    flows = flowspec.load_flows()
+    flows = load_flows(Layers.person())
     usable = [p for p in Sandbox().replicas
               if p in flows and flows[p].guide is None and flows[p].login.steps]
     preferred = [p for p in ("linkedin", "x", "grok") if p in usable]
@@ -112,7 +114,7 @@ async def test_many_accounts_at_once_equal_one_by_one(browser_path):
     assert logins(together) == logins(alone) == {(p, a): 1 for p in PLATFORMS for a in ACCOUNTS}
     # Nothing leaked between accounts: switches already off were read off and left alone, and
     # those on were switched (objection forms are sent either way: a form shows no prior state).
-    flows = flowspec.load_flows()
+    flows = load_flows(Layers.person())
     for (platform, account, setting), (state, changed) in parallel.items():
         if flows[platform].setting(setting).control.kind == "form":
             continue

@@ -92,7 +92,8 @@ async def test_no_dialog_no_consent_events(configure, run):
 
 
 def test_a_decline_name_that_overlaps_an_accept_name_is_refused(tmp_path):
-    from optout.flowspec import flows_dir, load_flow
+    from optout.flowfile.load import load_flow
+    from optout.paths import flows_dir
 
     text = (flows_dir() / "linkedin.yaml").read_text(encoding="utf-8")
     bad = tmp_path / "linkedin.yaml"
@@ -107,9 +108,10 @@ async def test_a_button_named_both_ways_is_never_clicked(browser_path):
     from optout import browser as browser_mod
     from optout.engine.consent import ConsentGuard
     from optout.engine.options import Outcome
-    from optout.flowspec import load_flows
+    from optout.flowfile.layers import load_flows
+    from optout.flowfile.folders import Layers
 
-    guard = ConsentGuard(load_flows()["linkedin"])
+    guard = ConsentGuard(load_flows(Layers.person())["linkedin"])
     html = ('<div class="artdeco-global-alert" type="COOKIE_CONSENT"><h2>LinkedIn respects your privacy</h2>'
             '<button action-type="DENY" onclick="window.clicked = true">Reject or Accept all</button></div>')
     async with browser_mod.started(browser_path) as browser:

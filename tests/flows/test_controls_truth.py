@@ -119,7 +119,8 @@ async def test_a_failure_the_page_shows_before_the_answer_still_names_the_status
 
     from optout.browser import find_browser, launch
     from optout.engine import controls
-    from optout.flowspec import flows_dir, load_flow
+    from optout.flowfile.load import load_flow
+    from optout.paths import flows_dir
 
     [setting] = load_flow(flows_dir() / "wordpress.yaml").settings
     page_html = """<button onclick="document.getElementById('n').textContent='Failed to save settings.';

@@ -20,7 +20,9 @@ import psutil
 import pytest
 from cryptography.fernet import Fernet
 
-from optout import api, flowspec
+from optout import api
+from optout.flowfile.layers import load_flows, resolve
+from optout.flowfile.folders import Layers
 from optout.credentials import Credential
 from optout.history import History
 from optout.paths import Profile
@@ -32,7 +34,7 @@ SENTINEL_PASSWORD = "sentinel-pw-Flt5Kw9Q"
 VICTIM = "victim@example.org"
 BYSTANDER = SANDBOX_USERNAME
 SWITCH = "generative-ai"
-SETTING_URL = flowspec.resolve(["linkedin"])[0].setting(SWITCH).url
+SETTING_URL = resolve(["linkedin"], Layers.person())[0].setting(SWITCH).url
 
 
 @pytest.fixture
@@ -173,7 +175,7 @@ async def test_server_error_misbehaviour_is_an_error_and_other_platforms_finish(
     sandbox (whatever replicas exist) runs in the same run and reads exactly what it reads in a
     run without the fault."""
     sandbox = Sandbox()
-    platforms = [p for p in sandbox.replicas if p in flowspec.load_flows()]
+    platforms = [p for p in sandbox.replicas if p in load_flows(Layers.person())]
     creds = {p: Credential(SANDBOX_USERNAME, SANDBOX_PASSWORD) for p in platforms}
 
     async def check():

@@ -198,7 +198,7 @@ async def test_linkedin_objection_without_an_ai_training_type_sends_nothing(sand
 def test_already_submitted_must_name_the_forms_place():
     from pydantic import ValidationError
 
-    from optout.flowspec import Form
+    from optout.flowfile.controls import Form
 
     base = {"kind": "form", "form": {"role": "button", "name": ["Send"]}, "submit": {"role": "button", "name": ["Send"]},
             "confirmation": {"texts": ["received"]}}

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from optout.flowspec import load_flows
+from optout.flowfile.layers import load_flows
+
+from optout.flowfile.folders import Layers
 
 SWITCHED = {"linkedin": ["generative-ai"], "x": ["training", "personalization", "memory"]}
 platforms = pytest.mark.parametrize("platform", ["linkedin", "x"])
@@ -121,7 +123,7 @@ async def test_facebook_form_sends_but_stays_unconfirmed(configure, run, languag
 
 
 def test_each_setting_knows_only_its_sourced_languages():
-    flows = load_flows()
+    flows = load_flows(Layers.person())
     known = {(f.id, s.id): s.known_languages(f.languages) for f in flows.values() for s in f.settings}
     assert known[("linkedin", "generative-ai")] == ["en", "de", "fr", "nl", "pl", "es", "it", "pt"]
     assert known[("linkedin", "ai-objection")] == ["en"]
@@ -143,7 +145,7 @@ def test_platforms_json_and_readme_show_each_settings_languages(tmp_path, monkey
     by_id = {f["platform"]: {s["id"]: s for s in f["settings"]} for f in json.loads(result.stdout)}
     assert by_id["x"]["training"]["languages"] == ["en", "de", "fr", "es", "it", "nl", "pl", "pt", "sv", "da", "fi"]
     assert by_id["linkedin"]["ai-objection"]["languages"] == ["en"]
-    assert "| switch | on | en de fr nl pl es it pt |" in markdown_table(list(load_flows().values()))
+    assert "| switch | on | en de fr nl pl es it pt |" in markdown_table(list(load_flows(Layers.person()).values()))
 
 
 @platforms
@@ -190,5 +192,5 @@ async def test_x_sign_in_answers_its_sourced_unusual_activity_question(configure
     ("Teléfono, correo electrónico o nombre de usuario", False),
 ])
 def test_x_answers_the_unusual_activity_question_only_in_its_sourced_wordings(heading, answered):
-    [step] = [s for s in load_flows()["x"].login.steps if s.fill == "username" and s.accepts == ["username"]]
+    [step] = [s for s in load_flows(Layers.person())["x"].login.steps if s.fill == "username" and s.accepts == ["username"]]
     assert step.when.matches_text(heading) is answered

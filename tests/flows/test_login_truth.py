@@ -15,7 +15,7 @@ import pytest
 
 from optout import engine
 from optout.credentials import Credential
-from optout.flowspec import resolve
+from optout.flowfile.layers import resolve
 from optout.sandbox import SANDBOX_USERNAME
 
 SENTINEL_PASSWORD = "sentinel-pw-Truth4Kq"

@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from optout.cli import cli
-from optout.flowspec import load_flows
+from optout.flowfile.layers import load_flows
+from optout.flowfile.folders import Layers
 
 #: platform → (setting, whether the flow rides on a saved session only).
 SETTINGS = {"atlassian": ("in-app-data-contribution", True), "chatgpt": ("include-environments", False)}
@@ -62,7 +63,7 @@ GUIDES = ["instagram-reuse", "whatsapp", "alexa", "meta-muse", "meta-glasses"]
 
 
 def test_guides_are_guides_with_links():
-    flows = load_flows()
+    flows = load_flows(Layers.person())
     for name in GUIDES:
         guide = flows[name].guide
         assert guide is not None and guide.steps and guide.links, name

@@ -16,7 +16,7 @@ import pytest
 
 from optout import api
 from optout.credentials import Credential
-from optout.flowspec import resolve
+from optout.flowfile.layers import resolve
 
 CEILING_S = 60.0  # far above settling: a test that reached it would say "while the page was still loading"
 

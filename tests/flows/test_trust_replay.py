@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from optout.capture import fileformat, replay
-from optout.flowspec import flows_dir, load_flow
+from optout.flowfile.load import load_flow
+from optout.paths import flows_dir
 
 CAPTURES = Path(__file__).parent.parent / "captures"
 

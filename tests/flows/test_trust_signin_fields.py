@@ -13,7 +13,7 @@ import structlog
 from optout import browser as browser_mod
 from optout.engine.login import SignIn
 from optout.engine.options import Outcome
-from optout.flowbase import Locator, Step
+from optout.flowfile.parts import Locator, Step
 
 SENTINEL_PASSWORD = "S3nt&<>\"' %/inel"
 PAGE = ("<form><input id=user type=text><input id=pass type=password>"

@@ -11,7 +11,8 @@ import pytest
 from optout.capture import fileformat, snapshot
 from optout.capture.keep import Keeper
 from optout.credentials import Credential
-from optout.flowspec import flows_dir, load_flow
+from optout.flowfile.load import load_flow
+from optout.paths import flows_dir
 
 SENTINEL_NAME = "jo&<>\"' %/doe@example.org"
 SENTINEL_PASSWORD = "pw-Unit&<>\"' %/9"

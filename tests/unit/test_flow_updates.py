@@ -17,9 +17,12 @@ import yaml
 from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from optout import flowsign, flowupdate
+from optout.flowfile import sign as flowsign
+from optout.flowfile import updates as flowupdate
 from optout.cli import cli
-from optout.flowspec import flows_dir, load_flows
+from optout.flowfile.layers import load_flows
+from optout.flowfile.folders import Layers
+from optout.paths import flows_dir
 
 ATTACKER = "https://attacker.example"
 
@@ -60,7 +63,7 @@ def test_a_signed_newer_bundle_from_a_file_is_installed_and_used(key, tmp_path):
     result = update(bundle(tmp_path, key))
     assert result.exit_code == 0, result.output
     assert "linkedin" in result.output and "version 3 -> 4" in result.output
-    flow = load_flows()["linkedin"]
+    flow = load_flows(Layers.person())["linkedin"]
     assert flow.version == 4 and flow.flow_source == "update"
     assert oct(flowupdate.bundle_path().stat().st_mode & 0o777) == "0o600"
     listed = {f["platform"]: f for f in json.loads(CliRunner().invoke(cli, ["platforms", "--json"]).stdout)}
@@ -79,7 +82,7 @@ def test_check_shows_what_would_change_and_installs_nothing(key, tmp_path):
     human = update(path, "--check", "--allow-origins", allow)
     assert "version 3 -> 4" in human.output and "new platform" in human.output
     assert "Nothing was installed" in human.output
-    assert not flowupdate.bundle_path().exists() and load_flows()["linkedin"].flow_source == "shipped"
+    assert not flowupdate.bundle_path().exists() and load_flows(Layers.person())["linkedin"].flow_source == "shipped"
 
 
 def test_a_bundle_from_an_https_server_is_installed(key, tmp_path, monkeypatch):
@@ -87,7 +90,7 @@ def test_a_bundle_from_an_https_server_is_installed(key, tmp_path, monkeypatch):
     with https_server(tmp_path, monkeypatch, {"/flows.json": body}) as base:
         result = update(f"{base}/flows.json")
         assert result.exit_code == 0, result.output
-        assert load_flows()["linkedin"].flow_source == "update"
+        assert load_flows(Layers.person())["linkedin"].flow_source == "update"
         missing = update(f"{base}/nothing.json")
         assert missing.exit_code == 1 and "HTTP 404" in missing.output
 
@@ -99,7 +102,7 @@ def test_an_https_server_with_an_untrusted_certificate_is_refused(key, tmp_path,
 
 
 def test_a_redirect_to_http_and_a_server_that_never_answers_are_refused(key, tmp_path, monkeypatch):
-    from optout import flowfetch
+    from optout.flowfile import fetch as flowfetch
     from optout.errors import OptoutError
 
     with https_server(tmp_path, monkeypatch, {}) as base:
@@ -153,7 +156,7 @@ def test_a_bundle_with_an_invalid_flow_is_refused(key, tmp_path):
     broken = shipped_text(version=4).replace("credential_origins:", "credential_origin:")
     refused(update(bundle(tmp_path, key, linkedin=broken, x=shipped_text("x"))),
             "do not match the schema", "linkedin.yaml", "credential_origin")
-    assert load_flows()["x"].flow_source == "shipped"  # none of the bundle is used
+    assert load_flows(Layers.person())["x"].flow_source == "shipped"  # none of the bundle is used
 
 
 def attacker_linkedin() -> str:
@@ -168,10 +171,10 @@ def test_a_bundle_widening_origins_is_refused_unless_exactly_allowed(key, tmp_pa
     path = bundle(tmp_path, key, linkedin=attacker_linkedin())
     refused(update(path), "Refused", ATTACKER, f"--allow-origins {ATTACKER}")
     refused(update(path, "--allow-origins", "https://other.example"), "exactly")
-    assert load_flows()["linkedin"].flow_source == "shipped"
+    assert load_flows(Layers.person())["linkedin"].flow_source == "shipped"
     result = update(path, "--allow-origins", ATTACKER)
     assert result.exit_code == 0, result.output
-    assert ATTACKER in load_flows()["linkedin"].credential_origins
+    assert ATTACKER in load_flows(Layers.person())["linkedin"].credential_origins
 
 
 def test_an_edited_installed_bundle_is_not_used(key, tmp_path, capsys):
@@ -181,15 +184,15 @@ def test_an_edited_installed_bundle_is_not_used(key, tmp_path, capsys):
     edited = base64.b64decode(envelope["payload"]).replace(b"version: 4", b"version: 7")
     envelope["payload"] = base64.b64encode(edited).decode()
     stored.write_text(json.dumps(envelope))
-    assert load_flows()["linkedin"].flow_source == "shipped"
+    assert load_flows(Layers.person())["linkedin"].flow_source == "shipped"
     assert "signature does not verify" in capsys.readouterr().err
 
 
 def test_a_release_that_ships_the_fix_makes_the_update_stale(key, tmp_path, monkeypatch):
     assert update(bundle(tmp_path, key, sequence=3)).exit_code == 0
-    assert load_flows()["linkedin"].flow_source == "update"
+    assert load_flows(Layers.person())["linkedin"].flow_source == "update"
     monkeypatch.setattr(flowupdate, "SHIPPED_SEQUENCE", 3)
-    assert load_flows()["linkedin"].flow_source == "shipped"
+    assert load_flows(Layers.person())["linkedin"].flow_source == "shipped"
 
 
 def test_a_local_flow_comes_before_an_update(key, tmp_path):
@@ -198,11 +201,11 @@ def test_a_local_flow_comes_before_an_update(key, tmp_path):
     local.parent.mkdir()
     local.write_text(shipped_text(version=5))
     assert CliRunner().invoke(cli, ["flows", "add", str(local)]).exit_code == 0
-    assert load_flows()["linkedin"].flow_source == "local"
+    assert load_flows(Layers.person())["linkedin"].flow_source == "local"
     assert CliRunner().invoke(cli, ["flows", "remove", "linkedin"]).exit_code == 0
-    assert load_flows()["linkedin"].flow_source == "update"
+    assert load_flows(Layers.person())["linkedin"].flow_source == "update"
     assert CliRunner().invoke(cli, ["flows", "remove", "--update"]).exit_code == 0
-    assert load_flows()["linkedin"].flow_source == "shipped"
+    assert load_flows(Layers.person())["linkedin"].flow_source == "shipped"
 
 
 def test_an_oversized_bundle_is_refused(key, tmp_path):

@@ -8,7 +8,10 @@ import pytest
 import yaml
 
 from optout.errors import FlowError
-from optout.flowspec import flows_dir, load_flow, load_flows
+from optout.flowfile.layers import load_flows
+from optout.flowfile.folders import Layers
+from optout.flowfile.load import load_flow
+from optout.paths import flows_dir
 
 
 def linkedin() -> dict:
@@ -22,7 +25,7 @@ def write(tmp_path: Path, data: dict, name: str = "linkedin") -> Path:
 
 
 def test_every_shipped_flow_loads():
-    flows = load_flows()
+    flows = load_flows(Layers.person())
     assert "linkedin" in flows
     for flow in flows.values():
         assert (flow.settings or flow.guide) and flow.version >= 1

@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from optout.engine.login import kind_of_name
-from optout.flowspec import Step
+from optout.flowfile.schema import Step
 
 
 @pytest.mark.parametrize("name,kind", [

@@ -6,10 +6,14 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from optout import flowspec
+from optout.flowfile.layers import load_flows
+
+from optout.flowfile.load import parse_flow
+
+from optout.paths import flows_dir
 from optout.errors import FlowError
 
-SHIPPED = flowspec.flows_dir()
+SHIPPED = flows_dir()
 
 SPLIT_URLS = [
     "https://evil-example.com\\.linkedin.com/x",
@@ -36,7 +40,7 @@ def test_a_url_two_parsers_could_read_apart_is_refused_everywhere_in_a_flow(url)
         else:
             flow["settings"][0]["url"] = url
         with pytest.raises(FlowError, match="not a plain https URL"):
-            flowspec.parse_flow(yaml.safe_dump(flow), "local/linkedin.yaml", "linkedin")
+            parse_flow(yaml.safe_dump(flow), "local/linkedin.yaml", "linkedin")
 
 
 def test_a_guide_link_with_a_backslash_is_refused():
@@ -45,8 +49,8 @@ def test_a_guide_link_with_a_backslash_is_refused():
     flow = data(guides[0])
     flow["guide"]["links"] = ["https://evil-example.com\\@" + flow["domains"][0] + "/help"]
     with pytest.raises(FlowError, match="not a plain https URL"):
-        flowspec.parse_flow(yaml.safe_dump(flow), f"local/{guides[0]}.yaml", guides[0])
+        parse_flow(yaml.safe_dump(flow), f"local/{guides[0]}.yaml", guides[0])
 
 
 def test_every_shipped_flow_still_loads():
-    assert len(flowspec.load_flows(SHIPPED)) >= 10
+    assert len(load_flows(SHIPPED)) >= 10

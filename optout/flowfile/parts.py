@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from optout import patterns as patterns_
+from optout.flowfile import patterns as patterns_
 
 Role = Literal[
     "switch", "checkbox", "radio", "button", "textbox", "combobox", "menuitem",
@@ -57,11 +57,14 @@ def check_domains(domains: list[str]) -> list[str]:
 class Locator(Strict):
     """How to find an element: by accessible role and name (preferred), by label, or by CSS."""
 
+    #: The element's ARIA role (switch, button, textbox, …); give its accessible `name` too.
     role: Role | None = None
+    #: Accessible names, any one matching (as part of the name unless `exact`).
     name: list[str] = Field(default_factory=list)
     #: Match the whole accessible name, not a part ("Turn off" must not match "Turn off and delete").
     exact: bool = False
     checked: bool | None = None  # only a radio or checkbox in this state
+    #: A CSS selector, for elements with no usable role and name.
     css: str | None = None
     text: list[str] = Field(default_factory=list)  # by visible text (rows drawn without a role)
 
@@ -77,8 +80,11 @@ class Locator(Strict):
 class Step(Strict):
     """One login step: type a value, or click."""
 
+    #: What to type: the stored username, the password, or a code from the stored TOTP secret.
     fill: Literal["username", "password", "totp"] | None = None
+    #: Click `into` instead of typing.
     click: bool = False
+    #: The element typed into or clicked.
     into: Locator
     #: Some sign-ins show this step, others skip it: the engine waits for whichever comes first,
     #: this step's element or the next required step's.
@@ -104,8 +110,11 @@ class Step(Strict):
 class Signal(Strict):
     """Something observable on a page: a URL pattern or an element (any match counts)."""
 
+    #: Patterns searched in the page's URL.
     urls: list[str] = Field(default_factory=list)
+    #: Elements on the page.
     present: list[Locator] = Field(default_factory=list)
+    #: Patterns searched in the page's visible text, ignoring case.
     texts: list[str] = Field(default_factory=list)
     #: The signal does not count while the page also shows this (e.g. "unavailable" is a settings
     #: page without the setting, unless the setting's own section is there under another label).

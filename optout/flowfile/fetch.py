@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from optout.errors import OptoutError
-from optout.flowupdate import MAX_BUNDLE_BYTES
+from optout.flowfile.updates import MAX_BUNDLE_BYTES
 
 TIMEOUT_S = 30.0
 

@@ -1,23 +1,21 @@
-"""The flow schema and loader. A flow is data (YAML, safe-loaded) checked against this schema;
-it cannot run code. Every URL a flow names must be https and inside the platform's domains, so a
-credential can never be pointed at a foreign origin by a flow file."""
+"""The flow schema. A flow is data (YAML, safe-loaded by optout.flowfile.load) checked against
+this schema; it cannot run code. Every URL a flow names must be https and inside the platform's
+domains, so a credential can never be pointed at a foreign origin by a flow file. The reference a
+flow author reads, docs/flows.md, is generated from it (optout.flowfile.docs)."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
 from functools import cached_property
-from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
-from optout.errors import FlowError, UnknownPlatform
-from optout.paths import flows_dir  # noqa: F401 - where the shipped flows are, named here too
-
-MAX_FLOW_BYTES = 256 * 1024
-from optout.flowbase import (  # noqa: F401 - the schema's building blocks, named here too
+from optout.errors import UnknownPlatform
+from optout.flowfile.controls import Control
+from optout.flowfile.parts import (  # noqa: F401 - the schema's building blocks, named here too
     PUBLIC_SUFFIXES,
     Locator,
     Role,
@@ -29,6 +27,7 @@ from optout.flowbase import (  # noqa: F401 - the schema's building blocks, name
     origin_of,
 )
 
+
 class Challenge(Strict):
     #: What the page asks of a person (the detail names it): a code from the stored TOTP secret
     #: (answered when one is stored), a CAPTCHA, a Cloudflare-style "are you human" check, a
@@ -36,6 +35,7 @@ class Challenge(Strict):
     #: message, any other verification code, or a refused attempt ("we blocked an attempt…").
     kind: Literal["totp", "captcha", "bot_check", "checkpoint", "app_approval", "email_code", "sms_code",
                   "code", "blocked"]
+    #: How the page shows this challenge.
     when: Signal
     #: Only for totp: where the code goes and how it is sent.
     steps: list[Step] = Field(default_factory=list)
@@ -48,13 +48,19 @@ class Challenge(Strict):
 
 
 class Login(Strict):
+    #: The sign-in page (https, inside the flow's domains, on a credential origin).
     url: str
     #: The only origins a credential may ever be typed into.
     credential_origins: list[str]
+    #: What a signed-out page shows (a sign-in form, a sign-in URL).
     signed_out: Signal
+    #: What only a signed-in page shows.
     signed_in: Signal
+    #: The sign-in steps, in order.
     steps: list[Step]
+    #: What the page shows when the username or password was refused.
     failure: Signal | None = None
+    #: What the page may ask after the password (codes, CAPTCHAs, approval).
     challenges: list[Challenge] = Field(default_factory=list)
     #: Settle time for the single-page login apps, in milliseconds.
     timeout_ms: int = Field(default=20000, ge=1000, le=120000)
@@ -97,113 +103,18 @@ class Consent(Strict):
         return self
 
 
-class Switch(Strict):
-    """A switch or checkbox, read from aria-checked / checked."""
-
-    kind: Literal["switch", "checkbox"]
-    role: Literal["switch", "checkbox"]
-    #: Accessible names per UI language (BCP 47 primary tag, e.g. "en", "de").
-    names: dict[str, list[str]]
-    #: What "opted out" reads as. Most are "unchecked"; a "Block AI training" box is "checked".
-    opted_out_when: Literal["unchecked", "checked"] = "unchecked"
-
-    @field_validator("names")
-    @classmethod
-    def _names(cls, names):
-        if not names or not any(names.values()):
-            raise ValueError("give at least one label, e.g. names: {en: [\"…\"]}")
-        return names
-
-
-class FormField(Strict):
-    #: reason: the person's optional free text (default empty); email: the account's username.
-    fill: Literal["reason", "email"]
-    into: Locator
-    optional: bool = True
-
-
-class FormChoice(Strict):
-    """A choice the form asks before (or besides) its fields: a radio, a checkbox, or an option of
-    a dropdown, picked by its name. The first of `pick` found exactly once is chosen; when none is
-    found the form is not sent (`broken`), since a wrong choice would send the wrong request."""
-
-    pick: list[Locator] = Field(min_length=1)
-    #: What the choice brings into view (the fields it reveals); waited for after picking.
-    reveals: Locator | None = None
-    #: Some versions of the form do not ask this: then the form is sent without it.
-    optional: bool = False
-
-
-class Notice(Strict):
-    """A notice in the form's own place on the page (never a phrase anywhere in the body): an
-    element matching `at` whose own text matches one of `texts`."""
-
-    at: Locator
-    texts: list[str] = Field(min_length=1)
-
-    _v = field_validator("texts")(check_regexes)
-
-
-class Form(Strict):
-    """An objection form: sent once, then reported `submitted` (history remembers it)."""
-
-    kind: Literal["form"]
-    #: The element that shows the form is offered (usually its submit button).
-    form: Locator
-    #: Choices made, in order, before the fields are filled (e.g. which request this is).
-    choose: list[FormChoice] = Field(default_factory=list)
-    fields: list[FormField] = Field(default_factory=list)
-    submit: Locator
-    #: What the page shows once the objection was received. Counts only when it appeared after
-    #: this run's own send (a page that already showed the words before the click proves nothing).
-    confirmation: Signal
-    #: The platform's own "you have already objected" notice, found in the form's place.
-    already_submitted: Notice | None = None
-    #: Before sending, stop when a field marked required (required / aria-required) is empty: a
-    #: field the flow cannot fill (a country, an explanation) means the person must act.
-    check_required: bool = True
-
-
-class Choice(Strict):
-    """A select (dropdown) or a radio group: the chosen option is the state."""
-
-    kind: Literal["select", "radio"]
-    #: select: the accessible name of the combobox. radio: unused (options are located by name).
-    names: dict[str, list[str]] = Field(default_factory=dict)
-    #: Option labels per language that mean opted out, and those that mean training is on.
-    off_options: dict[str, list[str]]
-    on_options: dict[str, list[str]]
-
-    @model_validator(mode="after")
-    def _select_named(self):
-        if self.kind == "select" and not any(self.names.values()):
-            raise ValueError("a select needs names: the accessible name of the dropdown")
-        return self
-
-
-class Menu(Strict):
-    """A button showing the state ("On"/"Off") that opens a menu; off is one exact menu item."""
-
-    kind: Literal["menu"]
-    names: dict[str, list[str]]
-    on_texts: dict[str, list[str]]
-    off_texts: dict[str, list[str]]
-    #: The menu item that switches off, matched exactly (never a "...and delete" sibling).
-    item: dict[str, list[str]]
-
-
-Control = Annotated[Switch | Form | Choice | Menu, Field(discriminator="kind")]
-
-
 class Items(Strict):
     """Settings that exist once per thing the account owns (publications, blogs, sites)."""
 
+    #: The page listing the account's items.
     url: str
     #: Each element matching `link` is one item; `pattern` takes the item's id from its href.
     link: Locator
+    #: A pattern whose first group takes the item's id from a link's href.
     pattern: str
     #: What the list page shows when the account owns none (positive: then `unavailable`).
     empty: Signal
+    #: What one item is called in results (publication, blog, site).
     noun: str = "item"
 
     _v = field_validator("pattern")(lambda v: check_regexes([v])[0])
@@ -212,11 +123,17 @@ class Items(Strict):
 class Guide(Strict):
     """A platform with no switch to automate: the steps, links and e-mail a person needs."""
 
+    #: What the person does, in a line.
     summary: str
+    #: The steps, in order.
     steps: list[str] = Field(default_factory=list)
+    #: The platform's pages for it (https, inside the flow's domains).
     links: list[str] = Field(default_factory=list)
+    #: Where to write, when the platform takes requests by e-mail.
     email_to: str | None = None
+    #: The e-mail's subject.
     email_subject: str | None = None
+    #: The e-mail's text.
     email_body: str | None = None
     #: needs_human: a person can act (form, e-mail, admin). unavailable: no control exists at all.
     state: Literal["needs_human", "unavailable"] = "needs_human"
@@ -226,6 +143,7 @@ class Reveal(Strict):
     """One click that brings a control into view when it has no URL of its own (a profile menu,
     then its Privacy entry): the first of `click` found on the page is clicked."""
 
+    #: What to click, any one of them (the first found).
     click: list[Locator] = Field(min_length=1)
 
 
@@ -235,7 +153,9 @@ class Dialog(Strict):
     `text` locator (here or in `open:`) is clicked through its row's own button or link when the
     row has one (engine/pageprobe.py ROW_JS), the text itself only when the row has none."""
 
+    #: What opens the dialog, any one of them.
     open: list[Locator] = Field(min_length=1)
+    #: The button that closes it after a change.
     close: Locator
 
 
@@ -243,11 +163,13 @@ class Save(Strict):
     """A change that counts only once saved: after the control, `click` (a named Save button) is
     clicked, and the engine waits for the save's answer. A failed save is never `off`."""
 
+    #: The Save button.
     click: Locator
     #: URL pattern of the request that saves (any method but GET); its HTTP status decides.
     response: str | None = None
     #: What the page shows once saved, or when the save failed (counted only if new after the click).
     saved: Signal | None = None
+    #: What the page shows when the save failed (counted only if new after the click).
     failed: Signal | None = None
 
     _v = field_validator("response")(lambda v: v if v is None else check_regexes([v])[0])
@@ -260,12 +182,20 @@ class Save(Strict):
 
 
 class Setting(Strict):
+    #: The setting's name on the command line (`optout off linkedin:ID`).
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    #: The setting's name as the platform words it.
     label: str
+    #: What it does, in a sentence, for people reading results.
     description: str
+    #: The page holding the control (https, inside the flow's domains; `{item}` for per-item
+    #: settings).
     url: str
+    #: The control and how its state is read; its `kind` says which.
     control: Control
+    #: Its state on a new account: on, off, or varies (by region or account type).
     default: Literal["on", "off", "varies"] = "on"
+    #: Where the setting exists, in words, when not everywhere.
     regions: str = ""
     #: Positive signs that the platform does not offer this setting to this account.
     unavailable: Signal | None = None
@@ -276,7 +206,9 @@ class Setting(Strict):
     #: Clicks, in order, that bring the control into view after `url` loads; each is made once, and
     #: only while the control is not on the page yet (the control itself is never clicked here).
     open: list[Reveal] = Field(default_factory=list)
+    #: The control lives in a dialog opened from the page.
     dialog: Dialog | None = None
+    #: The change counts only once a Save button is clicked.
     save: Save | None = None
     #: The UI languages this setting's strings are sourced in (a subset of the flow's). Default:
     #: the languages of the control's `names` when it has them, else all of the flow's. A page in
@@ -293,20 +225,30 @@ class Setting(Strict):
 
 
 class Flow(Strict):
+    #: The platform's id: lowercase, the file's name (`linkedin` for linkedin.yaml).
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    #: The platform's name as people know it.
     name: str
+    #: Raised at each change of the flow; a local or updated flow says which one it replaces.
     version: int = Field(ge=1)
+    #: The day the flow's facts were last checked against their sources.
     checked: date
     #: Registrable domains of the platform; every URL in the flow must be inside them.
     domains: list[str] = Field(min_length=1)
     _d = field_validator("domains")(check_domains)
+    #: The UI languages the flow's texts are sourced in (a page in another one is `broken`).
     languages: list[str] = Field(default_factory=lambda: ["en"])
+    #: How sure each part is, in a line (H/M/L, as in docs/research).
     confidence: str = ""
     #: Where the flow's facts come from, in a line (the header comments hold each fact's source).
     source: str = ""
+    #: How to sign in and tell signed-in from signed-out pages (none for a guide).
     login: Login | None = None
+    #: The settings optout reads and switches off.
     settings: list[Setting] = Field(default_factory=list)
+    #: Instead of login and settings: what a person does by hand.
     guide: Guide | None = None
+    #: Anything else a person should know, shown with the platform.
     notes: str = ""
     #: The site's cookie-consent dialog (declined, never accepted).
     consent: Consent | None = None
@@ -393,85 +335,3 @@ class Flow(Strict):
 #: percent-encoded hosts) is refused rather than parsed twice.
 PLAIN_URL = re.compile(r"https://[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
                        r"(?::[0-9]{1,5})?(?:[/?#][\x21-\x5b\x5d-\x7e]*)?")
-
-
-def _where(loc: tuple) -> str:
-    return ".".join(str(part) for part in loc) or "(top level)"
-
-
-def _nesting(text: str) -> int:
-    """How deep brackets nest, counting every bracket (quoted ones too: an overestimate is safe)."""
-    depth = deepest = 0
-    for ch in re.findall(r"[\[\]{}]", text):
-        depth = depth + 1 if ch in "[{" else max(0, depth - 1)
-        deepest = max(deepest, depth)
-    return deepest
-
-
-def load_flow(path: Path) -> Flow:
-    try:
-        size = path.stat().st_size
-        if size > MAX_FLOW_BYTES:
-            raise FlowError(f"{path}: {size} bytes is too large for a flow file (limit {MAX_FLOW_BYTES}).")
-        text = path.read_text(encoding="utf-8")
-    except FlowError:
-        raise
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FlowError(f"{path}: cannot read this flow file: {exc}") from None
-    return parse_flow(text, str(path), path.stem)
-
-
-def parse_flow(text: str, where: str, stem: str) -> Flow:
-    """A flow from its YAML `text`; `where` names it in errors (a path, or a file in a bundle) and
-    `stem` is the file name its id must match."""
-    import yaml
-
-    name = where.rsplit("/", 1)[-1]
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_FLOW_BYTES:
-        raise FlowError(f"{where}: too large for a flow file (limit {MAX_FLOW_BYTES} bytes).")
-    try:
-        # libyaml's safe loader when present: the same safe constructors, ten times faster; but it
-        # overflows the C stack on absurd nesting, which the pure-Python one reports as an error.
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader) if _nesting(text) < 64 else yaml.SafeLoader
-        data = yaml.load(text, Loader=loader)  # noqa: S506 - both are safe loaders
-    except yaml.YAMLError as exc:
-        raise FlowError(f"{where}: cannot read this flow file: {exc}") from None
-    except RecursionError:
-        raise FlowError(f"{where}: this flow file is nested too deeply to be a flow.") from None
-    if not isinstance(data, dict):
-        raise FlowError(f"{where}: a flow file must be a YAML mapping at the top level.")
-    try:
-        flow = Flow.model_validate(data)
-    except ValidationError as exc:
-        problems = "\n".join(f"  {name}: {_where(e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise FlowError(f"{where}: this flow file does not match the schema:\n{problems}") from None
-    if flow.id != stem:
-        raise FlowError(f"{where}: id: '{flow.id}' must match the file name '{stem}'.")
-    return flow
-
-
-def load_flows(directory: Path | None = None) -> dict[str, Flow]:
-    """The flows of `directory` alone; without one, the shipped flows with the person's local
-    flows and an installed signed update laid over them (optout.flowlayers)."""
-    if directory is None:
-        from optout.flowlayers import layered_flows
-
-        return layered_flows()
-    return {p.stem: load_flow(p) for p in sorted(directory.glob("*.yaml"))}
-
-
-def resolve(platforms: list[str] | None, directory: Path | None = None) -> list[Flow]:
-    flows = load_flows(directory)
-    if not platforms:
-        return list(flows.values())
-    unknown = [p for p in platforms if p not in flows]
-    if unknown:
-        from difflib import get_close_matches
-
-        guesses = [g for p in unknown for g in get_close_matches(p, flows, n=1)]
-        raise UnknownPlatform(
-            f"optout has no flow for {', '.join(unknown)}."
-            + (f" Did you mean {' or '.join(dict.fromkeys(guesses))}?" if guesses else ""),
-            f"Supported: {', '.join(flows)} (see `optout platforms`).",
-        )
-    return [flows[p] for p in platforms]

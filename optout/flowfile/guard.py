@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 from optout.errors import OptoutError
 from optout.paths import home, private_dir, write_private
 
-if TYPE_CHECKING:
-    from optout.flowspec import Flow
+if TYPE_CHECKING:  # only named in annotations: the guard never parses a flow
+    from optout.flowfile.schema import Flow
 
 ALLOWANCES = "flow-allowances.json"
 
@@ -74,10 +74,9 @@ def describe(widened: dict[str, list[str]]) -> str:
     return "; ".join(parts)
 
 
-def _entries() -> list[dict]:
-    """The recorded allowances. A file another user could have written (not ours, or writable by
-    group or others) is ignored: an allowance must come from the person alone."""
-    path = allowances_path()
+def _entries(path: Path) -> list[dict]:
+    """The allowances recorded in `path`. A file another user could have written (not ours, or
+    writable by group or others) is ignored: an allowance must come from the person alone."""
     try:
         info = path.lstat()
         if not stat.S_ISREG(info.st_mode) or info.st_mode & 0o022 or (
@@ -90,11 +89,12 @@ def _entries() -> list[dict]:
     return [e for e in entries if isinstance(e, dict)] if isinstance(entries, list) else []
 
 
-def allowed(source: str, flow_id: str, sha256: str, widened: dict[str, list[str]]) -> bool:
-    """Whether the person allowed every origin `widened` holds, for exactly these bytes."""
+def allowed(allowances: Path, source: str, flow_id: str, sha256: str, widened: dict[str, list[str]]) -> bool:
+    """Whether the person allowed (in the file `allowances`) every origin `widened` holds, for
+    exactly these bytes."""
     wanted = set(origins(widened))
     return any(e.get("source") == source and e.get("flow") == flow_id and e.get("sha256") == sha256
-               and wanted <= set(e.get("origins") or ()) for e in _entries())
+               and wanted <= set(e.get("origins") or ()) for e in _entries(allowances))
 
 
 def check_request(widened_by_flow: dict[str, dict[str, list[str]]], given: list[str], command: str) -> None:
@@ -122,7 +122,7 @@ def check_request(widened_by_flow: dict[str, dict[str, list[str]]], given: list[
 def record(source: str, grants: dict[str, tuple[str, dict[str, list[str]]]]) -> None:
     """Keep the person's allowances for `source` (local or update): flow id -> (sha256, widened).
     Older allowances of those flows are dropped; an update replaces every update allowance."""
-    keep = [e for e in _entries()
+    keep = [e for e in _entries(allowances_path())
             if not (e.get("source") == source and (source == "update" or e.get("flow") in grants))]
     now = datetime.now(timezone.utc).isoformat(timespec="seconds")
     for flow_id, (sha256, widened) in sorted(grants.items()):
@@ -135,7 +135,7 @@ def record(source: str, grants: dict[str, tuple[str, dict[str, list[str]]]]) -> 
 
 def forget(source: str, flow_id: str) -> None:
     path = allowances_path()
-    entries = _entries()
+    entries = _entries(path)
     keep = [e for e in entries if not (e.get("source") == source and e.get("flow") == flow_id)]
     if len(keep) != len(entries):
         write_private(path, (json.dumps({"allowances": keep}, indent=2) + "\n").encode())

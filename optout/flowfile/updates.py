@@ -6,7 +6,7 @@ A bundle is a JSON file:
 
 `payload` decodes to UTF-8 JSON `{"sequence": N, "created": ISO-8601, "flows": {id: yaml}}`;
 `signature` is Ed25519 over `SIGNED_PREFIX + payload bytes` (the exact decoded bytes), made with
-the project's release key (python -m optout.flowsign). A bundle is installed only when the
+the project's release key (python -m optout.flowfile.sign). A bundle is installed only when the
 signature verifies against a key shipped in this package, its sequence is above both this release's
 own (SHIPPED_SEQUENCE) and the installed bundle's, every flow in it matches the schema, and none
 reaches origins its shipped flow does not (unless the person allowed exactly them). The installed
@@ -24,9 +24,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from optout import flowguard
-from optout.errors import FlowError, OptoutError
-from optout.paths import home, private_dir, write_private
+from optout.errors import OptoutError
+from optout.flowfile.notices import warn
+from optout.paths import home
 
 FORMAT = "optout-flow-bundle/1"
 SIGNED_PREFIX = b"optout flow bundle v1\n"
@@ -34,7 +34,7 @@ SIGNED_PREFIX = b"optout flow bundle v1\n"
 SHIPPED_SEQUENCE = 1
 MAX_BUNDLE_BYTES = 4 * 1024 * 1024
 MAX_FLOWS = 200
-PUBLIC_KEY = Path(__file__).with_name("flows_release.pub")
+PUBLIC_KEY = Path(__file__).with_name("release.pub")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 
@@ -45,6 +45,7 @@ class BundleRefused(OptoutError):
 def trusted_keys() -> list:
     """The Ed25519 public keys a bundle may be signed with: those shipped in this package only
     (tests replace this function; no setting or environment variable can add a key)."""
+    # cryptography only when a bundle is read: the layers module imports this one on every load
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
     try:
@@ -59,12 +60,16 @@ def updates_dir() -> Path:
     return home() / "flow-updates"
 
 
+BUNDLE = "bundle.json"
+META = "installed.json"
+
+
 def bundle_path() -> Path:
-    return updates_dir() / "bundle.json"
+    return updates_dir() / BUNDLE
 
 
 def meta_path() -> Path:
-    return updates_dir() / "installed.json"
+    return updates_dir() / META
 
 
 @dataclass(frozen=True)
@@ -77,7 +82,7 @@ class Bundle:
 
 def open_bundle(data: bytes, where: str) -> Bundle:
     """The verified contents of a bundle, or BundleRefused naming what is wrong with it."""
-    from cryptography.exceptions import InvalidSignature
+    from cryptography.exceptions import InvalidSignature  # see trusted_keys
 
     retry = "Get the bundle again from where optout's flow updates are published."
     if len(data) > MAX_BUNDLE_BYTES:
@@ -129,122 +134,36 @@ def installed_sequence() -> int:
         recorded = int(meta.get("sequence", 0))
     except (OSError, ValueError, TypeError, AttributeError):
         recorded = 0
-    bundle = installed() if bundle_path().exists() else None  # in case its record was lost
+    bundle = installed(updates_dir()) if bundle_path().exists() else None  # in case its record was lost
     return max(SHIPPED_SEQUENCE, recorded, bundle.sequence if bundle else 0)
 
 
-def installed() -> Bundle | None:
-    """The installed bundle, verified again, or None (with a warning when it no longer verifies)."""
-    from optout.flowlayers import warn
-
+def installed(folder: Path) -> Bundle | None:
+    """The bundle installed in `folder`, verified again, or None (with a warning when it no longer
+    verifies)."""
+    path = folder / BUNDLE
     try:
-        data = bundle_path().read_bytes()
+        data = path.read_bytes()
     except FileNotFoundError:
         return None
     except OSError as exc:
-        warn(f"the installed flow update {bundle_path()} cannot be read ({exc}); the shipped flows are used.")
+        warn(f"the installed flow update {path} cannot be read ({exc}); the shipped flows are used.")
         return None
     try:
-        return open_bundle(data, str(bundle_path()))
+        return open_bundle(data, str(path))
     except BundleRefused as exc:
         warn(f"the installed flow update is not used: {exc.message}\n"
              "Install a newer signed update (optout flows update), or remove it: optout flows remove --update")
         return None
 
 
-def installed_flow_texts() -> list[tuple[str, str, str]]:
-    """(id, yaml, where) of the installed update's flows, when it is newer than this release's."""
-    bundle = installed()
+def installed_flow_texts(folder: Path) -> list[tuple[str, str, str]]:
+    """(id, yaml, where) of the flows of the update installed in `folder`, when it is newer than
+    this release's."""
+    bundle = installed(folder)
     if bundle is None or bundle.sequence <= SHIPPED_SEQUENCE:
         return []
     return [(fid, text, f"flow update #{bundle.sequence}: {fid}.yaml") for fid, text in sorted(bundle.flows.items())]
-
-
-def _validated(bundle: Bundle, where: str) -> dict:
-    from optout.flowspec import parse_flow
-
-    flows, problems = {}, []
-    for flow_id, text in sorted(bundle.flows.items()):
-        try:
-            flows[flow_id] = parse_flow(text, f"{flow_id}.yaml", flow_id)
-        except FlowError as exc:
-            problems.append(exc.message)
-    if problems:
-        raise BundleRefused(f"{where}: the bundle holds flows that do not match the schema, so none of it "
-                            "is installed:\n" + "\n".join(problems),
-                            "Report it to optout's maintainers; your current flows stay in use.")
-    return flows
-
-
-def changes(flows: dict) -> list[dict]:
-    """Per flow of a bundle: new, changed (version a → b) or unchanged against the flow in use now
-    (an update or the shipped one), and whether a local flow of the person overrides it."""
-    from optout.flowlayers import local_files
-    from optout.flowspec import load_flows
-
-    current = load_flows()
-    local = local_files()
-    rows = []
-    for flow_id, flow in sorted(flows.items()):
-        now = current.get(flow_id)
-        if now is not None and now.flow_source == "local":
-            now = _below_local(flow_id)
-        if now is None:
-            change = "new"
-        elif flow.version != now.version:
-            change = "changed"
-        else:
-            change = "unchanged"
-        rows.append({"platform": flow_id, "change": change, "version": flow.version,
-                     "current_version": now.version if now else None,
-                     "overridden_by_local": flow_id in local})
-    return rows
-
-
-def _below_local(flow_id: str):
-    """The flow a local flow overrides (an update's, else the shipped one)."""
-    from optout.flowspec import load_flows
-    from optout.paths import flows_dir
-
-    for fid, text, where in installed_flow_texts():
-        if fid == flow_id:
-            from optout.flowspec import parse_flow
-
-            try:
-                return parse_flow(text, where, fid)
-            except FlowError:
-                break
-    return load_flows(flows_dir()).get(flow_id)
-
-
-def update(data: bytes, where: str, allow: list[str], check: bool, command: str) -> dict:
-    """Verify the bundle `data` (from `where`) and, unless `check`, install it. Returns what
-    changes; raises BundleRefused (or OptoutError for the origin guard) with nothing installed."""
-    from optout.flowspec import load_flows
-    from optout.paths import flows_dir
-
-    bundle = open_bundle(data, where)
-    floor = installed_sequence()
-    if bundle.sequence <= floor:
-        raise BundleRefused(
-            f"{where}: this bundle (sequence {bundle.sequence}, {bundle.created}) is not newer than the "
-            f"flows you have (sequence {floor}); installing it could bring back an old, broken flow.",
-            "Nothing to do: your flows are at least as new. Look for a newer bundle if a flow is broken.")
-    flows = _validated(bundle, where)
-    shipped = load_flows(flows_dir())
-    widened = {fid: w for fid, flow in flows.items() if (w := flowguard.widening(flow, shipped.get(fid)))}
-    flowguard.check_request(widened, allow, command)
-    result = {"source": where, "sequence": bundle.sequence, "created": bundle.created,
-              "flows": changes(flows), "installed": False}
-    if check:
-        return result
-    private_dir(updates_dir())
-    flowguard.record("update", {fid: (flowguard.digest(bundle.flows[fid]), w) for fid, w in widened.items()})
-    write_private(bundle_path(), bundle.raw)
-    meta = {"sequence": bundle.sequence, "created": bundle.created, "source": where}
-    write_private(meta_path(), (json.dumps(meta, indent=2) + "\n").encode())
-    result["installed"] = True
-    return result
 
 
 def remove() -> bool:

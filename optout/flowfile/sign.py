@@ -1,11 +1,11 @@
 """Build and sign a flow bundle (for optout's maintainers), or make a release keypair.
 
-    python -m optout.flowsign keygen --key PRIVATE.key --pub optout/flows_release.pub
-    python -m optout.flowsign build --key PRIVATE.key --sequence 2 --out bundle.json flows/x.yaml …
+    python -m optout.flowfile.sign keygen --key PRIVATE.key --pub optout/flowfile/release.pub
+    python -m optout.flowfile.sign build --key PRIVATE.key --sequence 2 --out bundle.json flows/x.yaml …
 
 The private key is read from a file (never given on the command line, never kept in the
 repository); keygen writes it 0600. Every flow is checked against the schema before signing, so a
-bundle that people would refuse is never made. The format is described in optout.flowupdate.
+bundle that people would refuse is never made. The format is described in optout.flowfile.updates.
 """
 
 from __future__ import annotations
@@ -18,8 +18,12 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from optout.errors import FlowError
-from optout.flowupdate import FORMAT, SIGNED_PREFIX
+from optout.flowfile.load import load_flow
+from optout.flowfile.updates import FORMAT, SIGNED_PREFIX
 
 
 def sign_bundle(private_key, sequence: int, flows: dict[str, str], created: str | None = None) -> bytes:
@@ -36,19 +40,13 @@ def sign_bundle(private_key, sequence: int, flows: dict[str, str], created: str 
 
 
 def load_private_key(path: Path):
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key
-
-    key = load_pem_private_key(path.read_bytes(), password=None)
+    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
     if not isinstance(key, Ed25519PrivateKey):
         raise SystemExit(f"{path}: not an Ed25519 private key.")
     return key
 
 
 def keygen(key_path: Path, pub_path: Path) -> None:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
     if key_path.exists():
         raise SystemExit(f"{key_path} exists: refusing to replace a release key.")
     key = Ed25519PrivateKey.generate()
@@ -62,8 +60,6 @@ def keygen(key_path: Path, pub_path: Path) -> None:
 
 
 def build(key_path: Path, sequence: int, files: list[Path], out: Path, created: str | None = None) -> None:
-    from optout.flowspec import load_flow
-
     flows = {}
     for path in files:
         try:
@@ -76,7 +72,7 @@ def build(key_path: Path, sequence: int, files: list[Path], out: Path, created: 
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m optout.flowsign", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m optout.flowfile.sign", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     gen = sub.add_parser("keygen", help="make a release keypair")
     gen.add_argument("--key", type=Path, required=True, help="where the private key goes (0600)")
