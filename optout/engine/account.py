@@ -224,7 +224,8 @@ class AccountRun:
                 return self.result(setting, State.SUBMITTED, f"objection sent on {prior['at'][:10]} (from history)",
                                    evidence=kept)
             detail = prior["detail"].removesuffix(" (from history)")
-            return self.result(setting, State.NEEDS_HUMAN, f"{detail} (from history)", evidence=kept)
+            return self.result(setting, State.NEEDS_HUMAN, f"{detail} (from history)", evidence=kept,
+                               kind=prior.get("kind"))
         try:
             submitted, form, _ = await self.read(page, setting, may_login=not self.signin.attempted)
         except Outcome as outcome:

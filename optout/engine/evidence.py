@@ -18,7 +18,7 @@ from optout.engine.pageprobe import screenshot_area
 from optout.flowspec import Flow, Setting
 from optout.paths import make_private, private_dir, write_private
 from optout.results import Result
-from optout.states import State
+from optout.states import Kind, State
 
 
 #: Every field's value, a password field's as "" (it is emptied whatever it holds).
@@ -210,7 +210,8 @@ class Evidence:
         #: site shows now (an error echoing what was typed, drawn any way) is never photographed.
         self.password_typed = False
 
-    def result(self, setting: Setting, state: State, detail: str = "", *, changed=False, evidence=()) -> Result:
+    def result(self, setting: Setting, state: State, detail: str = "", *, changed=False, evidence=(),
+               kind: Kind | None = None) -> Result:
         if self.problem:
             detail = f"{detail}; no screenshot kept: evidence could not be written ({self.problem})"
         if self.missing:
@@ -220,7 +221,7 @@ class Evidence:
             platform=self.flow.id, setting=setting.id, state=state, changed=changed,
             detail=logs.scrub(detail), evidence=list(evidence), account=self.account.name,
             label=setting.label, flow_version=self.flow.version, flow_source=self.flow.flow_source,
-            optional=not self.options.targets(self.flow.id, setting),
+            optional=not self.options.targets(self.flow.id, setting), kind=kind,
         )
 
     def path(self, setting: Setting, what: str, ext: str = "png") -> Path:

@@ -27,8 +27,8 @@ from optout.engine.options import Outcome
 from optout.engine.pageprobe import body_text, count, locate, matches
 from optout.engine.tab import Tabs
 from optout.flowspec import Form, FormChoice, Notice, Setting, Signal
-from optout.results import SENT_UNCONFIRMED, Result
-from optout.states import State
+from optout.results import Result
+from optout.states import Kind, State
 
 #: Every field the form marks required (required / aria-required) that is shown and still empty,
 #: by the name a person sees; looked for in the form holding the submit button.
@@ -266,11 +266,11 @@ class FormRun:
                                    "the page may have changed. Nothing was sent.", evidence=kept)
         return evidence.result(
             setting, State.NEEDS_HUMAN,
-            f"{SENT_UNCONFIRMED} on {today}: {name} accepted the form (HTTP {self.answers[-1][0]}) but optout did "
+            f"sent unconfirmed on {today}: {name} accepted the form (HTTP {self.answers[-1][0]}) but optout did "
             f"not recognise a confirmation on the page. Look for {name}'s e-mail about your objection (also in "
             f"spam). optout will not send it again on its own; to send it again: "
             f"`optout off {self.flow.id} --resend`.",
-            changed=True, evidence=kept)
+            changed=True, evidence=kept, kind=Kind.SENT_UNCONFIRMED)
 
 
 async def send(page: Page, setting: Setting, evidence: Evidence, tabs: Tabs) -> Result:
