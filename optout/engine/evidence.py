@@ -204,8 +204,10 @@ class Evidence:
 
     def __init__(self, flow: Flow, account: Account, options: RunOptions, log):
         self.flow, self.account, self.options, self.log = flow, account, options, log
-        self.problem = ""  # why the current setting's evidence could not be written
-        self.missing: list[str] = []  # what of the current setting's evidence could not be kept
+        #: Why, and what of, the current setting's evidence could not be written or kept: said in
+        #: its result, and so taken (the next setting starts with none).
+        self.problem = ""
+        self.missing: list[str] = []
         #: A password was typed and the engine has not opened a page of its own since: what the
         #: site shows now (an error echoing what was typed, drawn any way) is never photographed.
         self.password_typed = False
@@ -214,6 +216,7 @@ class Evidence:
                kind: Kind | None = None) -> Result:
         if self.problem:
             detail = f"{detail}; no screenshot kept: evidence could not be written ({self.problem})"
+            self.problem = ""
         if self.missing:
             detail = f"{detail}; {'; '.join(self.missing)}"
             self.missing = []
