@@ -18,7 +18,7 @@ from optout.engine.challenges import challenge_on
 from optout.engine.consent import ConsentGuard
 from optout.engine.evidence import Evidence
 from optout.engine.login import SignIn, challenge_detail
-from optout.engine.options import Account, Outcome, RunOptions
+from optout.engine.options import Account, Outcome, RunOptions, RunState
 from optout.engine.tab import Tabs, describe_browser_error
 from optout.engine.triage import Reading, Seen, Triage, triage
 from optout.flowspec import Flow, Setting
@@ -31,14 +31,15 @@ log = structlog.get_logger()
 class AccountRun:
     """Everything done in one account's browser context during one run."""
 
-    def __init__(self, flow: Flow, account: Account, options: RunOptions, context):
+    def __init__(self, flow: Flow, account: Account, options: RunOptions, context, state: RunState | None = None):
         self.flow, self.account, self.options, self.context = flow, account, options, context
+        self.state = state if state is not None else RunState()
         self.opened: set[str] = set()  # the settings whose page was opened (for the capture hook)
         self.account_outcome: Outcome | None = None
         self.log = log.bind(platform=flow.id, account=account.name)
         self.tabs = Tabs(context, flow.name, options.nav_timeout_ms, ConsentGuard.for_flow(flow, self.log, options.clicks))
         self.evidence = Evidence(flow, account, options, self.log)
-        self.signin = SignIn(flow, account, options, self.tabs, self.evidence, self.log)
+        self.signin = SignIn(flow, account, options, self.tabs, self.evidence, self.log, self.state)
         self.result = self.evidence.result
 
     def account_wide(self, outcome: Outcome) -> bool:
@@ -149,7 +150,7 @@ class AccountRun:
     async def run_form(self, page: Page, setting: Setting) -> Result:
         """Objection forms: sent once. History answers for a form that went out (confirmed, or sent
         unconfirmed), unless the person asked to send again (`--resend`)."""
-        prior = self.options.prior(self.flow.id, self.account.name, setting.id) if self.options.prior else None
+        prior = self.state.prior(self.flow.id, self.account.name, setting.id) if self.state.prior else None
         if prior and not (self.options.resend and self.options.wants_off(self.flow.id, setting)):
             kept = [Path(p) for p in prior.get("evidence", [])]
             if prior["state"] == str(State.SUBMITTED):

@@ -17,7 +17,7 @@ from optout import logs
 from optout.credentials import Credential
 from optout.engine.challenges import asked_words, asks, challenge_on
 from optout.engine.evidence import Evidence
-from optout.engine.options import Account, Outcome, RunOptions
+from optout.engine.options import Account, Outcome, RunOptions, RunState
 from optout.engine.pageprobe import body_text, count, locate, matches
 from optout.engine.tab import Patience, Tabs
 from optout.flowspec import Flow, Setting, Step, origin_of
@@ -101,8 +101,10 @@ async def answers(page: Page, before: tuple[str, str], busy_before: int) -> bool
 class SignIn:
     """The one automated sign-in an account gets in a run, and keeping its session."""
 
-    def __init__(self, flow: Flow, account: Account, options: RunOptions, tabs: Tabs, evidence: Evidence, log):
+    def __init__(self, flow: Flow, account: Account, options: RunOptions, tabs: Tabs, evidence: Evidence, log,
+                 state: RunState | None = None):
         self.flow, self.account, self.options, self.tabs, self.evidence = flow, account, options, tabs, evidence
+        self.state = state if state is not None else RunState()
         self.log = log
         self.attempted = False
         self.cleared = False  # an attended run showed the person a check before the site's pages
@@ -343,9 +345,9 @@ class SignIn:
     def first_attempt(self) -> bool:
         """Whether this is the run's first automated attempt for this account (and count it)."""
         key = (self.flow.id, self.account.name.casefold())
-        if key in self.options.sign_ins:
+        if key in self.state.sign_ins:
             return False
-        self.options.sign_ins.add(key)
+        self.state.sign_ins.add(key)
         return True
 
     def hold_back(self, outcome: Outcome) -> None:
@@ -460,11 +462,11 @@ class SignIn:
         from optout.errors import OptoutError
 
         name, pid = self.flow.name, self.flow.id
-        if self.options.window is None:
+        if self.state.window is None:
             raise Outcome(State.NEEDS_HUMAN, f"{name} needs you to sign in, and this run cannot open a window. "
                           f"Sign in yourself with `optout login {pid}`.")
         try:
-            return await self.options.window(self.account.identity, storage)
+            return await self.state.window(self.account.identity, storage)
         except OptoutError as exc:
             raise Outcome(State.NEEDS_HUMAN, f"{name} needs you to sign in, and no browser window could be "
                           f"opened ({exc.message}). Sign in yourself with `optout login {pid}`.") from None
