@@ -166,7 +166,7 @@ def _profile(profile: str | Profile, home: Path | None) -> Profile:
 
 async def login(platform: str, **opts) -> Path:
     """Open a visible browser so a person signs in themselves; save that session."""
-    from optout.engine.login import interactive_login
+    from optout.engine.personlogin import interactive_login
 
     return await interactive_login(platform, **opts)
 

@@ -214,7 +214,7 @@ async def _assist_one(browser, flow, *, keep_profile, confirm, tell, emit, setup
 
     from optout import engine
     from optout.browser import close_quietly
-    from optout.engine.login import wait_for_person
+    from optout.engine.personlogin import wait_for_person
 
     context = await browser.new_context(setup_context=setup_context)
     try:
