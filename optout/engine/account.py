@@ -20,7 +20,7 @@ from optout.engine.evidence import Evidence
 from optout.engine.login import SignIn, challenge_detail
 from optout.engine.options import Account, Outcome, RunOptions, RunState
 from optout.engine.tab import Tabs, describe_browser_error
-from optout.engine.triage import Reading, Seen, Triage, triage
+from optout.engine.triage import Reading, Seen, Triage, triage, unrecognised
 from optout.flowspec import Flow, Setting
 from optout.results import Result
 from optout.states import State
@@ -63,29 +63,30 @@ class AccountRun:
         sign-in when `may_login`. Signed out and a challenge that remain raise their Outcome."""
         url = setting.items.url if items else setting.url
         self.opened.add(setting.id)
+
+        def again():
+            return triage(page, self.flow, setting, self.tabs, find_timeout_s=self.options.find_timeout_s,
+                          clicks=self.options.clicks, items=items)
+
         await self.tabs.open(page, url)
-        seen = await self.triage(page, setting, items)
+        seen = await again()
         if seen.seen is Seen.CHALLENGE and may_login and self.options.attended and not self.signin.cleared:
             # A check the site puts before its pages (Cloudflare's, say): the person answers it in
             # a window, and the run goes on with what they cleared.
             await self.signin.clear_challenge(page, setting, seen.challenge)
             await self.tabs.open(page, url)
-            seen = await self.triage(page, setting, items)
+            seen = await again()
         if seen.seen is Seen.SIGNED_OUT and may_login:
             await self.signin.login(page, setting)
             await self.tabs.open(page, url)
             self.evidence.password_typed = False  # a page the engine opened, not the sign-in's answer
-            seen = await self.triage(page, setting, items)
+            seen = await again()
         if seen.seen is Seen.SIGNED_OUT:
             raise Outcome(State.NEEDS_LOGIN, f"{self.flow.name} shows its sign-in page: the session has ended. "
                           f"Sign in again with `optout login {self.flow.id}`.")
         if seen.seen is Seen.CHALLENGE:
             raise Outcome(State.NEEDS_HUMAN, challenge_detail(self.flow, seen.challenge, None, False))
         return seen
-
-    def triage(self, page: Page, setting: Setting, items: bool = False):
-        return triage(page, self.flow, setting, self.tabs, find_timeout_s=self.options.find_timeout_s,
-                      clicks=self.options.clicks, items=items)
 
     async def read(self, page: Page, setting: Setting, *, may_login: bool) -> Reading:
         """Open the setting and read it, or raise the Outcome that ends it."""
@@ -95,7 +96,7 @@ class AccountRun:
         if seen.seen is Seen.SUBMITTED:
             return Reading(None, lang=seen.lang, already_sent=True)
         if seen.seen is not Seen.CONTROL:
-            raise Outcome(State.BROKEN, self.unrecognised(page, setting, seen),
+            raise Outcome(State.BROKEN, unrecognised(seen, self.flow, setting, page.url, self.options.find_timeout_s),
                           await self.evidence.keep_broken_page(page, setting))
         if setting.control.kind == "form":
             return Reading(seen.control, lang=seen.lang)  # offered and not yet sent: training goes on
@@ -104,21 +105,6 @@ class AccountRun:
         if off is None:
             raise Outcome(State.BROKEN, f"'{setting.label}': {why}.", await self.evidence.keep_broken_page(page, setting))
         return Reading(seen.control, lang=seen.lang, off=off, locked=locked)
-
-    def unrecognised(self, page: Page, setting: Setting, seen: Triage) -> str:
-        """Why nothing the flow knows was read on the setting's page (a `broken` detail)."""
-        if seen.seen is Seen.LANGUAGE:
-            return (f"the page is in a language this flow does not know ({seen.lang!r}); it knows "
-                    f"{', '.join(setting.known_languages(self.flow.languages))}. Nothing was read or changed; "
-                    f"`optout platforms` lists the languages each setting knows.")
-        if seen.seen is Seen.AMBIGUOUS:
-            return f"{seen.found} controls match the label '{setting.label}': refusing to guess."
-        if seen.seen is Seen.TIMEOUT:
-            return (f"the control '{setting.label}' was not found on {page.url} within "
-                    f"{self.options.find_timeout_s:g} s, while the page was still loading "
-                    f"(the page may have changed, or be very slow).")
-        return (f"the control '{setting.label}' was not found on {page.url} once the page had finished "
-                f"loading (the page may have changed)." + (f" {seen.unclicked}." if seen.unclicked else ""))
 
     # --- one setting: read → act → reload → verify ---------------------------------------------
 
@@ -152,13 +138,7 @@ class AccountRun:
         unconfirmed), unless the person asked to send again (`--resend`)."""
         prior = self.state.prior(self.flow.id, self.account.name, setting.id) if self.state.prior else None
         if prior and not (self.options.resend and self.options.wants_off(self.flow.id, setting)):
-            kept = [Path(p) for p in prior.get("evidence", [])]
-            if prior["state"] == str(State.SUBMITTED):
-                return self.result(setting, State.SUBMITTED, f"objection sent on {prior['at'][:10]} (from history)",
-                                   evidence=kept)
-            detail = prior["detail"].removesuffix(" (from history)")
-            return self.result(setting, State.NEEDS_HUMAN, f"{detail} (from history)", evidence=kept,
-                               kind=prior.get("kind"))
+            return forms.from_history(self.evidence, setting, prior)
         try:
             reading = await self.read(page, setting, may_login=not self.signin.attempted)
         except Outcome as outcome:
@@ -236,11 +216,8 @@ class AccountRun:
         opened, as it is after the reading (broken ones too); never after an error or a failed
         sign-in (the page is then the sign-in page, which a replay without a credential cannot
         re-enact)."""
-        if self.options.capture is None or setting.id not in self.opened or result.state == State.ERROR:
-            return
-        if self.signin.attempted and not self.signin.signed_in_here:
-            return  # the page is the sign-in page after a failed sign-in, not the setting's
-        if self.tabs.gone(page):
+        if (self.options.capture is None or setting.id not in self.opened or result.state == State.ERROR
+                or (self.signin.attempted and not self.signin.signed_in_here) or self.tabs.gone(page)):
             return
         try:
             await self.options.capture(page, self.flow, self.account, setting, result)
@@ -271,11 +248,8 @@ class AccountRun:
         page = await self.tabs.new_page()
         results = []
         expanded: list[Setting] = []
-        for setting in settings:
-            if setting.items is None:
-                expanded.append(setting)
-                continue
-            found = await self.items(page, setting)
+        for setting in settings:  # a setting per item becomes one setting for each item the account owns
+            found = [setting] if setting.items is None else await self.items(page, setting)
             if isinstance(found, Result):
                 results.append(found)
             else:

@@ -8,26 +8,38 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from playwright.async_api import Page
 
 from optout.credentials import Credential
 from optout.engine.challenges import asked_words, challenge_on
-from optout.engine.options import Outcome
+from optout.engine.options import Account, Outcome, RunOptions, RunState
 from optout.engine.personlogin import wait_for_person
 from optout.engine.tab import Tabs
-from optout.flowspec import Setting
+from optout.flowspec import Flow, Setting
 from optout.states import State
 
-if TYPE_CHECKING:  # the sign-in holds its attended side: a type only, no import at run time
-    from optout.engine.login import SignIn
+
+class SignsIn(Protocol):
+    """What the attended side uses of the account's sign-in (optout.engine.login.SignIn)."""
+
+    flow: Flow
+    account: Account
+    options: RunOptions
+    state: RunState
+    tabs: Tabs
+    log: object
+
+    async def attempt(self, page: Page, setting: Setting, cred: Credential, tabs: Tabs | None = None) -> None: ...
+
+    def hold_back(self, outcome: Outcome) -> None: ...
 
 
 class Attended:
     """The attended side of one account's sign-in."""
 
-    def __init__(self, signin: SignIn):
+    def __init__(self, signin: SignsIn):
         self.signin = signin
         self.flow, self.options = signin.flow, signin.options
 

@@ -17,6 +17,7 @@ import asyncio
 import re
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
@@ -271,6 +272,18 @@ class FormRun:
             f"spam). optout will not send it again on its own; to send it again: "
             f"`optout off {self.flow.id} --resend`.",
             changed=True, evidence=kept, kind=Kind.SENT_UNCONFIRMED)
+
+
+def from_history(evidence: Evidence, setting: Setting, prior: dict) -> Result:
+    """The result of a form history says went out (`prior`, its last such row): submitted, or
+    sent unconfirmed (its kind), and not sent again."""
+    kept = [Path(p) for p in prior.get("evidence", [])]
+    if prior["state"] == str(State.SUBMITTED):
+        return evidence.result(setting, State.SUBMITTED, f"objection sent on {prior['at'][:10]} (from history)",
+                               evidence=kept)
+    detail = prior["detail"].removesuffix(" (from history)")
+    return evidence.result(setting, State.NEEDS_HUMAN, f"{detail} (from history)", evidence=kept,
+                           kind=prior.get("kind"))
 
 
 async def send(page: Page, setting: Setting, evidence: Evidence, tabs: Tabs) -> Result:

@@ -162,3 +162,18 @@ class Reading:
     locked: bool = False
     #: The form's page says an objection was already sent.
     already_sent: bool = False
+
+
+def unrecognised(seen: Triage, flow: Flow, setting: Setting, url: str, find_timeout_s: float) -> str:
+    """Why nothing the flow knows was read on the setting's page (a `broken` detail)."""
+    if seen.seen is Seen.LANGUAGE:
+        return (f"the page is in a language this flow does not know ({seen.lang!r}); it knows "
+                f"{', '.join(setting.known_languages(flow.languages))}. Nothing was read or changed; "
+                f"`optout platforms` lists the languages each setting knows.")
+    if seen.seen is Seen.AMBIGUOUS:
+        return f"{seen.found} controls match the label '{setting.label}': refusing to guess."
+    if seen.seen is Seen.TIMEOUT:
+        return (f"the control '{setting.label}' was not found on {url} within {find_timeout_s:g} s, while the "
+                f"page was still loading (the page may have changed, or be very slow).")
+    return (f"the control '{setting.label}' was not found on {url} once the page had finished loading "
+            f"(the page may have changed)." + (f" {seen.unclicked}." if seen.unclicked else ""))
