@@ -5,7 +5,10 @@ run.py      run(): one browser, contexts, concurrency; run_in_context() for assi
 connected.py  the same in the person's own browser (`--connect`): their context, one at a time
 capacity.py how many accounts at once, from the machine's CPUs and free memory
 account.py  AccountRun: the read → act → reload → verify loop
-login.py    sign-in steps, challenges, waiting for a person to sign in
+triage.py   what a page shows (signed out, a challenge, the control, an items list…), one typed answer
+login.py    the run's one sign-in per account, holds, keeping the session
+signinsteps.py  typing the flow's sign-in steps and reading how the sign-in ended
+attended.py the person's window in an attended run; personlogin.py `optout login`
 forms.py    filling and sending objection forms, confirmation
 evidence.py screenshots, kept pages, the Result that cites them
 tab.py      settling, crash watch, opening a URL with retries
