@@ -7,154 +7,166 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from optout import runs
 from optout.credentials import Credential
 from optout.paths import DEFAULT_PROFILE, Profile
 from optout.results import Result
+from optout.runs import Results, RunKind
 from optout.states import State
 
-__all__ = ["Credential", "Result", "State", "check", "switch_off", "login"]
-
-
-def _accounts(flow, credentials, sessions, profile: Profile):
-    from optout.credentials import AccountStore
-    from optout.engine import Account
-
-    if credentials is not None:
-        given = credentials.get(flow.id)
-        creds = [] if given is None else list(given) if isinstance(given, (list, tuple)) else [given]
-    else:
-        creds = AccountStore(profile).credentials(flow.id)
-    accounts = {c.username: Account(flow.id, c.username, credential=c) for c in creds}
-    if sessions is not None:
-        for name in sessions.accounts(flow.id):
-            accounts.setdefault(name, Account(flow.id, name))
-        for account in accounts.values():
-            account.session, account.identity = sessions.load_with_identity(flow.id, account.name)
-    return list(accounts.values())
-
-
-class Results(list):
-    """A run's results, with what history found needing attention (`drift`), its `run_id`, and
-    how many accounts it ran at once and why (`capacity`, an optout.engine.capacity.Capacity)."""
-
-    drift: list = []
-    run_id: int | None = None
-    capacity = None
-
-
-async def _run(platforms, mode, *, credentials=None, setup_context=None, headless=True,
-               browser_path=None, profile=DEFAULT_PROFILE, sessions=True, concurrency=None,
-               flows_dir: Path | None = None, evidence_dir: Path | None = None, dry_run=False,
-               selected: Sequence[str] = (), all_settings=False, on_result: Callable | None = None,
-               find_timeout_s: float = 15.0, nav_timeout_ms: int = 30000,
-               setting_timeout_s: float = 120.0, home: Path | None = None, history: bool = True,
-               kind: str | None = None, form_reason: str = "", resend: bool = False,
-               capture=None, attended: bool = False, person_wait_s: float = 300.0,
-               tell: Callable[[str], None] | None = None, on_window: Callable | None = None,
-               connect=None) -> Results:
-    from optout import engine, logs
-    from optout.flowfile.layers import Layers, resolve
-    from optout.history import RunRecorder
-    from optout.holds import Holds
+if TYPE_CHECKING:  # annotations only: the store is loaded when a run opens it
     from optout.sessions import SessionStore
 
-    logs.ensure_configured()
-    prof = profile if isinstance(profile, Profile) else Profile(profile, root=home)
-    prof.ensure()
-    flows = resolve(list(dict.fromkeys(platforms)) if platforms else None, flows_dir or Layers.person())
-    if sessions is True:
-        store = SessionStore(prof)
-    elif sessions is False or sessions is None:
-        store = None
-    else:
-        store = sessions
-    jobs = [(flow, [] if flow.guide else _accounts(flow, credentials, store, prof)) for flow in flows]
-    if not platforms:  # "everything" means every platform this person has set up
-        jobs = [(flow, accounts) for flow, accounts in jobs if accounts]
-        if not jobs:
-            from optout.errors import AccountNotFound
+__all__ = ["Credential", "Result", "Results", "State", "check", "switch_off", "login"]
 
-            hint = ("Add one with `optout account add linkedin` (see `optout platforms`), "
-                    "or try `optout demo`.")
-            if connect:  # the person's browser needs no account: they name the platforms
-                hint = "Name the platforms, e.g. `optout check linkedin --connect`."
-            raise AccountNotFound("No accounts or saved sessions are set up yet, so there is nothing to check.",
-                                  hint)
-    if connect:  # found before anything is recorded: no browser to work in is the person's to fix
-        from optout import connect as connect_mod
-
-        connect = connect_mod.find("auto" if connect is True else connect)
-    options = engine.RunOptions(
-        mode=mode, dry_run=dry_run, selected=set(selected), all_settings=all_settings,
-        headless=headless, browser_path=browser_path, setup_context=setup_context,
-        concurrency=concurrency, evidence_dir=evidence_dir or prof.evidence, sessions=store,
-        find_timeout_s=find_timeout_s, nav_timeout_ms=nav_timeout_ms,
-        setting_timeout_s=setting_timeout_s, form_reason=form_reason,
-        resend=resend, capture=capture, attended=attended, person_wait_s=person_wait_s, tell=tell,
-        on_window=on_window, holds=Holds(prof), connect=connect or None,
-    )
-    if not history:
-        results = Results(await engine.run(jobs, options, on_result=on_result))
-        results.capacity = options.capacity
-        return results
-    with RunRecorder(prof, kind or mode) as recorder:
-        options.prior = recorder.history.last_sent  # open for the whole run
-
-        def record(result: Result) -> None:
-            recorder(result)
-            if on_result:
-                on_result(result)
-
-        results = Results(await engine.run(jobs, options, on_result=record))
-    results.drift, results.run_id, results.capacity = recorder.drift, recorder.run_id, options.capacity
-    return results
+Credentials = Mapping[str, Credential | Sequence[Credential]]
+SetupContext = Callable[[object], Awaitable[None]]
 
 
-async def check(platforms: Sequence[str] | None = None, **opts) -> list[Result]:
-    """Read every setting of the given platforms (None: every platform with an account or a saved
-    session); never changes anything.
+async def check(
+    platforms: Sequence[str] | None = None,
+    *,
+    profile: str | Profile = DEFAULT_PROFILE,
+    home: Path | None = None,
+    credentials: Credentials | None = None,
+    sessions: bool | SessionStore = True,
+    setup_context: SetupContext | None = None,
+    headless: bool = True,
+    browser_path: str | None = None,
+    concurrency: int | None = None,
+    flows_dir: Path | None = None,
+    evidence_dir: Path | None = None,
+    selected: Sequence[str] = (),
+    all_settings: bool = False,
+    on_result: Callable[[Result], None] | None = None,
+    find_timeout_s: float = 15.0,
+    nav_timeout_ms: int = 30000,
+    setting_timeout_s: float = 120.0,
+    history: bool = True,
+    kind: RunKind | None = None,
+    capture: bool = False,
+    attended: bool = False,
+    person_wait_s: float = 300.0,
+    tell: Callable[[str], None] | None = None,
+    on_window: Callable[[object], Awaitable[None]] | None = None,
+    connect: bool | str | Path | None = None,
+    notify: bool = False,
+    lock: bool = True,
+) -> Results:
+    """Read every setting of the given platforms; never changes anything.
 
-    Options: credentials (platform → Credential or list; default: the keyring), setup_context
-    (async callable given every BrowserContext before any page opens), headless, browser_path,
-    profile, sessions (True: saved sessions of the profile; False: none; or a SessionStore),
-    concurrency (accounts at once; default None: chosen from the machine's CPUs and free memory,
-    see optout.engine.capacity), flows_dir, evidence_dir, on_result (called as each result
-    arrives), history (record every result in the profile's history and compute drift; default
-    True), and the
-    time limits find_timeout_s (a control to appear, 15), nav_timeout_ms (a page to load,
-    30000) and setting_timeout_s (one setting end to end, 120). capture: an
-    optout.capture.hook.Capturer that keeps a scrubbed copy of each setting's page.
+    Args:
+        platforms: platform ids (`optout platforms`); None: every platform with an account or a
+            saved session in the profile (raises optout.errors.AccountNotFound when there is none).
+        profile: the profile's name, or an optout.paths.Profile. home: the data folder holding
+            the profiles (default: OPTOUT_HOME, else the platform's data folder).
+        credentials: platform → Credential or list of them; None: the accounts in the keyring.
+        sessions: True: the profile's saved sessions; False: none; or an optout.sessions.SessionStore.
+        setup_context: awaited with every BrowserContext before any page opens.
+        headless: no visible browser window. browser_path: the Chromium-family browser to launch.
+        concurrency: accounts at once; None: chosen from the machine's CPUs and free memory
+            (optout.engine.capacity; `Results.capacity` says what was chosen and why).
+        flows_dir: a folder of flows to read instead of the installed ones.
+        evidence_dir: where screenshots and kept pages go (default: the profile's).
+        selected: optional settings the person wants off, by id or "platform:id"; all_settings:
+            every optional one. Optional settings not wanted are reported with `optional` set.
+        on_result: called with each Result as it arrives.
+        find_timeout_s: how long a control may take to appear; nav_timeout_ms: a page to load;
+            setting_timeout_s: one setting end to end.
+        history: record every result in the profile's history and compute drift (`Results.drift`).
+        kind: how history names the run ("check", "off", "demo", "scheduled"; default: the mode).
+        capture: keep a scrubbed copy of each setting's page in the profile's captures folder
+            (`Results.captures` says what became of each).
+        attended: a person is at the machine. A sign-in then happens in a visible window:
+            optout types the stored password once, and what only the person can answer (a
+            security check, an e-mailed code, a refused password) they answer there while the run
+            waits and then goes on. person_wait_s: how long it waits for them (seconds).
+            tell: called with what to say to them;
+            on_window: awaited with the window's page once it waits for them. Unattended, such a
+            sign-in is needs_human at once and the password is held back until the person signs
+            in (`optout login`) or stores a new one.
+        connect: work in the person's own running Chrome, Edge or Chromium ("auto" or True, its
+            user-data folder, http://127.0.0.1:PORT or a ws:// URL; see optout.connect): only
+            optout's own tabs, no password typed, no session saved, one account at a time. No
+            such browser raises optout.errors.ConnectFailed.
+        notify: notify the person (desktop, and any configured channel) when something needs
+            attention, as scheduled runs do.
+        lock: hold the profile's run lock, so this run never overlaps another optout run of the
+            profile (raises optout.errors.OptoutError when one is in progress).
+    """
+    return await runs.run(runs.Request(
+        "check", platforms, _profile(profile, home), credentials=credentials, setup_context=setup_context,
+        headless=headless, browser_path=browser_path, sessions=sessions, concurrency=concurrency,
+        flows_dir=flows_dir, evidence_dir=evidence_dir, selected=tuple(selected), all_settings=all_settings,
+        on_result=on_result, find_timeout_s=find_timeout_s, nav_timeout_ms=nav_timeout_ms,
+        setting_timeout_s=setting_timeout_s, history=history, kind=kind, capture=capture, attended=attended,
+        person_wait_s=person_wait_s, tell=tell, on_window=on_window, connect=connect, notify=notify, lock=lock))
 
-    attended (default False): a person is at the machine. A sign-in then happens in a visible
-    browser window: optout types the stored password once, and what only the person can answer
-    (a security check, an e-mailed code, a refused password) they answer there while the run
-    waits (person_wait_s, default 300) and then goes on. tell: called with what to say to them;
-    on_window: called with the window's page once it waits for them. Unattended, such a sign-in
-    is needs_human at once, and the password is held back from later runs until the person
-    signs in (`optout login`) or stores a new one.
 
-    connect: work in the person's own running Chrome, Edge or Chromium instead of launching one
-    ("auto", True, its user-data folder, http://127.0.0.1:PORT or a ws:// URL; see
-    optout.connect). optout opens and closes only its own tabs there, types no password (a
-    signed-out site is `needs_login`), saves no session, and runs accounts one at a time. No such
-    browser raises optout.errors.ConnectFailed."""
-    return await _run(platforms, "check", **opts)
+async def switch_off(
+    platforms: Sequence[str] | None = None,
+    *,
+    dry_run: bool = False,
+    form_reason: str = "",
+    resend: bool = False,
+    profile: str | Profile = DEFAULT_PROFILE,
+    home: Path | None = None,
+    credentials: Credentials | None = None,
+    sessions: bool | SessionStore = True,
+    setup_context: SetupContext | None = None,
+    headless: bool = True,
+    browser_path: str | None = None,
+    concurrency: int | None = None,
+    flows_dir: Path | None = None,
+    evidence_dir: Path | None = None,
+    selected: Sequence[str] = (),
+    all_settings: bool = False,
+    on_result: Callable[[Result], None] | None = None,
+    find_timeout_s: float = 15.0,
+    nav_timeout_ms: int = 30000,
+    setting_timeout_s: float = 120.0,
+    history: bool = True,
+    kind: RunKind | None = None,
+    capture: bool = False,
+    attended: bool = False,
+    person_wait_s: float = 300.0,
+    tell: Callable[[str], None] | None = None,
+    on_window: Callable[[object], Awaitable[None]] | None = None,
+    connect: bool | str | Path | None = None,
+    notify: bool = False,
+    lock: bool = True,
+) -> Results:
+    """Read, switch off what is positively on, reload and read again; send objection forms once.
+
+    Args:
+        dry_run: read and say what would change; change nothing.
+        form_reason: the reason typed into objection forms (also what fills a form's required
+            explanation); default none.
+        resend: send objection forms again even when history says they went out.
+        selected, all_settings: the optional settings to switch off too (by id or "platform:id").
+        Every other argument is as for check().
+    """
+    return await runs.run(runs.Request(
+        "off", platforms, _profile(profile, home), credentials=credentials, setup_context=setup_context,
+        headless=headless, browser_path=browser_path, sessions=sessions, concurrency=concurrency,
+        flows_dir=flows_dir, evidence_dir=evidence_dir, dry_run=dry_run, selected=tuple(selected),
+        all_settings=all_settings, form_reason=form_reason, resend=resend, on_result=on_result,
+        find_timeout_s=find_timeout_s, nav_timeout_ms=nav_timeout_ms, setting_timeout_s=setting_timeout_s,
+        history=history, kind=kind, capture=capture, attended=attended, person_wait_s=person_wait_s, tell=tell,
+        on_window=on_window, connect=connect, notify=notify, lock=lock))
 
 
-async def switch_off(platforms: Sequence[str] | None = None, **opts) -> list[Result]:
-    """Read, switch off what is positively on, reload and read again. Options as for check(),
-    plus dry_run, selected (opt-in settings to include by id), all_settings, form_reason (the
-    reason typed into objection forms) and resend (send objection forms again even when history
-    says they went out)."""
-    return await _run(platforms, "off", **opts)
+def _profile(profile: str | Profile, home: Path | None) -> Profile:
+    return profile if isinstance(profile, Profile) else Profile(profile, root=home)
 
 
 async def login(platform: str, **opts) -> Path:
     """Open a visible browser so a person signs in themselves; save that session."""
-    from optout.engine.login import interactive_login
+    from optout.engine.personlogin import interactive_login
 
     return await interactive_login(platform, **opts)
 

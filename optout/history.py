@@ -9,93 +9,23 @@ ordered list of migrations, each applied in its own transaction.
 from __future__ import annotations
 
 import asyncio
-import errno
-import functools
 import json
 import sqlite3
-from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 
+from optout import drift as drift_mod
+from optout.drift import STREAK, Drift
 from optout.errors import OptoutError
-from optout.paths import Profile, folder_error, touch_private
-from optout.results import SENT_UNCONFIRMED, Result
-from optout.states import State
+from optout.historyschema import MIGRATIONS, SCHEMA_VERSION, busy, statements
+from optout.historyschema import guarded as _guarded
+from optout.historyschema import unusable as _unusable
+from optout.paths import Profile, touch_private
+from optout.results import Result
+from optout.states import Kind, State
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION", "STREAK", "Drift", "History", "RunRecorder"]
 
 RUN_KINDS = ("check", "off", "demo", "scheduled")
-
-#: MIGRATIONS[i] takes the schema from version i to i + 1. Append only; never edit a shipped one.
-MIGRATIONS: list[str] = [
-    """
-    CREATE TABLE runs (
-        id INTEGER PRIMARY KEY,
-        kind TEXT NOT NULL CHECK (kind IN ('check', 'off', 'demo', 'scheduled')),
-        profile TEXT NOT NULL,
-        started_at TEXT NOT NULL,
-        finished_at TEXT
-    );
-    CREATE TABLE results (
-        id INTEGER PRIMARY KEY,
-        run_id INTEGER NOT NULL REFERENCES runs(id),
-        profile TEXT NOT NULL,
-        platform TEXT NOT NULL,
-        account TEXT NOT NULL DEFAULT '',
-        setting TEXT NOT NULL,
-        label TEXT NOT NULL DEFAULT '',
-        state TEXT NOT NULL,
-        changed INTEGER NOT NULL DEFAULT 0,
-        detail TEXT NOT NULL DEFAULT '',
-        evidence TEXT NOT NULL DEFAULT '[]',
-        flow_version INTEGER NOT NULL DEFAULT 0,
-        at TEXT NOT NULL
-    );
-    CREATE TABLE drift (
-        id INTEGER PRIMARY KEY,
-        run_id INTEGER NOT NULL REFERENCES runs(id),
-        kind TEXT NOT NULL,
-        platform TEXT NOT NULL,
-        account TEXT NOT NULL DEFAULT '',
-        setting TEXT NOT NULL DEFAULT '',
-        detail TEXT NOT NULL DEFAULT ''
-    );
-    """,
-    """
-    CREATE INDEX results_key ON results (platform, account, setting, id);
-    CREATE INDEX results_run ON results (run_id);
-    CREATE INDEX drift_run ON drift (run_id);
-    """,
-    # Which flow read a result: shipped, the person's local flow, or a signed update.
-    """
-    ALTER TABLE results ADD COLUMN flow_source TEXT NOT NULL DEFAULT 'shipped';
-    """,
-    # Drift an `off` run found and put right in the same run (a setting switched back on, off again).
-    """
-    ALTER TABLE drift ADD COLUMN fixed INTEGER NOT NULL DEFAULT 0;
-    """,
-]
-SCHEMA_VERSION = len(MIGRATIONS)
-
-#: How many runs in a row a flow must be broken (or a sign-in failing) before it counts as drift.
-STREAK = 3
-_OFFISH = {State.OFF, State.SUBMITTED}
-_LOGIN = {State.NEEDS_LOGIN, State.NEEDS_HUMAN}
-
-
-@dataclass(frozen=True)
-class Drift:
-    """Something that needs the person's attention, found by comparing a run with earlier ones."""
-
-    kind: str  # switched_on | new_setting | broken_streak | login_failing
-    platform: str
-    account: str | None
-    setting: str | None
-    detail: str
-    #: The run that found it also put it right (an `off` run switched the setting off again and
-    #: read it off after a reload): still drift, since the platform went back on the person's choice.
-    fixed: bool = False
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def _now() -> str:
@@ -107,42 +37,6 @@ def _iso(at: datetime) -> str:
     if at.tzinfo is None:
         at = at.astimezone()  # a naive time is the machine's local time
     return at.astimezone(timezone.utc).isoformat(timespec="microseconds")
-
-
-_FOLDER_FAILURES = {"disk is full": errno.ENOSPC, "readonly database": errno.EACCES,
-                    "unable to open database file": errno.EACCES}
-
-
-def _unusable(path: Path, exc: Exception) -> OptoutError:
-    """A folder that cannot be written is said as such; a damaged file is kept, never set aside:
-    a new empty history would lose the evidence of every earlier run."""
-    code = exc.errno if isinstance(exc, OSError) else next(
-        (c for text, c in _FOLDER_FAILURES.items() if text in str(exc)), None)
-    if code in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR):
-        return folder_error(OSError(code, str(exc)), path.parent)
-    return OptoutError(
-        f"The history file {path} cannot be read ({exc}).",
-        "Keep the file: it holds the evidence of every earlier run, and optout records nothing until it "
-        f"can read it. Restore it from a backup, or rescue its rows with `sqlite3 '{path}' .recover`.",
-    )
-
-
-def _guarded(method):
-    """Turn a damaged database met mid-use into the same clear error as at open."""
-
-    @functools.wraps(method)
-    def wrapper(self, *args, **kwargs):
-        try:
-            return method(self, *args, **kwargs)
-        except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc)):
-                raise OptoutError(f"The history file {self.path} is busy ({exc}).",
-                                  "Another optout run is using it; wait for it to finish.") from None
-            if isinstance(exc, (sqlite3.IntegrityError, sqlite3.ProgrammingError)):
-                raise
-            raise _unusable(self.path, exc) from None
-
-    return wrapper
 
 
 class History:
@@ -182,7 +76,7 @@ class History:
             raise
         except sqlite3.DatabaseError as exc:
             self.db.close()
-            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+            if isinstance(exc, sqlite3.OperationalError) and busy(exc):
                 raise OptoutError(
                     f"The history file {self.path} is locked by another program.",
                     "Wait for the other optout run to finish, then try again.",
@@ -202,7 +96,7 @@ class History:
         for number in range(version, SCHEMA_VERSION):
             self.db.execute("BEGIN IMMEDIATE")
             try:
-                for statement in _statements(MIGRATIONS[number]):
+                for statement in statements(MIGRATIONS[number]):
                     self.db.execute(statement)
                 self.db.execute(f"PRAGMA user_version = {number + 1}")
                 self.db.execute("COMMIT")
@@ -227,7 +121,8 @@ class History:
         """Store one result, committed at once (autocommit) so a crash keeps it."""
         self.db.execute(
             "INSERT INTO results (run_id, profile, platform, account, setting, label, state, changed,"
-            " detail, evidence, flow_version, flow_source, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " detail, evidence, flow_version, flow_source, at, kind)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 run_id,
                 self.profile.name,
@@ -242,6 +137,7 @@ class History:
                 int(result.flow_version or 0),
                 result.flow_source or "shipped",
                 _iso(result.at),
+                str(result.kind or ""),
             ),
         )
 
@@ -319,51 +215,9 @@ class History:
 
     @_guarded
     def drift(self, run_id: int) -> list[Drift]:
-        """Compare run `run_id` with the earlier runs, store what needs attention and return it.
-
-        Demo runs are compared only with demo runs (and real runs with real runs), so trying the
-        sandbox never raises an alarm about a real account. Calling it twice replaces, not adds.
-        """
-        run = self.db.execute("SELECT kind FROM runs WHERE id = ?", (run_id,)).fetchone()
-        if run is None:
-            raise ValueError(f"no run {run_id}")
-        demo = run["kind"] == "demo"
-        same_group = "runs.kind = 'demo'" if demo else "runs.kind != 'demo'"
-        current: dict[tuple[str, str, str], sqlite3.Row] = {}
-        for r in self.db.execute("SELECT * FROM results WHERE run_id = ? ORDER BY id", (run_id,)):
-            current[(r["platform"], r["account"], r["setting"])] = r  # the last word of the run
-
-        found: list[Drift] = []
-        login_flagged: set[tuple[str, str]] = set()
-        for (platform, account, setting), row in current.items():
-            earlier = self._earlier_states(platform, account, setting, run_id, same_group)
-            state = State(row["state"])
-            label = row["label"] or setting
-            acct = account or None
-            # What the run read before acting: `off` changed only a setting it read on, so a check and
-            # an `off` run see the same drift (the off run's last word is off, with changed set).
-            fixed = state == State.OFF and bool(row["changed"])
-            read = State.ON if fixed else state
-            again = "; optout switched it off again" if fixed else ""
-            if earlier and read == State.ON and earlier[0] in _OFFISH:
-                found.append(Drift("switched_on", platform, acct, setting,
-                                   f"'{label}' was {earlier[0]} and is on again{again}", fixed))
-            if not earlier and self._platform_seen_before(platform, account, run_id, same_group):
-                found.append(Drift("new_setting", platform, acct, setting,
-                                   f"new setting '{label}' appeared (now {read}{again})", fixed))
-            recent = [state, *earlier[: STREAK - 1]]
-            if len(recent) == STREAK and all(s == State.BROKEN for s in recent):
-                found.append(Drift("broken_streak", platform, acct, setting,
-                                   f"'{label}' could not be read in the last {STREAK} runs "
-                                   "(the site changed; the flow needs an update)"))
-            unconfirmed = row["detail"].startswith(SENT_UNCONFIRMED)  # a form sent, not a sign-in
-            if (len(recent) == STREAK and all(s in _LOGIN for s in recent) and setting != "guide" and not unconfirmed
-                    and (platform, account) not in login_flagged):  # a guide's needs_human is no sign-in
-                login_flagged.add((platform, account))  # one per account, not one per setting
-                found.append(Drift("login_failing", platform, acct, None,
-                                   f"sign-in failed in the last {STREAK} runs "
-                                   f"({', '.join(reversed([str(s) for s in recent]))})"))
-
+        """Compare run `run_id` with the earlier runs (optout.drift), store what needs attention
+        and return it. Calling it twice replaces, not adds."""
+        found = drift_mod.find(self.db, run_id)
         self.db.execute("BEGIN IMMEDIATE")
         try:
             self.db.execute("DELETE FROM drift WHERE run_id = ?", (run_id,))
@@ -378,26 +232,6 @@ class History:
             self.db.execute("ROLLBACK")
             raise
         return found
-
-    def _earlier_states(self, platform, account, setting, run_id, same_group) -> list[State]:
-        """The state each earlier run last saw for this key, newest run first."""
-        rows = self.db.execute(
-            f"SELECT r.state FROM results r JOIN runs ON runs.id = r.run_id"
-            f" WHERE r.platform = ? AND r.account = ? AND r.setting = ? AND r.run_id < ? AND {same_group}"
-            f" AND r.id IN (SELECT max(id) FROM results WHERE platform = ? AND account = ? AND setting = ?"
-            f"              GROUP BY run_id)"
-            f" ORDER BY r.run_id DESC",
-            (platform, account, setting, run_id, platform, account, setting),
-        ).fetchall()
-        return [State(r["state"]) for r in rows]
-
-    def _platform_seen_before(self, platform, account, run_id, same_group) -> bool:
-        # Per account: adding a second account must not report all its settings as "new".
-        return self.db.execute(
-            f"SELECT 1 FROM results r JOIN runs ON runs.id = r.run_id"
-            f" WHERE r.platform = ? AND r.account = ? AND r.run_id < ? AND {same_group} LIMIT 1",
-            (platform, account, run_id),
-        ).fetchone() is not None
 
     @_guarded
     def finished_runs(self) -> set[int]:
@@ -419,12 +253,11 @@ class History:
     @_guarded
     def last_sent(self, platform: str, account: str | None, setting: str) -> dict | None:
         """The latest result saying a form went out: `submitted`, or sent without a recognised
-        confirmation (`needs_human`, detail beginning with SENT_UNCONFIRMED). None: never sent."""
+        confirmation (kind sent_unconfirmed). None: never sent."""
         row = self.db.execute(
-            "SELECT * FROM results WHERE platform = ? AND account = ? AND setting = ? AND (state = ?"
-            " OR (state = ? AND substr(detail, 1, ?) = ?)) ORDER BY id DESC LIMIT 1",
-            (platform, account or "", setting, str(State.SUBMITTED), str(State.NEEDS_HUMAN),
-             len(SENT_UNCONFIRMED), SENT_UNCONFIRMED),
+            "SELECT * FROM results WHERE platform = ? AND account = ? AND setting = ?"
+            " AND (state = ? OR kind = ?) ORDER BY id DESC LIMIT 1",
+            (platform, account or "", setting, str(State.SUBMITTED), str(Kind.SENT_UNCONFIRMED)),
         ).fetchone()
         return _row(row) if row else None
 
@@ -483,14 +316,12 @@ class RunRecorder:
             self.history.close()
 
 
-def _statements(script: str) -> list[str]:
-    return [s.strip() for s in script.split(";") if s.strip()]
-
-
 def _row(r: sqlite3.Row) -> dict:
     d = dict(r)
     d.pop("id", None)
     d["account"] = d["account"] or None
     d["changed"] = bool(d["changed"])
     d["evidence"] = json.loads(d["evidence"] or "[]")
+    if "kind" in d:
+        d["kind"] = Kind(d["kind"]) if d["kind"] else None
     return d

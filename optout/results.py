@@ -6,11 +6,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from optout.states import State
-
-#: How the detail of a form that was sent (answered 2xx) without a recognised confirmation begins:
-#: a `needs_human` result with this detail means "sent": later runs do not send it again on their own.
-SENT_UNCONFIRMED = "sent unconfirmed"
+from optout.states import KIND_STATE, Kind, State
 
 
 @dataclass
@@ -30,10 +26,19 @@ class Result:
     #: the run's exit code say "something is on".
     optional: bool = False
     at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    #: What sort of outcome within the state, when a later decision depends on it (optout.states.Kind).
+    kind: Kind | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind is not None:
+            self.kind = Kind(self.kind)
+            if KIND_STATE[self.kind] != State(self.state):
+                raise ValueError(f"a {self.kind} result is {KIND_STATE[self.kind]}, not {self.state}")
 
     def to_dict(self) -> dict:
         data = asdict(self)
         data["state"] = str(self.state)
+        data["kind"] = str(self.kind) if self.kind is not None else None
         data["evidence"] = [str(p) for p in self.evidence]
         data["at"] = self.at.isoformat(timespec="seconds")
         return data

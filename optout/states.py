@@ -16,6 +16,20 @@ class State(StrEnum):
     ERROR = "error"
 
 
+class Kind(StrEnum):
+    """What sort of outcome within its state, where a later decision depends on it: a result is
+    a state plus, at most, one kind. History stores it in its own column; nothing decides on a
+    result's detail, which is words for the person."""
+
+    #: An objection form answered 2xx without a recognised confirmation: counted as sent, so
+    #: later runs do not send it again on their own (`optout off --resend` does).
+    SENT_UNCONFIRMED = "sent_unconfirmed"
+
+
+#: The state each kind belongs to: a kind never comes with another state.
+KIND_STATE: dict[Kind, State] = {Kind.SENT_UNCONFIRMED: State.NEEDS_HUMAN}
+
+
 #: One sentence a non-technical person understands.
 EXPLANATIONS: dict[State, str] = {
     State.ON: "This account is being used to train AI.",

@@ -27,12 +27,12 @@ concurrency_option = click.option(
 
 def run_and_render(state: CliState, mode: str, platforms, scheduled: bool = False, capture: bool = False,
                    **opts) -> None:
+    """Parse what the command line asked into an API call (optout.runs holds the run's policy:
+    lock, history, capture, pruning, notifications), then render what came back."""
     from rich.markup import escape
 
     from optout import api
-    from optout.retention import prune_evidence
     from optout.render import progress
-    from optout.schedule import run_lock
 
     err = stderr()
     fn = api.check if mode == "check" else api.switch_off
@@ -44,11 +44,6 @@ def run_and_render(state: CliState, mode: str, platforms, scheduled: bool = Fals
             advance(result)
 
     opts = {**sandbox_opts(state), **opts}
-    capturer = None
-    if capture:
-        from optout.capture.hook import Capturer
-
-        capturer = opts["capture"] = Capturer(state.profile.captures)
     headless = not state.headed or scheduled  # scheduled runs are unattended
     if state.connect:  # found first, to say which browser (or what to switch on) before anything
         from optout import connect
@@ -57,6 +52,7 @@ def run_and_render(state: CliState, mode: str, platforms, scheduled: bool = Fals
         if not quiet:
             err.print(f"Working in {opts['connect'].what}; allow remote debugging if it asks.",
                       highlight=False, markup=False)
+
     def tell(message: str) -> None:  # a sign-in waits for the person: said even with --json
         err.print(f"[bold]{escape(message)}[/bold]", highlight=False)
 
@@ -65,24 +61,19 @@ def run_and_render(state: CliState, mode: str, platforms, scheduled: bool = Fals
 
     unlock_secrets(state.profile)  # a keyring's password prompt comes before any progress output
     try:
-        with run_lock(state.profile), progress(err, list(platforms), not quiet) as advance:
+        with progress(err, list(platforms), not quiet) as advance:
             results = run_async(fn(list(platforms) or None, profile=state.profile, headless=headless,
                                    browser_path=state.browser_path, on_result=on_result,
-                                   kind="scheduled" if scheduled else mode,
-                                   attended=attended(state, scheduled), tell=tell, **opts))
+                                   kind="scheduled" if scheduled else mode, capture=capture,
+                                   notify=scheduled, attended=attended(state, scheduled), tell=tell, **opts))
     except AccountNotFound as exc:
         raise other_keyring(state, exc) from None
-    prune_evidence(state.profile)
     code = run_exit_code(results)
     # A scheduled run is quiet only when it found nothing and changed nothing: a platform quietly
     # switching a setting back on (and `--fix` switching it off again) is what it exists to catch.
     changed = any(r.changed for r in results)
-    if scheduled:
-        from optout.notify import notify_run
-
-        notify_run(state.profile.name, results.drift, results)
     if not (scheduled and code == 0 and not results.drift and not changed and not state.as_json):
-        show(state, results, capturer)
+        show(state, results, captured=capture)
     sys.exit(code)
 
 
@@ -108,7 +99,7 @@ def other_keyring(state: CliState, exc):
         "PYTHON_KEYRING_BACKEND, DBUS_SESSION_BUS_ADDRESS and OPTOUT_HOME on).")
 
 
-def show(state: CliState, results, capturer=None) -> None:
+def show(state: CliState, results, captured: bool = False) -> None:
     from rich.console import Console
 
     from optout import render, report
@@ -118,40 +109,33 @@ def show(state: CliState, results, capturer=None) -> None:
         from dataclasses import replace
 
         kept = [replace(r, detail=keep_sandbox(state, r.detail)) if r.detail else r for r in results]
-        results = type(results)(kept) if not hasattr(results, "drift") else _with(results, kept)
+        results = results.holding(kept) if hasattr(results, "holding") else type(results)(kept)
     if state.as_json:
         text = report.results_json(results, drift)
-        if capturer is not None:  # the same stable JSON, with what became of each page
+        if captured:  # the same stable JSON, with what became of each page
             import json
 
-            text = json.dumps({**json.loads(text), "captures": [n.as_dict() for n in capturer.notes]},
+            text = json.dumps({**json.loads(text), "captures": [n.as_dict() for n in results.captures]},
                               indent=2, sort_keys=True, ensure_ascii=False)
         click.echo(text)
         return
     render.results(results, Console(), drift)
-    if capturer is not None:
-        captures_said(capturer, results)
+    if captured:
+        captures_said(results.captures, results)
     else:
         offer_capture(results, state)
 
 
-def _with(results, kept):
-    """The same api.Results (drift, run id, capacity), holding `kept` instead."""
-    copy = type(results)(kept)
-    copy.drift, copy.run_id, copy.capacity = results.drift, results.run_id, results.capacity
-    return copy
-
-
-def captures_said(capturer, results) -> None:
+def captures_said(notes, results) -> None:
     """What became of each page, and how to look at a capture before sharing it."""
-    for note in capturer.notes:
+    for note in notes:
         click.echo(note.line())
-    noted = {(n.platform, n.setting) for n in capturer.notes}
+    noted = {(n.platform, n.setting) for n in notes}
     for r in results:
         if (r.platform, r.setting) not in noted and r.setting != "guide":
             click.echo(f"Not captured {r.platform} {r.setting}: its page was not read "
                        f"({r.state}).")
-    if any(n.path for n in capturer.notes):
+    if any(n.path for n in notes):
         click.echo("Look at what a file holds with `optout capture show FILE` before sharing it.")
 
 

@@ -17,7 +17,7 @@ from playwright.async_api import Page
 from optout import browser as browser_mod
 from optout import connect
 from optout.engine.account import AccountRun
-from optout.engine.options import Account, RunOptions
+from optout.engine.options import Account, RunOptions, RunState
 from optout.engine.tab import describe_browser_error, first_line
 from optout.flowfile.schema import Flow, Setting
 from optout.results import Result
@@ -34,8 +34,9 @@ class ConnectedRun(AccountRun):
     """An AccountRun in the person's context: its requests and tabs are only its own pages', and a
     setting the closing of the browser reached is `error`, whatever it was doing."""
 
-    def __init__(self, flow: Flow, account: Account, options: RunOptions, context, browser):
-        super().__init__(flow, account, options, context)
+    def __init__(self, flow: Flow, account: Account, options: RunOptions, context, browser,
+                 state: RunState | None = None):
+        super().__init__(flow, account, options, context, state)
         self.browser = browser
         self.tabs.only_own_pages()
 
@@ -78,7 +79,8 @@ def every_setting(flow: Flow, account: str, detail: str = CLOSED) -> list[Result
 
 
 async def run_connected(work: list[tuple[Flow, Account]], options: RunOptions,
-                        on_result: Callable[[Result], None] | None = None) -> list[Result]:
+                        on_result: Callable[[Result], None] | None = None,
+                        state: RunState | None = None) -> list[Result]:
     """Every (flow, account) in the person's browser, one after another."""
     from playwright.async_api import async_playwright
 
@@ -100,7 +102,7 @@ async def run_connected(work: list[tuple[Flow, Account]], options: RunOptions,
                 if unusable or not browser.is_connected():
                     out = every_setting(flow, account.name, unusable or CLOSED)
                 else:
-                    run = ConnectedRun(flow, account, options, context, browser)
+                    run = ConnectedRun(flow, account, options, context, browser, state)
                     try:
                         out = await run.run(flow.settings)
                     except Exception as exc:  # the browser closed, or a page could not be opened

@@ -18,7 +18,7 @@ from optout.engine.pageprobe import screenshot_area
 from optout.flowfile.schema import Flow, Setting
 from optout.paths import make_private, private_dir, write_private
 from optout.results import Result
-from optout.states import State
+from optout.states import Kind, State
 
 
 #: Every field's value, a password field's as "" (it is emptied whatever it holds).
@@ -204,15 +204,19 @@ class Evidence:
 
     def __init__(self, flow: Flow, account: Account, options: RunOptions, log):
         self.flow, self.account, self.options, self.log = flow, account, options, log
-        self.problem = ""  # why the current setting's evidence could not be written
-        self.missing: list[str] = []  # what of the current setting's evidence could not be kept
+        #: Why, and what of, the current setting's evidence could not be written or kept: said in
+        #: its result, and so taken (the next setting starts with none).
+        self.problem = ""
+        self.missing: list[str] = []
         #: A password was typed and the engine has not opened a page of its own since: what the
         #: site shows now (an error echoing what was typed, drawn any way) is never photographed.
         self.password_typed = False
 
-    def result(self, setting: Setting, state: State, detail: str = "", *, changed=False, evidence=()) -> Result:
+    def result(self, setting: Setting, state: State, detail: str = "", *, changed=False, evidence=(),
+               kind: Kind | None = None) -> Result:
         if self.problem:
             detail = f"{detail}; no screenshot kept: evidence could not be written ({self.problem})"
+            self.problem = ""
         if self.missing:
             detail = f"{detail}; {'; '.join(self.missing)}"
             self.missing = []
@@ -220,7 +224,7 @@ class Evidence:
             platform=self.flow.id, setting=setting.id, state=state, changed=changed,
             detail=logs.scrub(detail), evidence=list(evidence), account=self.account.name,
             label=setting.label, flow_version=self.flow.version, flow_source=self.flow.flow_source,
-            optional=not self.options.targets(self.flow.id, setting),
+            optional=not self.options.targets(self.flow.id, setting), kind=kind,
         )
 
     def path(self, setting: Setting, what: str, ext: str = "png") -> Path:

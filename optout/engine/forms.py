@@ -17,6 +17,7 @@ import asyncio
 import re
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
@@ -28,8 +29,8 @@ from optout.engine.pageprobe import body_text, count, locate, matches
 from optout.engine.tab import Tabs
 from optout.flowfile.controls import Form, FormChoice, Notice
 from optout.flowfile.schema import Setting, Signal
-from optout.results import SENT_UNCONFIRMED, Result
-from optout.states import State
+from optout.results import Result
+from optout.states import Kind, State
 
 #: Every field the form marks required (required / aria-required) that is shown and still empty,
 #: by the name a person sees; looked for in the form holding the submit button.
@@ -267,11 +268,23 @@ class FormRun:
                                    "the page may have changed. Nothing was sent.", evidence=kept)
         return evidence.result(
             setting, State.NEEDS_HUMAN,
-            f"{SENT_UNCONFIRMED} on {today}: {name} accepted the form (HTTP {self.answers[-1][0]}) but optout did "
+            f"sent unconfirmed on {today}: {name} accepted the form (HTTP {self.answers[-1][0]}) but optout did "
             f"not recognise a confirmation on the page. Look for {name}'s e-mail about your objection (also in "
             f"spam). optout will not send it again on its own; to send it again: "
             f"`optout off {self.flow.id} --resend`.",
-            changed=True, evidence=kept)
+            changed=True, evidence=kept, kind=Kind.SENT_UNCONFIRMED)
+
+
+def from_history(evidence: Evidence, setting: Setting, prior: dict) -> Result:
+    """The result of a form history says went out (`prior`, its last such row): submitted, or
+    sent unconfirmed (its kind), and not sent again."""
+    kept = [Path(p) for p in prior.get("evidence", [])]
+    if prior["state"] == str(State.SUBMITTED):
+        return evidence.result(setting, State.SUBMITTED, f"objection sent on {prior['at'][:10]} (from history)",
+                               evidence=kept)
+    detail = prior["detail"].removesuffix(" (from history)")
+    return evidence.result(setting, State.NEEDS_HUMAN, f"{detail} (from history)", evidence=kept,
+                           kind=prior.get("kind"))
 
 
 async def send(page: Page, setting: Setting, evidence: Evidence, tabs: Tabs) -> Result:

@@ -1,4 +1,4 @@
-"""What a run is asked to do (RunOptions), for whom (Account), and how work on a setting or an
+"""What a run is asked to do (RunOptions), what it knows as it goes (RunState), for whom (Account), and how work on a setting or an
 account ends early (Outcome). Plain data: nothing here touches a browser."""
 
 from __future__ import annotations
@@ -44,18 +44,10 @@ class RunOptions:
     find_timeout_s: float = 15.0
     nav_timeout_ms: int = 30000
     setting_timeout_s: float = 120.0
-    #: (platform, account, setting) → the last history row saying a form went out (`submitted`, or
-    #: sent unconfirmed), so forms go out once.
-    prior: Callable[[str, str | None, str], dict | None] | None = None
     #: Send objection forms again even when history says they went out (`optout off --resend`).
     resend: bool = False
     #: The optional reason typed into objection forms (default: none).
     form_reason: str = ""
-    #: (platform, account name casefolded) of every automated sign-in attempted in this run: one
-    #: attempt per account per run, however many times the account was named.
-    sign_ins: set[tuple[str, str]] = field(default_factory=set)
-    #: What this run was allowed at once and why (set by run(): the override or the machine's pick).
-    capacity: object | None = None  # optout.engine.capacity.Capacity
     #: Called as (page, flow, account, setting, result) after each setting whose page was read,
     #: whatever it read (`optout check --capture`: optout.capture.hook.Capturer). Its failures
     #: never change a result.
@@ -70,8 +62,6 @@ class RunOptions:
     #: Called with the visible window's page once a sign-in waits for the person (tests play the
     #: person through it).
     on_window: Callable[[object], Awaitable[None]] | None = None
-    #: Opens a context in a visible browser, given an identity (set by engine.run when attended).
-    window: Callable[..., Awaitable[object]] | None = None
     #: The profile's sign-in holds (optout.holds.Holds), or None to keep none.
     holds: object | None = None
     #: Work in the person's own running browser (`--connect`): "auto", a user-data folder, a URL,
@@ -88,6 +78,23 @@ class RunOptions:
 
     def wants_off(self, platform: str, setting: Setting) -> bool:
         return self.mode == "off" and self.targets(platform, setting)
+
+
+@dataclass
+class RunState:
+    """What one run knows as it goes, beside what it was asked (RunOptions): shared by its
+    accounts, made fresh for each run."""
+
+    #: (platform, account, setting) → the last history row saying a form went out (`submitted`, or
+    #: kind sent_unconfirmed), so forms go out once.
+    prior: Callable[[str, str | None, str], dict | None] | None = None
+    #: (platform, account name casefolded) of every automated sign-in attempted in this run: one
+    #: attempt per account per run, however many times the account was named.
+    sign_ins: set[tuple[str, str]] = field(default_factory=set)
+    #: What this run was allowed at once and why (set by run(): the override or the machine's pick).
+    capacity: object | None = None  # optout.engine.capacity.Capacity
+    #: Opens a context in a visible browser, given an identity (set by engine.run when attended).
+    window: Callable[..., Awaitable[object]] | None = None
 
 
 class Outcome(Exception):

@@ -15,7 +15,7 @@ from optout import browser as browser_mod
 from optout.engine import capacity
 from optout.engine.account import AccountRun
 from optout.engine.connected import BROWSER_ACCOUNT, run_connected
-from optout.engine.options import Account, RunOptions
+from optout.engine.options import Account, RunOptions, RunState
 from optout.engine.tab import describe_browser_error, first_line, skip_unneeded
 from optout.flowfile.schema import Flow
 from optout.results import Result
@@ -49,11 +49,12 @@ def error_results(flow: Flow, account: str, detail: str) -> list[Result]:
             for s in flow.settings]
 
 
-async def run_in_context(flow: Flow, account: Account, options: RunOptions, context) -> list[Result]:
+async def run_in_context(flow: Flow, account: Account, options: RunOptions, context,
+                         state: RunState | None = None) -> list[Result]:
     """Read (and, in mode "off", switch) one flow's settings in a context the caller opened and
     closes; a browser that fails makes every setting `error`."""
     try:
-        return await AccountRun(flow, account, options, context).run(flow.settings)
+        return await AccountRun(flow, account, options, context, state).run(flow.settings)
     except PlaywrightError as exc:
         return error_results(flow, account.name, describe_browser_error(exc))
 
@@ -74,8 +75,10 @@ def planned(jobs: list[tuple[Flow, list[Account]]]) -> list[tuple[Flow, list[Acc
 
 
 async def run(jobs: list[tuple[Flow, list[Account]]], options: RunOptions,
-              on_result: Callable[[Result], None] | None = None) -> list[Result]:
-    """Run every (flow, accounts) job in one browser; a failure in one never stops the others."""
+              on_result: Callable[[Result], None] | None = None, state: RunState | None = None) -> list[Result]:
+    """Run every (flow, accounts) job in one browser; a failure in one never stops the others.
+    `state`: what the run knows as it goes (history's prior sends; it tells the capacity chosen)."""
+    state = state if state is not None else RunState()
     results: list[Result] = []
     jobs = planned(jobs)
     work = [(flow, account) for flow, accounts in jobs if flow.guide is None for account in accounts]
@@ -93,12 +96,12 @@ async def run(jobs: list[tuple[Flow, list[Account]]], options: RunOptions,
     if not work:
         return results
     if options.connect is not None:  # the person's own browser: one identity, one account at a time
-        return results + await run_connected(work, options, on_result)
-    options.capacity = capacity.machine(options.concurrency)
-    log.info("run.capacity", accounts=len(work), at_once=options.capacity.accounts,
-             cpus=options.capacity.cpus, free_mib=options.capacity.available_mib,
-             override=options.capacity.override)
-    semaphore = asyncio.Semaphore(options.capacity.accounts)
+        return results + await run_connected(work, options, on_result, state)
+    state.capacity = capacity.machine(options.concurrency)
+    log.info("run.capacity", accounts=len(work), at_once=state.capacity.accounts,
+             cpus=state.capacity.cpus, free_mib=state.capacity.available_mib,
+             override=state.capacity.override)
+    semaphore = asyncio.Semaphore(state.capacity.accounts)
     async with browser_mod.started(options.browser_path, headless=options.headless) as browser:
         visible: list = []  # the visible browser of an attended run, started at its first sign-in
 
@@ -109,7 +112,7 @@ async def run(jobs: list[tuple[Flow, list[Account]]], options: RunOptions,
                                                 identity=identity)
 
         if options.attended and options.headless:
-            options.window = window
+            state.window = window
 
         async def one(flow: Flow, account: Account) -> list[Result]:
             async with semaphore:
@@ -118,7 +121,7 @@ async def run(jobs: list[tuple[Flow, list[Account]]], options: RunOptions,
                                                         identity=account.identity)
                     try:
                         await skip_unneeded(context)
-                        out = await AccountRun(flow, account, options, context).run(flow.settings)
+                        out = await AccountRun(flow, account, options, context, state).run(flow.settings)
                     finally:
                         await browser_mod.close_quietly(context)
                 except Exception as exc:  # the browser died, or could not be started again

@@ -215,7 +215,7 @@ async def _assist_one(browser, flow, *, keep_profile, confirm, tell, emit, setup
 
     from optout import engine
     from optout.browser import close_quietly
-    from optout.engine.login import wait_for_person
+    from optout.engine.personlogin import wait_for_person
 
     context = await browser.new_context(setup_context=setup_context)
     try:
@@ -273,14 +273,16 @@ async def _assist_one(browser, flow, *, keep_profile, confirm, tell, emit, setup
 async def _run_phase(flow, mode: str, options: dict, context, keep_profile: Profile | None) -> list[Result]:
     from optout import engine
 
+    options = dict(options)
+    state = engine.RunState(prior=options.pop("prior", None))
     run_options = engine.RunOptions(mode=mode, sessions=None, **options)  # type: ignore[arg-type]
     account = engine.Account(flow.id, ASSISTED_ACCOUNT)
     if keep_profile is None:
-        return await engine.run_in_context(flow, account, run_options, context)
+        return await engine.run_in_context(flow, account, run_options, context, state)
     from optout.history import RunRecorder
 
     with RunRecorder(keep_profile, mode) as recorder:
-        results = await engine.run_in_context(flow, account, run_options, context)
+        results = await engine.run_in_context(flow, account, run_options, context, state)
         for r in results:
             recorder(r)
     return results

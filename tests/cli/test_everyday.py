@@ -94,6 +94,12 @@ def test_sandbox_runs_json_status_and_bare_optout(invoke):
         data = json.loads(out.stdout)
         assert check_schema(data, {"$ref": f"#/$defs/{shape}"}) == [], shape
         assert check_schema(data, SCHEMA) == []
+    for shape in ("result", "row"):  # a form sent unconfirmed says so in its kind; a plain result: null
+        sent = {**json.loads(off.stdout)["results"][0], "run_id": 1, "run_kind": "off", "profile": "default"}
+        assert check_schema({**sent, "state": "needs_human", "kind": "sent_unconfirmed"},
+                            {"$ref": f"#/$defs/{shape}"}) == []
+        assert check_schema({**sent, "kind": "sent unconfirmed"}, {"$ref": f"#/$defs/{shape}"}) != []
+    assert {r["kind"] for r in json.loads(history.stdout)["results"]} == {None}
     standing = json.loads(status.stdout)
     [gen] = [s for s in standing["settings"] if s["setting"] == "generative-ai"]
     assert gen["state"] == "on" and gen["next"] == "optout --sandbox off linkedin" and gen["drift"]

@@ -140,13 +140,14 @@ async def test_sent_unconfirmed_is_remembered_and_sent_again_only_on_resend(sand
     [first] = await run_flow("instagram", "off", find_timeout_s=3)
     assert first.state == "needs_human" and first.changed, first.detail
     assert first.detail.startswith("sent unconfirmed") and "e-mail" in first.detail
+    assert first.kind == "sent_unconfirmed" and first.to_dict()["kind"] == "sent_unconfirmed"
     assert "`optout off instagram --resend`" in first.detail
     # Later runs answer from history: nothing is sent again, the site is not even opened.
     second = await run_flow("instagram", "off")
     third = await run_flow("instagram", "check")
     for [r] in (second, third):
         assert r.state == "needs_human" and r.detail.startswith("sent unconfirmed"), r.detail
-        assert r.detail.endswith("(from history)") and not r.changed
+        assert r.detail.endswith("(from history)") and not r.changed and r.kind == "sent_unconfirmed"
     assert not [d for d in third.drift if d.kind == "login_failing"], "a form sent is no failing sign-in"
     assert len(sent(replica)) == 1 and len(replica.events("login")) == 1
     # --resend sends it again; once the platform confirms, it is submitted and stays so.

@@ -8,10 +8,9 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-import structlog
 
 from optout import browser as browser_mod
-from optout.engine.login import SignIn
+from optout.engine.signinsteps import type_into
 from optout.engine.options import Outcome
 from optout.flowfile.parts import Locator, Step
 
@@ -36,11 +35,16 @@ async def page(browser_path):
         yield page
 
 
-def signin() -> SignIn:
+def signin() -> SimpleNamespace:
+    """A sign-in's typing (signinsteps.type_into) for LinkedIn, with the evidence it marks."""
     flow = SimpleNamespace(name="LinkedIn", id="linkedin", credential_origins=frozenset({"https://www.linkedin.com"}),
                            login=SimpleNamespace(timeout_ms=3000))
-    return SignIn(flow, SimpleNamespace(name="jane@example.com"), SimpleNamespace(), None,
-                  SimpleNamespace(password_typed=False), structlog.get_logger())
+    evidence = SimpleNamespace(password_typed=False)
+
+    async def fill(page, step, value):
+        await type_into(page, flow, evidence, step, value)
+
+    return SimpleNamespace(fill=fill, evidence=evidence)
 
 
 async def values(page) -> dict:

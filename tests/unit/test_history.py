@@ -100,6 +100,32 @@ def test_migrates_an_old_schema_keeping_data():
         assert "results_key" in names
 
 
+def test_a_sent_unconfirmed_form_gets_its_kind_once_from_the_old_words():
+    """Before the kind column, only a detail's first words told a form sent unconfirmed: the
+    migration reads them once; after it, only the kind decides whether a form went out."""
+    profile = Profile().ensure()
+    con = sqlite3.connect(profile.history_db)
+    for script in history_mod.MIGRATIONS[:4]:
+        con.executescript(script)
+    con.execute("INSERT INTO runs (kind, profile, started_at) VALUES ('off', 'default', '2026-01-01')")
+    rows = [("form", "needs_human", "sent unconfirmed on 2026-01-01: look for the e-mail"),
+            ("other", "needs_human", "asks for a code; sent unconfirmed is not how this begins")]
+    for setting, state, detail in rows:
+        con.execute("INSERT INTO results (run_id, profile, platform, setting, state, detail, at)"
+                    " VALUES (1, 'default', 'instagram', ?, ?, ?, '2026-01-01')", (setting, state, detail))
+    con.execute("PRAGMA user_version = 4")
+    con.commit()
+    con.close()
+    with History(profile) as h:
+        kinds = {r["setting"]: r["kind"] for r in h.timeline()}
+        assert kinds == {"form": "sent_unconfirmed", "other": None}
+        assert h.last_sent("instagram", None, "form")["kind"] == "sent_unconfirmed"
+        assert h.last_sent("instagram", None, "other") is None
+        # Words alone, recorded now without the kind, are not a form sent.
+        run(h, res("later", State.NEEDS_HUMAN, "instagram", None, detail="sent unconfirmed on 2026-02-01"))
+        assert h.last_sent("instagram", None, "later") is None
+
+
 def test_a_failing_migration_is_rolled_back(monkeypatch):
     monkeypatch.setattr(history_mod, "MIGRATIONS",
                         [*history_mod.MIGRATIONS, "CREATE TABLE extra (x); INSERT INTO nowhere VALUES (1)"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from optout.engine.login import kind_of_name
+from optout.engine.signinsteps import kind_of_name
 from optout.flowfile.schema import Step
 
 

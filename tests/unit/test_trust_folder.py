@@ -65,7 +65,9 @@ def test_a_full_disk_under_the_history_is_not_a_damaged_file(optout_home, monkey
     real = sqlite3.connect
 
     def full(*args, **kwargs):
-        raise sqlite3.OperationalError("database or disk is full")
+        exc = sqlite3.OperationalError("database or disk is full")
+        exc.sqlite_errorcode, exc.sqlite_errorname = sqlite3.SQLITE_FULL, "SQLITE_FULL"
+        raise exc
 
     monkeypatch.setattr(sqlite3, "connect", full)
     with pytest.raises(OptoutError) as info:
