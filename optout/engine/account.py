@@ -169,8 +169,9 @@ class AccountRun:
         if kind in ("language", "ambiguous", "timeout", "missing"):
             detail = {
                 "language": f"the page is in a language this flow does not know ({value!r}); "
-                            f"it knows {', '.join(setting.known_languages(self.flow.languages))}. Nothing was read or "
-                            f"changed; `optout platforms` lists the languages each setting knows.",
+                            f"it knows {', '.join(setting.known_languages(self.flow.languages))}"
+                            + (f" (no {value}: {setting.languages_missing[value]})" if value in setting.languages_missing else "")
+                            + ". Nothing was read or changed; `optout platforms` lists the languages each setting knows.",
                 "ambiguous": f"{value} controls match the label '{setting.label}': refusing to guess.",
                 "timeout": f"the control '{setting.label}' was not found on {page.url} within "
                            f"{self.options.find_timeout_s:g} s, while the page was still loading "
