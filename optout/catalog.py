@@ -34,7 +34,8 @@ def describe(flows: list[Flow]) -> list[dict]:
             "settings": [
                 {"id": s.id, "label": s.label, "meaning": s.description, "control": s.control.kind,
                  "default": s.default, "regions": s.regions, "optional": s.opt_in, "url": s.url,
-                 "languages": s.known_languages(f.languages)}
+                 "languages": s.known_languages(f.languages),
+                 "languages_missing": s.missing_languages(f.languages)}
                 for s in f.settings
             ],
         }
@@ -144,6 +145,8 @@ def print_platforms(described: list[dict]) -> None:
                 console.print(Padding(Text(s["meaning"]), (0, 0, 0, 4), expand=False))
                 if s["regions"]:
                     console.print(Padding(Text("Where: " + s["regions"], style="dim"), (0, 0, 0, 4), expand=False))
+                for lang, why in _missing(s).items():
+                    console.print(Padding(Text(f"No {lang}: {why}", style="dim"), (0, 0, 0, 4), expand=False))
             console.print()
         return
     table = Table("platform", "setting", "control", "what it means", "default", "regions", "languages",
@@ -158,9 +161,19 @@ def print_platforms(described: list[dict]) -> None:
             table.add_row(who, Text("guide (nothing to automate)"), "guide", Text(f["guide"]["summary"]), "—", "", "")
         for s in f["settings"]:
             name = Text(s["label"] + (" (optional)" if s["optional"] else ""))
+            missing = _missing(s)
             table.add_row(who, name, s["control"], Text(s["meaning"]), s["default"], Text(s["regions"]),
-                          " ".join(s.get("languages") or ["en"]))
+                          Text(" ".join(s.get("languages") or ["en"]))
+                          + Text("".join(f"\nno {lang}: {why}" for lang, why in missing.items()), style="dim"))
     console.print(table)
+
+
+def _missing(setting: dict) -> dict[str, str]:
+    """The setting's missing languages grouped by why: {"de fr": why, "sv": other why}."""
+    grouped: dict[str, list[str]] = {}
+    for lang, why in (setting.get("languages_missing") or {}).items():
+        grouped.setdefault(why, []).append(lang)
+    return {" ".join(langs): why for why, langs in grouped.items()}
 
 
 def markdown_table(flows: list[Flow]) -> str:
@@ -172,8 +185,16 @@ def markdown_table(flows: list[Flow]) -> str:
         for s in f.settings:
             kind = s.control.kind + (" in a dialog" if s.dialog else "") + (" + Save" if s.save else "")
             rows.append(f"| {f.name} (`{f.id}`) | {s.label}{' (optional)' if s.opt_in else ''} | {kind} | {s.default} | "
-                        f"{' '.join(s.known_languages(f.languages))} | {f.checked.isoformat()} | {f.confidence} |")
+                        f"{_languages_cell(s, f)} | {f.checked.isoformat()} | {f.confidence} |")
     return "\n".join(rows)
+
+
+def _languages_cell(setting, flow: Flow) -> str:
+    """The languages a setting knows, then those of the EU languages a source search did not find."""
+    from optout.flowfile.schema import NOT_RESEARCHED
+
+    searched = [lang for lang, why in setting.missing_languages(flow.languages).items() if why != NOT_RESEARCHED]
+    return " ".join(setting.known_languages(flow.languages)) + (f"; not found: {' '.join(searched)}" if searched else "")
 
 
 def update_readme(text: str, flows: list[Flow]) -> str:

@@ -167,9 +167,11 @@ class Reading:
 def unrecognised(seen: Triage, flow: Flow, setting: Setting, url: str, find_timeout_s: float) -> str:
     """Why nothing the flow knows was read on the setting's page (a `broken` detail)."""
     if seen.seen is Seen.LANGUAGE:
+        why = setting.languages_missing.get(seen.lang)
         return (f"the page is in a language this flow does not know ({seen.lang!r}); it knows "
-                f"{', '.join(setting.known_languages(flow.languages))}. Nothing was read or changed; "
-                f"`optout platforms` lists the languages each setting knows.")
+                f"{', '.join(setting.known_languages(flow.languages))}"
+                + (f" (no {seen.lang}: {why})" if why else "")
+                + ". Nothing was read or changed; `optout platforms` lists the languages each setting knows.")
     if seen.seen is Seen.AMBIGUOUS:
         return f"{seen.found} controls match the label '{setting.label}': refusing to guess."
     if seen.seen is Seen.TIMEOUT:

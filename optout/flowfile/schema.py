@@ -27,6 +27,11 @@ from optout.flowfile.parts import (  # noqa: F401 - the schema's building blocks
     origin_of,
 )
 
+#: The interface languages of the EU members optout looks for sources in (docs/research/languages-2026-12.md).
+EU_LANGUAGES = ("de", "fr", "es", "it", "nl", "pl", "pt", "sv")
+#: Why a setting lacks one of them when its flow does not say.
+NOT_RESEARCHED = "not researched: no localized source looked for yet"
+
 
 class Challenge(Strict):
     #: What the page asks of a person (the detail names it): a code from the stored TOTP secret
@@ -214,6 +219,9 @@ class Setting(Strict):
     #: the languages of the control's `names` when it has them, else all of the flow's. A page in
     #: any other language is `broken` with nothing touched.
     languages: list[str] | None = None
+    #: Languages of EU_LANGUAGES this setting lacks, each with why (what was searched and not
+    #: found); `optout platforms` shows them. Any other lacking one reads NOT_RESEARCHED.
+    languages_missing: dict[str, str] = Field(default_factory=dict)
 
     def known_languages(self, flow_languages: list[str]) -> list[str]:
         if self.languages is not None:
@@ -222,6 +230,11 @@ class Setting(Strict):
         if names:
             return [lang for lang in flow_languages if names.get(lang)]
         return list(flow_languages)
+
+    def missing_languages(self, flow_languages: list[str]) -> dict[str, str]:
+        """Each of EU_LANGUAGES this setting does not know, with why."""
+        known = self.known_languages(flow_languages)
+        return {lang: self.languages_missing.get(lang, NOT_RESEARCHED) for lang in EU_LANGUAGES if lang not in known}
 
 
 class Flow(Strict):
@@ -301,6 +314,9 @@ class Flow(Strict):
             unknown = (set(names) | set(setting.languages or ())) - set(self.languages)
             if unknown:
                 raise ValueError(f"settings.{i}: languages {sorted(unknown)} are not in the flow's languages")
+            both = set(setting.languages_missing) & set(setting.known_languages(self.languages))
+            if both:
+                raise ValueError(f"settings.{i}.languages_missing: {sorted(both)} are known languages of the setting")
         ids = [s.id for s in self.settings]
         if len(ids) != len(set(ids)):
             raise ValueError("settings: two settings share an id")

@@ -31,10 +31,12 @@ MISBEHAVIOURS: dict[str, str] = {
     "language": "the page is in a language the flow does not know",
     "german": "the page is in German (lang=de), with the platform's German labels as sourced",
     "french": "the page is in French (lang=fr), with the platform's French labels as sourced",
-    "spanish": "X in Spanish (lang=es): bundle labels, sourced sign-in question",
+    "spanish": "X in Spanish (lang=es): bundle labels, sourced sign-in question; an objection form in Spanish "
+               "(lang=es) with the replica's own words (none is sourced)",
     "danish": "X in Danish (lang=da): its web bundle's labels and sign-in words",
     "finnish": "X in Finnish (lang=fi): its web bundle's labels and sign-in words",
-    "portuguese": "LinkedIn in Portuguese (lang=pt-BR), with the switch label as the press quotes it",
+    "portuguese": "LinkedIn in Portuguese (lang=pt-BR), with the switch label as the press quotes it; an "
+                  "objection form in Portuguese (lang=pt) with Meta's sourced title and button",
     "state_word_lies": "the word shown beside a switch (On/Off, Sì/No) says the opposite of the switch",
     "italian": "an objection form is in Italian (lang=it), with Meta's sourced button and confirmation",
     "lookalike_login": "the sign-in page redirects to a look-alike origin",

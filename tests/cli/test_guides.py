@@ -23,6 +23,10 @@ GUIDES = {
     "reddit": "unavailable",
     "stackoverflow": "unavailable",
     "zoom": "unavailable",
+    "google-search": "needs_human",
+    "discord": "needs_human",
+    "tiktok": "needs_human",
+    "grindr": "needs_human",
 }
 
 
@@ -116,3 +120,27 @@ def test_a_guide_asked_for_again_and_again_is_not_a_failing_sign_in(no_browser):
         result = invoke("--json", "off", "slack")
         assert result.exit_code == 4, result.output
         assert json.loads(result.stdout)["drift"] == []
+
+
+@pytest.mark.parametrize("platform, says", [
+    ("google-search", ["https://myactivity.google.com/", '"Save media"', '"Search Services History"',
+                       "Web & App Activity does not turn this off"]),
+    ("discord", ['"Use my data to improve Discord"', '"Data & Privacy"', "privacy@discord.com"]),
+    ("tiktok", ["no switch", "https://www.tiktok.com/legal/privacy-policy", "Article 21"]),
+    ("grindr", ['"AI Technology Controls"', "only in the Grindr app"]),
+])
+def test_new_guides_print_where_to_act_and_record_needs_human(no_browser, platform, says):
+    result = invoke("off", platform)
+    assert result.exit_code == 4, result.output
+    out = " ".join(result.stdout.split())
+    for words in says:
+        assert words in out, (words, out)
+    [row] = latest(platform)
+    assert (row["setting"], row["state"]) == ("guide", "needs_human")
+
+
+def test_github_says_repository_files_do_not_opt_out():
+    result = invoke("--json", "platforms")
+    [github] = [p for p in json.loads(result.stdout) if p["platform"] == "github"]
+    [setting] = github["settings"]
+    assert ".github/ai-opt-out" in setting["meaning"] and "do not opt out" in setting["meaning"]

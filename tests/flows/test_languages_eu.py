@@ -4,6 +4,8 @@ nothing touched; a form sent where its confirmation is not sourced is never `sub
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from optout.flowfile.layers import load_flows
@@ -111,6 +113,28 @@ async def test_language_the_flow_lacks_is_broken_with_nothing_touched(configure,
     assert saves(replica) == [] and replica.events("submission") == []
 
 
+@pytest.mark.parametrize("platform", ["facebook", "instagram"])
+async def test_portuguese_form_is_sent_with_its_sourced_button_and_stays_unconfirmed(configure, run, platform):
+    """pt: "Enviar" is sourced (pcguia.pt 2025-05), the confirmation is not."""
+    replica = configure(platform, "portuguese")
+    results = await run(platform)
+    sent = results["ai-objection"]
+    assert sent.state == "needs_human" and "unconfirmed" in sent.detail, sent.detail
+    assert [e["setting"] for e in replica.events("submission")] == ["ai-objection"]
+
+
+@pytest.mark.parametrize("platform", ["facebook", "instagram"])
+async def test_spanish_form_is_never_sent_though_its_button_reads_a_known_word(configure, run, platform):
+    """The replica's Spanish form sends with "Enviar", a word the flows know as Portuguese: the
+    page's language (es) is one the setting lacks, so nothing is sent, and the detail says why."""
+    replica = configure(platform, "spanish")
+    results = await run(platform)
+    refused = results["ai-objection"]
+    assert refused.state == "broken" and "'es'" in refused.detail, refused.detail
+    assert "no es: no source quotes the form's send button" in refused.detail
+    assert replica.events("submission") == []
+
+
 @pytest.mark.parametrize("language, button", [("german", "Senden"), ("french", "Envoyer")])
 async def test_facebook_form_sends_but_stays_unconfirmed(configure, run, language, button):
     replica = configure("facebook", language)
@@ -129,7 +153,35 @@ def test_each_setting_knows_only_its_sourced_languages():
     assert known[("linkedin", "ai-objection")] == ["en"]
     assert known[("x", "training")] == ["en", "de", "fr", "es", "it", "nl", "pl", "pt", "sv", "da", "fi"]
     assert known[("facebook", "third-party-objection")] == ["en"]
-    assert known[("facebook", "ai-objection")] == ["en", "de", "fr", "it", "nl"]
+    assert known[("facebook", "ai-objection")] == ["en", "de", "fr", "it", "nl", "pt"]
+    assert known[("instagram", "ai-objection")] == ["en", "de", "fr", "it", "nl", "pt"]
+
+
+def test_each_setting_says_which_eu_languages_it_lacks_and_why():
+    flows = load_flows(Layers.person())
+    missing = {(f.id, s.id): s.missing_languages(f.languages) for f in flows.values() for s in f.settings}
+    assert missing[("x", "training")] == {}
+    assert list(missing[("linkedin", "generative-ai")]) == ["sv"]
+    assert list(missing[("facebook", "ai-objection")]) == ["es", "pl", "sv"]
+    assert list(missing[("linkedin", "ai-objection")]) == ["de", "fr", "es", "it", "nl", "pl", "pt", "sv"]
+    assert list(missing[("facebook", "third-party-objection")]) == ["de", "fr", "es", "it", "nl", "pl", "pt", "sv"]
+    for platform in ("x", "linkedin", "facebook", "instagram"):  # each searched for: every reason is the flow's own
+        for (flow_id, setting), reasons in missing.items():
+            if flow_id == platform:
+                assert all("searched" in why or "quoted" in why for why in reasons.values()), (setting, reasons)
+    # a flow that was never researched says so rather than staying silent
+    assert set(missing[("github", "copilot-training")].values()) == {"not researched: no localized source looked for yet"}
+
+
+def test_a_language_cannot_be_both_known_and_missing():
+    import yaml
+
+    from optout.flowfile.schema import Flow
+
+    data = yaml.safe_load((Path(__file__).parents[2] / "flows" / "linkedin.yaml").read_text(encoding="utf-8"))
+    data["settings"][0]["languages_missing"]["de"] = "not found"
+    with pytest.raises(ValueError, match="languages_missing"):
+        Flow.model_validate(data)
 
 
 def test_platforms_json_and_readme_show_each_settings_languages(tmp_path, monkeypatch):
@@ -145,7 +197,23 @@ def test_platforms_json_and_readme_show_each_settings_languages(tmp_path, monkey
     by_id = {f["platform"]: {s["id"]: s for s in f["settings"]} for f in json.loads(result.stdout)}
     assert by_id["x"]["training"]["languages"] == ["en", "de", "fr", "es", "it", "nl", "pl", "pt", "sv", "da", "fi"]
     assert by_id["linkedin"]["ai-objection"]["languages"] == ["en"]
-    assert "| switch | on | en de fr nl pl es it pt |" in markdown_table(list(load_flows(Layers.person()).values()))
+    assert list(by_id["linkedin"]["generative-ai"]["languages_missing"]) == ["sv"]
+    assert "Swedish" in by_id["linkedin"]["generative-ai"]["languages_missing"]["sv"]
+    assert by_id["x"]["training"]["languages_missing"] == {}
+    table = markdown_table(list(load_flows(Layers.person()).values()))
+    assert "| switch | on | en de fr nl pl es it pt; not found: sv |" in table
+    assert "| form | on | en de fr it nl pt; not found: es pl sv |" in table
+
+
+def test_platforms_text_says_why_a_language_is_missing(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from optout.cli import cli
+
+    monkeypatch.setenv("OPTOUT_CACHE_HOME", str(tmp_path))
+    out = CliRunner(env={"COLUMNS": "80"}).invoke(cli, ["platforms"], catch_exceptions=False).stdout
+    block = out[out.index("LinkedIn"):out.index("Medium")]
+    assert "No sv: no Swedish source quotes the switch" in " ".join(block.split())
 
 
 @platforms

@@ -59,7 +59,8 @@ async def test_changed_or_missing_page(configure, run_flow, platform, misbehavio
     assert saves_of(replica, SETTINGS[platform][0]) == []
 
 
-GUIDES = ["instagram-reuse", "whatsapp", "alexa", "meta-muse", "meta-glasses"]
+GUIDES = ["instagram-reuse", "whatsapp", "alexa", "meta-muse", "meta-glasses", "google-search", "discord", "tiktok",
+          "grindr"]
 
 
 def test_guides_are_guides_with_links():

@@ -42,9 +42,14 @@ def shipped_text(name: str = "linkedin", **changes) -> str:
     return yaml.safe_dump(data, sort_keys=False)
 
 
+#: The shipped LinkedIn flow's version, and the one a newer bundle carries (flows bump it on change).
+SHIPPED = yaml.safe_load((flows_dir() / "linkedin.yaml").read_text(encoding="utf-8"))["version"]
+NEWER = SHIPPED + 1
+
+
 def bundle(tmp_path: Path, key, sequence: int = 2, name: str = "bundle.json", **flows: str) -> Path:
     path = tmp_path / name
-    path.write_bytes(flowsign.sign_bundle(key, sequence, flows or {"linkedin": shipped_text(version=4)}))
+    path.write_bytes(flowsign.sign_bundle(key, sequence, flows or {"linkedin": shipped_text(version=NEWER)}))
     return path
 
 
@@ -62,9 +67,9 @@ def refused(result, *words: str) -> None:
 def test_a_signed_newer_bundle_from_a_file_is_installed_and_used(key, tmp_path):
     result = update(bundle(tmp_path, key))
     assert result.exit_code == 0, result.output
-    assert "linkedin" in result.output and "version 3 -> 4" in result.output
+    assert "linkedin" in result.output and f"version {SHIPPED} -> {NEWER}" in result.output
     flow = load_flows(Layers.person())["linkedin"]
-    assert flow.version == 4 and flow.flow_source == "update"
+    assert flow.version == NEWER and flow.flow_source == "update"
     assert oct(flowupdate.bundle_path().stat().st_mode & 0o777) == "0o600"
     listed = {f["platform"]: f for f in json.loads(CliRunner().invoke(cli, ["platforms", "--json"]).stdout)}
     assert listed["linkedin"]["flow_source"] == "update" and listed["x"]["flow_source"] == "shipped"
@@ -72,15 +77,15 @@ def test_a_signed_newer_bundle_from_a_file_is_installed_and_used(key, tmp_path):
 
 def test_check_shows_what_would_change_and_installs_nothing(key, tmp_path):
     newsite = shipped_text(id="newsite")  # a platform optout does not ship: all its origins are new
-    path = bundle(tmp_path, key, linkedin=shipped_text(version=4), x=shipped_text("x"), newsite=newsite)
+    path = bundle(tmp_path, key, linkedin=shipped_text(version=NEWER), x=shipped_text("x"), newsite=newsite)
     allow = "https://linkedin.com,https://www.linkedin.com"
     result = CliRunner().invoke(cli, ["flows", "update", str(path), "--check", "--json", "--allow-origins", allow])
     assert result.exit_code == 0, result.output
     rows = {r["platform"]: r for r in json.loads(result.stdout)["flows"]}
-    assert rows["linkedin"]["change"] == "changed" and rows["linkedin"]["current_version"] == 3
+    assert rows["linkedin"]["change"] == "changed" and rows["linkedin"]["current_version"] == SHIPPED
     assert rows["x"]["change"] == "unchanged" and rows["newsite"]["change"] == "new"
     human = update(path, "--check", "--allow-origins", allow)
-    assert "version 3 -> 4" in human.output and "new platform" in human.output
+    assert f"version {SHIPPED} -> {NEWER}" in human.output and "new platform" in human.output
     assert "Nothing was installed" in human.output
     assert not flowupdate.bundle_path().exists() and load_flows(Layers.person())["linkedin"].flow_source == "shipped"
 
@@ -121,7 +126,7 @@ def test_only_https_urls_are_fetched(key):
 def test_a_tampered_bundle_is_refused(key, tmp_path):
     path = bundle(tmp_path, key)
     envelope = json.loads(path.read_text())
-    payload = base64.b64decode(envelope["payload"]).replace(b"version: 4", b"version: 5")
+    payload = base64.b64decode(envelope["payload"]).replace(f"version: {NEWER}".encode(), f"version: {NEWER + 1}".encode())
     envelope["payload"] = base64.b64encode(payload).decode()
     path.write_text(json.dumps(envelope))
     refused(update(path), "signature does not verify")
@@ -181,7 +186,7 @@ def test_an_edited_installed_bundle_is_not_used(key, tmp_path, capsys):
     assert update(bundle(tmp_path, key)).exit_code == 0
     stored = flowupdate.bundle_path()
     envelope = json.loads(stored.read_text())
-    edited = base64.b64decode(envelope["payload"]).replace(b"version: 4", b"version: 7")
+    edited = base64.b64decode(envelope["payload"]).replace(f"version: {NEWER}".encode(), f"version: {NEWER + 3}".encode())
     envelope["payload"] = base64.b64encode(edited).decode()
     stored.write_text(json.dumps(envelope))
     assert load_flows(Layers.person())["linkedin"].flow_source == "shipped"
@@ -196,10 +201,10 @@ def test_a_release_that_ships_the_fix_makes_the_update_stale(key, tmp_path, monk
 
 
 def test_a_local_flow_comes_before_an_update(key, tmp_path):
-    assert update(bundle(tmp_path, key, linkedin=shipped_text(version=4))).exit_code == 0
+    assert update(bundle(tmp_path, key, linkedin=shipped_text(version=NEWER))).exit_code == 0
     local = tmp_path / "mine" / "linkedin.yaml"
     local.parent.mkdir()
-    local.write_text(shipped_text(version=5))
+    local.write_text(shipped_text(version=NEWER + 1))
     assert CliRunner().invoke(cli, ["flows", "add", str(local)]).exit_code == 0
     assert load_flows(Layers.person())["linkedin"].flow_source == "local"
     assert CliRunner().invoke(cli, ["flows", "remove", "linkedin"]).exit_code == 0

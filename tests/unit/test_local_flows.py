@@ -29,6 +29,10 @@ def folder(tmp_path, monkeypatch):
     return path
 
 
+#: The shipped LinkedIn flow's version (flows bump it on change).
+SHIPPED = yaml.safe_load((flows_dir() / "linkedin.yaml").read_text(encoding="utf-8"))["version"]
+
+
 def linkedin(**changes) -> dict:
     data = yaml.safe_load((flows_dir() / "linkedin.yaml").read_text(encoding="utf-8"))
     data.update(changes)
@@ -70,7 +74,7 @@ def test_a_valid_local_flow_overrides_the_shipped_one_and_says_so(folder):
 
 def test_flow_source_cannot_come_from_the_file(folder):
     path = put(folder, {**linkedin(version=7), "_source": "shipped"})
-    assert "linkedin" in load_flows(Layers.person()) and load_flows(Layers.person())["linkedin"].version == 3
+    assert "linkedin" in load_flows(Layers.person()) and load_flows(Layers.person())["linkedin"].version == SHIPPED
     with pytest.raises(Exception, match="_source"):
         from optout.flowfile.load import load_flow
 
@@ -80,7 +84,7 @@ def test_flow_source_cannot_come_from_the_file(folder):
 def test_an_invalid_local_flow_is_not_used_and_the_warning_says_what_to_do(folder, capsys):
     path = put(folder, linkedin(version=8, settings=[]))
     flows = load_flows(Layers.person())
-    assert flows["linkedin"].flow_source == "shipped" and flows["linkedin"].version == 3
+    assert flows["linkedin"].flow_source == "shipped" and flows["linkedin"].version == SHIPPED
     err = capsys.readouterr().err
     assert str(path) in err and "settings" in err and "optout flows remove linkedin" in err
 

@@ -20,7 +20,8 @@ from optout.sandbox.replica import Replica, Request, Response, late_page, page, 
 #: uses confirmation-like words, while the form is offered all the same.
 HELP_TEXT = ("If you've already submitted an objection, you don't need to submit it again: an objection "
              "we received will be applied going forward.")
-#: The german, french and italian misbehaviours: lang, heading, intro, button, e-mail label, reason label.
+#: The german, french, italian, portuguese and spanish misbehaviours: heading, intro, button, e-mail label,
+#: reason label.
 #: Only the buttons are sourced (Meta's "Senden", "Envoyer", "Invia", M: press, docs/research/languages-2026-12.md
 #: §3.1), the German form title "Einspruch gegen die Verwendung deiner Informationen für KI bei Meta"
 #: (L: mkln.org) and the Italian intro (M); the other texts are the replica's own.
@@ -35,6 +36,13 @@ LOCALIZED = {
            "Motif (facultatif)"),
     "it": ("Diritto di opposizione", "Hai diritto di opporti all’uso delle tue informazioni per tali finalità.",
            "Invia", "Indirizzo email", "Motivo (facoltativo)"),
+    # pt (Portugal): the title (M: 24.sapo.pt 2025-04) and "Enviar" (M: pcguia.pt 2025-05) are sourced.
+    "pt": ("Opõe-te à utilização das tuas informações pela IA na Meta", "Opõe-te à utilização das tuas informações.",
+           "Enviar", "Endereço de e-mail", "Motivo (opcional)"),
+    # es: nothing is sourced. The replica's own Spanish form sends with "Enviar", the word the flows
+    # know as Portuguese: a flow must still refuse it, the page's language being one it lacks.
+    "es": ("Derecho a oponerte", "Me opongo al uso de mi información.", "Enviar", "Correo electrónico",
+           "Motivo (opcional)"),
 }
 #: The italian misbehaviour's confirmation, the only one sourced outside English (M: tg24.sky.it
 #: 2025-05-27, docs/research/languages-2026-12.md §3.1).
@@ -168,8 +176,10 @@ def form_page(replica: Replica, form: ObjectionForm, user: str) -> Response:
 
 
 def page_lang(replica: Replica) -> str:
-    """The form's language for the german and french misbehaviours ("en" otherwise)."""
-    for misbehaviour, lang in (("german", "de"), ("french", "fr"), ("italian", "it")):
+    """The form's language for the german, french, italian, portuguese and spanish misbehaviours
+    ("en" otherwise)."""
+    for misbehaviour, lang in (("german", "de"), ("french", "fr"), ("italian", "it"), ("portuguese", "pt"),
+                               ("spanish", "es")):
         if replica.misbehaves(misbehaviour):
             return lang
     return "en"
