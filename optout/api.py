@@ -54,7 +54,7 @@ async def _run(platforms, mode, *, credentials=None, setup_context=None, headles
                kind: str | None = None, form_reason: str = "", resend: bool = False,
                capture=None, attended: bool = False, person_wait_s: float = 300.0,
                tell: Callable[[str], None] | None = None, on_window: Callable | None = None,
-               connect=None) -> Results:
+               connect=None, confirm_form: Callable | None = None) -> Results:
     from optout import engine, flowspec, logs
     from optout.history import RunRecorder
     from optout.holds import Holds
@@ -93,7 +93,7 @@ async def _run(platforms, mode, *, credentials=None, setup_context=None, headles
         find_timeout_s=find_timeout_s, nav_timeout_ms=nav_timeout_ms,
         setting_timeout_s=setting_timeout_s, form_reason=form_reason,
         resend=resend, capture=capture, attended=attended, person_wait_s=person_wait_s, tell=tell,
-        on_window=on_window, holds=Holds(prof), connect=connect or None,
+        on_window=on_window, holds=Holds(prof), connect=connect or None, confirm_form=confirm_form,
     )
     if not history:
         results = Results(await engine.run(jobs, options, on_result=on_result))
@@ -147,7 +147,8 @@ async def switch_off(platforms: Sequence[str] | None = None, **opts) -> list[Res
     """Read, switch off what is positively on, reload and read again. Options as for check(),
     plus dry_run, selected (opt-in settings to include by id), all_settings, form_reason (the
     reason typed into objection forms) and resend (send objection forms again even when history
-    says they went out)."""
+    says they went out), and confirm_form (an async callable asked with the exact words of each
+    objection form before it is sent; False sends nothing, see RunOptions.confirm_form)."""
     return await _run(platforms, "off", **opts)
 
 
