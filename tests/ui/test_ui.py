@@ -114,7 +114,7 @@ async def test_add_an_account_check_it_and_see_where_you_stand(ui, chromium, con
 
 
 async def test_switch_off_shows_the_objection_word_for_word_and_sends_it_once_confirmed(
-        ui, chromium, configure, sandbox):
+        ui, chromium, configure, shots):
     server, url = ui
     replica = configure("linkedin")
     AccountStore(Profile()).add("linkedin", Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD))
@@ -131,7 +131,7 @@ async def test_switch_off_shows_the_objection_word_for_word_and_sends_it_once_co
     assert SANDBOX_USERNAME in shown.values() and "No AI training on my posts & <data>." in shown.values(), shown
     assert replica.events("submission") == []  # nothing goes out before the person says so
     await expect(page.get_by_role("heading", name="Your answer is needed")).to_be_focused()
-    await accessible_at_both_widths(page)
+    await accessible_at_both_widths(page, shots, "objection")
     await page.get_by_role("button", name="Send this objection").click()
 
     results = page.get_by_role("list", name="Results")
