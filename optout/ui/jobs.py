@@ -13,7 +13,7 @@ import itertools
 from dataclasses import dataclass, field
 
 from optout.textsafe import inert
-from optout.ui.words import names, result_event
+from optout.ui.words import forms, names, result_event
 
 
 @dataclass
@@ -100,24 +100,28 @@ async def run_flow(ctx: UiContext, job: Job, reason: str = "") -> None:
     """check or off through the Python API, each result and each question on the page."""
     from optout import api
 
-    known = names()
+    known, known_forms = names(), forms()
 
     async def confirm_form(flow, account, setting, sending) -> bool:
         return await job.ask(form_question(flow, account, setting, sending), ctx.person_wait_s)
 
+    from optout.schedule import run_lock
+
     fn = api.check if job.kind == "check" else api.switch_off
     extra = {"form_reason": reason, "confirm_form": confirm_form} if job.kind == "off" else {}
-    job.results = await fn(
-        job.platforms, profile=ctx.profile, setup_context=ctx.setup_context, browser_path=ctx.browser_path,
-        headless=True, attended=ctx.attended, person_wait_s=ctx.person_wait_s, on_window=ctx.on_window,
-        tell=job.say, on_result=lambda r: job.push(result_event(r, known)), kind=job.kind, **extra)
+    with run_lock(ctx.profile):  # never at the same time as a scheduled run
+        job.results = await fn(
+            job.platforms, profile=ctx.profile, setup_context=ctx.setup_context, browser_path=ctx.browser_path,
+            headless=True, attended=ctx.attended, person_wait_s=ctx.person_wait_s, on_window=ctx.on_window,
+            tell=job.say, on_result=lambda r: job.push(result_event(r, known, known_forms)), kind=job.kind,
+            **extra)
 
 
 async def run_assist(ctx: UiContext, job: Job, reason: str = "", person: str = "", keep: bool = False) -> None:
     """Volunteer mode: `optout assist` with the questions on the page, ending with the handout."""
     from optout import people
 
-    known = names()
+    known, known_forms = names(), forms()
 
     async def confirm(flow, readings, to_switch) -> bool:
         settings = ", ".join(f'"{inert(r.label or r.setting)}"' for r in to_switch)
@@ -130,7 +134,7 @@ async def run_assist(ctx: UiContext, job: Job, reason: str = "", person: str = "
 
     done = await people.assist(
         job.platforms, keep_profile=ctx.profile if keep else None, confirm=confirm, tell=job.say,
-        on_result=lambda r: job.push(result_event(r, known)), browser_path=ctx.browser_path,
+        on_result=lambda r: job.push(result_event(r, known, known_forms)), browser_path=ctx.browser_path,
         setup_context=ctx.setup_context, on_ready=ctx.on_ready, wait_s=ctx.person_wait_s,
         form_reason=reason, confirm_form=confirm_form)
     job.results = done.results

@@ -104,8 +104,8 @@ async def handout(request: Request) -> Response:
     if job is None or job.handout is None:
         return HTMLResponse("No handout for this run.", status_code=404)
     # The handout is a page of its own (inline style, no script); its own policy, stricter than ours.
-    return HTMLResponse(job.handout, headers={"content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; "
-                                              "img-src data:"})
+    policy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+    return HTMLResponse(job.handout, headers={"content-security-policy": policy})
 
 
 async def start_run(request: Request) -> JSONResponse:

@@ -23,22 +23,39 @@ STATE_WORDS = {
     "unread": "Not read yet",
 }
 
+#: An objection form reads `on` until one is sent: said as what it is.
+FORM_WORDS = {"on": "Not sent yet — no objection sent; {name} may use your data to train AI"}
+
 #: The one step a state calls for: (action, button words); action is what the page runs.
 ACTIONS = {"off": "Switch off", "check": "Check again", "signin": "Sign in"}
 
 
-def names() -> dict[str, str]:
-    """platform id → its real name, from the catalogue (the flows)."""
+def _flows() -> dict:
     from optout.flowspec import load_flows
 
     try:
-        return {pid: flow.name for pid, flow in load_flows().items()}
+        return load_flows()
     except Exception:  # noqa: BLE001 - a flow that does not load must not hide the page
         return {}
 
 
-def state_words(state: str, name: str) -> str:
-    return STATE_WORDS.get(str(state), str(state)).format(name=name)
+def names() -> dict[str, str]:
+    """platform id → its real name, from the catalogue (the flows)."""
+    return {pid: flow.name for pid, flow in _flows().items()}
+
+
+def forms() -> set[tuple[str, str]]:
+    """(platform, setting) of every objection form."""
+    return {(pid, s.id) for pid, flow in _flows().items() for s in flow.settings if s.control.kind == "form"}
+
+
+def is_form(platform: str, setting: str, known_forms: set[tuple[str, str]]) -> bool:
+    return (platform, setting.split("/", 1)[0]) in known_forms
+
+
+def state_words(state: str, name: str, form: bool = False) -> str:
+    words = (FORM_WORDS if form else {}).get(str(state)) or STATE_WORDS.get(str(state), str(state))
+    return words.format(name=name)
 
 
 @dataclass
@@ -86,19 +103,23 @@ def where_you_stand(profile) -> tuple[list[Row], Step | None]:
     """Every account and setting from history (optout.status), and the one next step."""
     from optout import status
 
-    known = names()
+    known, known_forms = names(), forms()
     found = status.standing(profile)
-    rows = [Row(s.platform, known.get(s.platform, s.platform), inert(s.account or ""),
-                inert(s.label or s.setting or "(no setting read yet)"), s.state,
-                state_words(s.state, known.get(s.platform, s.platform)), s.age,
-                [inert(d) for d in s.drift], inert(s.note or "")) for s in found]
+    rows = []
+    for s in found:
+        name = known.get(s.platform, s.platform)
+        label = inert(s.label or s.setting or "(no setting read yet)")
+        words = state_words(s.state, name, is_form(s.platform, s.setting, known_forms))
+        rows.append(Row(s.platform, name, inert(s.account or ""), label, s.state, words, s.age,
+                        [inert(d) for d in s.drift], inert(s.note or "")))
     return rows, step_of(status.next_step(found), known)
 
 
-def result_event(result, known: dict[str, str]) -> dict:
+def result_event(result, known: dict[str, str], known_forms: set[tuple[str, str]]) -> dict:
     """A result as the live page shows it."""
     name = known.get(result.platform, result.platform)
     return {"type": "result", "platform": result.platform, "name": name,
             "setting": inert(result.label or result.setting), "state": str(result.state),
-            "words": state_words(str(result.state), name), "detail": inert(result.detail or ""),
+            "words": state_words(str(result.state), name, is_form(result.platform, result.setting, known_forms)),
+            "detail": inert(result.detail or ""),
             "account": inert(result.account or "")}

@@ -55,7 +55,7 @@ async def accessible_at_both_widths(page, shots=None, name: str = "") -> None:
 
 async def test_add_an_account_check_it_and_see_where_you_stand(ui, chromium, configure, optout_home,
                                                                memory_keyring, tmp_path, capfd, shots):
-    server, url = ui
+    _, url = ui
     configure("linkedin")
     page = await open_ui(chromium, url)
     seen_html, requests = [], []
@@ -115,7 +115,7 @@ async def test_add_an_account_check_it_and_see_where_you_stand(ui, chromium, con
 
 async def test_switch_off_shows_the_objection_word_for_word_and_sends_it_once_confirmed(
         ui, chromium, configure, shots):
-    server, url = ui
+    _, url = ui
     replica = configure("linkedin")
     AccountStore(Profile()).add("linkedin", Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD))
     page = await open_ui(chromium, url, 390)
@@ -143,7 +143,7 @@ async def test_switch_off_shows_the_objection_word_for_word_and_sends_it_once_co
 
 
 async def test_declining_the_objection_sends_nothing(ui, chromium, configure):
-    server, url = ui
+    _, url = ui
     replica = configure("linkedin")
     AccountStore(Profile()).add("linkedin", Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD))
     page = await open_ui(chromium, url)
