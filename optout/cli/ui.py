@@ -22,8 +22,11 @@ def ui(state: CliState, port, no_open):
     from optout.ui.app import Ui, bind, serve
     from optout.ui.jobs import UiContext
 
+    if state.connect:
+        raise click.UsageError("optout ui works in a browser of its own; leave out --connect.")
     ctx = UiContext(profile=state.profile.ensure(), browser_path=state.browser_path, sandbox=state.sandbox,
-                    attended=not state.unattended and can_show_window(), **sandbox_opts(state))
+                    headless=not state.headed, attended=not state.unattended and can_show_window(),
+                    **sandbox_opts(state))
     page = Ui(ctx)
     sock = bind(port)
 

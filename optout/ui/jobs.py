@@ -24,6 +24,9 @@ class UiContext:
     setup_context: object | None = None  # Sandbox.install in --sandbox mode
     browser_path: str | None = None
     sandbox: bool = False
+    #: Checks and switch-offs work out of sight unless asked (--headed); a sign-in that needs the
+    #: person, and volunteer mode, always open a visible window.
+    headless: bool = True
     #: A person is at this machine and a window can open there (a sign-in's challenge goes there).
     attended: bool = True
     #: How long a question on the page or a sign-in in the window waits for the person.
@@ -112,7 +115,7 @@ async def run_flow(ctx: UiContext, job: Job, reason: str = "") -> None:
     with run_lock(ctx.profile):  # never at the same time as a scheduled run
         job.results = await fn(
             job.platforms, profile=ctx.profile, setup_context=ctx.setup_context, browser_path=ctx.browser_path,
-            headless=True, attended=ctx.attended, person_wait_s=ctx.person_wait_s, on_window=ctx.on_window,
+            headless=ctx.headless, attended=ctx.attended, person_wait_s=ctx.person_wait_s, on_window=ctx.on_window,
             tell=job.say, on_result=lambda r: job.push(result_event(r, known, known_forms)), kind=job.kind,
             **extra)
 

@@ -224,23 +224,26 @@ async def test_a_foreign_page_is_refused(ui, chromium):
     csrf = server.guard.csrf
     ok_headers = {"Origin": base, "X-CSRF-Token": csrf, "Content-Type": "application/json"}
 
-    async def refused(response, code=403):
-        assert response.status == code, (response.status, await response.text())
-        assert "Refused" in await response.text()
+    async def refused(response, why: str, code=403):
+        text = await response.text()
+        assert response.status == code and text.startswith("Refused") and why in text, (response.status, text)
 
     # The token: a wrong one and none at all.
     stranger = await chromium.new_context()
     other = await stranger.new_page()
-    await refused(await other.goto(f"{base}/?token=not-the-token"))
-    await refused(await other.goto(f"{base}/accounts"))
+    await refused(await other.goto(f"{base}/?token=not-the-token"), "token is not this page's")
+    await refused(await other.goto(f"{base}/accounts"), "one-time token")
     # DNS rebinding: a foreign name that resolves to 127.0.0.1 (Host rebind.test:PORT).
-    await refused(await page.goto(f"http://rebind.test:{port}/?token={server.guard.token}"))
-    await refused(await request.get(f"{base}/", headers={"Host": f"evil.example:{port}"}))
-    # Origin, CSRF token and JSON, each missing alone.
+    await refused(await page.goto(f"http://rebind.test:{port}/?token={server.guard.token}"), "answers only at")
+    await refused(await request.get(f"{base}/", headers={"Host": f"evil.example:{port}"}), "answers only at")
+    # Origin, CSRF token and JSON, each missing alone, with the person's own cookie.
     body = json.dumps({"mode": "check", "platforms": ["linkedin"]})
-    await refused(await request.post(f"{base}/runs", data=body, headers={**ok_headers, "Origin": "http://evil.example"}))
-    await refused(await request.post(f"{base}/runs", data=body, headers={**ok_headers, "X-CSRF-Token": "guess"}))
-    await refused(await request.post(f"{base}/runs", data=body, headers={**ok_headers, "Content-Type": "text/plain"}), 415)
+    await refused(await request.post(f"{base}/runs", data=body, headers={**ok_headers, "Origin": "http://evil.example"}),
+                  "came from another page")
+    await refused(await request.post(f"{base}/runs", data=body, headers={**ok_headers, "X-CSRF-Token": "guess"}),
+                  "page's own token")
+    await refused(await request.post(f"{base}/runs", data=body, headers={**ok_headers, "Content-Type": "text/plain"}),
+                  "as JSON", 415)
     # A foreign page's own attempt, as a browser makes it: its form post carries no cookie
     # (SameSite=Strict), no JSON and a foreign Origin.
     foreign = await page.context.new_page()
@@ -249,7 +252,7 @@ async def test_a_foreign_page_is_refused(ui, chromium):
         '<script>document.getElementById("f").submit()</script>')))
     async with foreign.expect_response(f"{base}/close") as answered:
         await foreign.goto("http://foreign.test/")
-    assert (await answered.value).status == 403
+    await refused(await answered.value, "one-time token")
     assert server.jobs == {} and not server.closed_by_page
     # The page's own action still works: Close stops the server.
     page = await open_ui(chromium, url)
