@@ -67,10 +67,22 @@ async def test_add_an_account_check_it_and_see_where_you_stand(ui, chromium, con
     await page.get_by_label("Platform").select_option(label="LinkedIn")
     await page.get_by_label("Username (e-mail or phone)").fill(SANDBOX_USERNAME)
     await page.get_by_label("Password").fill(SENTINEL_PASSWORD)
+    answers = []
+
+    async def keep_answer(route):  # what the server answered the POST, read before the page moves on
+        response = await route.fetch()
+        answers.append(await response.text())
+        await route.fulfill(response=response)
+
+    await page.route("**/accounts", lambda route: keep_answer(route) if route.request.method == "POST"
+                     else route.continue_())
     await page.get_by_label("Password").press("Enter")  # the keyboard alone
     await expect(page.get_by_role("button", name=f"Remove LinkedIn account {SANDBOX_USERNAME}")).to_be_visible()
     assert await page.get_by_label("Password").input_value() == ""
     assert AccountStore(Profile()).get("linkedin").password == SENTINEL_PASSWORD
+    [answer] = answers
+    assert "Stored your LinkedIn account" in answer
+    assert not any(secret in answer for secret in forms_of(SENTINEL_PASSWORD))
     seen_html.append(await page.content())
 
     # Act: the stored platform is ticked; a check shows each result as it arrives.
