@@ -58,14 +58,13 @@ class Job:
     def say(self, text: str) -> None:
         self.push({"type": "say", "text": inert(text)})
 
-    async def follow(self):
-        """Every event, from the first, as it comes; ends after the last."""
-        seen = 0
+    async def follow(self, seen: int = 0):
+        """(number, event) of every event after the first `seen`, as it comes; ends after the last."""
         while True:
             wake = self._wake
             while seen < len(self.events):
                 seen += 1
-                yield self.events[seen - 1]
+                yield seen, self.events[seen - 1]
             if self.done:
                 return
             await wake.wait()

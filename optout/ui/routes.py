@@ -92,9 +92,14 @@ async def events(request: Request) -> Response:
     if job is None:
         return Response(status_code=404)
 
+    try:  # a browser that reconnects says what it has seen: it gets the rest, never a repeat
+        seen = max(0, int(request.headers.get("last-event-id", "0")))
+    except ValueError:
+        seen = 0
+
     async def stream():
-        async for event in job.follow():
-            yield f"data: {json.dumps(event, ensure_ascii=False)}\n\n"
+        async for number, event in job.follow(seen):
+            yield f"id: {number}\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"
 
     return StreamingResponse(stream(), media_type="text/event-stream", headers={"cache-control": "no-store"})
 

@@ -15,8 +15,11 @@ from axe_playwright_python.async_playwright import Axe
 from playwright.async_api import expect
 
 from optout.credentials import AccountStore, Credential, totp
+from optout.history import History
 from optout.paths import Profile
+from optout.results import Result
 from optout.sandbox import SANDBOX_USERNAME
+from optout.states import State
 
 SENTINEL_PASSWORD = "S3nt&<>\"' %/inel-ui27"
 TOTP = "JBSWY3DPEHPK3PXP"
@@ -154,16 +157,22 @@ async def test_switch_off_shows_the_objection_word_for_word_and_sends_it_once_co
     assert sent["reason"] == "No AI training on my posts & <data>."  # the words shown are the words sent
 
 
-async def test_declining_the_objection_sends_nothing(ui, chromium, configure):
+async def test_the_next_step_button_switches_off_and_a_declined_objection_sends_nothing(ui, chromium, configure):
     _, url = ui
     replica = configure("linkedin")
     AccountStore(Profile()).add("linkedin", Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD))
+    with History(Profile()) as history:  # an earlier check read it on
+        run = history.start_run("check")
+        history.record(run, Result("linkedin", "generative-ai", State.ON, account=SANDBOX_USERNAME))
+        history.finish_run(run)
     page = await open_ui(chromium, url)
-    await nav(page, "Check or switch off")
-    await page.get_by_role("button", name="Switch off").click()
+    await page.get_by_role("button", name="Switch off AI training on LinkedIn").click()
+    await expect(page.get_by_role("heading", name="Switching off")).to_be_visible()
     await page.get_by_role("button", name="Do not send it").click(timeout=60000)
     results = page.get_by_role("list", name="Results")
     await expect(results).to_contain_text("not sent: you chose not to send this objection", timeout=60000)
+    await expect(results).to_contain_text("Not sent yet — no objection sent; LinkedIn may use your data")
+    await expect(results).to_contain_text("Off — checked: LinkedIn does not use your data for this")
     assert replica.events("submission") == []
 
 

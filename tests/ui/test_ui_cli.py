@@ -10,12 +10,6 @@ import signal
 import subprocess
 import sys
 import urllib.request
-from datetime import datetime, timedelta, timezone
-
-from optout.history import History
-from optout.paths import Profile
-from optout.results import Result
-from optout.states import State
 
 
 def start(*args: str) -> tuple[subprocess.Popen, dict]:
@@ -62,22 +56,3 @@ def test_help_does_not_import_the_web_server():
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('starlette', 'uvicorn', 'anyio')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]", out
-
-
-def test_where_you_stand_in_words_with_drift_and_one_next_step():
-    from optout.ui.words import where_you_stand
-
-    profile = Profile("default").ensure()
-    earlier = datetime.now(timezone.utc) - timedelta(days=2)
-    for state, at in ((State.OFF, earlier), (State.ON, None)):
-        with History(profile) as history:
-            run = history.start_run("check")
-            history.record(run, Result("linkedin", "generative-ai", state, account="a@example.org",
-                                       label="Use my data for training content creation AI models",
-                                       **({"at": at} if at else {})))
-            history.finish_run(run)
-    rows, step = where_you_stand(profile)
-    [row] = rows
-    assert (row.name, row.words) == ("LinkedIn", "On — LinkedIn uses your data to train AI")
-    assert row.age == "just now" and row.drift and "off" in row.drift[0], row
-    assert (step.action, step.platform, step.label) == ("off", "linkedin", "Switch off AI training on LinkedIn")
