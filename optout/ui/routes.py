@@ -66,8 +66,12 @@ async def accounts(request: Request) -> HTMLResponse:
 
     ui = _ui(request)
     profile = ui.ctx.profile
-    where = (f"a file only you can read ({file_store_path(profile)}; not encrypted)" if uses_file_store(profile)
-             else "your system keyring")
+    if uses_file_store(profile):
+        where = f"a file only you can read ({file_store_path(profile)}; not encrypted)"
+    else:
+        import keyring
+
+        where = f"your system keyring ({keyring.get_keyring().name})"
     known = words.names()
     stored = [{"platform": a.platform, "name": known.get(a.platform, a.platform), "username": inert(a.username),
                "totp": a.has_totp} for a in AccountStore(profile).list()]
@@ -135,6 +139,9 @@ async def start_run(request: Request) -> JSONResponse:
     if any(not j.done for j in ui.jobs.values()):
         return _refuse("Another run is still going: wait for it to finish.", status=409)
     reason = str(data.get("reason") or "")[:2000]
+    if mode == "assist" and data.get("keep") and ui.ctx.profile.name in ("default", "sandbox-default"):
+        return _refuse("To keep what belongs to the person you help, give them a profile of their own.",
+                       "Close this page and start it again with `optout --profile NAME ui` (NAME: theirs).")
     job = jobs.Job(secrets.token_urlsafe(8), mode, chosen)
     ui.jobs[job.id] = job
     if mode == "assist":

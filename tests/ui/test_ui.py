@@ -127,6 +127,13 @@ async def test_add_an_account_check_it_and_see_where_you_stand(ui, chromium, con
         assert secret not in out + err
     assert sum(1 for u, body in requests if json.dumps(SENTINEL_PASSWORD)[1:-1] in body) == 1
 
+    # Removed from the page: gone from the keyring too.
+    await nav(page, "Accounts")
+    await page.get_by_role("button", name=f"Remove LinkedIn account {SANDBOX_USERNAME}").click()
+    await expect(page.get_by_role("main")).to_contain_text("None yet.")
+    assert AccountStore(Profile()).list() == []
+    assert not any(SENTINEL_PASSWORD in value for value in memory_keyring.data.values())
+
 
 async def test_switch_off_shows_the_objection_word_for_word_and_sends_it_once_confirmed(
         ui, chromium, configure, shots):
@@ -275,6 +282,11 @@ async def test_a_foreign_page_is_refused(ui, chromium):
         await foreign.goto("http://foreign.test/")
     await refused(await answered.value, "one-time token")
     assert server.jobs == {} and not server.closed_by_page
+    # Keeping a helped person's data needs a profile of their own, as `optout assist --keep` does.
+    kept = await request.post(f"{base}/runs", headers=ok_headers, data=json.dumps(
+        {"mode": "assist", "platforms": ["linkedin"], "keep": True}))
+    assert kept.status == 400 and "profile of their own" in (await kept.json())["error"]
+    assert server.jobs == {}
     # The page's own action still works: Close stops the server.
     page = await open_ui(chromium, url)
     await page.get_by_role("button", name="Close optout").click()
