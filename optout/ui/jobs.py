@@ -101,13 +101,12 @@ def form_question(flow, account, setting, sending) -> dict:
 async def run_flow(ctx: UiContext, job: Job, reason: str = "") -> None:
     """check or off through the Python API, each result and each question on the page."""
     from optout import api
+    from optout.schedule import run_lock
 
     known, known_forms = names(), forms()
 
     async def confirm_form(flow, account, setting, sending) -> bool:
         return await job.ask(form_question(flow, account, setting, sending), ctx.person_wait_s)
-
-    from optout.schedule import run_lock
 
     fn = api.check if job.kind == "check" else api.switch_off
     extra = {"form_reason": reason, "confirm_form": confirm_form} if job.kind == "off" else {}
@@ -149,6 +148,7 @@ async def run(ctx: UiContext, job: Job, runner, **kwargs) -> None:
     """Run a job to its end: an expected failure is said in words with its next step, never as a
     traceback; the page is always told it is over."""
     from optout.errors import OptoutError
+    from optout.logs import scrub
 
     try:
         await runner(ctx, job, **kwargs)
@@ -158,7 +158,7 @@ async def run(ctx: UiContext, job: Job, runner, **kwargs) -> None:
         job.push({"type": "failed", "text": "Stopped before it finished; nothing of it was recorded.", "hint": ""})
         raise
     except Exception as exc:  # noqa: BLE001 - said on the page, in one line
-        job.push({"type": "failed", "text": f"Unexpected {type(exc).__name__}: {inert(str(exc))[:300]}",
+        job.push({"type": "failed", "text": f"Unexpected {type(exc).__name__}: {inert(scrub(str(exc)))[:300]}",
                   "hint": "Run the same from a terminal with -v for details, and please report it."})
     finally:
         summary = {"type": "done", "handout": job.handout is not None}

@@ -169,7 +169,7 @@ async def answer(request: Request) -> JSONResponse:
 
 async def add_account(request: Request) -> JSONResponse:
     """The password goes from the POST body to the keyring and nowhere else: not echoed, not logged."""
-    from optout import flowspec
+    from optout import flowspec, logs
     from optout.credentials import AccountStore, Credential, require_secrets
     from optout.errors import OptoutError
 
@@ -182,6 +182,7 @@ async def add_account(request: Request) -> JSONResponse:
     password = data.get("password")
     if not isinstance(password, str) or not password or not username:
         return _refuse("A username and a password are both needed.")
+    logs.register_secret(password)  # whatever this server says or logs afterwards, never this
     try:
         [flow] = flowspec.resolve([platform])
         if flow.guide is not None or not flow.login.steps:
