@@ -154,7 +154,9 @@ async def test_switch_off_shows_the_objection_word_for_word_and_sends_it_once_co
     assert replica.events("submission") == []  # nothing goes out before the person says so
     await expect(page.get_by_role("heading", name="Your answer is needed")).to_be_focused()
     await accessible_at_both_widths(page, shots, "objection")
-    await page.get_by_role("button", name="Send this objection").click()
+    await page.keyboard.press("Tab")  # from the question's heading, the keyboard alone
+    await expect(page.get_by_role("button", name="Send this objection")).to_be_focused()
+    await page.keyboard.press("Enter")
 
     results = page.get_by_role("list", name="Results")
     await expect(results).to_contain_text("Objection sent — LinkedIn received your objection", timeout=60000)
