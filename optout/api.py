@@ -137,6 +137,7 @@ async def switch_off(
     tell: Callable[[str], None] | None = None,
     on_window: Callable[[object], Awaitable[None]] | None = None,
     connect: bool | str | Path | None = None,
+    confirm_form: Callable[..., Awaitable[bool]] | None = None,
     notify: bool = False,
     lock: bool = True,
 ) -> Results:
@@ -147,6 +148,9 @@ async def switch_off(
         form_reason: the reason typed into objection forms (also what fills a form's required
             explanation); default none.
         resend: send objection forms again even when history says they went out.
+        confirm_form: asked as (flow, account, setting, [(field, text), ...]) with the exact words
+            of each objection form once it is filled in, before it is sent; False sends nothing
+            (the setting stays `on`). None: no question.
         selected, all_settings: the optional settings to switch off too (by id or "platform:id").
         Every other argument is as for check().
     """
@@ -157,7 +161,7 @@ async def switch_off(
         all_settings=all_settings, form_reason=form_reason, resend=resend, on_result=on_result,
         find_timeout_s=find_timeout_s, nav_timeout_ms=nav_timeout_ms, setting_timeout_s=setting_timeout_s,
         history=history, kind=kind, capture=capture, attended=attended, person_wait_s=person_wait_s, tell=tell,
-        on_window=on_window, connect=connect, notify=notify, lock=lock))
+        on_window=on_window, connect=connect, confirm_form=confirm_form, notify=notify, lock=lock))
 
 
 def _profile(profile: str | Profile, home: Path | None) -> Profile:

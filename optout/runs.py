@@ -7,7 +7,7 @@ browser work; this module says what surrounds it."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -69,6 +69,7 @@ class Request:
     tell: Callable[[str], None] | None = None
     on_window: Callable | None = None
     connect: object = None
+    confirm_form: Callable[..., Awaitable[bool]] | None = None
     notify: bool = False
     lock: bool = True
 
@@ -137,7 +138,7 @@ async def run(req: Request) -> Results:
         find_timeout_s=req.find_timeout_s, nav_timeout_ms=req.nav_timeout_ms,
         setting_timeout_s=req.setting_timeout_s, form_reason=req.form_reason, resend=req.resend,
         capture=capturer, attended=req.attended, person_wait_s=req.person_wait_s, tell=req.tell,
-        on_window=req.on_window, holds=Holds(prof), connect=connect or None,
+        on_window=req.on_window, holds=Holds(prof), connect=connect or None, confirm_form=req.confirm_form,
     )
     state = engine.RunState()
     captures = capturer.notes if capturer is not None else ()

@@ -12,7 +12,7 @@ import sys
 import click
 
 from optout import __version__
-from optout.cli import accounts, capture, completion, demo, flows, people, run, status, tools, watch
+from optout.cli import accounts, capture, completion, demo, flows, people, run, status, tools, ui, watch
 from optout.cli.common import EXIT_HELP, STATE_HELP, CliState, add_global_options, connect_args, keep_sandbox
 from optout.errors import OptoutError
 
@@ -87,7 +87,7 @@ def cli(ctx):
             click.echo(ctx.get_help())
 
 
-for _module in (run, accounts, status, tools, watch, people, demo, flows, capture, completion):
+for _module in (run, accounts, status, tools, watch, people, demo, flows, capture, completion, ui):
     for _command in _module.COMMANDS:
         cli.add_command(_command)
         add_global_options(_command)

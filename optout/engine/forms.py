@@ -69,6 +69,37 @@ REQUIRED_JS = """button => {
   return empty;
 }"""
 
+#: What the form will send, as a person sees it: every shown field of the form holding the submit
+#: button, by its name, with the text it holds (a chosen option's words, a ticked box's label).
+#: Passwords and hidden inputs are never read.
+SENDING_JS = """button => {
+  const root = button.closest('form') || document.body;
+  const shown = el => !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
+  const text = el => (el && (el.innerText || el.textContent) || '').replace(/\\s+/g, ' ').trim();
+  const nameOf = el => {
+    const named = el.getAttribute('aria-label') || (el.labels && el.labels[0] && text(el.labels[0]))
+      || (el.closest('fieldset') && text(el.closest('fieldset').querySelector('legend')))
+      || el.getAttribute('placeholder') || el.getAttribute('name') || el.tagName.toLowerCase();
+    return named.slice(0, 120);
+  };
+  const out = [];
+  for (const el of root.querySelectorAll('input, textarea, select')) {
+    if (el.disabled || !shown(el) || ['hidden', 'password', 'submit', 'button', 'reset', 'file'].includes(el.type)) continue;
+    if (el.type === 'radio' || el.type === 'checkbox') {
+      if (!el.checked) continue;
+      const group = el.closest('fieldset') && text(el.closest('fieldset').querySelector('legend'));
+      out.push([group || el.name || 'choice', text(el.labels && el.labels[0]) || el.value]);
+    } else if (el.tagName === 'SELECT') {
+      const label = el.labels && el.labels[0] ? text(el.labels[0]) : nameOf(el);
+      out.push([label, [...el.selectedOptions].map(o => text(o)).join(', ')]);
+    } else {
+      const label = el.labels && el.labels[0] ? text(el.labels[0]) : nameOf(el);
+      out.push([label, el.value]);
+    }
+  }
+  return out;
+}"""
+
 #: Choose one element: an <option> is selected in its <select>, anything else is clicked.
 IS_OPTION_JS = "el => el.tagName === 'OPTION' ? (el.value || el.textContent) : null"
 CHOSEN_JS = """el => el.tagName === 'OPTION' ? el.selected
@@ -208,6 +239,12 @@ class FormRun:
             detail += f" Only you can give it: send the form yourself at {self.setting.url}."
         raise await self.stop(State.NEEDS_HUMAN, detail)
 
+    async def confirmed(self, submit) -> bool:
+        """Ask the person (RunOptions.confirm_form) with the exact words the form will send."""
+        sending = [(str(name), str(value)) for name, value in await submit.evaluate(SENDING_JS)]
+        return bool(await self.evidence.options.confirm_form(self.flow, self.evidence.account, self.setting,
+                                                             sending))
+
     async def send(self) -> Result:
         page, evidence = self.page, self.evidence
         page.on("response", self.on_response)
@@ -220,6 +257,8 @@ class FormRun:
             if await count(submit) == 0:
                 raise await self.stop(State.BROKEN, "the form has no send button the flow knows; nothing was sent.")
             await self.check_required(submit)
+            if self.evidence.options.confirm_form is not None and not await self.confirmed(submit):
+                return evidence.result(self.setting, State.ON, "not sent: you chose not to send this objection")
             before = await signal_score(page, self.control.confirmation)
             self.sending = True
             await submit.click(timeout=10000)

@@ -67,6 +67,10 @@ class RunOptions:
     #: Work in the person's own running browser (`--connect`): "auto", a user-data folder, a URL,
     #: or an optout.connect.Endpoint already found. None: launch a browser of optout's own.
     connect: object | None = None
+    #: Asked as (flow, account, setting, [(field, text), …]) once an objection form is filled in,
+    #: before it is sent: False sends nothing (the setting stays `on`). None: no question
+    #: (`optout off` sends what the person asked for on the command line).
+    confirm_form: Callable[..., Awaitable[bool]] | None = None
 
     def targets(self, platform: str, setting: Setting) -> bool:
         """Whether the person wants this setting off: every default one; optional ones when asked

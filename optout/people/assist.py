@@ -151,7 +151,8 @@ async def assist(platforms: Sequence[str], *, keep_profile: Profile | None = Non
                  headless: bool = False, browser_path: str | None = None, setup_context=None,
                  on_ready=None, wait_s: float = 900.0, flows_dir: Path | None = None,
                  selected: Sequence[str] = (), all_settings: bool = False, form_reason: str = "",
-                 find_timeout_s: float = 15.0, tmp_root: Path | None = None) -> Assisted:
+                 find_timeout_s: float = 15.0, tmp_root: Path | None = None,
+                 confirm_form: Callable | None = None) -> Assisted:
     """An assisted session: for each platform the person signs in themselves in a visible browser,
     optout reads the settings, and switches off what is on once `confirm(flow, readings, to_switch)`
     says yes (None: read only).
@@ -159,7 +160,9 @@ async def assist(platforms: Sequence[str], *, keep_profile: Profile | None = Non
     Nothing is stored unless `keep_profile` is given (then the session, history and evidence go
     into it). Sessions live only in the browser's in-memory contexts; screenshots go to a private
     temporary folder that is removed at the end, whatever happens. `headless`, `setup_context`
-    and `on_ready(page)` (called once the sign-in page is open) let tests play the person."""
+    and `on_ready(page)` (called once the sign-in page is open) let tests play the person.
+    `confirm_form`: asked with the exact words of each objection form before it is sent (see
+    optout.engine.RunOptions.confirm_form)."""
     from optout import browser as browser_mod
     from optout import engine, logs
     from optout.flowfile.layers import Layers, resolve
@@ -199,7 +202,7 @@ async def assist(platforms: Sequence[str], *, keep_profile: Profile | None = Non
                     setup_context=setup_context, on_ready=on_ready, wait_s=wait_s,
                     options=dict(headless=headless, browser_path=browser_path, selected=selected_set,
                                  all_settings=all_settings, form_reason=form_reason,
-                                 find_timeout_s=find_timeout_s, prior=prior,
+                                 find_timeout_s=find_timeout_s, prior=prior, confirm_form=confirm_form,
                                  evidence_dir=keep_profile.evidence if keep_profile else scratch / "evidence"),
                 )
                 outcome.first += first
