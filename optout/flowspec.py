@@ -399,15 +399,6 @@ def _where(loc: tuple) -> str:
     return ".".join(str(part) for part in loc) or "(top level)"
 
 
-def _nesting(text: str) -> int:
-    """How deep brackets nest, counting every bracket (quoted ones too: an overestimate is safe)."""
-    depth = deepest = 0
-    for ch in re.findall(r"[\[\]{}]", text):
-        depth = depth + 1 if ch in "[{" else max(0, depth - 1)
-        deepest = max(deepest, depth)
-    return deepest
-
-
 def load_flow(path: Path) -> Flow:
     try:
         size = path.stat().st_size
@@ -426,14 +417,13 @@ def parse_flow(text: str, where: str, stem: str) -> Flow:
     `stem` is the file name its id must match."""
     import yaml
 
+    from optout import flowyaml
+
     name = where.rsplit("/", 1)[-1]
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FLOW_BYTES:
         raise FlowError(f"{where}: too large for a flow file (limit {MAX_FLOW_BYTES} bytes).")
     try:
-        # libyaml's safe loader when present: the same safe constructors, ten times faster; but it
-        # overflows the C stack on absurd nesting, which the pure-Python one reports as an error.
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader) if _nesting(text) < 64 else yaml.SafeLoader
-        data = yaml.load(text, Loader=loader)  # noqa: S506 - both are safe loaders
+        data = flowyaml.load(text, where)  # safe constructors, no anchors or aliases
     except yaml.YAMLError as exc:
         raise FlowError(f"{where}: cannot read this flow file: {exc}") from None
     except RecursionError:

@@ -10,8 +10,9 @@ the project's release key (python -m optout.flowsign). A bundle is installed onl
 signature verifies against a key shipped in this package, its sequence is above both this release's
 own (SHIPPED_SEQUENCE) and the installed bundle's, every flow in it matches the schema, and none
 reaches origins its shipped flow does not (unless the person allowed exactly them). The installed
-bundle is kept as received and verified again at every load, so its flows cannot be edited in place;
-installing one replaces the last. A release that ships the fixes sets SHIPPED_SEQUENCE to the last
+bundle is kept as received and verified again at every load, so its flows cannot be edited in place,
+and it must be the one installed.json records (sequence and SHA-256), so an older signed bundle
+copied over it is not used; installing one replaces the last. A release that ships the fixes sets SHIPPED_SEQUENCE to the last
 bundle's sequence, so older bundles stop applying by themselves.
 """
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -129,8 +131,11 @@ def installed_sequence() -> int:
         recorded = int(meta.get("sequence", 0))
     except (OSError, ValueError, TypeError, AttributeError):
         recorded = 0
-    bundle = installed() if bundle_path().exists() else None  # in case its record was lost
-    return max(SHIPPED_SEQUENCE, recorded, bundle.sequence if bundle else 0)
+    try:  # in case its record was lost: the signed sequence of whatever bundle is there
+        on_disk = open_bundle(bundle_path().read_bytes(), str(bundle_path())).sequence
+    except (OSError, BundleRefused):
+        on_disk = 0
+    return max(SHIPPED_SEQUENCE, recorded, on_disk)
 
 
 def installed() -> Bundle | None:
@@ -145,11 +150,38 @@ def installed() -> Bundle | None:
         warn(f"the installed flow update {bundle_path()} cannot be read ({exc}); the shipped flows are used.")
         return None
     try:
-        return open_bundle(data, str(bundle_path()))
+        bundle = open_bundle(data, str(bundle_path()))
     except BundleRefused as exc:
         warn(f"the installed flow update is not used: {exc.message}\n"
              "Install a newer signed update (optout flows update), or remove it: optout flows remove --update")
         return None
+    if (mismatch := _unlike_record(bundle)) is not None:
+        warn(f"the installed flow update is not used: {bundle_path()} {mismatch}, so it is not the bundle "
+             f"`optout flows update` installed (an older signed one put in its place would bring back old "
+             "flows); the shipped flows are used.\n"
+             "Install the update again (optout flows update), or remove it: optout flows remove --update")
+        return None
+    return bundle
+
+
+def _unlike_record(bundle: Bundle) -> str | None:
+    """How the bundle on disk differs from installed.json (written with it at install), or None.
+    A bundle without its record, or unlike it, was not installed by optout."""
+    try:
+        meta = json.loads(meta_path().read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return f"has no record {meta_path().name} beside it"
+    except (OSError, ValueError) as exc:
+        return f"has a record {meta_path().name} that cannot be read ({exc})"
+    if not isinstance(meta, dict):
+        return f"has a damaged record {meta_path().name}"
+    if meta.get("sequence") != bundle.sequence:
+        return (f"holds sequence {bundle.sequence} where {meta_path().name} records "
+                f"{meta.get('sequence')!r}")
+    recorded = meta.get("sha256")
+    if recorded is not None and recorded != hashlib.sha256(bundle.raw).hexdigest():
+        return f"differs from the one {meta_path().name} records (another SHA-256)"
+    return None
 
 
 def installed_flow_texts() -> list[tuple[str, str, str]]:
@@ -241,7 +273,8 @@ def update(data: bytes, where: str, allow: list[str], check: bool, command: str)
     private_dir(updates_dir())
     flowguard.record("update", {fid: (flowguard.digest(bundle.flows[fid]), w) for fid, w in widened.items()})
     write_private(bundle_path(), bundle.raw)
-    meta = {"sequence": bundle.sequence, "created": bundle.created, "source": where}
+    meta = {"sequence": bundle.sequence, "created": bundle.created, "source": where,
+            "sha256": hashlib.sha256(bundle.raw).hexdigest()}
     write_private(meta_path(), (json.dumps(meta, indent=2) + "\n").encode())
     result["installed"] = True
     return result

@@ -134,7 +134,7 @@ class Keeper:
             else:
                 found += [m.span() for m in re.finditer(re.escape(name), text, re.IGNORECASE)]
         for pattern in self.regexes:
-            for match in re.finditer(pattern, text, re.IGNORECASE):
+            for match in patterns.finditer_text(pattern, text):
                 if match.end() > match.start():
                     found.append(match.span())
         return found
