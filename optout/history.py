@@ -12,6 +12,7 @@ import asyncio
 import errno
 import functools
 import json
+import shutil
 import sqlite3
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -113,11 +114,21 @@ _FOLDER_FAILURES = {"disk is full": errno.ENOSPC, "readonly database": errno.EAC
                     "unable to open database file": errno.EACCES}
 
 
+def _disk_full(folder: Path) -> bool:
+    """Whether the disk of `folder` has (almost) no room left: then a failure is the disk's."""
+    try:
+        return shutil.disk_usage(folder).free < 256 * 1024
+    except OSError:
+        return False
+
+
 def _unusable(path: Path, exc: Exception) -> OptoutError:
     """A folder that cannot be written is said as such; a damaged file is kept, never set aside:
     a new empty history would lose the evidence of every earlier run."""
     code = exc.errno if isinstance(exc, OSError) else next(
         (c for text, c in _FOLDER_FAILURES.items() if text in str(exc)), None)
+    if code is None and _disk_full(path.parent):  # SQLite says "disk I/O error" for some full disks
+        code = errno.ENOSPC
     if code in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR):
         return folder_error(OSError(code, str(exc)), path.parent)
     return OptoutError(
@@ -189,6 +200,12 @@ class History:
                 ) from None
             raise _unusable(self.path, exc) from None
 
+    def _rollback(self) -> None:
+        """Undo an open transaction, keeping the error that ended it: SQLite may have rolled back
+        by itself (a full disk does), and a second ROLLBACK would hide the cause."""
+        if self.db.in_transaction:
+            self.db.execute("ROLLBACK")
+
     # -- schema -----------------------------------------------------------------------------
 
     def _migrate(self) -> None:
@@ -207,7 +224,7 @@ class History:
                 self.db.execute(f"PRAGMA user_version = {number + 1}")
                 self.db.execute("COMMIT")
             except BaseException:
-                self.db.execute("ROLLBACK")
+                self._rollback()
                 raise
 
     # -- writing ----------------------------------------------------------------------------
@@ -375,7 +392,7 @@ class History:
             )
             self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self._rollback()
             raise
         return found
 
