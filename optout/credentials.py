@@ -417,6 +417,14 @@ class AccountStore:
     def add(self, platform: str, credential: Credential) -> AccountInfo:
         require_secrets(self.profile)
         credential.validate()
+        same = [r.username for r in self._read_index() if r.platform == platform
+                and r.username != credential.username and r.username.casefold() == credential.username.casefold()]
+        if same:  # a run signs in to each account once, comparing names without case
+            raise OptoutError(
+                f"The {platform} account '{same[0]}' is already stored; '{credential.username}' differs from it "
+                "only in case, and optout treats the two as one account (sites do too).",
+                f"To change its password, add it as '{same[0]}'; or remove it first: "
+                f"`optout account remove {platform} '{same[0]}'`.")
         value = json.dumps({"password": credential.password, "totp_secret": credential.totp_secret})
         previous = entry_get(self.profile, platform, credential.username)  # kept if the update fails
         entry_set(self.profile, platform, credential.username, value=value)
