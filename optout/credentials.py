@@ -453,7 +453,7 @@ class AccountStore:
 
     def _load(self, info: AccountInfo) -> Credential | None:
         # a legacy entry is this folder's when its own index lists the account (read just now)
-        listed = lambda _value: any((r.platform, r.username) == (info.platform, info.username)  # noqa: E731
+        listed = lambda _value: any((r.platform, r.username) == (info.platform, info.username)
                                     for r in self._read_index())
         raw = entry_get(self.profile, info.platform, info.username, legacy_if=listed)
         if raw is None:

@@ -21,7 +21,7 @@ class AliasFreeSafeLoader(yaml.SafeLoader):
 
     where = "flow file"
 
-    def compose_node(self, parent, index):  # noqa: D102 - PyYAML's hook
+    def compose_node(self, parent, index):  # PyYAML's hook
         event = self.peek_event()
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
             raise FlowError(_refusal(self.where, event))

@@ -23,7 +23,7 @@ MAX_URL = 4096
 MAX_MEM = 8 << 20
 
 
-def _options(ignore_case: bool) -> "re2.Options":
+def _options(ignore_case: bool) -> re2.Options:
     options = re2.Options()
     options.log_errors = False  # the refusal is ours to word, not printed by the C++ library
     options.case_sensitive = not ignore_case
@@ -93,7 +93,7 @@ def browser_safe(pattern: str) -> bool:
         nonlocal repeats
         for op, av in items:
             if op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", c.MAX_REPEAT)):
-                low, high, body = av
+                _, high, body = av
                 repeats += 1
                 if high > 10 or len(body) != 1 or body[0][0] not in (c.LITERAL, c.NOT_LITERAL, c.IN, c.ANY, c.CATEGORY):
                     return False

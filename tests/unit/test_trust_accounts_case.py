@@ -4,8 +4,6 @@ optout is named as not checked, never dropped in silence."""
 
 from __future__ import annotations
 
-import json
-
 from click.testing import CliRunner
 from structlog.testing import capture_logs
 

@@ -9,7 +9,13 @@ import json
 import keyring
 from cryptography.fernet import Fernet
 
-from optout.credentials import SERVICE, AccountStore, Credential, entry_name, legacy_entry_name
+from optout.credentials import (
+    SERVICE,
+    AccountStore,
+    Credential,
+    entry_name,
+    legacy_entry_name,
+)
 from optout.notify import KEYRING_SERVICE, load_urls
 from optout.paths import Profile
 from optout.sessions import SessionStore
@@ -51,7 +57,7 @@ def test_another_folder_reading_first_takes_nothing(tmp_path):
 
 
 def test_the_owner_folder_copies_what_it_proves_and_remove_clears_both(tmp_path):
-    owner, key = legacy_folder(tmp_path / "a")
+    owner, _ = legacy_folder(tmp_path / "a")
     assert AccountStore(owner).get("linkedin", "alice").password == SECRET
     assert json.loads(keyring.get_password(SERVICE, entry_name(owner, "linkedin", "alice")))["password"] == SECRET
     assert SessionStore(owner).load("linkedin", "alice") == STATE
