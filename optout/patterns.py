@@ -106,3 +106,17 @@ def browser_safe(pattern: str) -> bool:
         return repeats <= 3
 
     return walk(parsed)
+
+
+#: Playwright selector syntax that runs a regular expression in the page (`:text-matches()`, an
+#: engine given `/…/`) or switches engine (`text=`, `xpath=`, `>>`): a flow's `css` is CSS only.
+_SELECTOR_REGEX = re2.compile(r"(?i)text-matches|>>|^\s*[a-z][a-z0-9:_-]*=|^\s*/")
+
+
+def check_selector(css: str) -> str:
+    """`css` when it is a plain CSS selector (Playwright's `:has-text()` and `:visible` included),
+    else ValueError: nothing in it may run a flow's regex in the page, where V8 backtracks."""
+    if _SELECTOR_REGEX.search(css):
+        raise ValueError(f"the selector {css!r} is not plain CSS: a flow's css may not use "
+                         "`:text-matches()`, `text=`, `xpath=`, `>>` or /regex/ (say it with `text:` or a role)")
+    return css

@@ -48,15 +48,15 @@ async def take(page, flow, keeper: Keeper | None = None) -> tuple[str, dict]:
     return snapshot.to_html(walked, keeper or Keeper.for_flow(flow)), walked
 
 
-def header(flow, setting, url: str, state: str, keeper: Keeper | None = None, item: tuple[str, str] | None = None) -> dict:
+def header(flow, setting, url: str, state: str, item: tuple[str, str] | None = None) -> dict:
     """The capture's header. `item`: (the account's own item name, its stand-in) for a per-item
     setting (a blog, a site): the name is in neither the header nor the file name."""
-    setting_id, label = setting.id, setting.label
+    setting_id, label, kept_url = setting.id, setting.label, snapshot.bare_url(url)  # replay serves it there
     if item is not None:
         name, stand_in = item
         setting_id = setting_id.split("/", 1)[0] + "/" + stand_in
         label = label.replace(f"({name})", f"({stand_in})").replace(name, stand_in)
-    kept_url = (keeper or Keeper.for_flow(flow)).url(url)
+        kept_url = kept_url.replace(name, stand_in)
     return {"format": fileformat.FORMAT, "platform": flow.id, "setting": setting_id,
             "label": label, "url": kept_url, "flow_version": flow.version,
             "captured_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "state": state}
@@ -99,7 +99,7 @@ class Capturer:
         if name is not None:
             seen = self._items.setdefault(flow.id, {})
             item = (name, seen.setdefault(name, f"item-{len(seen) + 1}"))
-        capture = fileformat.Capture(header(flow, setting, page.url, str(result.state), keeper, item), page_html)
+        capture = fileformat.Capture(header(flow, setting, page.url, str(result.state), item), page_html)
         if walked.get("truncated"):  # a huge page: the walker stopped at its budget of elements
             capture.header["truncated"] = True
         text = capture.text()

@@ -132,3 +132,13 @@ def test_even_one_anchor_is_refused_with_its_line(nested):
         text += "deep: " + "[" * 70 + "]" * 70 + "\n"
     with pytest.raises(FlowError, match=r"local/linkedin.yaml: line \d+ uses a YAML anchor"):
         flowspec.parse_flow(text, "local/linkedin.yaml", "linkedin")
+
+
+@pytest.mark.parametrize("css", ['p:text-matches("\\\\w{1,100}\\\\w{1,100}\\\\w{1,100}x")', "text=/(a+)+$/",
+                                 "xpath=//p", "main >> text=/(a+)+$/", "internal:text=/a+/"])
+def test_a_selector_that_would_run_a_regex_in_the_page_is_refused(css):
+    """A flow's `css` reaches Playwright's selector engines, some of which run regexes in V8."""
+    flow = data("linkedin")
+    flow["login"]["signed_in"] = {"present": [{"css": css}]}
+    with pytest.raises(FlowError, match="not plain CSS"):
+        parse(flow, "linkedin")
