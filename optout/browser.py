@@ -256,11 +256,20 @@ async def launch(playwright, choice: BrowserChoice, *, headless: bool = True, ex
     """Start the chosen browser; a failure says which browser and what to do, not a traceback."""
     from playwright.async_api import Error as PlaywrightError
 
-    kwargs: dict = {"headless": headless, "args": [*LAUNCH_ARGS, *extra_args]}
+    from optout import chromesandbox
+
+    sandbox = chromesandbox.decide()
+    kwargs: dict = {"headless": headless, "args": [*LAUNCH_ARGS, *extra_args], "chromium_sandbox": sandbox.on}
     if choice.path:
         kwargs["executable_path"] = choice.path
     try:
-        return await playwright.chromium.launch(**kwargs)
+        try:
+            return await playwright.chromium.launch(**kwargs)
+        except PlaywrightError as exc:
+            if not (sandbox.on and chromesandbox.sandbox_failed(exc.message or str(exc))):
+                raise
+            chromesandbox.fell_back(_launch_detail(exc.message or str(exc)))
+            return await playwright.chromium.launch(**{**kwargs, "chromium_sandbox": False})
     except PlaywrightError as exc:
         text = exc.message or str(exc)
         detail = _launch_detail(text)
@@ -500,8 +509,15 @@ def _connect_line(target: str | None = None) -> DoctorLine:
 
 def doctor_report(profile: Profile, browser_path: str | None = None, connect: str | None = None) -> list[DoctorLine]:
     """What `optout doctor` shows: each line ok or not, with the fix. Reads no secret."""
-    return [_browser_line(browser_path), _connect_line(connect), *_secret_lines(profile), *_data_dir_lines(profile),
-            *_versions()]
+    return [_browser_line(browser_path), _sandbox_line(), _connect_line(connect), *_secret_lines(profile),
+            *_data_dir_lines(profile), *_versions()]
+
+
+def _sandbox_line() -> DoctorLine:
+    """Whether Chromium runs inside its own sandbox (after _browser_line launched it once)."""
+    from optout import chromesandbox
+
+    return DoctorLine("browser sandbox", *chromesandbox.doctor_line())
 
 
 def _secret_lines(profile: Profile) -> list[DoctorLine]:

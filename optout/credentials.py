@@ -319,19 +319,24 @@ def legacy_entry_name(profile: Profile, *parts: str) -> str:
     return "/".join((profile.name, *parts))
 
 
-def entry_get(profile: Profile, *parts: str) -> str | None:
-    """Read an entry of this profile (from its file store when it chose one); one still under the
-    legacy name moves to the new name (stored anew first, the old one deleted only after)."""
+def entry_get(profile: Profile, *parts: str, legacy_if=None) -> str | None:
+    """Read an entry of this profile (from its file store when it chose one).
+
+    An entry still under the legacy name (`default/linkedin/alice`, before names were tied to a
+    data folder) is copied to this folder's name only when `legacy_if(value)` proves it belongs
+    here (the folder's own index lists the account; the key decrypts the folder's own sessions).
+    Without proof it is neither read nor moved: another data folder of the same profile name may
+    own it. The legacy entry itself stays until its account is removed: a second folder that
+    shared it in those days may still need it."""
     if uses_file_store(profile):
         return _file_read(profile).get("/".join(parts))
     name = entry_name(profile, *parts)
     value = keyring_get(name)
-    if value is None:
-        legacy = legacy_entry_name(profile, *parts)
-        value = keyring_get(legacy)
-        if value is not None:
-            keyring_set(name, value)
-            keyring_delete(legacy)
+    if value is None and legacy_if is not None:
+        legacy = keyring_get(legacy_entry_name(profile, *parts))
+        if legacy is not None and legacy_if(legacy):
+            keyring_set(name, legacy)
+            value = legacy
     return value
 
 
@@ -344,14 +349,16 @@ def entry_set(profile: Profile, *parts: str, value: str) -> None:
 
 
 def entry_delete(profile: Profile, *parts: str) -> bool:
-    """Delete an entry of this profile; under the legacy name when it was never moved."""
+    """Delete an entry of this profile, under its name and the legacy one (a legacy entry is
+    copied, never moved: removing the account removes both)."""
     if uses_file_store(profile):
         data = _file_read(profile)
         if data.pop("/".join(parts), None) is None:
             return False
         _file_write(profile, data)
         return True
-    return keyring_delete(entry_name(profile, *parts)) or keyring_delete(legacy_entry_name(profile, *parts))
+    current = keyring_delete(entry_name(profile, *parts))
+    return keyring_delete(legacy_entry_name(profile, *parts)) or current
 
 
 def keyring_get(name: str, *, service: str = SERVICE) -> str | None:
@@ -410,6 +417,14 @@ class AccountStore:
     def add(self, platform: str, credential: Credential) -> AccountInfo:
         require_secrets(self.profile)
         credential.validate()
+        same = [r.username for r in self._read_index() if r.platform == platform
+                and r.username != credential.username and r.username.casefold() == credential.username.casefold()]
+        if same:  # a run signs in to each account once, comparing names without case
+            raise OptoutError(
+                f"The {platform} account '{same[0]}' is already stored; '{credential.username}' differs from it "
+                "only in case, and optout treats the two as one account (sites do too).",
+                f"To change its password, add it as '{same[0]}'; or remove it first: "
+                f"`optout account remove {platform} '{same[0]}'`.")
         value = json.dumps({"password": credential.password, "totp_secret": credential.totp_secret})
         previous = entry_get(self.profile, platform, credential.username)  # kept if the update fails
         entry_set(self.profile, platform, credential.username, value=value)
@@ -437,7 +452,10 @@ class AccountStore:
         return [r for r in self._read_index() if platform is None or r.platform == platform]
 
     def _load(self, info: AccountInfo) -> Credential | None:
-        raw = entry_get(self.profile, info.platform, info.username)
+        # a legacy entry is this folder's when its own index lists the account (read just now)
+        listed = lambda _value: any((r.platform, r.username) == (info.platform, info.username)
+                                    for r in self._read_index())
+        raw = entry_get(self.profile, info.platform, info.username, legacy_if=listed)
         if raw is None:
             return None
         try:

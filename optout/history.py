@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import sqlite3
 from datetime import datetime, timezone
 
@@ -83,6 +84,12 @@ class History:
                 ) from None
             raise _unusable(self.path, exc) from None
 
+    def _rollback(self) -> None:
+        """Undo an open transaction, keeping the error that ended it: SQLite may have rolled back
+        by itself (a full disk does), and a second ROLLBACK would hide the cause."""
+        if self.db.in_transaction:
+            self.db.execute("ROLLBACK")
+
     # -- schema -----------------------------------------------------------------------------
 
     def _migrate(self) -> None:
@@ -101,7 +108,7 @@ class History:
                 self.db.execute(f"PRAGMA user_version = {number + 1}")
                 self.db.execute("COMMIT")
             except BaseException:
-                self.db.execute("ROLLBACK")
+                self._rollback()
                 raise
 
     # -- writing ----------------------------------------------------------------------------
@@ -229,7 +236,7 @@ class History:
             )
             self.db.execute("COMMIT")
         except BaseException:
-            self.db.execute("ROLLBACK")
+            self._rollback()
             raise
         return found
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -87,6 +88,14 @@ _FOLDER_FAILURES = {sqlite3.SQLITE_FULL: errno.ENOSPC, sqlite3.SQLITE_READONLY: 
                     sqlite3.SQLITE_CANTOPEN: errno.EACCES}
 
 
+def _disk_full(folder: Path) -> bool:
+    """Whether the disk of `folder` has (almost) no room left: then a failure is the disk's."""
+    try:
+        return shutil.disk_usage(folder).free < 256 * 1024
+    except OSError:
+        return False
+
+
 def busy(exc: Exception) -> bool:
     """Whether another connection holds the database (SQLITE_BUSY, SQLITE_LOCKED)."""
     return _code(exc) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
@@ -96,6 +105,8 @@ def unusable(path: Path, exc: Exception) -> OptoutError:
     """A folder that cannot be written is said as such; a damaged file is kept, never set aside:
     a new empty history would lose the evidence of every earlier run."""
     code = exc.errno if isinstance(exc, OSError) else _FOLDER_FAILURES.get(_code(exc))
+    if code is None and _disk_full(path.parent):  # SQLite says "disk I/O error" for some full disks
+        code = errno.ENOSPC
     if code in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENOTDIR):
         return folder_error(OSError(code, str(exc)), path.parent)
     return OptoutError(

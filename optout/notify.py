@@ -128,10 +128,9 @@ def load_urls(profile: str) -> list[str]:
     else:
         keyring, KeyringError = _keyring()
         try:
+            # Not the legacy, folder-less name (`default`): nothing proves which data folder
+            # stored it, so no folder takes it; `optout notify add` stores them for this one.
             raw = keyring.get_password(KEYRING_SERVICE, entry_user(profile))
-            if raw is None and (raw := keyring.get_password(KEYRING_SERVICE, profile)) is not None:
-                keyring.set_password(KEYRING_SERVICE, entry_user(profile), raw)  # the legacy name moves
-                _delete(keyring, profile)
         except KeyringError:
             return []  # an unattended run without a keyring still gets its desktop notification
     urls = json.loads(raw) if raw else []

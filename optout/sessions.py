@@ -49,13 +49,30 @@ class SessionStore:
         if self._key is not None:
             return Fernet(self._key)
         require_secrets(self.profile)  # the keyring, or the file store the profile chose
-        stored = entry_get(self.profile, "session-key")
+        stored = entry_get(self.profile, "session-key", legacy_if=self._opens_own_sessions)
         if stored is None:
             if not create:
                 return None
             stored = Fernet.generate_key().decode("ascii")
             entry_set(self.profile, "session-key", value=stored)
         return Fernet(stored.encode("ascii"))
+
+    def _opens_own_sessions(self, key: str) -> bool:
+        """Whether `key` (a legacy, folder-less session key) decrypts a session file of this data
+        folder: the proof that it is this folder's key and not another folder's."""
+        try:
+            fernet = Fernet(key.encode("ascii"))
+        except (ValueError, UnicodeEncodeError):
+            return False
+        for path in self._files()[:20]:
+            try:
+                if path.stat().st_size > MAX_BYTES:
+                    continue
+                fernet.decrypt(path.read_bytes())
+                return True
+            except (InvalidToken, OSError, ValueError):
+                continue
+        return False
 
     def path(self, platform: str, account: str) -> Path:
         digest = hashlib.sha256(account.encode("utf-8")).hexdigest()[:16]

@@ -48,10 +48,25 @@ async def take(page, flow, keeper: Keeper | None = None) -> tuple[str, dict]:
     return snapshot.to_html(walked, keeper or Keeper.for_flow(flow)), walked
 
 
-def header(flow, setting, url: str, state: str) -> dict:
-    return {"format": fileformat.FORMAT, "platform": flow.id, "setting": setting.id,
-            "label": setting.label, "url": snapshot.bare_url(url), "flow_version": flow.version,
+def header(flow, setting, url: str, state: str, item: tuple[str, str] | None = None) -> dict:
+    """The capture's header. `item`: (the account's own item name, its stand-in) for a per-item
+    setting (a blog, a site): the name is in neither the header nor the file name."""
+    setting_id, label, kept_url = setting.id, setting.label, snapshot.bare_url(url)  # replay serves it there
+    if item is not None:
+        name, stand_in = item
+        setting_id = setting_id.split("/", 1)[0] + "/" + stand_in
+        label = label.replace(f"({name})", f"({stand_in})").replace(name, stand_in)
+        kept_url = kept_url.replace(name, stand_in)
+    return {"format": fileformat.FORMAT, "platform": flow.id, "setting": setting_id,
+            "label": label, "url": kept_url, "flow_version": flow.version,
             "captured_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "state": state}
+
+
+def item_of(flow, setting) -> str | None:
+    """The item name of a per-item setting (`ai-training/janeblog` → `janeblog`), else None."""
+    base, _, item = setting.id.partition("/")
+    spec = next((s for s in flow.settings if s.id == base), None)
+    return item if item and spec is not None and spec.items is not None else None
 
 
 @dataclass
@@ -62,6 +77,7 @@ class Capturer:
     notes: list[Note] = field(default_factory=list)
     timeout_s: float = 30.0
     _keepers: dict[str, Keeper] = field(default_factory=dict)
+    _items: dict[str, dict[str, str]] = field(default_factory=dict)  # flow → item name → its stand-in
 
     async def __call__(self, page, flow, account, setting, result) -> None:
         note = Note(flow.id, setting.id)
@@ -78,11 +94,16 @@ class Capturer:
         except Exception as exc:  # a page that went away: this setting's capture only
             note.refused = f"the page could not be read ({type(exc).__name__})"
             return
-        capture = fileformat.Capture(header(flow, setting, page.url, str(result.state)), page_html)
+        name = item_of(flow, setting)
+        item = None
+        if name is not None:
+            seen = self._items.setdefault(flow.id, {})
+            item = (name, seen.setdefault(name, f"item-{len(seen) + 1}"))
+        capture = fileformat.Capture(header(flow, setting, page.url, str(result.state), item), page_html)
         if walked.get("truncated"):  # a huge page: the walker stopped at its budget of elements
             capture.header["truncated"] = True
         text = capture.text()
-        why = snapshot.leaks(text, account.name, account.credential)
+        why = snapshot.leaks(text, account.name, account.credential, also=(name,) if name else ())
         if why:
             note.refused = f"{why} (a name, id or pattern matched it), so it was refused"
             log.warning("capture.refused", platform=flow.id, setting=setting.id, reason=why)
@@ -91,8 +112,8 @@ class Capturer:
         from optout.paths import private_dir, write_private
 
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
-        name = re.sub(r"[^a-z0-9-]+", "_", f"{flow.id}-{setting.id}")[:100]
-        path = self.folder / f"{name}-{stamp}.html"
+        stem = re.sub(r"[^a-z0-9-]+", "_", f"{flow.id}-{capture.header['setting']}")[:100]
+        path = self.folder / f"{stem}-{stamp}.html"
         try:
             private_dir(self.folder)
             write_private(path, text.encode("utf-8"))

@@ -74,6 +74,9 @@ class Keeper:
     urls: set[str] = field(default_factory=set)
     url_regexes: list[str] = field(default_factory=list)
     domains: list[str] = field(default_factory=list)
+    #: The flow's CSS selectors, and the ids, classes and tags they name (css_tokens).
+    selectors: list[str] = field(default_factory=list)
+    _tokens: tuple | None = None
 
     @classmethod
     def for_flow(cls, flow: Flow) -> "Keeper":
@@ -115,6 +118,7 @@ class Keeper:
                 self._collect(value)
 
     def _css(self, css: str) -> None:
+        self.selectors.append(css)
         for match in _CSS_ATTR.finditer(css):
             value = next((g for g in match.groups()[2:] if g), "")
             values = self.css_attrs.setdefault(match.group(1).lower(), set())
@@ -134,7 +138,7 @@ class Keeper:
             else:
                 found += [m.span() for m in re.finditer(re.escape(name), text, re.IGNORECASE)]
         for pattern in self.regexes:
-            for match in re.finditer(pattern, text, re.IGNORECASE):
+            for match in patterns.finditer_text(pattern, text):
                 if match.end() > match.start():
                     found.append(match.span())
         return found
@@ -155,16 +159,37 @@ class Keeper:
         host = parts.hostname or ""
         known = {urlsplit(u).hostname for u in self.urls}
         inside = [d for d in self.domains if host == d or host.endswith("." + d)]
-        if inside and host not in known and host not in self.domains:
-            host = f"▒.{inside[0]}"
-        path = parts.path if parts.path in ("", "/") else "/▒"
+        path, matched = (parts.path if parts.path in ("", "/") else "/▒"), False
         for pattern in self.url_regexes:  # a pattern's match, not what follows it (`/in/` + a name)
             match = patterns.search_url(pattern, bare)
-            if match and match.start() == 0 and match.end() > len(f"{parts.scheme}://{parts.hostname}"):
-                path = bare[len(f"{parts.scheme}://{parts.hostname}"):match.end()]
-                path += "▒" if match.end() < len(bare) else ""
+            if match and match.start() == 0 and match.end() >= len(f"{parts.scheme}://{parts.hostname}"):
+                matched = True
+                if match.end() > len(f"{parts.scheme}://{parts.hostname}"):
+                    path = bare[len(f"{parts.scheme}://{parts.hostname}"):match.end()]
+                    path += "▒" if match.end() < len(bare) else ""
                 break
+        if inside and host not in known and host not in self.domains:
+            host = f"▒.{inside[0]}"
+        elif not inside and host not in known and not matched:
+            host = "▒"  # a foreign host the flow does not name (`jane-doe.example`, a personal site)
         return f"{parts.scheme}://{host}{path}"
+
+    def css_tokens(self) -> tuple[set[str], set[str], set[str]]:
+        """The ids, classes and tag names the flow's CSS selectors name (`#identifierId`,
+        `.toggle`, `shreddit-toggle`): what a capture keeps of them for the flow to find."""
+        if self._tokens is None:
+            ids, classes, tags = set(), set(), set()
+            for css in self.selectors:
+                plain = _CSS_ATTR.sub(" ", css)
+                ids |= set(re.findall(r"#([A-Za-z_][-\w]*)", plain))
+                classes |= set(re.findall(r"\.([A-Za-z_-][-\w]*)", plain))
+                tags |= {t.lower() for t in re.findall(r"(?:^|[\s>+~,(])([A-Za-z][-A-Za-z0-9]*)", plain)}
+                for op, value in self.css_attrs.get("id", set()):
+                    ids.add(value)
+                for op, value in self.css_attrs.get("class", set()):
+                    classes |= set(value.split())
+            self._tokens = (ids, classes, tags)
+        return self._tokens
 
     def css_value(self, attr: str, value: str) -> bool:
         """Whether an attribute's value is one the flow's selectors look for (`name=session_key`)."""

@@ -67,10 +67,64 @@ WALK_JS = """() => {
 }"""
 
 PLACEHOLDER = "▒"
-#: Attribute values kept as they are: they tie the page together (a label to its control, a dialog
-#: to its heading) and are what the flows' CSS looks for. The secret check still covers them.
-VERBATIM = {"id", "class", "role", "for", "aria-labelledby", "aria-describedby", "aria-controls",
-            "aria-owns", "aria-activedescendant", "aria-details", "lang", "dir"}
+#: Attributes that name other elements by id: they tie the page together (a label to its control,
+#: a dialog to its heading). Their ids, like `id` and `class` themselves, are kept only when the
+#: flow's CSS names them; every other one becomes a pseudonym, the same one wherever it recurs in
+#: the page, so the ties hold without the page's own names (`jane-doe-profile`).
+ID_REFS = {"id", "for", "aria-labelledby", "aria-describedby", "aria-controls", "aria-owns",
+           "aria-activedescendant", "aria-details", "aria-errormessage", "aria-flowto", "list", "form",
+           "headers"}
+#: WAI-ARIA 1.2 roles (https://www.w3.org/TR/wai-aria-1.2/#role_definitions): any other `role` is
+#: the page's own word, not a role, and becomes a placeholder.
+ROLES = set("""
+    alert alertdialog application article banner blockquote button caption cell checkbox code
+    columnheader combobox complementary contentinfo definition deletion dialog directory document
+    emphasis feed figure form generic grid gridcell group heading img insertion link list listbox
+    listitem log main marquee math menu menubar menuitem menuitemcheckbox menuitemradio meter
+    navigation none note option paragraph presentation progressbar radio radiogroup region row
+    rowgroup rowheader scrollbar search searchbox separator slider spinbutton status strong
+    subscript superscript switch tab table tablist tabpanel term textbox time timer toolbar
+    tooltip tree treegrid treeitem
+""".split())
+_LANG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")  # a language tag, not any word
+
+
+class Pseudonyms:
+    """One capture's stand-ins for the page's own ids, classes and custom tag names: the same
+    name always gets the same stand-in (i1, c1, x-1), names the flow's CSS uses stay."""
+
+    def __init__(self, keeper: Keeper):
+        self.ids, self.classes, self.tags = keeper.css_tokens()
+        self.given: dict[tuple[str, str], str] = {}
+
+    def _of(self, kind: str, name: str, form: str) -> str:
+        key = (kind, name)
+        if key not in self.given:
+            self.given[key] = form.format(sum(1 for k in self.given if k[0] == kind) + 1)
+        return self.given[key]
+
+    def id(self, name: str) -> str:
+        return name if name in self.ids else self._of("id", name, "i{}")
+
+    def css_class(self, name: str) -> str:
+        return name if name in self.classes else self._of("class", name, "c{}")
+
+    def tag(self, name: str) -> str:
+        name = name.lower()
+        if "-" not in name or name in self.tags:
+            return name
+        return self._of("tag", name, "x-{}")
+
+
+def _verbatim(name: str, value: str, names: Pseudonyms) -> str | None:
+    """The page-structure attributes, their names pseudonymised (Pseudonyms); None: not one."""
+    if name in ID_REFS:
+        return " ".join(names.id(t) for t in value.split())
+    if name == "class":
+        return " ".join(names.css_class(t) for t in value.split())
+    if name == "role":
+        return " ".join(t if t in ROLES else PLACEHOLDER for t in value.lower().split())
+    return None
 #: States with a known set of values; anything else there (markup, escapes) becomes a placeholder.
 _BOOL = {"true", "false"}
 STATES = {
@@ -143,16 +197,20 @@ def scrub_text(text: str, keep: list[tuple[int, int]], keeper: Keeper) -> str:
     return "".join(out)
 
 
-def _attr_value(name: str, value: str, tag: str, keeper: Keeper) -> str | None:
+def _attr_value(name: str, value: str, tag: str, keeper: Keeper, names: Pseudonyms | None = None) -> str | None:
     """What a capture holds of one attribute: its value, a scrubbed one, or None (left out)."""
+    names = names or Pseudonyms(keeper)
     if name in URLS:
         if name in keeper.css_attrs and keeper.css_value(name, bare_url(value)):
             return bare_url(value)  # `iframe[src*='arkoselabs']`
         return keeper.url(value) or None
     if name in keeper.css_attrs and keeper.css_value(name, value):
         return value  # what the flow's own selectors look for (`[type=COOKIE_CONSENT]`)
-    if name in VERBATIM:
-        return value
+    if name in ("lang", "dir"):  # a language tag or a direction, else left out
+        return value if (_LANG.fullmatch(value) if name == "lang" else value.lower() in ("ltr", "rtl", "auto")) \
+            else None
+    if (structure := _verbatim(name, value, names)) is not None:
+        return structure
     if name in BOOLEANS:
         return ""
     if name in STATES:
@@ -215,17 +273,18 @@ def to_html(walked: dict, keeper: Keeper) -> str:
     texts.collect(body)
     scrubbed = iter(texts.scrubbed())
     parts: list[str] = []
+    names = Pseudonyms(keeper)
 
     def emit(node) -> None:
         if isinstance(node, str):
             parts.append(html.escape(next(scrubbed), quote=False))
             return
-        tag = node["t"] if re.fullmatch(r"[a-z][a-z0-9-]*", node["t"], re.I) else "div"
+        tag = names.tag(node["t"]) if re.fullmatch(r"[a-z][a-z0-9-]*", node["t"], re.I) else "div"
         attrs = []
         for name, value in sorted(node.get("a", {}).items()):
             if not re.fullmatch(r"[a-z][a-z0-9_:.-]*", name, re.I):
                 continue
-            kept = _attr_value(name.lower(), value, tag, keeper)
+            kept = _attr_value(name.lower(), value, tag, keeper, names)
             if kept is not None:
                 attrs.append(f' {name}="{html.escape(kept, quote=True)}"' if kept else f" {name}")
         if node.get("h") and "hidden" not in node.get("a", {}):
@@ -246,7 +305,7 @@ def to_html(walked: dict, keeper: Keeper) -> str:
 
     emit(body)
     title = scrub_text(walked.get("title", ""), keeper.spans(walked.get("title", "")), keeper)
-    lang = walked.get("lang", "") if re.fullmatch(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*", walked.get("lang", "")) else ""
+    lang = walked.get("lang", "") if _LANG.fullmatch(walked.get("lang", "")) else ""
     head = f'<head><meta charset="utf-8"><title>{html.escape(title, quote=False)}</title></head>'
     return f'<!doctype html>\n<html lang="{lang}">{head}{"".join(parts)}</html>\n'
 
@@ -261,18 +320,41 @@ def variants(secret: str) -> set[str]:
     return {f.casefold() for f in forms if f}
 
 
-def watched(account_name: str, credential=None) -> list[tuple[str, str]]:
-    """(what, text) for everything a capture must never hold: the account's name (and an e-mail's
-    local part or a handle without its @), the password and the TOTP secret."""
+def name_variants(name: str) -> set[str]:
+    """The ways a person's name shows up on a page besides as typed: its e-mail's local part or a
+    handle without its @, and each of those with its parts joined otherwise (`jane.doe` is also
+    `jane-doe`, `jane_doe`, `janedoe`, `JaneDoe`; case is ignored when compared)."""
+    name = name.strip()
+    found = {name} if name else set()
+    local = name.split("@")[0] if "@" in name[1:] else name.lstrip("@")
+    if local != name and len(local) >= 5:
+        found.add(local)
+    parts = [w for p in re.split(r"[\s._+-]+", local) for w in re.findall(r"[A-Z]*[a-z0-9]+|[A-Z]+", p)]
+    if len(parts) > 1:
+        for joiner in ("", "-", "_", ".", " "):
+            joined = joiner.join(parts)
+            if len(joined) >= 5:
+                found.add(joined)
+    return found
+
+
+def phone_digits(name: str) -> str | None:
+    """The digits of a phone number used as a login (its last nine: with or without a country
+    code), or None when the name is not one."""
+    digits = re.sub(r"\D", "", name)
+    if re.fullmatch(r"\+?[\d\s().-]+", name.strip()) and len(digits) >= 7:
+        return digits[-9:]
+    return None
+
+
+def watched(account_name: str, credential=None, also: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """(what, text) for everything a capture must never hold: the account's name in each of its
+    forms (name_variants), a per-item name (`also`: a blog, a site), the password and the TOTP
+    secret."""
     found = []
     for name in {account_name, getattr(credential, "username", "") or ""}:
-        name = name.strip()
-        if not name:
-            continue
-        found.append(("the account's name", name))
-        local = name.split("@")[0] if "@" in name[1:] else name.lstrip("@")
-        if local != name and len(local) >= 5:
-            found.append(("the account's name", local))
+        found += [("the account's name", form) for form in sorted(name_variants(name))]
+    found += [("the name of one of the account's items", item) for item in also if len(item) >= 3]
     if credential is not None:
         if getattr(credential, "password", ""):
             found.append(("the password", credential.password))
@@ -281,15 +363,20 @@ def watched(account_name: str, credential=None) -> list[tuple[str, str]]:
     return found
 
 
-def leaks(text: str, account_name: str, credential=None) -> str | None:
-    """Why `text` may not be kept (it holds the account's name or a secret, raw or escaped), or None."""
+def leaks(text: str, account_name: str, credential=None, also: tuple[str, ...] = ()) -> str | None:
+    """Why `text` may not be kept (it holds the account's name in any of its forms, an item's name
+    or a secret, raw or escaped), or None."""
     from optout import logs
 
     unescaped = html.unescape(text)
     seen = {t.casefold() for t in (text, unescaped, unquote(text), unquote(unescaped))}
-    for what, secret in watched(account_name, credential):
+    for what, secret in watched(account_name, credential, also):
         if any(form in hay for form in variants(secret) for hay in seen):
             return f"the page kept {what}"
+    for name in {account_name, getattr(credential, "username", "") or ""}:
+        if (digits := phone_digits(name)) and any(digits in re.sub(r"(?<=\d)[\s().+-]+(?=\d)", "", hay)
+                                                  for hay in seen):
+            return "the page kept the account's phone number"
     if logs.scrub(text) != text:
         return "the page kept a secret optout knows"
     return None

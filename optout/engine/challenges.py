@@ -62,8 +62,9 @@ ENGINE: list[Challenge] = [
     Challenge(kind="code", when=Signal(present=[Locator(css="input[autocomplete='one-time-code']:visible")])),
     Challenge(kind="checkpoint", when=Signal(
         # /challenge/ only at the top of the path (Instagram's): Google's ordinary password step
-        # is /v3/signin/challenge/pwd, and a refused password there is not a checkpoint.
-        urls=[r"^https://[^/?#]+/checkpoint/(?!lg/)", r"^https://[^/?#]+/challenge(/|$|\?)",
+        # is /v3/signin/challenge/pwd, and a refused password there is not a checkpoint. Any
+        # /checkpoint/ but /checkpoint/lg/ (spelled out: patterns run in RE2, without lookahead).
+        urls=[r"^https://[^/?#]+/checkpoint/([^l]|l([^g]|$)|lg([^/]|$)|$)", r"^https://[^/?#]+/challenge(/|$|\?)",
               r"^https://[^/?#]+/account/access(/|$|\?)"],
         texts=[f"let{APOS}s do a quick security check", "checkpoint required",
                r"we suspect automated behaviou?r on your account"],

@@ -13,8 +13,9 @@ import time
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
+from optout.flowfile import patterns
 from optout.engine.options import Outcome
-from optout.engine.pageprobe import count, locate, names_pattern
+from optout.engine.pageprobe import body_text, count, locate, names_pattern
 from optout.flowfile.schema import Flow
 from optout.states import State
 
@@ -56,11 +57,14 @@ class ConsentGuard:
         return ConsentGuard(flow, log, clicks) if flow.consent is not None else None
 
     def dialog_locator(self, page: Page):
-        """One locator for the dialog's elements and texts (for Playwright's overlay handler)."""
+        """One locator for the dialog's elements and texts (for Playwright's overlay handler); None
+        when the dialog shows only by texts the page's engine may not run (shows() reads those)."""
         signal = self.spec.dialog
         parts = [locate(page, spec) for spec in signal.present] + self.buttons(page)
-        if signal.texts:
-            parts.append(page.get_by_text(texts_pattern(signal.texts)))
+        if browser := [t for t in signal.texts if patterns.browser_safe(t)]:  # others: shows() reads them
+            parts.append(page.get_by_text(texts_pattern(browser)))
+        if not parts:
+            return None
         locator = parts[0]
         for part in parts[1:]:
             locator = locator.or_(part)
@@ -72,7 +76,10 @@ class ConsentGuard:
         for locator in [locate(page, spec) for spec in signal.present] + self.buttons(page):
             if await visible(locator):
                 return True
-        return bool(signal.texts) and await visible(page.get_by_text(texts_pattern(signal.texts)))
+        if not signal.texts:
+            return False
+        text = await body_text(page)  # the rendered text, searched here in linear time, not in the page
+        return patterns.search_text(patterns.any_of(signal.texts), text) is not None
 
     def buttons(self, page: Page) -> list:
         """With `by_buttons`: the dialog's own buttons (decline or accept), as one locator."""
@@ -173,7 +180,8 @@ class ConsentGuard:
 
 
 def texts_pattern(texts: list[str]) -> re.Pattern:
-    """One pattern for all of a signal's texts (each checked when the flow loaded): one look."""
+    """One pattern for all of a signal's texts for Playwright, which runs it in the page: only
+    texts `patterns.browser_safe` allows, which cannot backtrack far in V8."""
     return re.compile("|".join(f"(?:{t})" for t in texts), re.IGNORECASE)
 
 

@@ -14,7 +14,6 @@ telling only what happened.
 from __future__ import annotations
 
 import asyncio
-import re
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,6 +22,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
 from optout import logs
+from optout.flowfile import patterns
 from optout.engine.evidence import Evidence
 from optout.engine.options import Outcome
 from optout.engine.pageprobe import body_text, count, locate, matches
@@ -116,7 +116,7 @@ async def notice_shown(page: Page, notice: Notice | None) -> bool:
         texts = await locate(page, notice.at).all_inner_texts()
     except PlaywrightError:
         return False
-    return any(re.search(p, t.strip(), re.IGNORECASE) for t in texts for p in notice.texts)
+    return any(patterns.search_text(p, t.strip()) for t in texts for p in notice.texts)
 
 
 async def offered(page: Page, control: Form):
@@ -148,7 +148,7 @@ async def signal_score(page: Page, signal: Signal) -> int:
     for spec in signal.present:
         score += await count(locate(page, spec))
     for pattern in signal.texts:
-        score += sum(1 for _ in re.finditer(pattern, text, re.IGNORECASE))
+        score += sum(1 for _ in patterns.finditer_text(pattern, text))
     return score
 
 

@@ -71,6 +71,11 @@ def planned(jobs: list[tuple[Flow, list[Account]]]) -> list[tuple[Flow, list[Acc
             if key not in seen:
                 seen.add(key)
                 kept.append(account)
+            elif all(account.name != k.name for k in kept):  # another spelling: say it is not checked
+                first = next(k.name for k in kept if k.name.casefold() == key[1])
+                log.warning("run.same_account", platform=flow.id, account=account.name, checked_as=first,
+                            hint=f"names that differ only in case are one account: only '{first}' is "
+                                 f"checked; remove the other: optout account remove {flow.id} '{account.name}'")
     return list(flows.values())
 
 

@@ -195,7 +195,8 @@ class Tabs:
             async def decline_first() -> None:
                 await guard.handler(page)
 
-            await page.add_locator_handler(guard.dialog_locator(page), decline_first)
+            if (dialog := guard.dialog_locator(page)) is not None:
+                await page.add_locator_handler(dialog, decline_first)
         return page
 
     async def clear_consent(self, page: Page) -> None:

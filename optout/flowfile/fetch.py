@@ -1,10 +1,17 @@
 """Where a flow bundle comes from: a file, or an https URL (never http, never redirected to http),
-read with a timeout and a size cap. Every failure names its cause and what to do."""
+read within one total deadline and a size cap. Every failure names its cause and what to do.
+
+The deadline is for the whole fetch (connecting, headers, body), not for each read: a server that
+sends one byte every two seconds never trips a per-read timeout. The fetch runs in a worker
+thread that stops reading at the deadline; the caller stops waiting at the deadline whatever the
+worker is blocked in."""
 
 from __future__ import annotations
 
 import socket
 import ssl
+import threading
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -28,7 +35,7 @@ def is_url(source: str) -> bool:
     return "://" in source
 
 
-def read_source(source: str, cafile: str | None = None, timeout: float = TIMEOUT_S) -> bytes:
+def read_source(source: str, cafile: str | None = None, timeout: float | None = None) -> bytes:
     return fetch(source, cafile, timeout) if is_url(source) else read_file(Path(source).expanduser())
 
 
@@ -45,11 +52,44 @@ def read_file(path: Path) -> bytes:
     return data
 
 
-def fetch(url: str, cafile: str | None = None, timeout: float = TIMEOUT_S) -> bytes:
-    """The body at `url`, https only. `cafile` trusts one more certificate authority (tests)."""
+def fetch(url: str, cafile: str | None = None, timeout: float | None = None) -> bytes:
+    """The body at `url`, https only, all of it within `timeout` seconds (TIMEOUT_S). `cafile`
+    trusts one more certificate authority (tests)."""
     if urlsplit(url).scheme != "https" or not urlsplit(url).hostname:
         raise OptoutError(f"'{url}' is not an https URL.",
                           "Flow updates are only fetched over https (or give a file you downloaded).")
+    timeout = TIMEOUT_S if timeout is None else timeout
+    deadline = time.monotonic() + timeout
+    outcome: dict = {}
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            outcome["data"] = _fetch(url, cafile, timeout, deadline, stop)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller as it is
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=work, name="optout-flow-fetch", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        stop.set()  # the worker stops at its next read; nobody waits for it
+        raise OptoutError(_late(url, timeout), "Check the address and your connection, then try again "
+                          "(or download the bundle and give the file).")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["data"]
+
+
+def _late(url: str, timeout: float) -> str:
+    return f"{url} did not answer within {timeout:g} seconds (the whole bundle must arrive in that time)."
+
+
+class _Late(Exception):
+    """The deadline passed while the body was still arriving."""
+
+
+def _fetch(url: str, cafile: str | None, timeout: float, deadline: float, stop: threading.Event) -> bytes:
     context = ssl.create_default_context(cafile=cafile)
     opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context), _HttpsOnly())
     request = urllib.request.Request(url, headers={"User-Agent": "optout-flow-update"})
@@ -60,7 +100,16 @@ def fetch(url: str, cafile: str | None = None, timeout: float = TIMEOUT_S) -> by
             if length and length.isdigit() and int(length) > MAX_BUNDLE_BYTES:
                 raise OptoutError(f"{url} is {length} bytes, larger than a flow bundle may be "
                                   f"({MAX_BUNDLE_BYTES}).", "Check that the address is an optout flow bundle.")
-            data = response.read(MAX_BUNDLE_BYTES + 1)
+            data = bytearray()
+            while len(data) <= MAX_BUNDLE_BYTES:
+                if stop.is_set() or time.monotonic() > deadline:
+                    raise _Late
+                chunk = response.read1(65536)  # what has arrived, not a fixed amount
+                if not chunk:
+                    break
+                data += chunk
+    except _Late:
+        raise OptoutError(_late(url, timeout), retry) from None
     except OptoutError:
         raise
     except urllib.error.HTTPError as exc:
@@ -72,13 +121,13 @@ def fetch(url: str, cafile: str | None = None, timeout: float = TIMEOUT_S) -> by
                               "Check the address: optout fetches updates only from sites with a valid "
                               "certificate.") from None
         if isinstance(reason, (socket.timeout, TimeoutError)):
-            raise OptoutError(f"{url} did not answer within {timeout:.0f} seconds.", retry) from None
+            raise OptoutError(f"{url} did not answer within {timeout:g} seconds.", retry) from None
         raise OptoutError(f"{url} could not be reached: {reason}.", retry) from None
     except (socket.timeout, TimeoutError):
-        raise OptoutError(f"{url} did not answer within {timeout:.0f} seconds.", retry) from None
+        raise OptoutError(f"{url} did not answer within {timeout:g} seconds.", retry) from None
     except (ssl.SSLError, OSError) as exc:
         raise OptoutError(f"{url} could not be read: {exc}.", retry) from None
     if len(data) > MAX_BUNDLE_BYTES:
         raise OptoutError(f"{url} is larger than a flow bundle may be ({MAX_BUNDLE_BYTES} bytes).",
                           "Check that the address is an optout flow bundle.")
-    return data
+    return bytes(data)

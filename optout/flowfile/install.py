@@ -4,6 +4,7 @@ kept as received."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 from optout import paths
@@ -94,7 +95,8 @@ def update(data: bytes, where: str, allow: list[str], check: bool, command: str)
     private_dir(updates_dir())
     guard.record("update", {fid: (guard.digest(bundle.flows[fid]), w) for fid, w in widened.items()})
     write_private(bundle_path(), bundle.raw)
-    meta = {"sequence": bundle.sequence, "created": bundle.created, "source": where}
+    meta = {"sequence": bundle.sequence, "created": bundle.created, "source": where,
+            "sha256": hashlib.sha256(bundle.raw).hexdigest()}
     write_private(meta_path(), (json.dumps(meta, indent=2) + "\n").encode())
     result["installed"] = True
     return result

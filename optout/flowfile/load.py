@@ -1,16 +1,16 @@
-"""Reading flow files: a YAML text (safe-loaded, size- and depth-bounded) checked against the schema
+"""Reading flow files: a YAML text (safe-loaded without anchors or aliases, size- and depth-bounded) checked against the schema
 (optout.flowfile.schema), one file, or every flow in one folder. Which folders are read is always
 the caller's choice: the person's layered flows are optout.flowfile.layers."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
 
 from optout.errors import FlowError, UnknownPlatform
+from optout.flowfile import yamlsafe
 from optout.flowfile.schema import Flow
 
 MAX_FLOW_BYTES = 256 * 1024
@@ -18,15 +18,6 @@ MAX_FLOW_BYTES = 256 * 1024
 
 def _where(loc: tuple) -> str:
     return ".".join(str(part) for part in loc) or "(top level)"
-
-
-def _nesting(text: str) -> int:
-    """How deep brackets nest, counting every bracket (quoted ones too: an overestimate is safe)."""
-    depth = deepest = 0
-    for ch in re.findall(r"[\[\]{}]", text):
-        depth = depth + 1 if ch in "[{" else max(0, depth - 1)
-        deepest = max(deepest, depth)
-    return deepest
 
 
 def load_flow(path: Path) -> Flow:
@@ -49,10 +40,7 @@ def parse_flow(text: str, where: str, stem: str) -> Flow:
     if len(text.encode("utf-8", "surrogatepass")) > MAX_FLOW_BYTES:
         raise FlowError(f"{where}: too large for a flow file (limit {MAX_FLOW_BYTES} bytes).")
     try:
-        # libyaml's safe loader when present: the same safe constructors, ten times faster; but it
-        # overflows the C stack on absurd nesting, which the pure-Python one reports as an error.
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader) if _nesting(text) < 64 else yaml.SafeLoader
-        data = yaml.load(text, Loader=loader)  # noqa: S506 - both are safe loaders
+        data = yamlsafe.load(text, where)  # safe constructors, no anchors or aliases
     except yaml.YAMLError as exc:
         raise FlowError(f"{where}: cannot read this flow file: {exc}") from None
     except RecursionError:

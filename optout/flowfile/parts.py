@@ -68,6 +68,8 @@ class Locator(Strict):
     css: str | None = None
     text: list[str] = Field(default_factory=list)  # by visible text (rows drawn without a role)
 
+    _css = field_validator("css")(lambda v: v if v is None else patterns_.check_selector(v))
+
     @model_validator(mode="after")
     def _one_way(self):
         if sum(bool(x) for x in (self.role, self.css, self.text)) != 1:

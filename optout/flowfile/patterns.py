@@ -1,151 +1,122 @@
-"""Regular expressions from flow files, made safe to run against hostile pages.
+"""Regular expressions from flow files, run where a hostile page cannot stall them.
 
-A flow's patterns are searched in URLs and page text the site controls. Python's `re` backtracks,
-and a search cannot be interrupted, so a pattern like `(a+)+$` could stall a run far past its time
-limit. Patterns are therefore checked when the flow loads: no repetition of something that can
-itself match in several ways (nested or alternated quantifiers without a delimiter), no
-backreferences, and unbounded repetition only where the search is anchored at the start. URLs are
-searched in their first MAX_URL characters, so even an allowed `.*` stays fast.
+A flow's patterns (written by strangers: local flows, updates) are searched in URLs and page text
+the site controls. Python's `re` backtracks and a search cannot be interrupted, so a pattern like
+`\\w{1,100}\\w{1,100}\\w{1,100}x` took 38 s on 3,000 characters, blocking the event loop past every
+time limit. Every pattern from a flow therefore runs in RE2 (Google's linear-time engine, the
+`google-re2` binding): a search takes time in proportion to the text, whatever the pattern.
+
+The syntax is RE2's, close to Python's: no lookaround, no backreferences (a flow says "not this"
+with a signal's `unless:`); `\\w \\d \\s \\b` are ASCII. A pattern RE2 cannot compile, or one whose
+compiled program exceeds MAX_MEM, is refused when the flow loads, naming the pattern.
 """
 
 from __future__ import annotations
 
-import re
+import functools
 
-try:  # the parser of `re` itself: the same reading of the pattern the search will use
-    import re._constants as _c  # type: ignore[import-not-found]
-    import re._parser as _parser  # type: ignore[import-not-found]
-except ImportError:  # pragma: no cover - Python < 3.11
-    import sre_constants as _c  # type: ignore[no-redef]
-    import sre_parse as _parser  # type: ignore[no-redef]
+import re2
 
 MAX_PATTERN = 500
 MAX_URL = 4096
-_REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", _c.MAX_REPEAT)}
-_CATEGORIES = {"CATEGORY_DIGIT": r"\d", "CATEGORY_NOT_DIGIT": r"\D", "CATEGORY_SPACE": r"\s",
-               "CATEGORY_NOT_SPACE": r"\S", "CATEGORY_WORD": r"\w", "CATEGORY_NOT_WORD": r"\W"}
+#: RE2's memory budget for one compiled pattern: a pattern larger than this is refused, not run.
+MAX_MEM = 8 << 20
 
 
-def _varies(op, av) -> bool:
-    """A repeat whose count is not fixed (`+`, `*`, `{1,3}`): it can match in several ways."""
-    return op in _REPEATS and av[0] != av[1]
+def _options(ignore_case: bool) -> re2.Options:
+    options = re2.Options()
+    options.log_errors = False  # the refusal is ours to word, not printed by the C++ library
+    options.case_sensitive = not ignore_case
+    options.max_mem = MAX_MEM
+    return options
 
 
-def _matches_char(op, av, ch: str) -> bool:
-    """Whether the one-character element (op, av) can match `ch`; True when unsure."""
-    if op is _c.LITERAL:
-        return chr(av).lower() == ch.lower()
-    if op is _c.NOT_LITERAL:
-        return chr(av).lower() != ch.lower()
-    if op is _c.IN:
-        negate = bool(av) and av[0][0] is _c.NEGATE
-        hit = any(_matches_char(o, a, ch) for o, a in av if o is not _c.NEGATE)
-        return hit != negate
-    if op is _c.RANGE:
-        return any(av[0] <= ord(c) <= av[1] for c in {ch.lower(), ch.upper()})
-    if op is _c.CATEGORY:
-        return bool(re.fullmatch(_CATEGORIES.get(getattr(av, "name", ""), r"[\s\S]"), ch))
-    return True  # ANY and whatever else
-
-
-def _sequence(items) -> list:
-    """The top-level elements of a group body, looking through plain groups."""
-    out = []
-    for op, av in items:
-        if op is _c.SUBPATTERN:
-            out += _sequence(av[-1])
-        else:
-            out.append((op, av))
-    return out
-
-
-def _delimited(body) -> bool:
-    """True when each pass of a repeated body must match a character none of its own variable
-    parts can match (`([a-z]+\\.)*`): then it can be split in only one way."""
-    seq = _sequence(body)
-    loose = [(op, av) for op, av in seq if _varies(op, av) or op is _c.BRANCH]
-    if any(op is _c.BRANCH for op, _ in loose):
-        return False
-    single = [e for op, av in loose for e in [av[2]] if len(e) == 1]
-    if len(single) != len(loose):
-        return False  # a variable part that is not one character class
-    marks = [chr(av) for op, av in seq if op is _c.LITERAL]
-    return any(not any(_matches_char(*e[0], mark) for e in single) for mark in marks)
-
-
-def _problem(items, unbounded: list[int]) -> str | None:
-    for op, av in items:
-        if op in (_c.GROUPREF, getattr(_c, "GROUPREF_EXISTS", _c.GROUPREF)):
-            return "a backreference"
-        if op in _REPEATS:
-            low, high, body = av
-            if high == _c.MAXREPEAT:
-                unbounded.append(1)
-            inner = [x for x in _walk(body) if _varies(*x) or x[0] is _c.BRANCH]
-            if high > 1 and low != high and inner and not _delimited(body):
-                return "a repeated part that can itself match in several ways (nested quantifiers)"
-            if high > 1 and inner and low == high and high > 4 and not _delimited(body):
-                return "a repeated part that can itself match in several ways (nested quantifiers)"
-            children = [body]
-        elif op is _c.SUBPATTERN:
-            children = [av[-1]]
-        elif op is _c.BRANCH:
-            children = av[1]
-        elif op in (_c.ASSERT, _c.ASSERT_NOT):
-            children = [av[1]]
-        elif op is getattr(_c, "ATOMIC_GROUP", None):
-            children = [av]
-        else:
-            continue
-        for child in children:
-            found = _problem(child, unbounded)
-            if found:
-                return found
-    return None
-
-
-def _walk(items):
-    """Every element at any depth."""
-    for op, av in items:
-        yield op, av
-        if op in _REPEATS:
-            yield from _walk(av[2])
-        elif op is _c.SUBPATTERN:
-            yield from _walk(av[-1])
-        elif op is _c.BRANCH:
-            for branch in av[1]:
-                yield from _walk(branch)
-        elif op in (_c.ASSERT, _c.ASSERT_NOT):
-            yield from _walk(av[1])
+@functools.lru_cache(maxsize=2048)
+def compiled(pattern: str, ignore_case: bool = False):
+    """The RE2 program of a checked pattern (compiled once)."""
+    return re2.compile(pattern, _options(ignore_case))
 
 
 def check(pattern: str) -> str:
-    """`pattern` when it is a valid regex that cannot backtrack catastrophically, else ValueError."""
-    try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise ValueError(f"not a valid regular expression: {pattern!r} ({exc})") from None
+    """`pattern` when RE2 can run it, else ValueError saying why."""
+    if not isinstance(pattern, str):
+        raise ValueError("a pattern must be a string")
     if len(pattern) > MAX_PATTERN:
         raise ValueError(f"the pattern {pattern[:40]!r}… is longer than {MAX_PATTERN} characters")
-    parsed = list(_parser.parse(pattern))
-    unbounded: list[int] = []
-    problem = _problem(parsed, unbounded)
-    anchored = bool(parsed) and parsed[0][0] is _c.AT and getattr(parsed[0][1], "name", "") in (
-        "AT_BEGINNING", "AT_BEGINNING_STRING")
-    if not problem and unbounded and not anchored:
-        problem = "unbounded repetition (*, +) in a pattern not anchored with ^"
-    if not problem and len(unbounded) > 2:
-        problem = "more than two unbounded repetitions (*, +)"
-    if problem:
-        raise ValueError(f"the pattern {pattern!r} could take minutes on a hostile page: it has {problem}")
+    try:
+        compiled(pattern, False)
+        compiled(pattern, True)
+    except re2.error as exc:
+        why = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        hint = (" (lookaround and backreferences are not supported: say \"not this\" with a signal's "
+                "`unless:`)" if "(?=" in pattern or "(?!" in pattern or "(?<" in pattern or "perl operator" in why
+                or "escape" in why else "")
+        raise ValueError(f"not a regular expression optout can run in linear time: {pattern!r} ({why}){hint}") from None
     return pattern
 
 
-def search_url(pattern: str, url: str) -> re.Match | None:
+def search_url(pattern: str, url: str):
     """Search a checked pattern in a URL (or href), in its first MAX_URL characters."""
-    return re.search(pattern, url[:MAX_URL])
+    return compiled(pattern).search(url[:MAX_URL])
 
 
-def search_text(pattern: str, text: str) -> re.Match | None:
+def search_text(pattern: str, text: str):
     """Search a checked pattern in page text, ignoring case."""
-    return re.search(pattern, text, re.IGNORECASE)
+    return compiled(pattern, True).search(text)
+
+
+def finditer_text(pattern: str, text: str):
+    """Every match of a checked pattern in page text, ignoring case."""
+    return compiled(pattern, True).finditer(text)
+
+
+def any_of(patterns: list[str]) -> str:
+    """One pattern matching any of `patterns` (each checked): one look instead of several."""
+    return "|".join(f"(?:{p})" for p in patterns)
+
+
+def browser_safe(pattern: str) -> bool:
+    """Whether a checked pattern may also run in the browser's own engine (V8 backtracks): for
+    Playwright's locators, which take a regex and run it in the page. Safe: at most three
+    quantifiers, each on a single character or class and bounded by ten (`.{0,4}`), so a search
+    costs at most a few thousand steps per position, whatever the page."""
+    try:
+        import re._constants as c  # type: ignore[import-not-found]
+        import re._parser as parser  # type: ignore[import-not-found]
+
+        parsed = parser.parse(pattern)
+    except Exception:  # noqa: BLE001 - RE2 syntax Python cannot read: not for the browser
+        return False
+    repeats = 0
+
+    def walk(items) -> bool:
+        nonlocal repeats
+        for op, av in items:
+            if op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", c.MAX_REPEAT)):
+                _, high, body = av
+                repeats += 1
+                if high > 10 or len(body) != 1 or body[0][0] not in (c.LITERAL, c.NOT_LITERAL, c.IN, c.ANY, c.CATEGORY):
+                    return False
+            elif op is c.SUBPATTERN and not walk(av[-1]):
+                return False
+            elif op is c.BRANCH and not all(walk(b) for b in av[1]):
+                return False
+            elif op in (c.ASSERT, c.ASSERT_NOT, c.GROUPREF, getattr(c, "ATOMIC_GROUP", c.ASSERT)):
+                return False
+        return repeats <= 3
+
+    return walk(parsed)
+
+
+#: Playwright selector syntax that runs a regular expression in the page (`:text-matches()`, an
+#: engine given `/…/`) or switches engine (`text=`, `xpath=`, `>>`): a flow's `css` is CSS only.
+_SELECTOR_REGEX = re2.compile(r"(?i)text-matches|>>|^\s*[a-z][a-z0-9:_-]*=|^\s*/")
+
+
+def check_selector(css: str) -> str:
+    """`css` when it is a plain CSS selector (Playwright's `:has-text()` and `:visible` included),
+    else ValueError: nothing in it may run a flow's regex in the page, where V8 backtracks."""
+    if _SELECTOR_REGEX.search(css):
+        raise ValueError(f"the selector {css!r} is not plain CSS: a flow's css may not use "
+                         "`:text-matches()`, `text=`, `xpath=`, `>>` or /regex/ (say it with `text:` or a role)")
+    return css

@@ -10,8 +10,9 @@ the project's release key (python -m optout.flowfile.sign). A bundle is installe
 signature verifies against a key shipped in this package, its sequence is above both this release's
 own (SHIPPED_SEQUENCE) and the installed bundle's, every flow in it matches the schema, and none
 reaches origins its shipped flow does not (unless the person allowed exactly them). The installed
-bundle is kept as received and verified again at every load, so its flows cannot be edited in place;
-installing one replaces the last. A release that ships the fixes sets SHIPPED_SEQUENCE to the last
+bundle is kept as received and verified again at every load, so its flows cannot be edited in place,
+and it must be the one installed.json records (sequence and SHA-256), so an older signed bundle
+copied over it is not used; installing one replaces the last. A release that ships the fixes sets SHIPPED_SEQUENCE to the last
 bundle's sequence, so older bundles stop applying by themselves.
 """
 
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -134,8 +136,11 @@ def installed_sequence() -> int:
         recorded = int(meta.get("sequence", 0))
     except (OSError, ValueError, TypeError, AttributeError):
         recorded = 0
-    bundle = installed(updates_dir()) if bundle_path().exists() else None  # in case its record was lost
-    return max(SHIPPED_SEQUENCE, recorded, bundle.sequence if bundle else 0)
+    try:  # in case its record was lost: the signed sequence of whatever bundle is there
+        on_disk = open_bundle(bundle_path().read_bytes(), str(bundle_path())).sequence
+    except (OSError, BundleRefused):
+        on_disk = 0
+    return max(SHIPPED_SEQUENCE, recorded, on_disk)
 
 
 def installed(folder: Path) -> Bundle | None:
@@ -150,11 +155,39 @@ def installed(folder: Path) -> Bundle | None:
         warn(f"the installed flow update {path} cannot be read ({exc}); the shipped flows are used.")
         return None
     try:
-        return open_bundle(data, str(path))
+        bundle = open_bundle(data, str(path))
     except BundleRefused as exc:
         warn(f"the installed flow update is not used: {exc.message}\n"
              "Install a newer signed update (optout flows update), or remove it: optout flows remove --update")
         return None
+    if (mismatch := _unlike_record(bundle, folder)) is not None:
+        warn(f"the installed flow update is not used: {path} {mismatch}, so it is not the bundle "
+             f"`optout flows update` installed (an older signed one put in its place would bring back old "
+             "flows); the shipped flows are used.\n"
+             "Install the update again (optout flows update), or remove it: optout flows remove --update")
+        return None
+    return bundle
+
+
+def _unlike_record(bundle: Bundle, folder: Path) -> str | None:
+    """How the bundle on disk differs from installed.json (written with it at install), or None.
+    A bundle without its record, or unlike it, was not installed by optout."""
+    record = folder / META
+    try:
+        meta = json.loads(record.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return f"has no record {record.name} beside it"
+    except (OSError, ValueError) as exc:
+        return f"has a record {record.name} that cannot be read ({exc})"
+    if not isinstance(meta, dict):
+        return f"has a damaged record {record.name}"
+    if meta.get("sequence") != bundle.sequence:
+        return (f"holds sequence {bundle.sequence} where {record.name} records "
+                f"{meta.get('sequence')!r}")
+    recorded = meta.get("sha256")
+    if recorded is not None and recorded != hashlib.sha256(bundle.raw).hexdigest():
+        return f"differs from the one {record.name} records (another SHA-256)"
+    return None
 
 
 def installed_flow_texts(folder: Path) -> list[tuple[str, str, str]]:

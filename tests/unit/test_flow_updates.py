@@ -119,6 +119,45 @@ def test_a_redirect_to_http_and_a_server_that_never_answers_are_refused(key, tmp
             flowfetch.fetch(f"{base}/stall", cafile=cafile, timeout=0.5)
 
 
+@pytest.mark.parametrize("route", ["/trickle", "/trickle-headers"])
+def test_a_server_that_trickles_stops_at_the_total_limit(key, tmp_path, monkeypatch, route):
+    """Issue 23.11: one byte at a time never trips a per-read timeout; the README's limit is for
+    the whole download (lowered here from 30 s to 1.5 s)."""
+    import time
+
+    from optout.flowfile import fetch as flowfetch
+
+    monkeypatch.setattr(flowfetch, "TIMEOUT_S", 1.5)
+    with https_server(tmp_path, monkeypatch, {}) as base:
+        started = time.monotonic()
+        result = update(f"{base}{route}")
+        took = time.monotonic() - started
+    refused(result, "did not answer within 1.5 seconds")
+    assert took < 3, took
+
+
+def test_an_older_signed_bundle_put_in_place_of_the_installed_one_is_not_used(key, tmp_path, capsys):
+    """Issue 23.11: the old bundle verifies (the same key signed it) but installed.json says newer."""
+    assert update(bundle(tmp_path, key, sequence=2, name="old.json")).exit_code == 0
+    old = flowupdate.bundle_path().read_bytes()
+    assert update(bundle(tmp_path, key, sequence=3, name="new.json",
+                         linkedin=shipped_text(version=5))).exit_code == 0
+    assert load_flows()["linkedin"].version == 5
+    capsys.readouterr()
+    flowupdate.bundle_path().write_bytes(old)  # replaced in place, record untouched
+    assert load_flows()["linkedin"].flow_source == "shipped"
+    err = capsys.readouterr().err
+    assert "not used" in err and "sequence 2" in err and "installed.json" in err
+    # the same sequence with other bytes (another signed bundle numbered 3) is not used either
+    flowupdate.bundle_path().write_bytes(bundle(tmp_path, key, sequence=3, name="other.json",
+                                                linkedin=shipped_text(version=6)).read_bytes())
+    assert load_flows()["linkedin"].flow_source == "shipped"
+    assert "SHA-256" in capsys.readouterr().err
+    # and nothing older can be installed over the record
+    refused_again = update(bundle(tmp_path, key, sequence=3, name="again.json"))
+    assert refused_again.exit_code == 1 and "not newer" in refused_again.output
+
+
 def test_only_https_urls_are_fetched(key):
     refused(update("http://127.0.0.1:9/flows.json"), "not an https URL")
 
@@ -269,6 +308,22 @@ class https_server:
                     return
                 if self.path == "/stall":
                     stall.wait(10)  # answers only once the test is done with it
+                    return
+                if self.path.startswith("/trickle"):  # one byte every 0.2 s until the test is done
+                    headers = self.path == "/trickle-headers"
+                    if not headers:
+                        self.send_response(200)
+                        self.send_header("Content-Length", "100000")
+                        self.end_headers()
+                    else:
+                        self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+                    self.wfile.flush()
+                    while not stall.wait(0.2):
+                        try:
+                            self.wfile.write(b"X-Slow: x\r\n" if headers else b"x")
+                            self.wfile.flush()
+                        except OSError:
+                            return
                     return
                 body = pages.get(self.path)
                 self.send_response(200 if body is not None else 404)

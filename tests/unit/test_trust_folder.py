@@ -79,3 +79,54 @@ def test_a_full_disk_under_the_history_is_not_a_damaged_file(optout_home, monkey
     with pytest.raises(OptoutError) as info:
         History(Profile())
     assert str(Profile().history_db) in str(info.value) and "aside" not in str(info.value)
+
+
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 64 KB file system (tmpfs), where root may mount one: a disk that fills for real."""
+    import os
+    import shutil
+    import subprocess
+
+    where = tmp_path / "tiny"
+    where.mkdir()
+    if os.geteuid() != 0 or not shutil.which("mount") or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(where)], capture_output=True, check=False).returncode:
+        pytest.skip("cannot mount a small file system here (needs root)")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def test_history_on_a_disk_that_fills_says_the_disk_is_full(tiny_disk, monkeypatch):
+    """Issue 23.15: SQLite rolls back by itself on a full disk; optout's own ROLLBACK then failed
+    ("no transaction is active") and the message said to restore the history from a backup."""
+    monkeypatch.setenv("OPTOUT_HOME", str(tiny_disk / "home"))
+    with pytest.raises(OptoutError) as info:
+        with History(Profile()) as history:
+            history.start_run("check")
+    text = f"{info.value.message} {info.value.hint}"
+    assert "disk is full" in text and "backup" not in text and "cannot be read" not in text, text
+    result = invoke("history")
+    assert result.exit_code == 1 and "disk is full" in result.output and "backup" not in result.output
+
+
+def test_a_disk_io_error_on_a_full_disk_names_the_disk(optout_home, monkeypatch):
+    """SQLite reports some full disks as "disk I/O error": the free space decides."""
+    import shutil
+
+    Profile().ensure()
+
+    def io_error(*args, **kwargs):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(sqlite3, "connect", io_error)
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10**9, 10**9, 0))
+    with pytest.raises(OptoutError) as info:
+        History(Profile())
+    assert "disk is full" in info.value.message and "backup" not in info.value.hint
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10**9, 0, 10**9))
+    with pytest.raises(OptoutError) as info:
+        History(Profile())
+    assert "cannot be read" in info.value.message  # room on the disk: the file is what failed
