@@ -29,6 +29,9 @@ class Decision:
     on: bool
     why: str = ""  # when off: the reason, in words
     fix: str = ""  # when off: what would turn it on
+    #: Off because of how the person runs optout (as root: containers, CI), not a broken system:
+    #: doctor states it without failing, as it does the file store.
+    chosen: bool = False
 
 
 def userns_blocked(read=None) -> str | None:
@@ -56,7 +59,7 @@ def decide(platform: str | None = None, euid: int | None = None, read=None) -> D
     euid = os.geteuid() if euid is None else euid
     if euid == 0:
         return Decision(False, "optout runs as root, and Chromium cannot sandbox itself as root",
-                        "Run optout as an ordinary user (not root, not sudo).")
+                        "Run optout as an ordinary user (not root, not sudo).", chosen=True)
     switch = userns_blocked(read)
     if switch is not None:
         return Decision(False, f"this system forbids unprivileged user namespaces ({switch})",
@@ -105,4 +108,4 @@ def doctor_line() -> tuple[bool, str, str | None]:
                 "or install Chrome's own package, whose sandbox helper is set up.")
     if decision.on:
         return True, "on (Chromium's own sandbox)", None
-    return False, f"off: {decision.why}; pages run with fewer walls around your files", decision.fix
+    return decision.chosen, f"off: {decision.why}; pages run with fewer walls around your files", decision.fix
