@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from optout.credentials import Credential
-from optout.paths import DEFAULT_PROFILE, Profile
+from optout.paths import DEFAULT_PROFILE, SANDBOX_PREFIX, Profile, is_sandbox_profile
 from optout.results import Result
 from optout.states import State
 
@@ -36,6 +36,43 @@ def _accounts(flow, credentials, sessions, profile: Profile):
     return list(accounts.values())
 
 
+def run_profile(profile, setup_context=None, sessions=None, home: Path | None = None) -> Profile:
+    """The profile a run reads and records in. A run routed to the replicas (a setup_context
+    marked `routes_to_replicas`, as `Sandbox.install` is) keeps to a sandbox profile: without a
+    profile it gets `sandbox-default`, and a real profile or a real profile's saved sessions is
+    refused before anything is written, so replica readings never enter a person's history."""
+    from optout.errors import UsageError
+
+    replicas = bool(getattr(setup_context, "routes_to_replicas", False))
+    if profile is None:
+        profile = SANDBOX_PREFIX + DEFAULT_PROFILE if replicas else DEFAULT_PROFILE
+    prof = profile if isinstance(profile, Profile) else Profile(profile, root=home)
+    if not replicas:
+        return prof
+    for name, what in ((prof.name, "profile"), (getattr(getattr(sessions, "profile", None), "name", None),
+                                                 "saved sessions of profile")):
+        if name is not None and not is_sandbox_profile(name):
+            raise UsageError(
+                f"This run is routed to the sandbox replicas, but its {what} '{name}' is a real one: "
+                "replica readings would enter that profile's history.",
+                f"Give the run a sandbox profile: profile='{SANDBOX_PREFIX}{name}' (or leave profile "
+                f"out: '{SANDBOX_PREFIX}default'), with sessions of that profile.")
+    return prof
+
+
+def _noting_refusal(setup_context, refused: list):
+    from optout.errors import ReplicaMix
+
+    async def setup(context):
+        try:
+            await setup_context(context)
+        except ReplicaMix as exc:
+            refused.append(exc)
+            raise
+
+    return setup
+
+
 class Results(list):
     """A run's results, with what history found needing attention (`drift`), its `run_id`, and
     how many accounts it ran at once and why (`capacity`, an optout.engine.capacity.Capacity)."""
@@ -45,24 +82,37 @@ class Results(list):
     capacity = None
 
 
-async def _run(platforms, mode, *, credentials=None, setup_context=None, headless=True,
-               browser_path=None, profile=DEFAULT_PROFILE, sessions=True, concurrency=None,
-               flows_dir: Path | None = None, evidence_dir: Path | None = None, dry_run=False,
-               selected: Sequence[str] = (), all_settings=False, on_result: Callable | None = None,
-               find_timeout_s: float = 15.0, nav_timeout_ms: int = 30000,
-               setting_timeout_s: float = 120.0, home: Path | None = None, history: bool = True,
-               kind: str | None = None, form_reason: str = "", resend: bool = False,
-               capture=None, attended: bool = False, person_wait_s: float = 300.0,
-               tell: Callable[[str], None] | None = None, on_window: Callable | None = None,
-               connect=None) -> Results:
+async def _run(platforms, mode, *, setup_context=None, sessions=True, profile=None,
+               home: Path | None = None, **opts) -> Results:
+    """Run with the profile known to the replicas' router (Sandbox.install refuses a real one)."""
+    from optout.paths import RUN_PROFILE
+
+    prof = run_profile(profile, setup_context, sessions, home)
+    token = RUN_PROFILE.set(prof.name)
+    try:
+        return await _run_in(platforms, mode, setup_context=setup_context, sessions=sessions,
+                             profile=prof, home=home, **opts)
+    finally:
+        RUN_PROFILE.reset(token)
+
+
+async def _run_in(platforms, mode, *, profile: Profile, credentials=None, setup_context=None,
+                  headless=True, browser_path=None, sessions=True, concurrency=None,
+                  flows_dir: Path | None = None, evidence_dir: Path | None = None, dry_run=False,
+                  selected: Sequence[str] = (), all_settings=False, on_result: Callable | None = None,
+                  find_timeout_s: float = 15.0, nav_timeout_ms: int = 30000,
+                  setting_timeout_s: float = 120.0, home: Path | None = None, history: bool = True,
+                  kind: str | None = None, form_reason: str = "", resend: bool = False,
+                  capture=None, attended: bool = False, person_wait_s: float = 300.0,
+                  tell: Callable[[str], None] | None = None, on_window: Callable | None = None,
+                  connect=None) -> Results:
     from optout import engine, flowspec, logs
     from optout.history import RunRecorder
     from optout.holds import Holds
     from optout.sessions import SessionStore
 
     logs.ensure_configured()
-    prof = profile if isinstance(profile, Profile) else Profile(profile, root=home)
-    prof.ensure()
+    prof = profile.ensure()
     flows = flowspec.resolve(list(dict.fromkeys(platforms)) if platforms else None, flows_dir)
     if sessions is True:
         store = SessionStore(prof)
@@ -86,6 +136,9 @@ async def _run(platforms, mode, *, credentials=None, setup_context=None, headles
         from optout import connect as connect_mod
 
         connect = connect_mod.find("auto" if connect is True else connect)
+    refused: list = []  # the replicas refused this run (a real profile): it must leave no trace
+    if setup_context is not None:
+        setup_context = _noting_refusal(setup_context, refused)
     options = engine.RunOptions(
         mode=mode, dry_run=dry_run, selected=set(selected), all_settings=all_settings,
         headless=headless, browser_path=browser_path, setup_context=setup_context,
@@ -97,6 +150,8 @@ async def _run(platforms, mode, *, credentials=None, setup_context=None, headles
     )
     if not history:
         results = Results(await engine.run(jobs, options, on_result=on_result))
+        if refused:
+            raise refused[0]
         results.capacity = options.capacity
         return results
     with RunRecorder(prof, kind or mode) as recorder:
@@ -108,6 +163,8 @@ async def _run(platforms, mode, *, credentials=None, setup_context=None, headles
                 on_result(result)
 
         results = Results(await engine.run(jobs, options, on_result=record))
+        if refused:
+            raise refused[0]  # the recorder takes the run out of history again
     results.drift, results.run_id, results.capacity = recorder.drift, recorder.run_id, options.capacity
     return results
 
@@ -118,7 +175,9 @@ async def check(platforms: Sequence[str] | None = None, **opts) -> list[Result]:
 
     Options: credentials (platform → Credential or list; default: the keyring), setup_context
     (async callable given every BrowserContext before any page opens), headless, browser_path,
-    profile, sessions (True: saved sessions of the profile; False: none; or a SessionStore),
+    profile (default "default"; a run routed to the replicas, setup_context=sandbox.install,
+    keeps to a `sandbox-` profile: "sandbox-default" unless given, and a real one is refused),
+    sessions (True: saved sessions of the profile; False: none; or a SessionStore),
     concurrency (accounts at once; default None: chosen from the machine's CPUs and free memory,
     see optout.engine.capacity), flows_dir, evidence_dir, on_result (called as each result
     arrives), history (record every result in the profile's history and compute drift; default
@@ -155,7 +214,14 @@ async def login(platform: str, **opts) -> Path:
     """Open a visible browser so a person signs in themselves; save that session."""
     from optout.engine.login import interactive_login
 
-    return await interactive_login(platform, **opts)
+    from optout.paths import RUN_PROFILE
+
+    opts["profile"] = run_profile(opts.get("profile"), opts.get("setup_context"), opts.get("sessions"))
+    token = RUN_PROFILE.set(opts["profile"].name)
+    try:
+        return await interactive_login(platform, **opts)
+    finally:
+        RUN_PROFILE.reset(token)
 
 
 def credentials_from(mapping: Mapping[str, Credential]) -> dict[str, list[Credential]]:

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from optout.errors import OptoutError
+from optout.errors import OptoutError, ReplicaMix
 from optout.paths import Profile, folder_error, touch_private
 from optout.results import SENT_UNCONFIRMED, Result
 from optout.states import State
@@ -458,7 +458,8 @@ class RunRecorder:
     Each result is committed as it arrives; a run that ends in an exception stays unfinished
     (finished_at NULL) and gets no drift, which is what a later reader should see. A run that was
     stopped (Ctrl-C, SIGTERM, a closed terminal: cancelled) is taken out altogether: its results
-    may read "the browser closed", which is not what the platform said.
+    may read "the browser closed", which is not what the platform said. So is a run the sandbox
+    replicas refused to serve (ReplicaMix): it recorded in a real profile.
     """
 
     def __init__(self, profile: Profile, kind: str):
@@ -477,8 +478,8 @@ class RunRecorder:
             if exc_type is None:
                 self.history.finish_run(self.run_id)
                 self.drift = self.history.drift(self.run_id)
-            elif issubclass(exc_type, (KeyboardInterrupt, asyncio.CancelledError)):
-                self.history.discard_run(self.run_id)
+            elif issubclass(exc_type, (KeyboardInterrupt, asyncio.CancelledError, ReplicaMix)):
+                self.history.discard_run(self.run_id)  # ReplicaMix: no replica's word in real history
         finally:
             self.history.close()
 

@@ -65,6 +65,7 @@ async def test_lookalike_login_never_receives_a_credential(browser_path):
         await sandbox.install(context)
         context.on("request", lambda request: requests.append(request))
 
+    setup.routes_to_replicas = True  # records in a sandbox profile (optout.api.run_profile)
     results = await api.switch_off(
         ["linkedin"], credentials={"linkedin": Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD)},
         setup_context=setup, browser_path=browser_path, sessions=False)
@@ -148,7 +149,7 @@ async def test_hostile_page_and_flow_text_stays_inert_everywhere(tmp_path, brows
 
     sandbox = Sandbox()
     replica = sandbox.configure("linkedin", "hostile_text", password=SENTINEL_PASSWORD)
-    store = SessionStore(Profile(), key=Fernet.generate_key())
+    store = SessionStore(Profile("sandbox-default"), key=Fernet.generate_key())
     results = await api.switch_off(
         ["linkedin"], credentials={"linkedin": Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD)},
         setup_context=sandbox.install, browser_path=browser_path, sessions=store, flows_dir=flows,
