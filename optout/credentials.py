@@ -360,10 +360,10 @@ def keyring_get(name: str, *, service: str = SERVICE) -> str | None:
         return keyring.get_password(service, name)
 
 
-def keyring_set(name: str, value: str) -> None:
+def keyring_set(name: str, value: str, *, service: str = SERVICE) -> None:
     require_keyring()
     with keyring_errors("store a secret"), no_prompt_without_terminal():
-        keyring.set_password(SERVICE, name, value)
+        keyring.set_password(service, name, value)
 
 
 def keyring_delete(name: str, *, service: str = SERVICE) -> bool:
