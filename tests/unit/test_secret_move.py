@@ -138,3 +138,20 @@ def test_an_empty_profile_moves_without_error(memory_keyring, where):
     result = move("--to", where)
     assert result.exit_code == 0, result.output
     assert file_store_path(Profile()).exists() == (where == "file")
+
+
+def test_doctor_offers_the_move_once_a_keyring_works(memory_keyring):
+    from optout.browser import _secret_lines
+
+    choose_file_store(Profile())
+    [line] = _secret_lines(Profile())
+    assert "not encrypted" in line.value and "optout account move --to keyring" in line.value
+    previous = keyring.get_keyring()
+    from keyring.backends import fail
+
+    keyring.set_keyring(fail.Keyring())
+    try:
+        [line] = _secret_lines(Profile())
+    finally:
+        keyring.set_keyring(previous)
+    assert "account move" not in line.value  # no keyring here: nowhere to move to
