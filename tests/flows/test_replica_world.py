@@ -76,3 +76,13 @@ async def test_a_wrapper_around_the_replicas_cannot_record_in_a_real_profile(bro
     with History(Profile("default")) as h:
         assert h.runs() == [] and h.latest() == []
     assert sandbox.replica("linkedin").events("login") == []  # no request reached a replica
+
+
+async def test_an_assisted_session_on_the_replicas_is_never_kept_in_a_real_profile(browser_path, tmp_path):
+    from optout import people
+
+    with pytest.raises(OptoutError, match="profile='sandbox-carol'"):
+        await people.assist(["linkedin"], keep_profile=Profile("carol"), confirm=lambda *a: True,
+                            headless=True, browser_path=browser_path, setup_context=Sandbox().install,
+                            tmp_root=tmp_path)
+    assert not Profile("carol").base.exists()
