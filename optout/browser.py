@@ -530,7 +530,12 @@ def _secret_lines(profile: Profile) -> list[DoctorLine]:
         return [DoctorLine("keyring", False, problem, keyring_fixes())]
     locked = keyring_unlock_problem()
     if locked:
-        return [DoctorLine("keyring", False, f"{backend}: {locked}",
-                           "Unlock it before optout runs (`gnome-keyring-daemon --unlock` on a server), "
-                           f"or see the other ways:\n{keyring_fixes()}")]
+        if "cryptfile" in locked:  # its password cannot go into a schedule: optout writes no secret there
+            first = ("Set KEYRING_CRYPTFILE_PASSWORD in the shell you run optout from; a scheduled run "
+                     "cannot be given it, so for schedules keep the secrets elsewhere")
+        elif "Secret Service" in locked:
+            first = "Unlock it before optout runs (`gnome-keyring-daemon --unlock` on a server)"
+        else:
+            first = "Unlock it before optout runs"
+        return [DoctorLine("keyring", False, f"{backend}: {locked}", f"{first}, or see the other ways:\n{keyring_fixes()}")]
     return [DoctorLine("keyring", True, f"{backend}, unlocks without a prompt")]

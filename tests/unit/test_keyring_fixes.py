@@ -92,3 +92,36 @@ def test_the_error_without_a_keyring_names_the_fix_for_this_install(monkeypatch,
         keyring.set_keyring(previous)
     assert "pipx inject optout-ai keyrings.cryptfile" in info.value.hint
     assert "--insecure-storage" in info.value.hint and "-m pip" not in info.value.hint
+
+
+class CryptFileLike(keyring.backend.KeyringBackend):
+    """Stands for keyrings.cryptfile (only its module's name matters to doctor)."""
+
+    priority = 1  # type: ignore[assignment]
+    __module__ = "keyrings.cryptfile.cryptfile"
+
+    def get_password(self, service, username):
+        return None
+
+    def set_password(self, service, username, password):
+        pass
+
+    def delete_password(self, service, username):
+        pass
+
+
+def test_doctor_says_how_to_unlock_the_keyring_in_use(monkeypatch):
+    """A file keyring without its password is unlocked by its variable, not by gnome-keyring."""
+    from optout.browser import _secret_lines
+    from optout.paths import Profile
+
+    monkeypatch.delenv("KEYRING_CRYPTFILE_PASSWORD", raising=False)
+    previous = keyring.get_keyring()
+    keyring.set_keyring(CryptFileLike())
+    try:
+        [line] = _secret_lines(Profile())
+    finally:
+        keyring.set_keyring(previous)
+    assert not line.ok and "KEYRING_CRYPTFILE_PASSWORD" in line.value
+    first = line.fix.splitlines()[0]
+    assert first.startswith("Set KEYRING_CRYPTFILE_PASSWORD") and "gnome-keyring-daemon" not in first
