@@ -68,6 +68,8 @@ def account_add(state: CliState, platform, totp, insecure_storage):
 
         click.echo(f"Stored {flow.name} account {username} in {file_store_path(state.profile)} "
                    f"(the file store you chose for this profile; {FILE_STORE_WARNING}).", err=True)
+        click.echo(f"Once a keyring works here: {next_command(state, 'account', 'move', '--to', 'keyring')}",
+                   err=True)
     else:
         click.echo(f"Stored {flow.name} account {username} in the system keyring.", err=True)
     click.echo(f"Next: {next_command(state, 'check', platform)}", err=True)
