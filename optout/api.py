@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from optout import runs
 from optout.credentials import Credential
-from optout.paths import DEFAULT_PROFILE, Profile
+from optout.paths import Profile
 from optout.results import Result
 from optout.runs import Results, RunKind
 from optout.states import State
@@ -30,7 +30,7 @@ SetupContext = Callable[[object], Awaitable[None]]
 async def check(
     platforms: Sequence[str] | None = None,
     *,
-    profile: str | Profile = DEFAULT_PROFILE,
+    profile: str | Profile | None = None,
     home: Path | None = None,
     credentials: Credentials | None = None,
     sessions: bool | SessionStore = True,
@@ -62,8 +62,11 @@ async def check(
     Args:
         platforms: platform ids (`optout platforms`); None: every platform with an account or a
             saved session in the profile (raises optout.errors.AccountNotFound when there is none).
-        profile: the profile's name, or an optout.paths.Profile. home: the data folder holding
-            the profiles (default: OPTOUT_HOME, else the platform's data folder).
+        profile: the profile's name, or an optout.paths.Profile; None: "default". A run routed to
+            the replicas (setup_context=sandbox.install) keeps to a `sandbox-` profile:
+            "sandbox-default" unless given, and a real one is refused (optout.errors.UsageError).
+            home: the data folder holding the profiles (default: OPTOUT_HOME, else the
+            platform's data folder).
         credentials: platform → Credential or list of them; None: the accounts in the keyring.
         sessions: True: the profile's saved sessions; False: none; or an optout.sessions.SessionStore.
         setup_context: awaited with every BrowserContext before any page opens.
@@ -99,7 +102,7 @@ async def check(
             profile (raises optout.errors.OptoutError when one is in progress).
     """
     return await runs.run(runs.Request(
-        "check", platforms, _profile(profile, home), credentials=credentials, setup_context=setup_context,
+        "check", platforms, runs.run_profile(profile, setup_context, sessions, home), credentials=credentials, setup_context=setup_context,
         headless=headless, browser_path=browser_path, sessions=sessions, concurrency=concurrency,
         flows_dir=flows_dir, evidence_dir=evidence_dir, selected=tuple(selected), all_settings=all_settings,
         on_result=on_result, find_timeout_s=find_timeout_s, nav_timeout_ms=nav_timeout_ms,
@@ -113,7 +116,7 @@ async def switch_off(
     dry_run: bool = False,
     form_reason: str = "",
     resend: bool = False,
-    profile: str | Profile = DEFAULT_PROFILE,
+    profile: str | Profile | None = None,
     home: Path | None = None,
     credentials: Credentials | None = None,
     sessions: bool | SessionStore = True,
@@ -155,7 +158,7 @@ async def switch_off(
         Every other argument is as for check().
     """
     return await runs.run(runs.Request(
-        "off", platforms, _profile(profile, home), credentials=credentials, setup_context=setup_context,
+        "off", platforms, runs.run_profile(profile, setup_context, sessions, home), credentials=credentials, setup_context=setup_context,
         headless=headless, browser_path=browser_path, sessions=sessions, concurrency=concurrency,
         flows_dir=flows_dir, evidence_dir=evidence_dir, dry_run=dry_run, selected=tuple(selected),
         all_settings=all_settings, form_reason=form_reason, resend=resend, on_result=on_result,
@@ -164,15 +167,17 @@ async def switch_off(
         on_window=on_window, connect=connect, confirm_form=confirm_form, notify=notify, lock=lock))
 
 
-def _profile(profile: str | Profile, home: Path | None) -> Profile:
-    return profile if isinstance(profile, Profile) else Profile(profile, root=home)
-
-
 async def login(platform: str, **opts) -> Path:
     """Open a visible browser so a person signs in themselves; save that session."""
     from optout.engine.personlogin import interactive_login
+    from optout.paths import RUN_PROFILE
 
-    return await interactive_login(platform, **opts)
+    opts["profile"] = runs.run_profile(opts.get("profile"), opts.get("setup_context"), opts.get("sessions"))
+    token = RUN_PROFILE.set(opts["profile"].name)
+    try:
+        return await interactive_login(platform, **opts)
+    finally:
+        RUN_PROFILE.reset(token)
 
 
 def credentials_from(mapping: Mapping[str, Credential]) -> dict[str, list[Credential]]:

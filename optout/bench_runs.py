@@ -79,13 +79,13 @@ def prepare(n: int, case: str = "present"):
 async def run_engine(n: int, concurrency: int | None, browser_path: str | None, case: str = "present") -> dict:
     """The engine checks the accounts of `units(n)`; concurrency None lets it choose from the machine."""
     sandbox, work, states = prepare(n, case)
-    store = SessionStore(Profile("bench"), key=Fernet.generate_key())
+    store = SessionStore(Profile("sandbox-bench"), key=Fernet.generate_key())
     for (platform, account), state in states.items():
         store.save(platform, account, state)
     platforms = sorted({p for p, _ in work})
     started = time.perf_counter()
     results = await api.check(platforms, credentials={p: [] for p in platforms}, sessions=store,
-                              setup_context=sandbox.install, browser_path=browser_path, profile="bench",
+                              setup_context=sandbox.install, browser_path=browser_path, profile="sandbox-bench",
                               concurrency=concurrency, history=False)
     seconds = time.perf_counter() - started
     wanted = CASES[case][1]

@@ -525,25 +525,33 @@ def _secret_lines(profile: Profile) -> list[DoctorLine]:
     which must also unlock without a prompt, as a scheduled run needs."""
     from optout.credentials import (
         FILE_STORE_WARNING,
-        KEYRING_FIXES,
         file_store_path,
+        keyring_fixes,
         keyring_problem,
         keyring_unlock_problem,
         uses_file_store,
     )
 
     if uses_file_store(profile):
-        return [DoctorLine("secrets", True, f"file store {file_store_path(profile)}, chosen for this profile "
-                                            f"(weaker than a keyring: {FILE_STORE_WARNING})")]
+        value = (f"file store {file_store_path(profile)}, chosen for this profile "
+                 f"(weaker than a keyring: {FILE_STORE_WARNING})")
+        if keyring_problem() is None and keyring_unlock_problem() is None:
+            value += "; a keyring works here now: `optout account move --to keyring` moves them into it"
+        return [DoctorLine("secrets", True, value)]
     import keyring
 
     problem = keyring_problem()
     backend = getattr(keyring.get_keyring(), "name", "?")
     if problem:
-        return [DoctorLine("keyring", False, problem, KEYRING_FIXES)]
+        return [DoctorLine("keyring", False, problem, keyring_fixes())]
     locked = keyring_unlock_problem()
     if locked:
-        return [DoctorLine("keyring", False, f"{backend}: {locked}",
-                           "Unlock it before optout runs (`gnome-keyring-daemon --unlock` on a server), "
-                           f"or see the other ways:\n{KEYRING_FIXES}")]
+        if "cryptfile" in locked:  # its password cannot go into a schedule: optout writes no secret there
+            first = ("Set KEYRING_CRYPTFILE_PASSWORD in the shell you run optout from; a scheduled run "
+                     "cannot be given it, so for schedules keep the secrets elsewhere")
+        elif "Secret Service" in locked:
+            first = "Unlock it before optout runs (`gnome-keyring-daemon --unlock` on a server)"
+        else:
+            first = "Unlock it before optout runs"
+        return [DoctorLine("keyring", False, f"{backend}: {locked}", f"{first}, or see the other ways:\n{keyring_fixes()}")]
     return [DoctorLine("keyring", True, f"{backend}, unlocks without a prompt")]

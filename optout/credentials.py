@@ -32,22 +32,40 @@ from optout.paths import Profile, folder_error, folder_tag, write_private
 
 SERVICE = "optout"
 
-def _pip() -> str:
-    """The pip of the Python optout runs in: a bare `pip` may install into another one (setup's venv)."""
-    return f"{sys.executable} -m pip"
+def keyring_fixes(system: str | None = None, install=None) -> str:
+    """What to do where no keyring works, for this system and for how optout was installed: the
+    file store always; the OS's own keyring; a keyring backend added with the command that reaches
+    optout's own environment (optout.installkind), never a bare pip."""
+    import platform
 
+    from optout.installkind import add_package
 
-KEYRING_FIXES = (
-    "Fix it in one of these ways:\n"
-    "  - use a desktop keyring: GNOME Keyring, KWallet, macOS Keychain or Windows Credential Manager;\n"
-    "  - on a server: `apt-get install gnome-keyring dbus`, then `dbus-run-session -- sh` and inside it\n"
-    '    `echo -n "pick-a-password" | gnome-keyring-daemon --unlock`, and run optout in that shell;\n'
-    "  - or keep this profile's secrets in a file only you can read (weaker: not encrypted, anyone\n"
-    "    who can read your files can read them): `optout account add PLATFORM --insecure-storage`;\n"
-    f"  - or `{_pip()} install keyrings.cryptfile`, set\n"
-    "    PYTHON_KEYRING_BACKEND=keyrings.cryptfile.cryptfile.CryptFileKeyring and\n"
-    "    KEYRING_CRYPTFILE_PASSWORD (else every run asks for its password at the terminal)"
-)
+    system = system or sys.platform
+    ways = []
+    if system == "darwin":
+        ways.append("use the login Keychain: over SSH it is locked, so unlock it first:\n"
+                    "    `security unlock-keychain ~/Library/Keychains/login.keychain-db`")
+    elif system.startswith("win"):
+        ways.append("use Windows Credential Manager: run optout as yourself, signed in to\n"
+                    "    Windows (a service account or a remote shell may have none)")
+    else:
+        wsl = "microsoft" in platform.release().lower()
+        ways.append(("WSL has no desktop keyring; install one" if wsl
+                     else "on a desktop, GNOME Keyring or KWallet work; on a server, install one")
+                    + ":\n    `sudo apt-get install gnome-keyring dbus` (Fedora: `sudo dnf install\n"
+                    "    gnome-keyring dbus-daemon`), then `dbus-run-session -- sh`, inside it\n"
+                    '    `echo -n "pick-a-password" | gnome-keyring-daemon --unlock`; run optout\n'
+                    "    in that shell")
+    ways.append("or keep this profile's secrets in a file only you can read (weaker: not\n"
+                "    encrypted, anyone who can read your files can read them):\n"
+                "    `optout account add PLATFORM --insecure-storage`")
+    command = add_package("keyrings.cryptfile", install)
+    if command:
+        ways.append(f"or add a file keyring to optout's own environment:\n    `{command}`,\n"
+                    "    then set KEYRING_CRYPTFILE_PASSWORD (else every run asks for it) and\n"
+                    "    PYTHON_KEYRING_BACKEND=keyrings.cryptfile.cryptfile.CryptFileKeyring")
+    return "Fix it in one of these ways:\n" + "\n".join(f"  - {way};" for way in ways).removesuffix(";")
+
 
 #: Said wherever the file store is named (account add, doctor, README): it is the weaker choice.
 FILE_STORE_WARNING = ("not encrypted: anyone who can read your files (your user, root, a backup) "
@@ -145,7 +163,7 @@ def keyring_problem() -> str | None:
 def require_keyring() -> None:
     problem = keyring_problem()
     if problem:
-        raise KeyringUnavailable(f"Cannot store or read secrets: {problem}.", KEYRING_FIXES)
+        raise KeyringUnavailable(f"Cannot store or read secrets: {problem}.", keyring_fixes())
 
 
 def require_secrets(profile: Profile) -> None:
@@ -291,20 +309,20 @@ def keyring_errors(action: str) -> Iterator[None]:
         raise KeyringUnavailable(
             f"The keyring is locked, so optout could not {action}.",
             "Unlock it (log in to the desktop, or `gnome-keyring-daemon --unlock` on a server) "
-            f"and try again.\n{KEYRING_FIXES}",
+            f"and try again.\n{keyring_fixes()}",
         ) from exc
     except keyring.errors.InitError as exc:
         backend = getattr(keyring.get_keyring(), "name", "?")
         raise KeyringUnavailable(
             f"The keyring ({backend}) could not be opened to {action}: {exc}",
             "Without a desktop it cannot ask for its password: on a server start it with "
-            f"`gnome-keyring-daemon --unlock` before optout runs.\n{KEYRING_FIXES}",
+            f"`gnome-keyring-daemon --unlock` before optout runs.\n{keyring_fixes()}",
         ) from exc
     except Exception as exc:
         backend = getattr(keyring.get_keyring(), "name", "?")
         raise KeyringUnavailable(
             f"The keyring ({backend}) failed when optout tried to {action}: {type(exc).__name__}: {exc}",
-            KEYRING_FIXES,
+            keyring_fixes(),
         ) from exc
 
 
@@ -367,10 +385,10 @@ def keyring_get(name: str, *, service: str = SERVICE) -> str | None:
         return keyring.get_password(service, name)
 
 
-def keyring_set(name: str, value: str) -> None:
+def keyring_set(name: str, value: str, *, service: str = SERVICE) -> None:
     require_keyring()
     with keyring_errors("store a secret"), no_prompt_without_terminal():
-        keyring.set_password(SERVICE, name, value)
+        keyring.set_password(service, name, value)
 
 
 def keyring_delete(name: str, *, service: str = SERVICE) -> bool:

@@ -21,6 +21,10 @@ class UsageError(OptoutError):
     exit_code = 2
 
 
+class ReplicaMix(UsageError):
+    """A run routed to the sandbox replicas would record in a real profile (optout.runs.run_profile)."""
+
+
 class FlowError(OptoutError):
     """A flow file is missing, unreadable or does not match the schema."""
 

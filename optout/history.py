@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 
 from optout import drift as drift_mod
 from optout.drift import STREAK, Drift
-from optout.errors import OptoutError
+from optout.errors import OptoutError, ReplicaMix
 from optout.historyschema import MIGRATIONS, SCHEMA_VERSION, busy, statements
 from optout.historyschema import guarded as _guarded
 from optout.historyschema import unusable as _unusable
@@ -298,7 +298,8 @@ class RunRecorder:
     Each result is committed as it arrives; a run that ends in an exception stays unfinished
     (finished_at NULL) and gets no drift, which is what a later reader should see. A run that was
     stopped (Ctrl-C, SIGTERM, a closed terminal: cancelled) is taken out altogether: its results
-    may read "the browser closed", which is not what the platform said.
+    may read "the browser closed", which is not what the platform said. So is a run the sandbox
+    replicas refused to serve (ReplicaMix): it recorded in a real profile.
     """
 
     def __init__(self, profile: Profile, kind: str):
@@ -317,8 +318,8 @@ class RunRecorder:
             if exc_type is None:
                 self.history.finish_run(self.run_id)
                 self.drift = self.history.drift(self.run_id)
-            elif issubclass(exc_type, (KeyboardInterrupt, asyncio.CancelledError)):
-                self.history.discard_run(self.run_id)
+            elif issubclass(exc_type, (KeyboardInterrupt, asyncio.CancelledError, ReplicaMix)):
+                self.history.discard_run(self.run_id)  # ReplicaMix: no replica's word in real history
         finally:
             self.history.close()
 

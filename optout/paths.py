@@ -7,12 +7,16 @@ import hashlib
 import os
 import re
 import tempfile
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 
 from optout.errors import DataFolderError
 
 DEFAULT_PROFILE = "default"
+#: Runs against the replicas (`--sandbox`, the demo, the API with `sandbox.install`) keep to
+#: profiles named so, so nothing of a replica ever lands in a person's real profile.
+SANDBOX_PREFIX = "sandbox-"
 _PROFILE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
@@ -169,6 +173,15 @@ def check_profile_name(name: str) -> str:
             "Use letters, digits, '.', '_' or '-' (up to 64 characters), e.g. --profile alice.",
         )
     return name
+
+
+def is_sandbox_profile(name: str) -> bool:
+    return name.startswith(SANDBOX_PREFIX)
+
+
+#: The profile of the API run under way (set by optout.api), so the replicas' router can refuse
+#: to serve a run that records in a real profile even when a caller's own setup_context wraps it.
+RUN_PROFILE: ContextVar[str | None] = ContextVar("optout_run_profile", default=None)
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,46 @@ class Request:
     lock: bool = True
 
 
+def run_profile(profile, setup_context=None, sessions=None, home: Path | None = None) -> Profile:
+    """The profile a run reads and records in. A run routed to the replicas (a setup_context
+    marked `routes_to_replicas`, as `Sandbox.install` is) keeps to a sandbox profile: without a
+    profile it gets `sandbox-default`, and a real profile or a real profile's saved sessions is
+    refused before anything is written, so replica readings never enter a person's history."""
+    from optout.errors import UsageError
+    from optout.paths import DEFAULT_PROFILE, SANDBOX_PREFIX, is_sandbox_profile
+
+    replicas = bool(getattr(setup_context, "routes_to_replicas", False))
+    if profile is None:
+        profile = SANDBOX_PREFIX + DEFAULT_PROFILE if replicas else DEFAULT_PROFILE
+    prof = profile if isinstance(profile, Profile) else Profile(profile, root=home)
+    if not replicas:
+        return prof
+    for name, what in ((prof.name, "profile"), (getattr(getattr(sessions, "profile", None), "name", None),
+                                                 "saved sessions of profile")):
+        if name is not None and not is_sandbox_profile(name):
+            raise UsageError(
+                f"This run is routed to the sandbox replicas, but its {what} '{name}' is a real one: "
+                "replica readings would enter that profile's history.",
+                f"Give the run a sandbox profile: profile='{SANDBOX_PREFIX}{name}' (or leave profile "
+                f"out: '{SANDBOX_PREFIX}default'), with sessions of that profile.")
+    return prof
+
+
+def _noting_refusal(setup_context, refused: list):
+    """The caller's setup_context, noting a refusal of the replicas (a run that would record in a
+    real profile) so the run can end with it and leave no trace."""
+    from optout.errors import ReplicaMix
+
+    async def setup(context):
+        try:
+            await setup_context(context)
+        except ReplicaMix as exc:
+            refused.append(exc)
+            raise
+
+    return setup
+
+
 def _accounts(flow, credentials, sessions, profile: Profile):
     from optout.credentials import AccountStore
     from optout.engine import Account
@@ -112,7 +152,18 @@ def _jobs(req: Request, store):
 
 
 async def run(req: Request) -> Results:
-    """Run the request under the run policy and return its Results."""
+    """Run the request under the run policy and return its Results, with the run's profile known
+    to the replicas' router (Sandbox.install refuses a real one)."""
+    from optout.paths import RUN_PROFILE
+
+    token = RUN_PROFILE.set(req.profile.name)
+    try:
+        return await _run(req)
+    finally:
+        RUN_PROFILE.reset(token)
+
+
+async def _run(req: Request) -> Results:
     from optout import engine, logs
     from optout.holds import Holds
     from optout.sessions import SessionStore
@@ -131,9 +182,11 @@ async def run(req: Request) -> Results:
         from optout.capture.hook import Capturer
 
         capturer = Capturer(prof.captures)
+    refused: list = []  # the replicas refused this run (a real profile): it must leave no trace
+    setup_context = req.setup_context and _noting_refusal(req.setup_context, refused)
     options = engine.RunOptions(
         mode=req.mode, dry_run=req.dry_run, selected=set(req.selected), all_settings=req.all_settings,
-        headless=req.headless, browser_path=req.browser_path, setup_context=req.setup_context,
+        headless=req.headless, browser_path=req.browser_path, setup_context=setup_context,
         concurrency=req.concurrency, evidence_dir=req.evidence_dir or prof.evidence, sessions=store,
         find_timeout_s=req.find_timeout_s, nav_timeout_ms=req.nav_timeout_ms,
         setting_timeout_s=req.setting_timeout_s, form_reason=req.form_reason, resend=req.resend,
@@ -145,6 +198,8 @@ async def run(req: Request) -> Results:
     with _locked(prof, req.lock):
         if not req.history:
             found = await engine.run(jobs, options, on_result=req.on_result, state=state)
+            if refused:
+                raise refused[0]
             return Results(found, capacity=state.capacity, captures=captures)
         from optout.history import RunRecorder
 
@@ -157,6 +212,8 @@ async def run(req: Request) -> Results:
                     req.on_result(result)
 
             found = await engine.run(jobs, options, on_result=record, state=state)
+            if refused:
+                raise refused[0]  # the recorder takes the run out of history again
     results = Results(found, drift=recorder.drift, run_id=recorder.run_id, capacity=state.capacity,
                       captures=captures)
     from optout.retention import prune_evidence

@@ -159,8 +159,29 @@ def _launchd(spec: ScheduleSpec) -> dict[Path, str]:
     return {_launchd_path(spec.profile): plistlib.dumps(plist).decode()}
 
 
+def _powershell_word(value: str) -> str:
+    """A PowerShell single-quoted string: nothing inside is expanded; a quote is doubled."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _windows_action(spec: ScheduleSpec) -> tuple[str, str]:
+    """(Command, Arguments) of the task. A scheduled task has no environment of its own, so the
+    action is PowerShell setting the entry's variables (as cron's line and the systemd unit carry
+    them) and then starting optout, whose exit code becomes the task's result. Task Scheduler
+    expands %NAME% in the action and the command line gives `"` a meaning of its own: a value
+    holding either is refused rather than passed on changed."""
+    for name, value in [*spec.env.items(), *(("the optout command", a) for a in spec.argv)]:
+        if bad := next((c for c in '"%\r\n' if c in value), None):
+            raise OptoutError(f"{name} holds {bad!r}, which a Windows scheduled task cannot carry as it is.",
+                              f"Set {name} without it (or install optout in a folder without it), then run "
+                              "`optout schedule install` again.")
+    sets = "".join(f"$env:{name} = {_powershell_word(value)}; " for name, value in spec.env.items())
+    script = f"{sets}& {' '.join(map(_powershell_word, spec.argv))}; exit $LASTEXITCODE"
+    return "powershell.exe", f'-NoProfile -NonInteractive -WindowStyle Hidden -Command "{script}"'
+
+
 def _windows(spec: ScheduleSpec) -> dict[Path, str]:
-    command, *args = spec.argv
+    command, arguments = _windows_action(spec)
     by = ("<ScheduleByDay><DaysInterval>1</DaysInterval></ScheduleByDay>" if spec.every == "daily" else
           "<ScheduleByWeek><WeeksInterval>1</WeeksInterval><DaysOfWeek><Monday/></DaysOfWeek></ScheduleByWeek>")
     xml = f"""<?xml version="1.0" encoding="UTF-16"?>
@@ -183,7 +204,7 @@ def _windows(spec: ScheduleSpec) -> dict[Path, str]:
     <ExecutionTimeLimit>PT1H</ExecutionTimeLimit>
   </Settings>
   <Actions Context="Author">
-    <Exec><Command>{xml_escape(command)}</Command><Arguments>{xml_escape(subprocess.list2cmdline(args))}</Arguments></Exec>
+    <Exec><Command>{xml_escape(command)}</Command><Arguments>{xml_escape(arguments)}</Arguments></Exec>
   </Actions>
 </Task>
 """

@@ -121,13 +121,14 @@ def sandbox():
 
 @pytest.fixture
 def store():
-    """Saved sessions of the default profile, sealed with a throw-away key (no keyring needed)."""
+    """Saved sessions of the replicas' profile (`sandbox-default`, where a run routed to the
+    replicas records), sealed with a throw-away key (no keyring needed)."""
     from cryptography.fernet import Fernet
 
     from optout.paths import Profile
     from optout.sessions import SessionStore
 
-    return SessionStore(Profile("default"), key=Fernet.generate_key())
+    return SessionStore(Profile("sandbox-default"), key=Fernet.generate_key())
 
 
 @pytest.fixture
@@ -164,7 +165,8 @@ def run_flow(sandbox, store, browser_path, sentinel_password):
     against the sandbox, with the test's saved sessions. Each platform signs in with `credential`,
     by default the sandbox account with the sentinel password; `credentials` overrides that per
     platform (an empty list: no password, the saved session only); `sessions=False` runs with none
-    saved. Returns the API's results."""
+    saved. The run records in the replicas' profile, `sandbox-default` (never the real `default`).
+    Returns the API's results."""
     from optout import api
     from optout.credentials import Credential
     from optout.sandbox import SANDBOX_USERNAME

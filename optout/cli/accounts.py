@@ -68,6 +68,8 @@ def account_add(state: CliState, platform, totp, insecure_storage):
 
         click.echo(f"Stored {flow.name} account {username} in {file_store_path(state.profile)} "
                    f"(the file store you chose for this profile; {FILE_STORE_WARNING}).", err=True)
+        click.echo(f"Once a keyring works here: {next_command(state, 'account', 'move', '--to', 'keyring')}",
+                   err=True)
     else:
         click.echo(f"Stored {flow.name} account {username} in the system keyring.", err=True)
     click.echo(f"Next: {next_command(state, 'check', platform)}", err=True)
@@ -113,6 +115,36 @@ def account_remove(state: CliState, platform, username):
         click.echo(f"Removed {a.platform} account {a.username}.", err=True)
     if state.as_json:
         click.echo(json.dumps([{"platform": a.platform, "username": a.username} for a in removed], indent=2))
+
+
+@account.command("move")
+@click.option("--to", "where", type=click.Choice(["keyring", "file"]), required=True,
+              help="keyring: the system keyring (once one works here); file: a file only you can "
+                   "read (weaker: not encrypted).")
+@click.pass_obj
+def account_move(state: CliState, where):
+    """Move this profile's secrets (every login, the saved sessions' key, the notification
+    addresses) between the file store and the system keyring. Each is read back from its new place
+    before the old copy is deleted; nothing is shown."""
+    from optout import secretmove
+    from optout.credentials import FILE_STORE_WARNING, file_store_path, keyring_unlock_problem
+
+    moved = secretmove.to_keyring(state.profile) if where == "keyring" else secretmove.to_file(state.profile)
+    place = "the system keyring" if where == "keyring" else str(file_store_path(state.profile))
+    if state.as_json:
+        click.echo(json.dumps({"profile": state.profile.name, "to": where, "moved": moved.items,
+                               "already": moved.already}, indent=2))
+    if moved.already:
+        click.echo(f"Profile {state.profile.name} already keeps its secrets in {place}: nothing to move.",
+                   err=True)
+        return
+    what = "; ".join(moved.items) or "nothing stored yet"
+    click.echo(f"Moved profile {state.profile.name}'s secrets to {place} ({what}).", err=True)
+    if where == "file":
+        click.echo(f"That file is {FILE_STORE_WARNING}. Back to the keyring: "
+                   f"{next_command(state, 'account', 'move', '--to', 'keyring')}", err=True)
+    elif problem := keyring_unlock_problem():
+        click.echo(f"Note: {problem}; scheduled runs need it unlocked (see `optout doctor`).", err=True)
 
 
 COMMANDS = [account]

@@ -38,7 +38,7 @@ async def run_demo(state: CliState, misbehave=()) -> list[Result]:
     platforms = list(sandbox.replicas)
     for name in platforms:
         sandbox.configure(name, *misbehave)
-    profile = Profile("demo").ensure()
+    profile = Profile("sandbox-demo").ensure()  # a replica world of its own
     sessions = SessionStore(profile, key=Fernet.generate_key())
     sessions.delete_all()  # sessions of an earlier demo were sealed with a key that is gone
     flows = load_flows(Layers.person())

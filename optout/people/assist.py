@@ -173,6 +173,9 @@ async def assist(platforms: Sequence[str], *, keep_profile: Profile | None = Non
     selected_set = set(selected)
     outcome = Assisted(platforms=[f.id for f in flows], kept=keep_profile.name if keep_profile else None)
     if keep_profile is not None:
+        from optout.runs import run_profile
+
+        run_profile(keep_profile, setup_context)  # replica readings are kept in a sandbox profile only
         keep_profile.ensure()
     sweep_stale(tmp_root)
     scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=tmp_root))  # 0700
@@ -187,6 +190,9 @@ async def assist(platforms: Sequence[str], *, keep_profile: Profile | None = Non
         for r in results:
             on_result and on_result(r)
 
+    from optout.paths import RUN_PROFILE
+
+    token = RUN_PROFILE.set(keep_profile.name if keep_profile else None)  # seen by Sandbox.install
     try:
         async with browser_mod.started(browser_path, headless=headless) as browser:
             for flow in flows:
@@ -208,6 +214,7 @@ async def assist(platforms: Sequence[str], *, keep_profile: Profile | None = Non
                 outcome.first += first
                 outcome.results += results
     finally:
+        RUN_PROFILE.reset(token)
         shutil.rmtree(scratch, ignore_errors=True)
     return outcome
 

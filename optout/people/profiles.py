@@ -272,10 +272,10 @@ def delete_profile(name: str, *, root: Path | None = None, system: str | None = 
     check_profile_name(name)
     problem = keyring_problem()
     if problem:
-        from optout.credentials import KEYRING_FIXES
+        from optout.credentials import keyring_fixes
 
         raise KeyringUnavailable(f"Cannot remove the keyring entries of profile {name}: {problem}. "
-                                 "Nothing was deleted.", KEYRING_FIXES)
+                                 "Nothing was deleted.", keyring_fixes())
 
     profile = Profile(name, root=root)
     removal = Removal(name)

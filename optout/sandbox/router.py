@@ -209,8 +209,19 @@ class Sandbox:
         return None
 
     async def install(self, context) -> None:
-        """Route every request of a Playwright BrowserContext to the replicas."""
+        """Route every request of a Playwright BrowserContext to the replicas; never for an API run
+        that records in a real profile (optout.runs.run_profile), even through a wrapper."""
+        from optout.errors import ReplicaMix
+        from optout.paths import RUN_PROFILE, is_sandbox_profile
+
+        name = RUN_PROFILE.get()
+        if name is not None and not is_sandbox_profile(name):
+            raise ReplicaMix(f"The sandbox replicas do not serve a run that records in the real profile '{name}'.",
+                             f"Give the run profile='sandbox-{name}'.")
         await context.route("**/*", self._route)
+
+    # What optout.api looks for: a run routed here keeps to a sandbox profile (see run_profile).
+    install.routes_to_replicas = True  # type: ignore[attr-defined]
 
     async def _route(self, route) -> None:
         request = route.request

@@ -80,6 +80,7 @@ def test_file_store_chosen_without_a_terminal(tmp_path):
     assert added.returncode == 0, added.stderr
     said = " ".join(added.stderr.split())
     assert "not encrypted" in said and "secrets.json" in said  # named as the weaker choice
+    assert "optout account move --to keyring" in said  # and the way out once a keyring works
     store = home / "profiles" / "default" / "secrets.json"
     assert stat.S_IMODE(store.stat().st_mode) == 0o600
     assert files_holding(home, SENTINEL_PASSWORD) == [store]

@@ -60,7 +60,7 @@ def test_ctrl_c_in_a_terminal_stops_the_demo_with_130_and_keeps_no_half_done_run
     assert "Aborted!" not in out
     assert "Stopped (Ctrl-C). Finished: 1. Check (read only). Not finished: 2. Switch off" in out, out[-2000:]
     assert "3. Check again" not in out.split("Stopped (Ctrl-C)")[0].split("2. Switch off")[-1]
-    db = sqlite3.connect(optout_home / "profiles" / "demo" / "history.sqlite3")
+    db = sqlite3.connect(optout_home / "profiles" / "sandbox-demo" / "history.sqlite3")
     runs = db.execute("SELECT id, kind, finished_at FROM runs").fetchall()
     assert [(kind, done is not None) for _, kind, done in runs] == [("check", True)], runs
     orphans = db.execute("SELECT count(*) FROM results WHERE run_id NOT IN (SELECT id FROM runs)").fetchone()

@@ -69,6 +69,7 @@ async def test_lookalike_login_never_receives_a_credential(browser_path):
         await sandbox.install(context)
         context.on("request", lambda request: requests.append(request))
 
+    setup.routes_to_replicas = True  # records in a sandbox profile (optout.runs.run_profile)
     results = await api.switch_off(
         ["linkedin"], credentials={"linkedin": Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD)},
         setup_context=setup, browser_path=browser_path, sessions=False)
@@ -152,7 +153,7 @@ async def test_hostile_page_and_flow_text_stays_inert_everywhere(tmp_path, brows
 
     sandbox = Sandbox()
     replica = sandbox.configure("linkedin", "hostile_text", password=SENTINEL_PASSWORD)
-    store = SessionStore(Profile(), key=Fernet.generate_key())
+    store = SessionStore(Profile("sandbox-default"), key=Fernet.generate_key())
     results = await api.switch_off(
         ["linkedin"], credentials={"linkedin": Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD)},
         setup_context=sandbox.install, browser_path=browser_path, sessions=store, flows_dir=flows,
@@ -172,15 +173,15 @@ async def test_hostile_page_and_flow_text_stays_inert_everywhere(tmp_path, brows
     assert "<script>alert(2)</script>[bold]label[/bold]red" in [r["label"] for r in payload["results"]]
     assert_no_hostile_escapes(report.results_json(results))
 
-    history = invoke("history")
+    history = invoke("--sandbox", "history")  # the run was on replicas: its own profile's history
     assert history.exit_code == 0
     assert "[bold]label[/bold]" in history.output and "<script>alert(2)</script>" in history.output
     assert_no_hostile_escapes(history.output)
-    history_json = invoke("--json", "history")
+    history_json = invoke("--sandbox", "--json", "history")
     assert_no_hostile_escapes(history_json.output)
     assert json.loads(history_json.output)["results"]
 
-    page = invoke("report", "-o", "-").output
+    page = invoke("--sandbox", "report", "-o", "-").output
     assert "<script>alert" not in page and "&lt;script&gt;alert(2)&lt;/script&gt;" in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert_no_hostile_escapes(page)

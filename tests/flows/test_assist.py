@@ -154,15 +154,15 @@ async def test_closing_the_window_skips_the_platform(browser_path, optout_home, 
 async def test_keep_saves_into_the_profile_then_delete_removes_it(browser_path, optout_home, memory_keyring, tmp_path):
     sandbox = Sandbox()
     replica = sandbox.configure("linkedin", password=SENTINEL_PASSWORD)
-    carol = Profile("carol")
+    carol = Profile("sandbox-carol")  # replica readings live in a sandbox profile
     done = await people.assist(
         ["linkedin"], keep_profile=carol, confirm=lambda *a: True, headless=True, browser_path=browser_path,
         setup_context=sandbox.install, on_ready=person(SANDBOX_USERNAME, SENTINEL_PASSWORD), wait_s=60,
         tmp_root=tmp_path,
     )
-    assert done.kept == "carol" and by_setting(done.results).state == State.OFF
+    assert done.kept == "sandbox-carol" and by_setting(done.results).state == State.OFF
     assert SessionStore(carol).accounts("linkedin") == [people.ASSISTED_ACCOUNT]
-    assert ("optout", entry_name(Profile("carol"), "session-key")) in memory_keyring.data
+    assert ("optout", entry_name(carol, "session-key")) in memory_keyring.data
     with History(carol) as h:
         assert [(r["state"], r["run_kind"]) for r in h.timeline() if r["setting"] == "generative-ai"] == [
             ("on", "check"), ("off", "off")]
@@ -173,8 +173,8 @@ async def test_keep_saves_into_the_profile_then_delete_removes_it(browser_path, 
     assert len(replica.events("login")) == 1
     assert SENTINEL_PASSWORD.encode() not in b"".join(p.read_bytes() for p in files_under(optout_home))
 
-    [removal] = people.delete_profile("carol")
-    assert f"optout: {entry_name(Profile('carol'), 'session-key')}" in removal.keyring
+    [removal] = people.delete_profile("sandbox-carol")
+    assert f"optout: {entry_name(carol, 'session-key')}" in removal.keyring
     assert any(p.suffix == ".session" for p in removal.files)
     assert files_under(optout_home) == [] and memory_keyring.data == {}
 
@@ -183,7 +183,7 @@ async def test_two_profiles_same_platform_never_mix(browser_path, optout_home, m
     sandbox = Sandbox()
     replica = sandbox.configure("linkedin", username=ALICE, password=SENTINEL_ALICE,
                                 accounts={BOB: SENTINEL_BOB})
-    alice, bob = Profile("alice"), Profile("bob")
+    alice, bob = Profile("sandbox-alice"), Profile("sandbox-bob")  # replica readings: sandbox profiles
     AccountStore(alice).add("linkedin", Credential(ALICE, SENTINEL_ALICE))
     AccountStore(bob).add("linkedin", Credential(BOB, SENTINEL_BOB))
     run = dict(setup_context=sandbox.install, browser_path=browser_path)
@@ -205,10 +205,10 @@ async def test_two_profiles_same_platform_never_mix(browser_path, optout_home, m
     assert len(replica.events("login")) == 2
     # Sessions, keys, history and keyring entries are each profile's own.
     assert SessionStore(alice).accounts("linkedin") == [ALICE] and SessionStore(bob).accounts("linkedin") == [BOB]
-    assert memory_keyring.data[("optout", entry_name(Profile("alice"), "session-key"))] != memory_keyring.data[("optout", entry_name(Profile("bob"), "session-key"))]
-    assert SENTINEL_ALICE in memory_keyring.data[("optout", entry_name(Profile("alice"), f"linkedin/{ALICE}"))]
-    assert SENTINEL_BOB in memory_keyring.data[("optout", entry_name(Profile("bob"), f"linkedin/{BOB}"))]
-    assert not any(SENTINEL_BOB in v for k, v in memory_keyring.data.items() if k[1].startswith(entry_name(Profile("alice"), "")))
+    assert memory_keyring.data[("optout", entry_name(alice, "session-key"))] != memory_keyring.data[("optout", entry_name(bob, "session-key"))]
+    assert SENTINEL_ALICE in memory_keyring.data[("optout", entry_name(alice, f"linkedin/{ALICE}"))]
+    assert SENTINEL_BOB in memory_keyring.data[("optout", entry_name(bob, f"linkedin/{BOB}"))]
+    assert not any(SENTINEL_BOB in v for k, v in memory_keyring.data.items() if k[1].startswith(entry_name(alice, "")))
     with History(alice) as h:
         assert {r["account"] for r in h.timeline()} == {ALICE}
     assert "alice" not in str(list(bob.base.rglob("*"))) and BOB not in str(list(alice.base.rglob("*")))
@@ -220,8 +220,8 @@ async def test_two_profiles_same_platform_never_mix(browser_path, optout_home, m
         assert SENTINEL_ALICE not in page and SENTINEL_BOB not in page
 
     # Deleting alice leaves bob whole: his next check still uses his session.
-    people.delete_profile("alice")
-    assert not alice.base.exists() and not [k for k in memory_keyring.data if k[1].startswith(entry_name(Profile("alice"), ""))]
+    people.delete_profile("sandbox-alice")
+    assert not alice.base.exists() and not [k for k in memory_keyring.data if k[1].startswith(entry_name(alice, ""))]
     b3 = by_setting(await api.check(["linkedin"], profile=bob, **run))
     assert b3.state == State.ON and len(replica.events("login")) == 2
 

@@ -70,6 +70,7 @@ async def run(sandbox: Sandbox, mode: str, concurrency: int, browser_path: str, 
         context.on("close", closed)
         await sandbox.install(context)
 
+    setup.routes_to_replicas = True  # records in a sandbox profile (optout.runs.run_profile)
     fn = api.check if mode == "check" else api.switch_off
     results = await fn(
         PLATFORMS, credentials={p: [Credential(a, password(a)) for a in ACCOUNTS] for p in PLATFORMS},
@@ -95,8 +96,8 @@ def final_settings(sandbox: Sandbox) -> dict:
 @pytest.mark.skipif(len(PLATFORMS) < 3, reason="needs three password sign-in replicas")
 async def test_many_accounts_at_once_equal_one_by_one(browser_path):
     together, alone = sandbox_with_accounts(), sandbox_with_accounts()
-    store_t = SessionStore(Profile("together"), key=Fernet.generate_key())
-    store_a = SessionStore(Profile("alone"), key=Fernet.generate_key())
+    store_t = SessionStore(Profile("sandbox-together"), key=Fernet.generate_key())
+    store_a = SessionStore(Profile("sandbox-alone"), key=Fernet.generate_key())
 
     seen: dict = {}
     parallel, most = await run(together, "off", BOUND, browser_path, store_t, seen)

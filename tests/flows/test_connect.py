@@ -148,6 +148,7 @@ def closing_at(sandbox, person, pattern: str):
 
         await context.route(pattern, close_browser)
 
+    install.routes_to_replicas = True  # records in a sandbox profile (optout.runs.run_profile)
     return install
 
 

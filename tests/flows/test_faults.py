@@ -50,7 +50,7 @@ class Lab:
         self.sandbox = Sandbox()
         self.replica = self.sandbox.configure(
             "linkedin", password=SENTINEL_PASSWORD, accounts={VICTIM: SENTINEL_PASSWORD})
-        self.store = SessionStore(Profile(), key=Fernet.generate_key())
+        self.store = SessionStore(Profile("sandbox-default"), key=Fernet.generate_key())
         for name in (VICTIM, BYSTANDER):
             token = self.replica.new_session(name)
             self.store.save("linkedin", name, {"cookies": [{
@@ -68,6 +68,7 @@ class Lab:
             if fault is not None and await self.account_of(context) == VICTIM:
                 await fault(context)
 
+        setup.routes_to_replicas = True  # records in a sandbox profile (optout.runs.run_profile)
         fn = api.check if mode == "check" else api.switch_off
         opts.setdefault("find_timeout_s", 5)
         return await fn(["linkedin"], credentials={"linkedin": self.creds}, setup_context=setup,
@@ -93,7 +94,7 @@ def assert_bystander_finished(results: dict, mode: str) -> None:
 
 
 def history() -> tuple[list[dict], list[dict]]:
-    with History(Profile()) as h:
+    with History(Profile("sandbox-default")) as h:
         assert h.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         return h.timeline(), h.runs()
 
@@ -280,7 +281,7 @@ async def test_tab_crash_is_an_error_and_other_accounts_finish(lab, mode):
 @pytest.fixture
 def evidence_disk_full(monkeypatch, optout_home):
     """Every write under the evidence folder fails with ENOSPC, as on a full disk."""
-    root = str(Profile().evidence)
+    root = str(Profile("sandbox-default").evidence)
     failed: list[str] = []
     real_open = builtins.open
 

@@ -30,6 +30,7 @@ def throttled(sandbox, rate: float):
 
         context.on("page", slow)
 
+    setup.routes_to_replicas = True  # records in a sandbox profile (optout.runs.run_profile)
     return setup
 
 

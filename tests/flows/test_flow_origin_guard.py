@@ -38,6 +38,7 @@ async def test_a_local_flow_sending_the_password_elsewhere_is_not_used(configure
 
         await context.route(f"{ATTACKER}/**", attacker)
 
+    setup.routes_to_replicas = True  # records in a sandbox profile (optout.runs.run_profile)
     results = await api.check(["linkedin"], credentials={"linkedin": Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD)},
                               setup_context=setup, browser_path=browser_path, sessions=False, history=False)
     assert heard == []  # the look-alike page was never even loaded

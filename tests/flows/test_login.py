@@ -15,7 +15,7 @@ SENTINEL_PASSWORD = "sentinel-pw-Login5Vb"
 async def test_person_signs_in_and_the_session_is_reused(browser_path):
     sandbox = Sandbox()
     replica = sandbox.configure("linkedin", "two_factor", password=SENTINEL_PASSWORD, totp_secret="JBSWY3DPEHPK3PXP")
-    store = SessionStore(Profile(), key=Fernet.generate_key())
+    store = SessionStore(Profile("sandbox-default"), key=Fernet.generate_key())
 
     async def person(page):
         """Plays the person at the visible browser: password, then the code from their phone."""
@@ -44,7 +44,7 @@ async def test_person_signs_in_and_the_session_is_reused(browser_path):
 async def test_expired_session_without_password_needs_login(browser_path):
     sandbox = Sandbox()
     sandbox.configure("linkedin", password=SENTINEL_PASSWORD)
-    store = SessionStore(Profile(), key=Fernet.generate_key())
+    store = SessionStore(Profile("sandbox-default"), key=Fernet.generate_key())
     store.save("linkedin", "me", {"cookies": [], "origins": []})
     results = await api.check(["linkedin"], credentials={}, setup_context=sandbox.install,
                               browser_path=browser_path, sessions=store)

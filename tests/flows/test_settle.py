@@ -89,6 +89,7 @@ async def test_sign_in_step_the_flow_does_not_know_is_broken_once_settled(config
         await context.add_init_script("""document.addEventListener('input', (e) =>
             window.__typedInto(e.target.getAttribute('data-testid') || e.target.name || '?'), true);""")
 
+    setup.routes_to_replicas = True  # records in a sandbox profile (optout.runs.run_profile)
     started = time.monotonic()
     results = await api.check(["x"], credentials={"x": Credential(HANDLE, sentinel_password)}, setup_context=setup,
                               browser_path=browser_path, sessions=store, flows_dir=flows)

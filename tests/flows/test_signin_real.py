@@ -43,7 +43,7 @@ async def test_a_challenge_is_answered_in_a_window_and_the_same_run_switches_off
     assert any("verification code" in t and "window" in t for t in told), told
     assert [e["ok"] for e in replica.events("login")] == [True]  # one password, typed by optout
     assert store.accounts("linkedin") == [SANDBOX_USERNAME]  # the session is kept for later runs
-    assert Holds(Profile()).all() == []
+    assert Holds(Profile("sandbox-default")).all() == []
 
 
 async def test_a_person_who_does_not_answer_gets_needs_human_not_a_hang(configure, run_flow, display):
@@ -61,7 +61,7 @@ async def test_unattended_a_challenge_holds_the_password_back_until_the_person_s
     replica = configure("linkedin", "two_factor", totp_secret=TOTP)
     first = setting(await run_flow("linkedin", sessions=False))
     assert first.state == "needs_human" and "verification code" in first.detail
-    [hold] = Holds(Profile()).all()
+    [hold] = Holds(Profile("sandbox-default")).all()
     assert hold["platform"] == "linkedin" and "verification code" in hold["why"]
 
     started = time.monotonic()
@@ -80,7 +80,7 @@ async def test_unattended_a_challenge_holds_the_password_back_until_the_person_s
 
     await api.login("linkedin", account=SANDBOX_USERNAME, headless=True, browser_path=browser_path,
                     setup_context=sandbox.install, sessions=store, on_ready=person, wait_s=30)
-    assert Holds(Profile()).all() == []
+    assert Holds(Profile("sandbox-default")).all() == []
     after = setting(await run_flow("linkedin", sessions=store))
     assert after.state == "on", after.detail  # read with the person's session
 
@@ -93,8 +93,8 @@ async def test_a_refused_password_is_typed_once_until_a_new_one_is_stored(config
     assert again.state == "needs_login" and "did not type" in again.detail, again.detail
     assert len(replica.events("login")) == 1
 
-    AccountStore(Profile()).add("linkedin", Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD))
-    assert Holds(Profile()).all() == []  # a new password may be tried once
+    AccountStore(Profile("sandbox-default")).add("linkedin", Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD))
+    assert Holds(Profile("sandbox-default")).all() == []  # a new password may be tried once
     configure("linkedin")
     after = setting(await run_flow("linkedin", sessions=False))
     assert after.state == "on", after.detail

@@ -99,16 +99,62 @@ def test_launchd_plist():
     assert plist["EnvironmentVariables"]["OPTOUT_HOME"] == os.environ["OPTOUT_HOME"]
 
 
-def test_windows_task_xml():
-    [(path, text)] = render(spec(optout_cmd=[r"C:\Program Files\optout\optout.exe"], fix=True), "windows")\
-        .items()
-    assert path.name == "optout-alice.task.xml"
-    assert r"<Command>C:\Program Files\optout\optout.exe</Command>" in text
-    assert "<Arguments>--profile alice off --scheduled</Arguments>" in text
-    assert "<StartWhenAvailable>true</StartWhenAvailable>" in text and "<DaysInterval>1</DaysInterval>" in text
-    import xml.dom.minidom
+def windows_action(text: str) -> tuple[str, dict[str, str], list[str]]:
+    """What the task runs: its Command, and from PowerShell's -Command script the variables it sets
+    and the command it starts (PowerShell's single-quote rules: nothing expanded, '' is ')."""
+    import re
+    import xml.etree.ElementTree as ET
 
-    xml.dom.minidom.parseString(text.replace('encoding="UTF-16"', 'encoding="UTF-8"'))
+    ns = {"t": "http://schemas.microsoft.com/windows/2004/02/mit/task"}
+    root = ET.fromstring(text.encode("utf-16"))
+    command = root.find("t:Actions/t:Exec/t:Command", ns).text
+    arguments = root.find("t:Actions/t:Exec/t:Arguments", ns).text
+    head, script = arguments.split(" -Command ", 1)
+    assert head == "-NoProfile -NonInteractive -WindowStyle Hidden"
+    assert script[0] == script[-1] == '"' and '"' not in script[1:-1] and "%" not in script
+    word = r"'((?:[^']|'')*)'"
+    found = re.fullmatch(rf"((?:\$env:\w+ = {word}; )*)& ((?:{word} ?)+); exit \$LASTEXITCODE", script[1:-1])
+    assert found, script
+    env = {k: v.replace("''", "'") for k, v in re.findall(rf"\$env:(\w+) = {word}; ", found.group(1))}
+    argv = [v.replace("''", "'") for v in re.findall(word, found.group(3))]
+    return command, env, argv
+
+
+def test_windows_task_xml():
+    optout_exe = r"C:\Program Files\optout\optout.exe"
+    [(path, text)] = render(spec(optout_cmd=[optout_exe], fix=True), "windows").items()
+    assert path.name == "optout-alice.task.xml"
+    command, env, argv = windows_action(text)
+    assert command == "powershell.exe"
+    assert argv == [optout_exe, "--profile", "alice", "off", "--scheduled"]
+    assert env["OPTOUT_PROFILE"] == "alice"
+    assert "<StartWhenAvailable>true</StartWhenAvailable>" in text and "<DaysInterval>1</DaysInterval>" in text
+
+
+def test_a_windows_task_carries_the_same_variables_as_the_other_entries(monkeypatch):
+    """A scheduled task has no environment of its own: the action sets the allow-listed variables
+    of the installing shell, as cron's line and the systemd unit do, and no secret."""
+    monkeypatch.setenv("OPTOUT_HOME", r"C:\Users\O'Brien\AppData\Local\optout")
+    monkeypatch.setenv("OPTOUT_BROWSER", r"C:\Program Files\Google\Chrome\Application\chrome.exe")
+    monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.Windows.WinVaultKeyring")
+    monkeypatch.setenv("PATH", r"C:\Users\O'Brien\.local\bin;C:\Windows\system32")
+    monkeypatch.setenv("KEYRING_CRYPTFILE_PASSWORD", "SENTINELKEYRINGPW")
+    s = spec(optout_cmd=[r"C:\Users\O'Brien\.local\bin\optout.exe"])
+    [text] = [t for t in install(s, dry_run=True, system="windows") if t.startswith("# ") and "<Task" in t]
+    command, env, argv = windows_action(text.split("\n", 1)[1])
+    assert env == s.env and set(env) >= {"OPTOUT_HOME", "OPTOUT_PROFILE", "OPTOUT_BROWSER",
+                                         "PYTHON_KEYRING_BACKEND", "PATH"}
+    assert env["OPTOUT_HOME"] == r"C:\Users\O'Brien\AppData\Local\optout"
+    assert argv == [*s.optout_cmd, "--profile", "alice", "check", "--scheduled"]
+    assert "SENTINELKEYRINGPW" not in text
+
+
+@pytest.mark.parametrize("value", ["C:\\x\"y", r"C:\%USERPROFILE%\optout"])
+def test_a_value_a_windows_task_cannot_carry_is_refused(monkeypatch, value):
+    monkeypatch.setenv("OPTOUT_BROWSER", value)
+    with pytest.raises(OptoutError) as info:
+        render(spec(), "windows")
+    assert "OPTOUT_BROWSER" in info.value.message and "schedule install" in info.value.hint
 
 
 def test_cron_line():
@@ -238,7 +284,7 @@ def test_every_entry_carries_what_the_run_needs_and_no_secret(monkeypatch, fake_
     monkeypatch.setenv("KEYRING_CRYPTFILE_PASSWORD", "SENTINELKEYRINGPW")
     from optout.paths import home
 
-    for system in ("systemd", "launchd", "cron"):
+    for system in ("systemd", "launchd", "cron", "windows"):
         text = "".join(render(spec(), system).values())
         for value in ("keyrings.alt.file.PlaintextKeyring", "unix:path=/run/user/1000/bus",
                       "/opt/chromium/chrome", "/home/ann/.local/bin:/usr/bin:/bin", str(home())):

@@ -107,6 +107,48 @@ except KeyringUnavailable as exc:
     print(json.dumps({"raised": type(exc).__name__, "message": exc.message, "hint": exc.hint}))
 '''
 
+CHILD_MOVE = r'''
+import json, os, subprocess, sys
+os.environ.pop("PYTHON_KEYRING_BACKEND", None)
+import secretstorage
+from optout import secretmove
+from optout.credentials import AccountStore, Credential, choose_file_store, entry_name, file_store_path
+from optout.paths import Profile
+from optout.sessions import SessionStore
+
+PW, COOKIE = os.environ["SENTINEL_PASSWORD"], os.environ["SENTINEL_COOKIE"]
+profile = Profile()
+choose_file_store(profile)  # `account add --insecure-storage` on a machine without a keyring
+AccountStore(profile).add("linkedin", Credential("alice", PW))
+state = {"cookies": [{"name": "li_at", "value": COOKIE, "domain": ".linkedin.com", "path": "/"}], "origins": []}
+SessionStore(profile).save("linkedin", "alice", state)
+
+
+def items():
+    found = {}
+    for item in secretstorage.search_items(secretstorage.dbus_init(), {"service": "optout"}):
+        found[item.get_attributes()["username"]] = item.get_secret().decode()
+    return found
+
+
+verdict = {}
+moved = secretmove.to_keyring(profile)  # a keyring works now (the daemon is unlocked)
+verdict["moved"] = moved.items
+verdict["file_gone"] = not file_store_path(profile).exists()
+held = items()
+verdict["in_keyring"] = sorted(held) == sorted([entry_name(profile, "linkedin", "alice"),
+                                                entry_name(profile, "session-key")])
+verdict["holds_pw"] = PW in held.get(entry_name(profile, "linkedin", "alice"), "")
+verdict["reads"] = (AccountStore(profile).get("linkedin").password == PW
+                    and SessionStore(profile).load("linkedin", "alice") == state)
+back = secretmove.to_file(profile)
+verdict["back"] = back.items
+verdict["keyring_empty"] = items() == {}
+verdict["reads_back"] = (AccountStore(profile).get("linkedin").password == PW
+                         and SessionStore(profile).load("linkedin", "alice") == state)
+print(json.dumps(verdict))
+'''
+
 
 def need_tools() -> None:
     missing = [tool for tool in ("dbus-run-session", "gnome-keyring-daemon") if not shutil.which(tool)]
@@ -204,3 +246,13 @@ def test_missing_tools_fail_in_ci_and_skip_elsewhere(monkeypatch, ci, outcome):
     monkeypatch.setenv("CI", ci)
     with pytest.raises(outcome, match="gnome-keyring-daemon not installed"):
         need_tools()
+
+
+def test_secrets_move_from_the_file_store_into_a_real_secret_service_and_back(tmp_path):
+    shell = f'{UNLOCK}; exec "$CHILD_PYTHON" "$CHILD_SCRIPT"'
+    verdict, out, err, optout_home = run_child(tmp_path, CHILD_MOVE, shell)
+    assert verdict["moved"] == ["linkedin alice", "the saved sessions' key"], verdict
+    assert verdict["file_gone"] and verdict["in_keyring"] and verdict["holds_pw"] and verdict["reads"], verdict
+    assert verdict["back"] == ["linkedin alice", "the saved sessions' key"], verdict
+    assert verdict["keyring_empty"] and verdict["reads_back"], verdict
+    assert SENTINEL_PASSWORD not in out + err and SENTINEL_COOKIE not in out + err
