@@ -9,6 +9,7 @@ logs in again instead of failing.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as _dt
 import hashlib
 import json
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import structlog
 from cryptography.fernet import Fernet, InvalidToken
+from playwright.async_api import Error as PlaywrightError
 
 from optout.credentials import entry_delete, entry_get, entry_name, entry_set, require_secrets
 from optout.errors import OptoutError
@@ -32,6 +34,26 @@ def _check_platform(platform: str) -> str:
     if not _PLATFORM_RE.match(platform):
         raise OptoutError(f"'{platform}' is not a platform id.", "Platform ids are letters, digits, '.', '_' and single '-', e.g. linkedin.")
     return platform
+
+
+#: What a platform sees of a browser: kept with a saved session, given again to the context
+#: that reuses it.
+IDENTITY_JS = """() => ({
+  user_agent: navigator.userAgent,
+  brands: ((navigator.userAgentData || {}).brands || []).map(b => b.brand + ';v=' + b.version),
+  locale: navigator.language,
+  timezone: Intl.DateTimeFormat().resolvedOptions().timeZone,
+})"""
+
+
+async def identity_of(context) -> dict | None:
+    """The identity a context shows the sites (IDENTITY_JS), read from one of its pages."""
+    for page in context.pages:
+        try:  # a page whose navigation never commits would hold an evaluate forever
+            return await asyncio.wait_for(page.evaluate(IDENTITY_JS), 5)
+        except (PlaywrightError, asyncio.TimeoutError):
+            continue
+    return None
 
 
 class SessionStore:
@@ -84,7 +106,7 @@ class SessionStore:
 
     def save(self, platform: str, account: str, state: dict, identity: dict | None = None) -> Path:
         """Seal a storage state, with the identity of the browser that holds it (User-Agent, client
-        hint brands, locale, time zone: optout.browser.IDENTITY_JS) so a later run shows the
+        hint brands, locale, time zone: IDENTITY_JS) so a later run shows the
         platform the same browser, not another device."""
         path = self.path(platform, account)
         fernet = self._fernet(create=True)

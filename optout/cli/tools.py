@@ -30,7 +30,7 @@ def platforms(state: CliState):
 def doctor(state: CliState):
     """Check the browser, the keyring and the data folder, with fixes."""
 
-    from optout.browser import doctor_report
+    from optout.doctor import doctor_report
 
     lines = doctor_report(state.profile, state.browser_path, state.connect)
     if state.as_json:

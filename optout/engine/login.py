@@ -14,6 +14,7 @@ from optout.engine.options import Account, Outcome, RunOptions, RunState
 from optout.engine.signinsteps import Steps, challenge_detail, held_detail
 from optout.engine.tab import Tabs
 from optout.flowfile.schema import Flow, Setting
+from optout.sessions import identity_of
 from optout.states import State
 
 __all__ = ["SignIn", "challenge_detail"]
@@ -126,8 +127,6 @@ class SignIn:
         if store is None:
             return
         try:
-            from optout.browser import identity_of
-
             state = await self.tabs.context.storage_state()
             identity = await identity_of(self.tabs.context) or self.account.identity
             store.save(self.flow.id, self.account.name, state, identity)

@@ -21,7 +21,7 @@ class Account:
     name: str
     credential: Credential | None = None
     session: dict | None = None
-    #: The identity of the browser that made `session` (optout.browser.IDENTITY_JS), or None.
+    #: The identity of the browser that made `session` (optout.sessions.IDENTITY_JS), or None.
     identity: dict | None = None
 
 

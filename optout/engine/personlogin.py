@@ -42,7 +42,7 @@ async def interactive_login(platform: str, *, account: str | None = None, profil
     from optout import browser as browser_mod
     from optout.flowfile.layers import Layers, resolve
     from optout.errors import OptoutError
-    from optout.sessions import SessionStore
+    from optout.sessions import SessionStore, identity_of
 
     prof = profile if isinstance(profile, Profile) else Profile(profile)
     prof.ensure()
@@ -68,7 +68,7 @@ async def interactive_login(platform: str, *, account: str | None = None, profil
         if how == "timeout":
             raise OptoutError(f"Gave up waiting for the {flow.name} sign-in after {wait_s:.0f} s.",
                               f"Run `optout login {platform}` again and finish signing in.")
-        path = store.save(platform, account, await context.storage_state(), await browser_mod.identity_of(context))
+        path = store.save(platform, account, await context.storage_state(), await identity_of(context))
     from optout.holds import Holds
 
     Holds(prof).clear(platform, account)  # the person signed in: automated sign-ins may go on

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from rich.console import Console
 
 from optout import render
-from optout.browser import DoctorLine
+from optout.doctor import DoctorLine
 from optout.cli import cli
 from optout.results import Result
 from optout.sandbox import SANDBOX_USERNAME, Sandbox

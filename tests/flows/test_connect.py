@@ -197,7 +197,7 @@ def test_auto_finds_the_browser_and_the_doctor_says_so(person, monkeypatch, tmp_
     found = connect.find("auto")
     assert found.url.startswith(f"ws://127.0.0.1:{person.port}/devtools/browser/")
     assert "Chromium" in found.what
-    from optout.browser import _connect_line
+    from optout.doctor import _connect_line
 
     line = _connect_line()
     assert line.ok and "remote debugging on" in line.value and line.fix is None
@@ -246,7 +246,7 @@ def test_stale_port_file_says_the_browser_closed(tmp_path, browser_path):
 def test_doctor_without_a_browser_stays_ok(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    from optout.browser import _connect_line
+    from optout.doctor import _connect_line
 
     line = _connect_line()
     assert line.ok and line.value == "not found (optional)" and "chrome://inspect" in line.fix

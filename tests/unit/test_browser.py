@@ -13,7 +13,8 @@ import pytest
 from keyring.backends import fail
 
 from optout import browser
-from optout.browser import BrowserChoice, browser_version, doctor_report, find_browser, launch
+from optout.browser import BrowserChoice, browser_version, find_browser, launch
+from optout.doctor import doctor_report
 from optout.credentials import AccountStore, Credential
 from optout.errors import BrowserNotFound, OptoutError
 from optout.paths import Profile

@@ -112,7 +112,7 @@ class CryptFileLike(keyring.backend.KeyringBackend):
 
 def test_doctor_says_how_to_unlock_the_keyring_in_use(monkeypatch):
     """A file keyring without its password is unlocked by its variable, not by gnome-keyring."""
-    from optout.browser import _secret_lines
+    from optout.doctor import _secret_lines
     from optout.paths import Profile
 
     monkeypatch.delenv("KEYRING_CRYPTFILE_PASSWORD", raising=False)

@@ -141,7 +141,7 @@ def test_an_empty_profile_moves_without_error(memory_keyring, where):
 
 
 def test_doctor_offers_the_move_once_a_keyring_works(memory_keyring):
-    from optout.browser import _secret_lines
+    from optout.doctor import _secret_lines
 
     choose_file_store(Profile())
     [line] = _secret_lines(Profile())

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from optout import paths
-from optout.browser import doctor_report
+from optout.doctor import doctor_report
 from optout.cli import cli
 from optout.errors import OptoutError
 from optout.history import History

@@ -7,7 +7,8 @@ import pytest
 from playwright.async_api import Error as PlaywrightError
 
 from optout import browser, chromesandbox
-from optout.browser import BrowserChoice, doctor_report
+from optout.browser import BrowserChoice
+from optout.doctor import doctor_report
 from optout.paths import Profile
 
 
