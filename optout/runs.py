@@ -15,6 +15,7 @@ from typing import Literal
 from optout.credentials import Credential
 from optout.paths import Profile
 from optout.results import Result
+from optout.runlock import run_lock
 
 RunKind = Literal["check", "off", "demo", "scheduled"]
 
@@ -231,7 +232,5 @@ def _locked(profile: Profile, lock: bool):
     if not lock:
         yield
         return
-    from optout.schedule import run_lock
-
     with run_lock(profile):
         yield

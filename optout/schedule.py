@@ -1,4 +1,4 @@
-"""Scheduled re-checks: the right entry for each system, and a lock so runs never overlap.
+"""Scheduled re-checks: the right entry for each system (optout.runlock keeps runs from overlapping).
 
 The entries run `optout --profile P check --scheduled` (or `off` when the person chose --fix):
 unattended, read-only unless asked. They carry no secrets: notification URLs (which often hold
@@ -13,14 +13,12 @@ import shutil
 import subprocess
 import sys
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
-from filelock import FileLock, Timeout
 
+from optout import notify
 from optout.errors import OptoutError
 from optout.paths import Profile, check_profile_name
 
@@ -290,8 +288,6 @@ def install(spec: ScheduleSpec, dry_run: bool = False, system: str | None = None
             return out + [f"# then: {merge_command(spec.profile, files[CRONTAB])}"]
         return out + [f"# then: {' '.join(c)}" for c in commands]
 
-    from optout import notify
-
     notify.save_urls(spec.profile, spec.notify)  # keyring first: a failure leaves no half install
     done: list[str] = []
     if system == "cron":
@@ -348,8 +344,6 @@ def status(profile: str | Profile, system: str | None = None) -> dict:
         done = _run(query)
         info["detail"] = (done.stdout or done.stderr).strip()
         info["installed"] = bool(info["files"]) if system != "windows" else done.returncode == 0
-    from optout import notify
-
     info["notify_urls"] = len(notify.load_urls(profile))
     return info
 
@@ -385,43 +379,5 @@ def remove(profile: str | Profile, system: str | None = None) -> list[str]:
         if _run(["schtasks", "/Delete", "/TN", name, "/F"]).returncode == 0:
             done.append(f"deleted the scheduled task {name}")
         _windows_path(profile).unlink(missing_ok=True)
-    from optout import notify
-
     notify.save_urls(profile, [])
     return done or [f"no schedule was installed for profile {profile}"]
-
-
-# -- one run at a time --------------------------------------------------------------------------
-
-
-@contextmanager
-def run_lock(profile: Profile) -> Iterator[None]:
-    """Hold the profile's run lock: a scheduled run and a manual one never overlap.
-
-    The lock is an OS file lock, so a run that is killed releases it at once.
-    """
-    profile.ensure()
-    lock = FileLock(str(profile.base / "run.lock"), timeout=0)
-    pid_file = profile.base / "run.pid"
-    from optout.paths import folder_error
-
-    try:
-        lock.acquire()
-    except Timeout:
-        try:
-            pid = pid_file.read_text().strip() or "unknown"
-        except OSError:
-            pid = "unknown"
-        raise OptoutError(f"another optout run is in progress (pid {pid}).",
-                          "Wait for it to finish and try again; scheduled runs take the same lock.") from None
-    except OSError as exc:  # the disk is full, read-only, ...: say which and what to do (after Timeout, itself an OSError)
-        raise folder_error(exc, profile.base) from None
-    try:
-        try:
-            pid_file.write_text(str(os.getpid()))
-        except OSError as exc:
-            raise folder_error(exc, profile.base) from None
-        yield
-    finally:
-        pid_file.unlink(missing_ok=True)
-        lock.release()

@@ -17,6 +17,7 @@ import structlog
 
 from optout.errors import OptoutError
 from optout.paths import Profile, check_profile_name, home
+from optout.runlock import run_lock
 
 log = structlog.get_logger()
 
@@ -283,8 +284,6 @@ def delete_profile(name: str, *, root: Path | None = None, system: str | None = 
     folder = _linked_folder(base, removal) if base.is_symlink() else base
     with contextlib.ExitStack() as stack:
         if folder is not None and folder.is_dir():
-            from optout.schedule import run_lock
-
             # Never pull anything from under a running check: wait for none, fail before deleting.
             removal.files = sorted(p for p in folder.rglob("*") if p.is_file() or p.is_symlink())
             stack.enter_context(run_lock(profile))

@@ -294,7 +294,7 @@ def test_help_explains_every_state():
 
 def test_delete_waits_for_no_run_and_deletes_nothing_during_one(memory_keyring, fake_system):
     from optout.errors import OptoutError
-    from optout.schedule import run_lock
+    from optout.runlock import run_lock
 
     profile = make_person("alice", SENTINEL_ALICE)
     before = dict(memory_keyring.data)

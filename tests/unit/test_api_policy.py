@@ -11,7 +11,7 @@ import pytest
 from optout import api, runs
 from optout.errors import OptoutError
 from optout.paths import Profile
-from optout.schedule import run_lock
+from optout.runlock import run_lock
 
 
 def check_guides(**opts):

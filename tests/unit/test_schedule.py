@@ -18,7 +18,8 @@ from optout import schedule
 from optout.errors import OptoutError
 from optout.notify import load_urls
 from optout.paths import Profile
-from optout.schedule import CRONTAB, ScheduleSpec, install, remove, render, run_lock, status
+from optout.runlock import run_lock
+from optout.schedule import CRONTAB, ScheduleSpec, install, remove, render, status
 
 
 def child_env() -> dict:
@@ -250,7 +251,7 @@ HOLDER = textwrap.dedent(
     """
     import time
     from optout.paths import Profile
-    from optout.schedule import run_lock
+    from optout.runlock import run_lock
     with run_lock(Profile()):
         print("locked", flush=True)
         time.sleep(60)

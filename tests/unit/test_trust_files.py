@@ -69,7 +69,7 @@ def test_a_full_disk_at_the_run_lock_says_so(monkeypatch, where):
 
     import filelock
 
-    from optout import schedule
+    from optout import runlock
     from optout.paths import Profile
 
     full = OSError(errno.ENOSPC, "No space left on device")
@@ -78,6 +78,6 @@ def test_a_full_disk_at_the_run_lock_says_so(monkeypatch, where):
     else:
         monkeypatch.setattr(Path, "write_text", lambda self, *a, **k: (_ for _ in ()).throw(full))
     with pytest.raises(OptoutError) as caught:
-        with schedule.run_lock(Profile("default")):
+        with runlock.run_lock(Profile("default")):
             pass
     assert "the disk is full" in caught.value.message and "Free some space" in (caught.value.hint or "")
