@@ -1,4 +1,5 @@
-"""Passwords and TOTP secrets, kept in the OS keyring, or in a 0600 file the person chose.
+"""Passwords and TOTP secrets, kept in the OS keyring (optout.oskeyring), or in a 0600 file the
+person chose (optout.filestore).
 
 The keyring holds the secrets; `accounts.json` in the profile is only an index (platform,
 username, whether a TOTP secret exists) so `optout account list` never needs to unlock anything.
@@ -13,64 +14,26 @@ from __future__ import annotations
 
 import base64
 import binascii
-import contextlib
 import datetime as _dt
 import getpass
 import json
-import os
 import sys
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import IO, Iterator
+from typing import IO
 
-import keyring
-import keyring.errors
+import pyotp
 
-from optout.errors import AccountNotFound, KeyringUnavailable, OptoutError
+from optout.errors import AccountNotFound, OptoutError
+from optout.filestore import read_file_store, uses_file_store, write_file_store
+from optout.holds import Holds
+from optout.oskeyring import (
+    keyring_delete,
+    keyring_get,
+    keyring_problem,
+    keyring_set,
+    require_keyring,
+)
 from optout.paths import Profile, folder_error, folder_tag, write_private
-
-SERVICE = "optout"
-
-def keyring_fixes(system: str | None = None, install=None) -> str:
-    """What to do where no keyring works, for this system and for how optout was installed: the
-    file store always; the OS's own keyring; a keyring backend added with the command that reaches
-    optout's own environment (optout.installkind), never a bare pip."""
-    import platform
-
-    from optout.installkind import add_package
-
-    system = system or sys.platform
-    ways = []
-    if system == "darwin":
-        ways.append("use the login Keychain: over SSH it is locked, so unlock it first:\n"
-                    "    `security unlock-keychain ~/Library/Keychains/login.keychain-db`")
-    elif system.startswith("win"):
-        ways.append("use Windows Credential Manager: run optout as yourself, signed in to\n"
-                    "    Windows (a service account or a remote shell may have none)")
-    else:
-        wsl = "microsoft" in platform.release().lower()
-        ways.append(("WSL has no desktop keyring; install one" if wsl
-                     else "on a desktop, GNOME Keyring or KWallet work; on a server, install one")
-                    + ":\n    `sudo apt-get install gnome-keyring dbus` (Fedora: `sudo dnf install\n"
-                    "    gnome-keyring dbus-daemon`), then `dbus-run-session -- sh`, inside it\n"
-                    '    `echo -n "pick-a-password" | gnome-keyring-daemon --unlock`; run optout\n'
-                    "    in that shell")
-    ways.append("or keep this profile's secrets in a file only you can read (weaker: not\n"
-                "    encrypted, anyone who can read your files can read them):\n"
-                "    `optout account add PLATFORM --insecure-storage`")
-    command = add_package("keyrings.cryptfile", install)
-    if command:
-        ways.append(f"or add a file keyring to optout's own environment:\n    `{command}`,\n"
-                    "    then set KEYRING_CRYPTFILE_PASSWORD (else every run asks for it) and\n"
-                    "    PYTHON_KEYRING_BACKEND=keyrings.cryptfile.cryptfile.CryptFileKeyring")
-    return "Fix it in one of these ways:\n" + "\n".join(f"  - {way};" for way in ways).removesuffix(";")
-
-
-#: Said wherever the file store is named (account add, doctor, README): it is the weaker choice.
-FILE_STORE_WARNING = ("not encrypted: anyone who can read your files (your user, root, a backup) "
-                      "can read these passwords")
-FILE_STORE_NAME = "secrets.json"
 
 
 @dataclass(frozen=True)
@@ -101,8 +64,6 @@ class Credential:
 def totp(secret: str):
     """A pyotp.TOTP that also takes 80-bit secrets: pyotp >= 2.10 refuses secrets under 112 bits
     (a rule for issuers), but many sites still hand them out and the person cannot choose."""
-    import pyotp
-
     class _TOTP(pyotp.TOTP):
         def byte_secret(self) -> bytes:
             return _secret_bytes(self.secret)
@@ -134,36 +95,10 @@ class AccountInfo:
     added: str  # ISO date
 
 
-def _backend_problem(backend) -> str | None:
-    # Same test as poetry's PoetryKeyring._check, plus chainers of nothing usable.
-    from keyring.backends.chainer import ChainerBackend
-
-    name = backend.name
-    if isinstance(backend, ChainerBackend):
-        children = list(backend.backends)
-        if not any(_backend_problem(child) is None for child in children):
-            names = ", ".join(child.name for child in children) or "none"
-            return f"the keyring backend chains no usable backend (found: {names})"
-        return None
-    if name.split(" ")[0] in ("fail", "null"):
-        return f"no keyring backend is available ({name})"
-    if "plaintext" in name.lower():
-        return f"the keyring backend '{name}' stores secrets in plaintext"
-    return None
 
 
-def keyring_problem() -> str | None:
-    """None when the active keyring backend can hold secrets, else why not."""
-    try:
-        return _backend_problem(keyring.get_keyring())
-    except Exception as exc:  # a broken keyringrc or backend import
-        return f"the keyring could not be set up: {type(exc).__name__}: {exc}"
 
 
-def require_keyring() -> None:
-    problem = keyring_problem()
-    if problem:
-        raise KeyringUnavailable(f"Cannot store or read secrets: {problem}.", keyring_fixes())
 
 
 def require_secrets(profile: Profile) -> None:
@@ -172,120 +107,24 @@ def require_secrets(profile: Profile) -> None:
         require_keyring()
 
 
-# -- the file store (the person's explicit, weaker choice) ----------------------------------------
 
 
-def file_store_path(profile: Profile) -> Path:
-    return profile.base / FILE_STORE_NAME
 
 
-def uses_file_store(profile: Profile) -> bool:
-    """Whether this profile keeps its secrets in the file store: the file is the choice itself."""
-    return file_store_path(profile).is_file()
 
 
-def choose_file_store(profile: Profile) -> Path:
-    """Make the file store this profile's place for secrets (an empty 0600 file when new)."""
-    path = file_store_path(profile)
-    if not path.is_file():
-        profile.ensure()
-        write_private(path, b"{}\n")
-    return path
 
 
-def _file_read(profile: Profile) -> dict[str, str]:
-    path = file_store_path(profile)
-    try:
-        if os.name == "posix" and path.stat().st_mode & 0o077:
-            raise OptoutError(f"The secrets file {path} can be read by others than you, so optout will "
-                              "not use it.", f"Make it yours alone with `chmod 600 {path}`, then run again.")
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as exc:
-        raise OptoutError(f"The secrets file {path} cannot be read ({type(exc).__name__}).",
-                          "Move it aside and add the accounts again with "
-                          "`optout account add PLATFORM --insecure-storage`.") from None
-    if not isinstance(data, dict):
-        raise OptoutError(f"The secrets file {path} was not written by optout.",
-                          "Move it aside and add the accounts again with "
-                          "`optout account add PLATFORM --insecure-storage`.")
-    return data
 
 
-def _file_write(profile: Profile, data: dict[str, str]) -> None:
-    write_private(file_store_path(profile), (json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8"))
 
 
-# -- no prompt without a terminal -----------------------------------------------------------------
 
 
-@contextmanager
-def no_prompt_without_terminal(force: bool = False) -> Iterator[None]:
-    """A keyring that asks for its password (keyrings.cryptfile, keyrings.alt) asks through
-    getpass; without a terminal that reads an empty stdin (EOFError) or waits for ever. Here it
-    fails at once, saying why and what to do. `force`: refuse a prompt even on a terminal."""
-    if not force and sys.stdin is not None and sys.stdin.isatty():
-        yield
-        return
-
-    def refuse(prompt: str = "", stream=None) -> str:
-        backend = getattr(keyring.get_keyring(), "name", "?")
-        raise KeyringUnavailable(
-            f"The keyring ({backend}) asks for its password, and this run has no terminal to ask on.",
-            "Run it once from a terminal to see the prompt; for scheduled runs give the keyring its "
-            "password another way (KEYRING_CRYPTFILE_PASSWORD for keyrings.cryptfile), or keep the "
-            "profile's secrets in a file only you can read: "
-            "`optout account add PLATFORM --insecure-storage` (weaker: not encrypted).")
-
-    original = getpass.getpass
-    getpass.getpass = refuse  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        getpass.getpass = original  # type: ignore[assignment]
 
 
-def _secret_service_locked(backend) -> str | None:
-    """For the Secret Service: why its collection would need unlocking (a prompt), else None.
-    Asked of the collection itself, so doctor never pops an unlock window."""
-    try:
-        import secretstorage
-        from secretstorage.collection import Collection
-
-        with contextlib.closing(secretstorage.dbus_init()) as bus:
-            collection = Collection(bus, getattr(backend, "preferred_collection", None)
-                                    or "/org/freedesktop/secrets/aliases/default")
-            if collection.is_locked():
-                return "the Secret Service keyring is locked: a run would have to ask for its password"
-    except Exception as exc:  # no bus, no daemon, no collection yet
-        return f"the Secret Service cannot be reached without a prompt ({type(exc).__name__})"
-    return None
 
 
-def keyring_unlock_problem() -> str | None:
-    """Why the keyring would ask for a password before giving a secret (a scheduled run has no one
-    to answer), else None. Reads no secret: at most an entry that does not exist."""
-    backend = keyring.get_keyring()
-    if _backend_problem(backend) is not None:
-        return None  # said by keyring_problem
-    from keyring.backends.chainer import ChainerBackend
-
-    if isinstance(backend, ChainerBackend):
-        usable = [child for child in backend.backends if _backend_problem(child) is None]
-        backend = usable[0] if usable else backend
-    if type(backend).__module__.startswith("keyring.backends.SecretService"):
-        return _secret_service_locked(backend)
-    if "cryptfile" in type(backend).__module__ and not os.environ.get("KEYRING_CRYPTFILE_PASSWORD"):
-        return "keyrings.cryptfile asks for its password on every run (KEYRING_CRYPTFILE_PASSWORD is not set)"
-    try:
-        with no_prompt_without_terminal(force=True):
-            backend.get_password(SERVICE, "doctor-probe")
-    except KeyringUnavailable:
-        return f"the keyring ({backend.name}) asks for its password before it gives a secret"
-    except Exception as exc:
-        return f"the keyring ({backend.name}) cannot be read without a prompt: {type(exc).__name__}: {exc}"
-    return None
 
 
 def unlock_secrets(profile: Profile) -> None:
@@ -298,32 +137,6 @@ def unlock_secrets(profile: Profile) -> None:
     entry_get(profile, "session-key")
 
 
-@contextmanager
-def keyring_errors(action: str) -> Iterator[None]:
-    """Turn any backend failure (locked, no D-Bus, init error) into a clear KeyringUnavailable."""
-    try:
-        yield
-    except OptoutError:
-        raise
-    except keyring.errors.KeyringLocked as exc:
-        raise KeyringUnavailable(
-            f"The keyring is locked, so optout could not {action}.",
-            "Unlock it (log in to the desktop, or `gnome-keyring-daemon --unlock` on a server) "
-            f"and try again.\n{keyring_fixes()}",
-        ) from exc
-    except keyring.errors.InitError as exc:
-        backend = getattr(keyring.get_keyring(), "name", "?")
-        raise KeyringUnavailable(
-            f"The keyring ({backend}) could not be opened to {action}: {exc}",
-            "Without a desktop it cannot ask for its password: on a server start it with "
-            f"`gnome-keyring-daemon --unlock` before optout runs.\n{keyring_fixes()}",
-        ) from exc
-    except Exception as exc:
-        backend = getattr(keyring.get_keyring(), "name", "?")
-        raise KeyringUnavailable(
-            f"The keyring ({backend}) failed when optout tried to {action}: {type(exc).__name__}: {exc}",
-            keyring_fixes(),
-        ) from exc
 
 
 def entry_name(profile: Profile, *parts: str) -> str:
@@ -347,7 +160,7 @@ def entry_get(profile: Profile, *parts: str, legacy_if=None) -> str | None:
     own it. The legacy entry itself stays until its account is removed: a second folder that
     shared it in those days may still need it."""
     if uses_file_store(profile):
-        return _file_read(profile).get("/".join(parts))
+        return read_file_store(profile).get("/".join(parts))
     name = entry_name(profile, *parts)
     value = keyring_get(name)
     if value is None and legacy_if is not None:
@@ -361,7 +174,7 @@ def entry_get(profile: Profile, *parts: str, legacy_if=None) -> str | None:
 def entry_set(profile: Profile, *parts: str, value: str) -> None:
     """Store an entry of this profile, in its file store when it chose one, else in the keyring."""
     if uses_file_store(profile):
-        _file_write(profile, {**_file_read(profile), "/".join(parts): value})
+        write_file_store(profile, {**read_file_store(profile), "/".join(parts): value})
     else:
         keyring_set(entry_name(profile, *parts), value)
 
@@ -370,36 +183,19 @@ def entry_delete(profile: Profile, *parts: str) -> bool:
     """Delete an entry of this profile, under its name and the legacy one (a legacy entry is
     copied, never moved: removing the account removes both)."""
     if uses_file_store(profile):
-        data = _file_read(profile)
+        data = read_file_store(profile)
         if data.pop("/".join(parts), None) is None:
             return False
-        _file_write(profile, data)
+        write_file_store(profile, data)
         return True
     current = keyring_delete(entry_name(profile, *parts))
     return keyring_delete(legacy_entry_name(profile, *parts)) or current
 
 
-def keyring_get(name: str, *, service: str = SERVICE) -> str | None:
-    require_keyring()
-    with keyring_errors("read a secret"), no_prompt_without_terminal():
-        return keyring.get_password(service, name)
 
 
-def keyring_set(name: str, value: str, *, service: str = SERVICE) -> None:
-    require_keyring()
-    with keyring_errors("store a secret"), no_prompt_without_terminal():
-        keyring.set_password(service, name, value)
 
 
-def keyring_delete(name: str, *, service: str = SERVICE) -> bool:
-    """Delete an entry; False when it was not there."""
-    require_keyring()
-    with keyring_errors("delete a secret"), no_prompt_without_terminal():
-        try:
-            keyring.delete_password(service, name)
-        except keyring.errors.PasswordDeleteError:
-            return False
-    return True
 
 
 class AccountStore:
@@ -461,8 +257,6 @@ class AccountStore:
             else:
                 entry_set(self.profile, platform, credential.username, value=previous)
             raise
-        from optout.holds import Holds
-
         Holds(self.profile).clear(platform, credential.username)  # a new password may be tried once
         return info
 

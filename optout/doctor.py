@@ -20,15 +20,9 @@ import keyring
 from optout import chromesandbox
 from optout.browser import browser_version, find_browser
 from optout.connect import doctor_value as own_browser_value
-from optout.credentials import (
-    FILE_STORE_WARNING,
-    file_store_path,
-    keyring_fixes,
-    keyring_problem,
-    keyring_unlock_problem,
-    uses_file_store,
-)
 from optout.errors import OptoutError
+from optout.filestore import FILE_STORE_WARNING, file_store_path, uses_file_store
+from optout.oskeyring import keyring_fixes, keyring_problem, keyring_unlock_problem
 from optout.paths import Profile, folder_error, home
 
 

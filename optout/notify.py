@@ -90,7 +90,7 @@ def _delete(keyring, name: str) -> bool:
 
 def _file_store(profile: str):
     """The profile, when it chose the file store for its secrets (optout.credentials), else None."""
-    from optout.credentials import uses_file_store
+    from optout.filestore import uses_file_store
     from optout.paths import Profile
 
     found = Profile(profile)

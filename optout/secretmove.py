@@ -13,21 +13,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from optout.credentials import (
+from optout.credentials import AccountStore, entry_get, entry_name, legacy_entry_name
+from optout.errors import OptoutError
+from optout.filestore import file_store_path, read_file_store, uses_file_store
+from optout.oskeyring import (
     SERVICE,
-    AccountStore,
-    _file_read,
-    entry_get,
-    entry_name,
-    file_store_path,
     keyring_delete,
     keyring_get,
     keyring_set,
-    legacy_entry_name,
     require_keyring,
-    uses_file_store,
 )
-from optout.errors import OptoutError
 from optout.paths import Profile, write_private
 
 SESSION_KEY = "session-key"
@@ -77,7 +72,7 @@ def to_keyring(profile: Profile) -> Moved:
     if not uses_file_store(profile):
         return Moved("keyring", [], already=True)
     require_keyring()
-    data = _file_read(profile)
+    data = read_file_store(profile)
     written: list[tuple[str, str, str | None]] = []  # (service, name, what it held before)
     try:
         for key, value in data.items():
@@ -119,7 +114,7 @@ def to_file(profile: Profile) -> Moved:
     profile.ensure()
     write_private(path, (json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8"))
     try:
-        readback = _file_read(profile)
+        readback = read_file_store(profile)
     except OptoutError:
         readback = None
     if readback != data:

@@ -28,15 +28,16 @@ def account_add(state: CliState, platform, totp, insecure_storage):
     """Store a login. Asks for the username and password (hidden); reads them from stdin when piped,
     one per line. Never pass a password as an argument."""
     from optout.credentials import (
-        FILE_STORE_WARNING,
         AccountStore,
         Credential,
-        choose_file_store,
         read_secret,
         require_secrets,
-        uses_file_store,
     )
-    from optout.flowfile.layers import Layers, resolve  # pydantic only when flows are read
+    from optout.filestore import FILE_STORE_WARNING, choose_file_store, uses_file_store
+    from optout.flowfile.layers import (  # pydantic only when flows are read
+        Layers,
+        resolve,
+    )
 
     [flow] = resolve([platform], Layers.person())
     if flow.guide is not None:
@@ -64,7 +65,7 @@ def account_add(state: CliState, platform, totp, insecure_storage):
     if state.as_json:  # never the password or the TOTP secret: only that a secret is kept
         click.echo(json.dumps({"platform": platform, "username": username, "has_totp": bool(secret)}, indent=2))
     if uses_file_store(state.profile):
-        from optout.credentials import file_store_path
+        from optout.filestore import file_store_path
 
         click.echo(f"Stored {flow.name} account {username} in {file_store_path(state.profile)} "
                    f"(the file store you chose for this profile; {FILE_STORE_WARNING}).", err=True)
@@ -127,7 +128,8 @@ def account_move(state: CliState, where):
     addresses) between the file store and the system keyring. Each is read back from its new place
     before the old copy is deleted; nothing is shown."""
     from optout import secretmove
-    from optout.credentials import FILE_STORE_WARNING, file_store_path, keyring_unlock_problem
+    from optout.filestore import FILE_STORE_WARNING, file_store_path
+    from optout.oskeyring import keyring_unlock_problem
 
     moved = secretmove.to_keyring(state.profile) if where == "keyring" else secretmove.to_file(state.profile)
     place = "the system keyring" if where == "keyring" else str(file_store_path(state.profile))

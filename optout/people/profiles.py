@@ -185,7 +185,8 @@ def _sandbox_state(name: str, root: Path | None, removal: Removal) -> None:
 def _account_entries(profile: Profile, notes: list[str]) -> set[tuple[str, str]]:
     """Every keyring entry of this profile optout can name: from the accounts index, the saved
     sessions and the history (so an entry whose index line was lost is still found)."""
-    from optout.credentials import SERVICE, AccountStore, entry_name
+    from optout.credentials import AccountStore, entry_name
+    from optout.oskeyring import SERVICE
     from optout.sessions import SUFFIX, SessionStore
 
     names = {(SERVICE, entry_name(profile, "session-key"))}
@@ -224,8 +225,9 @@ def _listed_entries(profile: Profile) -> set[tuple[str, str]]:
     (the Secret Service can; macOS Keychain and Windows cannot, through `keyring`)."""
     import keyring
 
-    from optout.credentials import SERVICE, entry_name, legacy_entry_name
+    from optout.credentials import entry_name, legacy_entry_name
     from optout.notify import KEYRING_SERVICE, entry_user
+    from optout.oskeyring import SERVICE
 
     profile_name, mine = profile.name, (entry_name(profile, ""), legacy_entry_name(profile, ""))
     found: set[tuple[str, str]] = set()
@@ -266,14 +268,14 @@ def delete_profile(name: str, *, root: Path | None = None, system: str | None = 
 
     The keyring must be usable (else nothing is deleted, so a retry finds everything), and the
     schedule goes first: a scheduled run left behind would create the profile again."""
-    from optout.credentials import keyring_delete, keyring_get, keyring_problem
     from optout.errors import KeyringUnavailable
     from optout.notify import KEYRING_SERVICE, entry_user
+    from optout.oskeyring import keyring_delete, keyring_get, keyring_problem
 
     check_profile_name(name)
     problem = keyring_problem()
     if problem:
-        from optout.credentials import keyring_fixes
+        from optout.oskeyring import keyring_fixes
 
         raise KeyringUnavailable(f"Cannot remove the keyring entries of profile {name}: {problem}. "
                                  "Nothing was deleted.", keyring_fixes())

@@ -62,7 +62,8 @@ async def volunteer(request: Request) -> HTMLResponse:
 
 
 async def accounts(request: Request) -> HTMLResponse:
-    from optout.credentials import AccountStore, file_store_path, uses_file_store
+    from optout.credentials import AccountStore
+    from optout.filestore import file_store_path, uses_file_store
 
     ui = _ui(request)
     profile = ui.ctx.profile
@@ -171,8 +172,8 @@ async def add_account(request: Request) -> JSONResponse:
     """The password goes from the POST body to the keyring and nowhere else: not echoed, not logged."""
     from optout import logs
     from optout.credentials import AccountStore, Credential, require_secrets
-    from optout.flowfile.layers import Layers, resolve
     from optout.errors import OptoutError
+    from optout.flowfile.layers import Layers, resolve
 
     ui = _ui(request)
     try:

@@ -18,9 +18,10 @@ import pyotp
 import pytest
 from keyring.backends import chainer, fail, null
 
-from optout import credentials
-from optout.credentials import AccountStore, Credential, entry_name, keyring_problem, read_secret, require_keyring
+from optout import credentials, oskeyring
+from optout.credentials import AccountStore, Credential, entry_name, read_secret
 from optout.errors import AccountNotFound, KeyringUnavailable, OptoutError
+from optout.oskeyring import keyring_problem, require_keyring
 from optout.paths import Profile
 
 SENTINEL_PASSWORD = "sentinel-pw-3f9a1c7e"
@@ -171,7 +172,7 @@ def test_add_get_list_remove(store, memory_keyring):
     store.add("linkedin", Credential("bob", SENTINEL_PASSWORD + "-bob"))
     store.add("x", Credential("alice", SENTINEL_PASSWORD + "-x"))
 
-    raw = memory_keyring.data[(credentials.SERVICE, entry_name(Profile("default"), "linkedin/alice"))]
+    raw = memory_keyring.data[(oskeyring.SERVICE, entry_name(Profile("default"), "linkedin/alice"))]
     assert json.loads(raw) == {"password": SENTINEL_PASSWORD, "totp_secret": SENTINEL_TOTP}
 
     assert [(a.platform, a.username) for a in store.list()] == [
@@ -186,7 +187,7 @@ def test_add_get_list_remove(store, memory_keyring):
 
     removed = store.remove("linkedin", "bob")
     assert [a.username for a in removed] == ["bob"]
-    assert (credentials.SERVICE, entry_name(Profile("default"), "linkedin/bob")) not in memory_keyring.data
+    assert (oskeyring.SERVICE, entry_name(Profile("default"), "linkedin/bob")) not in memory_keyring.data
     assert [a.username for a in store.list("linkedin")] == ["alice"]
 
 
@@ -212,13 +213,13 @@ def test_adding_again_replaces(store):
 def test_profiles_are_separate(memory_keyring):
     AccountStore(Profile("alice")).add("linkedin", Credential("a", SENTINEL_PASSWORD))
     assert AccountStore(Profile("bob")).list() == []
-    assert (credentials.SERVICE, entry_name(Profile("alice"), "linkedin/a")) in memory_keyring.data
+    assert (oskeyring.SERVICE, entry_name(Profile("alice"), "linkedin/a")) in memory_keyring.data
 
 
 def test_entry_gone_from_keyring_is_skipped(store, memory_keyring):
     store.add("linkedin", Credential("alice", SENTINEL_PASSWORD))
     store.add("linkedin", Credential("bob", SENTINEL_PASSWORD))
-    del memory_keyring.data[(credentials.SERVICE, entry_name(Profile("default"), "linkedin/alice"))]
+    del memory_keyring.data[(oskeyring.SERVICE, entry_name(Profile("default"), "linkedin/alice"))]
     assert [c.username for c in store.credentials("linkedin")] == ["bob"]
     with pytest.raises(AccountNotFound):
         store.get("linkedin", "alice")
@@ -261,7 +262,7 @@ def test_forget_all(store, memory_keyring):
     AccountStore(Profile("other")).add("x", Credential("zed", SENTINEL_PASSWORD))
     assert sorted(store.forget_all()) == [entry_name(Profile("default"), "linkedin/alice"), entry_name(Profile("default"), "x/alice")]
     assert store.list() == [] and not Profile().accounts_file.exists()
-    assert list(memory_keyring.data) == [(credentials.SERVICE, entry_name(Profile("other"), "x/zed"))]
+    assert list(memory_keyring.data) == [(oskeyring.SERVICE, entry_name(Profile("other"), "x/zed"))]
 
 
 def test_failed_index_write_leaves_no_keyring_entry(store, memory_keyring, monkeypatch):

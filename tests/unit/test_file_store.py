@@ -13,15 +13,10 @@ import keyring.backend
 import pytest
 from click.testing import CliRunner
 
-from optout.credentials import (
-    AccountStore,
-    Credential,
-    choose_file_store,
-    file_store_path,
-    keyring_unlock_problem,
-    unlock_secrets,
-)
+from optout.credentials import AccountStore, Credential, unlock_secrets
 from optout.errors import KeyringUnavailable, OptoutError
+from optout.filestore import choose_file_store, file_store_path
+from optout.oskeyring import keyring_unlock_problem
 from optout.paths import Profile
 from optout.sessions import SessionStore
 

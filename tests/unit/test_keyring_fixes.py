@@ -11,9 +11,9 @@ import pytest
 from keyring.backends import fail
 
 from optout import installkind
-from optout.credentials import keyring_fixes, require_keyring
 from optout.errors import KeyringUnavailable
 from optout.installkind import Install, add_package, detect
+from optout.oskeyring import keyring_fixes, require_keyring
 
 
 def uv_tool(tmp_path, requirements: str):

@@ -12,8 +12,9 @@ from click.testing import CliRunner
 
 from optout import notify
 from optout.cli import cli
-from optout.credentials import AccountStore, Credential, choose_file_store, file_store_path
+from optout.credentials import AccountStore, Credential
 from optout.errors import OptoutError
+from optout.filestore import choose_file_store, file_store_path
 from optout.paths import Profile
 from optout.sessions import SessionStore
 

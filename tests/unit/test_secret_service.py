@@ -63,7 +63,8 @@ if verdict["collection"] != "unlocked":  # see the module docstring of test_secr
     )
     verdict["repaired"] = collection_state()
 
-from optout.credentials import AccountStore, Credential, entry_name, keyring_problem
+from optout.credentials import AccountStore, Credential, entry_name
+from optout.oskeyring import keyring_problem
 from optout.paths import Profile
 from optout.sessions import SessionStore
 
@@ -112,7 +113,8 @@ import json, os, subprocess, sys
 os.environ.pop("PYTHON_KEYRING_BACKEND", None)
 import secretstorage
 from optout import secretmove
-from optout.credentials import AccountStore, Credential, choose_file_store, entry_name, file_store_path
+from optout.credentials import AccountStore, Credential, entry_name
+from optout.filestore import choose_file_store, file_store_path
 from optout.paths import Profile
 from optout.sessions import SessionStore
 

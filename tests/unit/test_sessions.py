@@ -11,8 +11,9 @@ from cryptography.fernet import Fernet
 from keyring.backends import fail
 from structlog.testing import capture_logs
 
-from optout.credentials import SERVICE, entry_name
+from optout.credentials import entry_name
 from optout.errors import KeyringUnavailable, OptoutError
+from optout.oskeyring import SERVICE
 from optout.paths import Profile
 from optout.sessions import SessionStore
 

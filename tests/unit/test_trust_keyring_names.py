@@ -9,14 +9,9 @@ import json
 import keyring
 from cryptography.fernet import Fernet
 
-from optout.credentials import (
-    SERVICE,
-    AccountStore,
-    Credential,
-    entry_name,
-    legacy_entry_name,
-)
+from optout.credentials import AccountStore, Credential, entry_name, legacy_entry_name
 from optout.notify import KEYRING_SERVICE, load_urls
+from optout.oskeyring import SERVICE
 from optout.paths import Profile
 from optout.sessions import SessionStore
 
