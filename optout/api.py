@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from optout import runs
 from optout.credentials import Credential
-from optout.paths import Profile
+from optout.engine.personlogin import interactive_login
+from optout.paths import RUN_PROFILE, Profile
 from optout.results import Result
 from optout.runs import Results, RunKind
 from optout.states import State
@@ -169,8 +170,6 @@ async def switch_off(
 
 async def login(platform: str, **opts) -> Path:
     """Open a visible browser so a person signs in themselves; save that session."""
-    from optout.engine.personlogin import interactive_login
-    from optout.paths import RUN_PROFILE
 
     opts["profile"] = runs.run_profile(opts.get("profile"), opts.get("setup_context"), opts.get("sessions"))
     token = RUN_PROFILE.set(opts["profile"].name)

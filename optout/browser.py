@@ -5,6 +5,7 @@ Playwright is imported inside functions only, so `optout --help` stays fast.
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import json
 import os
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import structlog
 
+from optout import chromesandbox
 from optout.errors import BrowserNotFound, OptoutError
 
 log = structlog.get_logger()
@@ -249,9 +251,7 @@ def find_browser(explicit: str | None = None) -> BrowserChoice:
 
 async def launch(playwright, choice: BrowserChoice, *, headless: bool = True, extra_args=()):
     """Start the chosen browser; a failure says which browser and what to do, not a traceback."""
-    from playwright.async_api import Error as PlaywrightError
-
-    from optout import chromesandbox
+    from playwright.async_api import Error as PlaywrightError  # start-up: the CLI reads this module
 
     sandbox = chromesandbox.decide()
     kwargs: dict = {"headless": headless, "args": [*LAUNCH_ARGS, *extra_args], "chromium_sandbox": sandbox.on}
@@ -293,7 +293,7 @@ VIEWPORT = {"width": 1280, "height": 900}
 
 async def close_quietly(thing) -> None:
     """Close a browser or context that may already be gone (crashed, killed)."""
-    from playwright.async_api import Error as PlaywrightError
+    from playwright.async_api import Error as PlaywrightError  # start-up: the CLI reads this module
 
     try:
         await thing.close()
@@ -306,8 +306,6 @@ class Launched:
     from a new one; contexts that were in it when it died are not retried."""
 
     def __init__(self, playwright, choice: BrowserChoice, headless: bool, extra_args=()):
-        import asyncio
-
         self.playwright, self.choice, self.headless = playwright, choice, headless
         self.extra_args = tuple(extra_args)
         self.browser = None
@@ -363,7 +361,7 @@ class Launched:
 @asynccontextmanager
 async def started(browser_path: str | None = None, *, headless: bool = True, extra_args=()):
     """Find and launch the browser (errors say which browser and what to do); closed on leaving."""
-    from playwright.async_api import async_playwright
+    from playwright.async_api import async_playwright  # start-up: the CLI reads this module
 
     choice = find_browser(browser_path)
     async with async_playwright() as playwright:
@@ -386,7 +384,7 @@ def _launch_detail(text: str) -> str:
 
 
 async def browser_version(choice: BrowserChoice) -> str:
-    from playwright.async_api import async_playwright
+    from playwright.async_api import async_playwright  # start-up: the CLI reads this module
 
     async with async_playwright() as p:
         browser = await launch(p, choice)

@@ -16,6 +16,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import structlog
+
 #: Files whose value "0" (or "1" for AppArmor's restriction) means no unprivileged user namespaces.
 USERNS_SWITCHES = {
     "/proc/sys/kernel/unprivileged_userns_clone": "0",  # Debian's switch
@@ -91,7 +93,6 @@ _fallback = {"why": ""}
 
 def fell_back(detail: str) -> None:
     """A launch with the sandbox failed and was retried without: say so once, keep it for doctor."""
-    import structlog
 
     if not _fallback["why"]:
         structlog.get_logger().warning("browser.sandbox_unavailable", detail=detail,

@@ -188,7 +188,7 @@ def find(target: str | Endpoint = "auto") -> Endpoint:
 async def attach(playwright, endpoint: Endpoint, timeout_ms: int = ATTACH_TIMEOUT_MS):
     """Attach to the person's browser over CDP. Its `close()` only disconnects: the browser, its
     windows and its tabs stay as they are."""
-    from playwright.async_api import Error as PlaywrightError
+    from playwright.async_api import Error as PlaywrightError  # start-up: the CLI reads this module
 
     try:
         browser = await playwright.chromium.connect_over_cdp(endpoint.url, timeout=timeout_ms)

@@ -13,9 +13,11 @@ src/pipx/pipx_metadata_file.py, https://pipx.pypa.io/stable/docs/).
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import shlex
 import sys
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,7 +40,6 @@ def _uv_tool(prefix: Path) -> Install | None:
     receipt = prefix / "uv-receipt.toml"
     if not receipt.is_file():
         return None
-    import tomllib
 
     try:
         requirements = tomllib.loads(receipt.read_text(encoding="utf-8"))["tool"]["requirements"]
@@ -68,8 +69,6 @@ def detect(prefix: str | Path | None = None, base_prefix: str | None = None) -> 
 
 
 def _has_pip() -> bool:
-    import importlib.util
-
     return importlib.util.find_spec("pip") is not None
 
 

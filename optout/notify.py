@@ -19,9 +19,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import keyring
+import keyring.errors
+
 from optout import logs
+from optout.credentials import entry_delete, entry_get, entry_set
 from optout.errors import KeyringUnavailable
+from optout.filestore import uses_file_store
 from optout.logs import register_secret
+from optout.paths import Profile, folder_tag
+from optout.report import as_dict, inert
 
 KEYRING_SERVICE = "optout-notify"
 REDACTED = "[redacted]"
@@ -67,15 +74,11 @@ def redact_url(url: str) -> str:
 
 
 def _keyring():
-    import keyring
-    import keyring.errors
-
     return keyring, keyring.errors.KeyringError
 
 
 def entry_user(profile: str, root: Path | None = None) -> str:
     """The keyring username of a profile's URLs in this data folder (see paths.folder_tag)."""
-    from optout.paths import folder_tag
 
     return f"{profile}@{folder_tag(root)}"
 
@@ -90,8 +93,6 @@ def _delete(keyring, name: str) -> bool:
 
 def _file_store(profile: str):
     """The profile, when it chose the file store for its secrets (optout.credentials), else None."""
-    from optout.filestore import uses_file_store
-    from optout.paths import Profile
 
     found = Profile(profile)
     return found if uses_file_store(found) else None
@@ -99,8 +100,6 @@ def _file_store(profile: str):
 
 def save_urls(profile: str, urls: list[str]) -> None:
     if (chosen := _file_store(profile)) is not None:
-        from optout.credentials import entry_delete, entry_set
-
         if urls:
             entry_set(chosen, "notify-urls", value=json.dumps(list(urls)))
         else:
@@ -122,8 +121,6 @@ def save_urls(profile: str, urls: list[str]) -> None:
 
 def load_urls(profile: str) -> list[str]:
     if (chosen := _file_store(profile)) is not None:
-        from optout.credentials import entry_get
-
         raw = entry_get(chosen, "notify-urls")
     else:
         keyring, KeyringError = _keyring()
@@ -162,7 +159,6 @@ def _desktop(title: str, body: str) -> Delivery | None:
 
 def notify(title: str, body: str, urls: Iterable[str] = (), desktop: bool = True) -> list[Delivery]:
     """Send a scrubbed notification to the desktop (where there is one) and to every apprise URL."""
-    from optout.report import inert
 
     urls = list(urls)
     for url in urls:
@@ -192,7 +188,6 @@ def notify(title: str, body: str, urls: Iterable[str] = (), desktop: bool = True
 def attention_message(profile: str, drift: Iterable, results: Iterable = ()) -> tuple[str, str] | None:
     """(title, body) when drift, a change or a result needs the person, else None: scheduled runs
     stay quiet only when they found nothing and changed nothing."""
-    from optout.report import as_dict
 
     lines, to_do, fixed = [], 0, 0
     covered = set()  # a setting whose drift already says it was switched off again

@@ -8,11 +8,20 @@ is untrusted: it is made inert and shown as rich Text, never parsed as markup.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 
 from rich.console import Console
 from rich.padding import Padding
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 from rich.text import Text
 
@@ -51,7 +60,10 @@ def guides(platforms: Iterable[str], console: Console) -> None:
     platforms = list(platforms)
     if not platforms:
         return
-    from optout.flowfile.layers import Layers, load_flows  # pydantic only when flows are read
+    from optout.flowfile.layers import (  # pydantic only when flows are read
+        Layers,
+        load_flows,
+    )
 
     flows = load_flows(Layers.person())
     for platform in platforms:
@@ -125,16 +137,6 @@ def progress(console: Console, platforms: list[str], enabled: bool, delay: float
     if not enabled or not console.is_terminal:
         yield lambda result: None
         return
-    import threading
-
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        SpinnerColumn,
-        TextColumn,
-        TimeElapsedColumn,
-    )
 
     bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TimeElapsedColumn(), console=console, transient=True)

@@ -15,12 +15,14 @@ from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 
+import jinja2
 from rich.console import Console
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from optout import __version__
+from optout.history import History
 from optout.paths import Profile
 from optout.states import EXPLANATIONS, State
 from optout.textsafe import inert, inert_all  # noqa: F401 (kept importable from here)
@@ -168,8 +170,6 @@ def results_json(results: Iterable, drift: Iterable = ()) -> str:
 
 @functools.cache
 def _templates():
-    import jinja2
-
     env = jinja2.Environment(loader=jinja2.PackageLoader("optout", "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined)
     env.filters["inert"] = inert
@@ -257,7 +257,6 @@ def html_report(profile: Profile, since: datetime | None = None, sample: bool = 
     """One self-contained HTML page (images inlined, no script) from history and evidence files:
     an overview of every setting first, then each setting's timeline and screenshots. `sample`:
     made on the replicas (--sandbox), marked so nobody takes it for evidence of real accounts."""
-    from optout.history import History
 
     timeline, latest, drift = [], [], []
     if profile.history_db.exists():

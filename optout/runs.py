@@ -12,10 +12,25 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from optout.credentials import Credential
-from optout.paths import Profile
+from optout import connect as connect_mod
+from optout import engine, logs
+from optout.capture.hook import Capturer
+from optout.credentials import AccountStore, Credential
+from optout.engine import Account
+from optout.errors import AccountNotFound, ReplicaMix, UsageError
+from optout.flowfile.layers import Layers, resolve
+from optout.history import RunRecorder
+from optout.holds import Holds
+from optout.paths import (
+    DEFAULT_PROFILE,
+    RUN_PROFILE,
+    SANDBOX_PREFIX,
+    Profile,
+    is_sandbox_profile,
+)
 from optout.results import Result
 from optout.runlock import run_lock
+from optout.sessions import SessionStore
 
 RunKind = Literal["check", "off", "demo", "scheduled"]
 
@@ -80,8 +95,6 @@ def run_profile(profile, setup_context=None, sessions=None, home: Path | None = 
     marked `routes_to_replicas`, as `Sandbox.install` is) keeps to a sandbox profile: without a
     profile it gets `sandbox-default`, and a real profile or a real profile's saved sessions is
     refused before anything is written, so replica readings never enter a person's history."""
-    from optout.errors import UsageError
-    from optout.paths import DEFAULT_PROFILE, SANDBOX_PREFIX, is_sandbox_profile
 
     replicas = bool(getattr(setup_context, "routes_to_replicas", False))
     if profile is None:
@@ -103,7 +116,6 @@ def run_profile(profile, setup_context=None, sessions=None, home: Path | None = 
 def _noting_refusal(setup_context, refused: list):
     """The caller's setup_context, noting a refusal of the replicas (a run that would record in a
     real profile) so the run can end with it and leave no trace."""
-    from optout.errors import ReplicaMix
 
     async def setup(context):
         try:
@@ -116,9 +128,6 @@ def _noting_refusal(setup_context, refused: list):
 
 
 def _accounts(flow, credentials, sessions, profile: Profile):
-    from optout.credentials import AccountStore
-    from optout.engine import Account
-
     if credentials is not None:
         given = credentials.get(flow.id)
         creds = [] if given is None else list(given) if isinstance(given, (list, tuple)) else [given]
@@ -134,9 +143,6 @@ def _accounts(flow, credentials, sessions, profile: Profile):
 
 
 def _jobs(req: Request, store):
-    from optout.flowfile.layers import Layers, resolve
-    from optout.errors import AccountNotFound
-
     platforms = req.platforms
     flows = resolve(list(dict.fromkeys(platforms)) if platforms else None, req.flows_dir or Layers.person())
     jobs = [(flow, [] if flow.guide else _accounts(flow, req.credentials, store, req.profile)) for flow in flows]
@@ -155,7 +161,6 @@ def _jobs(req: Request, store):
 async def run(req: Request) -> Results:
     """Run the request under the run policy and return its Results, with the run's profile known
     to the replicas' router (Sandbox.install refuses a real one)."""
-    from optout.paths import RUN_PROFILE
 
     token = RUN_PROFILE.set(req.profile.name)
     try:
@@ -165,23 +170,16 @@ async def run(req: Request) -> Results:
 
 
 async def _run(req: Request) -> Results:
-    from optout import engine, logs
-    from optout.holds import Holds
-    from optout.sessions import SessionStore
-
     logs.ensure_configured()
     prof = req.profile.ensure()
     store = SessionStore(prof) if req.sessions is True else None if req.sessions in (False, None) else req.sessions
     jobs = _jobs(req, store)
     connect = req.connect
     if connect:  # found before anything is recorded: no browser to work in is the person's to fix
-        from optout import connect as connect_mod
 
         connect = connect_mod.find("auto" if connect is True else connect)
     capturer = None
     if req.capture:
-        from optout.capture.hook import Capturer
-
         capturer = Capturer(prof.captures)
     refused: list = []  # the replicas refused this run (a real profile): it must leave no trace
     setup_context = req.setup_context and _noting_refusal(req.setup_context, refused)
@@ -202,7 +200,6 @@ async def _run(req: Request) -> Results:
             if refused:
                 raise refused[0]
             return Results(found, capacity=state.capacity, captures=captures)
-        from optout.history import RunRecorder
 
         with RunRecorder(prof, req.kind or req.mode) as recorder:
             state.prior = recorder.history.last_sent  # open for the whole run

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import plistlib
+import shlex
 import shutil
 import subprocess
 import sys
@@ -17,10 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape as xml_escape
 
-
 from optout import notify
 from optout.errors import OptoutError
-from optout.paths import Profile, check_profile_name
+from optout.paths import Profile, check_profile_name, home
 
 SYSTEMS = ("systemd", "launchd", "windows", "cron")
 EVERY = ("daily", "weekly")
@@ -61,7 +61,6 @@ class ScheduleSpec:
     def env(self) -> dict[str, str]:
         """What the scheduled run needs: the data folder always (keyring entries are tied to it, so
         another folder would find no accounts), the profile, and PASSED_ENV as this shell has them."""
-        from optout.paths import home
 
         return {"OPTOUT_HOME": str(home()), "OPTOUT_PROFILE": self.profile,
                 **{k: os.environ[k] for k in PASSED_ENV if os.environ.get(k)}}
@@ -210,8 +209,6 @@ def _windows(spec: ScheduleSpec) -> dict[Path, str]:
 
 
 def _cron(spec: ScheduleSpec) -> dict[Path, str]:
-    import shlex
-
     minute = zlib.crc32(spec.profile.encode()) % 60  # spread profiles and users over the hour
     days = "*" if spec.every == "daily" else "1"
     env = "".join(f"{k}={shlex.quote(v)} " for k, v in spec.env.items())
@@ -264,7 +261,6 @@ def _write(path: Path, text: str, encoding: str = "utf-8") -> None:
 def merge_command(profile: str, line: str) -> str:
     """A shell command that adds `line` to the crontab, keeping every other line and replacing
     this profile's earlier one (what `install` does, for a person to run by hand)."""
-    import shlex
 
     return (f"(crontab -l 2>/dev/null | grep -vF {shlex.quote(_marker(profile))}; "
             f"printf '%s\\n' {shlex.quote(line.rstrip(chr(10)))}) | crontab -")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from optout.credentials import AccountStore, entry_get, entry_name, legacy_entry_name
 from optout.errors import OptoutError
 from optout.filestore import file_store_path, read_file_store, uses_file_store
+from optout.notify import KEYRING_SERVICE, entry_user
 from optout.oskeyring import (
     SERVICE,
     keyring_delete,
@@ -50,8 +51,6 @@ def _describe(key: str) -> str:
 def _keyring_place(profile: Profile, key: str) -> tuple[str, str]:
     """(service, username) under which the keyring holds the file store's entry `key`."""
     if key == NOTIFY_URLS:
-        from optout.notify import KEYRING_SERVICE, entry_user
-
         return KEYRING_SERVICE, entry_user(profile.name, profile.root)
     return SERVICE, entry_name(profile, key)
 

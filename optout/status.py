@@ -8,6 +8,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 
+from optout.credentials import AccountStore
+from optout.errors import OptoutError
+from optout.history import History
+from optout.holds import Holds
 from optout.paths import Profile
 from optout.states import State
 
@@ -65,8 +69,10 @@ def next_command(platform: str, state: str, at: str | None, now: datetime) -> st
 
 def optional_settings() -> set[tuple[str, str]]:
     """(platform, setting) of every optional setting: left on, they are not something to fix."""
-    from optout.errors import OptoutError
-    from optout.flowfile.layers import Layers, load_flows  # pydantic only when flows are read
+    from optout.flowfile.layers import (  # pydantic only when flows are read
+        Layers,
+        load_flows,
+    )
 
     try:
         return {(p, s.id) for p, flow in load_flows(Layers.person()).items() for s in flow.settings if s.opt_in}
@@ -76,8 +82,6 @@ def optional_settings() -> set[tuple[str, str]]:
 
 def standing(profile: Profile, now: datetime | None = None) -> list[Standing]:
     """Every setting history knows of, then every stored account never read, for `profile`."""
-    from optout.credentials import AccountStore
-    from optout.history import History
 
     now = now or datetime.now(timezone.utc)
     rows, timeline, drift, finished = [], [], [], set()
@@ -121,7 +125,6 @@ def standing(profile: Profile, now: datetime | None = None) -> list[Standing]:
 
 def held(profile: Profile, out: list[Standing]) -> list[Standing]:
     """Accounts whose password optout holds back (optout.holds) say so, with `optout login`."""
-    from optout.holds import Holds
 
     for hold in Holds(profile).all():
         platform, account = hold.get("platform", ""), hold.get("account", "")

@@ -9,6 +9,7 @@ as if nothing happened, because `run` raises `Stopped` once the coroutine return
 
 from __future__ import annotations
 
+import asyncio
 import signal
 
 #: The signals that stop a run cleanly (those a platform has).
@@ -33,7 +34,6 @@ class Stopped(KeyboardInterrupt):
 
 def run(coro):
     """asyncio.run(coro), stopped cleanly by SIGINT, SIGTERM or SIGHUP (see the module)."""
-    import asyncio
 
     received: list[int] = []
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import textwrap
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -15,6 +16,7 @@ import structlog
 
 from optout.capture import fileformat, snapshot
 from optout.capture.keep import Keeper
+from optout.errors import OptoutError
 
 log = structlog.get_logger()
 
@@ -30,7 +32,6 @@ class Note:
 
     def line(self, width: int = 80) -> str:
         """What became of the page, wrapped to `width` (a path on a line of its own)."""
-        import textwrap
 
         if self.path:
             return f"Captured {self.platform} {self.setting}:\n  {self.path}"
@@ -108,7 +109,6 @@ class Capturer:
             note.refused = f"{why} (a name, id or pattern matched it), so it was refused"
             log.warning("capture.refused", platform=flow.id, setting=setting.id, reason=why)
             return
-        from optout.errors import OptoutError
         from optout.paths import private_dir, write_private
 
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")

@@ -17,8 +17,11 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from optout import browser as browser_mod
 from optout.capture.fileformat import Capture
 from optout.capture.snapshot import bare_url
+from optout.engine import Account, RunOptions, run_in_context
+from optout.engine.pageprobe import matches
 from optout.errors import OptoutError
 from optout.flowfile.schema import Flow, Setting
 
@@ -115,9 +118,6 @@ class Server:
 
 async def replay_one(browser, flow: Flow, capture: Capture, *, find_timeout_s: float = 5.0) -> Replayed:
     """Read one capture with the flow in a fresh context of `browser` (optout.browser.Launched)."""
-    from optout import browser as browser_mod
-    from optout.engine import Account, RunOptions, run_in_context
-    from optout.engine.pageprobe import matches
 
     done = Replayed(capture)
     try:
@@ -150,7 +150,6 @@ async def replay_one(browser, flow: Flow, capture: Capture, *, find_timeout_s: f
 async def replay(flow: Flow, captures: list[Capture], *, browser_path: str | None = None,
                  find_timeout_s: float = 5.0, headless: bool = True) -> list[Replayed]:
     """Replay every capture with the flow, in one browser."""
-    from optout import browser as browser_mod
 
     async with browser_mod.started(browser_path, headless=headless, extra_args=NO_NETWORK) as browser:
         return [await replay_one(browser, flow, c, find_timeout_s=find_timeout_s) for c in captures]

@@ -17,6 +17,7 @@ import json
 import re
 from urllib.parse import quote, quote_plus, unquote
 
+from optout import logs
 from optout.capture.keep import Keeper, _bare
 
 #: The walker. Elements are {"t": tag, "a": {attr: value}, "c": [children], "r": [shadow children],
@@ -366,7 +367,6 @@ def watched(account_name: str, credential=None, also: tuple[str, ...] = ()) -> l
 def leaks(text: str, account_name: str, credential=None, also: tuple[str, ...] = ()) -> str | None:
     """Why `text` may not be kept (it holds the account's name in any of its forms, an item's name
     or a secret, raw or escaped), or None."""
-    from optout import logs
 
     unescaped = html.unescape(text)
     seen = {t.casefold() for t in (text, unescaped, unquote(text), unquote(unescaped))}

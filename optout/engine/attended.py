@@ -17,6 +17,7 @@ from optout.engine.challenges import asked_words, challenge_on
 from optout.engine.options import Account, Outcome, RunOptions, RunState
 from optout.engine.personlogin import wait_for_person
 from optout.engine.tab import Tabs
+from optout.errors import OptoutError
 from optout.flowfile.schema import Flow, Setting
 from optout.states import State
 
@@ -58,7 +59,9 @@ class Attended:
             yield Tabs(context, self.flow.name, self.options.nav_timeout_ms, run_tabs.consent)
             await run_tabs.context.add_cookies((await context.storage_state())["cookies"])
         finally:
-            from optout.browser import close_quietly  # the browser module loads with a window
+            from optout.browser import (
+                close_quietly,  # the browser module loads with a window
+            )
 
             await close_quietly(context)
 
@@ -109,7 +112,6 @@ class Attended:
 
     async def open_window(self, storage: dict | None = None):
         """A context in a visible browser window, with the account's identity."""
-        from optout.errors import OptoutError
 
         name, pid, state = self.flow.name, self.flow.id, self.signin.state
         if state.window is None:

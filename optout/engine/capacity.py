@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+import psutil
+
 #: Memory one more account costs, in MiB. Measured on the sandbox replicas (2026-12-02, Chromium
 #: 150 headless, 2-CPU 24 GiB machine): 1, 7 and 13 contexts open at once in one browser, each on
 #: a different signed-in replica page with its control found, memory summed over the whole process
@@ -79,7 +81,6 @@ def usable_cpus(cgroup: Path = Path("/sys/fs/cgroup")) -> int:
 def free_mib(cgroup: Path = Path("/sys/fs/cgroup")) -> int:
     """Memory free for new work: the system's available memory, or what is left under a
     container's memory limit when that is less."""
-    import psutil
 
     free = psutil.virtual_memory().available
     try:

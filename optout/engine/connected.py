@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import structlog
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import Page
+from playwright.async_api import Page, async_playwright
 
 from optout import browser as browser_mod
 from optout import connect
@@ -82,7 +82,6 @@ async def run_connected(work: list[tuple[Flow, Account]], options: RunOptions,
                         on_result: Callable[[Result], None] | None = None,
                         state: RunState | None = None) -> list[Result]:
     """Every (flow, account) in the person's browser, one after another."""
-    from playwright.async_api import async_playwright
 
     endpoint = connect.find(options.connect)
     options.sessions = None  # nothing of the person's browser is ever saved

@@ -10,9 +10,15 @@ from pathlib import Path
 
 import structlog
 
+from optout import browser as browser_mod
+from optout.credentials import AccountStore
 from optout.engine.pageprobe import matches
+from optout.errors import OptoutError
+from optout.flowfile.layers import Layers, resolve
 from optout.flowfile.schema import Flow
+from optout.holds import Holds
 from optout.paths import DEFAULT_PROFILE, Profile
+from optout.sessions import SessionStore, identity_of
 
 log = structlog.get_logger()
 
@@ -39,10 +45,6 @@ async def interactive_login(platform: str, *, account: str | None = None, profil
     """`optout login`: open the flow's sign-in page in a visible browser, wait until the person
     is signed in, and keep that session. `headless` exists for tests that play the person with
     `setup_context`/`on_ready`."""
-    from optout import browser as browser_mod
-    from optout.flowfile.layers import Layers, resolve
-    from optout.errors import OptoutError
-    from optout.sessions import SessionStore, identity_of
 
     prof = profile if isinstance(profile, Profile) else Profile(profile)
     prof.ensure()
@@ -51,8 +53,6 @@ async def interactive_login(platform: str, *, account: str | None = None, profil
         raise OptoutError(f"{flow.name} has nothing optout signs in to.", f"`optout off {platform}` shows what to do.")
     store = sessions or SessionStore(prof)
     if account is None:
-        from optout.credentials import AccountStore
-
         known = [a.username for a in AccountStore(prof).list(platform)] or store.accounts(platform)
         account = known[0] if len(known) == 1 else "default"
     async with browser_mod.started(browser_path, headless=headless) as browser:
@@ -69,7 +69,6 @@ async def interactive_login(platform: str, *, account: str | None = None, profil
             raise OptoutError(f"Gave up waiting for the {flow.name} sign-in after {wait_s:.0f} s.",
                               f"Run `optout login {platform}` again and finish signing in.")
         path = store.save(platform, account, await context.storage_state(), await identity_of(context))
-    from optout.holds import Holds
 
     Holds(prof).clear(platform, account)  # the person signed in: automated sign-ins may go on
     log.info("login.saved", platform=platform, account=account)

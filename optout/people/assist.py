@@ -15,14 +15,23 @@ import json
 import os
 import re
 import shutil
-import time
 import tempfile
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from optout.paths import Profile
+from playwright.async_api import Error as PlaywrightError
+
+from optout import browser as browser_mod
+from optout import engine, logs
+from optout.browser import close_quietly
+from optout.engine.personlogin import wait_for_person
+from optout.flowfile.layers import Layers, resolve
+from optout.history import History, RunRecorder
+from optout.paths import RUN_PROFILE, Profile
 from optout.results import Result
+from optout.runs import run_profile
 from optout.states import State
 
 SCRATCH_PREFIX = "optout-assist-"
@@ -163,9 +172,6 @@ async def assist(platforms: Sequence[str], *, keep_profile: Profile | None = Non
     and `on_ready(page)` (called once the sign-in page is open) let tests play the person.
     `confirm_form`: asked with the exact words of each objection form before it is sent (see
     optout.engine.RunOptions.confirm_form)."""
-    from optout import browser as browser_mod
-    from optout import engine, logs
-    from optout.flowfile.layers import Layers, resolve
 
     logs.ensure_configured()
     tell = tell or (lambda message: None)
@@ -173,24 +179,18 @@ async def assist(platforms: Sequence[str], *, keep_profile: Profile | None = Non
     selected_set = set(selected)
     outcome = Assisted(platforms=[f.id for f in flows], kept=keep_profile.name if keep_profile else None)
     if keep_profile is not None:
-        from optout.runs import run_profile
-
         run_profile(keep_profile, setup_context)  # replica readings are kept in a sandbox profile only
         keep_profile.ensure()
     sweep_stale(tmp_root)
     scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=tmp_root))  # 0700
     prior = None
     if keep_profile is not None and keep_profile.history_db.exists():
-        from optout.history import History
-
         with History(keep_profile) as past:
             prior = past.last_sent
 
     def emit(results: list[Result]) -> None:
         for r in results:
             on_result and on_result(r)
-
-    from optout.paths import RUN_PROFILE
 
     token = RUN_PROFILE.set(keep_profile.name if keep_profile else None)  # seen by Sandbox.install
     try:
@@ -221,11 +221,6 @@ async def assist(platforms: Sequence[str], *, keep_profile: Profile | None = Non
 
 async def _assist_one(browser, flow, *, keep_profile, confirm, tell, emit, setup_context, on_ready,
                       wait_s, options) -> tuple[list[Result], list[Result]]:
-    from playwright.async_api import Error as PlaywrightError
-
-    from optout import engine
-    from optout.browser import close_quietly
-    from optout.engine.personlogin import wait_for_person
 
     context = await browser.new_context(setup_context=setup_context)
     try:
@@ -281,15 +276,12 @@ async def _assist_one(browser, flow, *, keep_profile, confirm, tell, emit, setup
 
 
 async def _run_phase(flow, mode: str, options: dict, context, keep_profile: Profile | None) -> list[Result]:
-    from optout import engine
-
     options = dict(options)
     state = engine.RunState(prior=options.pop("prior", None))
     run_options = engine.RunOptions(mode=mode, sessions=None, **options)  # type: ignore[arg-type]
     account = engine.Account(flow.id, ASSISTED_ACCOUNT)
     if keep_profile is None:
         return await engine.run_in_context(flow, account, run_options, context, state)
-    from optout.history import RunRecorder
 
     with RunRecorder(keep_profile, mode) as recorder:
         results = await engine.run_in_context(flow, account, run_options, context, state)

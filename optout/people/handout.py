@@ -12,10 +12,11 @@ from datetime import datetime, timezone
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from optout.errors import OptoutError
+from optout.history import History
 from optout.paths import Profile
 from optout.people.assist import ASSISTED_ACCOUNT, setting_of
+from optout.report import as_dict, inert, render_page
 from optout.states import EXPLANATIONS, State
-
 
 #: How each state is named on the handout, for someone who never saw optout.
 STATE_WORDS: dict[State, str] = {
@@ -96,8 +97,6 @@ def _without_queries(text: str) -> str:
 
 
 def _as_row(r) -> dict:
-    from optout.report import as_dict
-
     d = as_dict(r)
     d["state"] = State(str(d.get("state")))
     return d
@@ -121,10 +120,12 @@ def handout_html(results: Iterable, *, name: str | None = None, flows: dict | No
     `guides`: extra guides to list (flows' own guides and needs_human details are added here).
     `assisted`: the person signed in themselves (an assisted session), so no password was kept.
     `sample`: made on the replicas (--sandbox): marked as such, never taken for a person's own."""
-    from optout.report import inert, render_page
 
     if flows is None:
-        from optout.flowfile.layers import Layers, load_flows  # pydantic only when flows are read
+        from optout.flowfile.layers import (  # pydantic only when flows are read
+            Layers,
+            load_flows,
+        )
 
         try:
             flows = load_flows(Layers.person())
@@ -202,7 +203,6 @@ def handout_html(results: Iterable, *, name: str | None = None, flows: dict | No
 
 def handout_for_profile(profile: Profile, *, name: str | None = None, sandbox: bool = False) -> str:
     """The handout of a profile, from its history: the latest reading of every setting."""
-    from optout.history import History
 
     rows, switched = [], {}
     if profile.history_db.exists():

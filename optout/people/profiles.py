@@ -13,11 +13,25 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import keyring
 import structlog
 
-from optout.errors import OptoutError
+from optout import schedule
+from optout.credentials import AccountStore, entry_name, legacy_entry_name
+from optout.errors import KeyringUnavailable, OptoutError
+from optout.history import History
+from optout.notify import KEYRING_SERVICE, entry_user
+from optout.oskeyring import (
+    SERVICE,
+    keyring_delete,
+    keyring_fixes,
+    keyring_get,
+    keyring_problem,
+)
 from optout.paths import Profile, check_profile_name, home
 from optout.runlock import run_lock
+from optout.sandbox.router import state_file
+from optout.sessions import SUFFIX, SessionStore
 
 log = structlog.get_logger()
 
@@ -41,8 +55,6 @@ def _profiles_dir(root: Path | None = None) -> Path:
 
 def list_profiles(root: Path | None = None) -> list[ProfileInfo]:
     """Every profile with a folder under the data dir: how many accounts, sessions, the last run."""
-    from optout.credentials import AccountStore
-    from optout.sessions import SUFFIX
 
     folder = _profiles_dir(root)
     found = []
@@ -63,8 +75,6 @@ def list_profiles(root: Path | None = None) -> list[ProfileInfo]:
 
 
 def _last_run(profile: Profile) -> str | None:
-    from optout.history import History
-
     if not profile.history_db.exists():
         return None
     try:
@@ -173,7 +183,6 @@ def _linked_folder(base: Path, removal: Removal) -> Path | None:
 
 def _sandbox_state(name: str, root: Path | None, removal: Removal) -> None:
     """The replicas' state of `optout --sandbox --profile NAME` (its e-mail, sign-in events)."""
-    from optout.sandbox.router import state_file
 
     path = state_file(name, root)
     for file in (path, path.with_suffix(".tmp")):
@@ -185,9 +194,6 @@ def _sandbox_state(name: str, root: Path | None, removal: Removal) -> None:
 def _account_entries(profile: Profile, notes: list[str]) -> set[tuple[str, str]]:
     """Every keyring entry of this profile optout can name: from the accounts index, the saved
     sessions and the history (so an entry whose index line was lost is still found)."""
-    from optout.credentials import AccountStore, entry_name
-    from optout.oskeyring import SERVICE
-    from optout.sessions import SUFFIX, SessionStore
 
     names = {(SERVICE, entry_name(profile, "session-key"))}
     try:
@@ -206,8 +212,6 @@ def _account_entries(profile: Profile, notes: list[str]) -> set[tuple[str, str]]
         except OptoutError:
             pass
     if profile.history_db.exists():
-        from optout.history import History
-
         try:
             with History(profile, read_only=True) as history:
                 recorded = history.accounts()
@@ -223,11 +227,6 @@ def _account_entries(profile: Profile, notes: list[str]) -> set[tuple[str, str]]
 def _listed_entries(profile: Profile) -> set[tuple[str, str]]:
     """Entries of this profile found by asking the keyring itself, where the backend can list
     (the Secret Service can; macOS Keychain and Windows cannot, through `keyring`)."""
-    import keyring
-
-    from optout.credentials import entry_name, legacy_entry_name
-    from optout.notify import KEYRING_SERVICE, entry_user
-    from optout.oskeyring import SERVICE
 
     profile_name, mine = profile.name, (entry_name(profile, ""), legacy_entry_name(profile, ""))
     found: set[tuple[str, str]] = set()
@@ -250,8 +249,6 @@ def _listed_entries(profile: Profile) -> set[tuple[str, str]]:
 
 
 def _remove_schedule(name: str, system: str | None, removal: Removal) -> None:
-    from optout import schedule
-
     system = system or schedule.detect_system()
     if system == "cron" and not shutil.which("crontab"):
         return  # no cron here, so no cron entry either
@@ -268,15 +265,10 @@ def delete_profile(name: str, *, root: Path | None = None, system: str | None = 
 
     The keyring must be usable (else nothing is deleted, so a retry finds everything), and the
     schedule goes first: a scheduled run left behind would create the profile again."""
-    from optout.errors import KeyringUnavailable
-    from optout.notify import KEYRING_SERVICE, entry_user
-    from optout.oskeyring import keyring_delete, keyring_get, keyring_problem
 
     check_profile_name(name)
     problem = keyring_problem()
     if problem:
-        from optout.oskeyring import keyring_fixes
-
         raise KeyringUnavailable(f"Cannot remove the keyring entries of profile {name}: {problem}. "
                                  "Nothing was deleted.", keyring_fixes())
 

@@ -6,12 +6,12 @@ shared across instagram.com, credentials are only ever asked for on www.instagra
 from __future__ import annotations
 
 import html
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
-from optout.sandbox.replica import Replica, Request, Response, page, redirect
 from optout.sandbox.facebook import META_FORM
 from optout.sandbox.kit import challenge
 from optout.sandbox.kit.objection import ObjectionForm, route
+from optout.sandbox.replica import Replica, Request, Response, page, redirect
 
 WWW, HELP = "www.instagram.com", "help.instagram.com"
 LOGIN = f"https://{WWW}/accounts/login/"
@@ -38,8 +38,6 @@ class Instagram(Replica):
         return self.session_user(req.cookies.get("sessionid"))
 
     def handle(self, req: Request) -> Response:
-        from urllib.parse import urlsplit
-
         host, user = urlsplit(req.url).hostname, self.user(req)
         signed_in = user is not None
         if host == HELP:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import html
 import json
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
-from optout.sandbox.replica import Replica, Request, Response, late_page, page, redirect
 from optout.sandbox.kit import challenge
 from optout.sandbox.kit.objection import ObjectionForm, route
+from optout.sandbox.replica import Replica, Request, Response, late_page, page, redirect
 
 SETTING_PATH = "/mypreferences/d/settings/data-for-ai-improvement"
 LABEL = "Use my data for training content creation AI models"
@@ -270,6 +270,4 @@ input.addEventListener('change', async () => {
 
 
 def urlhost(url: str) -> str:
-    from urllib.parse import urlsplit
-
     return urlsplit(url).hostname or ""

@@ -11,6 +11,9 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+from optout.credentials import totp
+from optout.sandbox.kit.consent import CONSENT_COOKIE, consent_script
+
 #: The replicas' built-in demo account (public, shown in the README; it opens nothing real).
 SANDBOX_USERNAME = "demo@example.org"
 SANDBOX_PASSWORD = "sandbox-demo-password"
@@ -218,7 +221,6 @@ class Replica:
 
     def check_code(self, username: str | None, code: str, *, event: str = "code") -> bool:
         """The code step: the code must be the account's current TOTP code; each try is an event."""
-        from optout.credentials import totp
 
         secret = (self.account(username) or {}).get("totp_secret") if username is not None else None
         ok = bool(secret) and totp(secret).verify(code, valid_window=1)
@@ -257,14 +259,12 @@ class Replica:
     def consent_shown(self, request: Request) -> bool:
         """Whether this request's page shows the dialog: under a `cookie_consent*` misbehaviour,
         until the browser has made a choice (the cookie the dialog sets)."""
-        from optout.sandbox.kit.consent import CONSENT_COOKIE
 
         wanted = any(m.startswith("cookie_consent") for m in self.state["misbehaviours"])
         return wanted and request.cookies.get(CONSENT_COOKIE) not in ("decline", "accept")
 
     def with_consent(self, request: Request, response: Response) -> Response:
         """The response with the dialog added to its page when it shows (HTML pages only)."""
-        from optout.sandbox.kit.consent import consent_script
 
         body = response.body
         if (not self.consent_shown(request) or not isinstance(body, str) or "</body>" not in body

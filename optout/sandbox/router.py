@@ -5,13 +5,27 @@ replicas. Anything no replica serves is aborted, so no request ever leaves the m
 from __future__ import annotations
 
 import asyncio
+import html as _html
+import importlib
 import json
 import os
+import pkgutil
+import re as _re
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from optout.errors import OptoutError, ReplicaMix
+from optout.paths import RUN_PROFILE, home, is_sandbox_profile, private_dir
 from optout.sandbox.kit import challenge, weight
-from optout.sandbox.replica import BUSY_DELAY_S, BUSY_PATH, Replica, Request, Response, digest
+from optout.sandbox.kit.consent import CONSENT_PATH
+from optout.sandbox.replica import (
+    BUSY_DELAY_S,
+    BUSY_PATH,
+    Replica,
+    Request,
+    Response,
+    digest,
+)
 
 #: Every misbehaviour of DESIGN.md, by name, with what it does.
 MISBEHAVIOURS: dict[str, str] = {
@@ -99,7 +113,6 @@ def state_file(profile: str = "default", root: Path | None = None) -> Path:
     replicas' side is ever among optout's own files: $OPTOUT_SANDBOX_HOME, else the data folder's
     path with "-sandbox" appended (OPTOUT_HOME=/x/home → /x/home-sandbox); `root` stands for the
     data folder when it is not OPTOUT_HOME's."""
-    from optout.paths import home
 
     env = os.environ.get("OPTOUT_SANDBOX_HOME")
     data = root or home()
@@ -110,8 +123,6 @@ def state_file(profile: str = "default", root: Path | None = None) -> Path:
 def replica_classes() -> list[type[Replica]]:
     """Every module of optout.sandbox besides `replica`, `router` and the `kit` package holds one
     platform's replica: a Replica subclass."""
-    import importlib
-    import pkgutil
 
     package = importlib.import_module(__package__)
     found = []
@@ -149,7 +160,6 @@ class Sandbox:
             problem = "not the replicas' state"
         except (OSError, ValueError) as exc:
             problem = str(exc)
-        from optout.errors import OptoutError
 
         raise OptoutError(f"The sandbox state {path} cannot be read ({problem}).",
                           f"Delete it (rm '{path}'): the replicas start afresh.")
@@ -164,8 +174,6 @@ class Sandbox:
 
     def save(self) -> None:
         if self.state_file:
-            from optout.paths import private_dir
-
             private_dir(self.state_file.parent)
             tmp = self.state_file.with_suffix(".tmp")
             tmp.write_text(json.dumps(self.data, indent=1))
@@ -211,8 +219,6 @@ class Sandbox:
     async def install(self, context) -> None:
         """Route every request of a Playwright BrowserContext to the replicas; never for an API run
         that records in a real profile (optout.runs.run_profile), even through a wrapper."""
-        from optout.errors import ReplicaMix
-        from optout.paths import RUN_PROFILE, is_sandbox_profile
 
         name = RUN_PROFILE.get()
         if name is not None and not is_sandbox_profile(name):
@@ -265,7 +271,6 @@ class Sandbox:
             cookies=cookies,
             identity=" | ".join(headers.get(h, "") for h in ("user-agent", "sec-ch-ua", "accept-language")),
         )
-        from optout.sandbox.kit.consent import CONSENT_PATH
 
         if req.path == CONSENT_PATH:
             resp = replica.consent_answer(req)
@@ -278,9 +283,6 @@ class Sandbox:
             replica.check_identity(req)
             resp = replica.with_consent(req, replica.handle(req))
         if replica.misbehaves("hostile_text") and isinstance(resp.body, str):
-            import html as _html
-            import re as _re
-
             hostile = _html.escape(HOSTILE_TEXT, quote=True)
             resp.body = _re.sub(r'aria-checked="(true|false)"', f'aria-checked="{hostile}"', resp.body)
         if replica.misbehaves("real_weight"):

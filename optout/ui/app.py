@@ -3,10 +3,19 @@ page's Close button or by Ctrl-C (then exit 130, as every optout command)."""
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import uvicorn
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from optout.errors import OptoutError
+from optout.ui import routes
 from optout.ui.jobs import Job, UiContext
 from optout.ui.security import Guard, GuardMiddleware
 
@@ -33,13 +42,6 @@ class Ui:
 
 
 def create_app(ui: Ui):
-    from starlette.applications import Starlette
-    from starlette.middleware import Middleware
-    from starlette.routing import Mount, Route
-    from starlette.staticfiles import StaticFiles
-
-    from optout.ui import routes
-
     app = Starlette(routes=[
         Route("/", routes.stand),
         Route("/act", routes.act),
@@ -62,7 +64,6 @@ def create_app(ui: Ui):
 def bind(port: int = 0) -> socket.socket:
     """A socket on 127.0.0.1 only (port 0: any free one). Bound before the URL is made, so the
     Host check knows its port."""
-    from optout.errors import OptoutError
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -79,7 +80,6 @@ def bind(port: int = 0) -> socket.socket:
 def server(ui: Ui, sock: socket.socket):
     """A uvicorn server for `ui` on the bound socket: no access log (paths only, but nothing to
     keep), a short grace at shutdown so a live progress stream does not hold it open."""
-    import uvicorn
 
     ui.guard.port = sock.getsockname()[1]
     config = uvicorn.Config(create_app(ui), log_level="warning", access_log=False, lifespan="off",
@@ -91,7 +91,6 @@ def server(ui: Ui, sock: socket.socket):
 
 async def serve(ui: Ui, sock: socket.socket, on_ready=None) -> None:
     """Serve until Close or Ctrl-C; `on_ready(url)` once it accepts connections."""
-    import asyncio
 
     srv = server(ui, sock)
     task = asyncio.create_task(srv.serve(sockets=[sock]))

@@ -12,6 +12,9 @@ import asyncio
 import itertools
 from dataclasses import dataclass, field
 
+from optout import api, people
+from optout.errors import OptoutError
+from optout.logs import scrub
 from optout.textsafe import inert
 from optout.ui.words import forms, names, result_event
 
@@ -100,7 +103,6 @@ def form_question(flow, account, setting, sending) -> dict:
 
 async def run_flow(ctx: UiContext, job: Job, reason: str = "") -> None:
     """check or off through the Python API, each result and each question on the page."""
-    from optout import api
 
     known, known_forms = names(), forms()
 
@@ -119,7 +121,6 @@ async def run_flow(ctx: UiContext, job: Job, reason: str = "") -> None:
 
 async def run_assist(ctx: UiContext, job: Job, reason: str = "", person: str = "", keep: bool = False) -> None:
     """Volunteer mode: `optout assist` with the questions on the page, ending with the handout."""
-    from optout import people
 
     known, known_forms = names(), forms()
 
@@ -146,8 +147,6 @@ async def run_assist(ctx: UiContext, job: Job, reason: str = "", person: str = "
 async def run(ctx: UiContext, job: Job, runner, **kwargs) -> None:
     """Run a job to its end: an expected failure is said in words with its next step, never as a
     traceback; the page is always told it is over."""
-    from optout.errors import OptoutError
-    from optout.logs import scrub
 
     try:
         await runner(ctx, job, **kwargs)

@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import functools
 
+import jinja2
 from starlette.responses import HTMLResponse
+
+from optout.textsafe import inert
 
 
 @functools.cache
 def environment():
-    import jinja2
-
-    from optout.textsafe import inert
-
     env = jinja2.Environment(loader=jinja2.PackageLoader("optout.ui", "templates"), autoescape=True,
                              undefined=jinja2.StrictUndefined)
     env.filters["inert"] = inert

@@ -3,12 +3,20 @@ JSON POST (GuardMiddleware has checked its Origin and CSRF token before it gets 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 
+import keyring
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 
+from optout import catalog, logs
+from optout.credentials import AccountStore, Credential, require_secrets
+from optout.errors import OptoutError
+from optout.filestore import file_store_path, uses_file_store
+from optout.flowfile.layers import Layers, load_flows, resolve
+from optout.sessions import SessionStore
 from optout.textsafe import inert
 from optout.ui import jobs, words
 from optout.ui.render import page
@@ -36,7 +44,6 @@ async def _body(request: Request) -> dict:
 
 def platforms() -> list[dict]:
     """Every platform of the catalogue by its real name, and whether optout acts on it or guides."""
-    from optout import catalog
 
     return [{"id": p["platform"], "name": p["name"], "guide": p["guide"] is not None}
             for p in catalog.catalogue()]
@@ -49,8 +56,6 @@ async def stand(request: Request) -> HTMLResponse:
 
 
 async def act(request: Request) -> HTMLResponse:
-    from optout.credentials import AccountStore
-
     ui = _ui(request)
     stored = {a.platform for a in AccountStore(ui.ctx.profile).list()}
     return page(request, "act.html", platforms=platforms(), stored=stored, title="Check or switch off")
@@ -62,21 +67,15 @@ async def volunteer(request: Request) -> HTMLResponse:
 
 
 async def accounts(request: Request) -> HTMLResponse:
-    from optout.credentials import AccountStore
-    from optout.filestore import file_store_path, uses_file_store
-
     ui = _ui(request)
     profile = ui.ctx.profile
     if uses_file_store(profile):
         where = f"a file only you can read ({file_store_path(profile)}; not encrypted)"
     else:
-        import keyring
-
         where = f"your system keyring ({keyring.get_keyring().name})"
     known = words.names()
     stored = [{"platform": a.platform, "name": known.get(a.platform, a.platform), "username": inert(a.username),
                "totp": a.has_totp} for a in AccountStore(profile).list()]
-    from optout.flowfile.layers import Layers, load_flows
 
     signable = [{"id": pid, "name": f.name} for pid, f in sorted(load_flows(Layers.person()).items())
                 if f.guide is None and f.login and f.login.steps]
@@ -119,9 +118,6 @@ async def handout(request: Request) -> Response:
 
 
 async def start_run(request: Request) -> JSONResponse:
-    from optout.errors import OptoutError
-    from optout.flowfile.layers import Layers, resolve
-
     ui = _ui(request)
     try:
         data = await _body(request)
@@ -150,7 +146,6 @@ async def start_run(request: Request) -> JSONResponse:
                         keep=bool(data.get("keep")))
     else:
         work = jobs.run(ui.ctx, job, jobs.run_flow, reason=reason)
-    import asyncio
 
     job.task = asyncio.create_task(work)
     return JSONResponse({"ok": True, "id": job.id, "url": f"/runs/{job.id}"})
@@ -170,10 +165,6 @@ async def answer(request: Request) -> JSONResponse:
 
 async def add_account(request: Request) -> JSONResponse:
     """The password goes from the POST body to the keyring and nowhere else: not echoed, not logged."""
-    from optout import logs
-    from optout.credentials import AccountStore, Credential, require_secrets
-    from optout.errors import OptoutError
-    from optout.flowfile.layers import Layers, resolve
 
     ui = _ui(request)
     try:
@@ -198,16 +189,12 @@ async def add_account(request: Request) -> JSONResponse:
 
 
 async def remove_account(request: Request) -> JSONResponse:
-    from optout.credentials import AccountStore
-    from optout.sessions import SessionStore
-
     ui = _ui(request)
     try:
         data = await _body(request)
     except ValueError:
         return _refuse("The request was not understood.")
     platform, username = str(data.get("platform") or ""), str(data.get("username") or "")
-    from optout.errors import OptoutError
 
     try:
         removed = AccountStore(ui.ctx.profile).remove(platform, username or None)

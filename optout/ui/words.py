@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from optout import status
+from optout.flowfile.layers import Layers, load_flows
 from optout.textsafe import inert
 
 #: "<State> — <what it means>", {name} being the platform's real name.
@@ -31,8 +33,6 @@ ACTIONS = {"off": "Switch off", "check": "Check again", "signin": "Sign in"}
 
 
 def _flows() -> dict:
-    from optout.flowfile.layers import Layers, load_flows
-
     try:
         return load_flows(Layers.person())
     except Exception:  # noqa: BLE001 - a flow that does not load must not hide the page
@@ -101,7 +101,6 @@ def step_of(command: str | None, known: dict[str, str]) -> Step | None:
 
 def where_you_stand(profile) -> tuple[list[Row], Step | None]:
     """Every account and setting from history (optout.status), and the one next step."""
-    from optout import status
 
     known, known_forms = names(), forms()
     found = status.standing(profile)
