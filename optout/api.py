@@ -1,8 +1,8 @@
 """The Python API. The CLI is built on it; so can anything else.
 
-    import asyncio, optout.api as api
-    results = asyncio.run(api.check(["linkedin"]))
-    results = asyncio.run(api.switch_off(["linkedin"], dry_run=True))
+import asyncio, optout.api as api
+results = asyncio.run(api.check(["linkedin"]))
+results = asyncio.run(api.switch_off(["linkedin"], dry_run=True))
 """
 
 from __future__ import annotations
@@ -102,13 +102,37 @@ async def check(
         lock: hold the profile's run lock, so this run never overlaps another optout run of the
             profile (raises optout.errors.OptoutError when one is in progress).
     """
-    return await runs.run(runs.Request(
-        "check", platforms, runs.run_profile(profile, setup_context, sessions, home), credentials=credentials, setup_context=setup_context,
-        headless=headless, browser_path=browser_path, sessions=sessions, concurrency=concurrency,
-        flows_dir=flows_dir, evidence_dir=evidence_dir, selected=tuple(selected), all_settings=all_settings,
-        on_result=on_result, find_timeout_s=find_timeout_s, nav_timeout_ms=nav_timeout_ms,
-        setting_timeout_s=setting_timeout_s, history=history, kind=kind, capture=capture, attended=attended,
-        person_wait_s=person_wait_s, tell=tell, on_window=on_window, connect=connect, notify=notify, lock=lock))
+    return await runs.run(
+        runs.Request(
+            "check",
+            platforms,
+            runs.run_profile(profile, setup_context, sessions, home),
+            credentials=credentials,
+            setup_context=setup_context,
+            headless=headless,
+            browser_path=browser_path,
+            sessions=sessions,
+            concurrency=concurrency,
+            flows_dir=flows_dir,
+            evidence_dir=evidence_dir,
+            selected=tuple(selected),
+            all_settings=all_settings,
+            on_result=on_result,
+            find_timeout_s=find_timeout_s,
+            nav_timeout_ms=nav_timeout_ms,
+            setting_timeout_s=setting_timeout_s,
+            history=history,
+            kind=kind,
+            capture=capture,
+            attended=attended,
+            person_wait_s=person_wait_s,
+            tell=tell,
+            on_window=on_window,
+            connect=connect,
+            notify=notify,
+            lock=lock,
+        )
+    )
 
 
 async def switch_off(
@@ -158,20 +182,49 @@ async def switch_off(
         selected, all_settings: the optional settings to switch off too (by id or "platform:id").
         Every other argument is as for check().
     """
-    return await runs.run(runs.Request(
-        "off", platforms, runs.run_profile(profile, setup_context, sessions, home), credentials=credentials, setup_context=setup_context,
-        headless=headless, browser_path=browser_path, sessions=sessions, concurrency=concurrency,
-        flows_dir=flows_dir, evidence_dir=evidence_dir, dry_run=dry_run, selected=tuple(selected),
-        all_settings=all_settings, form_reason=form_reason, resend=resend, on_result=on_result,
-        find_timeout_s=find_timeout_s, nav_timeout_ms=nav_timeout_ms, setting_timeout_s=setting_timeout_s,
-        history=history, kind=kind, capture=capture, attended=attended, person_wait_s=person_wait_s, tell=tell,
-        on_window=on_window, connect=connect, confirm_form=confirm_form, notify=notify, lock=lock))
+    return await runs.run(
+        runs.Request(
+            "off",
+            platforms,
+            runs.run_profile(profile, setup_context, sessions, home),
+            credentials=credentials,
+            setup_context=setup_context,
+            headless=headless,
+            browser_path=browser_path,
+            sessions=sessions,
+            concurrency=concurrency,
+            flows_dir=flows_dir,
+            evidence_dir=evidence_dir,
+            dry_run=dry_run,
+            selected=tuple(selected),
+            all_settings=all_settings,
+            form_reason=form_reason,
+            resend=resend,
+            on_result=on_result,
+            find_timeout_s=find_timeout_s,
+            nav_timeout_ms=nav_timeout_ms,
+            setting_timeout_s=setting_timeout_s,
+            history=history,
+            kind=kind,
+            capture=capture,
+            attended=attended,
+            person_wait_s=person_wait_s,
+            tell=tell,
+            on_window=on_window,
+            connect=connect,
+            confirm_form=confirm_form,
+            notify=notify,
+            lock=lock,
+        )
+    )
 
 
 async def login(platform: str, **opts) -> Path:
     """Open a visible browser so a person signs in themselves; save that session."""
 
-    opts["profile"] = runs.run_profile(opts.get("profile"), opts.get("setup_context"), opts.get("sessions"))
+    opts["profile"] = runs.run_profile(
+        opts.get("profile"), opts.get("setup_context"), opts.get("sessions")
+    )
     token = RUN_PROFILE.set(opts["profile"].name)
     try:
         return await interactive_login(platform, **opts)

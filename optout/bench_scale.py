@@ -29,23 +29,42 @@ def machine() -> dict:
     import psutil
 
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
-    return {"cpus": os.cpu_count(), "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
-            "load_average": load}
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gib": round(psutil.virtual_memory().total / 2**30, 1),
+        "load_average": load,
+    }
 
 
-def scale(sizes: list[int], browser_path: str | None, env: dict, on_row=None,
-          concurrency: int | None = None) -> dict:
+def scale(
+    sizes: list[int],
+    browser_path: str | None,
+    env: dict,
+    on_row=None,
+    concurrency: int | None = None,
+) -> dict:
     """One measured run per count of accounts, as many at once as the engine picks (or
     `concurrency`); the figures as a dict (what --json prints)."""
     rows = []
     for n in sizes:
         r = bench_runs.measure(f"at{concurrency}" if concurrency else "auto", n, browser_path, env)
         others = max(0.0, r["machine_cpu_s"] - r["cpu_s"]) / r["wall_s"]
-        row = {"accounts": n, "settings": r["results"], "read": r["read"], "seconds": round(r["seconds"], 2),
-               "peak_rss_mb": round(r["peak_mb"]), "peak_pss_mb": round(r["peak_pss_mb"]),
-               "browsers": r["browsers"], "at_once": r["at_once"], "cpus": r["cpus"],
-               "free_mib": r["free_mib"], "override": r["override"], "cpu_s": round(r["cpu_s"], 1),
-               "other_work_cpus": round(others, 2), "problems": r["problems"]}
+        row = {
+            "accounts": n,
+            "settings": r["results"],
+            "read": r["read"],
+            "seconds": round(r["seconds"], 2),
+            "peak_rss_mb": round(r["peak_mb"]),
+            "peak_pss_mb": round(r["peak_pss_mb"]),
+            "browsers": r["browsers"],
+            "at_once": r["at_once"],
+            "cpus": r["cpus"],
+            "free_mib": r["free_mib"],
+            "override": r["override"],
+            "cpu_s": round(r["cpu_s"], 1),
+            "other_work_cpus": round(others, 2),
+            "problems": r["problems"],
+        }
         rows.append(row)
         on_row and on_row(row)
     out = {"machine": machine(), "platforms": bench_runs.bench_platforms(), "sizes": rows}
@@ -59,17 +78,23 @@ def scale(sizes: list[int], browser_path: str | None, env: dict, on_row=None,
         out["per_extra_open_account_mb"] = {
             "rss": round((most["peak_rss_mb"] - fewest["peak_rss_mb"]) / extra),
             "pss": round((most["peak_pss_mb"] - fewest["peak_pss_mb"]) / extra),
-            "from_accounts": fewest["accounts"], "to_accounts": most["accounts"]}
+            "from_accounts": fewest["accounts"],
+            "to_accounts": most["accounts"],
+        }
     return out
 
 
-HEADER = f"{'accounts':>8} {'at once':>8} {'wall time':>10} {'peak RSS':>10} {'peak PSS':>10} " \
-         f"{'browsers':>8} {'other work':>11}"
+HEADER = (
+    f"{'accounts':>8} {'at once':>8} {'wall time':>10} {'peak RSS':>10} {'peak PSS':>10} "
+    f"{'browsers':>8} {'other work':>11}"
+)
 
 
 def line(row: dict) -> str:
-    return (f"{row['accounts']:>8} {row['at_once']:>8} {row['seconds']:>8.2f} s {row['peak_rss_mb']:>7} MB "
-            f"{row['peak_pss_mb']:>7} MB {row['browsers']:>8} {row['other_work_cpus']:>6.1f} CPUs")
+    return (
+        f"{row['accounts']:>8} {row['at_once']:>8} {row['seconds']:>8.2f} s {row['peak_rss_mb']:>7} MB "
+        f"{row['peak_pss_mb']:>7} MB {row['browsers']:>8} {row['other_work_cpus']:>6.1f} CPUs"
+    )
 
 
 def say(text: str) -> None:
@@ -82,24 +107,39 @@ def main(opts) -> int:
         if not sizes or min(sizes) < 1:
             raise ValueError
     except ValueError:
-        print(f"--sizes takes counts of accounts above 0, e.g. 1,4,12,30 (not {opts.sizes!r})", file=sys.stderr)
+        print(
+            f"--sizes takes counts of accounts above 0, e.g. 1,4,12,30 (not {opts.sizes!r})",
+            file=sys.stderr,
+        )
         return 2
     if opts.concurrency is not None and opts.concurrency < 1:
-        print(f"--concurrency takes a number of accounts above 0 (not {opts.concurrency})", file=sys.stderr)
+        print(
+            f"--concurrency takes a number of accounts above 0 (not {opts.concurrency})",
+            file=sys.stderr,
+        )
         return 2
     env = bench_runs.bench_env()
     if not opts.json:
         m = machine()
-        say(f"optout scale report: {m['cpus']} CPUs, {m['memory_gib']} GiB memory, load average "
+        say(
+            f"optout scale report: {m['cpus']} CPUs, {m['memory_gib']} GiB memory, load average "
             f"{m['load_average']:.1f} at start. Accounts: synthetic sandbox accounts with saved "
-            f"sessions, round robin over {', '.join(bench_runs.bench_platforms())}.")
+            f"sessions, round robin over {', '.join(bench_runs.bench_platforms())}."
+        )
         print()
         print(HEADER)
-    out = scale(sizes, opts.browser_path, env, on_row=None if opts.json else lambda row: print(line(row), flush=True),
-                concurrency=opts.concurrency)
+    out = scale(
+        sizes,
+        opts.browser_path,
+        env,
+        on_row=None if opts.json else lambda row: print(line(row), flush=True),
+        concurrency=opts.concurrency,
+    )
     problems = [p for row in out["sizes"] for p in row["problems"]] + [
         f"N={row['accounts']}: read {row['read']} of {row['settings']} settings"
-        for row in out["sizes"] if row["read"] != row["settings"]]
+        for row in out["sizes"]
+        if row["read"] != row["settings"]
+    ]
     if opts.json:
         print(json.dumps(out, indent=2))
     else:
@@ -107,14 +147,21 @@ def main(opts) -> int:
         last = out["sizes"][-1]
         if "per_extra_open_account_mb" in out:
             extra = out["per_extra_open_account_mb"]
-            say(f"Each extra account open at once: +{extra['rss']} MB RSS, +{extra['pss']} MB PSS "
+            say(
+                f"Each extra account open at once: +{extra['rss']} MB RSS, +{extra['pss']} MB PSS "
                 f"(N={extra['from_accounts']} to N={extra['to_accounts']}). Beyond the accounts at once, "
-                "a run's accounts wait their turn and the peak stays put.")
-        picked = (f"as asked (--concurrency {opts.concurrency})" if last["override"] else
-                  f"picked by the engine from {last['cpus']} usable CPUs and {last['free_mib'] / 1024:.1f} GiB "
-                  "free memory (`--concurrency N` overrides it)")
-        say(f"At once: {picked}. {last['settings']} settings for {last['accounts']} accounts. Wall "
+                "a run's accounts wait their turn and the peak stays put."
+            )
+        picked = (
+            f"as asked (--concurrency {opts.concurrency})"
+            if last["override"]
+            else f"picked by the engine from {last['cpus']} usable CPUs and {last['free_mib'] / 1024:.1f} GiB "
+            "free memory (`--concurrency N` overrides it)"
+        )
+        say(
+            f"At once: {picked}. {last['settings']} settings for {last['accounts']} accounts. Wall "
             "time: from the start of the run to its last result, browser start included. Memory: the "
             "peak over the whole process tree (Python, driver, browser). Other work: CPUs that other "
-            f"processes kept busy meanwhile, on average (load average now {machine()['load_average']:.1f}).")
+            f"processes kept busy meanwhile, on average (load average now {machine()['load_average']:.1f})."
+        )
     return bench_runs.said_problems(problems)

@@ -43,14 +43,18 @@ class TreeSampler:
                     total += info.rss
                     pss += getattr(info, "pss", info.rss)
                     args = proc.cmdline()
-                    if "--remote-debugging-pipe" in args and not any(a.startswith("--type=") for a in args):
+                    if "--remote-debugging-pipe" in args and not any(
+                        a.startswith("--type=") for a in args
+                    ):
                         mains[proc.pid] = proc.ppid()
                 except psutil.Error:
                     pass
             self.peak_rss = max(self.peak_rss, total)
             self.peak_pss = max(self.peak_pss, pss)
             # A child the browser is starting looks like the browser until it execs: not a browser.
-            self.browsers = max(self.browsers, sum(1 for parent in mains.values() if parent not in mains))
+            self.browsers = max(
+                self.browsers, sum(1 for parent in mains.values() if parent not in mains)
+            )
             self._stop.wait(self.every_s)
 
     @property
@@ -63,9 +67,13 @@ class TreeSampler:
 
         t = psutil.cpu_times()
         # guest time is counted in user time already; steal is time the machine did not get
-        return sum(t) - t.idle - sum(getattr(t, k, 0.0) for k in ("iowait", "steal", "guest", "guest_nice"))
+        return (
+            sum(t)
+            - t.idle
+            - sum(getattr(t, k, 0.0) for k in ("iowait", "steal", "guest", "guest_nice"))
+        )
 
-    def __enter__(self) -> "TreeSampler":
+    def __enter__(self) -> TreeSampler:
         self._busy_at_start = self._busy()
         self._thread.start()
         return self

@@ -82,7 +82,9 @@ def system_install() -> str:
     fix per OS, not a list for all of them)."""
     os_key = _os_key()
     if os_key == "darwin":
-        return "install Google Chrome (`brew install --cask google-chrome`, or from google.com/chrome)"
+        return (
+            "install Google Chrome (`brew install --cask google-chrome`, or from google.com/chrome)"
+        )
     if os_key == "win32":
         return "install Microsoft Edge or Chrome (`winget install --id Google.Chrome`)"
     ids = _linux_ids()
@@ -96,7 +98,9 @@ def system_install() -> str:
 
 def install_hint() -> str:
     """The fix `optout doctor` and every "no browser" error give, for this operating system."""
-    if "ubuntu" in _linux_ids() and _os_key() == "linux":  # the download works there; apt's is a snap
+    if (
+        "ubuntu" in _linux_ids() and _os_key() == "linux"
+    ):  # the download works there; apt's is a snap
         return "Run `optout install-browser`, or " + system_install() + ", " + GIVE_ONE
     own = system_install()
     return own[0].upper() + own[1:] + ", or run `optout install-browser`, " + GIVE_ONE
@@ -131,7 +135,13 @@ def _os_key() -> str:
 def system_candidates() -> list[str]:
     paths = [os.path.expandvars(p) for p in CANDIDATES.get(_os_key(), ())]
     if _os_key() == "linux":  # also NixOS, /usr/local, ~/bin installs
-        for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "microsoft-edge"):
+        for name in (
+            "chromium",
+            "chromium-browser",
+            "google-chrome",
+            "google-chrome-stable",
+            "microsoft-edge",
+        ):
             found = shutil.which(name)
             if found and found not in paths:
                 paths.append(found)
@@ -153,8 +163,10 @@ def _given(path: str, source: str) -> BrowserChoice:
         path = shutil.which(path) or path
     if _usable(path):
         return _system_choice(path, source)
-    what = "is a folder, not the browser's executable" if os.path.isdir(path) else (
-        "is not executable" if os.path.exists(path) else "does not exist"
+    what = (
+        "is a folder, not the browser's executable"
+        if os.path.isdir(path)
+        else ("is not executable" if os.path.exists(path) else "does not exist")
     )
     raise BrowserNotFound(f"The browser from {source} ({path}) {what}.", install_hint())
 
@@ -166,13 +178,21 @@ def playwright_registry() -> Path | None:
         spec = importlib.util.find_spec("playwright")
         if not spec or not spec.submodule_search_locations:
             return None
-        return Path(next(iter(spec.submodule_search_locations))) / "driver" / "package" / ".local-browsers"
+        return (
+            Path(next(iter(spec.submodule_search_locations)))
+            / "driver"
+            / "package"
+            / ".local-browsers"
+        )
     if env:
         return Path(env).expanduser().resolve()
     if sys.platform == "darwin":
         return Path.home() / "Library" / "Caches" / "ms-playwright"
     if sys.platform.startswith("win"):
-        return Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local") / "ms-playwright"
+        return (
+            Path(os.environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+            / "ms-playwright"
+        )
     return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "ms-playwright"
 
 
@@ -181,7 +201,9 @@ def _playwright_revisions() -> dict[str, str]:
     spec = importlib.util.find_spec("playwright")
     if not spec or not spec.submodule_search_locations:
         return {}
-    path = Path(next(iter(spec.submodule_search_locations))) / "driver" / "package" / "browsers.json"
+    path = (
+        Path(next(iter(spec.submodule_search_locations))) / "driver" / "package" / "browsers.json"
+    )
     try:
         browsers = json.loads(path.read_text(encoding="utf-8"))["browsers"]
         return {b["name"]: str(b["revision"]) for b in browsers}
@@ -210,7 +232,10 @@ _SHELL_EXES = {
         "chrome-headless-shell-mac-x64/chrome-headless-shell",
         "chrome-mac/headless_shell",
     ),
-    "win32": ("chrome-headless-shell-win64/chrome-headless-shell.exe", "chrome-win/headless_shell.exe"),
+    "win32": (
+        "chrome-headless-shell-win64/chrome-headless-shell.exe",
+        "chrome-win/headless_shell.exe",
+    ),
 }
 
 
@@ -254,7 +279,11 @@ async def launch(playwright, choice: BrowserChoice, *, headless: bool = True, ex
     from playwright.async_api import Error as PlaywrightError  # start-up: the CLI reads this module
 
     sandbox = chromesandbox.decide()
-    kwargs: dict = {"headless": headless, "args": [*LAUNCH_ARGS, *extra_args], "chromium_sandbox": sandbox.on}
+    kwargs: dict = {
+        "headless": headless,
+        "args": [*LAUNCH_ARGS, *extra_args],
+        "chromium_sandbox": sandbox.on,
+    }
     if choice.path:
         kwargs["executable_path"] = choice.path
     try:
@@ -269,7 +298,9 @@ async def launch(playwright, choice: BrowserChoice, *, headless: bool = True, ex
         text = exc.message or str(exc)
         detail = _launch_detail(text)
         if "doesn't exist" in text or "does not exist" in text:
-            raise BrowserNotFound(f"The browser {choice.describe()} is not installed: {detail}", install_hint()) from None
+            raise BrowserNotFound(
+                f"The browser {choice.describe()} is not installed: {detail}", install_hint()
+            ) from None
         if "missing dependencies" in text:  # Playwright's Chromium on Linux without its libraries
             raise OptoutError(
                 f"The browser {choice.describe()} cannot start: this system lacks libraries it needs.",
@@ -317,8 +348,9 @@ class Launched:
             if self.browser is None or not self.browser.is_connected():
                 if self.browser is not None:
                     log.warning("browser.relaunch")
-                self.browser = await launch(self.playwright, self.choice, headless=self.headless,
-                                            extra_args=self.extra_args)
+                self.browser = await launch(
+                    self.playwright, self.choice, headless=self.headless, extra_args=self.extra_args
+                )
         return self.browser
 
     async def user_agent(self) -> str:
@@ -337,18 +369,26 @@ class Launched:
             self._user_agent = ua.replace("HeadlessChrome/", "Chrome/")
         return self._user_agent
 
-    async def new_context(self, storage_state: dict | None = None, *, setup_context=None, viewport=VIEWPORT,
-                          identity: dict | None = None):
+    async def new_context(
+        self,
+        storage_state: dict | None = None,
+        *,
+        setup_context=None,
+        viewport=VIEWPORT,
+        identity: dict | None = None,
+    ):
         """A fresh context (English pages, the usual window size), prepared by `setup_context`
         (tests route it to the sandbox); closed again if that fails. `identity`: the one a saved
         session was made with (see identity_of), so the platform sees the same browser again;
         without one, this browser's own as its window shows it."""
         identity = identity or {}
         context = await (await self.live()).new_context(
-            storage_state=storage_state, viewport=viewport,
+            storage_state=storage_state,
+            viewport=viewport,
             user_agent=identity.get("user_agent") or await self.user_agent(),
             locale=identity.get("locale") or "en-US",
-            timezone_id=identity.get("timezone") or None)
+            timezone_id=identity.get("timezone") or None,
+        )
         if setup_context:
             try:
                 await setup_context(context)

@@ -53,16 +53,25 @@ def plan(browser_path: str | None = None, *, bundled: bool = False) -> Plan:
 
 def install(todo: Plan) -> BrowserChoice:
     """Run Playwright's installer (its progress goes to the terminal); the Chromium it made."""
-    retry = ("Check the network (a proxy needs HTTPS_PROXY) and the free disk space, then run "
-             f"`optout install-browser --yes` again; or {browser.system_install()}, {browser.GIVE_ONE}")
+    retry = (
+        "Check the network (a proxy needs HTTPS_PROXY) and the free disk space, then run "
+        f"`optout install-browser --yes` again; or {browser.system_install()}, {browser.GIVE_ONE}"
+    )
     try:
         done = subprocess.run(todo.command, check=False)
     except OSError as exc:
-        raise OptoutError(f"Playwright's installer could not start ({exc.strerror or exc}).", retry) from None
+        raise OptoutError(
+            f"Playwright's installer could not start ({exc.strerror or exc}).", retry
+        ) from None
     if done.returncode != 0:
-        raise OptoutError(f"Playwright's installer failed (exit {done.returncode}); what it said is above.", retry)
+        raise OptoutError(
+            f"Playwright's installer failed (exit {done.returncode}); what it said is above.", retry
+        )
     found = browser.bundled_chromium()
     if found is None:
-        raise OptoutError(f"Playwright's installer finished, but no Chromium for this Playwright is in "
-                          f"{todo.folder}.", "Run `optout doctor` to see which browser optout finds; " + retry)
+        raise OptoutError(
+            f"Playwright's installer finished, but no Chromium for this Playwright is in "
+            f"{todo.folder}.",
+            "Run `optout doctor` to see which browser optout finds; " + retry,
+        )
     return found

@@ -28,14 +28,27 @@ def describe(flows: list[Flow]) -> list[dict]:
     """What `optout platforms` shows of each flow, as plain data."""
     return [
         {
-            "platform": f.id, "name": f.name, "version": f.version, "checked": f.checked.isoformat(),
-            "confidence": f.confidence, "source": f.source, "flow_source": f.flow_source,
+            "platform": f.id,
+            "name": f.name,
+            "version": f.version,
+            "checked": f.checked.isoformat(),
+            "confidence": f.confidence,
+            "source": f.source,
+            "flow_source": f.flow_source,
             "guide": f.guide.model_dump() if f.guide else None,
             "settings": [
-                {"id": s.id, "label": s.label, "meaning": s.description, "control": s.control.kind,
-                 "default": s.default, "regions": s.regions, "optional": s.opt_in, "url": s.url,
-                 "languages": s.known_languages(f.languages),
-                 "languages_missing": s.missing_languages(f.languages)}
+                {
+                    "id": s.id,
+                    "label": s.label,
+                    "meaning": s.description,
+                    "control": s.control.kind,
+                    "default": s.default,
+                    "regions": s.regions,
+                    "optional": s.opt_in,
+                    "url": s.url,
+                    "languages": s.known_languages(f.languages),
+                    "languages_missing": s.missing_languages(f.languages),
+                }
                 for s in f.settings
             ],
         }
@@ -64,14 +77,22 @@ def content_key(directory: Path | None = None) -> str:
 
     digest = hashlib.sha256()
     here = Path(__file__).parent
-    code = [here / "catalog.py", *sorted((here / "flowfile").glob("*.py")), here / "flowfile" / "release.pub"]
+    code = [
+        here / "catalog.py",
+        *sorted((here / "flowfile").glob("*.py")),
+        here / "flowfile" / "release.pub",
+    ]
     layers = [] if directory else Layers.person().files()
     for path in [*code, *sorted((directory or paths.flows_dir()).glob("*.yaml")), *layers]:
         try:
             # Modes and owners too: a local flow others could write is not used (optout.flowfile.layers).
             info = path.stat()
-            data = f"{info.st_mode:o}:{info.st_uid}".encode() + (b"" if path.is_dir() else path.read_bytes())
-        except OSError:  # an optional layer that is not there (or not readable: parsed, never cached wrong)
+            data = f"{info.st_mode:o}:{info.st_uid}".encode() + (
+                b"" if path.is_dir() else path.read_bytes()
+            )
+        except (
+            OSError
+        ):  # an optional layer that is not there (or not readable: parsed, never cached wrong)
             data = b"\0missing"
         digest.update(str(path).encode("utf-8", "surrogateescape") + b"\0" + data + b"\0")
     return digest.hexdigest()[:32]
@@ -89,8 +110,11 @@ def catalogue() -> list[dict]:
         path = cache_dir() / f"catalogue-{content_key()}.json"
         data = json.loads(path.read_text(encoding="utf-8"))
         platforms, warnings = data["platforms"], data["warnings"]
-        if isinstance(platforms, list) and all(isinstance(f, dict) and "settings" in f for f in platforms) \
-                and isinstance(warnings, list):
+        if (
+            isinstance(platforms, list)
+            and all(isinstance(f, dict) and "settings" in f for f in platforms)
+            and isinstance(warnings, list)
+        ):
             for warning in warnings:
                 notices.warn(str(warning))
             return platforms
@@ -104,7 +128,10 @@ def catalogue() -> list[dict]:
         for old in path.parent.glob("catalogue-*.json"):
             old.unlink(missing_ok=True)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"platforms": platforms, "warnings": notices.last_warnings}), encoding="utf-8")
+        tmp.write_text(
+            json.dumps({"platforms": platforms, "warnings": notices.last_warnings}),
+            encoding="utf-8",
+        )
         tmp.replace(path)
     except OSError:
         pass
@@ -130,27 +157,60 @@ def print_platforms(described: list[dict]) -> None:
     console = Console()
     if console.width < 120:
         for f in described:
-            console.print(Text.assemble((f["name"], "bold"), (f"  {f['platform']}", "dim"),
-                                        (f"  ({_SOURCES[f.get('flow_source')]})" if f.get("flow_source") in _SOURCES
-                                         else "", "yellow")))
+            console.print(
+                Text.assemble(
+                    (f["name"], "bold"),
+                    (f"  {f['platform']}", "dim"),
+                    (
+                        f"  ({_SOURCES[f.get('flow_source')]})"
+                        if f.get("flow_source") in _SOURCES
+                        else "",
+                        "yellow",
+                    ),
+                )
+            )
             if f["source"]:
-                console.print(Padding(Text(f"source: {f['source']}", style="dim"), (0, 0, 0, 2), expand=False))
+                console.print(
+                    Padding(Text(f"source: {f['source']}", style="dim"), (0, 0, 0, 2), expand=False)
+                )
             if f["guide"]:
-                console.print(Padding(Text("guide (nothing to automate)"), (0, 0, 0, 2), expand=False))
+                console.print(
+                    Padding(Text("guide (nothing to automate)"), (0, 0, 0, 2), expand=False)
+                )
                 console.print(Padding(Text(f["guide"]["summary"]), (0, 0, 0, 4), expand=False))
             for s in f["settings"]:
                 head = f"{s['id']}  {s['control']} · default {s['default']} · {' '.join(s.get('languages') or ['en'])}"
-                console.print(Padding(Text(head + ("  (optional)" if s["optional"] else "")), (0, 0, 0, 2), expand=False))
+                console.print(
+                    Padding(
+                        Text(head + ("  (optional)" if s["optional"] else "")),
+                        (0, 0, 0, 2),
+                        expand=False,
+                    )
+                )
                 console.print(Padding(Text(s["label"], style="bold"), (0, 0, 0, 4), expand=False))
                 console.print(Padding(Text(s["meaning"]), (0, 0, 0, 4), expand=False))
                 if s["regions"]:
-                    console.print(Padding(Text("Where: " + s["regions"], style="dim"), (0, 0, 0, 4), expand=False))
+                    console.print(
+                        Padding(
+                            Text("Where: " + s["regions"], style="dim"), (0, 0, 0, 4), expand=False
+                        )
+                    )
                 for lang, why in _missing(s).items():
-                    console.print(Padding(Text(f"No {lang}: {why}", style="dim"), (0, 0, 0, 4), expand=False))
+                    console.print(
+                        Padding(Text(f"No {lang}: {why}", style="dim"), (0, 0, 0, 4), expand=False)
+                    )
             console.print()
         return
-    table = Table("platform", "setting", "control", "what it means", "default", "regions", "languages",
-                  show_lines=True)
+    table = Table(
+        "platform",
+        "setting",
+        "control",
+        "what it means",
+        "default",
+        "regions",
+        "languages",
+        show_lines=True,
+    )
     for f in described:
         who = Text(f["name"]) + Text(f"\n{f['platform']}", style="dim")
         if f.get("flow_source") in _SOURCES:
@@ -158,13 +218,30 @@ def print_platforms(described: list[dict]) -> None:
         if f["source"]:
             who += Text(f"\nsource: {f['source']}", style="dim")
         if f["guide"]:
-            table.add_row(who, Text("guide (nothing to automate)"), "guide", Text(f["guide"]["summary"]), "—", "", "")
+            table.add_row(
+                who,
+                Text("guide (nothing to automate)"),
+                "guide",
+                Text(f["guide"]["summary"]),
+                "—",
+                "",
+                "",
+            )
         for s in f["settings"]:
             name = Text(s["label"] + (" (optional)" if s["optional"] else ""))
             missing = _missing(s)
-            table.add_row(who, name, s["control"], Text(s["meaning"]), s["default"], Text(s["regions"]),
-                          Text(" ".join(s.get("languages") or ["en"]))
-                          + Text("".join(f"\nno {lang}: {why}" for lang, why in missing.items()), style="dim"))
+            table.add_row(
+                who,
+                name,
+                s["control"],
+                Text(s["meaning"]),
+                s["default"],
+                Text(s["regions"]),
+                Text(" ".join(s.get("languages") or ["en"]))
+                + Text(
+                    "".join(f"\nno {lang}: {why}" for lang, why in missing.items()), style="dim"
+                ),
+            )
     console.print(table)
 
 
@@ -177,15 +254,25 @@ def _missing(setting: dict) -> dict[str, str]:
 
 
 def markdown_table(flows: list[Flow]) -> str:
-    rows = ["| platform | setting | control | default | languages | facts checked | confidence |",
-            "|---|---|---|---|---|---|---|"]
+    rows = [
+        "| platform | setting | control | default | languages | facts checked | confidence |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for f in flows:
         if f.guide:
-            rows.append(f"| {f.name} (`{f.id}`) | {f.guide.summary} | guide | — | {' '.join(f.languages)} | {f.checked.isoformat()} | {f.confidence} |")
+            rows.append(
+                f"| {f.name} (`{f.id}`) | {f.guide.summary} | guide | — | {' '.join(f.languages)} | {f.checked.isoformat()} | {f.confidence} |"
+            )
         for s in f.settings:
-            kind = s.control.kind + (" in a dialog" if s.dialog else "") + (" + Save" if s.save else "")
-            rows.append(f"| {f.name} (`{f.id}`) | {s.label}{' (optional)' if s.opt_in else ''} | {kind} | {s.default} | "
-                        f"{_languages_cell(s, f)} | {f.checked.isoformat()} | {f.confidence} |")
+            kind = (
+                s.control.kind
+                + (" in a dialog" if s.dialog else "")
+                + (" + Save" if s.save else "")
+            )
+            rows.append(
+                f"| {f.name} (`{f.id}`) | {s.label}{' (optional)' if s.opt_in else ''} | {kind} | {s.default} | "
+                f"{_languages_cell(s, f)} | {f.checked.isoformat()} | {f.confidence} |"
+            )
     return "\n".join(rows)
 
 
@@ -193,8 +280,14 @@ def _languages_cell(setting, flow: Flow) -> str:
     """The languages a setting knows, then those of the EU languages a source search did not find."""
     from optout.flowfile.schema import NOT_RESEARCHED
 
-    searched = [lang for lang, why in setting.missing_languages(flow.languages).items() if why != NOT_RESEARCHED]
-    return " ".join(setting.known_languages(flow.languages)) + (f"; not found: {' '.join(searched)}" if searched else "")
+    searched = [
+        lang
+        for lang, why in setting.missing_languages(flow.languages).items()
+        if why != NOT_RESEARCHED
+    ]
+    return " ".join(setting.known_languages(flow.languages)) + (
+        f"; not found: {' '.join(searched)}" if searched else ""
+    )
 
 
 def update_readme(text: str, flows: list[Flow]) -> str:
@@ -209,9 +302,13 @@ if __name__ == "__main__":  # python -m optout.catalog [--check] README.md
     current = path.read_text(encoding="utf-8")
     from optout.flowfile.load import load_flows  # pydantic: never at the CLI's start
 
-    wanted = update_readme(current, list(load_flows(paths.flows_dir()).values()))  # shipped flows only
+    wanted = update_readme(
+        current, list(load_flows(paths.flows_dir()).values())
+    )  # shipped flows only
     if check:
         if current != wanted:
-            sys.exit(f"{path}: the platforms table is out of date; run `python -m optout.catalog {path}`.")
+            sys.exit(
+                f"{path}: the platforms table is out of date; run `python -m optout.catalog {path}`."
+            )
     else:
         path.write_text(wanted, encoding="utf-8")

@@ -60,31 +60,44 @@ def decide(platform: str | None = None, euid: int | None = None, read=None) -> D
         return Decision(True)
     euid = os.geteuid() if euid is None else euid
     if euid == 0:
-        return Decision(False, "optout runs as root, and Chromium cannot sandbox itself as root",
-                        "Run optout as an ordinary user (not root, not sudo).", chosen=True)
+        return Decision(
+            False,
+            "optout runs as root, and Chromium cannot sandbox itself as root",
+            "Run optout as an ordinary user (not root, not sudo).",
+            chosen=True,
+        )
     switch = userns_blocked(read)
     if switch is not None:
-        return Decision(False, f"this system forbids unprivileged user namespaces ({switch})",
-                        _USERNS_FIX.get(switch, "Allow unprivileged user namespaces."))
+        return Decision(
+            False,
+            f"this system forbids unprivileged user namespaces ({switch})",
+            _USERNS_FIX.get(switch, "Allow unprivileged user namespaces."),
+        )
     return Decision(True)
 
 
 _USERNS_FIX = {
-    "/proc/sys/kernel/unprivileged_userns_clone":
-        "Allow them: `sudo sysctl -w kernel.unprivileged_userns_clone=1` (and in /etc/sysctl.d/ to keep it).",
-    "/proc/sys/user/max_user_namespaces":
-        "Allow them: `sudo sysctl -w user.max_user_namespaces=15000` (and in /etc/sysctl.d/ to keep it).",
-    "/proc/sys/kernel/apparmor_restrict_unprivileged_userns":
-        "Give the browser an AppArmor profile that allows user namespaces (Chrome's own package has "
-        "one), or `sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0`.",
+    "/proc/sys/kernel/unprivileged_userns_clone": "Allow them: `sudo sysctl -w kernel.unprivileged_userns_clone=1` (and in /etc/sysctl.d/ to keep it).",
+    "/proc/sys/user/max_user_namespaces": "Allow them: `sudo sysctl -w user.max_user_namespaces=15000` (and in /etc/sysctl.d/ to keep it).",
+    "/proc/sys/kernel/apparmor_restrict_unprivileged_userns": "Give the browser an AppArmor profile that allows user namespaces (Chrome's own package has "
+    "one), or `sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0`.",
 }
 
 
 def sandbox_failed(message: str) -> bool:
     """Whether a launch failed because the sandbox could not start (then it is retried without)."""
     text = message.lower()
-    return any(s in text for s in ("no usable sandbox", "sandbox_host_linux", "zygote_host_impl_linux",
-                                   "setuid sandbox", "credentials.cc", "namespace_sandbox"))
+    return any(
+        s in text
+        for s in (
+            "no usable sandbox",
+            "sandbox_host_linux",
+            "zygote_host_impl_linux",
+            "setuid sandbox",
+            "credentials.cc",
+            "namespace_sandbox",
+        )
+    )
 
 
 #: Why the last launch that asked for the sandbox had to go without it (empty: it did not).
@@ -95,8 +108,11 @@ def fell_back(detail: str) -> None:
     """A launch with the sandbox failed and was retried without: say so once, keep it for doctor."""
 
     if not _fallback["why"]:
-        structlog.get_logger().warning("browser.sandbox_unavailable", detail=detail,
-                                       hint="the browser runs without its sandbox; see `optout doctor`")
+        structlog.get_logger().warning(
+            "browser.sandbox_unavailable",
+            detail=detail,
+            hint="the browser runs without its sandbox; see `optout doctor`",
+        )
     _fallback["why"] = detail
 
 
@@ -104,9 +120,16 @@ def doctor_line() -> tuple[bool, str, str | None]:
     """(ok, value, fix) for `optout doctor`."""
     decision = decide()
     if decision.on and _fallback["why"]:
-        return (False, f"off: Chromium could not start its sandbox here ({_fallback['why']})",
-                "Check that unprivileged user namespaces are allowed (`unshare --user true` must work), "
-                "or install Chrome's own package, whose sandbox helper is set up.")
+        return (
+            False,
+            f"off: Chromium could not start its sandbox here ({_fallback['why']})",
+            "Check that unprivileged user namespaces are allowed (`unshare --user true` must work), "
+            "or install Chrome's own package, whose sandbox helper is set up.",
+        )
     if decision.on:
         return True, "on (Chromium's own sandbox)", None
-    return decision.chosen, f"off: {decision.why}; pages run with fewer walls around your files", decision.fix
+    return (
+        decision.chosen,
+        f"off: {decision.why}; pages run with fewer walls around your files",
+        decision.fix,
+    )

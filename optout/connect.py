@@ -24,9 +24,11 @@ from urllib.parse import urlsplit
 from optout.errors import ConnectFailed
 
 #: What to switch on, said whenever no browser could be reached.
-SWITCH_ON = ("Open chrome://inspect/#remote-debugging in Chrome 144 or newer and switch on remote "
-             "debugging (Edge: edge://inspect), then run again. Or name the browser: --connect DIR "
-             "(its user-data folder) or --connect http://127.0.0.1:PORT.")
+SWITCH_ON = (
+    "Open chrome://inspect/#remote-debugging in Chrome 144 or newer and switch on remote "
+    "debugging (Edge: edge://inspect), then run again. Or name the browser: --connect DIR "
+    "(its user-data folder) or --connect http://127.0.0.1:PORT."
+)
 
 #: How long Chrome may take to answer; it asks its user to allow each new connection.
 ATTACH_TIMEOUT_MS = 60_000
@@ -36,7 +38,9 @@ def wrapped(text: str, used: int = 0) -> str:
     """User-facing text within 80 columns; `used`: columns the first line already has ("Error: ")."""
     lines = []
     for part in text.split("\n"):
-        filled = textwrap.fill(" " * used + part, 80, break_on_hyphens=False, break_long_words=False)
+        filled = textwrap.fill(
+            " " * used + part, 80, break_on_hyphens=False, break_long_words=False
+        )
         lines.append(filled[used:])
         used = 0
     return "\n".join(lines)
@@ -53,27 +57,49 @@ def user_data_dirs() -> list[tuple[str, Path]]:
     home = Path.home()
     if sys.platform == "darwin":
         base = home / "Library" / "Application Support"
-        rel = [("Google Chrome", "Google/Chrome"), ("Chrome Beta", "Google/Chrome Beta"),
-               ("Chrome Canary", "Google/Chrome Canary"), ("Chromium", "Chromium"),
-               ("Microsoft Edge", "Microsoft Edge"), ("Edge Beta", "Microsoft Edge Beta"),
-               ("Brave", "BraveSoftware/Brave-Browser")]
+        rel = [
+            ("Google Chrome", "Google/Chrome"),
+            ("Chrome Beta", "Google/Chrome Beta"),
+            ("Chrome Canary", "Google/Chrome Canary"),
+            ("Chromium", "Chromium"),
+            ("Microsoft Edge", "Microsoft Edge"),
+            ("Edge Beta", "Microsoft Edge Beta"),
+            ("Brave", "BraveSoftware/Brave-Browser"),
+        ]
         return [(name, base / path) for name, path in rel]
     if sys.platform.startswith("win"):
         base = Path(os.environ.get("LOCALAPPDATA") or home / "AppData" / "Local")
-        rel = [("Google Chrome", r"Google\Chrome\User Data"), ("Chrome Beta", r"Google\Chrome Beta\User Data"),
-               ("Chrome Canary", r"Google\Chrome SxS\User Data"), ("Chromium", r"Chromium\User Data"),
-               ("Microsoft Edge", r"Microsoft\Edge\User Data"), ("Edge Beta", r"Microsoft\Edge Beta\User Data"),
-               ("Brave", r"BraveSoftware\Brave-Browser\User Data")]
+        rel = [
+            ("Google Chrome", r"Google\Chrome\User Data"),
+            ("Chrome Beta", r"Google\Chrome Beta\User Data"),
+            ("Chrome Canary", r"Google\Chrome SxS\User Data"),
+            ("Chromium", r"Chromium\User Data"),
+            ("Microsoft Edge", r"Microsoft\Edge\User Data"),
+            ("Edge Beta", r"Microsoft\Edge Beta\User Data"),
+            ("Brave", r"BraveSoftware\Brave-Browser\User Data"),
+        ]
         return [(name, base / path) for name, path in rel]
     config = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
-    rel = [("Google Chrome", "google-chrome"), ("Chrome Beta", "google-chrome-beta"),
-           ("Chrome Dev", "google-chrome-unstable"), ("Chromium", "chromium"),
-           ("Microsoft Edge", "microsoft-edge"), ("Edge Beta", "microsoft-edge-beta"),
-           ("Edge Dev", "microsoft-edge-dev"), ("Brave", "BraveSoftware/Brave-Browser")]
+    rel = [
+        ("Google Chrome", "google-chrome"),
+        ("Chrome Beta", "google-chrome-beta"),
+        ("Chrome Dev", "google-chrome-unstable"),
+        ("Chromium", "chromium"),
+        ("Microsoft Edge", "microsoft-edge"),
+        ("Edge Beta", "microsoft-edge-beta"),
+        ("Edge Dev", "microsoft-edge-dev"),
+        ("Brave", "BraveSoftware/Brave-Browser"),
+    ]
     return [(name, config / path) for name, path in rel] + [
         ("Chromium (snap)", home / "snap" / "chromium" / "common" / "chromium"),
-        ("Google Chrome (flatpak)", home / ".var" / "app" / "com.google.Chrome" / "config" / "google-chrome"),
-        ("Chromium (flatpak)", home / ".var" / "app" / "org.chromium.Chromium" / "config" / "chromium"),
+        (
+            "Google Chrome (flatpak)",
+            home / ".var" / "app" / "com.google.Chrome" / "config" / "google-chrome",
+        ),
+        (
+            "Chromium (flatpak)",
+            home / ".var" / "app" / "org.chromium.Chromium" / "config" / "chromium",
+        ),
     ]
 
 
@@ -104,7 +130,9 @@ def short(path: Path) -> str:
 def read_port_file(folder: Path) -> tuple[int, str] | None:
     """(port, websocket path) from a user-data folder's DevToolsActivePort, or None."""
     try:
-        lines = (folder / "DevToolsActivePort").read_text(encoding="utf-8", errors="replace").split()
+        lines = (
+            (folder / "DevToolsActivePort").read_text(encoding="utf-8", errors="replace").split()
+        )
         port = int(lines[0])
     except (OSError, ValueError, IndexError):
         return None
@@ -138,7 +166,9 @@ def in_folder(name: str, folder: Path, search: Search) -> Endpoint | None:
 def not_found(search: Search, intro: str) -> ConnectFailed:
     lines = [intro, "Looked for DevToolsActivePort in:"] + [f"  {where}" for where in search.looked]
     if search.stale:
-        lines.append("Closed since (its file is left, its port refuses): " + "; ".join(search.stale) + ".")
+        lines.append(
+            "Closed since (its file is left, its port refuses): " + "; ".join(search.stale) + "."
+        )
     return failed("\n".join(lines))
 
 
@@ -146,9 +176,14 @@ def from_url(url: str) -> Endpoint:
     """`http://127.0.0.1:PORT` (its /json/version names the websocket; a browser switched on at
     chrome://inspect answers 404 there, and connect_over_cdp gets the http URL) or a ws:// URL."""
     parts = urlsplit(url)
-    host, port = parts.hostname or "127.0.0.1", parts.port or (443 if parts.scheme in ("https", "wss") else 80)
+    host, port = (
+        parts.hostname or "127.0.0.1",
+        parts.port or (443 if parts.scheme in ("https", "wss") else 80),
+    )
     if not port_open(port, host, timeout_s=2.0):
-        raise failed(f"Nothing answers at {url}: the browser is closed, or its remote debugging is off.")
+        raise failed(
+            f"Nothing answers at {url}: the browser is closed, or its remote debugging is off."
+        )
     if parts.scheme in ("ws", "wss"):
         return Endpoint(url, f"the browser at {url}")
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never via a proxy
@@ -172,17 +207,23 @@ def find(target: str | Endpoint = "auto") -> Endpoint:
     if target != "auto":
         folder = Path(target).expanduser()
         if not folder.is_dir():
-            raise failed(f"--connect {target}: no such folder (give the browser's user-data folder, e.g. "
-                         "~/.config/google-chrome, or http://127.0.0.1:PORT).")
+            raise failed(
+                f"--connect {target}: no such folder (give the browser's user-data folder, e.g. "
+                "~/.config/google-chrome, or http://127.0.0.1:PORT)."
+            )
         found = in_folder("the browser given", folder, search)
         if found is None:
-            raise not_found(search, "No browser with remote debugging switched on uses the folder given.")
+            raise not_found(
+                search, "No browser with remote debugging switched on uses the folder given."
+            )
         return found
     for name, folder in user_data_dirs():
         found = in_folder(name, folder, search)
         if found is not None:
             return found
-    raise not_found(search, "No running Chrome, Edge or Chromium with remote debugging switched on was found.")
+    raise not_found(
+        search, "No running Chrome, Edge or Chromium with remote debugging switched on was found."
+    )
 
 
 async def attach(playwright, endpoint: Endpoint, timeout_ms: int = ATTACH_TIMEOUT_MS):
@@ -194,11 +235,15 @@ async def attach(playwright, endpoint: Endpoint, timeout_ms: int = ATTACH_TIMEOU
         browser = await playwright.chromium.connect_over_cdp(endpoint.url, timeout=timeout_ms)
     except PlaywrightError as exc:
         said = (exc.message or str(exc)).splitlines()[0]
-        raise failed(f"Could not attach to {endpoint.what}: {said}",
-                     "If the browser asked whether to allow remote debugging, allow it. " + SWITCH_ON) from None
+        raise failed(
+            f"Could not attach to {endpoint.what}: {said}",
+            "If the browser asked whether to allow remote debugging, allow it. " + SWITCH_ON,
+        ) from None
     if not browser.contexts:
-        raise failed(f"{endpoint.what} has no window open to work in.",
-                     "Open a window in your browser, then run again.")
+        raise failed(
+            f"{endpoint.what} has no window open to work in.",
+            "Open a window in your browser, then run again.",
+        )
     return browser
 
 
@@ -211,6 +256,13 @@ def doctor_value(target: str | None = None) -> tuple[bool, str, str | None]:
         if target:  # asked for: not reachable is a failure, said in full
             return False, " ".join(exc.message.split()), " ".join((exc.hint or "").split())
         stale = " (a closed one left its port file)" if "refuses" in exc.message else ""
-        return True, f"not found (optional){stale}", ("To let optout work in your own signed-in browser, "
-                                                       + SWITCH_ON[0].lower() + SWITCH_ON[1:].split(" Or name")[0])
+        return (
+            True,
+            f"not found (optional){stale}",
+            (
+                "To let optout work in your own signed-in browser, "
+                + SWITCH_ON[0].lower()
+                + SWITCH_ON[1:].split(" Or name")[0]
+            ),
+        )
     return True, f"{found.what}, remote debugging on", None

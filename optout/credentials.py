@@ -64,6 +64,7 @@ class Credential:
 def totp(secret: str):
     """A pyotp.TOTP that also takes 80-bit secrets: pyotp >= 2.10 refuses secrets under 112 bits
     (a rule for issuers), but many sites still hand them out and the person cannot choose."""
+
     class _TOTP(pyotp.TOTP):
         def byte_secret(self) -> bytes:
             return _secret_bytes(self.secret)
@@ -79,7 +80,7 @@ def _secret_bytes(secret: str) -> bytes:
     if len(raw) < 10:  # under 80 bits: most likely a 6-digit code pasted by mistake
         raise OptoutError(
             "The TOTP secret is not a valid setup key (base32: letters A-Z and digits 2-7, 16 or more).",
-            "Copy the setup key shown next to the QR code (\"can't scan it?\"), not a 6-digit code, "
+            'Copy the setup key shown next to the QR code ("can\'t scan it?"), not a 6-digit code, '
             "and add the account again with `optout account add PLATFORM`.",
         )
     return raw
@@ -95,36 +96,10 @@ class AccountInfo:
     added: str  # ISO date
 
 
-
-
-
-
-
-
 def require_secrets(profile: Profile) -> None:
     """A profile that chose the file store needs no keyring; every other one does."""
     if not uses_file_store(profile):
         require_keyring()
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 def unlock_secrets(profile: Profile) -> None:
@@ -135,8 +110,6 @@ def unlock_secrets(profile: Profile) -> None:
     if not profile.accounts_file.exists() and not any(profile.sessions.glob("*.session")):
         return  # nothing of this profile is in the keyring yet
     entry_get(profile, "session-key")
-
-
 
 
 def entry_name(profile: Profile, *parts: str) -> str:
@@ -192,12 +165,6 @@ def entry_delete(profile: Profile, *parts: str) -> bool:
     return keyring_delete(legacy_entry_name(profile, *parts)) or current
 
 
-
-
-
-
-
-
 class AccountStore:
     """Accounts of one profile: secrets in the keyring, an index without secrets on disk."""
 
@@ -214,9 +181,16 @@ class AccountStore:
             return [AccountInfo(**row) for row in rows]
         except FileNotFoundError:
             return []
-        except (NotADirectoryError, PermissionError) as exc:  # the folder, not the index, is the problem
+        except (
+            NotADirectoryError,
+            PermissionError,
+        ) as exc:  # the folder, not the index, is the problem
             raise folder_error(exc, path.parent) from None
-        except (OSError, ValueError, TypeError) as exc:  # unreadable, not JSON, or not rows of accounts
+        except (
+            OSError,
+            ValueError,
+            TypeError,
+        ) as exc:  # unreadable, not JSON, or not rows of accounts
             raise OptoutError(
                 f"The accounts index {path} cannot be read ({exc}).",
                 "Move it aside and add the accounts again; the passwords are still in the keyring.",
@@ -231,16 +205,24 @@ class AccountStore:
     def add(self, platform: str, credential: Credential) -> AccountInfo:
         require_secrets(self.profile)
         credential.validate()
-        same = [r.username for r in self._read_index() if r.platform == platform
-                and r.username != credential.username and r.username.casefold() == credential.username.casefold()]
+        same = [
+            r.username
+            for r in self._read_index()
+            if r.platform == platform
+            and r.username != credential.username
+            and r.username.casefold() == credential.username.casefold()
+        ]
         if same:  # a run signs in to each account once, comparing names without case
             raise OptoutError(
                 f"The {platform} account '{same[0]}' is already stored; '{credential.username}' differs from it "
                 "only in case, and optout treats the two as one account (sites do too).",
                 f"To change its password, add it as '{same[0]}'; or remove it first: "
-                f"`optout account remove {platform} '{same[0]}'`.")
+                f"`optout account remove {platform} '{same[0]}'`.",
+            )
         value = json.dumps({"password": credential.password, "totp_secret": credential.totp_secret})
-        previous = entry_get(self.profile, platform, credential.username)  # kept if the update fails
+        previous = entry_get(
+            self.profile, platform, credential.username
+        )  # kept if the update fails
         entry_set(self.profile, platform, credential.username, value=value)
         info = AccountInfo(
             platform=platform,
@@ -248,12 +230,18 @@ class AccountStore:
             has_totp=credential.totp_secret is not None,
             added=_dt.date.today().isoformat(),
         )
-        rows = [r for r in self._read_index() if (r.platform, r.username) != (platform, credential.username)]
+        rows = [
+            r
+            for r in self._read_index()
+            if (r.platform, r.username) != (platform, credential.username)
+        ]
         try:
             self._write_index([*rows, info])
         except BaseException:
             if previous is None:
-                entry_delete(self.profile, platform, credential.username)  # no entry the index does not know of
+                entry_delete(
+                    self.profile, platform, credential.username
+                )  # no entry the index does not know of
             else:
                 entry_set(self.profile, platform, credential.username, value=previous)
             raise
@@ -265,8 +253,12 @@ class AccountStore:
 
     def _load(self, info: AccountInfo) -> Credential | None:
         # a legacy entry is this folder's when its own index lists the account (read just now)
-        listed = lambda _value: any((r.platform, r.username) == (info.platform, info.username)
-                                    for r in self._read_index())
+        def listed(_value) -> bool:
+            return any(
+                (r.platform, r.username) == (info.platform, info.username)
+                for r in self._read_index()
+            )
+
         raw = entry_get(self.profile, info.platform, info.username, legacy_if=listed)
         if raw is None:
             return None
@@ -293,12 +285,15 @@ class AccountStore:
         if len(rows) > 1:
             names = ", ".join(r.username for r in rows)
             raise OptoutError(
-                f"There are several {platform} accounts ({names}).", "Say which one with --account NAME."
+                f"There are several {platform} accounts ({names}).",
+                "Say which one with --account NAME.",
             )
         cred = self._load(rows[0]) if rows else None
         if cred is None:
             who = f"{platform} account '{username}'" if username else f"{platform} account"
-            raise AccountNotFound(f"No stored {who}.", f"Add it with `optout account add {platform}`.")
+            raise AccountNotFound(
+                f"No stored {who}.", f"Add it with `optout account add {platform}`."
+            )
         return cred
 
     def remove(self, platform: str, username: str | None = None) -> list[AccountInfo]:
@@ -306,7 +301,9 @@ class AccountStore:
         doomed = [r for r in rows if r.platform == platform and username in (None, r.username)]
         if not doomed:
             who = f"{platform} account '{username}'" if username else f"{platform} account"
-            raise AccountNotFound(f"No stored {who} to remove.", "See what is stored with `optout account list`.")
+            raise AccountNotFound(
+                f"No stored {who} to remove.", "See what is stored with `optout account list`."
+            )
         for info in doomed:
             entry_delete(self.profile, info.platform, info.username)
         self._write_index([r for r in rows if r not in doomed])

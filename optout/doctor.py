@@ -60,9 +60,15 @@ def _writable_line(root: Path) -> DoctorLine:
         problem = folder_error(exc, folder, root)
         return DoctorLine("data dir writable", False, problem.message, problem.hint)
     if free_mb < 50:  # screenshots and the history need room; a run would fail halfway
-        return DoctorLine("data dir writable", False, f"only {free_mb} MB free on the disk of {folder}",
-                          "Free some space on that disk, then run optout again.")
-    return DoctorLine("data dir writable", True, "yes" if folder == root else f"yes (it will be made in {folder})")
+        return DoctorLine(
+            "data dir writable",
+            False,
+            f"only {free_mb} MB free on the disk of {folder}",
+            "Free some space on that disk, then run optout again.",
+        )
+    return DoctorLine(
+        "data dir writable", True, "yes" if folder == root else f"yes (it will be made in {folder})"
+    )
 
 
 def _data_dir_lines(profile: Profile) -> list[DoctorLine]:
@@ -70,7 +76,9 @@ def _data_dir_lines(profile: Profile) -> list[DoctorLine]:
     source = "OPTOUT_HOME" if os.environ.get("OPTOUT_HOME") and profile.root is None else "default"
     lines = [DoctorLine("data dir", True, f"{root} ({source})"), _writable_line(root)]
     if not root.exists():
-        lines.append(DoctorLine("data dir permissions", True, "not created yet (made 0700 on first use)"))
+        lines.append(
+            DoctorLine("data dir permissions", True, "not created yet (made 0700 on first use)")
+        )
         return lines
     if sys.platform.startswith("win"):  # no POSIX modes: the user profile folder protects it
         return lines
@@ -81,7 +89,9 @@ def _data_dir_lines(profile: Profile) -> list[DoctorLine]:
     else:
         modes = ", ".join(f"{d} is {stat.S_IMODE(d.stat().st_mode):04o}" for d in too_open)
         fix = "chmod 700 " + " ".join(str(d) for d in too_open)
-        lines.append(DoctorLine("data dir permissions", False, f"{modes} (others can read it)", fix))
+        lines.append(
+            DoctorLine("data dir permissions", False, f"{modes} (others can read it)", fix)
+        )
     return lines
 
 
@@ -91,10 +101,18 @@ def _versions() -> list[DoctorLine]:
     except metadata.PackageNotFoundError:
         return [
             DoctorLine("python", True, _platform.python_version()),
-            DoctorLine("playwright", False, "not installed", "Reinstall optout-ai with the tool that installed it "
-                       "(`uv tool install --reinstall optout-ai`, `pipx reinstall optout-ai`): it needs Playwright."),
+            DoctorLine(
+                "playwright",
+                False,
+                "not installed",
+                "Reinstall optout-ai with the tool that installed it "
+                "(`uv tool install --reinstall optout-ai`, `pipx reinstall optout-ai`): it needs Playwright.",
+            ),
         ]
-    return [DoctorLine("python", True, _platform.python_version()), DoctorLine("playwright", True, pw)]
+    return [
+        DoctorLine("python", True, _platform.python_version()),
+        DoctorLine("playwright", True, pw),
+    ]
 
 
 def _connect_line(target: str | None = None) -> DoctorLine:
@@ -102,10 +120,18 @@ def _connect_line(target: str | None = None) -> DoctorLine:
     return DoctorLine("your browser (--connect)", *own_browser_value(target))
 
 
-def doctor_report(profile: Profile, browser_path: str | None = None, connect: str | None = None) -> list[DoctorLine]:
+def doctor_report(
+    profile: Profile, browser_path: str | None = None, connect: str | None = None
+) -> list[DoctorLine]:
     """What `optout doctor` shows: each line ok or not, with the fix. Reads no secret."""
-    return [_browser_line(browser_path), _sandbox_line(), _connect_line(connect), *_secret_lines(profile),
-            *_data_dir_lines(profile), *_versions()]
+    return [
+        _browser_line(browser_path),
+        _sandbox_line(),
+        _connect_line(connect),
+        *_secret_lines(profile),
+        *_data_dir_lines(profile),
+        *_versions(),
+    ]
 
 
 def _sandbox_line() -> DoctorLine:
@@ -117,10 +143,14 @@ def _secret_lines(profile: Profile) -> list[DoctorLine]:
     """Where the profile's secrets live: the file store it chose (named as weaker), or the keyring,
     which must also unlock without a prompt, as a scheduled run needs."""
     if uses_file_store(profile):
-        value = (f"file store {file_store_path(profile)}, chosen for this profile "
-                 f"(weaker than a keyring: {FILE_STORE_WARNING})")
+        value = (
+            f"file store {file_store_path(profile)}, chosen for this profile "
+            f"(weaker than a keyring: {FILE_STORE_WARNING})"
+        )
         if keyring_problem() is None and keyring_unlock_problem() is None:
-            value += "; a keyring works here now: `optout account move --to keyring` moves them into it"
+            value += (
+                "; a keyring works here now: `optout account move --to keyring` moves them into it"
+            )
         return [DoctorLine("secrets", True, value)]
     problem = keyring_problem()
     backend = getattr(keyring.get_keyring(), "name", "?")
@@ -128,12 +158,23 @@ def _secret_lines(profile: Profile) -> list[DoctorLine]:
         return [DoctorLine("keyring", False, problem, keyring_fixes())]
     locked = keyring_unlock_problem()
     if locked:
-        if "cryptfile" in locked:  # its password cannot go into a schedule: optout writes no secret there
-            first = ("Set KEYRING_CRYPTFILE_PASSWORD in the shell you run optout from; a scheduled run "
-                     "cannot be given it, so for schedules keep the secrets elsewhere")
+        if (
+            "cryptfile" in locked
+        ):  # its password cannot go into a schedule: optout writes no secret there
+            first = (
+                "Set KEYRING_CRYPTFILE_PASSWORD in the shell you run optout from; a scheduled run "
+                "cannot be given it, so for schedules keep the secrets elsewhere"
+            )
         elif "Secret Service" in locked:
             first = "Unlock it before optout runs (`gnome-keyring-daemon --unlock` on a server)"
         else:
             first = "Unlock it before optout runs"
-        return [DoctorLine("keyring", False, f"{backend}: {locked}", f"{first}, or see the other ways:\n{keyring_fixes()}")]
+        return [
+            DoctorLine(
+                "keyring",
+                False,
+                f"{backend}: {locked}",
+                f"{first}, or see the other ways:\n{keyring_fixes()}",
+            )
+        ]
     return [DoctorLine("keyring", True, f"{backend}, unlocks without a prompt")]

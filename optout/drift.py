@@ -57,23 +57,58 @@ def find(db: sqlite3.Connection, run_id: int) -> list[Drift]:
         read = State.ON if fixed else state
         again = "; optout switched it off again" if fixed else ""
         if earlier and read == State.ON and earlier[0] in _OFFISH:
-            found.append(Drift("switched_on", platform, acct, setting,
-                               f"'{label}' was {earlier[0]} and is on again{again}", fixed))
+            found.append(
+                Drift(
+                    "switched_on",
+                    platform,
+                    acct,
+                    setting,
+                    f"'{label}' was {earlier[0]} and is on again{again}",
+                    fixed,
+                )
+            )
         if not earlier and _platform_seen_before(db, platform, account, run_id, same_group):
-            found.append(Drift("new_setting", platform, acct, setting,
-                               f"new setting '{label}' appeared (now {read}{again})", fixed))
+            found.append(
+                Drift(
+                    "new_setting",
+                    platform,
+                    acct,
+                    setting,
+                    f"new setting '{label}' appeared (now {read}{again})",
+                    fixed,
+                )
+            )
         recent = [state, *earlier[: STREAK - 1]]
         if len(recent) == STREAK and all(s == State.BROKEN for s in recent):
-            found.append(Drift("broken_streak", platform, acct, setting,
-                               f"'{label}' could not be read in the last {STREAK} runs "
-                               "(the site changed; the flow needs an update)"))
+            found.append(
+                Drift(
+                    "broken_streak",
+                    platform,
+                    acct,
+                    setting,
+                    f"'{label}' could not be read in the last {STREAK} runs "
+                    "(the site changed; the flow needs an update)",
+                )
+            )
         unconfirmed = row["kind"] == Kind.SENT_UNCONFIRMED  # a form sent, not a sign-in
-        if (len(recent) == STREAK and all(s in _LOGIN for s in recent) and setting != "guide" and not unconfirmed
-                and (platform, account) not in login_flagged):  # a guide's needs_human is no sign-in
+        if (
+            len(recent) == STREAK
+            and all(s in _LOGIN for s in recent)
+            and setting != "guide"
+            and not unconfirmed
+            and (platform, account) not in login_flagged
+        ):  # a guide's needs_human is no sign-in
             login_flagged.add((platform, account))  # one per account, not one per setting
-            found.append(Drift("login_failing", platform, acct, None,
-                               f"sign-in failed in the last {STREAK} runs "
-                               f"({', '.join(reversed([str(s) for s in recent]))})"))
+            found.append(
+                Drift(
+                    "login_failing",
+                    platform,
+                    acct,
+                    None,
+                    f"sign-in failed in the last {STREAK} runs "
+                    f"({', '.join(reversed([str(s) for s in recent]))})",
+                )
+            )
     return found
 
 
@@ -92,8 +127,11 @@ def _earlier_states(db, platform, account, setting, run_id, same_group) -> list[
 
 def _platform_seen_before(db, platform, account, run_id, same_group) -> bool:
     # Per account: adding a second account must not report all its settings as "new".
-    return db.execute(
-        f"SELECT 1 FROM results r JOIN runs ON runs.id = r.run_id"
-        f" WHERE r.platform = ? AND r.account = ? AND r.run_id < ? AND {same_group} LIMIT 1",
-        (platform, account, run_id),
-    ).fetchone() is not None
+    return (
+        db.execute(
+            f"SELECT 1 FROM results r JOIN runs ON runs.id = r.run_id"
+            f" WHERE r.platform = ? AND r.account = ? AND r.run_id < ? AND {same_group} LIMIT 1",
+            (platform, account, run_id),
+        ).fetchone()
+        is not None
+    )

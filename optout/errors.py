@@ -51,7 +51,9 @@ class DataFolderError(OptoutError, OSError):
     """optout's data folder cannot be written (disk full, read-only, a file in its place, no
     permission). Still an OSError, so a write that may fail (evidence) is tolerated as before."""
 
-    def __init__(self, message: str, hint: str | None = None, code: int | None = None, cause: str = ""):
+    def __init__(
+        self, message: str, hint: str | None = None, code: int | None = None, cause: str = ""
+    ):
         super().__init__(message, hint)
         self.errno, self.strerror = code, cause or None
 

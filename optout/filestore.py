@@ -13,8 +13,10 @@ from optout.errors import OptoutError
 from optout.paths import Profile, write_private
 
 #: Said wherever the file store is named (account add, doctor, README): it is the weaker choice.
-FILE_STORE_WARNING = ("not encrypted: anyone who can read your files (your user, root, a backup) "
-                      "can read these passwords")
+FILE_STORE_WARNING = (
+    "not encrypted: anyone who can read your files (your user, root, a backup) "
+    "can read these passwords"
+)
 
 
 FILE_STORE_NAME = "secrets.json"
@@ -42,21 +44,31 @@ def read_file_store(profile: Profile) -> dict[str, str]:
     path = file_store_path(profile)
     try:
         if os.name == "posix" and path.stat().st_mode & 0o077:
-            raise OptoutError(f"The secrets file {path} can be read by others than you, so optout will "
-                              "not use it.", f"Make it yours alone with `chmod 600 {path}`, then run again.")
+            raise OptoutError(
+                f"The secrets file {path} can be read by others than you, so optout will "
+                "not use it.",
+                f"Make it yours alone with `chmod 600 {path}`, then run again.",
+            )
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as exc:
-        raise OptoutError(f"The secrets file {path} cannot be read ({type(exc).__name__}).",
-                          "Move it aside and add the accounts again with "
-                          "`optout account add PLATFORM --insecure-storage`.") from None
+        raise OptoutError(
+            f"The secrets file {path} cannot be read ({type(exc).__name__}).",
+            "Move it aside and add the accounts again with "
+            "`optout account add PLATFORM --insecure-storage`.",
+        ) from None
     if not isinstance(data, dict):
-        raise OptoutError(f"The secrets file {path} was not written by optout.",
-                          "Move it aside and add the accounts again with "
-                          "`optout account add PLATFORM --insecure-storage`.")
+        raise OptoutError(
+            f"The secrets file {path} was not written by optout.",
+            "Move it aside and add the accounts again with "
+            "`optout account add PLATFORM --insecure-storage`.",
+        )
     return data
 
 
 def write_file_store(profile: Profile, data: dict[str, str]) -> None:
-    write_private(file_store_path(profile), (json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8"))
+    write_private(
+        file_store_path(profile),
+        (json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8"),
+    )

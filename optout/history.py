@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import shutil
 import sqlite3
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from optout import drift as drift_mod
 from optout.drift import STREAK, Drift
@@ -30,14 +29,14 @@ RUN_KINDS = ("check", "off", "demo", "scheduled")
 
 
 def _now() -> str:
-    return _iso(datetime.now(timezone.utc))
+    return _iso(datetime.now(UTC))
 
 
 def _iso(at: datetime) -> str:
     """UTC, fixed width, so text comparison in SQL orders like time."""
     if at.tzinfo is None:
         at = at.astimezone()  # a naive time is the machine's local time
-    return at.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    return at.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 class History:
@@ -197,9 +196,7 @@ class History:
     @_guarded
     def drift_log(self, since: datetime | None = None, platform: str | None = None) -> list[dict]:
         """Drift stored by earlier drift() calls, with when its run started."""
-        sql = (
-            "SELECT d.*, runs.started_at AS at FROM drift d JOIN runs ON runs.id = d.run_id WHERE 1=1"
-        )
+        sql = "SELECT d.*, runs.started_at AS at FROM drift d JOIN runs ON runs.id = d.run_id WHERE 1=1"
         args: list = []
         if since:
             sql += " AND runs.started_at >= ?"
@@ -231,8 +228,18 @@ class History:
             self.db.executemany(
                 "INSERT INTO drift (run_id, kind, platform, account, setting, detail, fixed)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(run_id, d.kind, d.platform, d.account or "", d.setting or "", d.detail, int(d.fixed))
-                 for d in found],
+                [
+                    (
+                        run_id,
+                        d.kind,
+                        d.platform,
+                        d.account or "",
+                        d.setting or "",
+                        d.detail,
+                        int(d.fixed),
+                    )
+                    for d in found
+                ],
             )
             self.db.execute("COMMIT")
         except BaseException:
@@ -253,7 +260,9 @@ class History:
     @_guarded
     def accounts(self) -> set[tuple[str, str]]:
         """Every (platform, account) a result was recorded for ('' for a platform's only account)."""
-        return {(r[0], r[1]) for r in self.db.execute("SELECT DISTINCT platform, account FROM results")}
+        return {
+            (r[0], r[1]) for r in self.db.execute("SELECT DISTINCT platform, account FROM results")
+        }
 
     # -- lifetime ---------------------------------------------------------------------------
 
@@ -281,7 +290,7 @@ class History:
     def close(self) -> None:
         self.db.close()
 
-    def __enter__(self) -> "History":
+    def __enter__(self) -> History:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -310,7 +319,7 @@ class RunRecorder:
     def __call__(self, result: Result) -> None:
         self.history.record(self.run_id, result)
 
-    def __enter__(self) -> "RunRecorder":
+    def __enter__(self) -> RunRecorder:
         return self
 
     def __exit__(self, exc_type, *exc) -> None:
@@ -319,7 +328,9 @@ class RunRecorder:
                 self.history.finish_run(self.run_id)
                 self.drift = self.history.drift(self.run_id)
             elif issubclass(exc_type, (KeyboardInterrupt, asyncio.CancelledError, ReplicaMix)):
-                self.history.discard_run(self.run_id)  # ReplicaMix: no replica's word in real history
+                self.history.discard_run(
+                    self.run_id
+                )  # ReplicaMix: no replica's word in real history
         finally:
             self.history.close()
 

@@ -84,8 +84,11 @@ def _code(exc: Exception) -> int | None:
 
 
 #: SQLite's codes for a folder or disk that cannot be written, as the OS error they amount to.
-_FOLDER_FAILURES = {sqlite3.SQLITE_FULL: errno.ENOSPC, sqlite3.SQLITE_READONLY: errno.EACCES,
-                    sqlite3.SQLITE_CANTOPEN: errno.EACCES}
+_FOLDER_FAILURES = {
+    sqlite3.SQLITE_FULL: errno.ENOSPC,
+    sqlite3.SQLITE_READONLY: errno.EACCES,
+    sqlite3.SQLITE_CANTOPEN: errno.EACCES,
+}
 
 
 def _disk_full(folder: Path) -> bool:
@@ -125,8 +128,10 @@ def guarded(method):
             return method(self, *args, **kwargs)
         except sqlite3.DatabaseError as exc:
             if isinstance(exc, sqlite3.OperationalError) and busy(exc):
-                raise OptoutError(f"The history file {self.path} is busy ({exc}).",
-                                  "Another optout run is using it; wait for it to finish.") from None
+                raise OptoutError(
+                    f"The history file {self.path} is busy ({exc}).",
+                    "Another optout run is using it; wait for it to finish.",
+                ) from None
             if isinstance(exc, (sqlite3.IntegrityError, sqlite3.ProgrammingError)):
                 raise
             raise unusable(self.path, exc) from None

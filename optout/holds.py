@@ -36,11 +36,15 @@ class Holds:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return {}  # none yet, or damaged: a damaged file costs at most one more attempt
-        return {k: v for k, v in data.items() if isinstance(v, dict)} if isinstance(data, dict) else {}
+        return (
+            {k: v for k, v in data.items() if isinstance(v, dict)} if isinstance(data, dict) else {}
+        )
 
     def _write(self, data: dict[str, dict]) -> None:
         self.profile.ensure()
-        write_private(self.path, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode("utf-8"))
+        write_private(
+            self.path, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode("utf-8")
+        )
 
     def _lock(self) -> FileLock:
         self.profile.ensure()
@@ -56,8 +60,12 @@ class Holds:
         with self._lock():
             data = self._read()
             data[_key(platform, account)] = {
-                "platform": platform, "account": account, "why": why, "state": state,
-                "since": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
+                "platform": platform,
+                "account": account,
+                "why": why,
+                "state": state,
+                "since": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+            }
             self._write(data)
 
     def clear(self, platform: str, account: str | None = None) -> bool:
@@ -66,8 +74,12 @@ class Holds:
             return False
         with self._lock():
             data = self._read()
-            gone = [k for k, v in data.items() if v.get("platform") == platform
-                    and (account is None or k == _key(platform, account))]
+            gone = [
+                k
+                for k, v in data.items()
+                if v.get("platform") == platform
+                and (account is None or k == _key(platform, account))
+            ]
             for k in gone:
                 del data[k]
             if gone:
@@ -75,4 +87,6 @@ class Holds:
         return bool(gone)
 
     def all(self) -> list[dict]:
-        return sorted(self._read().values(), key=lambda h: (h.get("platform", ""), h.get("account", "")))
+        return sorted(
+            self._read().values(), key=lambda h: (h.get("platform", ""), h.get("account", ""))
+        )

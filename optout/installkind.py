@@ -29,7 +29,9 @@ class Install:
     kind: str  # "uv-tool", "pipx", "venv" or "system"
     name: str = ""  # the tool's or venv's name (uv, pipx)
     source: str = ""  # what uv installed it from: the distribution name, a folder or a wheel
-    extras: tuple[str, ...] = field(default=())  # the uv tool's --with requirements, kept on reinstall
+    extras: tuple[str, ...] = field(
+        default=()
+    )  # the uv tool's --with requirements, kept on reinstall
 
 
 def _normal(name: str) -> str:
@@ -50,7 +52,9 @@ def _uv_tool(prefix: Path) -> Install | None:
         if not isinstance(req, dict) or not isinstance(req.get("name"), str):
             continue
         if _normal(req["name"]) == DISTRIBUTION:
-            source = str(req.get("directory") or req.get("path") or req.get("editable") or DISTRIBUTION)
+            source = str(
+                req.get("directory") or req.get("path") or req.get("editable") or DISTRIBUTION
+            )
         else:
             extras.append(req["name"])
     return Install("uv-tool", prefix.name, source, tuple(extras))
@@ -83,5 +87,9 @@ def add_package(package: str, install: Install | None = None) -> str | None:
         return f"pipx inject {shlex.quote(install.name)} {package}"
     if install.kind == "venv":
         python = shlex.quote(sys.executable)
-        return f"{python} -m pip install {package}" if _has_pip() else f"uv pip install --python {python} {package}"
+        return (
+            f"{python} -m pip install {package}"
+            if _has_pip()
+            else f"uv pip install --python {python} {package}"
+        )
     return None

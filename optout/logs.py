@@ -13,8 +13,16 @@ import structlog
 _SECRETS: dict[str, re.Pattern] = {}
 SECRET_KEYS = {"password", "totp_secret", "cookies", "storage_state", "otp", "code", "token"}
 _NAMED = {"&": "amp", "<": "lt", ">": "gt", '"': "quot", "'": "apos"}
-_JSON = {'"': '\\"', "\\": "\\\\", "/": "\\/", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r",
-         "\t": "\\t"}
+_JSON = {
+    '"': '\\"',
+    "\\": "\\\\",
+    "/": "\\/",
+    "\b": "\\b",
+    "\f": "\\f",
+    "\n": "\\n",
+    "\r": "\\r",
+    "\t": "\\t",
+}
 _WORD = "A-Za-z0-9"
 
 
@@ -23,8 +31,12 @@ def _char_forms(c: str) -> str:
     raw, HTML entity (named, decimal, hex), percent-encoded (any case, '+' for a space) and
     JSON-escaped (\\uXXXX, \\/, \\")."""
     cp = ord(c)
-    forms = [re.escape(c), f"&#0*{cp};", f"(?i:&#x0*{cp:x};)",
-             "(?i:" + "".join(f"%{b:02x}" for b in c.encode("utf-8", "surrogatepass")) + ")"]
+    forms = [
+        re.escape(c),
+        f"&#0*{cp};",
+        f"(?i:&#x0*{cp:x};)",
+        "(?i:" + "".join(f"%{b:02x}" for b in c.encode("utf-8", "surrogatepass")) + ")",
+    ]
     if c in _NAMED:
         forms.append(f"(?i:&{_NAMED[c]};)")
     if c == " ":
@@ -32,7 +44,11 @@ def _char_forms(c: str) -> str:
     if c in _JSON:
         forms.append(re.escape(_JSON[c]))
     units = c.encode("utf-16-be", "surrogatepass")
-    forms.append("(?i:" + "".join(f"\\\\u{units[i]:02x}{units[i + 1]:02x}" for i in range(0, len(units), 2)) + ")")
+    forms.append(
+        "(?i:"
+        + "".join(f"\\\\u{units[i]:02x}{units[i + 1]:02x}" for i in range(0, len(units), 2))
+        + ")"
+    )
     return "(?:" + "|".join(forms) + ")"
 
 
@@ -43,7 +59,7 @@ def _base64_cores(secret: str) -> list[str]:
     cores = set()
     for k in range(3):
         encoded = base64.b64encode(b"\0" * k + data).decode()
-        core = encoded[(k * 8 + 5) // 6:((k + len(data)) * 8) // 6]
+        core = encoded[(k * 8 + 5) // 6 : ((k + len(data)) * 8) // 6]
         if len(core) >= 8:
             cores |= {core, core.translate(str.maketrans("+/", "-_"))}
     return sorted(cores)
@@ -56,7 +72,9 @@ def _pattern(secret: str) -> re.Pattern:
     # Also: any case, with a space or dash between characters (a TOTP key lowercased or grouped
     # by four, as authenticator apps show it), and base64.
     loose = "(?:[ \t-])?".join(f"(?i:{_char_forms(c)})" for c in secret if not c.isspace())
-    return re.compile("|".join([f"(?:{body})", f"(?:{loose})"] + [re.escape(c) for c in _base64_cores(secret)]))
+    return re.compile(
+        "|".join([f"(?:{body})", f"(?:{loose})"] + [re.escape(c) for c in _base64_cores(secret)])
+    )
 
 
 def register_secret(value: str | None) -> None:

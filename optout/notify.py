@@ -37,9 +37,13 @@ _run = subprocess.run  # tests replace this
 _SCRUBS: list[tuple[re.Pattern, str]] = [
     (re.compile(r"(?i)\b(bearer|basic|token)\s+[A-Za-z0-9._~+/=-]{8,}"), rf"\1 {REDACTED}"),
     (re.compile(r"(?i)\b(set-cookie|cookie|authorization)\s*:[^\n]*"), rf"\1: {REDACTED}"),
-    (re.compile(r"(?i)\b([\w.-]*(?:session|token|auth|csrf|secret|password|passwd|pwd|api[_-]?key"
-                r"|li_at|jsessionid|sid|sessid)[\w.-]*)\s*[=:]\s*(\"[^\"]*\"|'[^']*'|[^\s;,&]+)"),
-     rf"\1={REDACTED}"),
+    (
+        re.compile(
+            r"(?i)\b([\w.-]*(?:session|token|auth|csrf|secret|password|passwd|pwd|api[_-]?key"
+            r"|li_at|jsessionid|sid|sessid)[\w.-]*)\s*[=:]\s*(\"[^\"]*\"|'[^']*'|[^\s;,&]+)"
+        ),
+        rf"\1={REDACTED}",
+    ),
     (re.compile(r"://[^/\s:@]+:[^/\s@]+@"), f"://{REDACTED}@"),  # user:password@ in URLs
 ]
 _LONG_TOKEN = re.compile(r"[A-Za-z0-9_\-+=%]{32,}")
@@ -142,11 +146,22 @@ def load_urls(profile: str) -> list[str]:
 def _desktop(title: str, body: str) -> Delivery | None:
     if sys.platform == "darwin" and shutil.which("osascript"):
         # Text goes in as arguments, never into the script, so quotes in it cannot inject AppleScript.
-        cmd = ["osascript", "-e", "on run argv", "-e",
-               "display notification (item 2 of argv) with title (item 1 of argv)", "-e", "end run",
-               title, body]
-    elif (sys.platform.startswith("linux") and (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-          and shutil.which("notify-send")):
+        cmd = [
+            "osascript",
+            "-e",
+            "on run argv",
+            "-e",
+            "display notification (item 2 of argv) with title (item 1 of argv)",
+            "-e",
+            "end run",
+            title,
+            body,
+        ]
+    elif (
+        sys.platform.startswith("linux")
+        and (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+        and shutil.which("notify-send")
+    ):
         cmd = ["notify-send", "--app-name=optout", "--", title, body]
     else:
         return None
@@ -185,7 +200,9 @@ def notify(title: str, body: str, urls: Iterable[str] = (), desktop: bool = True
     return sent
 
 
-def attention_message(profile: str, drift: Iterable, results: Iterable = ()) -> tuple[str, str] | None:
+def attention_message(
+    profile: str, drift: Iterable, results: Iterable = ()
+) -> tuple[str, str] | None:
     """(title, body) when drift, a change or a result needs the person, else None: scheduled runs
     stay quiet only when they found nothing and changed nothing."""
 
@@ -203,8 +220,11 @@ def attention_message(profile: str, drift: Iterable, results: Iterable = ()) -> 
         who = f" ({r['account']})" if r.get("account") else ""
         label = r.get("label") or r["setting"]
         if str(r.get("state")) in ("needs_human", "needs_login"):
-            what = ("asks for a person (code, puzzle or check)" if r["state"] == "needs_human"
-                    else "needs you to sign in again")
+            what = (
+                "asks for a person (code, puzzle or check)"
+                if r["state"] == "needs_human"
+                else "needs you to sign in again"
+            )
             line = f"{r['platform']}{who}: {what}"
             if line not in lines:
                 lines.append(line)
@@ -216,18 +236,27 @@ def attention_message(profile: str, drift: Iterable, results: Iterable = ()) -> 
         return None
     n = len(lines)
     if to_do:
-        title = f"optout: {n} thing{'s' if n != 1 else ''} need{'s' if n == 1 else ''} your attention"
+        title = (
+            f"optout: {n} thing{'s' if n != 1 else ''} need{'s' if n == 1 else ''} your attention"
+        )
     elif fixed:
-        title = (f"optout: {fixed} setting{'s were' if fixed != 1 else ' was'} switched back on; "
-                 "switched off again")
+        title = (
+            f"optout: {fixed} setting{'s were' if fixed != 1 else ' was'} switched back on; "
+            "switched off again"
+        )
     else:
         title = f"optout: {n} change{'s' if n != 1 else ''} made to your accounts"
     body = "\n".join(lines) + f"\n\nSee: optout --profile {profile} report"
     return title, body
 
 
-def notify_run(profile: str, drift: Iterable, results: Iterable = (), urls: list[str] | None = None,
-               desktop: bool = True) -> list[Delivery]:
+def notify_run(
+    profile: str,
+    drift: Iterable,
+    results: Iterable = (),
+    urls: list[str] | None = None,
+    desktop: bool = True,
+) -> list[Delivery]:
     """Notify about one run's drift and needs_human/needs_login results; nothing when all is well."""
     message = attention_message(profile, list(drift), list(results))
     if message is None:

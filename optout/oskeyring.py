@@ -11,8 +11,8 @@ import getpass
 import os
 import platform
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import keyring
 import keyring.errors
@@ -31,28 +31,43 @@ def keyring_fixes(system: str | None = None, install=None) -> str:
     system = system or sys.platform
     ways = []
     if system == "darwin":
-        ways.append("use the login Keychain: over SSH it is locked, so unlock it first:\n"
-                    "    `security unlock-keychain ~/Library/Keychains/login.keychain-db`")
+        ways.append(
+            "use the login Keychain: over SSH it is locked, so unlock it first:\n"
+            "    `security unlock-keychain ~/Library/Keychains/login.keychain-db`"
+        )
     elif system.startswith("win"):
-        ways.append("use Windows Credential Manager: run optout as yourself, signed in to\n"
-                    "    Windows (a service account or a remote shell may have none)")
+        ways.append(
+            "use Windows Credential Manager: run optout as yourself, signed in to\n"
+            "    Windows (a service account or a remote shell may have none)"
+        )
     else:
         wsl = "microsoft" in platform.release().lower()
-        ways.append(("WSL has no desktop keyring; install one" if wsl
-                     else "on a desktop, GNOME Keyring or KWallet work; on a server, install one")
-                    + ":\n    `sudo apt-get install gnome-keyring dbus` (Fedora: `sudo dnf install\n"
-                    "    gnome-keyring dbus-daemon`), then `dbus-run-session -- sh`, inside it\n"
-                    '    `echo -n "pick-a-password" | gnome-keyring-daemon --unlock`; run optout\n'
-                    "    in that shell")
-    ways.append("or keep this profile's secrets in a file only you can read (weaker: not\n"
-                "    encrypted, anyone who can read your files can read them):\n"
-                "    `optout account add PLATFORM --insecure-storage`")
+        ways.append(
+            (
+                "WSL has no desktop keyring; install one"
+                if wsl
+                else "on a desktop, GNOME Keyring or KWallet work; on a server, install one"
+            )
+            + ":\n    `sudo apt-get install gnome-keyring dbus` (Fedora: `sudo dnf install\n"
+            "    gnome-keyring dbus-daemon`), then `dbus-run-session -- sh`, inside it\n"
+            '    `echo -n "pick-a-password" | gnome-keyring-daemon --unlock`; run optout\n'
+            "    in that shell"
+        )
+    ways.append(
+        "or keep this profile's secrets in a file only you can read (weaker: not\n"
+        "    encrypted, anyone who can read your files can read them):\n"
+        "    `optout account add PLATFORM --insecure-storage`"
+    )
     command = add_package("keyrings.cryptfile", install)
     if command:
-        ways.append(f"or add a file keyring to optout's own environment:\n    `{command}`,\n"
-                    "    then set KEYRING_CRYPTFILE_PASSWORD (else every run asks for it) and\n"
-                    "    PYTHON_KEYRING_BACKEND=keyrings.cryptfile.cryptfile.CryptFileKeyring")
-    return "Fix it in one of these ways:\n" + "\n".join(f"  - {way};" for way in ways).removesuffix(";")
+        ways.append(
+            f"or add a file keyring to optout's own environment:\n    `{command}`,\n"
+            "    then set KEYRING_CRYPTFILE_PASSWORD (else every run asks for it) and\n"
+            "    PYTHON_KEYRING_BACKEND=keyrings.cryptfile.cryptfile.CryptFileKeyring"
+        )
+    return "Fix it in one of these ways:\n" + "\n".join(f"  - {way};" for way in ways).removesuffix(
+        ";"
+    )
 
 
 def _backend_problem(backend) -> str | None:
@@ -101,7 +116,8 @@ def no_prompt_without_terminal(force: bool = False) -> Iterator[None]:
             "Run it once from a terminal to see the prompt; for scheduled runs give the keyring its "
             "password another way (KEYRING_CRYPTFILE_PASSWORD for keyrings.cryptfile), or keep the "
             "profile's secrets in a file only you can read: "
-            "`optout account add PLATFORM --insecure-storage` (weaker: not encrypted).")
+            "`optout account add PLATFORM --insecure-storage` (weaker: not encrypted).",
+        )
 
     original = getpass.getpass
     getpass.getpass = refuse  # type: ignore[assignment]
@@ -119,10 +135,15 @@ def _secret_service_locked(backend) -> str | None:
         from secretstorage.collection import Collection
 
         with contextlib.closing(secretstorage.dbus_init()) as bus:
-            collection = Collection(bus, getattr(backend, "preferred_collection", None)
-                                    or "/org/freedesktop/secrets/aliases/default")
+            collection = Collection(
+                bus,
+                getattr(backend, "preferred_collection", None)
+                or "/org/freedesktop/secrets/aliases/default",
+            )
             if collection.is_locked():
-                return "the Secret Service keyring is locked: a run would have to ask for its password"
+                return (
+                    "the Secret Service keyring is locked: a run would have to ask for its password"
+                )
     except Exception as exc:  # no bus, no daemon, no collection yet
         return f"the Secret Service cannot be reached without a prompt ({type(exc).__name__})"
     return None

@@ -44,11 +44,18 @@ def folder_tag(root: Path | None = None) -> str:
 
 _CAUSES = {
     errno.ENOSPC: ("the disk is full", "Free some space on that disk, then run optout again."),
-    errno.EDQUOT: ("the disk is full (your quota is used up)", "Free some space, then run optout again."),
-    errno.EROFS: ("the file system is read-only",
-                  "Remount it writable, or set OPTOUT_HOME to a folder you can write to."),
-    errno.EACCES: ("optout has no permission to write there",
-                   "Give your user write access to it, or set OPTOUT_HOME to a folder you can write to."),
+    errno.EDQUOT: (
+        "the disk is full (your quota is used up)",
+        "Free some space, then run optout again.",
+    ),
+    errno.EROFS: (
+        "the file system is read-only",
+        "Remount it writable, or set OPTOUT_HOME to a folder you can write to.",
+    ),
+    errno.EACCES: (
+        "optout has no permission to write there",
+        "Give your user write access to it, or set OPTOUT_HOME to a folder you can write to.",
+    ),
 }
 _CAUSES[errno.EPERM] = _CAUSES[errno.EACCES]
 
@@ -67,10 +74,13 @@ def folder_error(exc: OSError, path: Path, root: Path | None = None) -> DataFold
     blocker = _blocking_file(folder)
     if blocker is not None:
         cause = f"{blocker} is a file, not a folder"
-        hint = (f"Move that file away, or set OPTOUT_HOME to a folder (optout keeps everything in {root}).")
+        hint = f"Move that file away, or set OPTOUT_HOME to a folder (optout keeps everything in {root})."
     else:
         cause, hint = _CAUSES.get(exc.errno, (exc.strerror or str(exc), ""))
-        hint = hint or f"Check that {folder} is a folder you can write to, or set OPTOUT_HOME to another one."
+        hint = (
+            hint
+            or f"Check that {folder} is a folder you can write to, or set OPTOUT_HOME to another one."
+        )
     return DataFolderError(f"optout cannot use {folder}: {cause}.", hint, exc.errno, cause)
 
 
@@ -122,12 +132,16 @@ def write_private(path: Path, data: bytes) -> None:
             with open(path, "wb") as fh:
                 fh.write(data)
         except OSError as exc:
-            raise OptoutError(f"Cannot write to {path}: {exc.strerror or exc}.",
-                              "Name a file to write, or `-` to print it.") from None
+            raise OptoutError(
+                f"Cannot write to {path}: {exc.strerror or exc}.",
+                "Name a file to write, or `-` to print it.",
+            ) from None
         return
     if path.is_symlink():
-        raise OptoutError(f"{path} is a symbolic link: optout does not replace it (the link would become a file).",
-                          f"Name the file it points to ({os.path.realpath(path)}) or another path, or `-` to print it.")
+        raise OptoutError(
+            f"{path} is a symbolic link: optout does not replace it (the link would become a file).",
+            f"Name the file it points to ({os.path.realpath(path)}) or another path, or `-` to print it.",
+        )
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")  # 0600
     except OSError as exc:
@@ -216,7 +230,7 @@ class Profile:
     def history_db(self) -> Path:
         return self.base / "history.sqlite3"
 
-    def ensure(self) -> "Profile":
+    def ensure(self) -> Profile:
         private_dir(self.root or home())
         private_dir(self.base.parent)
         private_dir(self.base)

@@ -12,7 +12,7 @@ import base64
 import functools
 import json
 from collections.abc import Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import jinja2
@@ -65,7 +65,9 @@ def narrow(console: Console | None) -> bool:
     return console is not None and console.width < WIDE
 
 
-def results_blocks(rows: Iterable, console: Console, title: str | None = None, when_column: bool = False) -> None:
+def results_blocks(
+    rows: Iterable, console: Console, title: str | None = None, when_column: bool = False
+) -> None:
     """Results or history rows for a narrow terminal: a head line per setting (platform, account,
     the setting's short id, its state), the full label and the detail indented under it."""
     if title:
@@ -78,7 +80,9 @@ def results_blocks(rows: Iterable, console: Console, title: str | None = None, w
             (f"{format_when(r.get('at'))}  " if when_column and r.get("at") else "", "dim"),
             (platform_name(r), "bold"),
             (f" ({inert(r.get('account'))})" if r.get("account") else ""),
-            "  ", inert(r.get("setting")), "  ",
+            "  ",
+            inert(r.get("setting")),
+            "  ",
             (inert(state), STATE_STYLES.get(state, "")),
             ("  changed" if r.get("changed") else "", "cyan"),
         )
@@ -93,7 +97,9 @@ def results_blocks(rows: Iterable, console: Console, title: str | None = None, w
         console.print(caption)
 
 
-def results_table(results: Iterable, console: Console | None = None, title: str | None = None) -> Table:
+def results_table(
+    results: Iterable, console: Console | None = None, title: str | None = None
+) -> Table:
     """Print (when given a console) and return a table of Results or history rows; on a narrow
     console, print one block per setting instead."""
     if narrow(console):
@@ -124,12 +130,17 @@ def results_table(results: Iterable, console: Console | None = None, title: str 
 def state_caption(states: Iterable[str]) -> Text | None:
     """One line per state that needs a word of explanation (everything but `off`), in plain language."""
     present = {str(s) for s in states}
-    lines = [Text.assemble((f"{s.value}: ", STATE_STYLES.get(s.value, "")), EXPLANATIONS[s])
-             for s in State if s.value in present and s is not State.OFF]
+    lines = [
+        Text.assemble((f"{s.value}: ", STATE_STYLES.get(s.value, "")), EXPLANATIONS[s])
+        for s in State
+        if s.value in present and s is not State.OFF
+    ]
     return Text("\n").join(lines) if lines else None
 
 
-def timeline_table(rows: Iterable[dict], console: Console | None = None, title: str | None = None) -> Table:
+def timeline_table(
+    rows: Iterable[dict], console: Console | None = None, title: str | None = None
+) -> Table:
     """Print (when given a console) and return history rows, oldest first, with when and which run;
     on a narrow console, print one block per row instead."""
     if narrow(console):
@@ -170,8 +181,11 @@ def results_json(results: Iterable, drift: Iterable = ()) -> str:
 
 @functools.cache
 def _templates():
-    env = jinja2.Environment(loader=jinja2.PackageLoader("optout", "templates"), autoescape=True,
-                             undefined=jinja2.StrictUndefined)
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("optout", "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+    )
     env.filters["inert"] = inert
     return env
 
@@ -185,7 +199,7 @@ def format_when(iso: str | None) -> str:
     """An ISO time as people read it, in UTC to the minute; '' for none."""
     if not iso:
         return ""
-    at = datetime.fromisoformat(iso).astimezone(timezone.utc)
+    at = datetime.fromisoformat(iso).astimezone(UTC)
     return at.strftime("%Y-%m-%d %H:%M UTC")
 
 
@@ -200,7 +214,11 @@ def _image(path_text: str) -> dict:
         return {"name": name, "uri": "", "note": "file missing (pruned or moved)"}
     if not data.startswith(_PNG_MAGIC):
         return {"name": name, "uri": "", "note": "not a PNG screenshot; kept on disk"}
-    return {"name": name, "uri": "data:image/png;base64," + base64.b64encode(data).decode(), "note": ""}
+    return {
+        "name": name,
+        "uri": "data:image/png;base64," + base64.b64encode(data).decode(),
+        "note": "",
+    }
 
 
 def _entry(row: dict) -> dict:
@@ -222,14 +240,23 @@ def _setting_view(index: int, row: dict, rows: list[dict], cutoff: datetime | No
     last change (or its latest screenshots), and every older entry of its timeline of changes."""
     # The timeline of changes: the first reading, every change of state, every action taken, and
     # the latest reading.
-    picked = [r for i, r in enumerate(rows)
-              if i == 0 or r["changed"] or r["state"] != rows[i - 1]["state"] or r is rows[-1]]
+    picked = [
+        r
+        for i, r in enumerate(rows)
+        if i == 0 or r["changed"] or r["state"] != rows[i - 1]["state"] or r is rows[-1]
+    ]
     if cutoff:
         picked = [r for r in picked if datetime.fromisoformat(r["at"]) >= cutoff or r is rows[-1]]
     entries = [_entry(r) for r in picked]
     # The pair shown side by side: the last action's before and after screenshots, else the latest.
-    last = next((i for i in range(len(picked) - 1, -1, -1) if picked[i]["changed"] and entries[i]["images"]),
-                len(picked) - 1)
+    last = next(
+        (
+            i
+            for i in range(len(picked) - 1, -1, -1)
+            if picked[i]["changed"] and entries[i]["images"]
+        ),
+        len(picked) - 1,
+    )
     shown = entries[last] if entries else {"images": [], "at": ""}
     state = State(row["state"])
     return {
@@ -244,8 +271,10 @@ def _setting_view(index: int, row: dict, rows: list[dict], cutoff: datetime | No
         "detail": inert(row["detail"]),
         "at": format_when(row["at"]),
         "entries": entries,
-        "strip": [{"state": inert(r["state"]), "at": format_when(r["at"]), "changed": r["changed"]}
-                  for r in rows[-STRIP_LENGTH:]],
+        "strip": [
+            {"state": inert(r["state"]), "at": format_when(r["at"]), "changed": r["changed"]}
+            for r in rows[-STRIP_LENGTH:]
+        ],
         "readings": len(rows),
         "shown": shown,
         "shown_is_change": bool(picked and picked[last]["changed"]),
@@ -266,21 +295,25 @@ def html_report(profile: Profile, since: datetime | None = None, sample: bool = 
     by_key: dict[tuple, list[dict]] = {}
     for row in timeline:
         by_key.setdefault((row["platform"], row["account"], row["setting"]), []).append(row)
-    cutoff = since.astimezone(timezone.utc) if since else None
+    cutoff = since.astimezone(UTC) if since else None
     accounts: dict[tuple, dict] = {}
     settings = []
     for index, row in enumerate(latest):
-        view = _setting_view(index, row, by_key[(row["platform"], row["account"], row["setting"])], cutoff)
+        view = _setting_view(
+            index, row, by_key[(row["platform"], row["account"], row["setting"])], cutoff
+        )
         settings.append(view)
-        accounts.setdefault((row["platform"], row["account"]), {
-            "platform": platform_name(row), "account": inert(row["account"]), "settings": []})["settings"].append(view)
+        accounts.setdefault(
+            (row["platform"], row["account"]),
+            {"platform": platform_name(row), "account": inert(row["account"]), "settings": []},
+        )["settings"].append(view)
     counts = {}
     for view in settings:
         counts[view["state"]] = counts.get(view["state"], 0) + 1
     return render_page(
         "report.html",
         profile=inert(profile.name),
-        generated=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         version=__version__,
         since=format_when(since.isoformat()) if since else "",
         drift=[{**inert_all(d), "at": format_when(d["at"])} for d in drift],

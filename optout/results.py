@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from optout.states import KIND_STATE, Kind, State
@@ -25,7 +25,7 @@ class Result:
     #: An optional setting the person did not ask to switch off: reported, but it does not make
     #: the run's exit code say "something is on".
     optional: bool = False
-    at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    at: datetime = field(default_factory=lambda: datetime.now(UTC))
     #: What sort of outcome within the state, when a later decision depends on it (optout.states.Kind).
     kind: Kind | None = None
 
@@ -33,7 +33,9 @@ class Result:
         if self.kind is not None:
             self.kind = Kind(self.kind)
             if KIND_STATE[self.kind] != State(self.state):
-                raise ValueError(f"a {self.kind} result is {KIND_STATE[self.kind]}, not {self.state}")
+                raise ValueError(
+                    f"a {self.kind} result is {KIND_STATE[self.kind]}, not {self.state}"
+                )
 
     def to_dict(self) -> dict:
         data = asdict(self)

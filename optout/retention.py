@@ -29,7 +29,7 @@ def prune_evidence(profile: Profile, keep: int = 10) -> list[Path]:
     for results in by_key.values():
         previous = None
         for i, r in enumerate(results):
-            wanted = (i >= len(results) - keep or r["changed"] or r["state"] != previous)
+            wanted = i >= len(results) - keep or r["changed"] or r["state"] != previous
             previous = r["state"]
             files = {Path(p).resolve() for p in r["evidence"]}
             (keep_files if wanted else drop_files).update(files)

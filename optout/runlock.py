@@ -28,8 +28,10 @@ def run_lock(profile: Profile) -> Iterator[None]:
             pid = pid_file.read_text().strip() or "unknown"
         except OSError:
             pid = "unknown"
-        raise OptoutError(f"another optout run is in progress (pid {pid}).",
-                          "Wait for it to finish and try again; scheduled runs take the same lock.") from None
+        raise OptoutError(
+            f"another optout run is in progress (pid {pid}).",
+            "Wait for it to finish and try again; scheduled runs take the same lock.",
+        ) from None
     except OSError as exc:  # the disk is full, read-only, ...: say which and what to do (after Timeout, itself an OSError)
         raise folder_error(exc, profile.base) from None
     try:

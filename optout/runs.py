@@ -40,17 +40,24 @@ class Results(list[Result]):
     many accounts it ran at once and why (`capacity`, an optout.engine.capacity.Capacity), and
     what became of each page when it was captured (`captures`, optout.capture.hook.Note)."""
 
-    def __init__(self, results=(), *, drift=(), run_id: int | None = None, capacity=None, captures=()):
+    def __init__(
+        self, results=(), *, drift=(), run_id: int | None = None, capacity=None, captures=()
+    ):
         super().__init__(results)
         self.drift: list = list(drift)
         self.run_id = run_id
         self.capacity = capacity
         self.captures: list = list(captures)
 
-    def holding(self, results) -> "Results":
+    def holding(self, results) -> Results:
         """The same run (drift, run id, capacity, captures), holding `results` instead."""
-        return Results(results, drift=self.drift, run_id=self.run_id, capacity=self.capacity,
-                       captures=self.captures)
+        return Results(
+            results,
+            drift=self.drift,
+            run_id=self.run_id,
+            capacity=self.capacity,
+            captures=self.captures,
+        )
 
 
 @dataclass(frozen=True)
@@ -102,14 +109,17 @@ def run_profile(profile, setup_context=None, sessions=None, home: Path | None = 
     prof = profile if isinstance(profile, Profile) else Profile(profile, root=home)
     if not replicas:
         return prof
-    for name, what in ((prof.name, "profile"), (getattr(getattr(sessions, "profile", None), "name", None),
-                                                 "saved sessions of profile")):
+    for name, what in (
+        (prof.name, "profile"),
+        (getattr(getattr(sessions, "profile", None), "name", None), "saved sessions of profile"),
+    ):
         if name is not None and not is_sandbox_profile(name):
             raise UsageError(
                 f"This run is routed to the sandbox replicas, but its {what} '{name}' is a real one: "
                 "replica readings would enter that profile's history.",
                 f"Give the run a sandbox profile: profile='{SANDBOX_PREFIX}{name}' (or leave profile "
-                f"out: '{SANDBOX_PREFIX}default'), with sessions of that profile.")
+                f"out: '{SANDBOX_PREFIX}default'), with sessions of that profile.",
+            )
     return prof
 
 
@@ -130,7 +140,9 @@ def _noting_refusal(setup_context, refused: list):
 def _accounts(flow, credentials, sessions, profile: Profile):
     if credentials is not None:
         given = credentials.get(flow.id)
-        creds = [] if given is None else list(given) if isinstance(given, (list, tuple)) else [given]
+        creds = (
+            [] if given is None else list(given) if isinstance(given, (list, tuple)) else [given]
+        )
     else:
         creds = AccountStore(profile).credentials(flow.id)
     accounts = {c.username: Account(flow.id, c.username, credential=c) for c in creds}
@@ -144,17 +156,25 @@ def _accounts(flow, credentials, sessions, profile: Profile):
 
 def _jobs(req: Request, store):
     platforms = req.platforms
-    flows = resolve(list(dict.fromkeys(platforms)) if platforms else None, req.flows_dir or Layers.person())
-    jobs = [(flow, [] if flow.guide else _accounts(flow, req.credentials, store, req.profile)) for flow in flows]
+    flows = resolve(
+        list(dict.fromkeys(platforms)) if platforms else None, req.flows_dir or Layers.person()
+    )
+    jobs = [
+        (flow, [] if flow.guide else _accounts(flow, req.credentials, store, req.profile))
+        for flow in flows
+    ]
     if not platforms:  # "everything" means every platform this person has set up
         jobs = [(flow, accounts) for flow, accounts in jobs if accounts]
         if not jobs:
-            hint = ("Add one with `optout account add linkedin` (see `optout platforms`), "
-                    "or try `optout demo`.")
+            hint = (
+                "Add one with `optout account add linkedin` (see `optout platforms`), "
+                "or try `optout demo`."
+            )
             if req.connect:  # the person's browser needs no account: they name the platforms
                 hint = "Name the platforms, e.g. `optout check linkedin --connect`."
-            raise AccountNotFound("No accounts or saved sessions are set up yet, so there is nothing to check.",
-                                  hint)
+            raise AccountNotFound(
+                "No accounts or saved sessions are set up yet, so there is nothing to check.", hint
+            )
     return jobs
 
 
@@ -172,11 +192,16 @@ async def run(req: Request) -> Results:
 async def _run(req: Request) -> Results:
     logs.ensure_configured()
     prof = req.profile.ensure()
-    store = SessionStore(prof) if req.sessions is True else None if req.sessions in (False, None) else req.sessions
+    store = (
+        SessionStore(prof)
+        if req.sessions is True
+        else None
+        if req.sessions in (False, None)
+        else req.sessions
+    )
     jobs = _jobs(req, store)
     connect = req.connect
     if connect:  # found before anything is recorded: no browser to work in is the person's to fix
-
         connect = connect_mod.find("auto" if connect is True else connect)
     capturer = None
     if req.capture:
@@ -184,13 +209,29 @@ async def _run(req: Request) -> Results:
     refused: list = []  # the replicas refused this run (a real profile): it must leave no trace
     setup_context = req.setup_context and _noting_refusal(req.setup_context, refused)
     options = engine.RunOptions(
-        mode=req.mode, dry_run=req.dry_run, selected=set(req.selected), all_settings=req.all_settings,
-        headless=req.headless, browser_path=req.browser_path, setup_context=setup_context,
-        concurrency=req.concurrency, evidence_dir=req.evidence_dir or prof.evidence, sessions=store,
-        find_timeout_s=req.find_timeout_s, nav_timeout_ms=req.nav_timeout_ms,
-        setting_timeout_s=req.setting_timeout_s, form_reason=req.form_reason, resend=req.resend,
-        capture=capturer, attended=req.attended, person_wait_s=req.person_wait_s, tell=req.tell,
-        on_window=req.on_window, holds=Holds(prof), connect=connect or None, confirm_form=req.confirm_form,
+        mode=req.mode,
+        dry_run=req.dry_run,
+        selected=set(req.selected),
+        all_settings=req.all_settings,
+        headless=req.headless,
+        browser_path=req.browser_path,
+        setup_context=setup_context,
+        concurrency=req.concurrency,
+        evidence_dir=req.evidence_dir or prof.evidence,
+        sessions=store,
+        find_timeout_s=req.find_timeout_s,
+        nav_timeout_ms=req.nav_timeout_ms,
+        setting_timeout_s=req.setting_timeout_s,
+        form_reason=req.form_reason,
+        resend=req.resend,
+        capture=capturer,
+        attended=req.attended,
+        person_wait_s=req.person_wait_s,
+        tell=req.tell,
+        on_window=req.on_window,
+        holds=Holds(prof),
+        connect=connect or None,
+        confirm_form=req.confirm_form,
     )
     state = engine.RunState()
     captures = capturer.notes if capturer is not None else ()
@@ -212,8 +253,13 @@ async def _run(req: Request) -> Results:
             found = await engine.run(jobs, options, on_result=record, state=state)
             if refused:
                 raise refused[0]  # the recorder takes the run out of history again
-    results = Results(found, drift=recorder.drift, run_id=recorder.run_id, capacity=state.capacity,
-                      captures=captures)
+    results = Results(
+        found,
+        drift=recorder.drift,
+        run_id=recorder.run_id,
+        capacity=state.capacity,
+        captures=captures,
+    )
     from optout.retention import prune_evidence
 
     prune_evidence(prof)

@@ -28,15 +28,23 @@ HOUR = 10  # local time; machines are more often on at 10:00 than at midnight
 #: Taken from the installing shell when set, so the scheduled run meets the same browser, keyring and
 #: folders as `optout account add` did: cron, launchd and systemd start with an almost empty
 #: environment. Names only, never a secret (a keyring password stays out of every entry).
-PASSED_ENV = ("OPTOUT_BROWSER", "PYTHON_KEYRING_BACKEND", "DBUS_SESSION_BUS_ADDRESS", "XDG_CONFIG_HOME",
-              "XDG_DATA_HOME", "PATH")
+PASSED_ENV = (
+    "OPTOUT_BROWSER",
+    "PYTHON_KEYRING_BACKEND",
+    "DBUS_SESSION_BUS_ADDRESS",
+    "XDG_CONFIG_HOME",
+    "XDG_DATA_HOME",
+    "PATH",
+)
 CRONTAB = Path("crontab")  # render()'s key for "a line in the user's crontab"
 
 
 def default_optout_cmd() -> list[str]:
     """This install's own command, beside its Python: the `optout` first on PATH may be another
     project's (PyPI's `optout` is), and a scheduled run must not start it."""
-    mine = Path(sys.executable).parent / ("optout.exe" if sys.platform.startswith("win") else "optout")
+    mine = Path(sys.executable).parent / (
+        "optout.exe" if sys.platform.startswith("win") else "optout"
+    )
     return [str(mine)] if mine.is_file() else [sys.executable, "-m", "optout"]
 
 
@@ -55,15 +63,24 @@ class ScheduleSpec:
 
     @property
     def argv(self) -> list[str]:
-        return [*self.optout_cmd, "--profile", self.profile, "off" if self.fix else "check", "--scheduled"]
+        return [
+            *self.optout_cmd,
+            "--profile",
+            self.profile,
+            "off" if self.fix else "check",
+            "--scheduled",
+        ]
 
     @property
     def env(self) -> dict[str, str]:
         """What the scheduled run needs: the data folder always (keyring entries are tied to it, so
         another folder would find no accounts), the profile, and PASSED_ENV as this shell has them."""
 
-        return {"OPTOUT_HOME": str(home()), "OPTOUT_PROFILE": self.profile,
-                **{k: os.environ[k] for k in PASSED_ENV if os.environ.get(k)}}
+        return {
+            "OPTOUT_HOME": str(home()),
+            "OPTOUT_PROFILE": self.profile,
+            **{k: os.environ[k] for k in PASSED_ENV if os.environ.get(k)},
+        }
 
     @property
     def what(self) -> str:
@@ -90,7 +107,9 @@ def _systemd_dir() -> Path:
 
 
 def _launchd_path(profile: str) -> Path:
-    return Path.home() / "Library" / "LaunchAgents" / f"org.optout.{check_profile_name(profile)}.plist"
+    return (
+        Path.home() / "Library" / "LaunchAgents" / f"org.optout.{check_profile_name(profile)}.plist"
+    )
 
 
 def _windows_path(profile: str) -> Path:
@@ -104,7 +123,9 @@ def _log_path(profile: str) -> Path:
 def _files(profile: str, system: str) -> list[Path]:
     if system == "systemd":
         return [_systemd_dir() / f"{_name(profile)}.{kind}" for kind in ("service", "timer")]
-    return {"launchd": [_launchd_path(profile)], "windows": [_windows_path(profile)]}.get(system, [])
+    return {"launchd": [_launchd_path(profile)], "windows": [_windows_path(profile)]}.get(
+        system, []
+    )
 
 
 def _marker(profile: str) -> str:
@@ -169,9 +190,11 @@ def _windows_action(spec: ScheduleSpec) -> tuple[str, str]:
     holding either is refused rather than passed on changed."""
     for name, value in [*spec.env.items(), *(("the optout command", a) for a in spec.argv)]:
         if bad := next((c for c in '"%\r\n' if c in value), None):
-            raise OptoutError(f"{name} holds {bad!r}, which a Windows scheduled task cannot carry as it is.",
-                              f"Set {name} without it (or install optout in a folder without it), then run "
-                              "`optout schedule install` again.")
+            raise OptoutError(
+                f"{name} holds {bad!r}, which a Windows scheduled task cannot carry as it is.",
+                f"Set {name} without it (or install optout in a folder without it), then run "
+                "`optout schedule install` again.",
+            )
     sets = "".join(f"$env:{name} = {_powershell_word(value)}; " for name, value in spec.env.items())
     script = f"{sets}& {' '.join(map(_powershell_word, spec.argv))}; exit $LASTEXITCODE"
     return "powershell.exe", f'-NoProfile -NonInteractive -WindowStyle Hidden -Command "{script}"'
@@ -179,8 +202,11 @@ def _windows_action(spec: ScheduleSpec) -> tuple[str, str]:
 
 def _windows(spec: ScheduleSpec) -> dict[Path, str]:
     command, arguments = _windows_action(spec)
-    by = ("<ScheduleByDay><DaysInterval>1</DaysInterval></ScheduleByDay>" if spec.every == "daily" else
-          "<ScheduleByWeek><WeeksInterval>1</WeeksInterval><DaysOfWeek><Monday/></DaysOfWeek></ScheduleByWeek>")
+    by = (
+        "<ScheduleByDay><DaysInterval>1</DaysInterval></ScheduleByDay>"
+        if spec.every == "daily"
+        else "<ScheduleByWeek><WeeksInterval>1</WeeksInterval><DaysOfWeek><Monday/></DaysOfWeek></ScheduleByWeek>"
+    )
     xml = f"""<?xml version="1.0" encoding="UTF-16"?>
 <Task version="1.2" xmlns="http://schemas.microsoft.com/windows/2004/02/mit/task">
   <RegistrationInfo><Description>{xml_escape(spec.what)}</Description></RegistrationInfo>
@@ -213,7 +239,9 @@ def _cron(spec: ScheduleSpec) -> dict[Path, str]:
     days = "*" if spec.every == "daily" else "1"
     env = "".join(f"{k}={shlex.quote(v)} " for k, v in spec.env.items())
     cmd = " ".join(shlex.quote(a) for a in spec.argv)
-    line = f"{minute} {HOUR} * * {days} {env}{cmd} >>{shlex.quote(str(_log_path(spec.profile)))} 2>&1"
+    line = (
+        f"{minute} {HOUR} * * {days} {env}{cmd} >>{shlex.quote(str(_log_path(spec.profile)))} 2>&1"
+    )
     return {CRONTAB: line.replace("%", "\\%") + f" {_marker(spec.profile)}\n"}
 
 
@@ -240,16 +268,20 @@ def _run(cmd: list[str], input: str | None = None) -> subprocess.CompletedProces
 def _must(cmd: list[str], input: str | None = None) -> str:
     done = _run(cmd, input)
     if done.returncode != 0:
-        raise OptoutError(f"`{' '.join(cmd)}` failed: {(done.stderr or done.stdout).strip()}",
-                          "Nothing secret was written; fix the cause and run `optout schedule install` again.")
+        raise OptoutError(
+            f"`{' '.join(cmd)}` failed: {(done.stderr or done.stdout).strip()}",
+            "Nothing secret was written; fix the cause and run `optout schedule install` again.",
+        )
     return f"ran: {' '.join(cmd)}"
 
 
 def _crontab_lines() -> list[str]:
     done = _run(["crontab", "-l"])
     if done.returncode == 127:
-        raise OptoutError("No crontab command on this machine.",
-                          "Install cron (e.g. apt-get install cron), or use a systemd timer.")
+        raise OptoutError(
+            "No crontab command on this machine.",
+            "Install cron (e.g. apt-get install cron), or use a systemd timer.",
+        )
     return done.stdout.splitlines() if done.returncode == 0 else []  # 1: no crontab yet
 
 
@@ -262,8 +294,10 @@ def merge_command(profile: str, line: str) -> str:
     """A shell command that adds `line` to the crontab, keeping every other line and replacing
     this profile's earlier one (what `install` does, for a person to run by hand)."""
 
-    return (f"(crontab -l 2>/dev/null | grep -vF {shlex.quote(_marker(profile))}; "
-            f"printf '%s\\n' {shlex.quote(line.rstrip(chr(10)))}) | crontab -")
+    return (
+        f"(crontab -l 2>/dev/null | grep -vF {shlex.quote(_marker(profile))}; "
+        f"printf '%s\\n' {shlex.quote(line.rstrip(chr(10)))}) | crontab -"
+    )
 
 
 def install(spec: ScheduleSpec, dry_run: bool = False, system: str | None = None) -> list[str]:
@@ -272,14 +306,21 @@ def install(spec: ScheduleSpec, dry_run: bool = False, system: str | None = None
     files = render(spec, system)
     name = _name(spec.profile)
     commands = {
-        "systemd": [["systemctl", "--user", "daemon-reload"],
-                    ["systemctl", "--user", "enable", "--now", f"{name}.timer"]],
+        "systemd": [
+            ["systemctl", "--user", "daemon-reload"],
+            ["systemctl", "--user", "enable", "--now", f"{name}.timer"],
+        ],
         "launchd": [["launchctl", "load", "-w", str(_launchd_path(spec.profile))]],
-        "windows": [["schtasks", "/Create", "/TN", name, "/XML", str(_windows_path(spec.profile)), "/F"]],
+        "windows": [
+            ["schtasks", "/Create", "/TN", name, "/XML", str(_windows_path(spec.profile)), "/F"]
+        ],
         "cron": [["crontab", "-"]],
     }[system]
     if dry_run:
-        out = [f"# {'your crontab' if path == CRONTAB else path}\n{text}" for path, text in files.items()]
+        out = [
+            f"# {'your crontab' if path == CRONTAB else path}\n{text}"
+            for path, text in files.items()
+        ]
         if system == "cron":  # `crontab -` alone would replace the person's whole crontab
             return out + [f"# then: {merge_command(spec.profile, files[CRONTAB])}"]
         return out + [f"# then: {' '.join(c)}" for c in commands]
@@ -297,7 +338,9 @@ def install(spec: ScheduleSpec, dry_run: bool = False, system: str | None = None
         _write(path, text, "utf-16" if system == "windows" else "utf-8")
         done.append(f"wrote {path}")
     if system == "launchd":
-        _run(["launchctl", "unload", str(_launchd_path(spec.profile))])  # a previous version, if any
+        _run(
+            ["launchctl", "unload", str(_launchd_path(spec.profile))]
+        )  # a previous version, if any
     for cmd in commands:
         done.append(_must(cmd))
     return done
@@ -305,7 +348,17 @@ def install(spec: ScheduleSpec, dry_run: bool = False, system: str | None = None
 
 #: What a scheduler gives a job of its own (cron: HOME, LOGNAME, SHELL and a short PATH; systemd and
 #: launchd little more): the rest comes from the entry's own variables.
-_SCHEDULER_ENV = ("HOME", "USER", "LOGNAME", "SHELL", "LANG", "XDG_RUNTIME_DIR", "SYSTEMROOT", "TEMP", "TMP")
+_SCHEDULER_ENV = (
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "SHELL",
+    "LANG",
+    "XDG_RUNTIME_DIR",
+    "SYSTEMROOT",
+    "TEMP",
+    "TMP",
+)
 
 
 def run_as_scheduled(spec: ScheduleSpec, timeout: float = 3600) -> subprocess.CompletedProcess:
@@ -315,8 +368,14 @@ def run_as_scheduled(spec: ScheduleSpec, timeout: float = 3600) -> subprocess.Co
     env.setdefault("PATH", "/usr/bin:/bin")
     env.update(spec.env)
     try:
-        return subprocess.run(spec.argv, env=env, capture_output=True, text=True, timeout=timeout,
-                              stdin=subprocess.DEVNULL)
+        return subprocess.run(
+            spec.argv,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
     except FileNotFoundError:
         return subprocess.CompletedProcess(spec.argv, 127, "", f"{spec.argv[0]} not found")
     except subprocess.TimeoutExpired:
@@ -330,13 +389,26 @@ def status(profile: str | Profile, system: str | None = None) -> dict:
     name = _name(profile)
     info = {"system": system, "profile": profile, "installed": False, "files": [], "detail": ""}
     if system == "cron":
-        lines = [line for line in _run(["crontab", "-l"]).stdout.splitlines() if line.endswith(_marker(profile))]
+        lines = [
+            line
+            for line in _run(["crontab", "-l"]).stdout.splitlines()
+            if line.endswith(_marker(profile))
+        ]
         info.update(installed=bool(lines), detail="\n".join(lines))
     else:
         info["files"] = [str(p) for p in _files(profile, system) if p.exists()]
-        query = {"systemd": ["systemctl", "--user", "list-timers", "--all", "--no-pager", f"{name}.timer"],
-                 "launchd": ["launchctl", "list", f"org.optout.{profile}"],
-                 "windows": ["schtasks", "/Query", "/TN", name, "/V", "/FO", "LIST"]}[system]
+        query = {
+            "systemd": [
+                "systemctl",
+                "--user",
+                "list-timers",
+                "--all",
+                "--no-pager",
+                f"{name}.timer",
+            ],
+            "launchd": ["launchctl", "list", f"org.optout.{profile}"],
+            "windows": ["schtasks", "/Query", "/TN", name, "/V", "/FO", "LIST"],
+        }[system]
         done = _run(query)
         info["detail"] = (done.stdout or done.stderr).strip()
         info["installed"] = bool(info["files"]) if system != "windows" else done.returncode == 0

@@ -84,7 +84,8 @@ def to_keyring(profile: Profile) -> Moved:
                 f"The keyring did not give back {', '.join(map(_describe, unread))} after storing it; "
                 "nothing was moved.",
                 f"Your secrets are still in {file_store_path(profile)}. Check that the keyring works "
-                "(`optout doctor`), then run `optout account move --to keyring` again.")
+                "(`optout doctor`), then run `optout account move --to keyring` again.",
+            )
     except BaseException:
         for service, name, before in reversed(written):
             if before is None:
@@ -118,8 +119,10 @@ def to_file(profile: Profile) -> Moved:
         readback = None
     if readback != data:
         path.unlink(missing_ok=True)  # the keyring stays the profile's place, untouched
-        raise OptoutError(f"{path} did not give back what was written to it; nothing was moved.",
-                          "Check that the disk is writable (`optout doctor`), then try again.")
+        raise OptoutError(
+            f"{path} did not give back what was written to it; nothing was moved.",
+            "Check that the disk is writable (`optout doctor`), then try again.",
+        )
     for key in data:  # the file is the profile's place now: the keyring's copies go
         service, name = _keyring_place(profile, key)
         keyring_delete(name, service=service)

@@ -32,7 +32,10 @@ _PLATFORM_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.]*(-[A-Za-z0-9_.]+)*$")
 def _check_platform(platform: str) -> str:
     # The platform is part of a file name: no separators, no '--' (that splits name and hash).
     if not _PLATFORM_RE.match(platform):
-        raise OptoutError(f"'{platform}' is not a platform id.", "Platform ids are letters, digits, '.', '_' and single '-', e.g. linkedin.")
+        raise OptoutError(
+            f"'{platform}' is not a platform id.",
+            "Platform ids are letters, digits, '.', '_' and single '-', e.g. linkedin.",
+        )
     return platform
 
 
@@ -51,7 +54,7 @@ async def identity_of(context) -> dict | None:
     for page in context.pages:
         try:  # a page whose navigation never commits would hold an evaluate forever
             return await asyncio.wait_for(page.evaluate(IDENTITY_JS), 5)
-        except (PlaywrightError, asyncio.TimeoutError):
+        except (TimeoutError, PlaywrightError):
             continue
     return None
 
@@ -114,7 +117,7 @@ class SessionStore:
         payload = {
             "platform": platform,
             "account": account,
-            "saved_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+            "saved_at": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
             "state": state,
             "identity": identity or None,
         }
@@ -156,7 +159,10 @@ class SessionStore:
             return None
         if payload.get("platform") != platform or payload.get("account") != account:
             structlog.get_logger().warning(
-                "session.unreadable", platform=platform, file=path.name, reason="belongs to another account"
+                "session.unreadable",
+                platform=platform,
+                file=path.name,
+                reason="belongs to another account",
             )
             return None
         return payload

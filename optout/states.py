@@ -37,8 +37,10 @@ EXPLANATIONS: dict[State, str] = {
     State.SUBMITTED: "An objection was sent to the platform; a copy is kept as proof.",
     State.UNAVAILABLE: "The platform does not offer this setting to this account (region, age or plan), or has none.",
     State.NEEDS_LOGIN: "optout could not sign in: add the account or sign in again.",
-    State.NEEDS_HUMAN: ("A person must act: answer the platform's code, puzzle or security check, or follow "
-                        "its own steps where nothing can be switched automatically."),
+    State.NEEDS_HUMAN: (
+        "A person must act: answer the platform's code, puzzle or security check, or follow "
+        "its own steps where nothing can be switched automatically."
+    ),
     State.BROKEN: "The page no longer looks the way optout expects; nothing was changed.",
     State.ERROR: "Something went wrong (network, timeout, browser); nothing was assumed.",
 }

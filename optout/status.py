@@ -6,7 +6,7 @@ reading before, and the one command to run next.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from optout.credentials import AccountStore
 from optout.errors import OptoutError
@@ -75,15 +75,24 @@ def optional_settings() -> set[tuple[str, str]]:
     )
 
     try:
-        return {(p, s.id) for p, flow in load_flows(Layers.person()).items() for s in flow.settings if s.opt_in}
-    except (OptoutError, OSError, ValueError):  # a flow that does not load must not hide where a person stands
+        return {
+            (p, s.id)
+            for p, flow in load_flows(Layers.person()).items()
+            for s in flow.settings
+            if s.opt_in
+        }
+    except (
+        OptoutError,
+        OSError,
+        ValueError,
+    ):  # a flow that does not load must not hide where a person stands
         return set()
 
 
 def standing(profile: Profile, now: datetime | None = None) -> list[Standing]:
     """Every setting history knows of, then every stored account never read, for `profile`."""
 
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     rows, timeline, drift, finished = [], [], [], set()
     if profile.history_db.exists():
         with History(profile, read_only=True) as history:
@@ -99,8 +108,14 @@ def standing(profile: Profile, now: datetime | None = None) -> list[Standing]:
         key = (r["platform"], r["account"], r["setting"])
         readings = earlier.get(key, [r])
         before = readings[-2] if len(readings) > 1 else None
-        changes = [d["detail"] for d in drift if d["run_id"] == r["run_id"] and d["platform"] == r["platform"]
-                   and d["account"] == r["account"] and d["setting"] in (None, r["setting"])]
+        changes = [
+            d["detail"]
+            for d in drift
+            if d["run_id"] == r["run_id"]
+            and d["platform"] == r["platform"]
+            and d["account"] == r["account"]
+            and d["setting"] in (None, r["setting"])
+        ]
         if r["changed"]:
             changes.append(f"switched {r['state']} by optout {age_words(r['at'], now)}")
         elif before and before["state"] != r["state"] and not changes:
@@ -112,14 +127,36 @@ def standing(profile: Profile, now: datetime | None = None) -> list[Standing]:
             step = None
         else:
             note = None
-        out.append(Standing(r["platform"], r["account"], r["setting"], r["label"] or r["setting"], r["state"],
-                            r["at"], age_words(r["at"], now), changes, step, note))
+        out.append(
+            Standing(
+                r["platform"],
+                r["account"],
+                r["setting"],
+                r["label"] or r["setting"],
+                r["state"],
+                r["at"],
+                age_words(r["at"], now),
+                changes,
+                step,
+                note,
+            )
+        )
     seen = {s.platform for s in out}
     for info in AccountStore(profile).list():
         if info.platform not in seen:
             seen.add(info.platform)
-            out.append(Standing(info.platform, info.username, "", "", "unread", None, "never",
-                                next=f"optout check {info.platform}"))
+            out.append(
+                Standing(
+                    info.platform,
+                    info.username,
+                    "",
+                    "",
+                    "unread",
+                    None,
+                    "never",
+                    next=f"optout check {info.platform}",
+                )
+            )
     return held(profile, out)
 
 
@@ -129,11 +166,21 @@ def held(profile: Profile, out: list[Standing]) -> list[Standing]:
     for hold in Holds(profile).all():
         platform, account = hold.get("platform", ""), hold.get("account", "")
         why = str(hold.get("why", "")).replace("asks ", "asked ", 1)
-        note = (f"password held back since {hold.get('since', '')[:10]}: {platform} {why}; "
-                f"sign in yourself: optout login {platform}")
-        rows = [s for s in out if s.platform == platform and (s.account or "").casefold() == account.casefold()]
+        note = (
+            f"password held back since {hold.get('since', '')[:10]}: {platform} {why}; "
+            f"sign in yourself: optout login {platform}"
+        )
+        rows = [
+            s
+            for s in out
+            if s.platform == platform and (s.account or "").casefold() == account.casefold()
+        ]
         if not rows:
-            rows = [Standing(platform, account, "", "", str(hold.get("state", "needs_login")), None, "never")]
+            rows = [
+                Standing(
+                    platform, account, "", "", str(hold.get("state", "needs_login")), None, "never"
+                )
+            ]
             out.append(rows[0])
         for s in rows:
             s.note, s.next = note, f"optout login {platform}"
@@ -149,8 +196,14 @@ def current(rows: list[dict], timeline: list[dict], finished: set[int]) -> list[
     for r in timeline:
         if r["run_id"] in finished:
             last[r["platform"]] = max(last.get(r["platform"], 0), r["run_id"])
-    read = {(r["platform"], r["account"]) for r in timeline if r["run_id"] == last.get(r["platform"])}
-    return [r for r in rows if r["run_id"] >= last.get(r["platform"], 0) or (r["platform"], r["account"]) in read]
+    read = {
+        (r["platform"], r["account"]) for r in timeline if r["run_id"] == last.get(r["platform"])
+    }
+    return [
+        r
+        for r in rows
+        if r["run_id"] >= last.get(r["platform"], 0) or (r["platform"], r["account"]) in read
+    ]
 
 
 def next_step(found: list[Standing]) -> str | None:

@@ -13,7 +13,9 @@ import asyncio
 import signal
 
 #: The signals that stop a run cleanly (those a platform has).
-SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
 
 
 class Stopped(KeyboardInterrupt):
@@ -50,7 +52,11 @@ def run(coro):
             try:
                 loop.add_signal_handler(signum, on_signal, signum)
                 installed.append(signum)
-            except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
+            except (
+                NotImplementedError,
+                RuntimeError,
+                ValueError,
+            ):  # Windows, or not the main thread
                 pass
         try:
             return await coro

@@ -19,6 +19,7 @@ _ESCAPES = re.compile(
 # C0 except \t and \n, DEL, C1, and the bidi overrides that make text read differently than it is.
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
+
 def inert(text: object) -> str:
     """`text` with terminal escape sequences and control characters (except \\n, \\t) removed."""
     if text is None:

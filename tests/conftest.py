@@ -73,7 +73,11 @@ def own_secrets():
 
 
 def find_browser() -> str | None:
-    return os.environ.get("OPTOUT_BROWSER") or shutil.which("chromium") or shutil.which("chromium-browser")
+    return (
+        os.environ.get("OPTOUT_BROWSER")
+        or shutil.which("chromium")
+        or shutil.which("chromium-browser")
+    )
 
 
 @pytest.fixture(scope="session")
@@ -144,8 +148,9 @@ def configure(sandbox, store, sentinel_password):
     login` leaves behind; under `session_expired` the replica no longer accepts it."""
     from optout.sandbox import SANDBOX_USERNAME
 
-    def _configure(platform: str, *misbehaviours, session: bool = False, items=None, blocked=(),
-                   **account):
+    def _configure(
+        platform: str, *misbehaviours, session: bool = False, items=None, blocked=(), **account
+    ):
         replica = sandbox.configure(platform, *misbehaviours, password=sentinel_password, **account)
         if items is not None:
             replica.own(list(items), blocked=tuple(blocked))
@@ -178,8 +183,13 @@ def run_flow(sandbox, store, browser_path, sentinel_password):
         given = {p: credential for p in names} | (credentials or {})
         fn = api.check if mode == "check" else api.switch_off
         opts.setdefault("sessions", store)
-        return await fn(names, credentials=given, setup_context=sandbox.install,
-                        browser_path=browser_path, **opts)
+        return await fn(
+            names,
+            credentials=given,
+            setup_context=sandbox.install,
+            browser_path=browser_path,
+            **opts,
+        )
 
     return _run
 
@@ -216,8 +226,12 @@ def xvfb():
     if not xvfb:
         pytest.fail("No Xvfb for the tests that need a visible window: apt-get install xvfb")
     read, write = os.pipe()
-    proc = subprocess.Popen([xvfb, "-displayfd", str(write), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
-                            pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [xvfb, "-displayfd", str(write), "-screen", "0", "1280x1024x24", "-nolisten", "tcp"],
+        pass_fds=(write,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     os.close(write)
     with os.fdopen(read) as announced:
         number = announced.readline().strip()  # Xvfb writes the display once it accepts clients

@@ -25,7 +25,16 @@ from optout.errors import OptoutError
 
 FORMAT = 1
 MAGIC = "<!-- optout-capture "
-HEADER_FIELDS = ("format", "platform", "setting", "label", "url", "captured_at", "flow_version", "state")
+HEADER_FIELDS = (
+    "format",
+    "platform",
+    "setting",
+    "label",
+    "url",
+    "captured_at",
+    "flow_version",
+    "state",
+)
 MAX_BYTES = 8 * 1024 * 1024
 
 
@@ -50,16 +59,23 @@ def parse(text: str, path: Path | None = None) -> Capture:
     where = str(path) if path else "the capture"
     first, _, page = text.partition("\n")
     if not (first.startswith(MAGIC) and first.endswith(" -->")):
-        raise OptoutError(f"{where} is not an optout capture (it does not start with its header).",
-                          "Captures are written by `optout check PLATFORM --capture`.")
+        raise OptoutError(
+            f"{where} is not an optout capture (it does not start with its header).",
+            "Captures are written by `optout check PLATFORM --capture`.",
+        )
     try:
-        header = json.loads(first[len(MAGIC):-4])
+        header = json.loads(first[len(MAGIC) : -4])
     except ValueError as exc:
         raise OptoutError(f"{where}: its header is not valid JSON ({exc}).") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise OptoutError(f"{where}: capture format {header.get('format') if isinstance(header, dict) else '?'!r} "
-                          f"is not the one this optout reads ({FORMAT}).", "Update optout, or capture again.")
-    missing = [f for f in HEADER_FIELDS if f != "label" and not isinstance(header.get(f), (str, int))]
+        raise OptoutError(
+            f"{where}: capture format {header.get('format') if isinstance(header, dict) else '?'!r} "
+            f"is not the one this optout reads ({FORMAT}).",
+            "Update optout, or capture again.",
+        )
+    missing = [
+        f for f in HEADER_FIELDS if f != "label" and not isinstance(header.get(f), (str, int))
+    ]
     if missing:
         raise OptoutError(f"{where}: its header lacks {', '.join(missing)}.")
     return Capture(header, page, path)
@@ -79,7 +95,21 @@ def read(path: Path) -> Capture:
 
 # --- showing a capture --------------------------------------------------------------------------
 
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
+}
 
 
 #: How deep the tree of a capture goes: elements nested deeper are shown at this depth, in order,
@@ -109,7 +139,9 @@ class _Tree(HTMLParser):
             self.stack.append(node)
 
     def handle_startendtag(self, tag, attrs):
-        self.stack[-1]["children"].append({"tag": tag, "attrs": {k: v for k, v in attrs}, "children": []})
+        self.stack[-1]["children"].append(
+            {"tag": tag, "attrs": {k: v for k, v in attrs}, "children": []}
+        )
 
     def handle_endtag(self, tag):
         if self.deeper:
@@ -136,7 +168,11 @@ def tree(capture: Capture) -> dict:
 
 
 def as_json(capture: Capture) -> dict:
-    return {"file": str(capture.path) if capture.path else None, "header": capture.header, "page": tree(capture)}
+    return {
+        "file": str(capture.path) if capture.path else None,
+        "header": capture.header,
+        "page": tree(capture),
+    }
 
 
 def _element_line(node: dict) -> str:
@@ -146,8 +182,11 @@ def _element_line(node: dict) -> str:
         head += f"#{attrs['id']}"
     if attrs.get("class"):
         head += "".join(f".{c}" for c in attrs["class"].split())
-    rest = [k if v in (None, "") else f"{k}={json.dumps(v, ensure_ascii=False)}"
-            for k, v in attrs.items() if k not in ("id", "class")]
+    rest = [
+        k if v in (None, "") else f"{k}={json.dumps(v, ensure_ascii=False)}"
+        for k, v in attrs.items()
+        if k not in ("id", "class")
+    ]
     return " ".join([head, *rest])
 
 
@@ -155,7 +194,9 @@ def show(capture: Capture, width: int = 80) -> str:
     """Everything the file holds, in plain text: the header's fields, then the page as an indented
     tree (an element's tag, #id, .classes and other attributes; texts in quotes), wrapped to `width`."""
     lines = [f"Capture {capture.path.name}" if capture.path else "Capture"]
-    keys = [k for k in HEADER_FIELDS if k in capture.header] + sorted(set(capture.header) - set(HEADER_FIELDS))
+    keys = [k for k in HEADER_FIELDS if k in capture.header] + sorted(
+        set(capture.header) - set(HEADER_FIELDS)
+    )
     for key in keys:
         lines += _wrap(f"{key:<13} {capture.header[key]}", "  ", width)
     lines.append("Page")
@@ -179,5 +220,12 @@ def show(capture: Capture, width: int = 80) -> str:
 
 def _wrap(text: str, indent: str, width: int) -> list[str]:
     text = re.sub(r"[\x00-\x1f\x7f-\x9f]", "?", text)  # no terminal escapes from a shared file
-    return textwrap.wrap(text, width, initial_indent=indent, subsequent_indent=indent + "    ",
-                         break_long_words=True, break_on_hyphens=False, drop_whitespace=True) or [indent]
+    return textwrap.wrap(
+        text,
+        width,
+        initial_indent=indent,
+        subsequent_indent=indent + "    ",
+        break_long_words=True,
+        break_on_hyphens=False,
+        drop_whitespace=True,
+    ) or [indent]

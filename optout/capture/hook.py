@@ -9,7 +9,7 @@ import asyncio
 import re
 import textwrap
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import structlog
@@ -35,12 +35,19 @@ class Note:
 
         if self.path:
             return f"Captured {self.platform} {self.setting}:\n  {self.path}"
-        return textwrap.fill(f"Not captured {self.platform} {self.setting}: {self.refused}; nothing was "
-                             "written.", width, subsequent_indent="  ")
+        return textwrap.fill(
+            f"Not captured {self.platform} {self.setting}: {self.refused}; nothing was written.",
+            width,
+            subsequent_indent="  ",
+        )
 
     def as_dict(self) -> dict:
-        return {"platform": self.platform, "setting": self.setting,
-                "file": str(self.path) if self.path else None, "refused": self.refused or None}
+        return {
+            "platform": self.platform,
+            "setting": self.setting,
+            "file": str(self.path) if self.path else None,
+            "refused": self.refused or None,
+        }
 
 
 async def take(page, flow, keeper: Keeper | None = None) -> tuple[str, dict]:
@@ -52,15 +59,26 @@ async def take(page, flow, keeper: Keeper | None = None) -> tuple[str, dict]:
 def header(flow, setting, url: str, state: str, item: tuple[str, str] | None = None) -> dict:
     """The capture's header. `item`: (the account's own item name, its stand-in) for a per-item
     setting (a blog, a site): the name is in neither the header nor the file name."""
-    setting_id, label, kept_url = setting.id, setting.label, snapshot.bare_url(url)  # replay serves it there
+    setting_id, label, kept_url = (
+        setting.id,
+        setting.label,
+        snapshot.bare_url(url),
+    )  # replay serves it there
     if item is not None:
         name, stand_in = item
         setting_id = setting_id.split("/", 1)[0] + "/" + stand_in
         label = label.replace(f"({name})", f"({stand_in})").replace(name, stand_in)
         kept_url = kept_url.replace(name, stand_in)
-    return {"format": fileformat.FORMAT, "platform": flow.id, "setting": setting_id,
-            "label": label, "url": kept_url, "flow_version": flow.version,
-            "captured_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), "state": state}
+    return {
+        "format": fileformat.FORMAT,
+        "platform": flow.id,
+        "setting": setting_id,
+        "label": label,
+        "url": kept_url,
+        "flow_version": flow.version,
+        "captured_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "state": state,
+    }
 
 
 def item_of(flow, setting) -> str | None:
@@ -78,18 +96,22 @@ class Capturer:
     notes: list[Note] = field(default_factory=list)
     timeout_s: float = 30.0
     _keepers: dict[str, Keeper] = field(default_factory=dict)
-    _items: dict[str, dict[str, str]] = field(default_factory=dict)  # flow → item name → its stand-in
+    _items: dict[str, dict[str, str]] = field(
+        default_factory=dict
+    )  # flow → item name → its stand-in
 
     async def __call__(self, page, flow, account, setting, result) -> None:
         note = Note(flow.id, setting.id)
         self.notes.append(note)
         if not flow.owns(page.url):
-            note.refused = f"the page had left {flow.name} ({snapshot.bare_url(page.url) or 'no page'})"
+            note.refused = (
+                f"the page had left {flow.name} ({snapshot.bare_url(page.url) or 'no page'})"
+            )
             return
         keeper = self._keepers.setdefault(flow.id, Keeper.for_flow(flow))
         try:
             page_html, walked = await asyncio.wait_for(take(page, flow, keeper), self.timeout_s)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             note.refused = f"the page could not be walked within {self.timeout_s:g} s"
             return
         except Exception as exc:  # a page that went away: this setting's capture only
@@ -100,7 +122,9 @@ class Capturer:
         if name is not None:
             seen = self._items.setdefault(flow.id, {})
             item = (name, seen.setdefault(name, f"item-{len(seen) + 1}"))
-        capture = fileformat.Capture(header(flow, setting, page.url, str(result.state), item), page_html)
+        capture = fileformat.Capture(
+            header(flow, setting, page.url, str(result.state), item), page_html
+        )
         if walked.get("truncated"):  # a huge page: the walker stopped at its budget of elements
             capture.header["truncated"] = True
         text = capture.text()
@@ -111,7 +135,7 @@ class Capturer:
             return
         from optout.paths import private_dir, write_private
 
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         stem = re.sub(r"[^a-z0-9-]+", "_", f"{flow.id}-{capture.header['setting']}")[:100]
         path = self.folder / f"{stem}-{stamp}.html"
         try:

@@ -7,13 +7,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import BaseModel
 
 from optout.flowfile import patterns
-
 from optout.flowfile.parts import Locator, Signal
 from optout.flowfile.schema import Flow
 
@@ -22,41 +20,254 @@ from optout.flowfile.schema import Flow
 #: flows match; these common words are not sourced per platform: they are the usual translations,
 #: kept only when a text or value is one of them in full (a word inside a sentence is replaced).
 UI_WORDS: dict[str, tuple[str, ...]] = {
-    "en": ("On", "Off", "Save", "Save changes", "Done", "Send", "Submit", "Next", "Continue", "Back",
-           "Cancel", "Close", "Yes", "No", "OK", "Settings", "Privacy", "Edit", "Confirm", "Apply",
-           "Learn more", "Turn off", "Turn on", "Enabled", "Disabled", "Allow", "Block", "Menu",
-           "Search", "Home", "Sign in", "Log in", "Sign out", "Log out", "Help"),
-    "de": ("Ein", "Aus", "An", "Speichern", "Fertig", "Senden", "Absenden", "Weiter", "Zurück",
-           "Abbrechen", "Schließen", "Ja", "Nein", "Einstellungen", "Datenschutz", "Bearbeiten",
-           "Bestätigen", "Mehr erfahren", "Ausschalten", "Einschalten", "Anmelden", "Abmelden", "Hilfe"),
-    "fr": ("Activé", "Désactivé", "Enregistrer", "Terminé", "Envoyer", "Soumettre", "Suivant",
-           "Continuer", "Retour", "Annuler", "Fermer", "Oui", "Non", "Paramètres", "Confidentialité",
-           "Modifier", "Confirmer", "En savoir plus", "Désactiver", "Activer", "Se connecter", "Aide"),
-    "es": ("Activado", "Desactivado", "Guardar", "Listo", "Enviar", "Siguiente", "Continuar", "Atrás",
-           "Cancelar", "Cerrar", "Sí", "No", "Configuración", "Privacidad", "Editar", "Confirmar",
-           "Más información", "Desactivar", "Activar", "Iniciar sesión", "Ayuda"),
-    "it": ("Attivo", "Disattivo", "Salva", "Fatto", "Invia", "Avanti", "Continua", "Indietro", "Annulla",
-           "Chiudi", "Sì", "No", "Impostazioni", "Privacy", "Modifica", "Conferma", "Scopri di più",
-           "Disattiva", "Attiva", "Accedi", "Aiuto"),
-    "nl": ("Aan", "Uit", "Opslaan", "Klaar", "Verzenden", "Versturen", "Volgende", "Doorgaan", "Terug",
-           "Annuleren", "Sluiten", "Ja", "Nee", "Instellingen", "Privacy", "Bewerken", "Bevestigen",
-           "Meer informatie", "Uitschakelen", "Inschakelen", "Inloggen", "Help"),
-    "pl": ("Wł.", "Wył.", "Włączone", "Wyłączone", "Zapisz", "Gotowe", "Wyślij", "Dalej", "Kontynuuj",
-           "Wstecz", "Anuluj", "Zamknij", "Tak", "Nie", "Ustawienia", "Prywatność", "Edytuj", "Potwierdź",
-           "Dowiedz się więcej", "Wyłącz", "Włącz", "Zaloguj się", "Pomoc"),
-    "pt": ("Ativado", "Desativado", "Salvar", "Guardar", "Concluído", "Enviar", "Próximo", "Seguinte",
-           "Continuar", "Voltar", "Cancelar", "Fechar", "Sim", "Não", "Configurações", "Definições",
-           "Privacidade", "Editar", "Confirmar", "Saiba mais", "Desativar", "Ativar", "Entrar", "Ajuda"),
-    "sv": ("På", "Av", "Spara", "Klar", "Skicka", "Nästa", "Fortsätt", "Tillbaka", "Avbryt", "Stäng",
-           "Ja", "Nej", "Inställningar", "Integritet", "Redigera", "Bekräfta", "Läs mer", "Stäng av",
-           "Slå på", "Logga in", "Hjälp"),
+    "en": (
+        "On",
+        "Off",
+        "Save",
+        "Save changes",
+        "Done",
+        "Send",
+        "Submit",
+        "Next",
+        "Continue",
+        "Back",
+        "Cancel",
+        "Close",
+        "Yes",
+        "No",
+        "OK",
+        "Settings",
+        "Privacy",
+        "Edit",
+        "Confirm",
+        "Apply",
+        "Learn more",
+        "Turn off",
+        "Turn on",
+        "Enabled",
+        "Disabled",
+        "Allow",
+        "Block",
+        "Menu",
+        "Search",
+        "Home",
+        "Sign in",
+        "Log in",
+        "Sign out",
+        "Log out",
+        "Help",
+    ),
+    "de": (
+        "Ein",
+        "Aus",
+        "An",
+        "Speichern",
+        "Fertig",
+        "Senden",
+        "Absenden",
+        "Weiter",
+        "Zurück",
+        "Abbrechen",
+        "Schließen",
+        "Ja",
+        "Nein",
+        "Einstellungen",
+        "Datenschutz",
+        "Bearbeiten",
+        "Bestätigen",
+        "Mehr erfahren",
+        "Ausschalten",
+        "Einschalten",
+        "Anmelden",
+        "Abmelden",
+        "Hilfe",
+    ),
+    "fr": (
+        "Activé",
+        "Désactivé",
+        "Enregistrer",
+        "Terminé",
+        "Envoyer",
+        "Soumettre",
+        "Suivant",
+        "Continuer",
+        "Retour",
+        "Annuler",
+        "Fermer",
+        "Oui",
+        "Non",
+        "Paramètres",
+        "Confidentialité",
+        "Modifier",
+        "Confirmer",
+        "En savoir plus",
+        "Désactiver",
+        "Activer",
+        "Se connecter",
+        "Aide",
+    ),
+    "es": (
+        "Activado",
+        "Desactivado",
+        "Guardar",
+        "Listo",
+        "Enviar",
+        "Siguiente",
+        "Continuar",
+        "Atrás",
+        "Cancelar",
+        "Cerrar",
+        "Sí",
+        "No",
+        "Configuración",
+        "Privacidad",
+        "Editar",
+        "Confirmar",
+        "Más información",
+        "Desactivar",
+        "Activar",
+        "Iniciar sesión",
+        "Ayuda",
+    ),
+    "it": (
+        "Attivo",
+        "Disattivo",
+        "Salva",
+        "Fatto",
+        "Invia",
+        "Avanti",
+        "Continua",
+        "Indietro",
+        "Annulla",
+        "Chiudi",
+        "Sì",
+        "No",
+        "Impostazioni",
+        "Privacy",
+        "Modifica",
+        "Conferma",
+        "Scopri di più",
+        "Disattiva",
+        "Attiva",
+        "Accedi",
+        "Aiuto",
+    ),
+    "nl": (
+        "Aan",
+        "Uit",
+        "Opslaan",
+        "Klaar",
+        "Verzenden",
+        "Versturen",
+        "Volgende",
+        "Doorgaan",
+        "Terug",
+        "Annuleren",
+        "Sluiten",
+        "Ja",
+        "Nee",
+        "Instellingen",
+        "Privacy",
+        "Bewerken",
+        "Bevestigen",
+        "Meer informatie",
+        "Uitschakelen",
+        "Inschakelen",
+        "Inloggen",
+        "Help",
+    ),
+    "pl": (
+        "Wł.",
+        "Wył.",
+        "Włączone",
+        "Wyłączone",
+        "Zapisz",
+        "Gotowe",
+        "Wyślij",
+        "Dalej",
+        "Kontynuuj",
+        "Wstecz",
+        "Anuluj",
+        "Zamknij",
+        "Tak",
+        "Nie",
+        "Ustawienia",
+        "Prywatność",
+        "Edytuj",
+        "Potwierdź",
+        "Dowiedz się więcej",
+        "Wyłącz",
+        "Włącz",
+        "Zaloguj się",
+        "Pomoc",
+    ),
+    "pt": (
+        "Ativado",
+        "Desativado",
+        "Salvar",
+        "Guardar",
+        "Concluído",
+        "Enviar",
+        "Próximo",
+        "Seguinte",
+        "Continuar",
+        "Voltar",
+        "Cancelar",
+        "Fechar",
+        "Sim",
+        "Não",
+        "Configurações",
+        "Definições",
+        "Privacidade",
+        "Editar",
+        "Confirmar",
+        "Saiba mais",
+        "Desativar",
+        "Ativar",
+        "Entrar",
+        "Ajuda",
+    ),
+    "sv": (
+        "På",
+        "Av",
+        "Spara",
+        "Klar",
+        "Skicka",
+        "Nästa",
+        "Fortsätt",
+        "Tillbaka",
+        "Avbryt",
+        "Stäng",
+        "Ja",
+        "Nej",
+        "Inställningar",
+        "Integritet",
+        "Redigera",
+        "Bekräfta",
+        "Läs mer",
+        "Stäng av",
+        "Slå på",
+        "Logga in",
+        "Hjälp",
+    ),
 }
 
 #: The fields of the schema that hold literal names (matched the way `names_pattern` does: as a
 #: part of a name, ignoring case), keyed by language or listed.
-_LITERAL_FIELDS = {"names", "off_options", "on_options", "on_texts", "off_texts", "item", "decline", "never"}
+_LITERAL_FIELDS = {
+    "names",
+    "off_options",
+    "on_options",
+    "on_texts",
+    "off_texts",
+    "item",
+    "decline",
+    "never",
+}
 #: CSS attribute selectors of a flow: `[name=session_key]`, `[src*='arkoselabs']`.
-_CSS_ATTR = re.compile(r"""\[\s*([A-Za-z_:][-\w:.]*)\s*(?:([~|^$*]?)=\s*(?:"([^"]*)"|'([^']*)'|([^\]\s]*)))?\s*\]""")
+_CSS_ATTR = re.compile(
+    r"""\[\s*([A-Za-z_:][-\w:.]*)\s*(?:([~|^$*]?)=\s*(?:"([^"]*)"|'([^']*)'|([^\]\s]*)))?\s*\]"""
+)
 
 
 @dataclass
@@ -79,7 +290,7 @@ class Keeper:
     _tokens: tuple | None = None
 
     @classmethod
-    def for_flow(cls, flow: Flow) -> "Keeper":
+    def for_flow(cls, flow: Flow) -> Keeper:
         keeper = cls()
         keeper._collect(flow)
         keeper.domains = list(flow.domains)
@@ -102,7 +313,9 @@ class Keeper:
                 value = getattr(node, name)
                 if name in _LITERAL_FIELDS:
                     self.literals += _strings(value)
-                if name == "texts" and not isinstance(node, Signal):  # a Notice's texts are regexes too
+                if name == "texts" and not isinstance(
+                    node, Signal
+                ):  # a Notice's texts are regexes too
                     self.regexes += _strings(value)
                 if name == "url" and isinstance(value, str) and "{item}" not in value:
                     self.urls.add(_bare(value))
@@ -162,16 +375,22 @@ class Keeper:
         path, matched = (parts.path if parts.path in ("", "/") else "/▒"), False
         for pattern in self.url_regexes:  # a pattern's match, not what follows it (`/in/` + a name)
             match = patterns.search_url(pattern, bare)
-            if match and match.start() == 0 and match.end() >= len(f"{parts.scheme}://{parts.hostname}"):
+            if (
+                match
+                and match.start() == 0
+                and match.end() >= len(f"{parts.scheme}://{parts.hostname}")
+            ):
                 matched = True
                 if match.end() > len(f"{parts.scheme}://{parts.hostname}"):
-                    path = bare[len(f"{parts.scheme}://{parts.hostname}"):match.end()]
+                    path = bare[len(f"{parts.scheme}://{parts.hostname}") : match.end()]
                     path += "▒" if match.end() < len(bare) else ""
                 break
         if inside and host not in known and host not in self.domains:
             host = f"▒.{inside[0]}"
         elif not inside and host not in known and not matched:
-            host = "▒"  # a foreign host the flow does not name (`jane-doe.example`, a personal site)
+            host = (
+                "▒"  # a foreign host the flow does not name (`jane-doe.example`, a personal site)
+            )
         return f"{parts.scheme}://{host}{path}"
 
     def css_tokens(self) -> tuple[set[str], set[str], set[str]]:
@@ -183,10 +402,12 @@ class Keeper:
                 plain = _CSS_ATTR.sub(" ", css)
                 ids |= set(re.findall(r"#([A-Za-z_][-\w]*)", plain))
                 classes |= set(re.findall(r"\.([A-Za-z_-][-\w]*)", plain))
-                tags |= {t.lower() for t in re.findall(r"(?:^|[\s>+~,(])([A-Za-z][-A-Za-z0-9]*)", plain)}
-                for op, value in self.css_attrs.get("id", set()):
+                tags |= {
+                    t.lower() for t in re.findall(r"(?:^|[\s>+~,(])([A-Za-z][-A-Za-z0-9]*)", plain)
+                }
+                for _op, value in self.css_attrs.get("id", set()):
                     ids.add(value)
-                for op, value in self.css_attrs.get("class", set()):
+                for _op, value in self.css_attrs.get("class", set()):
                     classes |= set(value.split())
             self._tokens = (ids, classes, tags)
         return self._tokens
@@ -196,8 +417,12 @@ class Keeper:
         for op, wanted in self.css_attrs.get(attr, set()):
             if value == wanted or (op == "~" and wanted in value.split()):
                 return True
-            if (op == "*" and wanted in value) or (op == "^" and value.startswith(wanted)) \
-                    or (op == "$" and value.endswith(wanted)) or (op == "|" and value.startswith(wanted + "-")):
+            if (
+                (op == "*" and wanted in value)
+                or (op == "^" and value.startswith(wanted))
+                or (op == "$" and value.endswith(wanted))
+                or (op == "|" and value.startswith(wanted + "-"))
+            ):
                 return True
         return False
 
@@ -218,4 +443,3 @@ def _strings(value) -> list[str]:
     if isinstance(value, (list, tuple)):
         return [s for v in value for s in _strings(v)]
     return []
-

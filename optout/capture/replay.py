@@ -31,8 +31,12 @@ NO_CODE = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
 #: The replay's browser resolves no host name and reaches no address but through a proxy that is
 #: not there: what a capture names and the routing does not catch (a preconnect, a DNS prefetch)
 #: goes nowhere. Routed requests are answered before any of this.
-NO_NETWORK = ("--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=http://0.0.0.0:1",
-              "--proxy-bypass-list=<-loopback>", "--dns-prefetch-disable")
+NO_NETWORK = (
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+    "--proxy-server=http://0.0.0.0:1",
+    "--proxy-bypass-list=<-loopback>",
+    "--dns-prefetch-disable",
+)
 NOT_FOUND = "<!doctype html><html><head><title>404</title></head><body><h1>404</h1></body></html>"
 
 
@@ -56,20 +60,31 @@ class Replayed:
         return not self.problem and self.state == self.expected
 
     def as_dict(self) -> dict:
-        return {"file": str(self.capture.path) if self.capture.path else None,
-                "setting": self.capture.setting, "url": self.capture.header.get("url"),
-                "expected": self.expected, "read": self.state, "detail": self.detail,
-                "signed_in_signals": self.signed_in, "matches": self.matches, "problem": self.problem or None}
+        return {
+            "file": str(self.capture.path) if self.capture.path else None,
+            "setting": self.capture.setting,
+            "url": self.capture.header.get("url"),
+            "expected": self.expected,
+            "read": self.state,
+            "detail": self.detail,
+            "signed_in_signals": self.signed_in,
+            "matches": self.matches,
+            "problem": self.problem or None,
+        }
 
 
 def setting_for(flow: Flow, capture: Capture) -> Setting:
     """The flow's setting a capture was taken for; a per-item one ("publications/x") at its URL."""
     header = capture.header
     if header.get("platform") != flow.id:
-        raise OptoutError(f"the capture is of {header.get('platform')!r}, not of this flow ({flow.id})")
+        raise OptoutError(
+            f"the capture is of {header.get('platform')!r}, not of this flow ({flow.id})"
+        )
     url = str(header.get("url", ""))
     if not flow.owns(url):
-        raise OptoutError(f"its URL {url} is not on {flow.name}'s domains ({', '.join(flow.domains)})")
+        raise OptoutError(
+            f"its URL {url} is not on {flow.name}'s domains ({', '.join(flow.domains)})"
+        )
     base_id, _, item = capture.setting.partition("/")
     try:
         base = flow.setting(base_id)
@@ -79,8 +94,14 @@ def setting_for(flow: Flow, capture: Capture) -> Setting:
         return base
     if base.items is None:
         raise OptoutError(f"{flow.name}'s setting {base_id!r} is not one per item")
-    return base.model_copy(update={"id": capture.setting, "label": f"{base.label} ({item})",
-                                   "url": base.url.replace("{item}", item), "items": None})
+    return base.model_copy(
+        update={
+            "id": capture.setting,
+            "label": f"{base.label} ({item})",
+            "url": base.url.replace("{item}", item),
+            "items": None,
+        }
+    )
 
 
 class Server:
@@ -102,21 +123,30 @@ class Server:
         if not self.flow.owns(url):
             await route.abort("blockedbyclient")
         elif here == self.url:
-            await route.fulfill(status=200, body=self.capture.page, content_type="text/html; charset=utf-8",
-                                headers={"content-security-policy": NO_CODE})
+            await route.fulfill(
+                status=200,
+                body=self.capture.page,
+                content_type="text/html; charset=utf-8",
+                headers={"content-security-policy": NO_CODE},
+            )
         elif here == self.entry and route.request.is_navigation_request():
             # Routed responses cannot redirect in Chromium: a refresh to the captured address.
             target = html.escape(self.url, quote=True)
-            await route.fulfill(status=200, content_type="text/html; charset=utf-8",
-                                headers={"content-security-policy": NO_CODE},
-                                body=f'<!doctype html><html><head><meta http-equiv="refresh" content="0;url={target}">'
-                                     "</head><body></body></html>")
+            await route.fulfill(
+                status=200,
+                content_type="text/html; charset=utf-8",
+                headers={"content-security-policy": NO_CODE},
+                body=f'<!doctype html><html><head><meta http-equiv="refresh" content="0;url={target}">'
+                "</head><body></body></html>",
+            )
         else:
             self.requests.append(here)
             await route.fulfill(status=404, body=NOT_FOUND, content_type="text/html; charset=utf-8")
 
 
-async def replay_one(browser, flow: Flow, capture: Capture, *, find_timeout_s: float = 5.0) -> Replayed:
+async def replay_one(
+    browser, flow: Flow, capture: Capture, *, find_timeout_s: float = 5.0
+) -> Replayed:
     """Read one capture with the flow in a fresh context of `browser` (optout.browser.Launched)."""
 
     done = Replayed(capture)
@@ -128,8 +158,14 @@ async def replay_one(browser, flow: Flow, capture: Capture, *, find_timeout_s: f
     server = Server(flow, capture, setting)
     one = flow.model_copy(update={"settings": [setting]})
     with tempfile.TemporaryDirectory(prefix="optout-replay-") as evidence:
-        options = RunOptions(mode="check", evidence_dir=Path(evidence), find_timeout_s=find_timeout_s,
-                             nav_timeout_ms=15000, setting_timeout_s=60.0, clicks=False)
+        options = RunOptions(
+            mode="check",
+            evidence_dir=Path(evidence),
+            find_timeout_s=find_timeout_s,
+            nav_timeout_ms=15000,
+            setting_timeout_s=60.0,
+            clicks=False,
+        )
         context = await browser.new_context(None, setup_context=server.install)
         try:
             if flow.login is not None:
@@ -147,11 +183,17 @@ async def replay_one(browser, flow: Flow, capture: Capture, *, find_timeout_s: f
     return done
 
 
-async def replay(flow: Flow, captures: list[Capture], *, browser_path: str | None = None,
-                 find_timeout_s: float = 5.0, headless: bool = True) -> list[Replayed]:
+async def replay(
+    flow: Flow,
+    captures: list[Capture],
+    *,
+    browser_path: str | None = None,
+    find_timeout_s: float = 5.0,
+    headless: bool = True,
+) -> list[Replayed]:
     """Replay every capture with the flow, in one browser."""
 
-    async with browser_mod.started(browser_path, headless=headless, extra_args=NO_NETWORK) as browser:
+    async with browser_mod.started(
+        browser_path, headless=headless, extra_args=NO_NETWORK
+    ) as browser:
         return [await replay_one(browser, flow, c, find_timeout_s=find_timeout_s) for c in captures]
-
-

@@ -72,12 +72,25 @@ PLACEHOLDER = "▒"
 #: a dialog to its heading). Their ids, like `id` and `class` themselves, are kept only when the
 #: flow's CSS names them; every other one becomes a pseudonym, the same one wherever it recurs in
 #: the page, so the ties hold without the page's own names (`jane-doe-profile`).
-ID_REFS = {"id", "for", "aria-labelledby", "aria-describedby", "aria-controls", "aria-owns",
-           "aria-activedescendant", "aria-details", "aria-errormessage", "aria-flowto", "list", "form",
-           "headers"}
+ID_REFS = {
+    "id",
+    "for",
+    "aria-labelledby",
+    "aria-describedby",
+    "aria-controls",
+    "aria-owns",
+    "aria-activedescendant",
+    "aria-details",
+    "aria-errormessage",
+    "aria-flowto",
+    "list",
+    "form",
+    "headers",
+}
 #: WAI-ARIA 1.2 roles (https://www.w3.org/TR/wai-aria-1.2/#role_definitions): any other `role` is
 #: the page's own word, not a role, and becomes a placeholder.
-ROLES = set("""
+ROLES = set(
+    """
     alert alertdialog application article banner blockquote button caption cell checkbox code
     columnheader combobox complementary contentinfo definition deletion dialog directory document
     emphasis feed figure form generic grid gridcell group heading img insertion link list listbox
@@ -86,7 +99,8 @@ ROLES = set("""
     rowgroup rowheader scrollbar search searchbox separator slider spinbutton status strong
     subscript superscript switch tab table tablist tabpanel term textbox time timer toolbar
     tooltip tree treegrid treeitem
-""".split())
+""".split()
+)
 _LANG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")  # a language tag, not any word
 
 
@@ -126,29 +140,114 @@ def _verbatim(name: str, value: str, names: Pseudonyms) -> str | None:
     if name == "role":
         return " ".join(t if t in ROLES else PLACEHOLDER for t in value.lower().split())
     return None
+
+
 #: States with a known set of values; anything else there (markup, escapes) becomes a placeholder.
 _BOOL = {"true", "false"}
 STATES = {
-    "aria-checked": _BOOL | {"mixed"}, "aria-pressed": _BOOL | {"mixed"}, "aria-expanded": _BOOL,
-    "aria-disabled": _BOOL, "aria-selected": _BOOL, "aria-hidden": _BOOL, "aria-modal": _BOOL,
-    "aria-required": _BOOL, "aria-readonly": _BOOL, "aria-busy": _BOOL, "aria-multiselectable": _BOOL,
+    "aria-checked": _BOOL | {"mixed"},
+    "aria-pressed": _BOOL | {"mixed"},
+    "aria-expanded": _BOOL,
+    "aria-disabled": _BOOL,
+    "aria-selected": _BOOL,
+    "aria-hidden": _BOOL,
+    "aria-modal": _BOOL,
+    "aria-required": _BOOL,
+    "aria-readonly": _BOOL,
+    "aria-busy": _BOOL,
+    "aria-multiselectable": _BOOL,
     "aria-invalid": _BOOL | {"grammar", "spelling"},
     "aria-current": _BOOL | {"page", "step", "location", "date", "time"},
     "aria-haspopup": _BOOL | {"menu", "listbox", "tree", "grid", "dialog"},
-    "aria-live": {"off", "polite", "assertive"}, "aria-orientation": {"horizontal", "vertical"},
-    "type": {"button", "checkbox", "color", "date", "datetime-local", "email", "file", "hidden", "image",
-             "month", "number", "password", "radio", "range", "reset", "search", "submit", "tel", "text",
-             "time", "url", "week", "menu", "toolbar", "context"},
-    "autocomplete": {"on", "off", "username", "current-password", "new-password", "one-time-code", "email",
-                     "tel", "name"},
+    "aria-live": {"off", "polite", "assertive"},
+    "aria-orientation": {"horizontal", "vertical"},
+    "type": {
+        "button",
+        "checkbox",
+        "color",
+        "date",
+        "datetime-local",
+        "email",
+        "file",
+        "hidden",
+        "image",
+        "month",
+        "number",
+        "password",
+        "radio",
+        "range",
+        "reset",
+        "search",
+        "submit",
+        "tel",
+        "text",
+        "time",
+        "url",
+        "week",
+        "menu",
+        "toolbar",
+        "context",
+    },
+    "autocomplete": {
+        "on",
+        "off",
+        "username",
+        "current-password",
+        "new-password",
+        "one-time-code",
+        "email",
+        "tel",
+        "name",
+    },
 }
-NUMBERS = {"tabindex", "aria-level", "aria-posinset", "aria-setsize", "colspan", "rowspan", "maxlength"}
-BOOLEANS = {"checked", "disabled", "hidden", "selected", "required", "readonly", "open", "multiple", "inert"}
+NUMBERS = {
+    "tabindex",
+    "aria-level",
+    "aria-posinset",
+    "aria-setsize",
+    "colspan",
+    "rowspan",
+    "maxlength",
+}
+BOOLEANS = {
+    "checked",
+    "disabled",
+    "hidden",
+    "selected",
+    "required",
+    "readonly",
+    "open",
+    "multiple",
+    "inert",
+}
 #: Attributes a person reads (or a screen reader says): scrubbed like text.
-TEXTS = {"aria-label", "title", "placeholder", "alt", "label", "aria-valuetext", "aria-roledescription",
-         "aria-placeholder", "value"}
+TEXTS = {
+    "aria-label",
+    "title",
+    "placeholder",
+    "alt",
+    "label",
+    "aria-valuetext",
+    "aria-roledescription",
+    "aria-placeholder",
+    "value",
+}
 URLS = {"href", "src", "action"}
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
+}
 #: Placeholder words in a row beyond which a long text is shortened (a 5 MB page stays small).
 MAX_WORDS = 40
 #: Characters of text after which a text holding nothing kept is one "▒" (a 5 MB page of
@@ -166,7 +265,7 @@ def scrub_text(text: str, keep: list[tuple[int, int]], keeper: Keeper) -> str:
         return " ".join(text.split())
     mask = bytearray(len(text))
     for start, end in keep:
-        mask[max(0, start):max(0, end)] = b"\x01" * (max(0, end) - max(0, start))
+        mask[max(0, start) : max(0, end)] = b"\x01" * (max(0, end) - max(0, start))
     out: list[str] = []
     run = 0  # replaced words in a row
     for match in re.finditer(r"\s+|\S+", text):
@@ -175,7 +274,7 @@ def scrub_text(text: str, keep: list[tuple[int, int]], keeper: Keeper) -> str:
             if out and out[-1] != " ":
                 out.append(" ")
             continue
-        if not any(mask[at:at + len(word)]):
+        if not any(mask[at : at + len(word)]):
             run += 1
             if run <= MAX_WORDS:
                 out.append(PLACEHOLDER * min(len(word), 12))
@@ -198,7 +297,9 @@ def scrub_text(text: str, keep: list[tuple[int, int]], keeper: Keeper) -> str:
     return "".join(out)
 
 
-def _attr_value(name: str, value: str, tag: str, keeper: Keeper, names: Pseudonyms | None = None) -> str | None:
+def _attr_value(
+    name: str, value: str, tag: str, keeper: Keeper, names: Pseudonyms | None = None
+) -> str | None:
     """What a capture holds of one attribute: its value, a scrubbed one, or None (left out)."""
     names = names or Pseudonyms(keeper)
     if name in URLS:
@@ -208,8 +309,15 @@ def _attr_value(name: str, value: str, tag: str, keeper: Keeper, names: Pseudony
     if name in keeper.css_attrs and keeper.css_value(name, value):
         return value  # what the flow's own selectors look for (`[type=COOKIE_CONSENT]`)
     if name in ("lang", "dir"):  # a language tag or a direction, else left out
-        return value if (_LANG.fullmatch(value) if name == "lang" else value.lower() in ("ltr", "rtl", "auto")) \
+        return (
+            value
+            if (
+                _LANG.fullmatch(value)
+                if name == "lang"
+                else value.lower() in ("ltr", "rtl", "auto")
+            )
             else None
+        )
     if (structure := _verbatim(name, value, names)) is not None:
         return structure
     if name in BOOLEANS:
@@ -314,10 +422,17 @@ def to_html(walked: dict, keeper: Keeper) -> str:
 def variants(secret: str) -> set[str]:
     """The ways a secret can show up in a page's text: as is, HTML-escaped, URL-encoded and
     JSON-escaped."""
-    forms = {secret, html.escape(secret, quote=True), html.escape(secret, quote=False),
-             html.escape(secret, quote=True).replace("&#x27;", "&#39;"),
-             quote(secret, safe=""), quote(secret, safe="/@"), quote_plus(secret), json.dumps(secret)[1:-1],
-             json.dumps(secret, ensure_ascii=False)[1:-1]}
+    forms = {
+        secret,
+        html.escape(secret, quote=True),
+        html.escape(secret, quote=False),
+        html.escape(secret, quote=True).replace("&#x27;", "&#39;"),
+        quote(secret, safe=""),
+        quote(secret, safe="/@"),
+        quote_plus(secret),
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+    }
     return {f.casefold() for f in forms if f}
 
 
@@ -330,7 +445,9 @@ def name_variants(name: str) -> set[str]:
     local = name.split("@")[0] if "@" in name[1:] else name.lstrip("@")
     if local != name and len(local) >= 5:
         found.add(local)
-    parts = [w for p in re.split(r"[\s._+-]+", local) for w in re.findall(r"[A-Z]*[a-z0-9]+|[A-Z]+", p)]
+    parts = [
+        w for p in re.split(r"[\s._+-]+", local) for w in re.findall(r"[A-Z]*[a-z0-9]+|[A-Z]+", p)
+    ]
     if len(parts) > 1:
         for joiner in ("", "-", "_", ".", " "):
             joined = joiner.join(parts)
@@ -348,7 +465,9 @@ def phone_digits(name: str) -> str | None:
     return None
 
 
-def watched(account_name: str, credential=None, also: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+def watched(
+    account_name: str, credential=None, also: tuple[str, ...] = ()
+) -> list[tuple[str, str]]:
     """(what, text) for everything a capture must never hold: the account's name in each of its
     forms (name_variants), a per-item name (`also`: a blog, a site), the password and the TOTP
     secret."""
@@ -374,8 +493,9 @@ def leaks(text: str, account_name: str, credential=None, also: tuple[str, ...] =
         if any(form in hay for form in variants(secret) for hay in seen):
             return f"the page kept {what}"
     for name in {account_name, getattr(credential, "username", "") or ""}:
-        if (digits := phone_digits(name)) and any(digits in re.sub(r"(?<=\d)[\s().+-]+(?=\d)", "", hay)
-                                                  for hay in seen):
+        if (digits := phone_digits(name)) and any(
+            digits in re.sub(r"(?<=\d)[\s().+-]+(?=\d)", "", hay) for hay in seen
+        ):
             return "the page kept the account's phone number"
     if logs.scrub(text) != text:
         return "the page kept a secret optout knows"

@@ -12,8 +12,27 @@ import sys
 import click
 
 from optout import __version__
-from optout.cli import accounts, capture, completion, demo, flows, people, run, status, tools, ui, watch
-from optout.cli.common import EXIT_HELP, STATE_HELP, CliState, add_global_options, connect_args, keep_sandbox
+from optout.cli import (
+    accounts,
+    capture,
+    completion,
+    demo,
+    flows,
+    people,
+    run,
+    status,
+    tools,
+    ui,
+    watch,
+)
+from optout.cli.common import (
+    EXIT_HELP,
+    STATE_HELP,
+    CliState,
+    add_global_options,
+    connect_args,
+    keep_sandbox,
+)
 from optout.errors import OptoutError
 
 
@@ -24,13 +43,17 @@ class OptoutGroup(click.Group):
         return super().parse_args(ctx, connect_args(args))
 
     def invoke(self, ctx):
-        notices = sys.modules.get("optout.flowfile.notices")  # each command says its flow warnings once
+        notices = sys.modules.get(
+            "optout.flowfile.notices"
+        )  # each command says its flow warnings once
         if notices is not None:
             notices.said_again()
         try:
             return super().invoke(ctx)
         except OptoutError as exc:
-            from optout.report import inert  # messages quote files, flows and pages: never a terminal escape
+            from optout.report import (
+                inert,  # messages quote files, flows and pages: never a terminal escape
+            )
 
             state = ctx.obj if isinstance(ctx.obj, CliState) else None
             click.echo(f"Error: {inert(keep_sandbox(state, exc.message))}", err=True)
@@ -66,7 +89,9 @@ def stopped(state, exc: KeyboardInterrupt) -> int:
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     invoke_without_command=True,
 )
-@click.version_option(__version__, message="%(prog)s %(version)s")  # optout/__init__.py: the one source
+@click.version_option(
+    __version__, message="%(prog)s %(version)s"
+)  # optout/__init__.py: the one source
 @click.pass_context
 def cli(ctx):
     """Find the settings that let platforms train AI on your accounts, switch them off, and

@@ -41,7 +41,11 @@ def capture_list(state: CliState):
     from optout.report import inert
 
     folder = state.profile.captures
-    files = sorted(folder.glob("*.html"), key=lambda p: p.name.rsplit("-", 1)[-1], reverse=True) if folder.is_dir() else []
+    files = (
+        sorted(folder.glob("*.html"), key=lambda p: p.name.rsplit("-", 1)[-1], reverse=True)
+        if folder.is_dir()
+        else []
+    )
     rows = []
     for path in files:
         try:
@@ -49,8 +53,15 @@ def capture_list(state: CliState):
         except OptoutError as exc:
             rows.append({"file": str(path), "problem": exc.message})
             continue
-        rows.append({"file": str(path), "platform": header["platform"], "setting": header["setting"],
-                     "state": header["state"], "captured_at": header["captured_at"]})
+        rows.append(
+            {
+                "file": str(path),
+                "platform": header["platform"],
+                "setting": header["setting"],
+                "state": header["state"],
+                "captured_at": header["captured_at"],
+            }
+        )
     if state.as_json:
         echo_json({"folder": str(folder), "captures": rows})
         return
@@ -63,18 +74,31 @@ def capture_list(state: CliState):
         if "problem" in row:
             click.echo(f"  {name}\n    {inert(row['problem'])}")
         else:
-            click.echo(inert(f"  {name}\n    {row['platform']} {row['setting']}: {row['state']}, {row['captured_at']}"))
+            click.echo(
+                inert(
+                    f"  {name}\n    {row['platform']} {row['setting']}: {row['state']}, {row['captured_at']}"
+                )
+            )
 
 
 @click.command("test")
 @click.argument("flow_file", metavar="FLOW.yaml", type=click.Path(dir_okay=False, path_type=Path))
-@click.argument("more", nargs=-1, metavar="[FILE]...", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--capture", "captures", multiple=True, metavar="FILE",
-              type=click.Path(dir_okay=False, path_type=Path),
-              help="A capture to read with the flow; more may follow (`--capture a.html b.html`). Each is "
-                   "served at its URL; nothing else is contacted, and nothing is switched.")
+@click.argument(
+    "more", nargs=-1, metavar="[FILE]...", type=click.Path(dir_okay=False, path_type=Path)
+)
+@click.option(
+    "--capture",
+    "captures",
+    multiple=True,
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A capture to read with the flow; more may follow (`--capture a.html b.html`). Each is "
+    "served at its URL; nothing else is contacted, and nothing is switched.",
+)
 @click.pass_obj
-def flows_test(state: CliState, flow_file: Path, more: tuple[Path, ...], captures: tuple[Path, ...]):
+def flows_test(
+    state: CliState, flow_file: Path, more: tuple[Path, ...], captures: tuple[Path, ...]
+):
     """Check a flow file against captured pages: validate it, read each capture's setting with it
     (read only) and compare with the state the capture recorded. Exit 1 when any differs."""
     from optout.capture import fileformat, replay
@@ -85,9 +109,13 @@ def flows_test(state: CliState, flow_file: Path, more: tuple[Path, ...], capture
         raise click.UsageError("Name the captures to replay: --capture FILE [FILE]...")
     flow = load_flow(flow_file)
     files = [fileformat.read(path) for path in (*captures, *more)]
-    done = run_async(replay.replay(flow, files, browser_path=state.browser_path, headless=not state.headed))
+    done = run_async(
+        replay.replay(flow, files, browser_path=state.browser_path, headless=not state.headed)
+    )
     if state.as_json:
-        echo_json({"flow": flow.id, "flow_version": flow.version, "replays": [r.as_dict() for r in done]})
+        echo_json(
+            {"flow": flow.id, "flow_version": flow.version, "replays": [r.as_dict() for r in done]}
+        )
     else:
         from optout.report import inert
 

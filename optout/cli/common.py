@@ -19,8 +19,12 @@ from optout.states import EXPLANATIONS, State
 
 # Wrapped here, not by click (a \b paragraph is kept as written): click indents an epilog by two
 # more spaces, so 76 columns keeps every line of `--help` within 80.
-STATE_HELP = "\n".join(textwrap.fill(EXPLANATIONS[s], 76, initial_indent=f"  {s.value:<12} ",
-                                      subsequent_indent=" " * 15) for s in State)
+STATE_HELP = "\n".join(
+    textwrap.fill(
+        EXPLANATIONS[s], 76, initial_indent=f"  {s.value:<12} ", subsequent_indent=" " * 15
+    )
+    for s in State
+)
 STATES_EPILOG = f"\b\nStates:\n{STATE_HELP}"
 EXIT_HELP = """Exit codes: 0 everything off, unavailable or submitted; 3 something is on;
 4 a person is needed (sign-in, code, security check); 5 a flow no longer
@@ -29,13 +33,15 @@ and this run switched it off again; 1 other errors; 2 usage errors, or no
 browser to --connect to."""
 
 
-
 def complete_platforms(ctx, param, incomplete: str) -> list:
     """Shell completion: the platform ids starting with what was typed."""
     from optout.flowfile.layers import Layers, load_flows  # pydantic only when flows are read
 
-    return [click.shell_completion.CompletionItem(p, help=f.name) for p, f in sorted(load_flows(Layers.person()).items())
-            if p.startswith(incomplete)]
+    return [
+        click.shell_completion.CompletionItem(p, help=f.name)
+        for p, f in sorted(load_flows(Layers.person()).items())
+        if p.startswith(incomplete)
+    ]
 
 
 def complete_settings(ctx, param, incomplete: str) -> list:
@@ -43,12 +49,19 @@ def complete_settings(ctx, param, incomplete: str) -> list:
     from optout.flowfile.layers import Layers, load_flows  # pydantic only when flows are read
 
     chosen = set(ctx.params.get("platforms") or ())
-    ids = dict.fromkeys(s.id for p, f in sorted(load_flows(Layers.person()).items()) if not chosen or p in chosen
-                        for s in f.settings if s.id.startswith(incomplete))
+    ids = dict.fromkeys(
+        s.id
+        for p, f in sorted(load_flows(Layers.person()).items())
+        if not chosen or p in chosen
+        for s in f.settings
+        if s.id.startswith(incomplete)
+    )
     return [click.shell_completion.CompletionItem(i) for i in ids]
 
 
-platforms_arg = click.argument("platforms", nargs=-1, metavar="[PLATFORM]...", shell_complete=complete_platforms)
+platforms_arg = click.argument(
+    "platforms", nargs=-1, metavar="[PLATFORM]...", shell_complete=complete_platforms
+)
 
 
 @dataclass
@@ -94,24 +107,59 @@ class CliState:
 # variables; every command and subcommand takes them too, so they work after the command
 # (`optout check linkedin --json`), and what is given there is merged into the root's CliState.
 GLOBAL_OPTIONS: list[tuple[tuple[str, ...], dict, dict]] = [
-    (("--profile",), dict(help="Whose accounts: keeps each person's accounts, sessions and history apart."),
-     dict(envvar="OPTOUT_PROFILE", default=DEFAULT_PROFILE, show_default=True)),
+    (
+        ("--profile",),
+        dict(help="Whose accounts: keeps each person's accounts, sessions and history apart."),
+        dict(envvar="OPTOUT_PROFILE", default=DEFAULT_PROFILE, show_default=True),
+    ),
     (("--json", "as_json"), dict(is_flag=True, help="Print results as JSON on stdout."), {}),
-    (("--headed",), dict(is_flag=True, help="Show the browser window while it works."), dict(envvar="OPTOUT_HEADED")),
-    (("--unattended",), dict(is_flag=True, help="Nobody is at the machine: never open a window for a sign-in "
-                                                 "(a check or code the site asks for is needs_human)."),
-     dict(envvar="OPTOUT_UNATTENDED")),
-    (("--browser-path",), dict(metavar="PATH", help="Chromium/Chrome to use (default: Playwright's, else one "
-                                                    "found on the system)."), dict(envvar="OPTOUT_BROWSER")),
-    (("--connect",), dict(metavar="[auto|URL|DIR]", is_flag=False, flag_value="auto",
-                          help="Work in your own running Chrome, Edge or Chromium, where you are signed "
-                               "in (switch on chrome://inspect/#remote-debugging first). Alone: find it."),
-     dict(envvar="OPTOUT_CONNECT")),
-    (("--log-format",), dict(type=click.Choice(["auto", "console", "json"]), help="Log lines on stderr."),
-     dict(default="auto", envvar="OPTOUT_LOG_FORMAT", show_default=True)),
+    (
+        ("--headed",),
+        dict(is_flag=True, help="Show the browser window while it works."),
+        dict(envvar="OPTOUT_HEADED"),
+    ),
+    (
+        ("--unattended",),
+        dict(
+            is_flag=True,
+            help="Nobody is at the machine: never open a window for a sign-in "
+            "(a check or code the site asks for is needs_human).",
+        ),
+        dict(envvar="OPTOUT_UNATTENDED"),
+    ),
+    (
+        ("--browser-path",),
+        dict(
+            metavar="PATH",
+            help="Chromium/Chrome to use (default: Playwright's, else one found on the system).",
+        ),
+        dict(envvar="OPTOUT_BROWSER"),
+    ),
+    (
+        ("--connect",),
+        dict(
+            metavar="[auto|URL|DIR]",
+            is_flag=False,
+            flag_value="auto",
+            help="Work in your own running Chrome, Edge or Chromium, where you are signed "
+            "in (switch on chrome://inspect/#remote-debugging first). Alone: find it.",
+        ),
+        dict(envvar="OPTOUT_CONNECT"),
+    ),
+    (
+        ("--log-format",),
+        dict(type=click.Choice(["auto", "console", "json"]), help="Log lines on stderr."),
+        dict(default="auto", envvar="OPTOUT_LOG_FORMAT", show_default=True),
+    ),
     (("-v", "--verbose"), dict(count=True, help="More detail on stderr (-vv for debug)."), {}),
-    (("--sandbox",), dict(is_flag=True, help="Run against optout's built-in replicas of the platforms, never "
-                                             "the real sites."), dict(envvar="OPTOUT_SANDBOX")),
+    (
+        ("--sandbox",),
+        dict(
+            is_flag=True,
+            help="Run against optout's built-in replicas of the platforms, never the real sites.",
+        ),
+        dict(envvar="OPTOUT_SANDBOX"),
+    ),
 ]
 _GIVEN = "optout.global_options"
 
@@ -128,8 +176,12 @@ def connect_args(args: list[str]) -> list[str]:
     is taken as its value."""
 
     def target(arg: str) -> bool:
-        return (arg == "auto" or arg.startswith(("http://", "https://", "ws://", "wss://", "~", "."))
-                or "/" in arg or "\\" in arg)
+        return (
+            arg == "auto"
+            or arg.startswith(("http://", "https://", "ws://", "wss://", "~", "."))
+            or "/" in arg
+            or "\\" in arg
+        )
 
     out = list(args)
     for i, arg in enumerate(out):
@@ -149,7 +201,9 @@ def add_global_options(command: click.Command, root: bool = False) -> None:
     CliState before its own callback runs."""
     for decls, kwargs, root_kwargs in GLOBAL_OPTIONS:
         extra = root_kwargs if root else {}
-        command.params.append(click.Option(list(decls), expose_value=False, callback=_remember, **kwargs, **extra))
+        command.params.append(
+            click.Option(list(decls), expose_value=False, callback=_remember, **kwargs, **extra)
+        )
     callback = command.callback
 
     def merged(*args, **kwargs):
@@ -188,12 +242,16 @@ def check_settings(platforms, selected) -> None:
     if not unknown:
         return
     guesses = [g for sel in unknown for g in get_close_matches(sel, valid, n=1)]
-    ids = "; ".join(f"{flow.id}: {', '.join(s.id + (' (optional)' if s.opt_in else '') for s in flow.settings)}"
-                    for flow in flows if flow.settings)
+    ids = "; ".join(
+        f"{flow.id}: {', '.join(s.id + (' (optional)' if s.opt_in else '') for s in flow.settings)}"
+        for flow in flows
+        if flow.settings
+    )
     raise click.UsageError(
         f"No setting {', '.join(unknown)} on {', '.join(f.id for f in flows) if platforms else 'any platform'}."
         + (f" Did you mean {' or '.join(dict.fromkeys(guesses))}?" if guesses else "")
-        + f" Valid ids: {ids or 'none'}.")
+        + f" Valid ids: {ids or 'none'}."
+    )
 
 
 def run_async(coro):
@@ -217,8 +275,13 @@ def attended(state: CliState, scheduled: bool = False) -> bool:
 
     from optout.browser import can_show_window
 
-    return (not scheduled and not state.unattended and sys.stdin.isatty() and sys.stderr.isatty()
-            and can_show_window())
+    return (
+        not scheduled
+        and not state.unattended
+        and sys.stdin.isatty()
+        and sys.stderr.isatty()
+        and can_show_window()
+    )
 
 
 def next_command(state: CliState, *words: str) -> str:
@@ -230,8 +293,10 @@ def next_command(state: CliState, *words: str) -> str:
     return " ".join([*parts, *words])
 
 
-_COMMANDS = ("account assist capture check completion demo doctor flows handout history login notify off "
-             "platforms profile report sandbox schedule status").split()
+_COMMANDS = (
+    "account assist capture check completion demo doctor flows handout history login notify off "
+    "platforms profile report sandbox schedule status"
+).split()
 _OPTOUT_COMMAND = re.compile(rf"\boptout (?=(?:{'|'.join(_COMMANDS)})\b)([^`\n]*)")
 
 

@@ -13,8 +13,10 @@ from optout.cli.common import CliState
 from optout.flowfile import guard, updates
 from optout.flowfile.folders import user_flows_dir
 
-ALLOW_HELP = ("Allow a flow to reach these https origins beyond the shipped flow's (comma-separated or "
-              "repeated). Type them yourself, and only for sites you trust: a password may be sent there.")
+ALLOW_HELP = (
+    "Allow a flow to reach these https origins beyond the shipped flow's (comma-separated or "
+    "repeated). Type them yourself, and only for sites you trust: a password may be sent there."
+)
 
 
 @click.group()
@@ -38,19 +40,39 @@ flows.add_command(flows_test)
 @click.option("--domain", required=True, help="The platform's own domain, e.g. acme.com.")
 @click.option("--name", help="The platform's name as people know it (default: from PLATFORM).")
 @click.option("--setting", default="ai-training", show_default=True, help="The setting's id.")
-@click.option("--label", default="Use my content to train AI models", show_default=True,
-              help="The switch's accessible name (a placeholder until sourced).")
-@click.option("--into", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              help="The clone of optout's repository to write into (default: here).")
+@click.option(
+    "--label",
+    default="Use my content to train AI models",
+    show_default=True,
+    help="The switch's accessible name (a placeholder until sourced).",
+)
+@click.option(
+    "--into",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    help="The clone of optout's repository to write into (default: here).",
+)
 @click.pass_obj
-def flows_new(state: CliState, platform: str, domain: str, name: str | None, setting: str, label: str,
-              into: Path):
+def flows_new(
+    state: CliState,
+    platform: str,
+    domain: str,
+    name: str | None,
+    setting: str,
+    label: str,
+    into: Path,
+):
     """Start a new platform: its flow (flows/PLATFORM.yaml), a sandbox replica of its settings page
     and a short test that runs the flow against it through a real browser, in a clone of optout.
     The test passes as written; then make flow and replica match the real platform, with sources."""
-    from optout.flowfile.scaffold import NewPlatform, scaffold  # the schema (pydantic) only for this command
+    from optout.flowfile.scaffold import (  # the schema (pydantic) only for this command
+        NewPlatform,
+        scaffold,
+    )
 
-    new = NewPlatform(platform, name or platform.replace("-", " ").title(), domain.lower(), setting, label)
+    new = NewPlatform(
+        platform, name or platform.replace("-", " ").title(), domain.lower(), setting, label
+    )
     files = scaffold(new, into)
     if state.as_json:
         click.echo(json.dumps({k: str(v) for k, v in files.items()}, indent=2))
@@ -58,8 +80,10 @@ def flows_new(state: CliState, platform: str, domain: str, name: str | None, set
     for what, path in files.items():
         click.echo(f"{what:<8} {path}")
     test = files["test"].relative_to(into) if files["test"].is_relative_to(into) else files["test"]
-    click.echo(f"\nNext: source every fact in {files['flow'].name} (docs/flows.md explains each key), make\n"
-               f"the replica look like the real page, and run: python -m pytest {test}")
+    click.echo(
+        f"\nNext: source every fact in {files['flow'].name} (docs/flows.md explains each key), make\n"
+        f"the replica look like the real page, and run: python -m pytest {test}"
+    )
 
 
 @flows.command("path")
@@ -67,8 +91,16 @@ def flows_new(state: CliState, platform: str, domain: str, name: str | None, set
 def flows_path(state: CliState):
     """Print your flow folder (set OPTOUT_FLOWS to use another one)."""
     if state.as_json:
-        click.echo(json.dumps({"flows": str(user_flows_dir()), "updates": str(updates.updates_dir()),
-                               "allowances": str(guard.allowances_path())}, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "flows": str(user_flows_dir()),
+                    "updates": str(updates.updates_dir()),
+                    "allowances": str(guard.allowances_path()),
+                },
+                indent=2,
+            )
+        )
     else:
         click.echo(str(user_flows_dir()))
 
@@ -88,14 +120,20 @@ def flows_add(state: CliState, file: Path, allow: tuple[str, ...]):
         click.echo(json.dumps(info, indent=2))
         return
     shipped = info["shipped_version"]
-    over = f"instead of the shipped flow (version {shipped})" if shipped else "(optout ships no flow for it)"
+    over = (
+        f"instead of the shipped flow (version {shipped})"
+        if shipped
+        else "(optout ships no flow for it)"
+    )
     click.echo(f"{info['name']}: your flow (version {info['version']}) is used from now on {over}.")
     click.echo(f"Saved as {info['file']}. To go back: optout flows remove {info['platform']}")
 
 
 @flows.command("remove")
 @click.argument("platform", required=False)
-@click.option("--update", "update_too", is_flag=True, help="Remove the installed signed update instead.")
+@click.option(
+    "--update", "update_too", is_flag=True, help="Remove the installed signed update instead."
+)
 @click.pass_obj
 def flows_remove(state: CliState, platform: str | None, update_too: bool):
     """Remove your local flow for PLATFORM (or, with --update, the installed update), so the
@@ -103,7 +141,9 @@ def flows_remove(state: CliState, platform: str | None, update_too: bool):
     from optout.flowfile.local import remove_local  # the schema (pydantic) only for this command
 
     if bool(platform) == update_too:
-        raise click.UsageError("Give a PLATFORM whose local flow to remove, or --update (not both).")
+        raise click.UsageError(
+            "Give a PLATFORM whose local flow to remove, or --update (not both)."
+        )
     if update_too:
         removed = updates.remove()
         what = "the installed flow update" if removed else "no flow update was installed"
@@ -135,8 +175,9 @@ def flows_update(state: CliState, source: str, check: bool, allow: tuple[str, ..
     if state.as_json:
         click.echo(json.dumps(result, indent=2))
         return
-    head = (f"Flow update #{result['sequence']} ({result['created']})"
-            + (" would change:" if check else " installed:"))
+    head = f"Flow update #{result['sequence']} ({result['created']})" + (
+        " would change:" if check else " installed:"
+    )
     click.echo(head)
     for row in result["flows"]:
         if row["change"] == "new":

@@ -12,12 +12,21 @@ from datetime import date
 
 import click
 
-from optout.cli.common import (STATES_EPILOG, CliState, check_settings, echo_json, platforms_arg, run_async,
-                               next_command, sandbox_opts, stderr, write_page)
+from optout.cli.common import (
+    STATES_EPILOG,
+    CliState,
+    check_settings,
+    echo_json,
+    next_command,
+    platforms_arg,
+    run_async,
+    sandbox_opts,
+    stderr,
+    write_page,
+)
 from optout.errors import OptoutError
 from optout.paths import check_profile_name
 from optout.results import run_exit_code
-
 
 # -- profile ------------------------------------------------------------------------------------
 
@@ -62,8 +71,11 @@ def profile_delete(state: CliState, name, yes):
 
     check_profile_name(name)
     if not yes:
-        click.confirm(f"Delete everything optout keeps for profile {name}? This cannot be undone.",
-                      abort=True, err=True)
+        click.confirm(
+            f"Delete everything optout keeps for profile {name}? This cannot be undone.",
+            abort=True,
+            err=True,
+        )
     removals = people.delete_profile(name)
     if state.as_json:
         click.echo(json.dumps([r.to_dict() for r in removals], indent=2))
@@ -71,8 +83,10 @@ def profile_delete(state: CliState, name, yes):
         for removal in removals:
             for line in removal.lines():
                 click.echo(line)
-        click.echo("Not tracked, so not deleted: handouts and reports saved to a file (optout-handout-*.html, "
-                   "optout report -o); delete those yourself.")
+        click.echo(
+            "Not tracked, so not deleted: handouts and reports saved to a file (optout-handout-*.html, "
+            "optout report -o); delete those yourself."
+        )
     if any(r.remains for r in removals):
         sys.exit(1)
 
@@ -81,12 +95,18 @@ def profile_delete(state: CliState, name, yes):
 
 
 def _choose_platforms() -> list[str]:
-    from optout.flowfile.layers import Layers, load_flows, resolve  # pydantic only when flows are read
+    from optout.flowfile.layers import (  # pydantic only when flows are read
+        Layers,
+        load_flows,
+        resolve,
+    )
 
     flows = load_flows(Layers.person())
     known = ", ".join(flows)
     if not sys.stdin.isatty():
-        raise click.UsageError(f"Name the platforms to go through, e.g. `optout assist linkedin x`. Known: {known}.")
+        raise click.UsageError(
+            f"Name the platforms to go through, e.g. `optout assist linkedin x`. Known: {known}."
+        )
     click.echo(f"Platforms optout knows: {known}", err=True)
     answer = click.prompt("Which ones does the person use? (names separated by spaces)", err=True)
     chosen = answer.replace(",", " ").split()
@@ -98,22 +118,60 @@ def _choose_platforms() -> list[str]:
 
 @click.command("assist", epilog=STATES_EPILOG)
 @platforms_arg
-@click.option("--yes", is_flag=True, help="Switch off without asking (only when the person already agreed).")
-@click.option("--keep", is_flag=True,
-              help="Keep the sessions, history and evidence in --profile NAME so optout can re-check later. "
-                   "Default: keep nothing.")
-@click.option("--name", "person", metavar="TEXT", help="The person's name, printed on the handout (optional).")
-@click.option("-o", "--output", metavar="FILE",
-              help="Where to write the handout ('-' for stdout). Default: optout-handout-DATE.html here.")
-@click.option("--open", "open_it", is_flag=True, help="Open the handout in the default browser, to print it.")
-@click.option("--setting", "selected", multiple=True, metavar="ID", help="Also switch off this optional setting.")
+@click.option(
+    "--yes", is_flag=True, help="Switch off without asking (only when the person already agreed)."
+)
+@click.option(
+    "--keep",
+    is_flag=True,
+    help="Keep the sessions, history and evidence in --profile NAME so optout can re-check later. "
+    "Default: keep nothing.",
+)
+@click.option(
+    "--name", "person", metavar="TEXT", help="The person's name, printed on the handout (optional)."
+)
+@click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    help="Where to write the handout ('-' for stdout). Default: optout-handout-DATE.html here.",
+)
+@click.option(
+    "--open", "open_it", is_flag=True, help="Open the handout in the default browser, to print it."
+)
+@click.option(
+    "--setting",
+    "selected",
+    multiple=True,
+    metavar="ID",
+    help="Also switch off this optional setting.",
+)
 @click.option("--all-settings", is_flag=True, help="Switch off optional settings too.")
-@click.option("--reason", default="", metavar="TEXT", help="Reason given in objection forms (optional).")
-@click.option("--wait", "wait_min", default=15, show_default=True, metavar="MINUTES",
-              help="How long to wait for each sign-in.")
+@click.option(
+    "--reason", default="", metavar="TEXT", help="Reason given in objection forms (optional)."
+)
+@click.option(
+    "--wait",
+    "wait_min",
+    default=15,
+    show_default=True,
+    metavar="MINUTES",
+    help="How long to wait for each sign-in.",
+)
 @click.pass_obj
-def assist_cmd(state: CliState, platforms, yes, keep, person, output, open_it, selected, all_settings, reason,
-               wait_min):
+def assist_cmd(
+    state: CliState,
+    platforms,
+    yes,
+    keep,
+    person,
+    output,
+    open_it,
+    selected,
+    all_settings,
+    reason,
+    wait_min,
+):
     """Help someone else: they sign in themselves, you never learn their password.
 
     A browser window opens at each platform's sign-in page; the person signs in there (a banner
@@ -127,7 +185,9 @@ def assist_cmd(state: CliState, platforms, yes, keep, person, output, open_it, s
     from optout import people, report
 
     if keep and state.profile.name in ("default", "sandbox-default"):
-        raise click.UsageError("--keep needs a profile for this person: optout --profile NAME assist --keep …")
+        raise click.UsageError(
+            "--keep needs a profile for this person: optout --profile NAME assist --keep …"
+        )
     platforms = list(platforms) or _choose_platforms()
     check_settings(platforms, selected)
     err = stderr()
@@ -146,10 +206,20 @@ def assist_cmd(state: CliState, platforms, yes, keep, person, output, open_it, s
         question = f"Switch off {names} on {flow.name} now? (ask the person)"
         return await ask_aside(click.confirm, question, default=None, err=True)
 
-    done = run_async(people.assist(
-        platforms, keep_profile=state.profile if keep else None, confirm=confirm, tell=tell,
-        browser_path=state.browser_path, wait_s=wait_min * 60, selected=selected,
-        all_settings=all_settings, form_reason=reason, **sandbox_opts(state)))
+    done = run_async(
+        people.assist(
+            platforms,
+            keep_profile=state.profile if keep else None,
+            confirm=confirm,
+            tell=tell,
+            browser_path=state.browser_path,
+            wait_s=wait_min * 60,
+            selected=selected,
+            all_settings=all_settings,
+            form_reason=reason,
+            **sandbox_opts(state),
+        )
+    )
     prefix = "optout --sandbox" if state.sandbox else "optout"
     recheck = [f"{prefix} assist {' '.join(done.platforms)}"]
     if done.kept:
@@ -159,11 +229,20 @@ def assist_cmd(state: CliState, platforms, yes, keep, person, output, open_it, s
     if state.as_json and path is None:
         click.echo(report.results_json(done.results))
     elif state.as_json:
-        echo_json({"results": [r.to_dict() for r in done.results], "handout": str(path.resolve()), "kept": done.kept})
+        echo_json(
+            {
+                "results": [r.to_dict() for r in done.results],
+                "handout": str(path.resolve()),
+                "kept": done.kept,
+            }
+        )
     else:
         report.results_table(done.results, out, title="Where things stand")
         if path is not None:
-            err.print(f"Handout: {path} — open it in a browser and print it (Ctrl-P) for the person.", markup=False)
+            err.print(
+                f"Handout: {path} — open it in a browser and print it (Ctrl-P) for the person.",
+                markup=False,
+            )
         err.print(people.what_was_kept(done.kept, path), markup=False)
     if open_it and path is not None:
         click.launch(str(path))
@@ -202,10 +281,18 @@ async def ask_aside(ask, *args, **kwargs):
 
 
 @click.command("handout", epilog=STATES_EPILOG)
-@click.option("-o", "--output", metavar="FILE",
-              help="Where to write it ('-' for stdout). Default: optout-handout-PROFILE.html here.")
-@click.option("--name", "person", metavar="TEXT", help="The person's name, printed on the handout (optional).")
-@click.option("--open", "open_it", is_flag=True, help="Open it in the default browser, to print it.")
+@click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    help="Where to write it ('-' for stdout). Default: optout-handout-PROFILE.html here.",
+)
+@click.option(
+    "--name", "person", metavar="TEXT", help="The person's name, printed on the handout (optional)."
+)
+@click.option(
+    "--open", "open_it", is_flag=True, help="Open it in the default browser, to print it."
+)
 @click.pass_obj
 def handout_cmd(state: CliState, output, person, open_it):
     """Write a one-page summary in plain language, from a profile's history: what was found, what
@@ -215,8 +302,10 @@ def handout_cmd(state: CliState, output, person, open_it):
 
     profile = state.profile
     if not profile.history_db.exists():
-        raise OptoutError(f"Nothing recorded yet for profile {profile.name}.",
-                          f"Run `{next_command(state, 'check')}` first.")
+        raise OptoutError(
+            f"Nothing recorded yet for profile {profile.name}.",
+            f"Run `{next_command(state, 'check')}` first.",
+        )
     page = people.handout_for_profile(profile, name=person, sandbox=state.sandbox)
     path = write_page(page, output, f"optout-handout-{profile.name}.html")
     if path is None:

@@ -28,11 +28,15 @@ def status(state: CliState):
     step = keep_sandbox(state, next_step(found) or "") or None
     # The profile's own name, as history and `profile list` say it (`sandbox-NAME` for --sandbox).
     if state.as_json:
-        echo_json({"profile": state.profile.name, "settings": [s.to_dict() for s in found], "next": step})
+        echo_json(
+            {"profile": state.profile.name, "settings": [s.to_dict() for s in found], "next": step}
+        )
         return
     from rich.console import Console
 
-    render.status(found, step, state.profile.name, Console(), hint=lambda text: keep_sandbox(state, text))
+    render.status(
+        found, step, state.profile.name, Console(), hint=lambda text: keep_sandbox(state, text)
+    )
 
 
 COMMANDS = [status]

@@ -63,9 +63,14 @@ def _asked(yes: bool) -> bool:
 
 
 @click.command("install-browser")
-@click.option("--yes", "-y", is_flag=True, help="Download without asking, when a download is needed.")
-@click.option("--bundled", is_flag=True,
-              help="Install Playwright's Chromium even when another browser is found.")
+@click.option(
+    "--yes", "-y", is_flag=True, help="Download without asking, when a download is needed."
+)
+@click.option(
+    "--bundled",
+    is_flag=True,
+    help="Install Playwright's Chromium even when another browser is found.",
+)
 @click.pass_obj
 def install_browser(state: CliState, yes, bundled):
     """Use the Chrome, Edge or Chromium installed here, or download Playwright's
@@ -80,17 +85,23 @@ def install_browser(state: CliState, yes, bundled):
         todo = browserinstall.plan(state.browser_path, bundled=bundled)
         if todo.found is not None:
             if state.as_json:
-                click.echo(json.dumps({"installed": False, "browser": todo.found.describe()}, indent=2))
+                click.echo(
+                    json.dumps({"installed": False, "browser": todo.found.describe()}, indent=2)
+                )
             _say(f"optout uses {todo.found.describe()}; nothing to install.")
             if todo.found.warning:
                 _say(todo.found.warning)
             return
         first = "" if bundled else "No browser optout can use was found here. "
-        _say(f"{first}Playwright's Chromium, a download of over 100 MB, would go to {todo.folder}, with:")
+        _say(
+            f"{first}Playwright's Chromium, a download of over 100 MB, would go to {todo.folder}, with:"
+        )
         click.echo(f"  {shlex.join(todo.command)}", err=True)
         if not _asked(yes):
-            raise OptoutError("Nothing was downloaded: a download needs --yes, or a yes at a terminal.",
-                              f"Run `optout install-browser --yes` to download it, or {system_install()}, {GIVE_ONE}")
+            raise OptoutError(
+                "Nothing was downloaded: a download needs --yes, or a yes at a terminal.",
+                f"Run `optout install-browser --yes` to download it, or {system_install()}, {GIVE_ONE}",
+            )
         found = browserinstall.install(todo)
     except OptoutError as exc:  # said here, wrapped: the hints name paths and commands
         _say(f"Error: {exc.message}")
@@ -98,10 +109,16 @@ def install_browser(state: CliState, yes, bundled):
             _say(exc.hint)
         sys.exit(exc.exit_code)
     if state.as_json:
-        click.echo(json.dumps({"installed": True, "folder": str(todo.folder), "browser": found.describe()},
-                              indent=2))
-    _say(f"Playwright's Chromium is installed in {todo.folder}; optout uses it from now on. "
-         "`optout doctor` checks that it starts.")
+        click.echo(
+            json.dumps(
+                {"installed": True, "folder": str(todo.folder), "browser": found.describe()},
+                indent=2,
+            )
+        )
+    _say(
+        f"Playwright's Chromium is installed in {todo.folder}; optout uses it from now on. "
+        "`optout doctor` checks that it starts."
+    )
 
 
 @click.group()
@@ -128,8 +145,10 @@ def sandbox_list(state: CliState):
 
 def _replica(box, platform: str):
     if platform not in box.replicas:
-        raise click.BadParameter(f"no replica of {platform}; there are: {', '.join(sorted(box.replicas))}",
-                                 param_hint="PLATFORM")
+        raise click.BadParameter(
+            f"no replica of {platform}; there are: {', '.join(sorted(box.replicas))}",
+            param_hint="PLATFORM",
+        )
     return box.replica(platform)
 
 
@@ -150,7 +169,11 @@ def sandbox_set(state: CliState, platform, misbehaviours, keep_state):
     except (KeyError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
     if state.as_json:
-        click.echo(json.dumps({"platform": platform, "misbehaviours": sorted(set(misbehaviours))}, indent=2))
+        click.echo(
+            json.dumps(
+                {"platform": platform, "misbehaviours": sorted(set(misbehaviours))}, indent=2
+            )
+        )
     click.echo(f"{platform} replica: {', '.join(misbehaviours) or 'behaving'}", err=True)
 
 
@@ -166,12 +189,16 @@ def sandbox_flip(state: CliState, platform, setting, value):
     box = Sandbox.for_profile(state.profile.name)
     known = sorted(_replica(box, platform).settings)
     if setting not in known:
-        raise click.BadParameter(f"{platform}'s replica has no setting {setting}; it has: {', '.join(known)}",
-                                 param_hint="SETTING")
+        raise click.BadParameter(
+            f"{platform}'s replica has no setting {setting}; it has: {', '.join(known)}",
+            param_hint="SETTING",
+        )
     box.data[platform]["settings"][setting] = value == "on"
     box.save()
     if state.as_json:
-        click.echo(json.dumps({"platform": platform, "setting": setting, "on": value == "on"}, indent=2))
+        click.echo(
+            json.dumps({"platform": platform, "setting": setting, "on": value == "on"}, indent=2)
+        )
     click.echo(f"{platform} replica: {setting} is now {value}", err=True)
 
 

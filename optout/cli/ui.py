@@ -8,9 +8,18 @@ from optout.cli.common import CliState, run_async
 
 
 @click.command("ui")
-@click.option("--port", type=click.IntRange(min=0, max=65535), default=0, metavar="PORT",
-              help="Port on 127.0.0.1 (default: any free one).")
-@click.option("--no-open", is_flag=True, help="Do not open the page in the default browser; print its link only.")
+@click.option(
+    "--port",
+    type=click.IntRange(min=0, max=65535),
+    default=0,
+    metavar="PORT",
+    help="Port on 127.0.0.1 (default: any free one).",
+)
+@click.option(
+    "--no-open",
+    is_flag=True,
+    help="Do not open the page in the default browser; print its link only.",
+)
 @click.pass_obj
 def ui(state: CliState, port, no_open):
     """Open a page in your browser: where you stand, check or switch off, help someone, accounts.
@@ -24,9 +33,14 @@ def ui(state: CliState, port, no_open):
 
     if state.connect:
         raise click.UsageError("optout ui works in a browser of its own; leave out --connect.")
-    ctx = UiContext(profile=state.profile.ensure(), browser_path=state.browser_path, sandbox=state.sandbox,
-                    headless=not state.headed, attended=not state.unattended and can_show_window(),
-                    **sandbox_opts(state))
+    ctx = UiContext(
+        profile=state.profile.ensure(),
+        browser_path=state.browser_path,
+        sandbox=state.sandbox,
+        headless=not state.headed,
+        attended=not state.unattended and can_show_window(),
+        **sandbox_opts(state),
+    )
     page = Ui(ctx)
     sock = bind(port)
 
@@ -36,8 +50,10 @@ def ui(state: CliState, port, no_open):
 
             click.echo(json.dumps({"url": url, "port": page.guard.port}), nl=True)
         else:
-            click.echo(f"optout ui is at {url}\nIt stops when you press Close on the page, or Ctrl-C here.",
-                       err=True)
+            click.echo(
+                f"optout ui is at {url}\nIt stops when you press Close on the page, or Ctrl-C here.",
+                err=True,
+            )
         if not no_open:
             import webbrowser
 
@@ -45,7 +61,10 @@ def ui(state: CliState, port, no_open):
 
     run_async(serve(page, sock, on_ready=ready))
     if not state.as_json:
-        click.echo("Stopped (Close was pressed on the page)." if page.closed_by_page else "Stopped.", err=True)
+        click.echo(
+            "Stopped (Close was pressed on the page)." if page.closed_by_page else "Stopped.",
+            err=True,
+        )
 
 
 COMMANDS = [ui]

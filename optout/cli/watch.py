@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 import click
 
@@ -28,19 +28,25 @@ class Since(click.ParamType):
             return value
         if m := _RELATIVE.match(value):
             unit = {"h": "hours", "d": "days", "w": "weeks"}[m.group(2).lower()]
-            return datetime.now(timezone.utc) - timedelta(**{unit: int(m.group(1))})
+            return datetime.now(UTC) - timedelta(**{unit: int(m.group(1))})
         try:
             if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
                 at = datetime.combine(date.fromisoformat(value.strip()), time())
             else:
                 at = datetime.fromisoformat(value.strip())
         except ValueError:
-            self.fail(f"{value!r} is neither a duration (7d, 12h, 2w) nor a date (2026-11-01)", param, ctx)
+            self.fail(
+                f"{value!r} is neither a duration (7d, 12h, 2w) nor a date (2026-11-01)", param, ctx
+            )
         return at if at.tzinfo else at.astimezone()
 
 
-SINCE = click.option("--since", type=Since(), metavar="7d|2026-11-01",
-                     help="Only what happened since then (a duration like 7d, 12h, 2w, or a date).")
+SINCE = click.option(
+    "--since",
+    type=Since(),
+    metavar="7d|2026-11-01",
+    help="Only what happened since then (a duration like 7d, 12h, 2w, or a date).",
+)
 
 
 def _console():
@@ -72,8 +78,11 @@ def history_cmd(state: CliState, platform, since):
         return
     console = _console()
     if not rows:
-        console.print(f"No results recorded yet for profile {state.profile.name}. Run `{next_command(state, 'check')}` first.",
-                      highlight=False, markup=False)
+        console.print(
+            f"No results recorded yet for profile {state.profile.name}. Run `{next_command(state, 'check')}` first.",
+            highlight=False,
+            markup=False,
+        )
         return
     timeline_table(rows, console, title=f"History of profile {state.profile.name}")
     render.drift_lines(drift, console)
@@ -81,8 +90,13 @@ def history_cmd(state: CliState, platform, since):
 
 @click.command("report")
 @SINCE
-@click.option("-o", "--output", metavar="FILE", help="Where to write the page ('-' for stdout). "
-              "Default: optout-report-PROFILE.html in the current folder.")
+@click.option(
+    "-o",
+    "--output",
+    metavar="FILE",
+    help="Where to write the page ('-' for stdout). "
+    "Default: optout-report-PROFILE.html in the current folder.",
+)
 @click.pass_obj
 def report_cmd(state: CliState, since, output):
     """Write a one-page HTML evidence report (screenshots included) to attach to a complaint."""
@@ -100,13 +114,18 @@ def report_cmd(state: CliState, since, output):
 
 # -- schedule ---------------------------------------------------------------------------------
 
+
 @click.group("schedule")
 def schedule_group():
     """Re-check on a schedule, and hear about it when something changes."""
 
 
-_SYSTEM = dict(type=click.Choice(["auto", "systemd", "launchd", "windows", "cron"]), default="auto",
-               show_default=True, help="Which scheduler to use.")
+_SYSTEM = dict(
+    type=click.Choice(["auto", "systemd", "launchd", "windows", "cron"]),
+    default="auto",
+    show_default=True,
+    help="Which scheduler to use.",
+)
 
 
 def _scheduler_command(name: str):
@@ -126,34 +145,56 @@ def _scheduler_command(name: str):
 
 @_scheduler_command("install")
 @click.option("--every", type=click.Choice(["daily", "weekly"]), default="daily", show_default=True)
-@click.option("--fix", is_flag=True, help="Switch settings off again when found on (default: only check).")
-@click.option("--notify", "urls", multiple=True, metavar="URL",
-              help="Also notify this apprise URL (ntfy, e-mail, Matrix, Slack, …); kept in the keyring.")
+@click.option(
+    "--fix", is_flag=True, help="Switch settings off again when found on (default: only check)."
+)
+@click.option(
+    "--notify",
+    "urls",
+    multiple=True,
+    metavar="URL",
+    help="Also notify this apprise URL (ntfy, e-mail, Matrix, Slack, …); kept in the keyring.",
+)
 @click.option("--dry-run", is_flag=True, help="Print what would be written; install nothing.")
 def schedule_install(state: CliState, every, fix, urls, dry_run, system):
     """Install a daily or weekly unattended re-check of this profile."""
     from optout import schedule
 
     if state.sandbox:
-        raise OptoutError("Schedules check the real sites; --sandbox cannot be scheduled.",
-                          "Run the same command without --sandbox.")
-    spec = schedule.ScheduleSpec(every=every, fix=fix, notify=list(urls), profile=state.profile.name)
+        raise OptoutError(
+            "Schedules check the real sites; --sandbox cannot be scheduled.",
+            "Run the same command without --sandbox.",
+        )
+    spec = schedule.ScheduleSpec(
+        every=every, fix=fix, notify=list(urls), profile=state.profile.name
+    )
     chosen = system or schedule.detect_system()
     lines = schedule.install(spec, dry_run=dry_run, system=chosen)
     if state.as_json:
-        echo_json({"system": chosen, "dry_run": dry_run, "profile": spec.profile, "output": lines,
-               "notify_urls": len(spec.notify)})
+        echo_json(
+            {
+                "system": chosen,
+                "dry_run": dry_run,
+                "profile": spec.profile,
+                "output": lines,
+                "notify_urls": len(spec.notify),
+            }
+        )
         return
     for line in lines:
         click.echo(line)
     if not dry_run:
-        click.echo(f"Scheduled a {every} {'fix' if fix else 'check'} of profile {spec.profile} ({chosen})."
-                   + (f" {len(urls)} notification address(es) stored in the keyring." if urls else "")
-                   + " See it with: optout schedule status")
+        click.echo(
+            f"Scheduled a {every} {'fix' if fix else 'check'} of profile {spec.profile} ({chosen})."
+            + (f" {len(urls)} notification address(es) stored in the keyring." if urls else "")
+            + " See it with: optout schedule status"
+        )
 
 
 @schedule_group.command("test")
-@click.option("--fix", is_flag=True, help="Run what `schedule install --fix` runs (switches settings off).")
+@click.option(
+    "--fix", is_flag=True, help="Run what `schedule install --fix` runs (switches settings off)."
+)
 @click.pass_obj
 def schedule_test(state: CliState, fix):
     """Run the scheduled command once now, in the environment its entry would give it, and say
@@ -162,22 +203,40 @@ def schedule_test(state: CliState, fix):
     from optout.results import DRIFT_FIXED
 
     if state.sandbox:
-        raise OptoutError("Schedules check the real sites; --sandbox cannot be scheduled.",
-                          "Run the same command without --sandbox.")
+        raise OptoutError(
+            "Schedules check the real sites; --sandbox cannot be scheduled.",
+            "Run the same command without --sandbox.",
+        )
     spec = schedule.ScheduleSpec(fix=fix, profile=state.profile.name)
     done = schedule.run_as_scheduled(spec)
-    meaning = {0: "all is well", 3: "something is on", 4: "a person is needed (sign-in, code or "
-               "the keyring: see above)", 5: "a flow no longer matches its site",
-               DRIFT_FIXED: "something had been switched back on and was switched off again",
-               1: "an error (see above)", 2: "a usage error"}.get(done.returncode, "stopped or failed")
+    meaning = {
+        0: "all is well",
+        3: "something is on",
+        4: "a person is needed (sign-in, code or the keyring: see above)",
+        5: "a flow no longer matches its site",
+        DRIFT_FIXED: "something had been switched back on and was switched off again",
+        1: "an error (see above)",
+        2: "a usage error",
+    }.get(done.returncode, "stopped or failed")
     if state.as_json:
-        echo_json({"profile": spec.profile, "command": spec.argv, "env": sorted(spec.env),
-                   "exit_code": done.returncode, "meaning": meaning, "output": done.stdout + done.stderr})
+        echo_json(
+            {
+                "profile": spec.profile,
+                "command": spec.argv,
+                "env": sorted(spec.env),
+                "exit_code": done.returncode,
+                "meaning": meaning,
+                "output": done.stdout + done.stderr,
+            }
+        )
     else:
         import textwrap
 
-        said = (f"Ran: {' '.join(spec.argv)}", f"with only {', '.join(sorted(spec.env))} and what the "
-                "scheduler gives every job (HOME, USER, LANG).")
+        said = (
+            f"Ran: {' '.join(spec.argv)}",
+            f"with only {', '.join(sorted(spec.env))} and what the "
+            "scheduler gives every job (HOME, USER, LANG).",
+        )
         for text in said:
             click.echo(textwrap.fill(text, 80, subsequent_indent="  ", break_on_hyphens=False))
         for line in (done.stdout + done.stderr).strip().splitlines():
@@ -197,11 +256,15 @@ def schedule_status(state: CliState, system):
         echo_json(info)
         return
     if not info["installed"]:
-        click.echo(f"No schedule installed for profile {info['profile']} ({info['system']}). "
-                   "Install one with: optout schedule install --every daily")
+        click.echo(
+            f"No schedule installed for profile {info['profile']} ({info['system']}). "
+            "Install one with: optout schedule install --every daily"
+        )
         return
-    click.echo(f"Scheduled ({info['system']}) for profile {info['profile']}; "
-               f"{info['notify_urls']} notification address(es) in the keyring.")
+    click.echo(
+        f"Scheduled ({info['system']}) for profile {info['profile']}; "
+        f"{info['notify_urls']} notification address(es) in the keyring."
+    )
     for f in info["files"]:
         click.echo(f"  {f}")
     if info["detail"]:
@@ -230,29 +293,42 @@ def notify_group():
 
 
 @notify_group.command("test")
-@click.option("--notify", "urls", multiple=True, metavar="URL",
-              help="Send to this apprise URL (default: the ones stored by `schedule install`).")
+@click.option(
+    "--notify",
+    "urls",
+    multiple=True,
+    metavar="URL",
+    help="Send to this apprise URL (default: the ones stored by `schedule install`).",
+)
 @click.pass_obj
 def notify_test(state: CliState, urls):
     """Send a test notification to the desktop and every notification address."""
     from optout import notify
 
     urls = list(urls) or notify.load_urls(state.profile.name)
-    sent = notify.notify("optout: test notification",
-                         f"If you can read this, optout can reach you about profile {state.profile.name}.",
-                         urls)
+    sent = notify.notify(
+        "optout: test notification",
+        f"If you can read this, optout can reach you about profile {state.profile.name}.",
+        urls,
+    )
     if state.as_json:
         echo_json({"sent": [d.__dict__ for d in sent]})
     else:
         for d in sent:
-            click.echo(f"{'sent' if d.ok else 'FAILED'}: {d.target}" + (f" ({d.error})" if d.error else ""))
+            click.echo(
+                f"{'sent' if d.ok else 'FAILED'}: {d.target}" + (f" ({d.error})" if d.error else "")
+            )
     if not sent:
-        raise OptoutError("Nothing to send to: no desktop session here and no notification address.",
-                          "Pass --notify URL (e.g. ntfy://ntfy.sh/your-topic), or store one with "
-                          "`optout schedule install --notify URL`.")
+        raise OptoutError(
+            "Nothing to send to: no desktop session here and no notification address.",
+            "Pass --notify URL (e.g. ntfy://ntfy.sh/your-topic), or store one with "
+            "`optout schedule install --notify URL`.",
+        )
     if not all(d.ok for d in sent):
-        raise OptoutError("Some notifications could not be sent (see above).",
-                          "Check the URL with apprise's documentation for that service.")
+        raise OptoutError(
+            "Some notifications could not be sent (see above).",
+            "Check the URL with apprise's documentation for that service.",
+        )
 
 
 COMMANDS = [history_cmd, report_cmd, schedule_group, notify_group]

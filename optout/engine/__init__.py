@@ -19,5 +19,14 @@ from optout.engine.options import Account, Outcome, RunOptions, RunState
 from optout.engine.run import guide_results, no_account_results, run, run_in_context
 from optout.engine.tab import describe_browser_error
 
-__all__ = ["Account", "Outcome", "RunOptions", "RunState", "describe_browser_error", "guide_results",
-           "no_account_results", "run", "run_in_context"]
+__all__ = [
+    "Account",
+    "Outcome",
+    "RunOptions",
+    "RunState",
+    "describe_browser_error",
+    "guide_results",
+    "no_account_results",
+    "run",
+    "run_in_context",
+]

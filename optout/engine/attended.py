@@ -32,7 +32,9 @@ class SignsIn(Protocol):
     tabs: Tabs
     log: object
 
-    async def attempt(self, page: Page, setting: Setting, cred: Credential, tabs: Tabs | None = None) -> None: ...
+    async def attempt(
+        self, page: Page, setting: Setting, cred: Credential, tabs: Tabs | None = None
+    ) -> None: ...
 
     def hold_back(self, outcome: Outcome) -> None: ...
 
@@ -54,7 +56,9 @@ class Attended:
         if not self.options.headless:
             yield run_tabs
             return
-        context = await self.open_window(await run_tabs.context.storage_state() if with_cookies else None)
+        context = await self.open_window(
+            await run_tabs.context.storage_state() if with_cookies else None
+        )
         try:
             yield Tabs(context, self.flow.name, self.options.nav_timeout_ms, run_tabs.consent)
             await run_tabs.context.add_cookies((await context.storage_state())["cookies"])
@@ -65,7 +69,9 @@ class Attended:
 
             await close_quietly(context)
 
-    async def sign_in(self, page: Page, setting: Setting, cred: Credential | None, hold: dict | None) -> bool:
+    async def sign_in(
+        self, page: Page, setting: Setting, cred: Credential | None, hold: dict | None
+    ) -> bool:
         """In the window optout types the stored password once, if it may (`cred`); whatever only
         a person can answer (a challenge, a refused password, no password at all) is left to them
         there while optout waits. Returns once signed in: True when the person finished it."""
@@ -92,9 +98,13 @@ class Attended:
         name, pid, wait_s = self.flow.name, self.flow.id, self.options.person_wait_s
         async with self.window(with_cookies=True) as tabs:
             window = page if tabs is self.signin.tabs else await tabs.context.new_page()
-            await window.goto(setting.url, wait_until="domcontentloaded", timeout=self.options.nav_timeout_ms)
-            self.say(f"{name} {asked_words(kind)}. Answer it in the browser window optout opened; optout "
-                     f"waits up to {wait_s / 60:.0f} min, then goes on.")
+            await window.goto(
+                setting.url, wait_until="domcontentloaded", timeout=self.options.nav_timeout_ms
+            )
+            self.say(
+                f"{name} {asked_words(kind)}. Answer it in the browser window optout opened; optout "
+                f"waits up to {wait_s / 60:.0f} min, then goes on."
+            )
             if self.options.on_window is not None:
                 await self.options.on_window(window)
             deadline = time.monotonic() + wait_s
@@ -107,21 +117,30 @@ class Attended:
                 else:
                     clear_since = None
                 await asyncio.sleep(0.5)
-            raise Outcome(State.NEEDS_HUMAN, f"{name} {asked_words(kind)}, and it was not answered in the window. "
-                          f"Run again at the computer, or sign in yourself with `optout login {pid}`.")
+            raise Outcome(
+                State.NEEDS_HUMAN,
+                f"{name} {asked_words(kind)}, and it was not answered in the window. "
+                f"Run again at the computer, or sign in yourself with `optout login {pid}`.",
+            )
 
     async def open_window(self, storage: dict | None = None):
         """A context in a visible browser window, with the account's identity."""
 
         name, pid, state = self.flow.name, self.flow.id, self.signin.state
         if state.window is None:
-            raise Outcome(State.NEEDS_HUMAN, f"{name} needs you to sign in, and this run cannot open a window. "
-                          f"Sign in yourself with `optout login {pid}`.")
+            raise Outcome(
+                State.NEEDS_HUMAN,
+                f"{name} needs you to sign in, and this run cannot open a window. "
+                f"Sign in yourself with `optout login {pid}`.",
+            )
         try:
             return await state.window(self.signin.account.identity, storage)
         except OptoutError as exc:
-            raise Outcome(State.NEEDS_HUMAN, f"{name} needs you to sign in, and no browser window could be "
-                          f"opened ({exc.message}). Sign in yourself with `optout login {pid}`.") from None
+            raise Outcome(
+                State.NEEDS_HUMAN,
+                f"{name} needs you to sign in, and no browser window could be "
+                f"opened ({exc.message}). Sign in yourself with `optout login {pid}`.",
+            ) from None
 
     async def await_person(self, context, page: Page, asked: str, hold: dict | None) -> None:
         """Say what the page asks and wait until the person has answered it and is signed in."""
@@ -129,8 +148,10 @@ class Attended:
         if asked:
             what = f"{name} {asked}. Answer it in the browser window optout opened"
         elif hold is not None:
-            what = (f"optout holds back the stored {name} password ({name} {hold.get('why', '')} on "
-                    f"{hold.get('since', '')[:10]}). Sign in yourself in the browser window optout opened")
+            what = (
+                f"optout holds back the stored {name} password ({name} {hold.get('why', '')} on "
+                f"{hold.get('since', '')[:10]}). Sign in yourself in the browser window optout opened"
+            )
         else:
             what = f"Sign in to {name} in the browser window optout opened"
         self.say(f"{what}; optout waits up to {wait_s / 60:.0f} min, then goes on.")
@@ -141,10 +162,16 @@ class Attended:
             return
         if asked:
             self.signin.hold_back(Outcome(State.NEEDS_HUMAN, "", asked=asked))
-        why = ("the window was closed" if how == "closed"
-               else f"the sign-in was not finished within {wait_s / 60:.0f} min")
-        raise Outcome(State.NEEDS_HUMAN, f"{name} {asked or 'needs you to sign in'}, and {why}. Run again at "
-                      f"the computer, or sign in yourself with `optout login {pid}`.")
+        why = (
+            "the window was closed"
+            if how == "closed"
+            else f"the sign-in was not finished within {wait_s / 60:.0f} min"
+        )
+        raise Outcome(
+            State.NEEDS_HUMAN,
+            f"{name} {asked or 'needs you to sign in'}, and {why}. Run again at "
+            f"the computer, or sign in yourself with `optout login {pid}`.",
+        )
 
     def say(self, message: str) -> None:
         self.signin.log.info("login.waiting_for_person")

@@ -25,55 +25,113 @@ APOS = "['’]"
 
 def _frames(*hosts: str) -> Locator:
     """Visible frames served from these hosts (a substring of their src)."""
-    return Locator(css=", ".join(f"iframe[src*='{h}']:not([src*='size=invisible']):visible" for h in hosts))
+    return Locator(
+        css=", ".join(f"iframe[src*='{h}']:not([src*='size=invisible']):visible" for h in hosts)
+    )
 
 
 #: The engine's own challenges, most specific first: the first that matches names the page.
 ENGINE: list[Challenge] = [
-    Challenge(kind="blocked", when=Signal(texts=[
-        "we blocked an attempt to access your account",
-        "suspicious login prevented",
-        "our systems have detected unusual activity",
-    ])),
-    Challenge(kind="email_code", when=Signal(texts=[
-        r"\b(code|PIN)\b[^.\n]{0,60}\b(sent|emailed|mailed)\b[^.\n]{0,40}\be-?mail",
-        r"\b(sent|emailed)\b[^.\n]{0,40}\b(code|PIN)\b[^.\n]{0,40}\be-?mail",
-        r"\bcheck the PIN in your (inbox|e-?mail)",
-    ])),
-    Challenge(kind="sms_code", when=Signal(texts=[
-        r"\b(code|PIN)\b[^.\n]{0,60}\b(sent|texted)\b[^.\n]{0,40}\b(phone|mobile|number ending|text message|SMS)\b",
-        r"\b(sent|texted)\b[^.\n]{0,40}\b(code|PIN)\b[^.\n]{0,40}\b(phone|mobile|number ending|text message|SMS)\b",
-    ])),
-    Challenge(kind="app_approval", when=Signal(texts=[
-        f"approve this login on a phone or computer you{APOS}ve used before",
-        r"approve (this|the) (log ?in|sign[- ]?in) (on|from) (another|your other) device",
-    ])),
-    Challenge(kind="bot_check", when=Signal(
-        urls=[r"/cdn-cgi/challenge-platform/", r"[?&]__cf_chl_(rt_|f_)?tk="],
-        present=[_frames("challenges.cloudflare.com")],
-        texts=["verify you are human by completing the action below",
-               "needs to review the security of your connection before proceeding",
-               "checking if the site connection is secure",
-               "checking your browser before accessing"],
-    )),
-    Challenge(kind="captcha", when=Signal(present=[_frames(
-        "arkoselabs.com", "funcaptcha.com", "hcaptcha.com", "google.com/recaptcha/", "recaptcha.net/recaptcha/",
-    )])),
-    Challenge(kind="code", when=Signal(present=[Locator(css="input[autocomplete='one-time-code']:visible")])),
-    Challenge(kind="checkpoint", when=Signal(
-        # /challenge/ only at the top of the path (Instagram's): Google's ordinary password step
-        # is /v3/signin/challenge/pwd, and a refused password there is not a checkpoint. Any
-        # /checkpoint/ but /checkpoint/lg/ (spelled out: patterns run in RE2, without lookahead).
-        urls=[r"^https://[^/?#]+/checkpoint/([^l]|l([^g]|$)|lg([^/]|$)|$)", r"^https://[^/?#]+/challenge(/|$|\?)",
-              r"^https://[^/?#]+/account/access(/|$|\?)"],
-        texts=[f"let{APOS}s do a quick security check", "checkpoint required",
-               r"we suspect automated behaviou?r on your account"],
-    )),
+    Challenge(
+        kind="blocked",
+        when=Signal(
+            texts=[
+                "we blocked an attempt to access your account",
+                "suspicious login prevented",
+                "our systems have detected unusual activity",
+            ]
+        ),
+    ),
+    Challenge(
+        kind="email_code",
+        when=Signal(
+            texts=[
+                r"\b(code|PIN)\b[^.\n]{0,60}\b(sent|emailed|mailed)\b[^.\n]{0,40}\be-?mail",
+                r"\b(sent|emailed)\b[^.\n]{0,40}\b(code|PIN)\b[^.\n]{0,40}\be-?mail",
+                r"\bcheck the PIN in your (inbox|e-?mail)",
+            ]
+        ),
+    ),
+    Challenge(
+        kind="sms_code",
+        when=Signal(
+            texts=[
+                r"\b(code|PIN)\b[^.\n]{0,60}\b(sent|texted)\b[^.\n]{0,40}\b(phone|mobile|number ending|text message|SMS)\b",
+                r"\b(sent|texted)\b[^.\n]{0,40}\b(code|PIN)\b[^.\n]{0,40}\b(phone|mobile|number ending|text message|SMS)\b",
+            ]
+        ),
+    ),
+    Challenge(
+        kind="app_approval",
+        when=Signal(
+            texts=[
+                f"approve this login on a phone or computer you{APOS}ve used before",
+                r"approve (this|the) (log ?in|sign[- ]?in) (on|from) (another|your other) device",
+            ]
+        ),
+    ),
+    Challenge(
+        kind="bot_check",
+        when=Signal(
+            urls=[r"/cdn-cgi/challenge-platform/", r"[?&]__cf_chl_(rt_|f_)?tk="],
+            present=[_frames("challenges.cloudflare.com")],
+            texts=[
+                "verify you are human by completing the action below",
+                "needs to review the security of your connection before proceeding",
+                "checking if the site connection is secure",
+                "checking your browser before accessing",
+            ],
+        ),
+    ),
+    Challenge(
+        kind="captcha",
+        when=Signal(
+            present=[
+                _frames(
+                    "arkoselabs.com",
+                    "funcaptcha.com",
+                    "hcaptcha.com",
+                    "google.com/recaptcha/",
+                    "recaptcha.net/recaptcha/",
+                )
+            ]
+        ),
+    ),
+    Challenge(
+        kind="code",
+        when=Signal(present=[Locator(css="input[autocomplete='one-time-code']:visible")]),
+    ),
+    Challenge(
+        kind="checkpoint",
+        when=Signal(
+            # /challenge/ only at the top of the path (Instagram's): Google's ordinary password step
+            # is /v3/signin/challenge/pwd, and a refused password there is not a checkpoint. Any
+            # /checkpoint/ but /checkpoint/lg/ (spelled out: patterns run in RE2, without lookahead).
+            urls=[
+                r"^https://[^/?#]+/checkpoint/([^l]|l([^g]|$)|lg([^/]|$)|$)",
+                r"^https://[^/?#]+/challenge(/|$|\?)",
+                r"^https://[^/?#]+/account/access(/|$|\?)",
+            ],
+            texts=[
+                f"let{APOS}s do a quick security check",
+                "checkpoint required",
+                r"we suspect automated behaviou?r on your account",
+            ],
+        ),
+    ),
 ]
 
 #: A flow's reading the engine may name more precisely (kind → kinds that say more).
 REFINES = {
-    "checkpoint": {"captcha", "bot_check", "app_approval", "email_code", "sms_code", "code", "blocked"},
+    "checkpoint": {
+        "captcha",
+        "bot_check",
+        "app_approval",
+        "email_code",
+        "sms_code",
+        "code",
+        "blocked",
+    },
     "captcha": {"bot_check", "app_approval", "email_code", "sms_code", "blocked"},
 }
 
@@ -122,6 +180,8 @@ def asks(flow: Flow, kind: str) -> str:
     that lets the person answer it themselves."""
     name, login = flow.name, f"Sign in yourself: `optout login {flow.id}`."
     if kind == "blocked":
-        return (f"{name} blocked the sign-in attempt: it was not sure it was really you. optout typed "
-                f"nothing more and will not try again in this run. {login}")
+        return (
+            f"{name} blocked the sign-in attempt: it was not sure it was really you. optout typed "
+            f"nothing more and will not try again in this run. {login}"
+        )
     return f"{name} asks for {ASKED[kind]}, which a person must answer; optout typed nothing into it. {login}"

@@ -34,8 +34,15 @@ class ConnectedRun(AccountRun):
     """An AccountRun in the person's context: its requests and tabs are only its own pages', and a
     setting the closing of the browser reached is `error`, whatever it was doing."""
 
-    def __init__(self, flow: Flow, account: Account, options: RunOptions, context, browser,
-                 state: RunState | None = None):
+    def __init__(
+        self,
+        flow: Flow,
+        account: Account,
+        options: RunOptions,
+        context,
+        browser,
+        state: RunState | None = None,
+    ):
         super().__init__(flow, account, options, context, state)
         self.browser = browser
         self.tabs.only_own_pages()
@@ -73,14 +80,27 @@ class ConnectedRun(AccountRun):
 
 def every_setting(flow: Flow, account: str, detail: str = CLOSED) -> list[Result]:
     """Every setting of the flow as `error` (the browser closed before it, or could not be used)."""
-    return [Result(platform=flow.id, setting=s.id, state=State.ERROR, detail=detail, account=account,
-                   label=s.label, flow_version=flow.version, flow_source=flow.flow_source)
-            for s in flow.settings]
+    return [
+        Result(
+            platform=flow.id,
+            setting=s.id,
+            state=State.ERROR,
+            detail=detail,
+            account=account,
+            label=s.label,
+            flow_version=flow.version,
+            flow_source=flow.flow_source,
+        )
+        for s in flow.settings
+    ]
 
 
-async def run_connected(work: list[tuple[Flow, Account]], options: RunOptions,
-                        on_result: Callable[[Result], None] | None = None,
-                        state: RunState | None = None) -> list[Result]:
+async def run_connected(
+    work: list[tuple[Flow, Account]],
+    options: RunOptions,
+    on_result: Callable[[Result], None] | None = None,
+    state: RunState | None = None,
+) -> list[Result]:
     """Every (flow, account) in the person's browser, one after another."""
 
     endpoint = connect.find(options.connect)
@@ -110,7 +130,9 @@ async def run_connected(work: list[tuple[Flow, Account]], options: RunOptions,
                         elif isinstance(exc, PlaywrightError):
                             out = every_setting(flow, account.name, describe_browser_error(exc))
                         else:
-                            out = every_setting(flow, account.name, f"could not run: {first_line(exc)}")
+                            out = every_setting(
+                                flow, account.name, f"could not run: {first_line(exc)}"
+                            )
                     finally:
                         await run.close_own_tabs()
                 for r in out:

@@ -13,9 +13,9 @@ import time
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
-from optout.flowfile import patterns
 from optout.engine.options import Outcome
 from optout.engine.pageprobe import body_text, count, locate, names_pattern
+from optout.flowfile import patterns
 from optout.flowfile.schema import Flow
 from optout.states import State
 
@@ -53,7 +53,7 @@ class ConsentGuard:
         self.blocked = ""  # why the dialog could not be declined, once it could not
 
     @staticmethod
-    def for_flow(flow: Flow, log=None, clicks: bool = True) -> "ConsentGuard | None":
+    def for_flow(flow: Flow, log=None, clicks: bool = True) -> ConsentGuard | None:
         return ConsentGuard(flow, log, clicks) if flow.consent is not None else None
 
     def dialog_locator(self, page: Page):
@@ -61,7 +61,9 @@ class ConsentGuard:
         when the dialog shows only by texts the page's engine may not run (shows() reads those)."""
         signal = self.spec.dialog
         parts = [locate(page, spec) for spec in signal.present] + self.buttons(page)
-        if browser := [t for t in signal.texts if patterns.browser_safe(t)]:  # others: shows() reads them
+        if browser := [
+            t for t in signal.texts if patterns.browser_safe(t)
+        ]:  # others: shows() reads them
             parts.append(page.get_by_text(texts_pattern(browser)))
         if not parts:
             return None
@@ -78,7 +80,9 @@ class ConsentGuard:
                 return True
         if not signal.texts:
             return False
-        text = await body_text(page)  # the rendered text, searched here in linear time, not in the page
+        text = await body_text(
+            page
+        )  # the rendered text, searched here in linear time, not in the page
         return patterns.search_text(patterns.any_of(signal.texts), text) is not None
 
     def buttons(self, page: Page) -> list:
@@ -194,4 +198,3 @@ async def visible(locator) -> bool:
         except PlaywrightError:
             return False
     return False
-

@@ -11,9 +11,16 @@ import re
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
+from optout.engine.pageprobe import (
+    click_control,
+    count,
+    locate,
+    matches,
+    names_pattern,
+    read_checked,
+)
 from optout.flowfile import patterns as patterns_
 from optout.flowfile.controls import Choice, Menu, Switch
-from optout.engine.pageprobe import click_control, count, locate, matches, names_pattern, read_checked
 
 
 def _for_lang(mapping: dict[str, list[str]], lang: str) -> list[str]:
@@ -61,8 +68,13 @@ async def read(page, control, locator, lang: str) -> tuple[bool | None, bool, st
             " : (el.getAttribute('aria-valuetext') || el.textContent || '')"
         )
         disabled = await locator.is_disabled()
-        return _classify_text(chosen, control.off_options, control.on_options, lang, "the dropdown shows"), disabled, \
-            f"the dropdown shows {chosen.strip()!r}, which is neither an on nor an off choice"
+        return (
+            _classify_text(
+                chosen, control.off_options, control.on_options, lang, "the dropdown shows"
+            ),
+            disabled,
+            f"the dropdown shows {chosen.strip()!r}, which is neither an on nor an off choice",
+        )
     if isinstance(control, Choice):
         off = page.get_by_role("radio", name=exact(_for_lang(control.off_options, lang)))
         on = page.get_by_role("radio", name=exact(_for_lang(control.on_options, lang)))
@@ -76,8 +88,11 @@ async def read(page, control, locator, lang: str) -> tuple[bool | None, bool, st
     if isinstance(control, Menu):
         text = (await locator.inner_text()).strip()
         disabled = await locator.is_disabled()
-        return _classify_text(text, control.off_texts, control.on_texts, lang, ""), disabled, \
-            f"the button shows {text!r}, which is neither on nor off"
+        return (
+            _classify_text(text, control.off_texts, control.on_texts, lang, ""),
+            disabled,
+            f"the button shows {text!r}, which is neither on nor off",
+        )
     raise TypeError(control)  # pragma: no cover
 
 
@@ -96,7 +111,9 @@ async def switch_off(page: Page, root, control, locator, lang: str) -> None:
     elif isinstance(control, Choice) and control.kind == "select":
         await locator.select_option(label=_for_lang(control.off_options, lang)[0])
     elif isinstance(control, Choice):
-        await click_control(root.get_by_role("radio", name=exact(_for_lang(control.off_options, lang))))
+        await click_control(
+            root.get_by_role("radio", name=exact(_for_lang(control.off_options, lang)))
+        )
     elif isinstance(control, Menu):
         await locator.click(timeout=5000)
         item = page.get_by_role("menuitem", name=exact(_for_lang(control.item, lang)))
@@ -109,6 +126,7 @@ async def switch_off(page: Page, root, control, locator, lang: str) -> None:
 
 
 # --- after the click: a dialog to close, a change to save -----------------------------------------
+
 
 async def close_dialog(page: Page, setting, control) -> str:
     """Close the control's dialog with its named button; '' once it closed (or shows no such
@@ -149,14 +167,20 @@ async def save_change(page: Page, setting, timeout_s: float) -> str:
 
     def heard(response) -> None:
         request = response.request
-        if spec.response and request.method != "GET" and patterns_.search_url(spec.response, response.url):
+        if (
+            spec.response
+            and request.method != "GET"
+            and patterns_.search_url(spec.response, response.url)
+        ):
             answers.append(response.status)
 
     page.on("response", heard)
     try:
         button = locate(page, spec.click)
         if await count(button) != 1:
-            raise PlaywrightError(f"{await count(button)} Save buttons match {spec.click.name or spec.click.text}")
+            raise PlaywrightError(
+                f"{await count(button)} Save buttons match {spec.click.name or spec.click.text}"
+            )
         await button.click(timeout=10000)
         deadline = asyncio.get_running_loop().time() + timeout_s
         while asyncio.get_running_loop().time() < deadline:

@@ -4,7 +4,7 @@ did not match its flow, and the Result that cites them. Files are readable by th
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
@@ -19,7 +19,6 @@ from optout.flowfile.schema import Flow, Setting
 from optout.paths import make_private, private_dir, write_private
 from optout.results import Result
 from optout.states import Kind, State
-
 
 #: Every field's value, a password field's as "" (it is emptied whatever it holds).
 FIELD_VALUES_JS = """() => Array.from(document.querySelectorAll('input, textarea'))
@@ -68,13 +67,19 @@ async def _layout_text(page: Page) -> str:
     included), from a DOM snapshot; "" when the browser cannot give one."""
     try:
         session = await page.context.new_cdp_session(page)
-    except Exception:  # not Chromium, or a connected browser that refuses: the frames' text still counts
+    except (
+        Exception
+    ):  # not Chromium, or a connected browser that refuses: the frames' text still counts
         return ""
     try:
         snap = await session.send("DOMSnapshot.captureSnapshot", {"computedStyles": []})
         strings = snap.get("strings", [])
-        return "\n".join(strings[i] for doc in snap.get("documents", [])
-                         for i in doc.get("layout", {}).get("text", []) if 0 <= i < len(strings))
+        return "\n".join(
+            strings[i]
+            for doc in snap.get("documents", [])
+            for i in doc.get("layout", {}).get("text", [])
+            if 0 <= i < len(strings)
+        )
     except Exception:
         return ""
     finally:
@@ -106,18 +111,34 @@ async def without_secret_fields(page: Page) -> None:
     secret, before the page is kept. The secrets never go into the page: fields are compared here."""
     try:
         values = await page.evaluate(FIELD_VALUES_JS)
-        await page.evaluate(CLEAR_FIELDS_JS, [i for i, v in enumerate(values) if logs.scrub(v) != v])
+        await page.evaluate(
+            CLEAR_FIELDS_JS, [i for i, v in enumerate(values) if logs.scrub(v) != v]
+        )
     except PlaywrightError:  # the page went away: what is kept is scrubbed anyway
         pass
 
 
 #: Put first in every kept page: opened from disk, it runs no script and loads nothing.
-KEPT_CSP = ('<meta http-equiv="Content-Security-Policy" '
-            'content="default-src \'none\'; img-src data:; style-src \'unsafe-inline\'">')
+KEPT_CSP = (
+    '<meta http-equiv="Content-Security-Policy" '
+    "content=\"default-src 'none'; img-src data:; style-src 'unsafe-inline'\">"
+)
 #: Elements dropped with everything inside them, and elements dropped alone.
-_DROP_WITH_CONTENT = {"script", "iframe", "frame", "object", "embed", "noscript", "template", "applet"}
+_DROP_WITH_CONTENT = {
+    "script",
+    "iframe",
+    "frame",
+    "object",
+    "embed",
+    "noscript",
+    "template",
+    "applet",
+}
 _DROP = {"base", "link", "portal", "frameset"}
-_URL_SCHEME = re.compile(r"^[\x00-\x20]*(?:j[\s]*a[\s]*v[\s]*a[\s]*s[\s]*c[\s]*r[\s]*i[\s]*p[\s]*t|vbscript|data)[\s]*:", re.I)
+_URL_SCHEME = re.compile(
+    r"^[\x00-\x20]*(?:j[\s]*a[\s]*v[\s]*a[\s]*s[\s]*c[\s]*r[\s]*i[\s]*p[\s]*t|vbscript|data)[\s]*:",
+    re.I,
+)
 
 
 class _Inert(HTMLParser):
@@ -142,8 +163,11 @@ class _Inert(HTMLParser):
         if tag in _DROP or (tag == "meta" and any(k == "http-equiv" for k, _ in attrs)):
             return
         kept = "".join(
-            f' {k}="{escape(v or "", quote=True)}"' for k, v in attrs
-            if re.fullmatch(r"[a-z][a-z0-9_.:-]*", k) and not k.startswith("on") and k not in ("srcdoc", "formaction")
+            f' {k}="{escape(v or "", quote=True)}"'
+            for k, v in attrs
+            if re.fullmatch(r"[a-z][a-z0-9_.:-]*", k)
+            and not k.startswith("on")
+            and k not in ("srcdoc", "formaction")
             and not (v and _URL_SCHEME.match(v) and not v.strip().lower().startswith("data:image/"))
         )
         self.out.append(f"<{tag}{kept}{close}>")
@@ -188,7 +212,7 @@ def inert_html(html: str) -> str:
 
 
 def _stamp() -> str:
-    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
 
 
 def _slug(text: str) -> str:
@@ -212,8 +236,16 @@ class Evidence:
         #: site shows now (an error echoing what was typed, drawn any way) is never photographed.
         self.password_typed = False
 
-    def result(self, setting: Setting, state: State, detail: str = "", *, changed=False, evidence=(),
-               kind: Kind | None = None) -> Result:
+    def result(
+        self,
+        setting: Setting,
+        state: State,
+        detail: str = "",
+        *,
+        changed=False,
+        evidence=(),
+        kind: Kind | None = None,
+    ) -> Result:
         if self.problem:
             detail = f"{detail}; no screenshot kept: evidence could not be written ({self.problem})"
             self.problem = ""
@@ -221,15 +253,26 @@ class Evidence:
             detail = f"{detail}; {'; '.join(self.missing)}"
             self.missing = []
         return Result(
-            platform=self.flow.id, setting=setting.id, state=state, changed=changed,
-            detail=logs.scrub(detail), evidence=list(evidence), account=self.account.name,
-            label=setting.label, flow_version=self.flow.version, flow_source=self.flow.flow_source,
-            optional=not self.options.targets(self.flow.id, setting), kind=kind,
+            platform=self.flow.id,
+            setting=setting.id,
+            state=state,
+            changed=changed,
+            detail=logs.scrub(detail),
+            evidence=list(evidence),
+            account=self.account.name,
+            label=setting.label,
+            flow_version=self.flow.version,
+            flow_source=self.flow.flow_source,
+            optional=not self.options.targets(self.flow.id, setting),
+            kind=kind,
         )
 
     def path(self, setting: Setting, what: str, ext: str = "png") -> Path:
         return (
-            self.options.evidence_dir / self.flow.id / _slug(self.account.name) / setting.id
+            self.options.evidence_dir
+            / self.flow.id
+            / _slug(self.account.name)
+            / setting.id
             / f"{_stamp()}-{what}.{ext}"
         )
 
@@ -241,7 +284,9 @@ class Evidence:
                 path.unlink(missing_ok=True)
             except OSError:
                 pass
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+        reason = (
+            exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc).splitlines()[0]
+        )
         self.problem = logs.scrub(reason)
         self.log.warning("evidence.failed", error=self.problem)
 
@@ -309,13 +354,19 @@ class Evidence:
             self.folder(shot)
             try:
                 await without_secret_fields(page)
-            except PlaywrightError:  # a page that cannot be touched any more: the scrubbing below still holds
+            except (
+                PlaywrightError
+            ):  # a page that cannot be touched any more: the scrubbing below still holds
                 pass
             try:
                 unsafe = await unsafe_to_keep(page)
             except PlaywrightError:
-                unsafe = "the page's text could not be read, so it could not be checked for a secret"
-            if unsafe:  # its source may hold the secret in pieces no scrub can join: nothing is kept
+                unsafe = (
+                    "the page's text could not be read, so it could not be checked for a secret"
+                )
+            if (
+                unsafe
+            ):  # its source may hold the secret in pieces no scrub can join: nothing is kept
                 self.missing.append(f"neither the page's HTML nor a screenshot was kept: {unsafe}")
             else:
                 try:
@@ -341,13 +392,19 @@ class Evidence:
                     whole = _why(exc)
                     try:
                         await page.screenshot(path=str(shot), timeout=self.VIEWPORT_MS)
-                        self.missing.append(f"the screenshot shows the visible part of the page only: the "
-                                            f"whole page could not be photographed ({whole})")
+                        self.missing.append(
+                            f"the screenshot shows the visible part of the page only: the "
+                            f"whole page could not be photographed ({whole})"
+                        )
                     except PlaywrightError as again:
                         shot.unlink(missing_ok=True)
-                        self.missing.append(f"no screenshot of the page could be taken ({whole}; "
-                                            f"the visible part: {_why(again)})")
-            if shot.exists() and (again := await self.why_no_picture(page)):  # changed while photographed
+                        self.missing.append(
+                            f"no screenshot of the page could be taken ({whole}; "
+                            f"the visible part: {_why(again)})"
+                        )
+            if shot.exists() and (
+                again := await self.why_no_picture(page)
+            ):  # changed while photographed
                 shot.unlink(missing_ok=True)
                 self.missing.append(f"no screenshot was kept: {again}")
             if shot.exists():
@@ -357,7 +414,9 @@ class Evidence:
             self.failed(exc, *(p for p in (shot, html_path) if p not in kept))
         for note in self.missing:
             self.log.warning("evidence.partial", note=note)
-        return [p for p in (shot, html_path) if p in kept]  # the screenshot first, as reports show it
+        return [
+            p for p in (shot, html_path) if p in kept
+        ]  # the screenshot first, as reports show it
 
 
 def _why(exc: Exception) -> str:

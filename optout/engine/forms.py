@@ -15,18 +15,18 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page
 
 from optout import logs
-from optout.flowfile import patterns
 from optout.engine.evidence import Evidence
 from optout.engine.options import Outcome
 from optout.engine.pageprobe import body_text, count, locate, matches
 from optout.engine.tab import Tabs
+from optout.flowfile import patterns
 from optout.flowfile.controls import Form, FormChoice, Notice
 from optout.flowfile.schema import Setting, Signal
 from optout.results import Result
@@ -122,7 +122,9 @@ async def notice_shown(page: Page, notice: Notice | None) -> bool:
 async def offered(page: Page, control: Form):
     """(1, locator) when the form is on the page: its `form` element (a form may show its button
     twice), or the first choice it asks before its fields appear; (0, None) when not yet."""
-    specs = [control.form] + (control.choose[0].pick if control.choose and not control.choose[0].optional else [])
+    specs = [control.form] + (
+        control.choose[0].pick if control.choose and not control.choose[0].optional else []
+    )
     for spec in specs:
         locator = locate(page, spec)
         if await count(locator) > 0:
@@ -159,7 +161,9 @@ class FormRun:
         self.page, self.setting, self.evidence, self.tabs = page, setting, evidence, tabs
         self.control, self.flow = setting.control, evidence.flow
         self.sending = False
-        self.answers: list[tuple[int, str]] = []  # (status, method) of requests this run's send made
+        self.answers: list[
+            tuple[int, str]
+        ] = []  # (status, method) of requests this run's send made
 
     def on_response(self, response) -> None:
         request = response.request
@@ -177,28 +181,40 @@ class FormRun:
                 target = locate(self.page, spec)
                 found = await count(target)
                 if found > 1:
-                    raise await self.stop(State.BROKEN, f"{found} choices on the form match "
-                                          f"{', '.join(spec.name) or spec.css!r}: refusing to guess. Nothing was sent.")
+                    raise await self.stop(
+                        State.BROKEN,
+                        f"{found} choices on the form match "
+                        f"{', '.join(spec.name) or spec.css!r}: refusing to guess. Nothing was sent.",
+                    )
                 if found == 1:
                     await self.pick(target)
                     return True
             if time.monotonic() >= deadline:
                 if choice.optional:
                     return False
-                names = ", ".join(n for spec in choice.pick for n in spec.name) or "the flow's choice"
-                raise await self.stop(State.BROKEN, f"the form offers no choice named like {names}: it may ask "
-                                      "something else now, so nothing was sent.")
+                names = (
+                    ", ".join(n for spec in choice.pick for n in spec.name) or "the flow's choice"
+                )
+                raise await self.stop(
+                    State.BROKEN,
+                    f"the form offers no choice named like {names}: it may ask "
+                    "something else now, so nothing was sent.",
+                )
             await asyncio.sleep(0.25)
 
     async def pick(self, target) -> None:
         value = await target.evaluate(IS_OPTION_JS)
         if value is not None:
             select = target.locator("xpath=ancestor::select[1]")
-            await select.select_option(value=await target.get_attribute("value") or value, timeout=10000)
+            await select.select_option(
+                value=await target.get_attribute("value") or value, timeout=10000
+            )
         else:
             await target.click(timeout=10000)
         if not await target.evaluate(CHOSEN_JS):
-            raise await self.stop(State.BROKEN, "the form's choice did not stay chosen; nothing was sent.")
+            raise await self.stop(
+                State.BROKEN, "the form's choice did not stay chosen; nothing was sent."
+            )
 
     async def reveal(self, choice: FormChoice) -> None:
         if choice.reveals is None:
@@ -206,7 +222,9 @@ class FormRun:
         deadline = time.monotonic() + self.evidence.options.find_timeout_s
         while not await shown(locate(self.page, choice.reveals)):
             if time.monotonic() >= deadline:
-                raise await self.stop(State.BROKEN, "the form's choice did not bring up its fields; nothing was sent.")
+                raise await self.stop(
+                    State.BROKEN, "the form's choice did not bring up its fields; nothing was sent."
+                )
             await asyncio.sleep(0.25)
 
     async def fill(self) -> None:
@@ -216,7 +234,9 @@ class FormRun:
             if await count(target) == 0:
                 if field_.optional:
                     continue
-                raise await self.stop(State.BROKEN, f"the form has no field for the {field_.fill}; nothing was sent.")
+                raise await self.stop(
+                    State.BROKEN, f"the form has no field for the {field_.fill}; nothing was sent."
+                )
             value = options.form_reason if field_.fill == "reason" else self.evidence.account.name
             if field_.fill == "email" and "@" not in value:
                 value = ""  # a session-only account's name ("assisted", "default") is no address
@@ -231,10 +251,15 @@ class FormRun:
             return
         asked = "; ".join(f"'{name}'" for name in dict.fromkeys(empty))
         detail = f"{self.flow.name}'s form requires {asked}, which optout cannot fill in, so nothing was sent."
-        if any(f.fill == "reason" for f in self.control.fields) and not self.evidence.options.form_reason:
-            detail += (f" For an explanation, give one with `optout off {self.flow.id} --reason \"…\"`; anything "
-                       f"else (such as your country of residence) only you can give: send the form yourself at "
-                       f"{self.setting.url}.")
+        if (
+            any(f.fill == "reason" for f in self.control.fields)
+            and not self.evidence.options.form_reason
+        ):
+            detail += (
+                f' For an explanation, give one with `optout off {self.flow.id} --reason "…"`; anything '
+                f"else (such as your country of residence) only you can give: send the form yourself at "
+                f"{self.setting.url}."
+            )
         else:
             detail += f" Only you can give it: send the form yourself at {self.setting.url}."
         raise await self.stop(State.NEEDS_HUMAN, detail)
@@ -242,8 +267,11 @@ class FormRun:
     async def confirmed(self, submit) -> bool:
         """Ask the person (RunOptions.confirm_form) with the exact words the form will send."""
         sending = [(str(name), str(value)) for name, value in await submit.evaluate(SENDING_JS)]
-        return bool(await self.evidence.options.confirm_form(self.flow, self.evidence.account, self.setting,
-                                                             sending))
+        return bool(
+            await self.evidence.options.confirm_form(
+                self.flow, self.evidence.account, self.setting, sending
+            )
+        )
 
     async def send(self) -> Result:
         page, evidence = self.page, self.evidence
@@ -255,22 +283,31 @@ class FormRun:
             await self.fill()
             submit = locate(page, self.control.submit).first
             if await count(submit) == 0:
-                raise await self.stop(State.BROKEN, "the form has no send button the flow knows; nothing was sent.")
+                raise await self.stop(
+                    State.BROKEN, "the form has no send button the flow knows; nothing was sent."
+                )
             await self.check_required(submit)
             if self.evidence.options.confirm_form is not None and not await self.confirmed(submit):
-                return evidence.result(self.setting, State.ON, "not sent: you chose not to send this objection")
+                return evidence.result(
+                    self.setting, State.ON, "not sent: you chose not to send this objection"
+                )
             before = await signal_score(page, self.control.confirmation)
             self.sending = True
             await submit.click(timeout=10000)
             return await self.await_answer(before)
         except Outcome as outcome:
-            return evidence.result(self.setting, outcome.state, outcome.detail, evidence=outcome.evidence)
+            return evidence.result(
+                self.setting, outcome.state, outcome.detail, evidence=outcome.evidence
+            )
         except PlaywrightError as exc:
             kept = await evidence.keep_broken_page(page, self.setting)
             sent = " (it may have been sent)" if self.answers else "; nothing was sent"
-            return evidence.result(self.setting, State.BROKEN,
-                                   f"could not send the form{sent}: {logs.scrub(str(exc).splitlines()[0])}",
-                                   evidence=kept)
+            return evidence.result(
+                self.setting,
+                State.BROKEN,
+                f"could not send the form{sent}: {logs.scrub(str(exc).splitlines()[0])}",
+                evidence=kept,
+            )
         finally:
             page.remove_listener("response", self.on_response)
 
@@ -278,7 +315,7 @@ class FormRun:
         """After the click: an HTTP error wins over anything the page shows; then a confirmation
         that appeared since the click; at the deadline, 2xx without one is "sent unconfirmed"."""
         evidence, setting, name = self.evidence, self.setting, self.flow.name
-        today = datetime.now(timezone.utc).date().isoformat()
+        today = datetime.now(UTC).date().isoformat()
         deadline = time.monotonic() + evidence.options.find_timeout_s
         while True:
             failed = [status for status, _ in self.answers if status >= 400]
@@ -286,32 +323,48 @@ class FormRun:
                 await self.tabs.settle()
                 kept = await evidence.keep_broken_page(self.page, setting)
                 return evidence.result(
-                    setting, State.ERROR,
+                    setting,
+                    State.ERROR,
                     f"{name} answered HTTP {failed[0]} when the form was sent, so the objection was probably "
                     "not received, whatever the page shows. Nothing is recorded as sent: the next `optout off` "
-                    "tries again.", evidence=kept)
+                    "tries again.",
+                    evidence=kept,
+                )
             if self.answers and await signal_score(self.page, self.control.confirmation) > before:
                 await asyncio.sleep(0.3)  # a late error answer still wins over the page
                 if not [s for s, _ in self.answers if s >= 400]:
                     shots = await evidence.screenshot(self.page, setting, "confirmation")
-                    return evidence.result(setting, State.SUBMITTED,
-                                           f"objection sent on {today}" + ("; confirmation kept" if shots else ""),
-                                           changed=True, evidence=shots)
+                    return evidence.result(
+                        setting,
+                        State.SUBMITTED,
+                        f"objection sent on {today}" + ("; confirmation kept" if shots else ""),
+                        changed=True,
+                        evidence=shots,
+                    )
                 continue
             if time.monotonic() >= deadline:
                 break
             await asyncio.sleep(0.25)
         kept = await evidence.keep_broken_page(self.page, setting)
         if not self.answers:
-            return evidence.result(setting, State.BROKEN, "the send button was clicked but the form sent nothing: "
-                                   "the page may have changed. Nothing was sent.", evidence=kept)
+            return evidence.result(
+                setting,
+                State.BROKEN,
+                "the send button was clicked but the form sent nothing: "
+                "the page may have changed. Nothing was sent.",
+                evidence=kept,
+            )
         return evidence.result(
-            setting, State.NEEDS_HUMAN,
+            setting,
+            State.NEEDS_HUMAN,
             f"sent unconfirmed on {today}: {name} accepted the form (HTTP {self.answers[-1][0]}) but optout did "
             f"not recognise a confirmation on the page. Look for {name}'s e-mail about your objection (also in "
             f"spam). optout will not send it again on its own; to send it again: "
             f"`optout off {self.flow.id} --resend`.",
-            changed=True, evidence=kept, kind=Kind.SENT_UNCONFIRMED)
+            changed=True,
+            evidence=kept,
+            kind=Kind.SENT_UNCONFIRMED,
+        )
 
 
 def from_history(evidence: Evidence, setting: Setting, prior: dict) -> Result:
@@ -319,11 +372,20 @@ def from_history(evidence: Evidence, setting: Setting, prior: dict) -> Result:
     sent unconfirmed (its kind), and not sent again."""
     kept = [Path(p) for p in prior.get("evidence", [])]
     if prior["state"] == str(State.SUBMITTED):
-        return evidence.result(setting, State.SUBMITTED, f"objection sent on {prior['at'][:10]} (from history)",
-                               evidence=kept)
+        return evidence.result(
+            setting,
+            State.SUBMITTED,
+            f"objection sent on {prior['at'][:10]} (from history)",
+            evidence=kept,
+        )
     detail = prior["detail"].removesuffix(" (from history)")
-    return evidence.result(setting, State.NEEDS_HUMAN, f"{detail} (from history)", evidence=kept,
-                           kind=prior.get("kind"))
+    return evidence.result(
+        setting,
+        State.NEEDS_HUMAN,
+        f"{detail} (from history)",
+        evidence=kept,
+        kind=prior.get("kind"),
+    )
 
 
 async def send(page: Page, setting: Setting, evidence: Evidence, tabs: Tabs) -> Result:

@@ -23,9 +23,23 @@ __all__ = ["SignIn", "challenge_detail"]
 class SignIn:
     """The one automated sign-in an account gets in a run, and keeping its session."""
 
-    def __init__(self, flow: Flow, account: Account, options: RunOptions, tabs: Tabs, evidence: Evidence, log,
-                 state: RunState | None = None):
-        self.flow, self.account, self.options, self.tabs, self.evidence = flow, account, options, tabs, evidence
+    def __init__(
+        self,
+        flow: Flow,
+        account: Account,
+        options: RunOptions,
+        tabs: Tabs,
+        evidence: Evidence,
+        log,
+        state: RunState | None = None,
+    ):
+        self.flow, self.account, self.options, self.tabs, self.evidence = (
+            flow,
+            account,
+            options,
+            tabs,
+            evidence,
+        )
         self.state = state if state is not None else RunState()
         self.log = log
         self.attempted = False
@@ -40,17 +54,24 @@ class SignIn:
         can answer holds the password back from later runs (optout.holds)."""
         name, cred, pid = self.flow.name, self.account.credential, self.flow.id
         if self.options.connect is not None:  # the person's own browser: nothing is typed there
-            raise Outcome(State.NEEDS_LOGIN, f"{name} shows its sign-in page in your browser: sign in to "
-                          f"{name} in your browser, then run again.")
+            raise Outcome(
+                State.NEEDS_LOGIN,
+                f"{name} shows its sign-in page in your browser: sign in to "
+                f"{name} in your browser, then run again.",
+            )
         if self.attempted:
-            raise Outcome(State.NEEDS_LOGIN, f"{name} signed this account out again after a sign-in in this run.")
+            raise Outcome(
+                State.NEEDS_LOGIN,
+                f"{name} signed this account out again after a sign-in in this run.",
+            )
         holds = self.options.holds
         hold = holds.get(pid, self.account.name) if holds is not None else None
         if self.options.attended:
             self.attempted = True
             typing = bool(self.flow.login.steps) and cred is not None and hold is None
-            by_person = await self.attended.sign_in(page, setting, cred if typing and self.first_attempt() else None,
-                                                    hold)
+            by_person = await self.attended.sign_in(
+                page, setting, cred if typing and self.first_attempt() else None, hold
+            )
             self.signed_in_here = True
             if holds is not None:
                 holds.clear(pid, self.account.name)
@@ -66,8 +87,11 @@ class SignIn:
             )
         if cred is None:
             if self.account.session is not None:
-                raise Outcome(State.NEEDS_LOGIN, f"{name} ended the saved session (it shows its sign-in page) "
-                              f"and no password is stored. Sign in yourself with `optout login {pid}`.")
+                raise Outcome(
+                    State.NEEDS_LOGIN,
+                    f"{name} ended the saved session (it shows its sign-in page) "
+                    f"and no password is stored. Sign in yourself with `optout login {pid}`.",
+                )
             raise Outcome(
                 State.NEEDS_LOGIN,
                 f"no saved {name} session and no stored password. Run `optout account add "
@@ -77,9 +101,12 @@ class SignIn:
             raise Outcome(State(hold.get("state", "needs_login")), held_detail(self.flow, hold))
         self.attempted = True
         if not self.first_attempt():
-            raise Outcome(State.NEEDS_LOGIN, f"optout already tried to sign in to this {name} account in this run "
-                          f"(one attempt per account, so it is never locked out). Run `optout check {pid}` "
-                          f"again later, or sign in yourself with `optout login {pid}`.")
+            raise Outcome(
+                State.NEEDS_LOGIN,
+                f"optout already tried to sign in to this {name} account in this run "
+                f"(one attempt per account, so it is never locked out). Run `optout check {pid}` "
+                f"again later, or sign in yourself with `optout login {pid}`.",
+            )
         await self.tabs.open(page, self.flow.login.url)
         try:
             await self.attempt(page, setting, cred)
@@ -91,7 +118,9 @@ class SignIn:
         await self.save_session()
 
     def why_signed_out(self) -> str:
-        return "it ended the saved session" if self.account.session is not None else "no saved session"
+        return (
+            "it ended the saved session" if self.account.session is not None else "no saved session"
+        )
 
     def first_attempt(self) -> bool:
         """Whether this is the run's first automated attempt for this account (and count it)."""
@@ -105,10 +134,14 @@ class SignIn:
         """After a failure only a person can answer, no run types this password again until they
         have signed in or stored a new one."""
         if outcome.asked and self.options.holds is not None:
-            self.options.holds.put(self.flow.id, self.account.name, outcome.asked, str(outcome.state))
+            self.options.holds.put(
+                self.flow.id, self.account.name, outcome.asked, str(outcome.state)
+            )
             self.log.info("login.held", why=outcome.asked)
 
-    async def attempt(self, page: Page, setting: Setting, cred: Credential, tabs: Tabs | None = None) -> None:
+    async def attempt(
+        self, page: Page, setting: Setting, cred: Credential, tabs: Tabs | None = None
+    ) -> None:
         """Type the stored credential into the sign-in page open on `page` (in the run's tabs, or
         `tabs`: a person's window) and read how it ended."""
         self.log.info("login.attempt")
@@ -130,5 +163,7 @@ class SignIn:
             state = await self.tabs.context.storage_state()
             identity = await identity_of(self.tabs.context) or self.account.identity
             store.save(self.flow.id, self.account.name, state, identity)
-        except Exception as exc:  # a session that cannot be saved costs a sign-in next time, no more
+        except (
+            Exception
+        ) as exc:  # a session that cannot be saved costs a sign-in next time, no more
             self.log.warning("session.save_failed", error=logs.scrub(str(exc)))

@@ -78,7 +78,9 @@ class RunOptions:
         if not setting.opt_in or self.all_settings:
             return True
         base = setting.id.split("/")[0]
-        return bool({setting.id, base, f"{platform}:{setting.id}", f"{platform}:{base}"} & self.selected)
+        return bool(
+            {setting.id, base, f"{platform}:{setting.id}", f"{platform}:{base}"} & self.selected
+        )
 
     def wants_off(self, platform: str, setting: Setting) -> bool:
         return self.mode == "off" and self.targets(platform, setting)
@@ -105,8 +107,15 @@ class Outcome(Exception):
     """Ends the work on one setting with a state; `account_wide` ends it for the whole account
     (e.g. a credential refused for its origin), whatever the state."""
 
-    def __init__(self, state: State, detail: str, evidence: list[Path] | None = None, *,
-                 account_wide: bool = False, asked: str = ""):
+    def __init__(
+        self,
+        state: State,
+        detail: str,
+        evidence: list[Path] | None = None,
+        *,
+        account_wide: bool = False,
+        asked: str = "",
+    ):
         super().__init__(detail)
         self.state, self.detail, self.evidence = state, detail, evidence or []
         self.account_wide = account_wide

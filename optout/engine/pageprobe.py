@@ -25,7 +25,9 @@ def locate(page, spec: Locator):
         extra = {} if spec.checked is None else {"checked": spec.checked}
         if spec.name:
             pattern = names_pattern(spec.name)
-            return page.get_by_role(spec.role, name=_whole(pattern) if spec.exact else pattern, **extra)
+            return page.get_by_role(
+                spec.role, name=_whole(pattern) if spec.exact else pattern, **extra
+            )
         return page.get_by_role(spec.role, **extra)
     if spec.text:
         pattern = names_pattern(spec.text)
@@ -147,12 +149,20 @@ async def click_control(locator, timeout_ms: int = 10000) -> None:
         await locator.click(timeout=timeout_ms)
         return
     if isinstance(target, int):
-        label = (await locator.evaluate_handle(f"el => Array.from(el.labels).filter(l => l.control === el)[{target}]")).as_element()
-        if label is not None and await label.evaluate("(l, el) => l.control === el", await locator.element_handle()):
+        label = (
+            await locator.evaluate_handle(
+                f"el => Array.from(el.labels).filter(l => l.control === el)[{target}]"
+            )
+        ).as_element()
+        if label is not None and await label.evaluate(
+            "(l, el) => l.control === el", await locator.element_handle()
+        ):
             await label.click(timeout=timeout_ms)
             return
-    raise NotClickable("the switch is hidden and no label of its own shows it (a label nearby belongs to "
-                       "another element); nothing was clicked")
+    raise NotClickable(
+        "the switch is hidden and no label of its own shows it (a label nearby belongs to "
+        "another element); nothing was clicked"
+    )
 
 
 #: The element a row that names a setting opens it through (ChatGPT's "On ›" at the row's right,

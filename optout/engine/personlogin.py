@@ -38,10 +38,19 @@ async def wait_for_person(context, flow: Flow, wait_s: float) -> str:
     return "timeout"
 
 
-async def interactive_login(platform: str, *, account: str | None = None, profile=DEFAULT_PROFILE,
-                            headless: bool = False, browser_path: str | None = None,
-                            setup_context=None, sessions=None, wait_s: float = 600.0,
-                            flows_dir: Path | None = None, on_ready=None) -> Path:
+async def interactive_login(
+    platform: str,
+    *,
+    account: str | None = None,
+    profile=DEFAULT_PROFILE,
+    headless: bool = False,
+    browser_path: str | None = None,
+    setup_context=None,
+    sessions=None,
+    wait_s: float = 600.0,
+    flows_dir: Path | None = None,
+    on_ready=None,
+) -> Path:
     """`optout login`: open the flow's sign-in page in a visible browser, wait until the person
     is signed in, and keep that session. `headless` exists for tests that play the person with
     `setup_context`/`on_ready`."""
@@ -50,7 +59,10 @@ async def interactive_login(platform: str, *, account: str | None = None, profil
     prof.ensure()
     [flow] = resolve([platform], flows_dir or Layers.person())
     if flow.guide is not None:
-        raise OptoutError(f"{flow.name} has nothing optout signs in to.", f"`optout off {platform}` shows what to do.")
+        raise OptoutError(
+            f"{flow.name} has nothing optout signs in to.",
+            f"`optout off {platform}` shows what to do.",
+        )
     store = sessions or SessionStore(prof)
     if account is None:
         known = [a.username for a in AccountStore(prof).list(platform)] or store.accounts(platform)
@@ -63,12 +75,18 @@ async def interactive_login(platform: str, *, account: str | None = None, profil
             await on_ready(page)
         how = await wait_for_person(context, flow, wait_s)
         if how == "closed":
-            raise OptoutError(f"The browser window was closed before {flow.name} showed you signed in.",
-                              f"Run `optout login {platform}` again.")
+            raise OptoutError(
+                f"The browser window was closed before {flow.name} showed you signed in.",
+                f"Run `optout login {platform}` again.",
+            )
         if how == "timeout":
-            raise OptoutError(f"Gave up waiting for the {flow.name} sign-in after {wait_s:.0f} s.",
-                              f"Run `optout login {platform}` again and finish signing in.")
-        path = store.save(platform, account, await context.storage_state(), await identity_of(context))
+            raise OptoutError(
+                f"Gave up waiting for the {flow.name} sign-in after {wait_s:.0f} s.",
+                f"Run `optout login {platform}` again and finish signing in.",
+            )
+        path = store.save(
+            platform, account, await context.storage_state(), await identity_of(context)
+        )
 
     Holds(prof).clear(platform, account)  # the person signed in: automated sign-ins may go on
     log.info("login.saved", platform=platform, account=account)

@@ -26,31 +26,62 @@ log = structlog.get_logger()
 
 def guide_results(flow: Flow) -> list[Result]:
     """Platforms with nothing to automate: the guide's state, its summary as the detail."""
-    return [Result(platform=flow.id, setting="guide", state=State(flow.guide.state), detail=flow.guide.summary,
-                   label=f"{flow.name}: what to do", flow_version=flow.version, flow_source=flow.flow_source)]
+    return [
+        Result(
+            platform=flow.id,
+            setting="guide",
+            state=State(flow.guide.state),
+            detail=flow.guide.summary,
+            label=f"{flow.name}: what to do",
+            flow_version=flow.version,
+            flow_source=flow.flow_source,
+        )
+    ]
 
 
 def no_account_results(flow: Flow) -> list[Result]:
-    detail = (f"no {flow.name} account is set up. Add one with `optout account add {flow.id}` "
-              f"or sign in yourself with `optout login {flow.id}`.")
+    detail = (
+        f"no {flow.name} account is set up. Add one with `optout account add {flow.id}` "
+        f"or sign in yourself with `optout login {flow.id}`."
+    )
     if not flow.login.steps:
-        detail = f"no {flow.name} account is set up. Sign in yourself with `optout login {flow.id}`."
+        detail = (
+            f"no {flow.name} account is set up. Sign in yourself with `optout login {flow.id}`."
+        )
     return [
-        Result(platform=flow.id, setting=s.id, state=State.NEEDS_LOGIN, detail=detail,
-               label=s.label, flow_version=flow.version, flow_source=flow.flow_source)
+        Result(
+            platform=flow.id,
+            setting=s.id,
+            state=State.NEEDS_LOGIN,
+            detail=detail,
+            label=s.label,
+            flow_version=flow.version,
+            flow_source=flow.flow_source,
+        )
         for s in flow.settings
     ]
 
 
 def error_results(flow: Flow, account: str, detail: str) -> list[Result]:
     """Every setting of the flow as `error`, when the account's browser could not be used."""
-    return [Result(platform=flow.id, setting=s.id, state=State.ERROR, detail=detail,
-                   account=account, label=s.label, flow_version=flow.version, flow_source=flow.flow_source)
-            for s in flow.settings]
+    return [
+        Result(
+            platform=flow.id,
+            setting=s.id,
+            state=State.ERROR,
+            detail=detail,
+            account=account,
+            label=s.label,
+            flow_version=flow.version,
+            flow_source=flow.flow_source,
+        )
+        for s in flow.settings
+    ]
 
 
-async def run_in_context(flow: Flow, account: Account, options: RunOptions, context,
-                         state: RunState | None = None) -> list[Result]:
+async def run_in_context(
+    flow: Flow, account: Account, options: RunOptions, context, state: RunState | None = None
+) -> list[Result]:
     """Read (and, in mode "off", switch) one flow's settings in a context the caller opened and
     closes; a browser that fails makes every setting `error`."""
     try:
@@ -71,28 +102,43 @@ def planned(jobs: list[tuple[Flow, list[Account]]]) -> list[tuple[Flow, list[Acc
             if key not in seen:
                 seen.add(key)
                 kept.append(account)
-            elif all(account.name != k.name for k in kept):  # another spelling: say it is not checked
+            elif all(
+                account.name != k.name for k in kept
+            ):  # another spelling: say it is not checked
                 first = next(k.name for k in kept if k.name.casefold() == key[1])
-                log.warning("run.same_account", platform=flow.id, account=account.name, checked_as=first,
-                            hint=f"names that differ only in case are one account: only '{first}' is "
-                                 f"checked; remove the other: optout account remove {flow.id} '{account.name}'")
+                log.warning(
+                    "run.same_account",
+                    platform=flow.id,
+                    account=account.name,
+                    checked_as=first,
+                    hint=f"names that differ only in case are one account: only '{first}' is "
+                    f"checked; remove the other: optout account remove {flow.id} '{account.name}'",
+                )
     return list(flows.values())
 
 
-async def run(jobs: list[tuple[Flow, list[Account]]], options: RunOptions,
-              on_result: Callable[[Result], None] | None = None, state: RunState | None = None) -> list[Result]:
+async def run(
+    jobs: list[tuple[Flow, list[Account]]],
+    options: RunOptions,
+    on_result: Callable[[Result], None] | None = None,
+    state: RunState | None = None,
+) -> list[Result]:
     """Run every (flow, accounts) job in one browser; a failure in one never stops the others.
     `state`: what the run knows as it goes (history's prior sends; it tells the capacity chosen)."""
     state = state if state is not None else RunState()
     results: list[Result] = []
     jobs = planned(jobs)
-    work = [(flow, account) for flow, accounts in jobs if flow.guide is None for account in accounts]
+    work = [
+        (flow, account) for flow, accounts in jobs if flow.guide is None for account in accounts
+    ]
     for flow, accounts in jobs:
         if flow.guide is not None:
             for r in guide_results(flow):
                 results.append(r)
                 on_result and on_result(r)
-        elif not accounts and options.connect is not None:  # whoever the person's browser is signed in as
+        elif (
+            not accounts and options.connect is not None
+        ):  # whoever the person's browser is signed in as
             work.append((flow, Account(flow.id, BROWSER_ACCOUNT)))
         elif not accounts:
             for r in no_account_results(flow):
@@ -103,18 +149,26 @@ async def run(jobs: list[tuple[Flow, list[Account]]], options: RunOptions,
     if options.connect is not None:  # the person's own browser: one identity, one account at a time
         return results + await run_connected(work, options, on_result, state)
     state.capacity = capacity.machine(options.concurrency)
-    log.info("run.capacity", accounts=len(work), at_once=state.capacity.accounts,
-             cpus=state.capacity.cpus, free_mib=state.capacity.available_mib,
-             override=state.capacity.override)
+    log.info(
+        "run.capacity",
+        accounts=len(work),
+        at_once=state.capacity.accounts,
+        cpus=state.capacity.cpus,
+        free_mib=state.capacity.available_mib,
+        override=state.capacity.override,
+    )
     semaphore = asyncio.Semaphore(state.capacity.accounts)
     async with browser_mod.started(options.browser_path, headless=options.headless) as browser:
         visible: list = []  # the visible browser of an attended run, started at its first sign-in
 
         async def window(identity: dict | None, storage: dict | None = None):
             if not visible:
-                visible.append(browser_mod.Launched(browser.playwright, browser.choice, headless=False))
-            return await visible[0].new_context(storage, setup_context=options.setup_context, viewport=None,
-                                                identity=identity)
+                visible.append(
+                    browser_mod.Launched(browser.playwright, browser.choice, headless=False)
+                )
+            return await visible[0].new_context(
+                storage, setup_context=options.setup_context, viewport=None, identity=identity
+            )
 
         if options.attended and options.headless:
             state.window = window
@@ -122,11 +176,16 @@ async def run(jobs: list[tuple[Flow, list[Account]]], options: RunOptions,
         async def one(flow: Flow, account: Account) -> list[Result]:
             async with semaphore:
                 try:
-                    context = await browser.new_context(account.session, setup_context=options.setup_context,
-                                                        identity=account.identity)
+                    context = await browser.new_context(
+                        account.session,
+                        setup_context=options.setup_context,
+                        identity=account.identity,
+                    )
                     try:
                         await skip_unneeded(context)
-                        out = await AccountRun(flow, account, options, context, state).run(flow.settings)
+                        out = await AccountRun(flow, account, options, context, state).run(
+                            flow.settings
+                        )
                     finally:
                         await browser_mod.close_quietly(context)
                 except Exception as exc:  # the browser died, or could not be started again

@@ -27,18 +27,22 @@ def challenge_detail(flow: Flow, kind: str, cred: Credential | None, totp_used: 
     if kind == "totp" and totp_used:
         return f"{name} did not accept the verification code from the stored TOTP secret. Sign in yourself: `optout login {pid}`."
     if kind == "totp":
-        return (f"{name} asks for a verification code. Store the account's TOTP secret "
-                f"(`optout account add {pid} --totp`) or sign in yourself: `optout login {pid}`.")
+        return (
+            f"{name} asks for a verification code. Store the account's TOTP secret "
+            f"(`optout account add {pid} --totp`) or sign in yourself: `optout login {pid}`."
+        )
     return asks(flow, kind)
 
 
 def held_detail(flow: Flow, hold: dict) -> str:
     """Why no password was typed: the hold put on the account (optout.holds)."""
     why = re.sub(r"^asks ", "asked ", hold.get("why", "refused the sign-in"))
-    return (f"optout did not type the {flow.name} password: when it last did ({hold.get('since', '')[:10]}), "
-            f"{flow.name} {why}, and each new automated attempt makes a lock of "
-            f"the account likelier. Sign in yourself with `optout login {flow.id}` (or store a new "
-            f"password with `optout account add {flow.id}`).")
+    return (
+        f"optout did not type the {flow.name} password: when it last did ({hold.get('since', '')[:10]}), "
+        f"{flow.name} {why}, and each new automated attempt makes a lock of "
+        f"the account likelier. Sign in yourself with `optout login {flow.id}` (or store a new "
+        f"password with `optout account add {flow.id}`)."
+    )
 
 
 KIND_WORDS = {"email": "e-mail address", "phone": "phone number", "username": "username"}
@@ -117,13 +121,18 @@ async def type_into(page: Page, flow: Flow, evidence: Evidence, step: Step, valu
     # input, the username into a text, e-mail or telephone one, a code into a code field):
     # never a post box, a search field or a comment. Checked and set in one step, so the page
     # cannot change the field's type in between.
-    kinds = {"password": ["password"], "username": ["text", "email", "tel"],
-             "totp": ["text", "tel", "number", "password"]}[step.fill]
+    kinds = {
+        "password": ["password"],
+        "username": ["text", "email", "tel"],
+        "totp": ["text", "tel", "number", "password"],
+    }[step.fill]
     if step.fill == "password":  # before typing: what the site shows from now on may echo it
         evidence.password_typed = True
     where = await handle.evaluate(
         "(el, [value, kinds]) => (el instanceof el.ownerDocument.defaultView.HTMLInputElement && kinds.includes(el.type))"
-        f" ? ({SET_VALUE_JS})(el, value) : 'wrong field'", [value, kinds])
+        f" ? ({SET_VALUE_JS})(el, value) : 'wrong field'",
+        [value, kinds],
+    )
     if where == "wrong field":
         raise Outcome(
             State.ERROR,
@@ -141,7 +150,6 @@ async def type_into(page: Page, flow: Flow, evidence: Evidence, step: Step, valu
             f"Nothing was typed. Sign in yourself with `optout login {flow.id}` if you trust the page.",
             account_wide=True,
         )
-
 
 
 class Steps:
@@ -174,12 +182,20 @@ class Steps:
                 evidence,
             ) from None
 
-    async def run_steps(self, page: Page, steps: list[Step], cred: Credential, *, challenge: bool = False) -> None:
+    async def run_steps(
+        self, page: Page, steps: list[Step], cred: Credential, *, challenge: bool = False
+    ) -> None:
         for i, step in enumerate(steps):
-            await self.tabs.clear_consent(page)  # nothing is typed or clicked under a consent dialog
+            await self.tabs.clear_consent(
+                page
+            )  # nothing is typed or clicked under a consent dialog
             if step.optional:
-                end = next((j for j in range(i + 1, len(steps)) if not steps[j].optional), len(steps) - 1)
-                shows = await self.optional_step_shows(page, step, steps[i + 1:end + 1], challenge=challenge)
+                end = next(
+                    (j for j in range(i + 1, len(steps)) if not steps[j].optional), len(steps) - 1
+                )
+                shows = await self.optional_step_shows(
+                    page, step, steps[i + 1 : end + 1], challenge=challenge
+                )
                 if shows is None:
                     return  # the sign-in already ended one way or another: await_signed_in reads how
                 if not shows:
@@ -193,13 +209,18 @@ class Steps:
                 await type_into(page, self.flow, self.evidence, step, cred.password)
             elif step.fill == "totp":
                 await type_into(page, self.flow, self.evidence, step, cred.totp_code() or "")
-            elif i == len(steps) - 1:  # the submission: nothing is decided before the page answers it
+            elif (
+                i == len(steps) - 1
+            ):  # the submission: nothing is decided before the page answers it
                 before = await page_state(page), await count(page.locator(BUSY))
                 await locate(page, step.into).first.click(timeout=self.flow.login.timeout_ms)
                 if not await self.answered(page, *before):
-                    raise Outcome(State.BROKEN, f"the {self.flow.name} sign-in page did not answer "
-                                  f"after {self.flow.login.timeout_ms // 1000} s (no new page, no message).",
-                                  await self.evidence.keep_broken_page(page, self.setting))
+                    raise Outcome(
+                        State.BROKEN,
+                        f"the {self.flow.name} sign-in page did not answer "
+                        f"after {self.flow.login.timeout_ms // 1000} s (no new page, no message).",
+                        await self.evidence.keep_broken_page(page, self.setting),
+                    )
             else:
                 self.unanswered = await page_state(page), await count(page.locator(BUSY))
                 await locate(page, step.into).first.click(timeout=self.flow.login.timeout_ms)
@@ -239,10 +260,12 @@ class Steps:
 
     def waited(self, why: str) -> str:
         """Words for how a wait without a verdict ended (see `watch`)."""
-        return {"settled": "once it had finished loading",
-                "loading": f"after {self.flow.login.timeout_ms // 1000} s, while it was still loading",
-                "unanswered": f"{self.flow.login.timeout_ms // 1000} s after the previous step, "
-                              "which it did not answer"}[why]
+        return {
+            "settled": "once it had finished loading",
+            "loading": f"after {self.flow.login.timeout_ms // 1000} s, while it was still loading",
+            "unanswered": f"{self.flow.login.timeout_ms // 1000} s after the previous step, "
+            "which it did not answer",
+        }[why]
 
     def may_answer(self, step: Step, username: str) -> None:
         """A step that asks for one kind of name gets the stored username only if it is of that
@@ -272,10 +295,15 @@ class Steps:
         first (a challenge between steps, a failure, signed in). Raises the browser's error (the
         page did not match the flow) when neither shows once the page has settled, or by the
         ceiling."""
+
         async def look() -> bool | None:
             if await count(locate(page, step.into)):
                 return True
-            return False if await self.ended(page, await body_text(page), challenge=challenge) else None
+            return (
+                False
+                if await self.ended(page, await body_text(page), challenge=challenge)
+                else None
+            )
 
         shows, why = await self.watch(page, look)
         if shows is not None:
@@ -283,25 +311,31 @@ class Steps:
         where = step.into.css or f"{step.into.role} {'/'.join(step.into.name)}".strip()
         raise PlaywrightError(f"no {where} on the page {self.waited(why)}")
 
-    async def optional_step_shows(self, page: Page, step: Step, later: list[Step], *, challenge: bool) -> bool | None:
+    async def optional_step_shows(
+        self, page: Page, step: Step, later: list[Step], *, challenge: bool
+    ) -> bool | None:
         """Wait for an optional step (an interstitial only some sign-ins show) until the page has
         settled. True: its element shows (and its `when` matches); False: a later step up to the
         next required one shows first (an optional one with its `when`: another variant of the
         interstitial), or none of them once the page has settled (or by the ceiling); None: the
         page shows an end of the sign-in (signed in, failure, or a challenge)."""
+
         async def look() -> str | None:
             await self.tabs.clear_consent(page)
             text = await body_text(page)
-            if await count(locate(page, step.into)) and (step.when is None or await matches(page, step.when, text)):
+            if await count(locate(page, step.into)) and (
+                step.when is None or await matches(page, step.when, text)
+            ):
                 return "shows"
             for other in later:
-                if await count(locate(page, other.into)) and (other.when is None or await matches(page, other.when, text)):
+                if await count(locate(page, other.into)) and (
+                    other.when is None or await matches(page, other.when, text)
+                ):
                     return "later"
             return "end" if await self.ended(page, text, challenge=challenge) else None
 
         verdict, _ = await self.watch(page, look)
         return {"shows": True, "later": False, "end": None, None: False}[verdict]
-
 
     async def await_signed_in(self, page: Page, setting: Setting, cred: Credential) -> None:
         """Read how the sign-in ended: signed in (returns), refused, a challenge (a TOTP one is
@@ -330,13 +364,19 @@ class Steps:
                 totp_used = True
                 await self.run_steps(page, challenge.steps, cred, challenge=True)
                 return None
-            raise Outcome(State.NEEDS_HUMAN, challenge_detail(self.flow, challenge.kind, cred, totp_used),
-                          asked=asked_words(challenge.kind))
+            raise Outcome(
+                State.NEEDS_HUMAN,
+                challenge_detail(self.flow, challenge.kind, cred, totp_used),
+                asked=asked_words(challenge.kind),
+            )
 
         signed_in, why = await self.watch(page, look, pause_s=0.25)
         if signed_in:
             return
         evidence = await self.evidence.keep_broken_page(page, setting)
-        raise Outcome(State.BROKEN, f"the {name} sign-in did not finish as the flow expects (no known page "
-                      f"{self.waited(why)}).", evidence)
-
+        raise Outcome(
+            State.BROKEN,
+            f"the {name} sign-in did not finish as the flow expects (no known page "
+            f"{self.waited(why)}).",
+            evidence,
+        )

@@ -16,7 +16,6 @@ from optout import logs
 from optout.engine.options import Outcome
 from optout.states import State
 
-
 #: A page has settled when, for QUIET_S, no request was in flight and its DOM did not change, and
 #: its load event is at least AFTER_LOAD_S behind it (pages that render from a timer, with no
 #: request and no change before, get that long). Until then nothing is called missing.
@@ -46,10 +45,25 @@ _WATCH_DOM = """name => {
 #: subdomains). Images and scripts load as ever: screenshots are evidence, scripts draw the page.
 SKIPPED_TYPES = ("media", "font", "ping")
 TRACKER_HOSTS = (
-    "google-analytics.com", "googletagmanager.com", "doubleclick.net", "googlesyndication.com",
-    "googleadservices.com", "scorecardresearch.com", "hotjar.com", "clarity.ms", "bat.bing.com",
-    "segment.io", "cdn.segment.com", "mixpanel.com", "amplitude.com", "fullstory.com", "nr-data.net",
-    "analytics.tiktok.com", "px.ads.linkedin.com", "ads-twitter.com", "static.ads-twitter.com",
+    "google-analytics.com",
+    "googletagmanager.com",
+    "doubleclick.net",
+    "googlesyndication.com",
+    "googleadservices.com",
+    "scorecardresearch.com",
+    "hotjar.com",
+    "clarity.ms",
+    "bat.bing.com",
+    "segment.io",
+    "cdn.segment.com",
+    "mixpanel.com",
+    "amplitude.com",
+    "fullstory.com",
+    "nr-data.net",
+    "analytics.tiktok.com",
+    "px.ads.linkedin.com",
+    "ads-twitter.com",
+    "static.ads-twitter.com",
 )
 
 
@@ -108,7 +122,9 @@ class Tabs:
         self.crashed: set[Page] = set()
         self.inflight = 0
         self.network_at = time.monotonic()  # when a request last started or ended
-        self._dom: dict[Page, tuple[int, float]] = {}  # page → (changes counted, when they last changed)
+        self._dom: dict[
+            Page, tuple[int, float]
+        ] = {}  # page → (changes counted, when they last changed)
         self._watch_name = "__o" + secrets.token_hex(6)
         #: Only these pages' requests count, when set (the person's own browser, `--connect`,
         #: where their other tabs' traffic is none of ours); None: every request of the context.
@@ -124,8 +140,11 @@ class Tabs:
 
     def detach(self) -> None:
         """Stop listening to the context (it outlives these tabs: the person's own browser)."""
-        for event, handler in (("request", self._request_started), ("requestfinished", self._request_done),
-                               ("requestfailed", self._request_done)):
+        for event, handler in (
+            ("request", self._request_started),
+            ("requestfinished", self._request_done),
+            ("requestfailed", self._request_done),
+        ):
             self.context.remove_listener(event, handler)
 
     def _ours(self, request) -> bool:
@@ -164,8 +183,7 @@ class Tabs:
             changed_at = now
         self._dom[page] = (changes, changed_at)
         quiet_since = max(changed_at, self.network_at)
-        return (self.inflight == 0 and now - quiet_since >= QUIET_S
-                and since_load >= AFTER_LOAD_S)
+        return self.inflight == 0 and now - quiet_since >= QUIET_S and since_load >= AFTER_LOAD_S
 
     async def settle(self, quiet_s: float = 0.3, limit_s: float = 10.0) -> None:
         """Wait until the page has had no request in flight for a moment (bounded)."""
@@ -228,20 +246,28 @@ class Tabs:
     async def open(self, page: Page, url: str) -> None:
         for attempt in range(3):
             try:
-                response = await page.goto(url, wait_until="domcontentloaded", timeout=self.nav_timeout_ms)
+                response = await page.goto(
+                    url, wait_until="domcontentloaded", timeout=self.nav_timeout_ms
+                )
                 break
             except PlaywrightError as exc:
                 # A client-side redirect still under way from the page before (sign-in pages do
                 # this) interrupts our navigation: let it land, then go where we meant to.
                 if "interrupted by another navigation" in str(exc) and attempt < 2:
                     try:
-                        await page.wait_for_load_state("domcontentloaded", timeout=self.nav_timeout_ms)
+                        await page.wait_for_load_state(
+                            "domcontentloaded", timeout=self.nav_timeout_ms
+                        )
                     except PlaywrightError:
                         pass
                     continue
-                raise Outcome(State.ERROR, describe_load_error(url, exc, self.nav_timeout_ms)) from None
+                raise Outcome(
+                    State.ERROR, describe_load_error(url, exc, self.nav_timeout_ms)
+                ) from None
         if response is not None and response.status >= 500:
-            raise Outcome(State.ERROR, f"{self.site_name} answered HTTP {response.status} for {url}")
+            raise Outcome(
+                State.ERROR, f"{self.site_name} answered HTTP {response.status} for {url}"
+            )
         await self.clear_consent(page)
 
 

@@ -17,8 +17,8 @@ from optout.engine.challenges import challenge_on
 from optout.engine.options import Outcome
 from optout.engine.pageprobe import body_text, count, locate, matches, page_language, row_opener
 from optout.engine.tab import Patience, Tabs
-from optout.flowfile.schema import Flow, Reveal, Setting, origin_of
 from optout.flowfile.patterns import search_url
+from optout.flowfile.schema import Flow, Reveal, Setting, origin_of
 from optout.states import State
 
 
@@ -76,8 +76,16 @@ async def reveal(page: Page, step: Reveal, clicks: bool) -> tuple[bool, str]:
     return False, unclicked
 
 
-async def triage(page: Page, flow: Flow, setting: Setting, tabs: Tabs, *, find_timeout_s: float,
-                 clicks: bool = True, items: bool = False) -> Triage:
+async def triage(
+    page: Page,
+    flow: Flow,
+    setting: Setting,
+    tabs: Tabs,
+    *,
+    find_timeout_s: float,
+    clicks: bool = True,
+    items: bool = False,
+) -> Triage:
     """Look at the page until one thing is recognisable, and say what. `items`: look for the
     account's items (setting.items) rather than the setting's control. Raises `error` when the
     page is gone or the site sent the browser outside its own origins."""
@@ -89,8 +97,11 @@ async def triage(page: Page, flow: Flow, setting: Setting, tabs: Tabs, *, find_t
     while True:
         tabs.check_alive(page)
         if not flow.owns(page.url):
-            raise Outcome(State.ERROR, f"{flow.name} sent the browser outside its own site, to "
-                          f"{origin_of(page.url)}; nothing was read or typed there.")
+            raise Outcome(
+                State.ERROR,
+                f"{flow.name} sent the browser outside its own site, to "
+                f"{origin_of(page.url)}; nothing was read or typed there.",
+            )
         await tabs.clear_consent(page)
         text = await body_text(page)
         if await matches(page, flow.login.signed_out, text):
@@ -100,7 +111,10 @@ async def triage(page: Page, flow: Flow, setting: Setting, tabs: Tabs, *, find_t
             return Triage(Seen.CHALLENGE, challenge=challenge.kind)
         if items:
             spec = setting.items
-            hrefs = [await link.get_attribute("href") or "" for link in await locate(page, spec.link).all()]
+            hrefs = [
+                await link.get_attribute("href") or ""
+                for link in await locate(page, spec.link).all()
+            ]
             ids = sorted({m.group(1) for h in hrefs if (m := search_url(spec.pattern, h))})
             if ids:
                 return Triage(Seen.ITEMS, items=tuple(ids))
@@ -164,18 +178,26 @@ class Reading:
     already_sent: bool = False
 
 
-def unrecognised(seen: Triage, flow: Flow, setting: Setting, url: str, find_timeout_s: float) -> str:
+def unrecognised(
+    seen: Triage, flow: Flow, setting: Setting, url: str, find_timeout_s: float
+) -> str:
     """Why nothing the flow knows was read on the setting's page (a `broken` detail)."""
     if seen.seen is Seen.LANGUAGE:
         why = setting.languages_missing.get(seen.lang)
-        return (f"the page is in a language this flow does not know ({seen.lang!r}); it knows "
-                f"{', '.join(setting.known_languages(flow.languages))}"
-                + (f" (no {seen.lang}: {why})" if why else "")
-                + ". Nothing was read or changed; `optout platforms` lists the languages each setting knows.")
+        return (
+            f"the page is in a language this flow does not know ({seen.lang!r}); it knows "
+            f"{', '.join(setting.known_languages(flow.languages))}"
+            + (f" (no {seen.lang}: {why})" if why else "")
+            + ". Nothing was read or changed; `optout platforms` lists the languages each setting knows."
+        )
     if seen.seen is Seen.AMBIGUOUS:
         return f"{seen.found} controls match the label '{setting.label}': refusing to guess."
     if seen.seen is Seen.TIMEOUT:
-        return (f"the control '{setting.label}' was not found on {url} within {find_timeout_s:g} s, while the "
-                f"page was still loading (the page may have changed, or be very slow).")
-    return (f"the control '{setting.label}' was not found on {url} once the page had finished loading "
-            f"(the page may have changed)." + (f" {seen.unclicked}." if seen.unclicked else ""))
+        return (
+            f"the control '{setting.label}' was not found on {url} within {find_timeout_s:g} s, while the "
+            f"page was still loading (the page may have changed, or be very slow)."
+        )
+    return (
+        f"the control '{setting.label}' was not found on {url} once the page had finished loading "
+        f"(the page may have changed)." + (f" {seen.unclicked}." if seen.unclicked else "")
+    )

@@ -27,7 +27,7 @@ class Switch(Strict):
     @classmethod
     def _names(cls, names):
         if not names or not any(names.values()):
-            raise ValueError("give at least one label, e.g. names: {en: [\"…\"]}")
+            raise ValueError('give at least one label, e.g. names: {en: ["…"]}')
         return names
 
 

@@ -26,8 +26,10 @@ TIMEOUT_S = 30.0
 class _HttpsOnly(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, req, fp, code, msg, headers, newurl):
         if urlsplit(newurl).scheme != "https":
-            raise OptoutError(f"{req.full_url} redirects to {newurl}, which is not https.",
-                              "Flow updates are only fetched over https; use an https address that does not redirect.")
+            raise OptoutError(
+                f"{req.full_url} redirects to {newurl}, which is not https.",
+                "Flow updates are only fetched over https; use an https address that does not redirect.",
+            )
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
@@ -36,7 +38,9 @@ def is_url(source: str) -> bool:
 
 
 def read_source(source: str, cafile: str | None = None, timeout: float | None = None) -> bytes:
-    return fetch(source, cafile, timeout) if is_url(source) else read_file(Path(source).expanduser())
+    return (
+        fetch(source, cafile, timeout) if is_url(source) else read_file(Path(source).expanduser())
+    )
 
 
 def read_file(path: Path) -> bytes:
@@ -44,11 +48,15 @@ def read_file(path: Path) -> bytes:
         with path.open("rb") as fh:
             data = fh.read(MAX_BUNDLE_BYTES + 1)
     except OSError as exc:
-        raise OptoutError(f"Cannot read {path}: {exc.strerror or exc}.",
-                          "Check the path of the bundle file (or give its https URL).") from None
+        raise OptoutError(
+            f"Cannot read {path}: {exc.strerror or exc}.",
+            "Check the path of the bundle file (or give its https URL).",
+        ) from None
     if len(data) > MAX_BUNDLE_BYTES:
-        raise OptoutError(f"{path} is larger than a flow bundle may be ({MAX_BUNDLE_BYTES} bytes).",
-                          "Check that it is an optout flow bundle.")
+        raise OptoutError(
+            f"{path} is larger than a flow bundle may be ({MAX_BUNDLE_BYTES} bytes).",
+            "Check that it is an optout flow bundle.",
+        )
     return data
 
 
@@ -56,8 +64,10 @@ def fetch(url: str, cafile: str | None = None, timeout: float | None = None) -> 
     """The body at `url`, https only, all of it within `timeout` seconds (TIMEOUT_S). `cafile`
     trusts one more certificate authority (tests)."""
     if urlsplit(url).scheme != "https" or not urlsplit(url).hostname:
-        raise OptoutError(f"'{url}' is not an https URL.",
-                          "Flow updates are only fetched over https (or give a file you downloaded).")
+        raise OptoutError(
+            f"'{url}' is not an https URL.",
+            "Flow updates are only fetched over https (or give a file you downloaded).",
+        )
     timeout = TIMEOUT_S if timeout is None else timeout
     deadline = time.monotonic() + timeout
     outcome: dict = {}
@@ -74,8 +84,11 @@ def fetch(url: str, cafile: str | None = None, timeout: float | None = None) -> 
     worker.join(timeout)
     if worker.is_alive():
         stop.set()  # the worker stops at its next read; nobody waits for it
-        raise OptoutError(_late(url, timeout), "Check the address and your connection, then try again "
-                          "(or download the bundle and give the file).")
+        raise OptoutError(
+            _late(url, timeout),
+            "Check the address and your connection, then try again "
+            "(or download the bundle and give the file).",
+        )
     if "error" in outcome:
         raise outcome["error"]
     return outcome["data"]
@@ -89,7 +102,9 @@ class _Late(Exception):
     """The deadline passed while the body was still arriving."""
 
 
-def _fetch(url: str, cafile: str | None, timeout: float, deadline: float, stop: threading.Event) -> bytes:
+def _fetch(
+    url: str, cafile: str | None, timeout: float, deadline: float, stop: threading.Event
+) -> bytes:
     context = ssl.create_default_context(cafile=cafile)
     opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context), _HttpsOnly())
     request = urllib.request.Request(url, headers={"User-Agent": "optout-flow-update"})
@@ -98,8 +113,11 @@ def _fetch(url: str, cafile: str | None, timeout: float, deadline: float, stop: 
         with opener.open(request, timeout=timeout) as response:
             length = response.headers.get("Content-Length")
             if length and length.isdigit() and int(length) > MAX_BUNDLE_BYTES:
-                raise OptoutError(f"{url} is {length} bytes, larger than a flow bundle may be "
-                                  f"({MAX_BUNDLE_BYTES}).", "Check that the address is an optout flow bundle.")
+                raise OptoutError(
+                    f"{url} is {length} bytes, larger than a flow bundle may be "
+                    f"({MAX_BUNDLE_BYTES}).",
+                    "Check that the address is an optout flow bundle.",
+                )
             data = bytearray()
             while len(data) <= MAX_BUNDLE_BYTES:
                 if stop.is_set() or time.monotonic() > deadline:
@@ -117,17 +135,21 @@ def _fetch(url: str, cafile: str | None, timeout: float, deadline: float, stop: 
     except urllib.error.URLError as exc:
         reason = exc.reason
         if isinstance(reason, ssl.SSLCertVerificationError):
-            raise OptoutError(f"{url}: its certificate is not trusted ({reason.verify_message}).",
-                              "Check the address: optout fetches updates only from sites with a valid "
-                              "certificate.") from None
+            raise OptoutError(
+                f"{url}: its certificate is not trusted ({reason.verify_message}).",
+                "Check the address: optout fetches updates only from sites with a valid "
+                "certificate.",
+            ) from None
         if isinstance(reason, (socket.timeout, TimeoutError)):
             raise OptoutError(f"{url} did not answer within {timeout:g} seconds.", retry) from None
         raise OptoutError(f"{url} could not be reached: {reason}.", retry) from None
-    except (socket.timeout, TimeoutError):
+    except TimeoutError:
         raise OptoutError(f"{url} did not answer within {timeout:g} seconds.", retry) from None
     except (ssl.SSLError, OSError) as exc:
         raise OptoutError(f"{url} could not be read: {exc}.", retry) from None
     if len(data) > MAX_BUNDLE_BYTES:
-        raise OptoutError(f"{url} is larger than a flow bundle may be ({MAX_BUNDLE_BYTES} bytes).",
-                          "Check that the address is an optout flow bundle.")
+        raise OptoutError(
+            f"{url} is larger than a flow bundle may be ({MAX_BUNDLE_BYTES} bytes).",
+            "Check that the address is an optout flow bundle.",
+        )
     return bytes(data)

@@ -40,8 +40,10 @@ def local_files(folder: Path) -> dict[str, Path]:
             continue
         writable = info.st_mode & 0o002 or (info.st_mode & 0o020 and group_enters)
         if writable or (hasattr(os, "getuid") and info.st_uid != os.getuid()):
-            warn(f"local flow {path} is not used: other users could have written it. If it is yours, "
-                 f"make it yours alone (chmod 600 {path}), or add it again with `optout flows add`.")
+            warn(
+                f"local flow {path} is not used: other users could have written it. If it is yours, "
+                f"make it yours alone (chmod 600 {path}), or add it again with `optout flows add`."
+            )
             continue
         found[path.stem] = path
     return found
@@ -62,7 +64,9 @@ class Layers:
     def person(cls) -> Layers:
         """The person's layers: their flow folder, installed update and allowances over the
         shipped flows (the folders of $OPTOUT_HOME / $OPTOUT_FLOWS as they are now)."""
-        return cls(paths.flows_dir(), user_flows_dir(), updates.updates_dir(), guard.allowances_path())
+        return cls(
+            paths.flows_dir(), user_flows_dir(), updates.updates_dir(), guard.allowances_path()
+        )
 
     def files(self) -> list[Path]:
         """Every file besides the shipped flows whose bytes decide which flows are used (for

@@ -34,9 +34,11 @@ def _validated(bundle: Bundle, where: str) -> dict:
         except FlowError as exc:
             problems.append(exc.message)
     if problems:
-        raise BundleRefused(f"{where}: the bundle holds flows that do not match the schema, so none of it "
-                            "is installed:\n" + "\n".join(problems),
-                            "Report it to optout's maintainers; your current flows stay in use.")
+        raise BundleRefused(
+            f"{where}: the bundle holds flows that do not match the schema, so none of it "
+            "is installed:\n" + "\n".join(problems),
+            "Report it to optout's maintainers; your current flows stay in use.",
+        )
     return flows
 
 
@@ -57,9 +59,15 @@ def changes(flows: dict) -> list[dict]:
             change = "changed"
         else:
             change = "unchanged"
-        rows.append({"platform": flow_id, "change": change, "version": flow.version,
-                     "current_version": now.version if now else None,
-                     "overridden_by_local": flow_id in local})
+        rows.append(
+            {
+                "platform": flow_id,
+                "change": change,
+                "version": flow.version,
+                "current_version": now.version if now else None,
+                "overridden_by_local": flow_id in local,
+            }
+        )
     return rows
 
 
@@ -83,20 +91,34 @@ def update(data: bytes, where: str, allow: list[str], check: bool, command: str)
         raise BundleRefused(
             f"{where}: this bundle (sequence {bundle.sequence}, {bundle.created}) is not newer than the "
             f"flows you have (sequence {floor}); installing it could bring back an old, broken flow.",
-            "Nothing to do: your flows are at least as new. Look for a newer bundle if a flow is broken.")
+            "Nothing to do: your flows are at least as new. Look for a newer bundle if a flow is broken.",
+        )
     flows = _validated(bundle, where)
     shipped = load_flows(paths.flows_dir())
-    widened = {fid: w for fid, flow in flows.items() if (w := guard.widening(flow, shipped.get(fid)))}
+    widened = {
+        fid: w for fid, flow in flows.items() if (w := guard.widening(flow, shipped.get(fid)))
+    }
     guard.check_request(widened, allow, command)
-    result = {"source": where, "sequence": bundle.sequence, "created": bundle.created,
-              "flows": changes(flows), "installed": False}
+    result = {
+        "source": where,
+        "sequence": bundle.sequence,
+        "created": bundle.created,
+        "flows": changes(flows),
+        "installed": False,
+    }
     if check:
         return result
     private_dir(updates_dir())
-    guard.record("update", {fid: (guard.digest(bundle.flows[fid]), w) for fid, w in widened.items()})
+    guard.record(
+        "update", {fid: (guard.digest(bundle.flows[fid]), w) for fid, w in widened.items()}
+    )
     write_private(bundle_path(), bundle.raw)
-    meta = {"sequence": bundle.sequence, "created": bundle.created, "source": where,
-            "sha256": hashlib.sha256(bundle.raw).hexdigest()}
+    meta = {
+        "sequence": bundle.sequence,
+        "created": bundle.created,
+        "source": where,
+        "sha256": hashlib.sha256(bundle.raw).hexdigest(),
+    }
     write_private(meta_path(), (json.dumps(meta, indent=2) + "\n").encode())
     result["installed"] = True
     return result

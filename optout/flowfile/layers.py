@@ -36,11 +36,15 @@ def _candidates(layers: Layers) -> dict[str, list[tuple[str, str, str]]]:
         try:
             text = path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            warn(f"local flow {path} is not used: it cannot be read ({exc}). Fix or remove it "
-                 f"(optout flows remove {flow_id}).")
+            warn(
+                f"local flow {path} is not used: it cannot be read ({exc}). Fix or remove it "
+                f"(optout flows remove {flow_id})."
+            )
             continue
         found.setdefault(flow_id, []).append(("local", text, str(path)))
-    for flow_id, text, where in updates.installed_flow_texts(layers.updates) if layers.updates else ():
+    for flow_id, text, where in (
+        updates.installed_flow_texts(layers.updates) if layers.updates else ()
+    ):
         found.setdefault(flow_id, []).append(("update", text, where))
     return found
 
@@ -51,40 +55,60 @@ def layered_flows(layers: Layers) -> dict[str, Flow]:
     flows = dict(shipped)
     for flow_id, candidates in sorted(_candidates(layers).items()):
         base = shipped.get(flow_id)
-        checked = (_checked(layers, source, flow_id, text, where, base) for source, text, where in candidates)
+        checked = (
+            _checked(layers, source, flow_id, text, where, base)
+            for source, text, where in candidates
+        )
         usable = [flow for flow in checked if flow is not None]
         if not usable:
             continue
         chosen, below = usable[0], (usable[1:] or [base])[0]
         if chosen.flow_source == "local" and below is not None and chosen.version <= below.version:
             local = layers.local / f"{flow_id}.yaml" if layers.local else flow_id
-            warn(f"local flow {local} (version {chosen.version}) is used instead of the "
-                 f"{below.flow_source if below.flow_source == 'shipped' else 'updated'} flow (version "
-                 f"{below.version}), which may already hold the fix.\n"
-                 f"To use that one again: optout flows remove {flow_id}")
+            warn(
+                f"local flow {local} (version {chosen.version}) is used instead of the "
+                f"{below.flow_source if below.flow_source == 'shipped' else 'updated'} flow (version "
+                f"{below.version}), which may already hold the fix.\n"
+                f"To use that one again: optout flows remove {flow_id}"
+            )
         flows[flow_id] = chosen
     return dict(sorted(flows.items()))
 
 
-def _checked(layers: Layers, source: str, flow_id: str, text: str, where: str, base: Flow | None) -> Flow | None:
-    fallback = "the shipped flow is used" if base else "optout ships no flow for it, so it is left out"
+def _checked(
+    layers: Layers, source: str, flow_id: str, text: str, where: str, base: Flow | None
+) -> Flow | None:
+    fallback = (
+        "the shipped flow is used" if base else "optout ships no flow for it, so it is left out"
+    )
     what = "local flow" if source == "local" else "updated flow"
-    fix = (f"Fix the file, or remove it with `optout flows remove {flow_id}`." if source == "local"
-           else "Install a newer signed update (optout flows update), or remove it: optout flows remove --update")
+    fix = (
+        f"Fix the file, or remove it with `optout flows remove {flow_id}`."
+        if source == "local"
+        else "Install a newer signed update (optout flows update), or remove it: optout flows remove --update"
+    )
     try:
         flow = parse_flow(text, where, flow_id)
     except FlowError as exc:
-        warn(f"{what} {where} is not used ({fallback}): {exc.message.removeprefix(where + ': ')}\n{fix}")
+        warn(
+            f"{what} {where} is not used ({fallback}): {exc.message.removeprefix(where + ': ')}\n{fix}"
+        )
         return None
     widened = guard.widening(flow, base)
-    if widened and not (layers.allowances and guard.allowed(layers.allowances, source, flow_id,
-                                                             guard.digest(text), widened)):
-        again = (f"optout flows add {where} --allow-origins {','.join(guard.origins(widened))}"
-                 if source == "local" else
-                 f"optout flows update BUNDLE --allow-origins {','.join(guard.origins(widened))}")
-        warn(f"{what} {where} is not used ({fallback}): it reaches beyond the shipped flow "
-             f"({guard.describe(widened)}), which could send your password somewhere new.\n"
-             f"Only if you trust its author and these sites, allow exactly them:\n  {again}")
+    if widened and not (
+        layers.allowances
+        and guard.allowed(layers.allowances, source, flow_id, guard.digest(text), widened)
+    ):
+        again = (
+            f"optout flows add {where} --allow-origins {','.join(guard.origins(widened))}"
+            if source == "local"
+            else f"optout flows update BUNDLE --allow-origins {','.join(guard.origins(widened))}"
+        )
+        warn(
+            f"{what} {where} is not used ({fallback}): it reaches beyond the shipped flow "
+            f"({guard.describe(widened)}), which could send your password somewhere new.\n"
+            f"Only if you trust its author and these sites, allow exactly them:\n  {again}"
+        )
         return None
     if source == "update" and base is not None and flow.version < base.version:
         return None  # this release ships a newer flow than the update: the update is stale

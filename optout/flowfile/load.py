@@ -24,7 +24,9 @@ def load_flow(path: Path) -> Flow:
     try:
         size = path.stat().st_size
         if size > MAX_FLOW_BYTES:
-            raise FlowError(f"{path}: {size} bytes is too large for a flow file (limit {MAX_FLOW_BYTES}).")
+            raise FlowError(
+                f"{path}: {size} bytes is too large for a flow file (limit {MAX_FLOW_BYTES})."
+            )
         text = path.read_text(encoding="utf-8")
     except FlowError:
         raise
@@ -55,7 +57,6 @@ def parse_flow(text: str, where: str, stem: str) -> Flow:
     if flow.id != stem:
         raise FlowError(f"{where}: id: '{flow.id}' must match the file name '{stem}'.")
     return flow
-
 
 
 def load_flows(directory: Path) -> dict[str, Flow]:

@@ -21,8 +21,9 @@ def add_local(file: Path, allow: list[str]) -> dict:
     try:
         text = file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise FlowError(f"{file}: cannot read this flow file: {exc}",
-                        "Check the path of the flow file.") from None
+        raise FlowError(
+            f"{file}: cannot read this flow file: {exc}", "Check the path of the flow file."
+        ) from None
     flow = parse_flow(text, str(file), file.stem)  # the bytes checked are the bytes copied
     shipped = load_flows(paths.flows_dir()).get(flow.id)
     widened = guard.widening(flow, shipped)
@@ -35,8 +36,14 @@ def add_local(file: Path, allow: list[str]) -> dict:
     else:
         target.chmod(0o600)
     guard.record("local", {flow.id: (guard.digest(text), widened)})
-    return {"platform": flow.id, "name": flow.name, "file": str(target), "version": flow.version,
-            "shipped_version": shipped.version if shipped else None, "allowed_origins": guard.origins(widened)}
+    return {
+        "platform": flow.id,
+        "name": flow.name,
+        "file": str(target),
+        "version": flow.version,
+        "shipped_version": shipped.version if shipped else None,
+        "allowed_origins": guard.origins(widened),
+    }
 
 
 def remove_local(platform: str) -> Path:
@@ -44,8 +51,10 @@ def remove_local(platform: str) -> Path:
     used again."""
     path = user_flows_dir() / f"{platform}.yaml"
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", platform) or not path.is_file():
-        raise OptoutError(f"There is no local flow for {platform} in {user_flows_dir()}.",
-                          f"See which flows you have there: ls {user_flows_dir()}")
+        raise OptoutError(
+            f"There is no local flow for {platform} in {user_flows_dir()}.",
+            f"See which flows you have there: ls {user_flows_dir()}",
+        )
     path.unlink()
     guard.forget("local", platform)
     return path

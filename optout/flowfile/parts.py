@@ -12,8 +12,21 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from optout.flowfile import patterns as patterns_
 
 Role = Literal[
-    "switch", "checkbox", "radio", "button", "textbox", "combobox", "menuitem",
-    "menuitemradio", "link", "heading", "region", "dialog", "option", "alert", "tab",
+    "switch",
+    "checkbox",
+    "radio",
+    "button",
+    "textbox",
+    "combobox",
+    "menuitem",
+    "menuitemradio",
+    "link",
+    "heading",
+    "region",
+    "dialog",
+    "option",
+    "alert",
+    "tab",
 ]
 
 
@@ -32,7 +45,8 @@ def check_regexes(patterns: list[str]) -> list[str]:
 
 #: Public suffixes of more than one label that a flow author might reach for; with every
 #: single-label name (com, org, uk) none may be a flow's domain: it would own every site under it.
-PUBLIC_SUFFIXES = frozenset("""
+PUBLIC_SUFFIXES = frozenset(
+    """
     co.uk org.uk ac.uk gov.uk me.uk net.uk ltd.uk plc.uk com.au net.au org.au edu.au gov.au co.nz
     org.nz net.nz co.jp ne.jp or.jp ac.jp go.jp co.kr or.kr com.br net.br org.br com.cn net.cn
     org.cn com.mx com.ar com.co com.tr com.sg com.hk com.tw com.my com.ph com.pk com.ng com.eg
@@ -40,15 +54,18 @@ PUBLIC_SUFFIXES = frozenset("""
     github.io gitlab.io blogspot.com appspot.com herokuapp.com netlify.app vercel.app pages.dev
     web.app firebaseapp.com azurewebsites.net cloudfront.net amazonaws.com s3.amazonaws.com
     workers.dev glitch.me onrender.com fly.dev
-""".split())
+""".split()
+)
 
 
 def check_domains(domains: list[str]) -> list[str]:
     for domain in domains:
         name = domain.lower().rstrip(".")
         if "." not in name or name in PUBLIC_SUFFIXES:
-            raise ValueError(f"{domain!r} is a public suffix: a flow's domains must be the platform's own "
-                             "registrable domains (e.g. linkedin.com), never a suffix shared by other sites")
+            raise ValueError(
+                f"{domain!r} is a public suffix: a flow's domains must be the platform's own "
+                "registrable domains (e.g. linkedin.com), never a suffix shared by other sites"
+            )
         if name != domain or not re.fullmatch(r"[a-z0-9-]+(\.[a-z0-9-]+)+", name):
             raise ValueError(f"{domain!r} is not a lowercase domain name (e.g. linkedin.com)")
     return domains
@@ -92,7 +109,7 @@ class Step(Strict):
     #: this step's element or the next required step's.
     optional: bool = False
     #: For an optional step: taken only while the page also shows this (steps that share one input).
-    when: "Signal | None" = None
+    when: Signal | None = None
     #: For fill: username, what the page asks for. The stored username is typed only when it is
     #: of one of these kinds (an e-mail address, a phone number, or any other name: a username);
     #: otherwise the sign-in stops at once as needs_human. Empty: whatever the username is.
@@ -101,11 +118,15 @@ class Step(Strict):
     @model_validator(mode="after")
     def _one_action(self):
         if bool(self.fill) == bool(self.click):
-            raise ValueError("a step either fills (fill: username|password|totp) or clicks (click: true)")
+            raise ValueError(
+                "a step either fills (fill: username|password|totp) or clicks (click: true)"
+            )
         if self.when is not None and not self.optional:
             raise ValueError("when: only an optional step can depend on what the page shows")
         if self.accepts and self.fill != "username":
-            raise ValueError("accepts: only a step with fill: username says what kind of name it takes")
+            raise ValueError(
+                "accepts: only a step with fill: username says what kind of name it takes"
+            )
         return self
 
 
@@ -120,7 +141,7 @@ class Signal(Strict):
     texts: list[str] = Field(default_factory=list)
     #: The signal does not count while the page also shows this (e.g. "unavailable" is a settings
     #: page without the setting, unless the setting's own section is there under another label).
-    unless: "Signal | None" = None
+    unless: Signal | None = None
 
     _v = field_validator("urls", "texts")(check_regexes)
 
@@ -135,5 +156,3 @@ class Signal(Strict):
         if not (self.urls or self.present or self.texts):
             raise ValueError("a signal needs at least one of urls, present, texts")
         return self
-
-

@@ -47,11 +47,24 @@ def check(pattern: str) -> str:
         compiled(pattern, False)
         compiled(pattern, True)
     except re2.error as exc:
-        why = exc.args[0].decode("utf-8", "replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
-        hint = (" (lookaround and backreferences are not supported: say \"not this\" with a signal's "
-                "`unless:`)" if "(?=" in pattern or "(?!" in pattern or "(?<" in pattern or "perl operator" in why
-                or "escape" in why else "")
-        raise ValueError(f"not a regular expression optout can run in linear time: {pattern!r} ({why}){hint}") from None
+        why = (
+            exc.args[0].decode("utf-8", "replace")
+            if exc.args and isinstance(exc.args[0], bytes)
+            else str(exc)
+        )
+        hint = (
+            ' (lookaround and backreferences are not supported: say "not this" with a signal\'s '
+            "`unless:`)"
+            if "(?=" in pattern
+            or "(?!" in pattern
+            or "(?<" in pattern
+            or "perl operator" in why
+            or "escape" in why
+            else ""
+        )
+        raise ValueError(
+            f"not a regular expression optout can run in linear time: {pattern!r} ({why}){hint}"
+        ) from None
     return pattern
 
 
@@ -95,7 +108,11 @@ def browser_safe(pattern: str) -> bool:
             if op in (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", c.MAX_REPEAT)):
                 _, high, body = av
                 repeats += 1
-                if high > 10 or len(body) != 1 or body[0][0] not in (c.LITERAL, c.NOT_LITERAL, c.IN, c.ANY, c.CATEGORY):
+                if (
+                    high > 10
+                    or len(body) != 1
+                    or body[0][0] not in (c.LITERAL, c.NOT_LITERAL, c.IN, c.ANY, c.CATEGORY)
+                ):
                     return False
             elif op is c.SUBPATTERN and not walk(av[-1]):
                 return False
@@ -117,6 +134,8 @@ def check_selector(css: str) -> str:
     """`css` when it is a plain CSS selector (Playwright's `:has-text()` and `:visible` included),
     else ValueError: nothing in it may run a flow's regex in the page, where V8 backtracks."""
     if _SELECTOR_REGEX.search(css):
-        raise ValueError(f"the selector {css!r} is not plain CSS: a flow's css may not use "
-                         "`:text-matches()`, `text=`, `xpath=`, `>>` or /regex/ (say it with `text:` or a role)")
+        raise ValueError(
+            f"the selector {css!r} is not plain CSS: a flow's css may not use "
+            "`:text-matches()`, `text=`, `xpath=`, `>>` or /regex/ (say it with `text:` or a role)"
+        )
     return css

@@ -17,7 +17,7 @@ from optout.errors import OptoutError
 from optout.flowfile.load import parse_flow
 from optout.flowfile.parts import check_domains
 
-FLOW = Template('''\
+FLOW = Template("""\
 # $name. Scaffolded by `optout flows new` on $today: every value below is a placeholder until it
 # names its public source (URL, repository and path, date) and a confidence (H/M/L) here, as the
 # other flows do; docs/flows.md explains each key.
@@ -57,7 +57,7 @@ settings:
       names:
         en: ["$label"]
       opted_out_when: unchecked
-''')
+""")
 
 REPLICA = Template('''\
 """$name replica, scaffolded by `optout flows new`: one switch on one settings page that saves
@@ -128,40 +128,60 @@ class NewPlatform:
 
     def values(self) -> dict[str, str]:
         host = f"www.{self.domain}"
-        return {"id": self.id, "name": self.name, "domain": self.domain, "setting": self.setting,
-                "label": self.label, "today": date.today().isoformat(), "host": host,
-                "origin": f"https://{host}", "setting_url": f"https://{host}/settings/privacy",
-                "signin_url": f"https://{host}/login", "signin_pattern": re.escape(f"https://{host}/login"),
-                "cls": "".join(part.capitalize() for part in re.split(r"[-_]", self.id)),
-                "cookie": f"{self.id.replace('-', '_')}_session"}
+        return {
+            "id": self.id,
+            "name": self.name,
+            "domain": self.domain,
+            "setting": self.setting,
+            "label": self.label,
+            "today": date.today().isoformat(),
+            "host": host,
+            "origin": f"https://{host}",
+            "setting_url": f"https://{host}/settings/privacy",
+            "signin_url": f"https://{host}/login",
+            "signin_pattern": re.escape(f"https://{host}/login"),
+            "cls": "".join(part.capitalize() for part in re.split(r"[-_]", self.id)),
+            "cookie": f"{self.id.replace('-', '_')}_session",
+        }
 
 
 def paths_in(checkout: Path, platform_id: str) -> dict[str, Path]:
-    return {"flow": checkout / "flows" / f"{platform_id}.yaml",
-            "replica": checkout / "optout" / "sandbox" / f"{platform_id.replace('-', '_')}.py",
-            "test": checkout / "tests" / "flows" / f"test_{platform_id.replace('-', '_')}.py"}
+    return {
+        "flow": checkout / "flows" / f"{platform_id}.yaml",
+        "replica": checkout / "optout" / "sandbox" / f"{platform_id.replace('-', '_')}.py",
+        "test": checkout / "tests" / "flows" / f"test_{platform_id.replace('-', '_')}.py",
+    }
 
 
 def check_request(new: NewPlatform, checkout: Path) -> dict[str, Path]:
     """The files to write, or OptoutError naming what is wrong and what to do."""
     if not re.fullmatch(r"[a-z][a-z0-9-]{0,39}", new.id) or new.id.endswith("-"):
-        raise OptoutError(f"'{new.id}' cannot be a platform id.",
-                          "Use lowercase letters, digits and dashes, starting with a letter (e.g. acme-chat).")
+        raise OptoutError(
+            f"'{new.id}' cannot be a platform id.",
+            "Use lowercase letters, digits and dashes, starting with a letter (e.g. acme-chat).",
+        )
     try:
         check_domains([new.domain])
     except ValueError as exc:
-        raise OptoutError(f"--domain: {exc}.", "Give the platform's own domain, e.g. --domain acme.com.") from None
+        raise OptoutError(
+            f"--domain: {exc}.", "Give the platform's own domain, e.g. --domain acme.com."
+        ) from None
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", new.setting):
-        raise OptoutError(f"'{new.setting}' cannot be a setting id.", "Use lowercase letters, digits and dashes.")
+        raise OptoutError(
+            f"'{new.setting}' cannot be a setting id.", "Use lowercase letters, digits and dashes."
+        )
     if not all((checkout / d).is_dir() for d in ("flows", "optout/sandbox/kit", "tests/flows")):
-        raise OptoutError(f"{checkout} is not a clone of optout's repository (no flows/, optout/sandbox/ "
-                          "and tests/flows/ there).",
-                          "Run it at the top of a clone of optout's repository, or give its path with --into.")
+        raise OptoutError(
+            f"{checkout} is not a clone of optout's repository (no flows/, optout/sandbox/ "
+            "and tests/flows/ there).",
+            "Run it at the top of a clone of optout's repository, or give its path with --into.",
+        )
     files = paths_in(checkout, new.id)
     taken = [str(p.relative_to(checkout)) for p in files.values() if p.exists()]
     if taken:
-        raise OptoutError(f"{new.id} exists already: {', '.join(taken)}.",
-                          "Pick another id, or edit those files.")
+        raise OptoutError(
+            f"{new.id} exists already: {', '.join(taken)}.", "Pick another id, or edit those files."
+        )
     return files
 
 
@@ -170,8 +190,14 @@ def scaffold(new: NewPlatform, checkout: Path) -> dict[str, Path]:
     any of them exists or the flow would not load."""
     files = check_request(new, checkout)
     values = new.values()
-    texts = {"flow": FLOW.substitute(values), "replica": REPLICA.substitute(values), "test": TEST.substitute(values)}
-    parse_flow(texts["flow"], str(files["flow"]), new.id)  # a scaffold that does not load is a bug here
+    texts = {
+        "flow": FLOW.substitute(values),
+        "replica": REPLICA.substitute(values),
+        "test": TEST.substitute(values),
+    }
+    parse_flow(
+        texts["flow"], str(files["flow"]), new.id
+    )  # a scaffold that does not load is a bug here
     for what, path in files.items():
         path.write_text(texts[what], encoding="utf-8")
     return files

@@ -38,8 +38,17 @@ class Challenge(Strict):
     #: (answered when one is stored), a CAPTCHA, a Cloudflare-style "are you human" check, a
     #: checkpoint of unknown shape, approval on another device, a code sent by e-mail or text
     #: message, any other verification code, or a refused attempt ("we blocked an attempt…").
-    kind: Literal["totp", "captcha", "bot_check", "checkpoint", "app_approval", "email_code", "sms_code",
-                  "code", "blocked"]
+    kind: Literal[
+        "totp",
+        "captcha",
+        "bot_check",
+        "checkpoint",
+        "app_approval",
+        "email_code",
+        "sms_code",
+        "code",
+        "blocked",
+    ]
     #: How the page shows this challenge.
     when: Signal
     #: Only for totp: where the code goes and how it is sent.
@@ -100,11 +109,15 @@ class Consent(Strict):
         if not self.decline_names():
             raise ValueError('decline: give at least one label, e.g. decline: {en: ["Reject"]}')
         if self.dialog.urls:
-            raise ValueError("dialog: a consent dialog is found by its elements or texts, not by URL")
+            raise ValueError(
+                "dialog: a consent dialog is found by its elements or texts, not by URL"
+            )
         never = [n.lower() for n in self.never_names()]
         for name in self.decline_names():
             if any(bad in name.lower() or name.lower() in bad for bad in never):
-                raise ValueError(f"decline name {name!r} overlaps a never name: it could never be clicked safely")
+                raise ValueError(
+                    f"decline name {name!r} overlaps a never name: it could never be clicked safely"
+                )
         return self
 
 
@@ -234,7 +247,11 @@ class Setting(Strict):
     def missing_languages(self, flow_languages: list[str]) -> dict[str, str]:
         """Each of EU_LANGUAGES this setting does not know, with why."""
         known = self.known_languages(flow_languages)
-        return {lang: self.languages_missing.get(lang, NOT_RESEARCHED) for lang in EU_LANGUAGES if lang not in known}
+        return {
+            lang: self.languages_missing.get(lang, NOT_RESEARCHED)
+            for lang in EU_LANGUAGES
+            if lang not in known
+        }
 
 
 class Flow(Strict):
@@ -277,9 +294,11 @@ class Flow(Strict):
     def _urls_inside_domains(self):
         def inside(url: str, where: str) -> None:
             if not PLAIN_URL.fullmatch(url):
-                raise ValueError(f"{where}: {ascii(url)} is not a plain https URL (scheme://host/path, "
-                                 "ASCII, no backslash, space, control character, user name or password): "
-                                 "browsers and optout could read its host differently")
+                raise ValueError(
+                    f"{where}: {ascii(url)} is not a plain https URL (scheme://host/path, "
+                    "ASCII, no backslash, space, control character, user name or password): "
+                    "browsers and optout could read its host differently"
+                )
             parts = urlsplit(url)
             host = (parts.hostname or "").lower()
             if parts.scheme != "https" or not host:
@@ -289,7 +308,9 @@ class Flow(Strict):
 
         if self.guide is not None:
             if self.login or self.settings:
-                raise ValueError("guide: a guide has no login and no settings (nothing is automated)")
+                raise ValueError(
+                    "guide: a guide has no login and no settings (nothing is automated)"
+                )
             for i, link in enumerate(self.guide.links):
                 inside(link, f"guide.links.{i}")
             return self
@@ -299,24 +320,34 @@ class Flow(Strict):
         for i, origin in enumerate(self.login.credential_origins):
             inside(origin, f"login.credential_origins.{i}")
             if origin_of(origin) != origin.rstrip("/").lower():
-                raise ValueError(f"login.credential_origins.{i}: {origin!r} must be an origin (scheme://host)")
+                raise ValueError(
+                    f"login.credential_origins.{i}: {origin!r} must be an origin (scheme://host)"
+                )
         if origin_of(self.login.url) not in self.credential_origins:
             raise ValueError("login.url: the login page must be one of login.credential_origins")
         for i, setting in enumerate(self.settings):
             if ("{item}" in setting.url) != (setting.items is not None):
-                raise ValueError(f"settings.{i}.url: use {{item}} in the URL exactly when the setting has items")
+                raise ValueError(
+                    f"settings.{i}.url: use {{item}} in the URL exactly when the setting has items"
+                )
             inside(setting.url.replace("{item}", "item"), f"settings.{i}.url")
             if setting.control.kind == "form" and (setting.dialog or setting.save):
-                raise ValueError(f"settings.{i}: a form is sent with its own submit, never in a dialog nor saved")
+                raise ValueError(
+                    f"settings.{i}: a form is sent with its own submit, never in a dialog nor saved"
+                )
             if setting.items:
                 inside(setting.items.url, f"settings.{i}.items.url")
             names = getattr(setting.control, "names", {})
             unknown = (set(names) | set(setting.languages or ())) - set(self.languages)
             if unknown:
-                raise ValueError(f"settings.{i}: languages {sorted(unknown)} are not in the flow's languages")
+                raise ValueError(
+                    f"settings.{i}: languages {sorted(unknown)} are not in the flow's languages"
+                )
             both = set(setting.languages_missing) & set(setting.known_languages(self.languages))
             if both:
-                raise ValueError(f"settings.{i}.languages_missing: {sorted(both)} are known languages of the setting")
+                raise ValueError(
+                    f"settings.{i}.languages_missing: {sorted(both)} are known languages of the setting"
+                )
         ids = [s.id for s in self.settings]
         if len(ids) != len(set(ids)):
             raise ValueError("settings: two settings share an id")
@@ -333,7 +364,9 @@ class Flow(Strict):
         http:// downgrade of the platform's own address, are not)."""
         parts = urlsplit(url)
         host = (parts.hostname or "").lower()
-        return parts.scheme == "https" and any(host == d or host.endswith("." + d) for d in self.domains)
+        return parts.scheme == "https" and any(
+            host == d or host.endswith("." + d) for d in self.domains
+        )
 
     def setting(self, setting_id: str) -> Setting:
         for setting in self.settings:
@@ -349,5 +382,7 @@ class Flow(Strict):
 #: port, then printable ASCII without a backslash. Python's urlsplit and a browser's WHATWG parser
 #: read one host from these; what they could read differently (`\\`, `@`, tabs, controls,
 #: percent-encoded hosts) is refused rather than parsed twice.
-PLAIN_URL = re.compile(r"https://[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
-                       r"(?::[0-9]{1,5})?(?:[/?#][\x21-\x5b\x5d-\x7e]*)?")
+PLAIN_URL = re.compile(
+    r"https://[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*"
+    r"(?::[0-9]{1,5})?(?:[/?#][\x21-\x5b\x5d-\x7e]*)?"
+)

@@ -15,7 +15,7 @@ import base64
 import json
 import os
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
@@ -26,16 +26,25 @@ from optout.flowfile.load import load_flow
 from optout.flowfile.updates import FORMAT, SIGNED_PREFIX
 
 
-def sign_bundle(private_key, sequence: int, flows: dict[str, str], created: str | None = None) -> bytes:
+def sign_bundle(
+    private_key, sequence: int, flows: dict[str, str], created: str | None = None
+) -> bytes:
     """The bundle bytes for `flows` (id -> YAML text), signed with an Ed25519 private key."""
-    payload = json.dumps({
-        "sequence": sequence,
-        "created": created or datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "flows": flows,
-    }, sort_keys=True, ensure_ascii=False).encode("utf-8")
+    payload = json.dumps(
+        {
+            "sequence": sequence,
+            "created": created or datetime.now(UTC).isoformat(timespec="seconds"),
+            "flows": flows,
+        },
+        sort_keys=True,
+        ensure_ascii=False,
+    ).encode("utf-8")
     signature = private_key.sign(SIGNED_PREFIX + payload)
-    envelope = {"format": FORMAT, "payload": base64.b64encode(payload).decode(),
-                "signature": base64.b64encode(signature).decode()}
+    envelope = {
+        "format": FORMAT,
+        "payload": base64.b64encode(payload).decode(),
+        "signature": base64.b64encode(signature).decode(),
+    }
     return (json.dumps(envelope, indent=1) + "\n").encode()
 
 
@@ -53,13 +62,23 @@ def keygen(key_path: Path, pub_path: Path) -> None:
     key_path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:
-        fh.write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                   serialization.NoEncryption()))
-    pub_path.write_bytes(key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                       serialization.PublicFormat.SubjectPublicKeyInfo))
+        fh.write(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+    pub_path.write_bytes(
+        key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
 
 
-def build(key_path: Path, sequence: int, files: list[Path], out: Path, created: str | None = None) -> None:
+def build(
+    key_path: Path, sequence: int, files: list[Path], out: Path, created: str | None = None
+) -> None:
     flows = {}
     for path in files:
         try:
@@ -72,7 +91,9 @@ def build(key_path: Path, sequence: int, files: list[Path], out: Path, created: 
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m optout.flowfile.sign", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m optout.flowfile.sign", description=__doc__.splitlines()[0]
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     gen = sub.add_parser("keygen", help="make a release keypair")
     gen.add_argument("--key", type=Path, required=True, help="where the private key goes (0600)")

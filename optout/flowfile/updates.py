@@ -53,9 +53,12 @@ def trusted_keys() -> list:
     try:
         return [load_pem_public_key(PUBLIC_KEY.read_bytes())]
     except (OSError, ValueError) as exc:
-        raise BundleRefused(f"This optout has no usable release key ({PUBLIC_KEY}: {exc}), so no update "
-                            "can be verified.", "Reinstall optout-ai (`uv tool install --reinstall optout-ai`, "
-                            "`pipx reinstall optout-ai`).") from None
+        raise BundleRefused(
+            f"This optout has no usable release key ({PUBLIC_KEY}: {exc}), so no update "
+            "can be verified.",
+            "Reinstall optout-ai (`uv tool install --reinstall optout-ai`, "
+            "`pipx reinstall optout-ai`).",
+        ) from None
 
 
 def updates_dir() -> Path:
@@ -88,8 +91,11 @@ def open_bundle(data: bytes, where: str) -> Bundle:
 
     retry = "Get the bundle again from where optout's flow updates are published."
     if len(data) > MAX_BUNDLE_BYTES:
-        raise BundleRefused(f"{where}: {len(data)} bytes is too large for a flow bundle "
-                            f"(limit {MAX_BUNDLE_BYTES}).", retry)
+        raise BundleRefused(
+            f"{where}: {len(data)} bytes is too large for a flow bundle "
+            f"(limit {MAX_BUNDLE_BYTES}).",
+            retry,
+        )
     try:
         envelope = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -97,12 +103,16 @@ def open_bundle(data: bytes, where: str) -> Bundle:
     if not isinstance(envelope, dict) or envelope.get("format") != FORMAT:
         raise BundleRefused(f"{where}: this is not a flow bundle (format is not {FORMAT}).", retry)
     if not envelope.get("signature"):
-        raise BundleRefused(f"{where}: the bundle is not signed, so nothing says who made it.", retry)
+        raise BundleRefused(
+            f"{where}: the bundle is not signed, so nothing says who made it.", retry
+        )
     try:
         payload = base64.b64decode(envelope.get("payload") or "", validate=True)
         signature = base64.b64decode(envelope["signature"], validate=True)
     except (binascii.Error, TypeError, ValueError):
-        raise BundleRefused(f"{where}: the bundle's payload or signature is not valid base64.", retry) from None
+        raise BundleRefused(
+            f"{where}: the bundle's payload or signature is not valid base64.", retry
+        ) from None
     for key in trusted_keys():
         try:
             key.verify(signature, SIGNED_PREFIX + payload)
@@ -110,19 +120,34 @@ def open_bundle(data: bytes, where: str) -> Bundle:
         except InvalidSignature:
             continue
     else:
-        raise BundleRefused(f"{where}: the signature does not verify against optout's release key: the "
-                            "bundle was changed after signing, or someone else signed it.", retry)
+        raise BundleRefused(
+            f"{where}: the signature does not verify against optout's release key: the "
+            "bundle was changed after signing, or someone else signed it.",
+            retry,
+        )
     try:
         content = json.loads(payload.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise BundleRefused(f"{where}: the signed payload is not JSON.", retry) from None
-    sequence, created, flows = (content.get(k) for k in ("sequence", "created", "flows")) \
-        if isinstance(content, dict) else (None, None, None)
-    if not isinstance(sequence, int) or isinstance(sequence, bool) or sequence < 1 \
-            or not isinstance(created, str) or not isinstance(flows, dict) or not flows \
-            or len(flows) > MAX_FLOWS:
-        raise BundleRefused(f"{where}: the signed payload lacks a sequence, a date or its flows "
-                            f"(1 to {MAX_FLOWS}).", retry)
+    sequence, created, flows = (
+        (content.get(k) for k in ("sequence", "created", "flows"))
+        if isinstance(content, dict)
+        else (None, None, None)
+    )
+    if (
+        not isinstance(sequence, int)
+        or isinstance(sequence, bool)
+        or sequence < 1
+        or not isinstance(created, str)
+        or not isinstance(flows, dict)
+        or not flows
+        or len(flows) > MAX_FLOWS
+    ):
+        raise BundleRefused(
+            f"{where}: the signed payload lacks a sequence, a date or its flows "
+            f"(1 to {MAX_FLOWS}).",
+            retry,
+        )
     for flow_id, text in flows.items():
         if not isinstance(flow_id, str) or not _ID.match(flow_id) or not isinstance(text, str):
             raise BundleRefused(f"{where}: {flow_id!r} is not a flow id with its YAML text.", retry)
@@ -152,19 +177,25 @@ def installed(folder: Path) -> Bundle | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        warn(f"the installed flow update {path} cannot be read ({exc}); the shipped flows are used.")
+        warn(
+            f"the installed flow update {path} cannot be read ({exc}); the shipped flows are used."
+        )
         return None
     try:
         bundle = open_bundle(data, str(path))
     except BundleRefused as exc:
-        warn(f"the installed flow update is not used: {exc.message}\n"
-             "Install a newer signed update (optout flows update), or remove it: optout flows remove --update")
+        warn(
+            f"the installed flow update is not used: {exc.message}\n"
+            "Install a newer signed update (optout flows update), or remove it: optout flows remove --update"
+        )
         return None
     if (mismatch := _unlike_record(bundle, folder)) is not None:
-        warn(f"the installed flow update is not used: {path} {mismatch}, so it is not the bundle "
-             f"`optout flows update` installed (an older signed one put in its place would bring back old "
-             "flows); the shipped flows are used.\n"
-             "Install the update again (optout flows update), or remove it: optout flows remove --update")
+        warn(
+            f"the installed flow update is not used: {path} {mismatch}, so it is not the bundle "
+            f"`optout flows update` installed (an older signed one put in its place would bring back old "
+            "flows); the shipped flows are used.\n"
+            "Install the update again (optout flows update), or remove it: optout flows remove --update"
+        )
         return None
     return bundle
 
@@ -182,8 +213,9 @@ def _unlike_record(bundle: Bundle, folder: Path) -> str | None:
     if not isinstance(meta, dict):
         return f"has a damaged record {record.name}"
     if meta.get("sequence") != bundle.sequence:
-        return (f"holds sequence {bundle.sequence} where {record.name} records "
-                f"{meta.get('sequence')!r}")
+        return (
+            f"holds sequence {bundle.sequence} where {record.name} records {meta.get('sequence')!r}"
+        )
     recorded = meta.get("sha256")
     if recorded is not None and recorded != hashlib.sha256(bundle.raw).hexdigest():
         return f"differs from the one {record.name} records (another SHA-256)"
@@ -196,7 +228,10 @@ def installed_flow_texts(folder: Path) -> list[tuple[str, str, str]]:
     bundle = installed(folder)
     if bundle is None or bundle.sequence <= SHIPPED_SEQUENCE:
         return []
-    return [(fid, text, f"flow update #{bundle.sequence}: {fid}.yaml") for fid, text in sorted(bundle.flows.items())]
+    return [
+        (fid, text, f"flow update #{bundle.sequence}: {fid}.yaml")
+        for fid, text in sorted(bundle.flows.items())
+    ]
 
 
 def remove() -> bool:

@@ -30,8 +30,10 @@ class AliasFreeSafeLoader(yaml.SafeLoader):
 
 def _refusal(where: str, event) -> str:
     line = event.start_mark.line + 1 if event.start_mark else "?"
-    return (f"{where}: line {line} uses a YAML anchor or alias (&name or *name); flow files may not "
-            "use them (a few of them can expand to millions of entries). Write the values out.")
+    return (
+        f"{where}: line {line} uses a YAML anchor or alias (&name or *name); flow files may not "
+        "use them (a few of them can expand to millions of entries). Write the values out."
+    )
 
 
 def _nesting(text: str) -> int:

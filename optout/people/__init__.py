@@ -16,13 +16,47 @@ never install a command-line tool. Three things make that safe:
   links), what to watch for and how to check again. No secrets; a name only if the volunteer typed one.
 """
 
-from optout.people.assist import (ASSISTED_ACCOUNT, BANNER_TAG, Assisted, Confirm, Tell, assist,
-                                  banner_text, setting_of, sweep_stale, what_was_kept)
-from optout.people.handout import (OBJECTION_TEXT, STATE_WORDS, Email, Guide, handout_for_profile,
-                                   handout_html)
+from optout.people.assist import (
+    ASSISTED_ACCOUNT,
+    BANNER_TAG,
+    Assisted,
+    Confirm,
+    Tell,
+    assist,
+    banner_text,
+    setting_of,
+    sweep_stale,
+    what_was_kept,
+)
+from optout.people.handout import (
+    OBJECTION_TEXT,
+    STATE_WORDS,
+    Email,
+    Guide,
+    handout_for_profile,
+    handout_html,
+)
 from optout.people.profiles import ProfileInfo, Removal, delete_profile, list_profiles
 
-__all__ = ["ASSISTED_ACCOUNT", "BANNER_TAG", "OBJECTION_TEXT", "STATE_WORDS", "Assisted", "Confirm",
-           "Email", "Guide", "ProfileInfo", "Removal", "Tell", "assist", "banner_text",
-           "delete_profile", "handout_for_profile", "handout_html", "list_profiles", "setting_of",
-           "sweep_stale", "what_was_kept"]
+__all__ = [
+    "ASSISTED_ACCOUNT",
+    "BANNER_TAG",
+    "OBJECTION_TEXT",
+    "STATE_WORDS",
+    "Assisted",
+    "Confirm",
+    "Email",
+    "Guide",
+    "ProfileInfo",
+    "Removal",
+    "Tell",
+    "assist",
+    "banner_text",
+    "delete_profile",
+    "handout_for_profile",
+    "handout_html",
+    "list_profiles",
+    "setting_of",
+    "sweep_stale",
+    "what_was_kept",
+]

@@ -74,8 +74,10 @@ def _banner_script(message: str) -> str:
 
 
 def banner_text(flow_name: str) -> str:
-    return (f"optout is waiting for you to sign in to {flow_name}. Sign in as you always do: "
-            "optout does not read or keep your password. It carries on by itself once you are in.")
+    return (
+        f"optout is waiting for you to sign in to {flow_name}. Sign in as you always do: "
+        "optout does not read or keep your password. It carries on by itself once you are in."
+    )
 
 
 @dataclass
@@ -90,11 +92,17 @@ class Assisted:
 
 def what_was_kept(kept: str | None, handout: Path | None) -> str:
     """What of the person stays on this machine after an assisted session, exactly."""
-    page = (f"The handout {handout} holds their results (no secrets): give it to them or delete it "
-            "once printed. " if handout is not None else "")
+    page = (
+        f"The handout {handout} holds their results (no secrets): give it to them or delete it "
+        "once printed. "
+        if handout is not None
+        else ""
+    )
     if kept:
-        return (f"{page}Kept the sessions, history and evidence in profile {kept}. "
-                f"Remove all of it with: optout profile delete {kept}")
+        return (
+            f"{page}Kept the sessions, history and evidence in profile {kept}. "
+            f"Remove all of it with: optout profile delete {kept}"
+        )
     return f"{page}Nothing {'else ' if handout is not None else ''}of the person was kept on this machine."
 
 
@@ -107,9 +115,19 @@ def setting_of(flow, setting_id: str):
 
 
 def _not_signed_in(flow, detail: str) -> list[Result]:
-    return [Result(platform=flow.id, setting=s.id, state=State.NEEDS_LOGIN, detail=detail,
-                   account=ASSISTED_ACCOUNT, label=s.label, flow_version=flow.version, flow_source=flow.flow_source)
-            for s in flow.settings]
+    return [
+        Result(
+            platform=flow.id,
+            setting=s.id,
+            state=State.NEEDS_LOGIN,
+            detail=detail,
+            account=ASSISTED_ACCOUNT,
+            label=s.label,
+            flow_version=flow.version,
+            flow_source=flow.flow_source,
+        )
+        for s in flow.settings
+    ]
 
 
 def _alive(pid: int) -> bool:
@@ -139,10 +157,16 @@ def sweep_stale(tmp_root: Path | None = None) -> list[Path]:
             info = path.lstat()
         except OSError:
             continue
-        if path.is_symlink() or not path.is_dir() or info.st_uid != getattr(os, "getuid", lambda: info.st_uid)():
+        if (
+            path.is_symlink()
+            or not path.is_dir()
+            or info.st_uid != (os.getuid() if hasattr(os, "getuid") else info.st_uid)
+        ):
             continue
         pid = int(match.group(1)) if match.group(1) else None
-        stale = (not _alive(pid)) if pid is not None else time.time() - info.st_mtime > _UNNAMED_STALE_S
+        stale = (
+            (not _alive(pid)) if pid is not None else time.time() - info.st_mtime > _UNNAMED_STALE_S
+        )
         if stale and pid != os.getpid():
             shutil.rmtree(path, ignore_errors=True)
             if not path.exists():
@@ -154,14 +178,26 @@ async def _maybe_await(value):
     return await value if inspect.isawaitable(value) else value
 
 
-async def assist(platforms: Sequence[str], *, keep_profile: Profile | None = None,
-                 confirm: Confirm | None = None, tell: Tell | None = None,
-                 on_result: Callable[[Result], None] | None = None,
-                 headless: bool = False, browser_path: str | None = None, setup_context=None,
-                 on_ready=None, wait_s: float = 900.0, flows_dir: Path | None = None,
-                 selected: Sequence[str] = (), all_settings: bool = False, form_reason: str = "",
-                 find_timeout_s: float = 15.0, tmp_root: Path | None = None,
-                 confirm_form: Callable | None = None) -> Assisted:
+async def assist(
+    platforms: Sequence[str],
+    *,
+    keep_profile: Profile | None = None,
+    confirm: Confirm | None = None,
+    tell: Tell | None = None,
+    on_result: Callable[[Result], None] | None = None,
+    headless: bool = False,
+    browser_path: str | None = None,
+    setup_context=None,
+    on_ready=None,
+    wait_s: float = 900.0,
+    flows_dir: Path | None = None,
+    selected: Sequence[str] = (),
+    all_settings: bool = False,
+    form_reason: str = "",
+    find_timeout_s: float = 15.0,
+    tmp_root: Path | None = None,
+    confirm_form: Callable | None = None,
+) -> Assisted:
     """An assisted session: for each platform the person signs in themselves in a visible browser,
     optout reads the settings, and switches off what is on once `confirm(flow, readings, to_switch)`
     says yes (None: read only).
@@ -177,9 +213,13 @@ async def assist(platforms: Sequence[str], *, keep_profile: Profile | None = Non
     tell = tell or (lambda message: None)
     flows = resolve(list(platforms), flows_dir or Layers.person())
     selected_set = set(selected)
-    outcome = Assisted(platforms=[f.id for f in flows], kept=keep_profile.name if keep_profile else None)
+    outcome = Assisted(
+        platforms=[f.id for f in flows], kept=keep_profile.name if keep_profile else None
+    )
     if keep_profile is not None:
-        run_profile(keep_profile, setup_context)  # replica readings are kept in a sandbox profile only
+        run_profile(
+            keep_profile, setup_context
+        )  # replica readings are kept in a sandbox profile only
         keep_profile.ensure()
     sweep_stale(tmp_root)
     scratch = Path(tempfile.mkdtemp(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=tmp_root))  # 0700
@@ -198,18 +238,36 @@ async def assist(platforms: Sequence[str], *, keep_profile: Profile | None = Non
             for flow in flows:
                 if flow.guide is not None:
                     results = engine.guide_results(flow)
-                    tell(f"{flow.name}: nothing optout can switch here; the handout lists what to do.")
+                    tell(
+                        f"{flow.name}: nothing optout can switch here; the handout lists what to do."
+                    )
                     emit(results)
                     outcome.first += results
                     outcome.results += results
                     continue
                 results, first = await _assist_one(
-                    browser, flow, keep_profile=keep_profile, confirm=confirm, tell=tell, emit=emit,
-                    setup_context=setup_context, on_ready=on_ready, wait_s=wait_s,
-                    options=dict(headless=headless, browser_path=browser_path, selected=selected_set,
-                                 all_settings=all_settings, form_reason=form_reason,
-                                 find_timeout_s=find_timeout_s, prior=prior, confirm_form=confirm_form,
-                                 evidence_dir=keep_profile.evidence if keep_profile else scratch / "evidence"),
+                    browser,
+                    flow,
+                    keep_profile=keep_profile,
+                    confirm=confirm,
+                    tell=tell,
+                    emit=emit,
+                    setup_context=setup_context,
+                    on_ready=on_ready,
+                    wait_s=wait_s,
+                    options=dict(
+                        headless=headless,
+                        browser_path=browser_path,
+                        selected=selected_set,
+                        all_settings=all_settings,
+                        form_reason=form_reason,
+                        find_timeout_s=find_timeout_s,
+                        prior=prior,
+                        confirm_form=confirm_form,
+                        evidence_dir=keep_profile.evidence
+                        if keep_profile
+                        else scratch / "evidence",
+                    ),
                 )
                 outcome.first += first
                 outcome.results += results
@@ -219,29 +277,37 @@ async def assist(platforms: Sequence[str], *, keep_profile: Profile | None = Non
     return outcome
 
 
-async def _assist_one(browser, flow, *, keep_profile, confirm, tell, emit, setup_context, on_ready,
-                      wait_s, options) -> tuple[list[Result], list[Result]]:
+async def _assist_one(
+    browser, flow, *, keep_profile, confirm, tell, emit, setup_context, on_ready, wait_s, options
+) -> tuple[list[Result], list[Result]]:
 
     context = await browser.new_context(setup_context=setup_context)
     try:
         banner = await context.add_init_script(_banner_script(banner_text(flow.name)))
         page = await context.new_page()
-        tell(f"{flow.name}: the browser window shows the {flow.name} sign-in page. Ask the person to "
-             "sign in there themselves, and look away while they type their password. optout carries "
-             f"on by itself once they are in. To skip {flow.name}, close that window.")
+        tell(
+            f"{flow.name}: the browser window shows the {flow.name} sign-in page. Ask the person to "
+            "sign in there themselves, and look away while they type their password. optout carries "
+            f"on by itself once they are in. To skip {flow.name}, close that window."
+        )
         try:
             await page.goto(flow.login.url, wait_until="domcontentloaded")
         except PlaywrightError as exc:
-            results = _not_signed_in(flow, f"the {flow.name} sign-in page did not open: "
-                                           f"{engine.describe_browser_error(exc)}")
+            results = _not_signed_in(
+                flow,
+                f"the {flow.name} sign-in page did not open: {engine.describe_browser_error(exc)}",
+            )
             emit(results)
             return results, results
         if on_ready:
             await on_ready(page)
         how = await wait_for_person(context, flow, wait_s)
         if how != "signed_in":
-            detail = ("skipped: the window was closed before signing in" if how == "closed" else
-                      f"skipped: the sign-in did not finish within {wait_s / 60:.0f} minutes")
+            detail = (
+                "skipped: the window was closed before signing in"
+                if how == "closed"
+                else f"skipped: the sign-in did not finish within {wait_s / 60:.0f} minutes"
+            )
             tell(f"{flow.name}: {detail}.")
             results = _not_signed_in(flow, detail)
             emit(results)
@@ -249,17 +315,30 @@ async def _assist_one(browser, flow, *, keep_profile, confirm, tell, emit, setup
         await banner.close()
         for open_page in context.pages:
             try:
-                await open_page.evaluate(f"() => document.querySelectorAll('{BANNER_TAG}').forEach(e => e.remove())")
+                await open_page.evaluate(
+                    f"() => document.querySelectorAll('{BANNER_TAG}').forEach(e => e.remove())"
+                )
             except PlaywrightError:
                 pass
         tell(f"{flow.name}: signed in. Reading the settings (nothing is changed yet)…")
         first = await _run_phase(flow, "check", options, context, keep_profile)
         emit(first)
-        wanted = engine.RunOptions(selected=options["selected"], all_settings=options["all_settings"])
-        to_switch = [r for r in first if r.state == State.ON and (s := setting_of(flow, r.setting)) is not None
-                     and wanted.targets(flow.id, s)]
+        wanted = engine.RunOptions(
+            selected=options["selected"], all_settings=options["all_settings"]
+        )
+        to_switch = [
+            r
+            for r in first
+            if r.state == State.ON
+            and (s := setting_of(flow, r.setting)) is not None
+            and wanted.targets(flow.id, s)
+        ]
         results = first
-        if to_switch and confirm is not None and await _maybe_await(confirm(flow, first, to_switch)):
+        if (
+            to_switch
+            and confirm is not None
+            and await _maybe_await(confirm(flow, first, to_switch))
+        ):
             tell(f"{flow.name}: switching off, then reloading to check it stuck…")
             results = await _run_phase(flow, "off", options, context, keep_profile)
             emit(results)
@@ -268,14 +347,18 @@ async def _assist_one(browser, flow, *, keep_profile, confirm, tell, emit, setup
         if keep_profile is not None:
             from optout.sessions import SessionStore
 
-            SessionStore(keep_profile).save(flow.id, ASSISTED_ACCOUNT, await context.storage_state())
+            SessionStore(keep_profile).save(
+                flow.id, ASSISTED_ACCOUNT, await context.storage_state()
+            )
             tell(f"{flow.name}: kept the session (encrypted) in profile {keep_profile.name}.")
         return results, first
     finally:
         await close_quietly(context)
 
 
-async def _run_phase(flow, mode: str, options: dict, context, keep_profile: Profile | None) -> list[Result]:
+async def _run_phase(
+    flow, mode: str, options: dict, context, keep_profile: Profile | None
+) -> list[Result]:
     options = dict(options)
     state = engine.RunState(prior=options.pop("prior", None))
     run_options = engine.RunOptions(mode=mode, sessions=None, **options)  # type: ignore[arg-type]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from optout.errors import OptoutError
@@ -61,16 +61,25 @@ class Guide:
     note: str = ""  # what optout saw (page text: shown escaped)
 
     @classmethod
-    def from_flow(cls, flow) -> "Guide | None":
+    def from_flow(cls, flow) -> Guide | None:
         guide = getattr(flow, "guide", None)
         if guide is None:
             return None
-        email = Email(guide.email_to, guide.email_subject or "", guide.email_body or "") if guide.email_to else None
-        return cls(platform=flow.id, title=f"{flow.name}: {guide.summary}", steps=list(guide.steps),
-                   links=[u for u in guide.links if _safe_url(u)], email=email)
+        email = (
+            Email(guide.email_to, guide.email_subject or "", guide.email_body or "")
+            if guide.email_to
+            else None
+        )
+        return cls(
+            platform=flow.id,
+            title=f"{flow.name}: {guide.summary}",
+            steps=list(guide.steps),
+            links=[u for u in guide.links if _safe_url(u)],
+            email=email,
+        )
 
     @classmethod
-    def from_detail(cls, platform: str, title: str, detail: str) -> "Guide":
+    def from_detail(cls, platform: str, title: str, detail: str) -> Guide:
         """Steps from a result's detail: numbered or bulleted lines, links, a mailto: address."""
         detail = detail or ""
         steps = [m.group(1) for line in detail.splitlines() if (m := _STEP.match(line))]
@@ -80,8 +89,14 @@ class Guide:
             query = {k: v[0] for k, v in parse_qs(parts.query).items()}
             email = Email(unquote(parts.path), query.get("subject", ""), query.get("body", ""))
         links = [u.rstrip(".,;:") for u in _URL.findall(detail)]
-        return cls(platform=platform, title=title, steps=steps, links=list(dict.fromkeys(links)), email=email,
-                   note="" if steps else detail)
+        return cls(
+            platform=platform,
+            title=title,
+            steps=steps,
+            links=list(dict.fromkeys(links)),
+            email=email,
+            note="" if steps else detail,
+        )
 
 
 def _safe_url(url: str) -> bool:
@@ -106,13 +121,21 @@ def _date(at) -> str:
     if not at:
         return ""
     when = at if isinstance(at, datetime) else datetime.fromisoformat(str(at))
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%d")
+    return when.astimezone(UTC).strftime("%Y-%m-%d")
 
 
-def handout_html(results: Iterable, *, name: str | None = None, flows: dict | None = None,
-                 recheck: Sequence[str] = (), switched: dict | None = None,
-                 guides: Sequence[Guide] = (), generated: datetime | None = None,
-                 assisted: bool = False, sample: bool = False) -> str:
+def handout_html(
+    results: Iterable,
+    *,
+    name: str | None = None,
+    flows: dict | None = None,
+    recheck: Sequence[str] = (),
+    switched: dict | None = None,
+    guides: Sequence[Guide] = (),
+    generated: datetime | None = None,
+    assisted: bool = False,
+    sample: bool = False,
+) -> str:
     """One printable page in plain language from results (Result objects or history rows).
 
     `name`: the person's name, only when the volunteer typed it. `recheck`: commands to run again.
@@ -147,15 +170,22 @@ def handout_html(results: Iterable, *, name: str | None = None, flows: dict | No
         state: State = r["state"]
         label = inert(r.get("label") or (setting.label if setting else r["setting"]))
         account = r.get("account") or ""
-        show_account = len(per_platform[r["platform"]]) > 1 and account and account != ASSISTED_ACCOUNT
+        show_account = (
+            len(per_platform[r["platform"]]) > 1 and account and account != ASSISTED_ACCOUNT
+        )
         url = setting.url if setting is not None else ""
         if "{item}" in url:  # per-item settings: "id/item"
             item_id = r["setting"].partition("/")[2]
             url = url.replace("{item}", item_id) if item_id else ""
         item = {
-            "platform": platform_name, "label": label, "state": STATE_WORDS[state], "state_class": str(state),
-            "explanation": EXPLANATIONS[state], "meaning": inert(setting.description) if setting else "",
-            "account": inert(account) if show_account else "", "url": url,
+            "platform": platform_name,
+            "label": label,
+            "state": STATE_WORDS[state],
+            "state_class": str(state),
+            "explanation": EXPLANATIONS[state],
+            "meaning": inert(setting.description) if setting else "",
+            "account": inert(account) if show_account else "",
+            "url": url,
             "detail": inert(_without_queries(r.get("detail") or "")),
             "form": bool(setting and setting.control.kind == "form"),
         }
@@ -175,12 +205,15 @@ def handout_html(results: Iterable, *, name: str | None = None, flows: dict | No
         if url and state in (State.OFF, State.SUBMITTED):  # the others' links are under "needs you"
             self_check.append(item)
         if state == State.ON and item["form"]:
-            todo.append({**item, "kind": "form", "draft": OBJECTION_TEXT.format(platform=platform_name)})
+            todo.append(
+                {**item, "kind": "form", "draft": OBJECTION_TEXT.format(platform=platform_name)}
+            )
         elif state == State.ON:
             todo.append({**item, "kind": "switch"})
         elif state == State.NEEDS_HUMAN:
-            guide = Guide.from_detail(r["platform"], f"{platform_name}: {label}",
-                                      _without_queries(r.get("detail") or ""))
+            guide = Guide.from_detail(
+                r["platform"], f"{platform_name}: {label}", _without_queries(r.get("detail") or "")
+            )
             todo.append({**item, "kind": "human", "guide": guide})
         elif state in (State.NEEDS_LOGIN, State.BROKEN, State.ERROR):
             todo.append({**item, "kind": "retry"})
@@ -193,11 +226,22 @@ def handout_html(results: Iterable, *, name: str | None = None, flows: dict | No
 
     return render_page(
         "handout.html",
-        name=inert(name or ""), generated=_date(generated or datetime.now(timezone.utc)),
-        found=found, done=done, todo=todo, guides=todo_guides, unavailable=unavailable,
-        self_check=self_check, recheck=[inert(c) for c in recheck], assisted=assisted, sample=sample,
-        counts={"settings": len(found), "off": sum(1 for f in found if f["state_class"] in ("off", "submitted")),
-                "todo": len(todo) + len(todo_guides)},
+        name=inert(name or ""),
+        generated=_date(generated or datetime.now(UTC)),
+        found=found,
+        done=done,
+        todo=todo,
+        guides=todo_guides,
+        unavailable=unavailable,
+        self_check=self_check,
+        recheck=[inert(c) for c in recheck],
+        assisted=assisted,
+        sample=sample,
+        counts={
+            "settings": len(found),
+            "off": sum(1 for f in found if f["state_class"] in ("off", "submitted")),
+            "todo": len(todo) + len(todo_guides),
+        },
     )
 
 

@@ -45,8 +45,13 @@ class ProfileInfo:
     path: Path
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "accounts": self.accounts, "sessions": self.sessions,
-                "last_run": self.last_run, "path": str(self.path)}
+        return {
+            "name": self.name,
+            "accounts": self.accounts,
+            "sessions": self.sessions,
+            "last_run": self.last_run,
+            "path": str(self.path),
+        }
 
 
 def _profiles_dir(root: Path | None = None) -> Path:
@@ -69,7 +74,9 @@ def list_profiles(root: Path | None = None) -> list[ProfileInfo]:
             accounts = len(AccountStore(profile).list())
         except OptoutError:
             accounts = -1  # a damaged index: shown as "?"
-        sessions = len(list(profile.sessions.glob(f"*{SUFFIX}"))) if profile.sessions.is_dir() else 0
+        sessions = (
+            len(list(profile.sessions.glob(f"*{SUFFIX}"))) if profile.sessions.is_dir() else 0
+        )
         found.append(ProfileInfo(profile.name, accounts, sessions, _last_run(profile), base))
     return found
 
@@ -101,23 +108,41 @@ class Removal:
 
     @property
     def found_anything(self) -> bool:
-        return bool(self.keyring or self.files or self.folder or self.schedule or self.others or self.remains)
+        return bool(
+            self.keyring
+            or self.files
+            or self.folder
+            or self.schedule
+            or self.others
+            or self.remains
+        )
 
     def to_dict(self) -> dict:
-        return {"profile": self.profile, "keyring": self.keyring, "files": [str(p) for p in self.files],
-                "folder": str(self.folder) if self.folder else None, "schedule": self.schedule,
-                "notes": self.notes, "others": self.others, "remains": self.remains}
+        return {
+            "profile": self.profile,
+            "keyring": self.keyring,
+            "files": [str(p) for p in self.files],
+            "folder": str(self.folder) if self.folder else None,
+            "schedule": self.schedule,
+            "notes": self.notes,
+            "others": self.others,
+            "remains": self.remains,
+        }
 
     def lines(self) -> list[str]:
         """What was removed, for people."""
         if not self.found_anything:
-            return [f"Profile {self.profile}: nothing of it was found (no folder, no keyring entries, no schedule)."]
+            return [
+                f"Profile {self.profile}: nothing of it was found (no folder, no keyring entries, no schedule)."
+            ]
         out = [f"Profile {self.profile}:"]
         for entry in self.keyring:
             out.append(f"  removed keyring entry {entry}")
         kinds = _file_kinds(self.files, self.folder)
         if self.folder:
-            out.append(f"  deleted the folder {self.folder} ({_count(len(self.files), 'file')}: {kinds})")
+            out.append(
+                f"  deleted the folder {self.folder} ({_count(len(self.files), 'file')}: {kinds})"
+            )
         for line in self.schedule:
             out.append(f"  schedule: {line}")
         out.extend(f"  deleted {other}" for other in self.others)
@@ -154,8 +179,10 @@ def _file_kinds(files: list[Path], folder: Path | None) -> str:
 
 #: What optout itself writes in a profile folder: a linked folder holding only these is the
 #: person's profile and is emptied; one holding anything else is left alone.
-_OURS = re.compile(r"^(sessions|evidence|captures|accounts\.json|history\.sqlite3(-wal|-shm|-journal)?|run\.lock|run\.pid"
-                   r"|schedule\.log|.*\.task\.xml|\..*\.tmp)$")
+_OURS = re.compile(
+    r"^(sessions|evidence|captures|accounts\.json|history\.sqlite3(-wal|-shm|-journal)?|run\.lock|run\.pid"
+    r"|schedule\.log|.*\.task\.xml|\..*\.tmp)$"
+)
 
 
 def _strangers(folder: Path) -> list[str]:
@@ -168,7 +195,9 @@ def _linked_folder(base: Path, removal: Removal) -> Path | None:
     optout makes); else None, with what remains and why in `removal`."""
     target = base.resolve()
     if not target.is_dir():
-        removal.notes.append(f"{base} was a link to {target}, which is not a folder; the link was removed")
+        removal.notes.append(
+            f"{base} was a link to {target}, which is not a folder; the link was removed"
+        )
         return None
     strangers = _strangers(target)
     if strangers:
@@ -176,7 +205,8 @@ def _linked_folder(base: Path, removal: Removal) -> Path | None:
         removal.remains.append(
             f"{target} (the profile folder {base} links to it) holds files optout did not make ({shown}), "
             f"so nothing in it was deleted, nor the link. Delete the person's files there yourself, "
-            f"then: rm '{base}'")
+            f"then: rm '{base}'"
+        )
         return None
     return target
 
@@ -188,7 +218,9 @@ def _sandbox_state(name: str, root: Path | None, removal: Removal) -> None:
     for file in (path, path.with_suffix(".tmp")):
         if file.is_symlink() or file.is_file():
             file.unlink()
-            removal.others.append(f"{file} (the sandbox replicas' state: e-mail and sign-in events of sandbox runs)")
+            removal.others.append(
+                f"{file} (the sandbox replicas' state: e-mail and sign-in events of sandbox runs)"
+            )
 
 
 def _account_entries(profile: Profile, notes: list[str]) -> set[tuple[str, str]]:
@@ -200,7 +232,9 @@ def _account_entries(profile: Profile, notes: list[str]) -> set[tuple[str, str]]
         for info in AccountStore(profile).list():
             names.add((SERVICE, entry_name(profile, info.platform, info.username)))
     except OptoutError as exc:
-        notes.append(f"the accounts index could not be read ({exc.message}); other sources were used")
+        notes.append(
+            f"the accounts index could not be read ({exc.message}); other sources were used"
+        )
     store = SessionStore(profile)
     platforms = set()
     if profile.sessions.is_dir():
@@ -257,8 +291,9 @@ def _remove_schedule(name: str, system: str | None, removal: Removal) -> None:
         removal.schedule.extend(lines)
 
 
-def delete_profile(name: str, *, root: Path | None = None, system: str | None = None,
-                   with_sandbox: bool = True) -> list[Removal]:
+def delete_profile(
+    name: str, *, root: Path | None = None, system: str | None = None, with_sandbox: bool = True
+) -> list[Removal]:
     """Remove every trace of one person's profile: its schedule, its keyring entries (accounts,
     session key, notification addresses), and its folder (accounts index, sessions, history,
     evidence, locks, logs). Also its `sandbox-NAME` twin when there is one.
@@ -269,8 +304,10 @@ def delete_profile(name: str, *, root: Path | None = None, system: str | None = 
     check_profile_name(name)
     problem = keyring_problem()
     if problem:
-        raise KeyringUnavailable(f"Cannot remove the keyring entries of profile {name}: {problem}. "
-                                 "Nothing was deleted.", keyring_fixes())
+        raise KeyringUnavailable(
+            f"Cannot remove the keyring entries of profile {name}: {problem}. Nothing was deleted.",
+            keyring_fixes(),
+        )
 
     profile = Profile(name, root=root)
     removal = Removal(name)
@@ -281,7 +318,10 @@ def delete_profile(name: str, *, root: Path | None = None, system: str | None = 
             # Never pull anything from under a running check: wait for none, fail before deleting.
             removal.files = sorted(p for p in folder.rglob("*") if p.is_file() or p.is_symlink())
             stack.enter_context(run_lock(profile))
-        urls = {(KEYRING_SERVICE, entry_user(name, root)), (KEYRING_SERVICE, name)}  # new and legacy name
+        urls = {
+            (KEYRING_SERVICE, entry_user(name, root)),
+            (KEYRING_SERVICE, name),
+        }  # new and legacy name
         had_urls = any(keyring_get(entry, service=service) is not None for service, entry in urls)
         _remove_schedule(name, system, removal)
         entries = _account_entries(profile, removal.notes) | urls
@@ -301,8 +341,10 @@ def delete_profile(name: str, *, root: Path | None = None, system: str | None = 
             shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
         base.unlink()
         removal.folder = folder
-        removal.notes.append(f"{base} was a link to {folder}: the files in it were deleted, and the link; "
-                             "the empty folder itself was left, as optout did not make it")
+        removal.notes.append(
+            f"{base} was a link to {folder}: the files in it were deleted, and the link; "
+            "the empty folder itself was left, as optout did not make it"
+        )
     elif base.is_symlink():
         if not removal.remains:
             base.unlink()  # a link to nothing, or to a file

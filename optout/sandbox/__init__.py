@@ -23,6 +23,18 @@ from optout.sandbox.replica import (
 from optout.sandbox.router import HOSTILE_TEXT, MISBEHAVIOURS, Sandbox, replica_classes, state_file
 
 __all__ = [
-    "HOSTILE_TEXT", "MISBEHAVIOURS", "SANDBOX_PASSWORD", "SANDBOX_USERNAME", "Replica", "Request",
-    "Response", "Sandbox", "digest", "late_page", "page", "redirect", "replica_classes", "state_file",
+    "HOSTILE_TEXT",
+    "MISBEHAVIOURS",
+    "SANDBOX_PASSWORD",
+    "SANDBOX_USERNAME",
+    "Replica",
+    "Request",
+    "Response",
+    "Sandbox",
+    "digest",
+    "late_page",
+    "page",
+    "redirect",
+    "replica_classes",
+    "state_file",
 ]

@@ -11,8 +11,10 @@ from optout.sandbox.kit.onesetting import OneSettingReplica
 from optout.sandbox.replica import Request, Response, page, redirect
 
 ORG = "/o/5b1c0d2e-sandbox"
-NO_ACCESS = ("<h1>You don't have admin access</h1><p>Only organization admins can open Atlassian "
-             "Administration. Ask an admin of your organization for access.</p>")
+NO_ACCESS = (
+    "<h1>You don't have admin access</h1><p>Only organization admins can open Atlassian "
+    "Administration. Ask an admin of your organization for access.</p>"
+)
 
 
 class Atlassian(OneSettingReplica):
@@ -26,15 +28,19 @@ class Atlassian(OneSettingReplica):
     title = "Atlassian Administration"
     page_heading = "Data contribution"
     heading = "In-app data contribution"
-    description = ("Allow Atlassian to use in-app data from this organization to improve Atlassian apps "
-                   "and AI experiences for all customers. Metadata is always contributed on your plan.")
+    description = (
+        "Allow Atlassian to use in-app data from this organization to improve Atlassian apps "
+        "and AI experiences for all customers. Metadata is always contributed on your plan."
+    )
     label = "In-app data contribution"
     changed_label = "Contribute app data to improve AI for everyone"
     foreign = ("de", "Beitrag von In-App-Daten", ("Aus", "An"))
 
     def frame(self, section: str) -> str:
-        return (f'<nav><a href="{ORG}/overview">Overview</a> <a href="{ORG}/security">Security</a></nav>'
-                f"<h1>Data contribution</h1>{section}")
+        return (
+            f'<nav><a href="{ORG}/overview">Overview</a> <a href="{ORG}/security">Security</a></nav>'
+            f"<h1>Data contribution</h1>{section}"
+        )
 
     def absent_section(self) -> str:
         return NO_ACCESS
@@ -53,7 +59,10 @@ class Atlassian(OneSettingReplica):
         nav = f'<nav><a href="{ORG}/overview">Overview</a> <a href="{ORG}/security">Security</a></nav>'
         if path.endswith("/overview"):
             return page(f"{nav}<h1>Overview</h1><p>Sandbox Org · Free plan</p>", title=self.title)
-        return page(f"""{nav}<h1>Security</h1><ul>
+        return page(
+            f"""{nav}<h1>Security</h1><ul>
 <li><a href="{ORG}/security/authentication-policies">Authentication policies</a></li>
 <li><a href="{ORG}/security/data-contribution">Data contribution</a></li>
-<li><a href="{ORG}/security/data-security-policies">Data security policies</a></li></ul>""", title=self.title)
+<li><a href="{ORG}/security/data-security-policies">Data security policies</a></li></ul>""",
+            title=self.title,
+        )

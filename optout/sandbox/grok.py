@@ -156,14 +156,24 @@ box.addEventListener('submit', async (event) => {{
         if req.query.get("_s") != "data":
             return page(shell, title="Grok", lang=lang)
         on = self.settings_of(self.user(req))["improve-model"]
-        label = JAPANESE_LABEL if lang == "ja" else CHANGED_LABEL if self.misbehaves("label_gone") else LABEL
-        row = "" if self.misbehaves("absent") else f"""
+        label = (
+            JAPANESE_LABEL
+            if lang == "ja"
+            else CHANGED_LABEL
+            if self.misbehaves("label_gone")
+            else LABEL
+        )
+        row = (
+            ""
+            if self.misbehaves("absent")
+            else f"""
   <div class="row">
     <div><label for="improve-model">{html.escape(label)}</label>
     <p>Allow your conversations and content to be used to train our models.</p></div>
     <button type="button" role="switch" id="improve-model" aria-checked="{str(on).lower()}"
       data-state="{"checked" if on else "unchecked"}"></button>
   </div>"""
+        )
         dialog = f"""
 <div role="dialog" aria-labelledby="settings-title">
   <h2 id="settings-title">Settings</h2>
@@ -198,13 +208,19 @@ setTimeout(openSettings, {2000 if self.misbehaves("slow_render") else 150});"""
     def save(self, req: Request) -> Response:
         user = self.user(req)
         if not user:
-            return Response(status=401, body='{"error":"unauthenticated"}', content_type="application/json")
+            return Response(
+                status=401, body='{"error":"unauthenticated"}', content_type="application/json"
+            )
         data = req.json if isinstance(req.json, dict) else {}
         if not isinstance(data.get("excludeFromTraining"), bool):
-            return Response(status=400, body='{"error":"bad request"}', content_type="application/json")
+            return Response(
+                status=400, body='{"error":"bad request"}', content_type="application/json"
+            )
         on = not data["excludeFromTraining"]
         if not self.saved(self.settings_of(user), "improve-model", on, on=on):
-            return Response(status=500, body='{"error":"internal"}', content_type="application/json")
+            return Response(
+                status=500, body='{"error":"internal"}', content_type="application/json"
+            )
         return Response(body="{}", content_type="application/json")
 
 

@@ -41,7 +41,9 @@ class Instagram(Replica):
         host, user = urlsplit(req.url).hostname, self.user(req)
         signed_in = user is not None
         if host == HELP:
-            if req.path.startswith("/accounts/login"):  # lookalike_login: a sign-in form off the login origin
+            if req.path.startswith(
+                "/accounts/login"
+            ):  # lookalike_login: a sign-in form off the login origin
                 return self.login_page(action="/accounts/login/submit")
             if req.path == "/accounts/login/submit":
                 self.event("credentials_off_origin")
@@ -85,12 +87,15 @@ class Instagram(Replica):
         username = req.form.get("username", "")
         ok = self.check_password(username, req.form.get("password", ""))
         if not ok:
-            return self.login_page("Sorry, your password was incorrect. Please double-check your password.")
+            return self.login_page(
+                "Sorry, your password was incorrect. Please double-check your password."
+            )
         if self.misbehaves("checkpoint"):
             return page(
                 "<h1>Help us confirm it's you</h1><p>We detected an unusual login attempt.</p>"
                 "<button>Send security code</button>",
-                title="Instagram", script="history.replaceState(null, '', '/challenge/AXH2kqL/');",
+                title="Instagram",
+                script="history.replaceState(null, '', '/challenge/AXH2kqL/');",
             )
         if self.misbehaves("sms_checkpoint"):
             return self.sms_checkpoint(username)
@@ -102,9 +107,13 @@ class Instagram(Replica):
         """sms_checkpoint: "Checkpoint required" at /challenge/ (instaloader issue 2590), here asking
         for a code sent by text message; the replica's own wording besides that heading."""
         token, record = challenge.start(self, "sms_code", username, "/")
-        return page(f"""<h1>Checkpoint required</h1><p>Help us confirm it's you.</p>
+        return page(
+            f"""<h1>Checkpoint required</h1><p>Help us confirm it's you.</p>
 <p>Enter the 6-digit code we sent to the number ending in 12.</p>{challenge.widget(token, record)}""",
-                    title="Instagram", script=challenge.script(token) + "history.replaceState(null, '', '/challenge/AXHsms/');")
+            title="Instagram",
+            script=challenge.script(token)
+            + "history.replaceState(null, '', '/challenge/AXHsms/');",
+        )
 
     def challenge_passed(self, username: str | None, target: str) -> Response:
         return self.signed_in_redirect(username or self.state["username"])

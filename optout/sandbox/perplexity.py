@@ -9,18 +9,21 @@ texts other than the labels are the replica's own."""
 
 from __future__ import annotations
 
-from optout.sandbox.replica import Replica, Request, Response, page
 from optout.sandbox.kit.assistant import Toggle, rows, save, settings_page
+from optout.sandbox.replica import Replica, Request, Response, page
 
 SETTINGS_PATH = "/settings/preferences"
 SAVE_PATH = "/rest/user/settings"
 COOKIE = "__Secure-next-auth.session-token"
-TOGGLES = [Toggle(
-    "ai-data-retention", "AI data retention",
-    changed="Help train our models",
-    foreign="Conservation des données pour l'IA",
-    hint="Allow us to retain your search data to improve our AI models.",
-)]
+TOGGLES = [
+    Toggle(
+        "ai-data-retention",
+        "AI data retention",
+        changed="Help train our models",
+        foreign="Conservation des données pour l'IA",
+        hint="Allow us to retain your search data to improve our AI models.",
+    )
+]
 
 
 class Perplexity(Replica):
@@ -39,15 +42,20 @@ class Perplexity(Replica):
         if req.path in ("/", SETTINGS_PATH):
             user = self.user(req)
             if user is None:
-                return page("""<h1>Where knowledge begins</h1>
+                return page(
+                    """<h1>Where knowledge begins</h1>
 <button type="button" onclick="document.getElementById('signin').hidden=false">Sign In</button>
 <div id="signin" role="dialog" aria-label="Sign in" hidden>
 <form method="post" action="/auth/signin/email"><label for="email">Email</label><input id="email" name="email" type="email">
 <button type="submit">Continue with email</button></form><button type="button">Continue with Google</button>
-<button type="button">Continue with Apple</button></div>""", title="Perplexity")
+<button type="button">Continue with Apple</button></div>""",
+                    title="Perplexity",
+                )
             if req.path == "/":
-                return page("<h1>Where knowledge begins</h1><textarea aria-label='Ask anything'></textarea>",
-                            title="Perplexity")
+                return page(
+                    "<h1>Where knowledge begins</h1><textarea aria-label='Ask anything'></textarea>",
+                    title="Perplexity",
+                )
             return self.preferences(user)
         if req.path == SAVE_PATH and req.method == "POST":
             return save(self, req, self.user(req))

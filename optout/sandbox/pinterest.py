@@ -28,8 +28,10 @@ class Pinterest(OneSettingReplica):
     title = "Pinterest"
     page_heading = "Privacy and data"
     heading = "Manage GenAI settings"
-    description = ("When you save or upload content to Pinterest, we may use it to improve the accuracy, "
-                   "safety and overall performance of Pinterest Canvas.")
+    description = (
+        "When you save or upload content to Pinterest, we may use it to improve the accuracy, "
+        "safety and overall performance of Pinterest Canvas."
+    )
     label = "Use your data to train Pinterest Canvas"
     changed_label = "Use your Pins to improve generative AI features"
 

@@ -43,7 +43,7 @@ class Request:
 def page(body: str, *, title: str, lang: str = "en", script: str = "") -> Response:
     html = (
         f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>'
-        '<style>body{font-family:system-ui,sans-serif;margin:0;background:#f4f2ee;color:#1d1d1d}'
+        "<style>body{font-family:system-ui,sans-serif;margin:0;background:#f4f2ee;color:#1d1d1d}"
         "main{max-width:720px;margin:24px auto;background:#fff;border-radius:8px;padding:24px}"
         ".sr{position:absolute;width:1px;height:1px;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);opacity:0}"
         "</style></head>"
@@ -58,15 +58,27 @@ BUSY_PATH = "/__sandbox/busy"
 BUSY_DELAY_S = 0.3
 
 
-def late_page(body: str, *, title: str, lang: str = "en", script: str = "", keep: str = "",
-              delay_ms: int = 2000, fetching: bool = False) -> Response:
+def late_page(
+    body: str,
+    *,
+    title: str,
+    lang: str = "en",
+    script: str = "",
+    keep: str = "",
+    delay_ms: int = 2000,
+    fetching: bool = False,
+) -> Response:
     """A page whose content, and the script that works it, appear `delay_ms` after load, the way
     slow single-page apps render (the `slow_render` misbehaviour). `keep` is shown from the start.
     `fetching`: for 6 s a spinner fetches in turn, requests less than 1 s apart, counting them on
     screen, and only then does the content appear (the `slow_fetch` misbehaviour)."""
     show = f"document.getElementById('late').outerHTML = {json.dumps(body)};\n  {script}"
     if fetching:
-        return page(keep + '<div id="late" role="status">Loading…</div>', title=title, lang=lang, script=f"""
+        return page(
+            keep + '<div id="late" role="status">Loading…</div>',
+            title=title,
+            lang=lang,
+            script=f"""
 (async () => {{
   const started = performance.now();
   for (let n = 1; performance.now() - started < 6000; n++) {{
@@ -75,11 +87,17 @@ def late_page(body: str, *, title: str, lang: str = "en", script: str = "", keep
     await new Promise(done => setTimeout(done, 200));
   }}
   {show}
-}})();""")
-    return page(keep + '<div id="late">Loading…</div>', title=title, lang=lang, script=f"""
+}})();""",
+        )
+    return page(
+        keep + '<div id="late">Loading…</div>',
+        title=title,
+        lang=lang,
+        script=f"""
 setTimeout(() => {{
   {show}
-}}, {delay_ms});""")
+}}, {delay_ms});""",
+    )
 
 
 #: How `redirect` pages begin (they stand for HTTP redirects: no cookie dialog on them).
@@ -149,8 +167,16 @@ class Replica:
         if self.session_cookie is None:
             raise NotImplementedError(f"the {self.platform} replica declares no session_cookie")
         name, domain = self.session_cookie
-        cookie = {"name": name, "value": self.new_session(username), "domain": domain, "path": "/",
-                  "expires": -1, "httpOnly": True, "secure": True, "sameSite": "Lax"}
+        cookie = {
+            "name": name,
+            "value": self.new_session(username),
+            "domain": domain,
+            "path": "/",
+            "expires": -1,
+            "httpOnly": True,
+            "secure": True,
+            "sameSite": "Lax",
+        }
         return {"cookies": [cookie], "origins": []}
 
     def new_session(self, username: str | None = None) -> str:
@@ -217,7 +243,9 @@ class Replica:
 
     def wants_code(self, username: str) -> bool:
         """After a right password: a code is asked for under `two_factor` or when the account has TOTP."""
-        return self.misbehaves("two_factor") or bool((self.account(username) or {}).get("totp_secret"))
+        return self.misbehaves("two_factor") or bool(
+            (self.account(username) or {}).get("totp_secret")
+        )
 
     def check_code(self, username: str | None, code: str, *, event: str = "code") -> bool:
         """The code step: the code must be the account's current TOTP code; each try is an event."""
@@ -235,7 +263,10 @@ class Replica:
             raise NotImplementedError(f"the {self.platform} replica declares no session_cookie")
         name, domain = self.session_cookie
         token = self.new_session(username)
-        return redirect(target, headers={"set-cookie": f"{name}={token}; Domain={domain}; Path=/; Secure; HttpOnly"})
+        return redirect(
+            target,
+            headers={"set-cookie": f"{name}={token}; Domain={domain}; Path=/; Secure; HttpOnly"},
+        )
 
     def approve(self) -> None:
         """The person approves the sign-in on their other device: every pending `app_approval`
@@ -267,13 +298,21 @@ class Replica:
         """The response with the dialog added to its page when it shows (HTML pages only)."""
 
         body = response.body
-        if (not self.consent_shown(request) or not isinstance(body, str) or "</body>" not in body
-                or not response.content_type.startswith("text/html") or body.startswith(REDIRECT_HEAD)):
+        if (
+            not self.consent_shown(request)
+            or not isinstance(body, str)
+            or "</body>" not in body
+            or not response.content_type.startswith("text/html")
+            or body.startswith(REDIRECT_HEAD)
+        ):
             return response
         script = consent_script(
-            self.consent_style, self.consent_brand or self.platform.capitalize(),
-            late=self.misbehaves("cookie_consent_late"), reworded=self.misbehaves("cookie_consent_reworded"),
-            accept_only=self.misbehaves("cookie_consent_accept_only"))
+            self.consent_style,
+            self.consent_brand or self.platform.capitalize(),
+            late=self.misbehaves("cookie_consent_late"),
+            reworded=self.misbehaves("cookie_consent_reworded"),
+            accept_only=self.misbehaves("cookie_consent_accept_only"),
+        )
         response.body = body.replace("</body>", f"<script>{script}</script></body>", 1)
         return response
 

@@ -34,7 +34,7 @@ MISBEHAVIOURS: dict[str, str] = {
     "reverts": "saving answers 200 but the setting is back on after a reload",
     "slow_render": "the setting appears 2 s after the page loads",
     "real_weight": "pages pull 6 MB of images, fonts and video, 1.2 MB of scripts and analytics requests; "
-                   "every response 100 ms late, all sharing one 20 Mbit/s connection",
+    "every response 100 ms late, all sharing one 20 Mbit/s connection",
     "slow_fetch": "a spinner fetches for 6 s (requests less than 1 s apart) before the setting appears",
     "session_expired": "saved sessions are no longer accepted",
     "wrong_password": "the password is rejected",
@@ -46,11 +46,11 @@ MISBEHAVIOURS: dict[str, str] = {
     "german": "the page is in German (lang=de), with the platform's German labels as sourced",
     "french": "the page is in French (lang=fr), with the platform's French labels as sourced",
     "spanish": "X in Spanish (lang=es): bundle labels, sourced sign-in question; an objection form in Spanish "
-               "(lang=es) with the replica's own words (none is sourced)",
+    "(lang=es) with the replica's own words (none is sourced)",
     "danish": "X in Danish (lang=da): its web bundle's labels and sign-in words",
     "finnish": "X in Finnish (lang=fi): its web bundle's labels and sign-in words",
     "portuguese": "LinkedIn in Portuguese (lang=pt-BR), with the switch label as the press quotes it; an "
-                  "objection form in Portuguese (lang=pt) with Meta's sourced title and button",
+    "objection form in Portuguese (lang=pt) with Meta's sourced title and button",
     "state_word_lies": "the word shown beside a switch (On/Off, Sì/No) says the opposite of the switch",
     "italian": "an objection form is in Italian (lang=it), with Meta's sourced button and confirmation",
     "lookalike_login": "the sign-in page redirects to a look-alike origin",
@@ -80,7 +80,7 @@ MISBEHAVIOURS: dict[str, str] = {
     "label_elsewhere": "the switch is hidden inside a <label for=…> that names a different checkbox",
     "not_public": "the site is not Public (Private or Coming soon): the setting is not shown",
     "help_mentions_objection": "an objection form's help text speaks of an earlier objection and of requests "
-                               "applied going forward, while the form is offered",
+    "applied going forward, while the form is offered",
     "confirm_dialog": "an objection form is sent in the background and confirmed in a dialog",
     "no_confirmation": "an objection form is accepted (HTTP 200) with a page that confirms nothing; the form shows again later",
     "error_with_confirmation": "an objection form answers HTTP 400 with a page holding confirmation-like words",
@@ -131,8 +131,11 @@ def replica_classes() -> list[type[Replica]]:
             continue
         module = importlib.import_module(f"{__package__}.{info.name}")
         found += [
-            obj for obj in vars(module).values()
-            if isinstance(obj, type) and issubclass(obj, Replica) and obj.platform
+            obj
+            for obj in vars(module).values()
+            if isinstance(obj, type)
+            and issubclass(obj, Replica)
+            and obj.platform
             and obj.__module__ == module.__name__
         ]
     return found
@@ -161,11 +164,13 @@ class Sandbox:
         except (OSError, ValueError) as exc:
             problem = str(exc)
 
-        raise OptoutError(f"The sandbox state {path} cannot be read ({problem}).",
-                          f"Delete it (rm '{path}'): the replicas start afresh.")
+        raise OptoutError(
+            f"The sandbox state {path} cannot be read ({problem}).",
+            f"Delete it (rm '{path}'): the replicas start afresh.",
+        )
 
     @classmethod
-    def for_profile(cls, profile: str) -> "Sandbox":
+    def for_profile(cls, profile: str) -> Sandbox:
         """The replicas `optout --sandbox --profile NAME` runs against (see state_file)."""
         return cls(state_file=state_file(profile))
 
@@ -179,26 +184,37 @@ class Sandbox:
             tmp.write_text(json.dumps(self.data, indent=1))
             tmp.replace(self.state_file)
 
-    def configure(self, platform: str, *misbehaviours: str, reset: bool = True,
-                  accounts: dict[str, str] | None = None, **account) -> Replica:
+    def configure(
+        self,
+        platform: str,
+        *misbehaviours: str,
+        reset: bool = True,
+        accounts: dict[str, str] | None = None,
+        **account,
+    ) -> Replica:
         """Set a replica up: fresh state, the given misbehaviours, optionally its account, and
         optionally more accounts (username → password), each with its own settings."""
         unknown = set(misbehaviours) - set(MISBEHAVIOURS)
         if unknown:
-            raise ValueError(f"unknown misbehaviours {sorted(unknown)}; known: {sorted(MISBEHAVIOURS)}")
+            raise ValueError(
+                f"unknown misbehaviours {sorted(unknown)}; known: {sorted(MISBEHAVIOURS)}"
+            )
         replica = self.replica(platform)
         if reset:
             self.data[platform] = replica.fresh_state()
         state = self.data[platform]
         state["misbehaviours"] = sorted(set(misbehaviours))
-        if "password" in account:  # kept as a digest: the replica's state file is never a secret store
+        if (
+            "password" in account
+        ):  # kept as a digest: the replica's state file is never a secret store
             state["password_sha256"] = digest(account.pop("password"))
         state.update({k: v for k, v in account.items() if k in ("username", "totp_secret")})
         if "already_off" in misbehaviours:
             state["settings"] = {s: False for s in replica.settings}
         for username, password in (accounts or {}).items():
             state.setdefault("accounts", {})[username] = {
-                "password_sha256": digest(password), "totp_secret": None,
+                "password_sha256": digest(password),
+                "totp_secret": None,
                 "settings": dict(state["settings"]),
             }
         if "session_expired" in misbehaviours:
@@ -222,8 +238,10 @@ class Sandbox:
 
         name = RUN_PROFILE.get()
         if name is not None and not is_sandbox_profile(name):
-            raise ReplicaMix(f"The sandbox replicas do not serve a run that records in the real profile '{name}'.",
-                             f"Give the run profile='sandbox-{name}'.")
+            raise ReplicaMix(
+                f"The sandbox replicas do not serve a run that records in the real profile '{name}'.",
+                f"Give the run profile='sandbox-{name}'.",
+            )
         await context.route("**/*", self._route)
 
     # What optout.api looks for: a run routed here keeps to a sandbox profile (see run_profile).
@@ -236,16 +254,22 @@ class Sandbox:
         heavy = weight.asset(parts.hostname or "", parts.path) if parts.scheme == "https" else None
         if heavy is not None:  # what a page of real weight pulls (real_weight)
             await self.link.send(len(heavy.body))
-            await route.fulfill(status=heavy.status, body=heavy.body, content_type=heavy.content_type)
+            await route.fulfill(
+                status=heavy.status, body=heavy.body, content_type=heavy.content_type
+            )
             return
         if replica is None and parts.scheme == "https" and parts.hostname in challenge.FRAME_HOSTS:
-            resp = challenge.frame(parts.hostname)  # a CAPTCHA or Cloudflare frame a person can solve
+            resp = challenge.frame(
+                parts.hostname
+            )  # a CAPTCHA or Cloudflare frame a person can solve
             await route.fulfill(status=resp.status, body=resp.body, content_type=resp.content_type)
             return
         if replica is None or parts.scheme != "https":
             await route.abort("namenotresolved")
             return
-        if parts.path == BUSY_PATH:  # a spinner's request (slow_fetch): busy for a moment, then done
+        if (
+            parts.path == BUSY_PATH
+        ):  # a spinner's request (slow_fetch): busy for a moment, then done
             await asyncio.sleep(BUSY_DELAY_S)
             await route.fulfill(status=200, body='{"ok":true}', content_type="application/json")
             return
@@ -253,7 +277,11 @@ class Sandbox:
             self.data = self._read_state(self.state_file)
         body = request.post_data or ""
         content_type = (await request.all_headers()).get("content-type", "")
-        form = {k: v[0] for k, v in parse_qs(body).items()} if "form-urlencoded" in content_type else {}
+        form = (
+            {k: v[0] for k, v in parse_qs(body).items()}
+            if "form-urlencoded" in content_type
+            else {}
+        )
         try:
             payload = json.loads(body) if "json" in content_type and body else None
         except ValueError:
@@ -269,7 +297,9 @@ class Sandbox:
             form=form,
             json=payload,
             cookies=cookies,
-            identity=" | ".join(headers.get(h, "") for h in ("user-agent", "sec-ch-ua", "accept-language")),
+            identity=" | ".join(
+                headers.get(h, "") for h in ("user-agent", "sec-ch-ua", "accept-language")
+            ),
         )
 
         if req.path == CONSENT_PATH:
@@ -284,7 +314,9 @@ class Sandbox:
             resp = replica.with_consent(req, replica.handle(req))
         if replica.misbehaves("hostile_text") and isinstance(resp.body, str):
             hostile = _html.escape(HOSTILE_TEXT, quote=True)
-            resp.body = _re.sub(r'aria-checked="(true|false)"', f'aria-checked="{hostile}"', resp.body)
+            resp.body = _re.sub(
+                r'aria-checked="(true|false)"', f'aria-checked="{hostile}"', resp.body
+            )
         if replica.misbehaves("real_weight"):
             if isinstance(resp.body, str) and resp.content_type.startswith("text/html"):
                 resp.body = weight.decorate(resp.body)

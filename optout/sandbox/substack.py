@@ -8,8 +8,8 @@ from __future__ import annotations
 import html
 from urllib.parse import urlsplit
 
-from optout.sandbox.replica import Request, Response, page, redirect
 from optout.sandbox.kit.peritem import PerItemReplica
+from optout.sandbox.replica import Request, Response, page, redirect
 
 #: Publications the replica can serve (tests pick which the account owns).
 PUBLICATIONS = ("demo-notes", "field-journal", "weekend-kitchen", "night-shift")
@@ -39,14 +39,17 @@ on your content. Note this may limit your discoverability.</p>"""
 
     def list_page(self, items: list[str]) -> Response:
         if not items:
-            body = ("<h1>Settings</h1><h2>Publications</h2><p>You don't have a publication yet.</p>"
-                    '<a href="https://substack.com/create">Start a publication</a>')
+            body = (
+                "<h1>Settings</h1><h2>Publications</h2><p>You don't have a publication yet.</p>"
+                '<a href="https://substack.com/create">Start a publication</a>'
+            )
         elif self.misbehaves("list_changed"):
             rows = "".join(f'<li><a href="https://{p}.substack.com/">{p}</a></li>' for p in items)
             body = f"<h1>Settings</h1><h2>Your Substacks</h2><ul>{rows}</ul>"
         else:
             rows = "".join(
-                f'<li>{p} <a href="https://{p}.substack.com/publish/home">Dashboard</a></li>' for p in items
+                f'<li>{p} <a href="https://{p}.substack.com/publish/home">Dashboard</a></li>'
+                for p in items
             )
             body = f"<h1>Settings</h1><h2>Publications</h2><ul>{rows}</ul>"
         return page(body, title="Settings - Substack")
@@ -76,11 +79,15 @@ on your content. Note this may limit your discoverability.</p>"""
                 return page(
                     '<h1>Confirm you are human</h1><iframe title="reCAPTCHA" '
                     'src="https://www.google.com/recaptcha/api2/anchor"></iframe>',
-                    title="Substack", script="history.replaceState(null, '', '/sign-in/verify');",
+                    title="Substack",
+                    script="history.replaceState(null, '', '/sign-in/verify');",
                 )
-            return self.login_submit(req, home="https://substack.com/home",
-                                     allowed_prefixes=("https://substack.com/", "/") + tuple(
-                                         f"https://{p}.substack.com/" for p in PUBLICATIONS))
+            return self.login_submit(
+                req,
+                home="https://substack.com/home",
+                allowed_prefixes=("https://substack.com/", "/")
+                + tuple(f"https://{p}.substack.com/" for p in PUBLICATIONS),
+            )
         if req.path == "/settings":
             return self.serve_list(req)
         if req.path == "/home":

@@ -9,8 +9,8 @@ from __future__ import annotations
 import html
 import re
 
-from optout.sandbox.replica import Request, Response, page, redirect
 from optout.sandbox.kit.peritem import PerItemReplica
+from optout.sandbox.replica import Request, Response, page, redirect
 
 BLOG_SETTINGS = re.compile(r"^/settings/blog/([A-Za-z0-9-]+)/?$")
 
@@ -44,8 +44,10 @@ including AI platforms.</p>"""
             nav = "".join(f'<li><a href="/blog/{b}">{b}</a></li>' for b in items)
         else:
             nav = "".join(f'<li><a href="/settings/blog/{b}">{b}</a></li>' for b in items)
-        body = (f'<nav aria-label="Settings"><a href="/settings/account">Account</a>'
-                f"<h2>Blogs</h2><ul>{nav}</ul></nav><h1>Account</h1><p>Email, password, security.</p>")
+        body = (
+            f'<nav aria-label="Settings"><a href="/settings/account">Account</a>'
+            f"<h2>Blogs</h2><ul>{nav}</ul></nav><h1>Account</h1><p>Email, password, security.</p>"
+        )
         return page(body, title="Settings | Tumblr")
 
     def handle(self, req: Request) -> Response:
@@ -56,7 +58,9 @@ including AI platforms.</p>"""
                 return redirect("/dashboard")
             return self.login_form(req, action="/login/submit")
         if req.path == "/login/submit" and req.method == "POST":
-            return self.login_submit(req, home="/dashboard", allowed_prefixes=("https://www.tumblr.com/",))
+            return self.login_submit(
+                req, home="/dashboard", allowed_prefixes=("https://www.tumblr.com/",)
+            )
         if req.path == "/settings/account":
             return self.serve_list(req)
         if m := BLOG_SETTINGS.match(req.path):

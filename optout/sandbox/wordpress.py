@@ -19,14 +19,16 @@ import json
 import re
 from urllib.parse import quote
 
-from optout.sandbox.replica import Request, Response, late_page, page, redirect
 from optout.sandbox.kit.peritem import PerItemReplica
+from optout.sandbox.replica import Request, Response, late_page, page, redirect
 
 OLD_SETTINGS = re.compile(r"^/settings/general/([A-Za-z0-9.-]+)/?$")
 VISIBILITY = re.compile(r"^/sites/([A-Za-z0-9.-]+)/settings/site-visibility/?$")
 SAVE = re.compile(r"^/rest/v1\.4/sites/([A-Za-z0-9.-]+)/settings/?$")
-HELP = ("This will prevent this site’s content from being shared with our licensed network of content and "
-        "research partners, including those that train AI models.")
+HELP = (
+    "This will prevent this site’s content from being shared with our licensed network of content and "
+    "research partners, including those that train AI models."
+)
 
 
 class WordPress(PerItemReplica):
@@ -44,7 +46,9 @@ class WordPress(PerItemReplica):
 
     def list_page(self, items: list[str]) -> Response:
         if not items:
-            rows = "<p>You don't have any sites yet.</p><a href=\"/start\">Create your first site</a>"
+            rows = (
+                '<p>You don\'t have any sites yet.</p><a href="/start">Create your first site</a>'
+            )
         elif self.misbehaves("list_changed"):
             rows = "".join(f'<li><a href="/site-overview?site={s}">{s}</a></li>' for s in items)
         else:
@@ -59,7 +63,9 @@ class WordPress(PerItemReplica):
                 return redirect("/sites")
             return self.login_form(req, action="/log-in/submit")
         if req.path == "/log-in/submit" and req.method == "POST":
-            return self.login_submit(req, home="/sites", allowed_prefixes=("https://wordpress.com/",))
+            return self.login_submit(
+                req, home="/sites", allowed_prefixes=("https://wordpress.com/",)
+            )
         if req.path == "/sites":
             return self.serve_list(req)
         if m := OLD_SETTINGS.match(req.path):
@@ -89,10 +95,15 @@ class WordPress(PerItemReplica):
             lang, label = self.foreign
         radios = "".join(
             f'<label style="display:block"><input type="radio" name="wpcom_site_visibility" value="{v}"'
-            f'{" checked" if v == visibility else ""}> {t}</label>'
-            for v, t in (("coming-soon", "Coming soon"), ("public", "Public"), ("private", "Private")))
-        third = f'''<input type="checkbox" id="third-party" name="wpcom_data_sharing_opt_out" value="true"
-  {"checked" if opted_out else ""} {"disabled" if discourage else ""}'''
+            f"{' checked' if v == visibility else ''}> {t}</label>"
+            for v, t in (
+                ("coming-soon", "Coming soon"),
+                ("public", "Public"),
+                ("private", "Private"),
+            )
+        )
+        third = f"""<input type="checkbox" id="third-party" name="wpcom_data_sharing_opt_out" value="true"
+  {"checked" if opted_out else ""} {"disabled" if discourage else ""}"""
         if self.misbehaves("label_elsewhere"):  # a visually hidden box inside the other box's label
             boxes = f'''
 <div><input type="checkbox" id="discourage" name="wpcom_discourage_search_engines"
@@ -101,16 +112,16 @@ class WordPress(PerItemReplica):
   aria-label="{html.escape(label)}"><span>Discourage search engines from indexing this site</span>
   <span aria-hidden="true">{html.escape(label)}</span></label>'''
         else:
-            boxes = f'''
+            boxes = f"""
 <div><input type="checkbox" id="discourage" name="wpcom_discourage_search_engines" {"checked" if discourage else ""}>
 <label for="discourage">Discourage search engines from indexing this site</label>
 <p>This does not block access to your site — it is up to search engines to honor your request.</p></div>
-<div>{third}><label for="third-party">{html.escape(label)}</label><p>{html.escape(HELP)}</p></div>'''
-        body = f'''<h1>Site visibility</h1><p>{html.escape(item)}</p>
+<div>{third}><label for="third-party">{html.escape(label)}</label><p>{html.escape(HELP)}</p></div>"""
+        body = f"""<h1>Site visibility</h1><p>{html.escape(item)}</p>
 <form id="privacy-form"><div role="radiogroup" aria-label="Site visibility">{radios}</div>
 {boxes if visibility == "public" else ""}
-<button type="submit" id="save" disabled>Save</button></form><div id="toast" role="status"></div>'''
-        script = f'''
+<button type="submit" id="save" disabled>Save</button></form><div id="toast" role="status"></div>"""
+        script = f"""
 const form = document.getElementById('privacy-form'), save = document.getElementById('save');
 const boxes = () => Array.from(form.querySelectorAll('input[type=checkbox]'));
 const initial = boxes().map(b => b.checked);
@@ -125,7 +136,7 @@ form.addEventListener('submit', async (e) => {{
       wpcom_data_sharing_opt_out: !!(box && box.checked), wpcom_discourage_search_engines: !!(discourage && discourage.checked)}})}});
   document.getElementById('toast').textContent = r.ok ? 'Settings saved.' : 'Failed to save settings.';
   save.disabled = r.ok;
-}});'''
+}});"""
         if self.misbehaves("slow_render"):
             return late_page(body, title=self.title, lang=lang, script=script)
         return page(body, title=self.title, lang=lang, script=script)
@@ -138,6 +149,14 @@ form.addEventListener('submit', async (e) => {{
         if payload.get("wpcom_discourage_search_engines"):
             self.event("discourage", item=item)  # a setting optout must never change
         blocked = bool(payload.get("wpcom_data_sharing_opt_out"))
-        if not self.saved(self.settings_of(user), f"{self.setting}/{item}", not blocked, item=item, blocked=blocked):
-            return Response(status=500, body='{"error":"internal"}', content_type="application/json")
+        if not self.saved(
+            self.settings_of(user),
+            f"{self.setting}/{item}",
+            not blocked,
+            item=item,
+            blocked=blocked,
+        ):
+            return Response(
+                status=500, body='{"error":"internal"}', content_type="application/json"
+            )
         return Response(body='{"ok":true}', content_type="application/json")

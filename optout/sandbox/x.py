@@ -18,9 +18,8 @@ import json
 import secrets
 from urllib.parse import quote, urlsplit
 
-from optout.sandbox.replica import Replica, Request, Response, page, redirect
 from optout.sandbox.kit import challenge
-from optout.sandbox.replica import digest
+from optout.sandbox.replica import Replica, Request, Response, digest, page, redirect
 from optout.sandbox.xsignin import (
     CATCHER,
     CATCHER_PATH,
@@ -37,7 +36,7 @@ SETTINGS_PATH = "/settings/grok_settings"
 
 LABELS = {
     "training": "Allow your public data as well as your interactions, inputs, and results with Grok "
-                "and xAI to be used for training and fine-tuning.",
+    "and xAI to be used for training and fine-tuning.",
     "personalization": "Allow X to personalize your experience with Grok",
     "memory": "Allow Grok to remember your conversation history",
 }
@@ -51,37 +50,52 @@ JAPANESE = {
 #: The german, french, spanish, danish and finnish misbehaviours: X's own strings (its web bundle,
 #: docs/research/languages-2026-12.md, H).
 LOCALIZED = {
-    "de": ({
-        "training": "Erlauben, dass deine öffentlichen Daten sowie deine Interaktionen, Eingaben und Ergebnisse "
-                    "bei Grok und xAI für Training und Feinabstimmung herangezogen werden",
-        "personalization": "X erlauben, deine Nutzung von Grok zu personalisieren",
-        "memory": "Grok erlauben, sich an deinen Konversationsverlauf zu erinnern",
-    }, "Grok und unabhängige Kooperationspartner"),
-    "fr": ({
-        "training": "Autoriser l’utilisation de mes données publiques ainsi que de mes interactions, saisies et "
-                    "résultats obtenus avec Grok et xAI à des fins d’entraînement et d’ajustement",
-        "personalization": "Autoriser X à personnaliser votre expérience avec Grok",
-        "memory": "Autoriser Grok à se souvenir de votre historique de conversations",
-    }, "Grok et collaborateurs tiers"),
-    "es": ({
-        "training": "Permite que tus datos públicos, así como tus interacciones, entradas y resultados con Grok y "
-                    "xAI, se utilicen para entrenamiento y perfeccionamiento",
-        "personalization": "Permite que X personalice tu experiencia con Grok",
-        "memory": "Permite que Grok recuerde tu historial de conversaciones",
-    }, "Grok y colaboradores externos"),
+    "de": (
+        {
+            "training": "Erlauben, dass deine öffentlichen Daten sowie deine Interaktionen, Eingaben und Ergebnisse "
+            "bei Grok und xAI für Training und Feinabstimmung herangezogen werden",
+            "personalization": "X erlauben, deine Nutzung von Grok zu personalisieren",
+            "memory": "Grok erlauben, sich an deinen Konversationsverlauf zu erinnern",
+        },
+        "Grok und unabhängige Kooperationspartner",
+    ),
+    "fr": (
+        {
+            "training": "Autoriser l’utilisation de mes données publiques ainsi que de mes interactions, saisies et "
+            "résultats obtenus avec Grok et xAI à des fins d’entraînement et d’ajustement",
+            "personalization": "Autoriser X à personnaliser votre expérience avec Grok",
+            "memory": "Autoriser Grok à se souvenir de votre historique de conversations",
+        },
+        "Grok et collaborateurs tiers",
+    ),
+    "es": (
+        {
+            "training": "Permite que tus datos públicos, así como tus interacciones, entradas y resultados con Grok y "
+            "xAI, se utilicen para entrenamiento y perfeccionamiento",
+            "personalization": "Permite que X personalice tu experiencia con Grok",
+            "memory": "Permite que Grok recuerde tu historial de conversaciones",
+        },
+        "Grok y colaboradores externos",
+    ),
     # danish, finnish: DzikStar/X-SCRAPER client-web/i18n/{da,fi}.js at 9cd43d52 (H as strings).
-    "da": ({
-        "training": "Giv tilladelse til, at dine offentlige data samt dine interaktioner, input og resultater "
-                    "med Grok og xAI må bruges til træning og finjustering",
-        "personalization": "Tillad X at personliggøre din oplevelse med Grok",
-        "memory": "Lad Grok huske din samtalehistorik",
-    }, "Grok og eksterne samarbejdspartnere"),
-    "fi": ({
-        "training": "Salli julkisten tietojesi sekä Grokin ja xAI:n kanssa käytyjen keskustelujen, syötteiden ja "
-                    "tulosten käyttö koulutukseen ja hienosäätöön",
-        "personalization": "Anna X:n yksilöidä Grok-käyttökokemuksesi",
-        "memory": "Anna Grokille lupa muistaa keskusteluhistorianne",
-    }, "Grok ja ulkopuoliset yhteistyökumppanit"),
+    "da": (
+        {
+            "training": "Giv tilladelse til, at dine offentlige data samt dine interaktioner, input og resultater "
+            "med Grok og xAI må bruges til træning og finjustering",
+            "personalization": "Tillad X at personliggøre din oplevelse med Grok",
+            "memory": "Lad Grok huske din samtalehistorik",
+        },
+        "Grok og eksterne samarbejdspartnere",
+    ),
+    "fi": (
+        {
+            "training": "Salli julkisten tietojesi sekä Grokin ja xAI:n kanssa käytyjen keskustelujen, syötteiden ja "
+            "tulosten käyttö koulutukseen ja hienosäätöön",
+            "personalization": "Anna X:n yksilöidä Grok-käyttökokemuksesi",
+            "memory": "Anna Grokille lupa muistaa keskusteluhistorianne",
+        },
+        "Grok ja ulkopuoliset yhteistyökumppanit",
+    ),
 }
 #: setting → (mutation name, variable): the first is X's (docs/research/platforms.md §2), the others the replica's.
 MUTATIONS = {
@@ -123,7 +137,9 @@ class X(Replica):
             return page("<h1>Home</h1><p>For you</p>", title="Home / X")
         if req.path == SETTINGS_PATH:
             if not self.user(req):
-                return redirect(LOGIN_PATH + "?redirect_after_login=" + quote(SETTINGS_PATH, safe=""))
+                return redirect(
+                    LOGIN_PATH + "?redirect_after_login=" + quote(SETTINGS_PATH, safe="")
+                )
             return self.settings_page(req)
         if req.path.startswith("/i/api/graphql/") and req.method == "POST":
             return self.mutation(req)
@@ -134,15 +150,19 @@ class X(Replica):
     def page_lang(self) -> str:
         """The pages' language: German, French, Spanish, Danish or Finnish under those misbehaviours,
         else English."""
-        for misbehaviour, lang in (("german", "de"), ("french", "fr"), ("spanish", "es"), ("danish", "da"),
-                                   ("finnish", "fi")):
+        for misbehaviour, lang in (
+            ("german", "de"),
+            ("french", "fr"),
+            ("spanish", "es"),
+            ("danish", "da"),
+            ("finnish", "fi"),
+        ):
             if self.misbehaves(misbehaviour):
                 return lang
         return "en"
 
     def login_app(self, *, lookalike: bool = False) -> Response:
         return signin_page(self, lookalike=lookalike)
-
 
     def task(self, req: Request) -> Response:
         body = req.json if isinstance(req.json, dict) else {}
@@ -151,24 +171,38 @@ class X(Replica):
         if subtask == "username":
             if self.account(value) is None or not value:
                 self.event("username", ok=False)
-                return answer({"subtask": "username", "error": "Sorry, we could not find your account."})
+                return answer(
+                    {"subtask": "username", "error": "Sorry, we could not find your account."}
+                )
             token = secrets.token_urlsafe(12)
             stage = "identifier" if self.asks_identifier() else "password"
-            flows[token] = {"user": value, "stage": "arkose" if self.misbehaves("captcha_early") else stage}
+            flows[token] = {
+                "user": value,
+                "stage": "arkose" if self.misbehaves("captcha_early") else stage,
+            }
             self.sandbox.save()
             step = {"flow_token": token, "subtask": flows[token]["stage"]}
-            if self.misbehaves("captcha_early"):  # the "ArkoseLogin" subtask (twitter-scraper issue 114)
+            if self.misbehaves(
+                "captcha_early"
+            ):  # the "ArkoseLogin" subtask (twitter-scraper issue 114)
                 step["challenge"] = challenge.start(self, "captcha", value, "/home")[0]
             return answer(step)
         flow = flows.get(str(body.get("flow_token")))
         if flow is None or flow["stage"] != subtask:
-            return answer({"subtask": "username", "error": "Something went wrong. Let’s try again."})
+            return answer(
+                {"subtask": "username", "error": "Something went wrong. Let’s try again."}
+            )
         user = flow["user"]
         if subtask == "identifier":
             ok = value == user  # the replica knows one name per account: the one signed in with
             self.event("identifier", ok=ok)
             if not ok:
-                return answer({"subtask": "identifier", "error": "Please enter your phone number or username."})
+                return answer(
+                    {
+                        "subtask": "identifier",
+                        "error": "Please enter your phone number or username.",
+                    }
+                )
             return self.advance(flows, body, "password")
         if subtask == "password":
             ok = self.check_password(user, value)
@@ -189,12 +223,17 @@ class X(Replica):
         if subtask == "2fa":
             ok = self.check_code(user, value)
             if not ok:
-                return answer({"subtask": "2fa", "error": "Your code was incorrect. Please try again."})
+                return answer(
+                    {"subtask": "2fa", "error": "Your code was incorrect. Please try again."}
+                )
             return self.done(flows, body, user)
         return answer({"subtask": "username", "error": "Something went wrong. Let’s try again."})
 
     def asks_identifier(self) -> bool:
-        return any(self.misbehaves(m) for m in ("identifier_step", "identifier_email", "identifier_phone_email"))
+        return any(
+            self.misbehaves(m)
+            for m in ("identifier_step", "identifier_email", "identifier_phone_email")
+        )
 
     def advance(self, flows: dict, body: dict, stage: str) -> Response:
         flows[str(body["flow_token"])]["stage"] = stage
@@ -204,18 +243,25 @@ class X(Replica):
     def challenge_passed(self, username: str | None, target: str) -> Response:
         self.state.get("login_flows", {}).clear()
         token = self.new_session(username)
-        return redirect(target, headers={"set-cookie": f"auth_token={token}; Path=/; Secure; HttpOnly"})
+        return redirect(
+            target, headers={"set-cookie": f"auth_token={token}; Path=/; Secure; HttpOnly"}
+        )
 
     def done(self, flows: dict, body: dict, user: str) -> Response:
         flows.pop(str(body["flow_token"]), None)
         token = self.new_session(user)
-        return answer({"subtask": "done"}, headers={"set-cookie": f"auth_token={token}; Path=/; Secure; HttpOnly"})
+        return answer(
+            {"subtask": "done"},
+            headers={"set-cookie": f"auth_token={token}; Path=/; Secure; HttpOnly"},
+        )
 
     # --- the Grok settings screen --------------------------------------------------------------
 
     def settings_page(self, req: Request) -> Response:
         lang = "ja" if self.misbehaves("language") else self.page_lang()
-        labels, heading = LOCALIZED.get(lang, (JAPANESE if lang == "ja" else LABELS, "Grok &amp; Third-party Collaborators"))
+        labels, heading = LOCALIZED.get(
+            lang, (JAPANESE if lang == "ja" else LABELS, "Grok &amp; Third-party Collaborators")
+        )
         if self.misbehaves("absent"):
             body = """<h1>Data sharing and personalization</h1>
 <p>Manage what information you allow X to use and share.</p>
@@ -244,7 +290,7 @@ class X(Replica):
   <h2>Data Sharing</h2>
   <p>X may share with xAI your X public data as well as your user interactions, inputs and results
   with Grok on X to train and fine-tune Grok and other AI models developed by xAI.</p>
-  {''.join(rows)}
+  {"".join(rows)}
   <button type="button">Delete conversation history</button>
   <div id="toast" role="status"></div>
 </section>
@@ -266,27 +312,49 @@ setTimeout(() => {{
   document.querySelector('main').innerHTML = {json.dumps(screen)};
   {script}
 }}, 2000);"""
-            return page('<div role="progressbar" aria-label="Loading"></div>', title="Grok / X", lang=lang,
-                        script=script)
+            return page(
+                '<div role="progressbar" aria-label="Loading"></div>',
+                title="Grok / X",
+                lang=lang,
+                script=script,
+            )
         return page(screen, title="Grok / X", lang=lang, script=script)
 
     def mutation(self, req: Request) -> Response:
         user = self.user(req)
         if not user:
-            return Response(status=403, body='{"errors":[{"message":"Forbidden"}]}', content_type="application/json")
+            return Response(
+                status=403,
+                body='{"errors":[{"message":"Forbidden"}]}',
+                content_type="application/json",
+            )
         name = req.path.rsplit("/", 1)[-1]
         setting = next((s for s, (m, _) in MUTATIONS.items() if m == name), None)
         variables = (req.json or {}).get("variables", {}) if isinstance(req.json, dict) else {}
         if setting is None or MUTATIONS[setting][1] not in variables:
-            return Response(status=400, body='{"errors":[{"message":"Bad request"}]}', content_type="application/json")
+            return Response(
+                status=400,
+                body='{"errors":[{"message":"Bad request"}]}',
+                content_type="application/json",
+            )
         value = bool(variables[MUTATIONS[setting][1]])
         if self.misbehaves("under_18"):
             self.event("save", setting=setting, on=value, status=403)
-            return Response(status=403, body='{"errors":[{"message":"Forbidden"}]}', content_type="application/json")
+            return Response(
+                status=403,
+                body='{"errors":[{"message":"Forbidden"}]}',
+                content_type="application/json",
+            )
         if not self.saved(self.settings_of(user), setting, value, setting=setting, on=value):
-            return Response(status=500, body='{"errors":[{"message":"Internal"}]}', content_type="application/json")
-        return Response(body='{"data":{"user_preferences_put":{"__typename":"UserPreferences"}}}',
-                        content_type="application/json")
+            return Response(
+                status=500,
+                body='{"errors":[{"message":"Internal"}]}',
+                content_type="application/json",
+            )
+        return Response(
+            body='{"data":{"user_preferences_put":{"__typename":"UserPreferences"}}}',
+            content_type="application/json",
+        )
 
 
 def answer(data: dict, headers: dict[str, str] | None = None) -> Response:

@@ -33,23 +33,74 @@ IDENTIFIER_HEADING = "Enter your phone number or username"
 #: those are the replica's own, made of bundle words, so no flow knows them (a member meeting them
 #: gets no guess: nothing is typed, the sign-in reads broken).
 LOGIN_TEXTS = {
-    "en": ("Sign in to X", "Phone, email, or username", "Next", "Forgot password?", IDENTIFIER_HEADING,
-           "Phone or username", "Password", "Log in", "Enter your verification code"),
-    "de": ("Bei X anmelden", "Telefonnummer, E-Mail-Adresse oder Nutzername", "Weiter", "Passwort vergessen?",
-           "Gib deine Telefonnummer oder deinen Nutzernamen ein", "Nutzername", "Passwort", "Anmelden",
-           "Zwei-Faktor-Authentifizierung"),
-    "fr": ("Se connecter à X", "Numéro de téléphone, adresse email ou nom d'utilisateur", "Suivant",
-           "Mot de passe oublié ?", "Numéro de téléphone ou nom d'utilisateur", "Nom d'utilisateur",
-           "Mot de passe", "Se connecter", "Authentification à deux facteurs"),
-    "es": ("Iniciar sesión en X", "Teléfono, correo electrónico o nombre de usuario", "Siguiente",
-           "¿Olvidaste tu contraseña?", "Introduce tu número de teléfono o nombre de usuario", "Nombre de usuario",
-           "Contraseña", "Iniciar sesión", "Autenticación en dos fases"),
+    "en": (
+        "Sign in to X",
+        "Phone, email, or username",
+        "Next",
+        "Forgot password?",
+        IDENTIFIER_HEADING,
+        "Phone or username",
+        "Password",
+        "Log in",
+        "Enter your verification code",
+    ),
+    "de": (
+        "Bei X anmelden",
+        "Telefonnummer, E-Mail-Adresse oder Nutzername",
+        "Weiter",
+        "Passwort vergessen?",
+        "Gib deine Telefonnummer oder deinen Nutzernamen ein",
+        "Nutzername",
+        "Passwort",
+        "Anmelden",
+        "Zwei-Faktor-Authentifizierung",
+    ),
+    "fr": (
+        "Se connecter à X",
+        "Numéro de téléphone, adresse email ou nom d'utilisateur",
+        "Suivant",
+        "Mot de passe oublié ?",
+        "Numéro de téléphone ou nom d'utilisateur",
+        "Nom d'utilisateur",
+        "Mot de passe",
+        "Se connecter",
+        "Authentification à deux facteurs",
+    ),
+    "es": (
+        "Iniciar sesión en X",
+        "Teléfono, correo electrónico o nombre de usuario",
+        "Siguiente",
+        "¿Olvidaste tu contraseña?",
+        "Introduce tu número de teléfono o nombre de usuario",
+        "Nombre de usuario",
+        "Contraseña",
+        "Iniciar sesión",
+        "Autenticación en dos fases",
+    ),
     # Bundle strings only; the first-step field and the unusual-activity heading are server-sent
     # and not sourced in da/fi: the bundle's "Username" stands in (the replica's own, no flow's).
-    "da": ("Log ind på X", "Brugernavn", "Næste", "Glemt adgangskode?", "Brugernavn", "Brugernavn",
-           "Adgangskode", "Log ind", "Godkendelse med to faktorer"),
-    "fi": ("Kirjaudu X:ään", "Käyttäjätunnus", "Seuraava", "Unohditko salasanasi?", "Käyttäjätunnus",
-           "Käyttäjätunnus", "Salasana", "Kirjaudu sisään", "Kaksivaiheinen tunnistus"),
+    "da": (
+        "Log ind på X",
+        "Brugernavn",
+        "Næste",
+        "Glemt adgangskode?",
+        "Brugernavn",
+        "Brugernavn",
+        "Adgangskode",
+        "Log ind",
+        "Godkendelse med to faktorer",
+    ),
+    "fi": (
+        "Kirjaudu X:ään",
+        "Käyttäjätunnus",
+        "Seuraava",
+        "Unohditko salasanasi?",
+        "Käyttäjätunnus",
+        "Käyttäjätunnus",
+        "Salasana",
+        "Kirjaudu sisään",
+        "Kaksivaiheinen tunnistus",
+    ),
 }
 #: focus_thief: a cross-origin frame on the sign-in page that takes the keyboard focus whenever the
 #: password field gets it, and sends whatever is typed there to its own server.
@@ -80,12 +131,26 @@ def signin_page(replica, *, lookalike: bool = False) -> Response:
     if replica.misbehaves("identifier_email"):
         heading, asked, label = "Verify your identity", "email address", "Email address"
     elif replica.misbehaves("identifier_phone_email"):
-        heading, asked, label = "Verify your identity", "phone number or email address", "Phone or email"
+        heading, asked, label = (
+            "Verify your identity",
+            "phone number or email address",
+            "Phone or email",
+        )
     # The explanations under the headings are English only: none is sourced in another language.
-    unusual = (f"""<p>There was unusual login activity on your account. To help keep your account safe, please enter
-your {asked} to verify it’s you.</p>""" if lang == "en" else "")
-    code_hint = "<p>Use your code generator app to generate a code and enter it below.</p>" if lang == "en" else ""
-    password_heading, code_label = ("Enter your password", "Enter code") if lang == "en" else (title, "")
+    unusual = (
+        f"""<p>There was unusual login activity on your account. To help keep your account safe, please enter
+your {asked} to verify it’s you.</p>"""
+        if lang == "en"
+        else ""
+    )
+    code_hint = (
+        "<p>Use your code generator app to generate a code and enter it below.</p>"
+        if lang == "en"
+        else ""
+    )
+    password_heading, code_label = (
+        ("Enter your password", "Enter code") if lang == "en" else (title, "")
+    )
     views = {
         "username": f"""<h1 id="modal-header">{e(title)}</h1>
 <button type="button">Sign in with Apple</button>
@@ -161,8 +226,12 @@ root.addEventListener('click', async (event) => {{
 }});
 show({{subtask: 'username'}});
 {challenge.script(None)}"""
-    return page('<div role="dialog" aria-labelledby="modal-header"><div id="flow"></div></div>',
-                title="Log in to X / X", lang=lang, script=script)
+    return page(
+        '<div role="dialog" aria-labelledby="modal-header"><div id="flow"></div></div>',
+        title="Log in to X / X",
+        lang=lang,
+        script=script,
+    )
 
 
 def echo(value: str) -> dict:
@@ -171,8 +240,10 @@ def echo(value: str) -> dict:
     words the flow knows for a failure."""
     data = json.dumps({"attempt": {"password": value}}).replace("</", "<\\/")
     shown = html.escape(value, quote=True)
-    return {"value": value, "html": f"""<div role="alert" data-tried="{shown}">We could not sign you in with
-“{html.escape(value)}”. <a href="/i/flow/login?tried={quote(value, safe='')}">Try again</a></div>
+    return {
+        "value": value,
+        "html": f"""<div role="alert" data-tried="{shown}">We could not sign you in with
+“{html.escape(value)}”. <a href="/i/flow/login?tried={quote(value, safe="")}">Try again</a></div>
 <input type="text" name="shown" value="{shown}" aria-label="Password shown">
-<script type="application/json" id="attempt">{data}</script>"""}
-
+<script type="application/json" id="attempt">{data}</script>""",
+    }

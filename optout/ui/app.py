@@ -42,21 +42,26 @@ class Ui:
 
 
 def create_app(ui: Ui):
-    app = Starlette(routes=[
-        Route("/", routes.stand),
-        Route("/act", routes.act),
-        Route("/volunteer", routes.volunteer),
-        Route("/accounts", routes.accounts),
-        Route("/accounts", routes.add_account, methods=["POST"]),
-        Route("/accounts/remove", routes.remove_account, methods=["POST"]),
-        Route("/runs", routes.start_run, methods=["POST"]),
-        Route("/runs/{job}", routes.run_page),
-        Route("/runs/{job}/events", routes.events),
-        Route("/runs/{job}/answer", routes.answer, methods=["POST"]),
-        Route("/runs/{job}/handout", routes.handout),
-        Route("/close", routes.close, methods=["POST"]),
-        Mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"),
-    ], middleware=[Middleware(GuardMiddleware, guard=ui.guard)])
+    app = Starlette(
+        routes=[
+            Route("/", routes.stand),
+            Route("/act", routes.act),
+            Route("/volunteer", routes.volunteer),
+            Route("/accounts", routes.accounts),
+            Route("/accounts", routes.add_account, methods=["POST"]),
+            Route("/accounts/remove", routes.remove_account, methods=["POST"]),
+            Route("/runs", routes.start_run, methods=["POST"]),
+            Route("/runs/{job}", routes.run_page),
+            Route("/runs/{job}/events", routes.events),
+            Route("/runs/{job}/answer", routes.answer, methods=["POST"]),
+            Route("/runs/{job}/handout", routes.handout),
+            Route("/close", routes.close, methods=["POST"]),
+            Mount(
+                "/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static"
+            ),
+        ],
+        middleware=[Middleware(GuardMiddleware, guard=ui.guard)],
+    )
     app.state.ui = ui
     return app
 
@@ -71,8 +76,10 @@ def bind(port: int = 0) -> socket.socket:
         sock.bind((HOST, port))
     except OSError as exc:
         sock.close()
-        raise OptoutError(f"Could not listen on {HOST}:{port}: {exc.strerror}.",
-                          "Choose another --port, or leave it out to take a free one.") from None
+        raise OptoutError(
+            f"Could not listen on {HOST}:{port}: {exc.strerror}.",
+            "Choose another --port, or leave it out to take a free one.",
+        ) from None
     sock.listen(16)
     return sock
 
@@ -82,9 +89,16 @@ def server(ui: Ui, sock: socket.socket):
     keep), a short grace at shutdown so a live progress stream does not hold it open."""
 
     ui.guard.port = sock.getsockname()[1]
-    config = uvicorn.Config(create_app(ui), log_level="warning", access_log=False, lifespan="off",
-                            timeout_graceful_shutdown=2, proxy_headers=False, server_header=False,
-                            date_header=False)
+    config = uvicorn.Config(
+        create_app(ui),
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=2,
+        proxy_headers=False,
+        server_header=False,
+        date_header=False,
+    )
     ui.server = uvicorn.Server(config)
     return ui.server
 

@@ -96,9 +96,14 @@ class Job:
 
 
 def form_question(flow, account, setting, sending) -> dict:
-    return {"kind": "form", "name": flow.name, "setting": inert(setting.label), "account": inert(account.name),
-            "fields": [[inert(k), inert(v)] for k, v in sending],
-            "text": f"Send this objection to {flow.name} in your name?"}
+    return {
+        "kind": "form",
+        "name": flow.name,
+        "setting": inert(setting.label),
+        "account": inert(account.name),
+        "fields": [[inert(k), inert(v)] for k, v in sending],
+        "text": f"Send this objection to {flow.name} in your name?",
+    }
 
 
 async def run_flow(ctx: UiContext, job: Job, reason: str = "") -> None:
@@ -113,35 +118,68 @@ async def run_flow(ctx: UiContext, job: Job, reason: str = "") -> None:
     extra = {"form_reason": reason, "confirm_form": confirm_form} if job.kind == "off" else {}
     # The API takes the profile's run lock: never at the same time as a scheduled run.
     job.results = await fn(
-        job.platforms, profile=ctx.profile, setup_context=ctx.setup_context, browser_path=ctx.browser_path,
-        headless=ctx.headless, attended=ctx.attended, person_wait_s=ctx.person_wait_s, on_window=ctx.on_window,
-        tell=job.say, on_result=lambda r: job.push(result_event(r, known, known_forms)), kind=job.kind,
-        **extra)
+        job.platforms,
+        profile=ctx.profile,
+        setup_context=ctx.setup_context,
+        browser_path=ctx.browser_path,
+        headless=ctx.headless,
+        attended=ctx.attended,
+        person_wait_s=ctx.person_wait_s,
+        on_window=ctx.on_window,
+        tell=job.say,
+        on_result=lambda r: job.push(result_event(r, known, known_forms)),
+        kind=job.kind,
+        **extra,
+    )
 
 
-async def run_assist(ctx: UiContext, job: Job, reason: str = "", person: str = "", keep: bool = False) -> None:
+async def run_assist(
+    ctx: UiContext, job: Job, reason: str = "", person: str = "", keep: bool = False
+) -> None:
     """Volunteer mode: `optout assist` with the questions on the page, ending with the handout."""
 
     known, known_forms = names(), forms()
 
     async def confirm(flow, readings, to_switch) -> bool:
         settings = ", ".join(f'"{inert(r.label or r.setting)}"' for r in to_switch)
-        return await job.ask({"kind": "switch", "name": flow.name, "fields": [],
-                              "text": f"Switch off {settings} on {flow.name} now? Ask the person."},
-                             ctx.person_wait_s)
+        return await job.ask(
+            {
+                "kind": "switch",
+                "name": flow.name,
+                "fields": [],
+                "text": f"Switch off {settings} on {flow.name} now? Ask the person.",
+            },
+            ctx.person_wait_s,
+        )
 
     async def confirm_form(flow, account, setting, sending) -> bool:
         return await job.ask(form_question(flow, account, setting, sending), ctx.person_wait_s)
 
     done = await people.assist(
-        job.platforms, keep_profile=ctx.profile if keep else None, confirm=confirm, tell=job.say,
-        on_result=lambda r: job.push(result_event(r, known, known_forms)), browser_path=ctx.browser_path,
-        setup_context=ctx.setup_context, on_ready=ctx.on_ready, wait_s=ctx.person_wait_s,
-        form_reason=reason, confirm_form=confirm_form)
+        job.platforms,
+        keep_profile=ctx.profile if keep else None,
+        confirm=confirm,
+        tell=job.say,
+        on_result=lambda r: job.push(result_event(r, known, known_forms)),
+        browser_path=ctx.browser_path,
+        setup_context=ctx.setup_context,
+        on_ready=ctx.on_ready,
+        wait_s=ctx.person_wait_s,
+        form_reason=reason,
+        confirm_form=confirm_form,
+    )
     job.results = done.results
-    job.handout = people.handout_html(done.results, name=person or None, assisted=True, sample=ctx.sandbox,
-                                      recheck=[f"optout{' --sandbox' if ctx.sandbox else ''} ui"])
-    job.say(people.what_was_kept(done.kept, None) + " The handout is on this page only until you close it.")
+    job.handout = people.handout_html(
+        done.results,
+        name=person or None,
+        assisted=True,
+        sample=ctx.sandbox,
+        recheck=[f"optout{' --sandbox' if ctx.sandbox else ''} ui"],
+    )
+    job.say(
+        people.what_was_kept(done.kept, None)
+        + " The handout is on this page only until you close it."
+    )
 
 
 async def run(ctx: UiContext, job: Job, runner, **kwargs) -> None:
@@ -153,11 +191,22 @@ async def run(ctx: UiContext, job: Job, runner, **kwargs) -> None:
     except OptoutError as exc:
         job.push({"type": "failed", "text": inert(exc.message), "hint": inert(exc.hint or "")})
     except asyncio.CancelledError:
-        job.push({"type": "failed", "text": "Stopped before it finished; nothing of it was recorded.", "hint": ""})
+        job.push(
+            {
+                "type": "failed",
+                "text": "Stopped before it finished; nothing of it was recorded.",
+                "hint": "",
+            }
+        )
         raise
     except Exception as exc:  # noqa: BLE001 - said on the page, in one line
-        job.push({"type": "failed", "text": f"Unexpected {type(exc).__name__}: {inert(scrub(str(exc)))[:300]}",
-                  "hint": "Run the same from a terminal with -v for details, and please report it."})
+        job.push(
+            {
+                "type": "failed",
+                "text": f"Unexpected {type(exc).__name__}: {inert(scrub(str(exc)))[:300]}",
+                "hint": "Run the same from a terminal with -v for details, and please report it.",
+            }
+        )
     finally:
         summary = {"type": "done", "handout": job.handout is not None}
         job.push(summary)

@@ -45,8 +45,10 @@ async def _body(request: Request) -> dict:
 def platforms() -> list[dict]:
     """Every platform of the catalogue by its real name, and whether optout acts on it or guides."""
 
-    return [{"id": p["platform"], "name": p["name"], "guide": p["guide"] is not None}
-            for p in catalog.catalogue()]
+    return [
+        {"id": p["platform"], "name": p["name"], "guide": p["guide"] is not None}
+        for p in catalog.catalogue()
+    ]
 
 
 async def stand(request: Request) -> HTMLResponse:
@@ -58,12 +60,18 @@ async def stand(request: Request) -> HTMLResponse:
 async def act(request: Request) -> HTMLResponse:
     ui = _ui(request)
     stored = {a.platform for a in AccountStore(ui.ctx.profile).list()}
-    return page(request, "act.html", platforms=platforms(), stored=stored, title="Check or switch off")
+    return page(
+        request, "act.html", platforms=platforms(), stored=stored, title="Check or switch off"
+    )
 
 
 async def volunteer(request: Request) -> HTMLResponse:
-    return page(request, "volunteer.html", platforms=[p for p in platforms() if not p["guide"]],
-                title="Help someone (volunteer mode)")
+    return page(
+        request,
+        "volunteer.html",
+        platforms=[p for p in platforms() if not p["guide"]],
+        title="Help someone (volunteer mode)",
+    )
 
 
 async def accounts(request: Request) -> HTMLResponse:
@@ -74,21 +82,45 @@ async def accounts(request: Request) -> HTMLResponse:
     else:
         where = f"your system keyring ({keyring.get_keyring().name})"
     known = words.names()
-    stored = [{"platform": a.platform, "name": known.get(a.platform, a.platform), "username": inert(a.username),
-               "totp": a.has_totp} for a in AccountStore(profile).list()]
+    stored = [
+        {
+            "platform": a.platform,
+            "name": known.get(a.platform, a.platform),
+            "username": inert(a.username),
+            "totp": a.has_totp,
+        }
+        for a in AccountStore(profile).list()
+    ]
 
-    signable = [{"id": pid, "name": f.name} for pid, f in sorted(load_flows(Layers.person()).items())
-                if f.guide is None and f.login and f.login.steps]
-    return page(request, "accounts.html", stored=stored, where=where, signable=signable, title="Your accounts")
+    signable = [
+        {"id": pid, "name": f.name}
+        for pid, f in sorted(load_flows(Layers.person()).items())
+        if f.guide is None and f.login and f.login.steps
+    ]
+    return page(
+        request,
+        "accounts.html",
+        stored=stored,
+        where=where,
+        signable=signable,
+        title="Your accounts",
+    )
 
 
 async def run_page(request: Request) -> Response:
     job = _ui(request).jobs.get(request.path_params["job"])
     if job is None:
-        return HTMLResponse("No such run: it belongs to an earlier start of optout ui.", status_code=404)
+        return HTMLResponse(
+            "No such run: it belongs to an earlier start of optout ui.", status_code=404
+        )
     known = words.names()
-    return page(request, "run.html", job=job, names=[known.get(p, p) for p in job.platforms],
-                title={"check": "Checking", "off": "Switching off", "assist": "Volunteer mode"}[job.kind])
+    return page(
+        request,
+        "run.html",
+        job=job,
+        names=[known.get(p, p) for p in job.platforms],
+        title={"check": "Checking", "off": "Switching off", "assist": "Volunteer mode"}[job.kind],
+    )
 
 
 async def events(request: Request) -> Response:
@@ -105,7 +137,9 @@ async def events(request: Request) -> Response:
         async for number, event in job.follow(seen):
             yield f"id: {number}\ndata: {json.dumps(event, ensure_ascii=False)}\n\n"
 
-    return StreamingResponse(stream(), media_type="text/event-stream", headers={"cache-control": "no-store"})
+    return StreamingResponse(
+        stream(), media_type="text/event-stream", headers={"cache-control": "no-store"}
+    )
 
 
 async def handout(request: Request) -> Response:
@@ -136,14 +170,26 @@ async def start_run(request: Request) -> JSONResponse:
     if any(not j.done for j in ui.jobs.values()):
         return _refuse("Another run is still going: wait for it to finish.", status=409)
     reason = str(data.get("reason") or "")[:2000]
-    if mode == "assist" and data.get("keep") and ui.ctx.profile.name in ("default", "sandbox-default"):
-        return _refuse("To keep what belongs to the person you help, give them a profile of their own.",
-                       "Close this page and start it again with `optout --profile NAME ui` (NAME: theirs).")
+    if (
+        mode == "assist"
+        and data.get("keep")
+        and ui.ctx.profile.name in ("default", "sandbox-default")
+    ):
+        return _refuse(
+            "To keep what belongs to the person you help, give them a profile of their own.",
+            "Close this page and start it again with `optout --profile NAME ui` (NAME: theirs).",
+        )
     job = jobs.Job(secrets.token_urlsafe(8), mode, chosen)
     ui.jobs[job.id] = job
     if mode == "assist":
-        work = jobs.run(ui.ctx, job, jobs.run_assist, reason=reason, person=str(data.get("person") or "")[:200],
-                        keep=bool(data.get("keep")))
+        work = jobs.run(
+            ui.ctx,
+            job,
+            jobs.run_assist,
+            reason=reason,
+            person=str(data.get("person") or "")[:200],
+            keep=bool(data.get("keep")),
+        )
     else:
         work = jobs.run(ui.ctx, job, jobs.run_flow, reason=reason)
 
@@ -179,13 +225,17 @@ async def add_account(request: Request) -> JSONResponse:
     try:
         [flow] = resolve([platform], Layers.person())
         if flow.guide is not None or not flow.login.steps:
-            return _refuse(f"optout does not sign in to {flow.name} with a password.",
-                           "Use Check on the Act page: a window opens for you to sign in yourself.")
+            return _refuse(
+                f"optout does not sign in to {flow.name} with a password.",
+                "Use Check on the Act page: a window opens for you to sign in yourself.",
+            )
         require_secrets(ui.ctx.profile)
         AccountStore(ui.ctx.profile).add(platform, Credential(username, password))
     except OptoutError as exc:
         return _refuse(exc.message, exc.hint or "")
-    return JSONResponse({"ok": True, "message": f"Stored your {flow.name} account {inert(username)}."})
+    return JSONResponse(
+        {"ok": True, "message": f"Stored your {flow.name} account {inert(username)}."}
+    )
 
 
 async def remove_account(request: Request) -> JSONResponse:

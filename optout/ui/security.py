@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode
 
 SAFE_METHODS = {"GET", "HEAD"}
-CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-       "form-action 'self'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 HEADERS = [
     (b"content-security-policy", CSP.encode()),
     (b"x-content-type-options", b"nosniff"),
@@ -91,8 +93,13 @@ class GuardMiddleware:
 
         if refusal is not None:
             status, text, extra = refusal
-            await send_with_headers({"type": "http.response.start", "status": status,
-                                     "headers": [(b"content-type", b"text/plain; charset=utf-8"), *extra]})
+            await send_with_headers(
+                {
+                    "type": "http.response.start",
+                    "status": status,
+                    "headers": [(b"content-type", b"text/plain; charset=utf-8"), *extra],
+                }
+            )
             await send_with_headers({"type": "http.response.body", "body": text.encode()})
             return
         await self.app(scope, receive, send_with_headers)
@@ -101,24 +108,45 @@ class GuardMiddleware:
         """(status, text, extra headers) when the request is refused; None when it may go on."""
         guard = self.guard
         if headers.get("host") not in guard.hosts():
-            return 403, "Refused: this page answers only at 127.0.0.1 or localhost on its own port.", []
+            return (
+                403,
+                "Refused: this page answers only at 127.0.0.1 or localhost on its own port.",
+                [],
+            )
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         if scope["method"] == "GET" and "token" in query:
             if not guard.same(query["token"], guard.token):
-                return 403, "Refused: that link's token is not this page's. Use the link optout printed.", []
+                return (
+                    403,
+                    "Refused: that link's token is not this page's. Use the link optout printed.",
+                    [],
+                )
             rest = {k: v for k, v in query.items() if k != "token"}
             where = scope["path"] + (f"?{urlencode(rest)}" if rest else "")
             cookie = f"{guard.cookie}={guard.token}; HttpOnly; SameSite=Strict; Path=/"
-            return 303, "Signed in to the local page.", [(b"location", where.encode()),
-                                                          (b"set-cookie", cookie.encode())]
+            return (
+                303,
+                "Signed in to the local page.",
+                [(b"location", where.encode()), (b"set-cookie", cookie.encode())],
+            )
         if not guard.same(_cookies(headers.get("cookie", "")).get(guard.cookie), guard.token):
-            return 403, ("Refused: open the page through the link `optout ui` printed (it carries a "
-                         "one-time token)."), []
+            return (
+                403,
+                (
+                    "Refused: open the page through the link `optout ui` printed (it carries a "
+                    "one-time token)."
+                ),
+                [],
+            )
         if scope["method"] not in SAFE_METHODS:
             if headers.get("origin") not in guard.origins():
                 return 403, "Refused: this action came from another page.", []
             if not headers.get("content-type", "").startswith("application/json"):
                 return 415, "Refused: actions are sent by the page itself, as JSON.", []
             if not guard.same(headers.get("x-csrf-token"), guard.csrf):
-                return 403, "Refused: this action does not carry the page's own token. Reload the page.", []
+                return (
+                    403,
+                    "Refused: this action does not carry the page's own token. Reload the page.",
+                    [],
+                )
         return None

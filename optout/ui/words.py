@@ -46,7 +46,12 @@ def names() -> dict[str, str]:
 
 def forms() -> set[tuple[str, str]]:
     """(platform, setting) of every objection form."""
-    return {(pid, s.id) for pid, flow in _flows().items() for s in flow.settings if s.control.kind == "form"}
+    return {
+        (pid, s.id)
+        for pid, flow in _flows().items()
+        for s in flow.settings
+        if s.control.kind == "form"
+    }
 
 
 def is_form(platform: str, setting: str, known_forms: set[tuple[str, str]]) -> bool:
@@ -94,8 +99,11 @@ def step_of(command: str | None, known: dict[str, str]) -> Step | None:
     if action is None:
         return None
     name = known.get(platform, platform)
-    label = {"off": f"Switch off AI training on {name}", "check": f"Check {name} now",
-             "signin": f"Sign in to {name} and check"}[action]
+    label = {
+        "off": f"Switch off AI training on {name}",
+        "check": f"Check {name} now",
+        "signin": f"Sign in to {name} and check",
+    }[action]
     return Step(action, platform, label)
 
 
@@ -109,16 +117,34 @@ def where_you_stand(profile) -> tuple[list[Row], Step | None]:
         name = known.get(s.platform, s.platform)
         label = inert(s.label or s.setting or "(no setting read yet)")
         words = state_words(s.state, name, is_form(s.platform, s.setting, known_forms))
-        rows.append(Row(s.platform, name, inert(s.account or ""), label, s.state, words, s.age,
-                        [inert(d) for d in s.drift], inert(s.note or "")))
+        rows.append(
+            Row(
+                s.platform,
+                name,
+                inert(s.account or ""),
+                label,
+                s.state,
+                words,
+                s.age,
+                [inert(d) for d in s.drift],
+                inert(s.note or ""),
+            )
+        )
     return rows, step_of(status.next_step(found), known)
 
 
 def result_event(result, known: dict[str, str], known_forms: set[tuple[str, str]]) -> dict:
     """A result as the live page shows it."""
     name = known.get(result.platform, result.platform)
-    return {"type": "result", "platform": result.platform, "name": name,
-            "setting": inert(result.label or result.setting), "state": str(result.state),
-            "words": state_words(str(result.state), name, is_form(result.platform, result.setting, known_forms)),
-            "detail": inert(result.detail or ""),
-            "account": inert(result.account or "")}
+    return {
+        "type": "result",
+        "platform": result.platform,
+        "name": name,
+        "setting": inert(result.label or result.setting),
+        "state": str(result.state),
+        "words": state_words(
+            str(result.state), name, is_form(result.platform, result.setting, known_forms)
+        ),
+        "detail": inert(result.detail or ""),
+        "account": inert(result.account or ""),
+    }

@@ -14,29 +14,63 @@ from optout.engine import capacity
 
 
 def test_quick_benchmark_prints_every_figure(browser_path, tmp_path):
-    done = subprocess.run([sys.executable, "-m", "optout.bench", "--quick", "--browser-path", browser_path],
-                          capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "optout.bench", "--quick", "--browser-path", browser_path],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
-    for figure in ("start-up: optout --help", "start-up: optout platforms", ": floor", "engine, all at once",
-                   "engine, one at a time", "check N=1 account(s) at once", "check N=2 account(s) at once",
-                   "time N=2 / N=1", "memory per extra account", "controls missing (label_gone): floor",
-                   "real weight (7 MB, trackers, +100 ms, 20 Mbit/s): floor"):
+    for figure in (
+        "start-up: optout --help",
+        "start-up: optout platforms",
+        ": floor",
+        "engine, all at once",
+        "engine, one at a time",
+        "check N=1 account(s) at once",
+        "check N=2 account(s) at once",
+        "time N=2 / N=1",
+        "memory per extra account",
+        "controls missing (label_gone): floor",
+        "real weight (7 MB, trackers, +100 ms, 20 Mbit/s): floor",
+    ):
         assert figure in out, (figure, out)
     lines = out.splitlines()
     assert not [line for line in lines if len(line) > 80]
-    imports = [(line, lines[i + 1]) for i, line in enumerate(lines) if line.strip().startswith("imports of optout")]
+    imports = [
+        (line, lines[i + 1])
+        for i, line in enumerate(lines)
+        if line.strip().startswith("imports of optout")
+    ]
     assert len(imports) == 2 and all(line.endswith(" ok") for line, _ in imports), imports
     assert all("playwright" not in figure.split("; target")[0] for _, figure in imports), imports
-    assert re.search(r"check N=2 account\(s\) at once\s+[\d.]+ s, peak RSS \d+ MB \(PSS \d+\), 1 browser", out), out
+    assert re.search(
+        r"check N=2 account\(s\) at once\s+[\d.]+ s, peak RSS \d+ MB \(PSS \d+\), 1 browser", out
+    ), out
 
 
 def test_scale_report_for_small_counts(browser_path, tmp_path):
     """`--scale` for 1 and 2 accounts: real figures from real runs, one browser, every setting read,
     and the concurrency the engine picked is the capacity rule's for the machine figures it saw."""
-    done = subprocess.run([sys.executable, "-m", "optout.bench", "--scale", "--sizes", "1,2", "--json",
-                           "--browser-path", browser_path], capture_output=True, text=True, timeout=600,
-                          cwd=tmp_path)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "optout.bench",
+            "--scale",
+            "--sizes",
+            "1,2",
+            "--json",
+            "--browser-path",
+            browser_path,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     report = json.loads(done.stdout)
     assert [row["accounts"] for row in report["sizes"]] == [1, 2]
@@ -52,9 +86,24 @@ def test_scale_report_for_small_counts(browser_path, tmp_path):
 
 
 def test_scale_report_text_fits_80_columns_and_takes_an_override(browser_path, tmp_path):
-    done = subprocess.run([sys.executable, "-m", "optout.bench", "--scale", "--sizes", "1", "--concurrency", "3",
-                           "--browser-path", browser_path], capture_output=True, text=True, timeout=600,
-                          cwd=tmp_path)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "optout.bench",
+            "--scale",
+            "--sizes",
+            "1",
+            "--concurrency",
+            "3",
+            "--browser-path",
+            browser_path,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     assert all(len(line) <= 80 for line in lines), [line for line in lines if len(line) > 80]

@@ -21,7 +21,9 @@ SENTINEL_PASSWORD = "sentinel-pw-Cli7Hq2W"
 def invoke(browser_path):
     def _invoke(*args, input=None):
         runner = CliRunner()
-        return runner.invoke(cli, ["--browser-path", browser_path, *args], input=input, catch_exceptions=False)
+        return runner.invoke(
+            cli, ["--browser-path", browser_path, *args], input=input, catch_exceptions=False
+        )
 
     return _invoke
 
@@ -55,7 +57,9 @@ def test_account_add_list_remove_keeps_secret_out_of_output(invoke, memory_keyri
 
 def test_account_add_refuses_a_machine_without_keyring(invoke):
     keyring.set_keyring(keyring.backends.fail.Keyring())
-    result = invoke("account", "add", "linkedin", input=f"{SANDBOX_USERNAME}\n{SENTINEL_PASSWORD}\n")
+    result = invoke(
+        "account", "add", "linkedin", input=f"{SANDBOX_USERNAME}\n{SENTINEL_PASSWORD}\n"
+    )
     assert result.exit_code == 1
     assert "gnome-keyring" in result.output and "keyrings.cryptfile" in result.output
     assert "Traceback" not in result.output
@@ -63,7 +67,13 @@ def test_account_add_refuses_a_machine_without_keyring(invoke):
 
 def test_sandbox_off_then_drift_back_on(invoke, optout_home):
     replica()
-    invoke("--sandbox", "account", "add", "linkedin", input=f"{SANDBOX_USERNAME}\n{SENTINEL_PASSWORD}\n")
+    invoke(
+        "--sandbox",
+        "account",
+        "add",
+        "linkedin",
+        input=f"{SANDBOX_USERNAME}\n{SENTINEL_PASSWORD}\n",
+    )
     dry = invoke("--sandbox", "--json", "off", "--dry-run", "linkedin")
     assert dry.exit_code == 3, dry.output
     assert "would switch it off" in json.loads(dry.stdout)["results"][0]["detail"]
@@ -86,7 +96,13 @@ def test_sandbox_off_then_drift_back_on(invoke, optout_home):
 
 def test_broken_page_exit_code_and_evidence(invoke):
     replica("label_gone")
-    invoke("--sandbox", "account", "add", "linkedin", input=f"{SANDBOX_USERNAME}\n{SENTINEL_PASSWORD}\n")
+    invoke(
+        "--sandbox",
+        "account",
+        "add",
+        "linkedin",
+        input=f"{SANDBOX_USERNAME}\n{SENTINEL_PASSWORD}\n",
+    )
     result = invoke("--sandbox", "--json", "off", "linkedin")
     assert result.exit_code == 5
     [row] = [r for r in json.loads(result.stdout)["results"] if r["setting"] == "generative-ai"]
@@ -112,14 +128,28 @@ def test_demo_runs_the_whole_cycle(invoke):
     data = json.loads(result.stdout)
 
     def linkedin(rows):
-        return [(r["setting"], r["state"], r["changed"]) for r in rows if r["platform"] == "linkedin"]
+        return [
+            (r["setting"], r["state"], r["changed"]) for r in rows if r["platform"] == "linkedin"
+        ]
 
-    assert linkedin(data["check"]) == [("generative-ai", "on", False), ("ai-objection", "on", False)]
-    assert linkedin(data["off"]) == [("generative-ai", "off", True), ("ai-objection", "submitted", True)]
-    assert linkedin(data["verify"]) == [("generative-ai", "off", False), ("ai-objection", "submitted", False)]
+    assert linkedin(data["check"]) == [
+        ("generative-ai", "on", False),
+        ("ai-objection", "on", False),
+    ]
+    assert linkedin(data["off"]) == [
+        ("generative-ai", "off", True),
+        ("ai-objection", "submitted", True),
+    ]
+    assert linkedin(data["verify"]) == [
+        ("generative-ai", "off", False),
+        ("ai-objection", "submitted", False),
+    ]
     # Every replica's fresh account ends opted out: switches off, objection forms submitted.
     assert {r["state"] for r in data["verify"]} <= {"off", "submitted"}, [
-        (r["platform"], r["setting"], r["state"]) for r in data["verify"] if r["state"] not in ("off", "submitted")]
+        (r["platform"], r["setting"], r["state"])
+        for r in data["verify"]
+        if r["state"] not in ("off", "submitted")
+    ]
 
 
 def test_demo_says_one_summary_and_a_next_step_that_fits(invoke):
@@ -146,7 +176,13 @@ def test_doctor_reports_browser_keyring_and_data_dir(invoke):
 
 def test_drift_between_two_checks_shows_in_exit_code_history_and_report(invoke, tmp_path):
     replica()
-    invoke("--sandbox", "account", "add", "linkedin", input=f"{SANDBOX_USERNAME}\n{SENTINEL_PASSWORD}\n")
+    invoke(
+        "--sandbox",
+        "account",
+        "add",
+        "linkedin",
+        input=f"{SANDBOX_USERNAME}\n{SENTINEL_PASSWORD}\n",
+    )
     assert invoke("--sandbox", "off", "linkedin").exit_code == 0
     first = invoke("--sandbox", "--json", "check", "linkedin")
     assert first.exit_code == 0 and json.loads(first.stdout)["drift"] == []

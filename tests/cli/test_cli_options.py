@@ -41,44 +41,61 @@ def test_check_json_after_the_command(browser_path):
         assert row["state"] == "needs_login"
 
 
-@pytest.mark.parametrize("args", [
-    ["--json", "platforms"], ["platforms", "--json"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--json", "platforms"],
+        ["platforms", "--json"],
+    ],
+)
 def test_platforms(args):
     result = invoke(*args)
     assert result.exit_code == 0, result.output
     assert "linkedin" in {f["platform"] for f in json.loads(result.stdout)}
 
 
-@pytest.mark.parametrize("args", [
-    ["--json", "account", "list"], ["account", "--json", "list"], ["account", "list", "--json"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--json", "account", "list"],
+        ["account", "--json", "list"],
+        ["account", "list", "--json"],
+    ],
+)
 def test_account_list(args):
     result = invoke(*args)
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout) == []
 
 
-@pytest.mark.parametrize("args, profile", [
-    (["--json", "history"], "default"),
-    (["history", "--json"], "default"),
-    (["--profile", "alice", "history", "--json"], "alice"),
-    (["history", "--json", "--profile", "alice"], "alice"),
-    (["--profile", "bob", "history", "--profile", "alice", "--json"], "alice"),
-    (["--sandbox", "--profile", "alice", "--json", "history"], "sandbox-alice"),
-    (["history", "--sandbox", "--profile", "alice", "--json"], "sandbox-alice"),
-    (["--profile", "alice", "history", "--sandbox", "--json"], "sandbox-alice"),
-    (["--sandbox", "history", "--sandbox", "--json"], "sandbox-default"),
-])
+@pytest.mark.parametrize(
+    "args, profile",
+    [
+        (["--json", "history"], "default"),
+        (["history", "--json"], "default"),
+        (["--profile", "alice", "history", "--json"], "alice"),
+        (["history", "--json", "--profile", "alice"], "alice"),
+        (["--profile", "bob", "history", "--profile", "alice", "--json"], "alice"),
+        (["--sandbox", "--profile", "alice", "--json", "history"], "sandbox-alice"),
+        (["history", "--sandbox", "--profile", "alice", "--json"], "sandbox-alice"),
+        (["--profile", "alice", "history", "--sandbox", "--json"], "sandbox-alice"),
+        (["--sandbox", "history", "--sandbox", "--json"], "sandbox-default"),
+    ],
+)
 def test_history_profile_and_sandbox_either_side(args, profile):
     result = invoke(*args)
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["profile"] == profile
 
 
-@pytest.mark.parametrize("args", [
-    ["--json", "profile", "list"], ["profile", "list", "--json"], ["profile", "--json", "list"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--json", "profile", "list"],
+        ["profile", "list", "--json"],
+        ["profile", "--json", "list"],
+    ],
+)
 def test_profile_list(args):
     Profile("alice").ensure()
     result = invoke(*args)
@@ -104,7 +121,12 @@ def test_a_bad_profile_after_the_command_is_refused_like_before():
 
 def test_verbosity_adds_up_and_later_values_win():
     state = CliState()
-    for name, value in (("verbose", 1), ("verbose", 1), ("browser_path", "/a"), ("browser_path", "/b")):
+    for name, value in (
+        ("verbose", 1),
+        ("verbose", 1),
+        ("browser_path", "/a"),
+        ("browser_path", "/b"),
+    ):
         state.merge(name, value)
     assert (state.verbose, state.browser_path) == (2, "/b")
 
@@ -132,36 +154,59 @@ def test_sandbox_list_fits_80_columns_and_has_json():
 
     text = CliRunner(env={"COLUMNS": "80"}).invoke(cli, ["sandbox", "list"]).output
     assert not [line for line in text.splitlines() if len(line) > 80]
-    assert "real_weight" in text and "cookie_consent_accept_only\n" in text  # a long name on its own line
-    assert json_of("sandbox", "list", "--json") == [{"name": n, "what": w} for n, w in MISBEHAVIOURS.items()]
+    assert (
+        "real_weight" in text and "cookie_consent_accept_only\n" in text
+    )  # a long name on its own line
+    assert json_of("sandbox", "list", "--json") == [
+        {"name": n, "what": w} for n, w in MISBEHAVIOURS.items()
+    ]
 
 
 def test_sandbox_set_and_flip_name_what_is_wrong_and_answer_json():
     from optout.sandbox import Sandbox
 
-    for args, wrong in ((["set", "myspace"], "no replica of myspace"),
-                        (["flip", "myspace", "x", "on"], "no replica of myspace"),
-                        (["flip", "linkedin", "trainning", "on"], "no setting trainning; it has: ai-objection")):
+    for args, wrong in (
+        (["set", "myspace"], "no replica of myspace"),
+        (["flip", "myspace", "x", "on"], "no replica of myspace"),
+        (["flip", "linkedin", "trainning", "on"], "no setting trainning; it has: ai-objection"),
+    ):
         result = invoke("--sandbox", "sandbox", *args)
         assert result.exit_code == 2 and wrong in result.output and "Traceback" not in result.output
     assert json_of("--sandbox", "sandbox", "set", "linkedin", "two_factor", "--json") == {
-        "platform": "linkedin", "misbehaviours": ["two_factor"]}
-    assert json_of("--sandbox", "sandbox", "flip", "linkedin", "generative-ai", "off", "--json")["on"] is False
+        "platform": "linkedin",
+        "misbehaviours": ["two_factor"],
+    }
+    assert (
+        json_of("--sandbox", "sandbox", "flip", "linkedin", "generative-ai", "off", "--json")["on"]
+        is False
+    )
     box = Sandbox.for_profile("sandbox-default")
     assert box.data["linkedin"]["settings"]["generative-ai"] is False
     assert box.data["linkedin"]["misbehaviours"] == ["two_factor"]
 
 
 def test_account_add_and_remove_answer_json_without_the_secret():
-    result = CliRunner().invoke(cli, ["account", "add", "linkedin", "--json"],
-                                input=f"me@example.org\n{SENTINEL_PASSWORD}\n", catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        ["account", "add", "linkedin", "--json"],
+        input=f"me@example.org\n{SENTINEL_PASSWORD}\n",
+        catch_exceptions=False,
+    )
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == {"platform": "linkedin", "username": "me@example.org", "has_totp": False}
+    assert json.loads(result.stdout) == {
+        "platform": "linkedin",
+        "username": "me@example.org",
+        "has_totp": False,
+    }
     assert "sentinel-pw" not in result.output
     assert json_of("account", "remove", "linkedin", "--json") == [
-        {"platform": "linkedin", "username": "me@example.org"}]
+        {"platform": "linkedin", "username": "me@example.org"}
+    ]
 
 
 def test_completion_json_holds_the_script():
     plain = invoke("completion", "bash").stdout
-    assert json_of("completion", "bash", "--json") == {"shell": "bash", "script": plain[:-1]}  # echo adds one newline
+    assert json_of("completion", "bash", "--json") == {
+        "shell": "bash",
+        "script": plain[:-1],
+    }  # echo adds one newline

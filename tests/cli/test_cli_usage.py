@@ -46,8 +46,9 @@ def test_an_unknown_platform_suggests_the_nearest_name():
 def test_a_platform_with_nothing_near_suggests_nothing():
     result = invoke("check", "myspace")
     assert result.exit_code == 2
-    assert "optout has no flow for myspace." in result.output and "Did you mean" not in result.output
-
+    assert (
+        "optout has no flow for myspace." in result.output and "Did you mean" not in result.output
+    )
 
 
 def every_command(group: click.Group, path: tuple[str, ...] = ()):

@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 import stat
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import click
 import pytest
 from click.testing import CliRunner
 
 from optout import schedule
-from optout.cli.watch import COMMANDS, Since
 from optout.cli.common import CliState
+from optout.cli.watch import COMMANDS, Since
 from optout.errors import OptoutError
 from optout.history import History
 from optout.notify import load_urls
@@ -44,25 +44,44 @@ def invoke(*args, ok=True):
 @pytest.fixture
 def recorded():
     """Two runs: LinkedIn's setting off, then switched back on by the platform."""
-    old = datetime.now(timezone.utc) - timedelta(days=30)
+    old = datetime.now(UTC) - timedelta(days=30)
     with History(Profile()) as h:
         first = h.start_run("check")
-        h.record(first, Result("linkedin", "train", State.OFF, label="Train AI \x1b[2J[red]x[/red]",
-                               account="a@example.org", at=old))
+        h.record(
+            first,
+            Result(
+                "linkedin",
+                "train",
+                State.OFF,
+                label="Train AI \x1b[2J[red]x[/red]",
+                account="a@example.org",
+                at=old,
+            ),
+        )
         h.record(first, Result("x", "grok", State.OFF, label="Grok", at=old))
         h.finish_run(first)
         second = h.start_run("scheduled")
-        h.record(second, Result("linkedin", "train", State.ON, label="Train AI \x1b[2J[red]x[/red]",
-                                account="a@example.org"))
+        h.record(
+            second,
+            Result(
+                "linkedin",
+                "train",
+                State.ON,
+                label="Train AI \x1b[2J[red]x[/red]",
+                account="a@example.org",
+            ),
+        )
         h.finish_run(second)
         h.drift(second)
 
 
 def test_since_parsing():
     since = Since()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     assert abs(since.convert("7d", None, None) - (now - timedelta(days=7))) < timedelta(seconds=5)
-    assert abs(since.convert("12h", None, None) - (now - timedelta(hours=12))) < timedelta(seconds=5)
+    assert abs(since.convert("12h", None, None) - (now - timedelta(hours=12))) < timedelta(
+        seconds=5
+    )
     day = since.convert("2026-11-01", None, None)
     assert (day.year, day.month, day.day, day.hour) == (2026, 11, 1, 0) and day.tzinfo
     with pytest.raises(click.BadParameter):
@@ -114,23 +133,42 @@ def fake_scheduler(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
     calls = []
-    monkeypatch.setattr(schedule, "_run", lambda cmd, input=None: calls.append(cmd) or
-                        subprocess.CompletedProcess(cmd, 0, "", ""))
+    monkeypatch.setattr(
+        schedule,
+        "_run",
+        lambda cmd, input=None: calls.append(cmd) or subprocess.CompletedProcess(cmd, 0, "", ""),
+    )
     return home, calls
 
 
 def test_schedule_dry_run(fake_scheduler):
     home, calls = fake_scheduler
-    out = invoke("schedule", "install", "--every", "weekly", "--fix", "--notify", "ntfy://t0ken@x/y",
-                 "--dry-run", "--system", "systemd").output
+    out = invoke(
+        "schedule",
+        "install",
+        "--every",
+        "weekly",
+        "--fix",
+        "--notify",
+        "ntfy://t0ken@x/y",
+        "--dry-run",
+        "--system",
+        "systemd",
+    ).output
     assert "OnCalendar=Mon" in out and "--profile default off --scheduled" in out
     assert "t0ken" not in out and calls == [] and not (home / ".config").exists()
 
 
 def test_schedule_install_status_remove(fake_scheduler):
     home, calls = fake_scheduler
-    out = invoke("schedule", "install", "--notify", "ntfy://t0ken@x/y", "--system", "systemd").output
-    assert "wrote" in out and "Scheduled a daily check of profile default" in out and "t0ken" not in out
+    out = invoke(
+        "schedule", "install", "--notify", "ntfy://t0ken@x/y", "--system", "systemd"
+    ).output
+    assert (
+        "wrote" in out
+        and "Scheduled a daily check of profile default" in out
+        and "t0ken" not in out
+    )
     assert load_urls("default") == ["ntfy://t0ken@x/y"]
     assert ["systemctl", "--user", "enable", "--now", "optout-default.timer"] in calls
     status = json.loads(invoke("--json", "schedule", "status", "--system", "systemd").output)
@@ -158,4 +196,6 @@ def test_notify_test_with_nowhere_to_send(monkeypatch):
     monkeypatch.delenv("DISPLAY", raising=False)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     result = invoke("notify", "test", ok=False)
-    assert isinstance(result.exception, OptoutError) and "Nothing to send to" in str(result.exception)
+    assert isinstance(result.exception, OptoutError) and "Nothing to send to" in str(
+        result.exception
+    )

@@ -17,7 +17,9 @@ HANDLE = "demo_handle"
 @pytest.fixture
 def invoke(browser_path):
     def _invoke(*args, input=None):
-        return CliRunner().invoke(cli, ["--browser-path", browser_path, *args], input=input, catch_exceptions=False)
+        return CliRunner().invoke(
+            cli, ["--browser-path", browser_path, *args], input=input, catch_exceptions=False
+        )
 
     return _invoke
 
@@ -28,18 +30,27 @@ def rows(result) -> dict[str, dict]:
 
 def test_sandbox_check_then_off_x(invoke, optout_home):
     # X asks "phone number or username" here: only a stored username may answer it.
-    Sandbox.for_profile("default").configure("x", "identifier_step", username=HANDLE, password=SENTINEL_PASSWORD)
+    Sandbox.for_profile("default").configure(
+        "x", "identifier_step", username=HANDLE, password=SENTINEL_PASSWORD
+    )
     added = invoke("--sandbox", "account", "add", "x", input=f"{HANDLE}\n{SENTINEL_PASSWORD}\n")
     assert added.exit_code == 0, added.output
 
     check = invoke("--sandbox", "--json", "check", "x")
     assert check.exit_code == 3, check.output
     assert {k: r["state"] for k, r in rows(check).items()} == {
-        "training": "on", "personalization": "on", "memory": "on"}
+        "training": "on",
+        "personalization": "on",
+        "memory": "on",
+    }
 
     off = invoke("--sandbox", "--json", "off", "x", "--setting", "memory")
     states = {k: (r["state"], r["changed"]) for k, r in rows(off).items()}
-    assert states == {"training": ("off", True), "personalization": ("on", False), "memory": ("off", True)}
+    assert states == {
+        "training": ("off", True),
+        "personalization": ("on", False),
+        "memory": ("off", True),
+    }
     # Personalization is optional and was not asked for: it reads on, and says so, but the run
     # did what the person asked, so the exit code is 0.
     assert rows(off)["personalization"]["optional"] is True
@@ -62,7 +73,11 @@ def test_platforms_explains_x_and_grok(invoke):
     x = {s["id"]: s for s in flows["x"]["settings"]}
     assert list(x) == ["training", "personalization", "memory"]
     assert x["training"]["label"].startswith("Allow your public data as well as your interactions")
-    assert not x["training"]["optional"] and x["personalization"]["optional"] and x["memory"]["optional"]
+    assert (
+        not x["training"]["optional"]
+        and x["personalization"]["optional"]
+        and x["memory"]["optional"]
+    )
     assert all(s["meaning"] and s["regions"] and "\n" not in s["meaning"] for s in x.values())
     assert "EU" in x["training"]["regions"] and "under-18" in x["training"]["regions"]
     [grok] = flows["grok"]["settings"]

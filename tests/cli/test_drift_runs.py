@@ -13,7 +13,6 @@ from optout.history import History
 from optout.notify import save_urls
 from optout.paths import Profile
 from optout.sandbox import SANDBOX_USERNAME, Sandbox
-
 from tests.cli.test_everyday import SCHEMA, check_schema
 
 SENTINEL_PASSWORD = "sentinel-pw-Drift8Mv"
@@ -25,8 +24,13 @@ def invoke(browser_path, monkeypatch):
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
 
     def _invoke(*args, input=None):
-        return CliRunner().invoke(cli, ["--browser-path", browser_path, "--sandbox", *args], input=input,
-                                  env={"COLUMNS": "80"}, catch_exceptions=False)
+        return CliRunner().invoke(
+            cli,
+            ["--browser-path", browser_path, "--sandbox", *args],
+            input=input,
+            env={"COLUMNS": "80"},
+            catch_exceptions=False,
+        )
 
     return _invoke
 
@@ -41,7 +45,9 @@ def test_off_and_scheduled_fix_report_a_setting_switched_back_on(invoke, apprise
     invoke("account", "add", "linkedin", input=f"{SANDBOX_USERNAME}\n{SENTINEL_PASSWORD}\n")
     first = invoke("off", "linkedin", "--json")
     assert first.exit_code == 0, first.output
-    assert json.loads(first.stdout)["drift"] == []  # the first switch is no drift: nothing was off before
+    assert (
+        json.loads(first.stdout)["drift"] == []
+    )  # the first switch is no drift: nothing was off before
 
     flip_on(invoke)
     again = invoke("off", "linkedin", "--json")
@@ -50,7 +56,8 @@ def test_off_and_scheduled_fix_report_a_setting_switched_back_on(invoke, apprise
     [gen] = [r for r in data["results"] if r["setting"] == "generative-ai"]
     assert gen["state"] == "off" and gen["changed"]  # fixed, and verified after a reload
     assert [(d["kind"], d["setting"], d["fixed"]) for d in data["drift"]] == [
-        ("switched_on", "generative-ai", True)]
+        ("switched_on", "generative-ai", True)
+    ]
     assert again.exit_code == 6  # all off now, but the platform had switched it back on
 
     flip_on(invoke)
@@ -67,7 +74,8 @@ def test_off_and_scheduled_fix_report_a_setting_switched_back_on(invoke, apprise
     with History(Profile("sandbox-default"), read_only=True) as h:
         logged = h.drift_log()
     assert [(d["kind"], d["setting"], d["fixed"]) for d in logged] == [
-        ("switched_on", "generative-ai", True)] * 2
+        ("switched_on", "generative-ai", True)
+    ] * 2
     history = json.loads(invoke("history", "--json").stdout)
     assert check_schema(history, SCHEMA) == [] and len(history["drift"]) == 2
 

@@ -13,15 +13,17 @@ from click.testing import CliRunner
 from rich.console import Console
 
 from optout import render
-from optout.doctor import DoctorLine
 from optout.cli import cli
+from optout.doctor import DoctorLine
 from optout.results import Result
 from optout.sandbox import SANDBOX_USERNAME, Sandbox
 from optout.states import State
 from optout.status import Standing
 
 SENTINEL_PASSWORD = "sentinel-pw-Everyday4Kx"
-SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "json-schema" / "results.json").read_text())
+SCHEMA = json.loads(
+    (Path(__file__).parents[2] / "docs" / "json-schema" / "results.json").read_text()
+)
 LONG_LABEL = "Use my data for training content creation AI models and improving generative features"
 
 
@@ -32,13 +34,19 @@ def check_schema(value, schema: dict, path: str = "$") -> list[str]:
         return check_schema(value, SCHEMA["$defs"][schema["$ref"].rsplit("/", 1)[1]], path)
     if "anyOf" in schema:
         failures = [check_schema(value, s, path) for s in schema["anyOf"]]
-        return [] if any(not f for f in failures) else [f"{path}: matches none of anyOf: {failures}"]
+        return (
+            [] if any(not f for f in failures) else [f"{path}: matches none of anyOf: {failures}"]
+        )
     problems = []
     kinds = {"string": str, "boolean": bool, "array": list, "object": dict, "null": type(None)}
     if "type" in schema:
         types = [schema["type"]] if isinstance(schema["type"], str) else schema["type"]
-        ok = any((isinstance(value, int) and not isinstance(value, bool)) if t == "integer"
-                 else isinstance(value, kinds[t]) for t in types)
+        ok = any(
+            (isinstance(value, int) and not isinstance(value, bool))
+            if t == "integer"
+            else isinstance(value, kinds[t])
+            for t in types
+        )
         if not ok:
             return [f"{path}: {value!r} is not {types}"]
     if "enum" in schema and value not in schema["enum"]:
@@ -67,8 +75,13 @@ def test_the_schema_checker_catches_what_it_should():
 def invoke(browser_path):
     def _invoke(*args, input=None, columns=None):
         env = {"COLUMNS": str(columns)} if columns else {}
-        return CliRunner().invoke(cli, ["--browser-path", browser_path, *args], input=input, env=env,
-                                  catch_exceptions=False)
+        return CliRunner().invoke(
+            cli,
+            ["--browser-path", browser_path, *args],
+            input=input,
+            env=env,
+            catch_exceptions=False,
+        )
 
     return _invoke
 
@@ -80,9 +93,18 @@ def fits(text: str, width: int) -> bool:
 def test_sandbox_runs_json_status_and_bare_optout(invoke):
     assert "Usage:" in invoke().stdout  # nothing yet: bare optout shows help
     Sandbox.for_profile("default").configure("linkedin", password=SENTINEL_PASSWORD)
-    invoke("--sandbox", "account", "add", "linkedin", input=f"{SANDBOX_USERNAME}\n{SENTINEL_PASSWORD}\n")
+    invoke(
+        "--sandbox",
+        "account",
+        "add",
+        "linkedin",
+        input=f"{SANDBOX_USERNAME}\n{SENTINEL_PASSWORD}\n",
+    )
     unread = json.loads(invoke("--sandbox", "status", "--json").stdout)
-    assert unread["next"] == "optout --sandbox check linkedin" and unread["settings"][0]["state"] == "unread"
+    assert (
+        unread["next"] == "optout --sandbox check linkedin"
+        and unread["settings"][0]["state"] == "unread"
+    )
     off = invoke("--sandbox", "off", "linkedin", "--json")
     assert off.exit_code == 0, off.output
     invoke("--sandbox", "sandbox", "flip", "linkedin", "generative-ai", "on")
@@ -94,29 +116,58 @@ def test_sandbox_runs_json_status_and_bare_optout(invoke):
         data = json.loads(out.stdout)
         assert check_schema(data, {"$ref": f"#/$defs/{shape}"}) == [], shape
         assert check_schema(data, SCHEMA) == []
-    for shape in ("result", "row"):  # a form sent unconfirmed says so in its kind; a plain result: null
-        sent = {**json.loads(off.stdout)["results"][0], "run_id": 1, "run_kind": "off", "profile": "default"}
-        assert check_schema({**sent, "state": "needs_human", "kind": "sent_unconfirmed"},
-                            {"$ref": f"#/$defs/{shape}"}) == []
-        assert check_schema({**sent, "kind": "sent unconfirmed"}, {"$ref": f"#/$defs/{shape}"}) != []
+    for shape in (
+        "result",
+        "row",
+    ):  # a form sent unconfirmed says so in its kind; a plain result: null
+        sent = {
+            **json.loads(off.stdout)["results"][0],
+            "run_id": 1,
+            "run_kind": "off",
+            "profile": "default",
+        }
+        assert (
+            check_schema(
+                {**sent, "state": "needs_human", "kind": "sent_unconfirmed"},
+                {"$ref": f"#/$defs/{shape}"},
+            )
+            == []
+        )
+        assert (
+            check_schema({**sent, "kind": "sent unconfirmed"}, {"$ref": f"#/$defs/{shape}"}) != []
+        )
     assert {r["kind"] for r in json.loads(history.stdout)["results"]} == {None}
     standing = json.loads(status.stdout)
     [gen] = [s for s in standing["settings"] if s["setting"] == "generative-ai"]
     assert gen["state"] == "on" and gen["next"] == "optout --sandbox off linkedin" and gen["drift"]
-    assert standing["next"] == "optout --sandbox off linkedin"  # a hint of a replica run stays there
+    assert (
+        standing["next"] == "optout --sandbox off linkedin"
+    )  # a hint of a replica run stays there
     for width in (80, 160):
         shown = invoke("--sandbox", "status", columns=width).stdout
         assert fits(shown, width), shown
-        assert "generative-ai" in shown and "Use my data for training content creation AI models" in shown
+        assert (
+            "generative-ai" in shown
+            and "Use my data for training content creation AI models" in shown
+        )
         assert "Next: optout --sandbox off linkedin" in " ".join(shown.split())
     bare = invoke("--sandbox", columns=80).stdout
     assert "Usage:" not in bare and "Next: optout --sandbox off linkedin" in " ".join(bare.split())
 
 
 def results(n: int = 3) -> list[Result]:
-    return [Result("linkedin", f"setting-{i}", State.ON if i else State.OFF, changed=bool(i), label=LONG_LABEL,
-                   detail="read as on after a reload; run `optout off linkedin` to switch it off", account="a@b.c")
-            for i in range(n)]
+    return [
+        Result(
+            "linkedin",
+            f"setting-{i}",
+            State.ON if i else State.OFF,
+            changed=bool(i),
+            label=LONG_LABEL,
+            detail="read as on after a reload; run `optout off linkedin` to switch it off",
+            account="a@b.c",
+        )
+        for i in range(n)
+    ]
 
 
 @pytest.mark.parametrize("width", [80, 160])
@@ -144,7 +195,10 @@ def test_history_blocks_at_80_columns():
 @pytest.mark.parametrize("width", [80, 160])
 def test_doctor_lists_each_check_with_its_fix_under_it(width):
     fix = "Install gnome-keyring and dbus, then run optout inside `dbus-run-session -- sh`."
-    lines = [DoctorLine("browser", True, "/usr/bin/chromium"), DoctorLine("keyring", False, "none", fix)]
+    lines = [
+        DoctorLine("browser", True, "/usr/bin/chromium"),
+        DoctorLine("keyring", False, "none", fix),
+    ]
     console = Console(width=width, record=True)
     render.doctor(lines, console)
     text = console.export_text().splitlines()
@@ -155,8 +209,19 @@ def test_doctor_lists_each_check_with_its_fix_under_it(width):
 
 @pytest.mark.parametrize("width", [80, 160])
 def test_status_fits(width):
-    found = [Standing("linkedin", None, "generative-ai", LONG_LABEL, "on", "2026-12-01T10:00:00+00:00",
-                      "1 day ago", ["was off and is on again"], "optout off linkedin")]
+    found = [
+        Standing(
+            "linkedin",
+            None,
+            "generative-ai",
+            LONG_LABEL,
+            "on",
+            "2026-12-01T10:00:00+00:00",
+            "1 day ago",
+            ["was off and is on again"],
+            "optout off linkedin",
+        )
+    ]
     console = Console(width=width, record=True)
     render.status(found, "optout off linkedin", "default", console)
     text = console.export_text()
@@ -165,17 +230,22 @@ def test_status_fits(width):
 
 
 def test_status_imports_no_browser(tmp_path):
-    code = ("import sys; from optout.cli import cli; "
-            "cli.main(['status'], standalone_mode=False); "
-            "assert 'playwright' not in ' '.join(sys.modules), 'playwright imported'")
+    code = (
+        "import sys; from optout.cli import cli; "
+        "cli.main(['status'], standalone_mode=False); "
+        "assert 'playwright' not in ' '.join(sys.modules), 'playwright imported'"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
 
 
 def test_completion_of_commands_platforms_and_settings(invoke):
     def complete(*words):
-        env = {"_OPTOUT_COMPLETE": "bash_complete", "COMP_WORDS": " ".join(["optout", *words]),
-               "COMP_CWORD": str(len(words))}
+        env = {
+            "_OPTOUT_COMPLETE": "bash_complete",
+            "COMP_WORDS": " ".join(["optout", *words]),
+            "COMP_CWORD": str(len(words)),
+        }
         return CliRunner().invoke(cli, [], env=env, prog_name="optout").stdout
 
     assert "plain,status" in complete("sta")

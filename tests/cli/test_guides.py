@@ -11,9 +11,8 @@ from click.testing import CliRunner
 
 from optout.cli import cli
 from optout.flowfile.load import load_flow
-from optout.paths import flows_dir
 from optout.history import History
-from optout.paths import Profile
+from optout.paths import Profile, flows_dir
 
 GUIDES = {
     "slack": "needs_human",
@@ -109,7 +108,9 @@ def test_nothing_to_sign_in_to_for_a_guide(no_browser, memory_keyring, command):
 
 
 def test_account_add_refuses_a_platform_signed_in_to_only_by_a_person(memory_keyring):
-    result = CliRunner().invoke(cli, ["account", "add", "tumblr"], input="someone@example.org\nSENTINEL_unused\n")
+    result = CliRunner().invoke(
+        cli, ["account", "add", "tumblr"], input="someone@example.org\nSENTINEL_unused\n"
+    )
     assert result.exit_code == 1, result.output
     assert "optout login tumblr" in result.output
     assert memory_keyring.data == {}
@@ -122,13 +123,26 @@ def test_a_guide_asked_for_again_and_again_is_not_a_failing_sign_in(no_browser):
         assert json.loads(result.stdout)["drift"] == []
 
 
-@pytest.mark.parametrize("platform, says", [
-    ("google-search", ["https://myactivity.google.com/", '"Save media"', '"Search Services History"',
-                       "Web & App Activity does not turn this off"]),
-    ("discord", ['"Use my data to improve Discord"', '"Data & Privacy"', "privacy@discord.com"]),
-    ("tiktok", ["no switch", "https://www.tiktok.com/legal/privacy-policy", "Article 21"]),
-    ("grindr", ['"AI Technology Controls"', "only in the Grindr app"]),
-])
+@pytest.mark.parametrize(
+    "platform, says",
+    [
+        (
+            "google-search",
+            [
+                "https://myactivity.google.com/",
+                '"Save media"',
+                '"Search Services History"',
+                "Web & App Activity does not turn this off",
+            ],
+        ),
+        (
+            "discord",
+            ['"Use my data to improve Discord"', '"Data & Privacy"', "privacy@discord.com"],
+        ),
+        ("tiktok", ["no switch", "https://www.tiktok.com/legal/privacy-policy", "Article 21"]),
+        ("grindr", ['"AI Technology Controls"', "only in the Grindr app"]),
+    ],
+)
 def test_new_guides_print_where_to_act_and_record_needs_human(no_browser, platform, says):
     result = invoke("off", platform)
     assert result.exit_code == 4, result.output

@@ -88,7 +88,9 @@ def test_absent_without_a_terminal_or_yes_says_what_it_would_do_and_fails(machin
 def test_absent_with_yes_runs_playwrights_installer_with_optouts_own_python(machine):
     result = invoke("--yes")
     assert result.exit_code == 0, result.output
-    assert machine["runs"] == [INSTALLER]  # sys.executable, never a `playwright` or `python` on PATH
+    assert machine["runs"] == [
+        INSTALLER
+    ]  # sys.executable, never a `playwright` or `python` on PATH
     out = " ".join(result.output.split())
     assert f"Playwright's Chromium is installed in {machine['registry']}" in out
     assert browser.find_browser().source == "playwright-bundled"
@@ -114,7 +116,9 @@ def test_the_installer_failing_names_its_exit_and_the_next_step(machine):
 def test_the_installer_that_cannot_start_or_installs_nothing_is_said(machine, monkeypatch):
     machine["installs"] = False
     result = invoke("--yes")
-    assert result.exit_code == 1 and "no Chromium for this Playwright is in" in " ".join(result.output.split())
+    assert result.exit_code == 1 and "no Chromium for this Playwright is in" in " ".join(
+        result.output.split()
+    )
 
     def cannot(cmd, **kw):
         raise FileNotFoundError(2, "No such file or directory")
@@ -124,7 +128,9 @@ def test_the_installer_that_cannot_start_or_installs_nothing_is_said(machine, mo
     assert result.exit_code == 1 and "could not start (No such file or directory)" in result.output
 
 
-def test_a_wrong_optout_browser_is_said_not_papered_over_by_a_download(machine, monkeypatch, tmp_path):
+def test_a_wrong_optout_browser_is_said_not_papered_over_by_a_download(
+    machine, monkeypatch, tmp_path
+):
     monkeypatch.setenv("OPTOUT_BROWSER", str(tmp_path / "nope"))
     result = invoke("--yes")
     out = " ".join(result.output.split())
@@ -132,7 +138,9 @@ def test_a_wrong_optout_browser_is_said_not_papered_over_by_a_download(machine, 
     assert machine["runs"] == []
 
 
-def test_bundled_installs_even_beside_a_system_browser_and_json_says_so(machine, monkeypatch, tmp_path):
+def test_bundled_installs_even_beside_a_system_browser_and_json_says_so(
+    machine, monkeypatch, tmp_path
+):
     chrome = fake_exe(tmp_path / "usr" / "bin" / "chromium")
     monkeypatch.setattr(browser, "system_candidates", lambda: [str(chrome)])
     result = CliRunner().invoke(cli, ["--json", "install-browser", "--bundled", "--yes"])
@@ -144,4 +152,6 @@ def test_bundled_installs_even_beside_a_system_browser_and_json_says_so(machine,
 def test_every_message_fits_80_columns(machine):
     machine["rc"] = 1
     for result in (invoke(), invoke("--yes")):  # a line longer is a path alone
-        assert all(len(line) <= 80 for line in result.output.splitlines() if " " in line.strip()), result.output
+        assert all(len(line) <= 80 for line in result.output.splitlines() if " " in line.strip()), (
+            result.output
+        )

@@ -22,16 +22,32 @@ SENTINEL_PASSWORD = "sentinel-pw-&<>\"' %/-N0kr"
 
 def optout(home: Path, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
     """optout in a process of its own, no terminal on any end, no keyring (the conftest's fail backend)."""
-    env = {**os.environ, "OPTOUT_HOME": str(home), "COLUMNS": "80",
-           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
-    return subprocess.run([sys.executable, "-m", "optout", *args], cwd=REPO, env=env, input=input,
-                          capture_output=True, text=True, timeout=120, stdin=None if input else subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "OPTOUT_HOME": str(home),
+        "COLUMNS": "80",
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "optout", *args],
+        cwd=REPO,
+        env=env,
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=None if input else subprocess.DEVNULL,
+    )
 
 
 def in_pty(home: Path, args: list[str], answers: list[tuple[str, str]]) -> str:
     """optout on a terminal: answers each prompt (waited for by its text) and returns all it printed."""
-    env = {**os.environ, "OPTOUT_HOME": str(home), "COLUMNS": "80",
-           "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring"}
+    env = {
+        **os.environ,
+        "OPTOUT_HOME": str(home),
+        "COLUMNS": "80",
+        "PYTHON_KEYRING_BACKEND": "keyring.backends.fail.Keyring",
+    }
     pid, fd = pty.fork()
     if pid == 0:  # the child: optout with the pty as its terminal
         os.chdir(REPO)
@@ -60,23 +76,41 @@ def files_holding(home: Path, secret: str) -> list[Path]:
     """Every file holding the secret as is or JSON-escaped (once, or twice as the store keeps it)."""
     once = json.dumps(secret)[1:-1]
     forms = {secret, once, json.dumps(once)[1:-1]}
-    return [p for p in home.rglob("*") if p.is_file() and any(f.encode() in p.read_bytes() for f in forms)]
+    return [
+        p
+        for p in home.rglob("*")
+        if p.is_file() and any(f.encode() in p.read_bytes() for f in forms)
+    ]
 
 
 def test_without_a_keyring_and_a_terminal_the_error_names_the_file_store_and_this_pip(tmp_path):
-    done = optout(tmp_path / "home", "account", "add", "linkedin", input=f"alice@example.org\n{SENTINEL_PASSWORD}\n")
+    done = optout(
+        tmp_path / "home",
+        "account",
+        "add",
+        "linkedin",
+        input=f"alice@example.org\n{SENTINEL_PASSWORD}\n",
+    )
     assert done.returncode != 0 and "Traceback" not in done.stderr
     said = " ".join(done.stderr.split())
     assert "--insecure-storage" in said
-    assert f"{sys.executable} -m pip install keyrings.cryptfile" in said  # the pip of optout's own Python
+    assert (
+        f"{sys.executable} -m pip install keyrings.cryptfile" in said
+    )  # the pip of optout's own Python
     assert SENTINEL_PASSWORD not in done.stdout + done.stderr
     assert files_holding(tmp_path / "home", SENTINEL_PASSWORD) == []
 
 
 def test_file_store_chosen_without_a_terminal(tmp_path):
     home = tmp_path / "home"
-    added = optout(home, "account", "add", "linkedin", "--insecure-storage",
-                   input=f"alice@example.org\n{SENTINEL_PASSWORD}\n")
+    added = optout(
+        home,
+        "account",
+        "add",
+        "linkedin",
+        "--insecure-storage",
+        input=f"alice@example.org\n{SENTINEL_PASSWORD}\n",
+    )
     assert added.returncode == 0, added.stderr
     said = " ".join(added.stderr.split())
     assert "not encrypted" in said and "secrets.json" in said  # named as the weaker choice
@@ -96,12 +130,17 @@ def test_file_store_chosen_without_a_terminal(tmp_path):
 
 def test_file_store_chosen_on_a_terminal(tmp_path):
     home = tmp_path / "home"
-    printed = in_pty(home, ["account", "add", "linkedin", "--insecure-storage"],
-                     [("username", "alice@example.org"), ("password", SENTINEL_PASSWORD)])
+    printed = in_pty(
+        home,
+        ["account", "add", "linkedin", "--insecure-storage"],
+        [("username", "alice@example.org"), ("password", SENTINEL_PASSWORD)],
+    )
     assert "[exit 0]" in printed, printed
     assert SENTINEL_PASSWORD not in printed  # the password prompt does not echo
     assert "not encrypted" in " ".join(printed.split())
-    assert files_holding(home, SENTINEL_PASSWORD) == [home / "profiles" / "default" / "secrets.json"]
+    assert files_holding(home, SENTINEL_PASSWORD) == [
+        home / "profiles" / "default" / "secrets.json"
+    ]
 
 
 def test_without_a_keyring_on_a_terminal_nothing_is_asked_before_the_error(tmp_path):
@@ -111,13 +150,20 @@ def test_without_a_keyring_on_a_terminal_nothing_is_asked_before_the_error(tmp_p
 
 
 @pytest.mark.parametrize("platform", ["linkedin"])
-def test_a_profile_with_keyring_accounts_does_not_silently_switch(tmp_path, platform, memory_keyring):
+def test_a_profile_with_keyring_accounts_does_not_silently_switch(
+    tmp_path, platform, memory_keyring
+):
     from click.testing import CliRunner
 
     from optout.cli import cli
 
-    first = CliRunner().invoke(cli, ["account", "add", platform], input=f"bob\n{SENTINEL_PASSWORD}\n")
+    first = CliRunner().invoke(
+        cli, ["account", "add", platform], input=f"bob\n{SENTINEL_PASSWORD}\n"
+    )
     assert first.exit_code == 0, first.output
-    second = CliRunner().invoke(cli, ["account", "add", platform, "--insecure-storage"],
-                                input=f"carol\n{SENTINEL_PASSWORD}\n")
+    second = CliRunner().invoke(
+        cli,
+        ["account", "add", platform, "--insecure-storage"],
+        input=f"carol\n{SENTINEL_PASSWORD}\n",
+    )
     assert second.exit_code == 1 and "already keeps its accounts in the keyring" in second.output

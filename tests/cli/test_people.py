@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import markupsafe
 import pytest
 from click.testing import CliRunner
 
 from optout import people, schedule
-from optout.flowfile.schema import Flow
 from optout.cli import cli
 from optout.credentials import AccountStore, Credential, entry_name
 from optout.errors import KeyringUnavailable
+from optout.flowfile.schema import Flow
 from optout.history import RunRecorder
 from optout.notify import KEYRING_SERVICE, entry_user, save_urls
 from optout.paths import Profile
@@ -60,9 +60,16 @@ def make_person(name: str, password: str, *, schedule_it: bool = False) -> Profi
     store.add("linkedin", Credential(f"{name}@example.org", password, SENTINEL_TOTP))
     store.add("x", Credential(f"{name}-x", password))
     sessions = SessionStore(profile)
-    sessions.save("linkedin", f"{name}@example.org",
-                  {"cookies": [{"name": "li_at", "value": SENTINEL_COOKIE, "domain": ".linkedin.com", "path": "/"}],
-                   "origins": []})
+    sessions.save(
+        "linkedin",
+        f"{name}@example.org",
+        {
+            "cookies": [
+                {"name": "li_at", "value": SENTINEL_COOKIE, "domain": ".linkedin.com", "path": "/"}
+            ],
+            "origins": [],
+        },
+    )
     shot = profile.evidence / "linkedin" / f"{name}" / "generative-ai" / "before.png"
     shot.parent.mkdir(parents=True)
     shot.write_bytes(b"\x89PNG\r\n\x1a\nnot really")
@@ -70,16 +77,29 @@ def make_person(name: str, password: str, *, schedule_it: bool = False) -> Profi
     capture.parent.mkdir(parents=True)
     capture.write_text("<!-- optout-capture {} -->\n<!doctype html>")
     with RunRecorder(profile, "off") as rec:
-        rec(Result("linkedin", "generative-ai", State.OFF, changed=True, account=f"{name}@example.org",
-                   label="Use my data for training content creation AI models", evidence=[shot]))
+        rec(
+            Result(
+                "linkedin",
+                "generative-ai",
+                State.OFF,
+                changed=True,
+                account=f"{name}@example.org",
+                label="Use my data for training content creation AI models",
+                evidence=[shot],
+            )
+        )
         rec(Result("linkedin", "generative-ai", State.ON, account=f"{name}-old"))
     # An account the index forgot (its line was lost) but the history remembers.
     AccountStore(profile).add("linkedin", Credential(f"{name}-old", password))
     index = json.loads(profile.accounts_file.read_text())
-    profile.accounts_file.write_text(json.dumps([r for r in index if r["username"] != f"{name}-old"]))
+    profile.accounts_file.write_text(
+        json.dumps([r for r in index if r["username"] != f"{name}-old"])
+    )
     if schedule_it:  # keeps its notification addresses in the keyring
-        schedule.install(schedule.ScheduleSpec(profile=name, optout_cmd=["optout"], notify=[SENTINEL_URL]),
-                         system="systemd")
+        schedule.install(
+            schedule.ScheduleSpec(profile=name, optout_cmd=["optout"], notify=[SENTINEL_URL]),
+            system="systemd",
+        )
     else:
         save_urls(name, [SENTINEL_URL])
     return profile
@@ -102,7 +122,9 @@ def test_profile_list_shows_accounts_sessions_and_last_run():
     assert "alice" in table.stdout and "never" in table.stdout
 
 
-def test_delete_removes_every_trace_and_says_what(optout_home, memory_keyring, fake_system, tmp_path):
+def test_delete_removes_every_trace_and_says_what(
+    optout_home, memory_keyring, fake_system, tmp_path
+):
     make_person("alice", SENTINEL_ALICE, schedule_it=True)
     Profile("sandbox-alice").ensure()
     (Profile("sandbox-alice").base / "sandbox-state.json").write_text("{}")
@@ -114,9 +136,20 @@ def test_delete_removes_every_trace_and_says_what(optout_home, memory_keyring, f
     result = invoke("profile", "delete", "alice", "--yes")
     assert result.exit_code == 0, result.output
     out = result.stdout
-    for said in (entry_name(Profile("alice"), "linkedin/alice@example.org"), entry_name(Profile("alice"), "x/alice-x"), entry_name(Profile("alice"), "linkedin/alice-old"),
-                 entry_name(Profile("alice"), "session-key"), "notification addresses", "saved session", "evidence file",
-                 "page capture", "history file", "accounts index", "optout-alice.timer", "Profile sandbox-alice:"):
+    for said in (
+        entry_name(Profile("alice"), "linkedin/alice@example.org"),
+        entry_name(Profile("alice"), "x/alice-x"),
+        entry_name(Profile("alice"), "linkedin/alice-old"),
+        entry_name(Profile("alice"), "session-key"),
+        "notification addresses",
+        "saved session",
+        "evidence file",
+        "page capture",
+        "history file",
+        "accounts index",
+        "optout-alice.timer",
+        "Profile sandbox-alice:",
+    ):
         assert said in out, (said, out)
     for secret in (SENTINEL_ALICE, SENTINEL_URL, SENTINEL_COOKIE, SENTINEL_TOTP):
         assert secret not in out
@@ -125,7 +158,9 @@ def test_delete_removes_every_trace_and_says_what(optout_home, memory_keyring, f
     left = everything_under(optout_home) + everything_under(unit_dir)
     assert not [p for p in left if "alice" in str(p)], left
     # Keyring: no entry of alice in either service; bob's are untouched.
-    assert not [k for k in memory_keyring.data if k[1].startswith("alice") or k[1] == "alice"], memory_keyring.data
+    assert not [k for k in memory_keyring.data if k[1].startswith("alice") or k[1] == "alice"], (
+        memory_keyring.data
+    )
     assert {k: v for k, v in memory_keyring.data.items() if "bob" in k[1]} == bob_before
     assert (KEYRING_SERVICE, entry_user("bob")) in memory_keyring.data
     for path in left:
@@ -167,40 +202,80 @@ def test_delete_refuses_names_that_are_paths():
 # -- handout --------------------------------------------------------------------------------------
 
 GUIDE_FLOW = {
-    "id": "slackish", "name": "Slackish", "version": 1, "checked": "2026-10-01", "domains": ["slackish.example"],
-    "guide": {"summary": "Only the workspace owner can ask, by e-mail.",
-              "steps": ["Find out who owns your workspace.", "Ask them to send the e-mail below."],
-              "links": ["https://slackish.example/help/<b>policy"],
-              "email_to": "feedback@slackish.example", "email_subject": "Global model opt-out request",
-              "email_body": "Please opt our workspace out. <script>alert(1)</script>"},
+    "id": "slackish",
+    "name": "Slackish",
+    "version": 1,
+    "checked": "2026-10-01",
+    "domains": ["slackish.example"],
+    "guide": {
+        "summary": "Only the workspace owner can ask, by e-mail.",
+        "steps": ["Find out who owns your workspace.", "Ask them to send the e-mail below."],
+        "links": ["https://slackish.example/help/<b>policy"],
+        "email_to": "feedback@slackish.example",
+        "email_subject": "Global model opt-out request",
+        "email_body": "Please opt our workspace out. <script>alert(1)</script>",
+    },
 }
 
 
 def flow_data(pid: str, name: str, settings: list[dict]) -> dict:
     return {
-        "id": pid, "name": name, "version": 1, "checked": "2026-10-01", "domains": [f"{pid}.example"],
-        "login": {"url": f"https://{pid}.example/login", "credential_origins": [f"https://{pid}.example"],
-                  "signed_out": {"urls": ["/login"]}, "signed_in": {"urls": ["/home"]},
-                  "steps": [{"fill": "username", "into": {"css": "#u"}}]},
+        "id": pid,
+        "name": name,
+        "version": 1,
+        "checked": "2026-10-01",
+        "domains": [f"{pid}.example"],
+        "login": {
+            "url": f"https://{pid}.example/login",
+            "credential_origins": [f"https://{pid}.example"],
+            "signed_out": {"urls": ["/login"]},
+            "signed_in": {"urls": ["/home"]},
+            "steps": [{"fill": "username", "into": {"css": "#u"}}],
+        },
         "settings": settings,
     }
 
 
 FLOWS = {
-    "linkedin": flow_data("linkedin", "LinkedIn", [
-        {"id": "generative-ai", "label": "Use my data for training content creation AI models",
-         "description": "Lets it train AI on your posts.", "url": "https://linkedin.example/settings/ai",
-         "control": {"kind": "switch", "role": "switch", "names": {"en": ["Use my data"]}}},
-        {"id": "ai-objection", "label": "Data Processing Objection Form", "description": "Objects to other AI.",
-         "url": "https://linkedin.example/help/object",
-         "control": {"kind": "form", "form": {"role": "button", "name": ["Submit"]},
-                     "submit": {"role": "button", "name": ["Submit"]}, "confirmation": {"texts": ["received"]}}},
-    ]),
-    "x": flow_data("x", "X", [
-        {"id": s, "label": s.title(), "description": f"The {s} setting.", "url": f"https://x.example/settings/{s}",
-         "control": {"kind": "switch", "role": "switch", "names": {"en": [s]}}}
-        for s in ("grok-training", "personalization", "memory")
-    ]),
+    "linkedin": flow_data(
+        "linkedin",
+        "LinkedIn",
+        [
+            {
+                "id": "generative-ai",
+                "label": "Use my data for training content creation AI models",
+                "description": "Lets it train AI on your posts.",
+                "url": "https://linkedin.example/settings/ai",
+                "control": {"kind": "switch", "role": "switch", "names": {"en": ["Use my data"]}},
+            },
+            {
+                "id": "ai-objection",
+                "label": "Data Processing Objection Form",
+                "description": "Objects to other AI.",
+                "url": "https://linkedin.example/help/object",
+                "control": {
+                    "kind": "form",
+                    "form": {"role": "button", "name": ["Submit"]},
+                    "submit": {"role": "button", "name": ["Submit"]},
+                    "confirmation": {"texts": ["received"]},
+                },
+            },
+        ],
+    ),
+    "x": flow_data(
+        "x",
+        "X",
+        [
+            {
+                "id": s,
+                "label": s.title(),
+                "description": f"The {s} setting.",
+                "url": f"https://x.example/settings/{s}",
+                "control": {"kind": "switch", "role": "switch", "names": {"en": [s]}},
+            }
+            for s in ("grok-training", "personalization", "memory")
+        ],
+    ),
 }
 
 
@@ -211,27 +286,67 @@ def flows_with_guide():
 
 
 def sample_results():
-    at = datetime(2026, 11, 3, 10, tzinfo=timezone.utc)
+    at = datetime(2026, 11, 3, 10, tzinfo=UTC)
     return [
-        Result("linkedin", "generative-ai", State.OFF, changed=True, account="alice@example.org",
-               label="Use my data for training content creation AI models", at=at),
-        Result("linkedin", "ai-objection", State.ON, account="alice@example.org",
-               label="Data Processing Objection Form", at=at),
-        Result("x", "grok-training", State.NEEDS_HUMAN, account="alice-x", label="Grok training", at=at,
-               detail="X asks for a check a person must answer:\n1. Open https://x.com/settings/grok_settings\n"
-                      "2. Answer the <script>alert('x')</script> puzzle\n- mail mailto:help@x.example?subject=Opt%20out"),
-        Result("x", "personalization", State.BROKEN, account="alice-x", label="Personalization <img src=x onerror=alert(1)>",
-               detail="the control '<script>steal()</script>' was not found; javascript:alert(1)", at=at),
+        Result(
+            "linkedin",
+            "generative-ai",
+            State.OFF,
+            changed=True,
+            account="alice@example.org",
+            label="Use my data for training content creation AI models",
+            at=at,
+        ),
+        Result(
+            "linkedin",
+            "ai-objection",
+            State.ON,
+            account="alice@example.org",
+            label="Data Processing Objection Form",
+            at=at,
+        ),
+        Result(
+            "x",
+            "grok-training",
+            State.NEEDS_HUMAN,
+            account="alice-x",
+            label="Grok training",
+            at=at,
+            detail="X asks for a check a person must answer:\n1. Open https://x.com/settings/grok_settings\n"
+            "2. Answer the <script>alert('x')</script> puzzle\n- mail mailto:help@x.example?subject=Opt%20out",
+        ),
+        Result(
+            "x",
+            "personalization",
+            State.BROKEN,
+            account="alice-x",
+            label="Personalization <img src=x onerror=alert(1)>",
+            detail="the control '<script>steal()</script>' was not found; javascript:alert(1)",
+            at=at,
+        ),
         Result("x", "memory", State.UNAVAILABLE, account="alice-x", label="Memory", at=at),
-        Result("slackish", "guide", State.NEEDS_HUMAN, label="Slackish: what to do",
-               detail="Only the workspace owner can ask, by e-mail.", at=at),
+        Result(
+            "slackish",
+            "guide",
+            State.NEEDS_HUMAN,
+            label="Slackish: what to do",
+            detail="Only the workspace owner can ask, by e-mail.",
+            at=at,
+        ),
     ]
 
 
 def test_handout_plain_language_sections():
-    page = people.handout_html(sample_results(), flows=flows_with_guide(), recheck=["optout assist linkedin x"])
-    for section in ("What we found", "What we switched off", "What still needs you", "What to watch for",
-                    "How to check again"):
+    page = people.handout_html(
+        sample_results(), flows=flows_with_guide(), recheck=["optout assist linkedin x"]
+    )
+    for section in (
+        "What we found",
+        "What we switched off",
+        "What still needs you",
+        "What to watch for",
+        "How to check again",
+    ):
         assert section in page
     for state in (State.OFF, State.ON, State.NEEDS_HUMAN, State.BROKEN, State.UNAVAILABLE):
         assert str(markupsafe.escape(EXPLANATIONS[state])) in page
@@ -242,14 +357,22 @@ def test_handout_plain_language_sections():
     assert "Lets it train AI on your posts." in page  # what the setting means, from the flow
     # Steps read from a needs_human detail, with its link and e-mail.
     assert "<li>Open https://x.com/settings/grok_settings</li>" in page
-    assert 'href="https://x.com/settings/grok_settings"' in page and "help@x.example" in page and "Opt out" in page
+    assert (
+        'href="https://x.com/settings/grok_settings"' in page
+        and "help@x.example" in page
+        and "Opt out" in page
+    )
     # A guide (a platform with nothing to automate) appears as steps, a link and the e-mail to send.
-    assert "<li>Find out who owns your workspace.</li>" in page and "feedback@slackish.example" in page
+    assert (
+        "<li>Find out who owns your workspace.</li>" in page and "feedback@slackish.example" in page
+    )
     assert "Global model opt-out request" in page and "Please opt our workspace out." in page
     assert 'href="https://slackish.example/help/&lt;b&gt;policy"' in page
     # Extra guides (e.g. from another source) are listed too, once per platform.
     extra = people.Guide("other", "Other: write to them", steps=["Write a letter."])
-    assert "Write a letter." in people.handout_html(sample_results(), flows=flows_with_guide(), guides=[extra])
+    assert "Write a letter." in people.handout_html(
+        sample_results(), flows=flows_with_guide(), guides=[extra]
+    )
     assert "optout assist linkedin x" in page
     assert "@media print" in page and "@page" in page
 
@@ -257,7 +380,10 @@ def test_handout_plain_language_sections():
 def test_handout_escapes_page_text_and_links():
     page = people.handout_html(sample_results(), flows=flows_with_guide())
     assert "<script" not in page and "<img" not in page
-    assert "&lt;script&gt;steal()&lt;/script&gt;" in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert (
+        "&lt;script&gt;steal()&lt;/script&gt;" in page
+        and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    )
     hrefs = [h.split('"')[0] for h in page.split('href="')[1:]]
     assert hrefs and all(h.startswith("https://") for h in hrefs), hrefs
 
@@ -279,7 +405,13 @@ def test_handout_command_from_history_has_no_secret(memory_keyring, fake_system)
     assert "Prepared for <strong>Alice</strong>" in page
     assert "What we switched off" in page and "optout --profile alice check linkedin" in page
     assert "did not keep it" not in page  # this profile does keep a password (in the keyring)
-    for secret in (SENTINEL_ALICE, SENTINEL_COOKIE, SENTINEL_TOTP, SENTINEL_URL, "SENTINELTOKEN777"):
+    for secret in (
+        SENTINEL_ALICE,
+        SENTINEL_COOKIE,
+        SENTINEL_TOTP,
+        SENTINEL_URL,
+        "SENTINELTOKEN777",
+    ):
         assert secret not in page
     missing = invoke("handout", "--profile", "nobody")
     assert missing.exit_code == 1 and "Nothing recorded yet" in missing.output
@@ -307,10 +439,20 @@ def test_delete_waits_for_no_run_and_deletes_nothing_during_one(memory_keyring, 
 
 
 def test_handout_drops_query_strings_from_page_addresses():
-    leaky = Result("x", "memory", State.BROKEN, label="Memory",
-                   detail="the control was not found on https://x.example/settings?token=SENTINEL-tok-1#k=SENTINEL-2")
-    hint = Result("x", "grok-training", State.NEEDS_HUMAN, label="Grok training",
-                  detail="1. Open https://x.example/verify?code=SENTINEL-code-3 and answer")
+    leaky = Result(
+        "x",
+        "memory",
+        State.BROKEN,
+        label="Memory",
+        detail="the control was not found on https://x.example/settings?token=SENTINEL-tok-1#k=SENTINEL-2",
+    )
+    hint = Result(
+        "x",
+        "grok-training",
+        State.NEEDS_HUMAN,
+        label="Grok training",
+        detail="1. Open https://x.example/verify?code=SENTINEL-code-3 and answer",
+    )
     page = people.handout_html([leaky, hint], flows=flows_with_guide())
     assert "https://x.example/settings" in page and "https://x.example/verify" in page
     assert "SENTINEL" not in page

@@ -20,11 +20,22 @@ pytestmark = pytest.mark.skipif(os.name != "posix", reason="POSIX signals and pr
 
 def start(args: list[str], tmp_path: Path, **env) -> subprocess.Popen:
     """A process in its own session and process group, as a terminal's foreground job is."""
-    environ = {**os.environ, "PYTHONPATH": str(ROOT), "OPTOUT_SANDBOX_HOME": str(tmp_path / "sandbox-home"),
-               "PYTHONUNBUFFERED": "1", **env}
+    environ = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "OPTOUT_SANDBOX_HOME": str(tmp_path / "sandbox-home"),
+        "PYTHONUNBUFFERED": "1",
+        **env,
+    }
     environ.pop("OPTOUT_RAISE_ERRORS", None)
-    return subprocess.Popen([sys.executable, *args], env=environ, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, *args],
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
 
 
 def wait_for(proc: subprocess.Popen, marker: str) -> str:
@@ -35,7 +46,9 @@ def wait_for(proc: subprocess.Popen, marker: str) -> str:
         if marker in line:
             return "".join(seen)
     proc.wait(timeout=60)
-    pytest.fail(f"the process ended (exit {proc.returncode}) before printing {marker!r}:\n{''.join(seen)[-3000:]}")
+    pytest.fail(
+        f"the process ended (exit {proc.returncode}) before printing {marker!r}:\n{''.join(seen)[-3000:]}"
+    )
 
 
 def finish(proc: subprocess.Popen) -> str:
@@ -51,19 +64,27 @@ def finish(proc: subprocess.Popen) -> str:
 # --- 12.10: Ctrl-C in a terminal stops the run, says what finished, records nothing half-done ------
 
 
-def test_ctrl_c_in_a_terminal_stops_the_demo_with_130_and_keeps_no_half_done_run(optout_home, tmp_path):
+def test_ctrl_c_in_a_terminal_stops_the_demo_with_130_and_keeps_no_half_done_run(
+    optout_home, tmp_path
+):
     proc = start(["-m", "optout", "--sandbox", "demo"], tmp_path)
     wait_for(proc, "2. Switch off")
-    os.killpg(proc.pid, signal.SIGINT)  # what the terminal does on Ctrl-C: the whole foreground group
+    os.killpg(
+        proc.pid, signal.SIGINT
+    )  # what the terminal does on Ctrl-C: the whole foreground group
     out = finish(proc)
     assert proc.returncode == 130, out[-3000:]
     assert "Aborted!" not in out
-    assert "Stopped (Ctrl-C). Finished: 1. Check (read only). Not finished: 2. Switch off" in out, out[-2000:]
+    assert "Stopped (Ctrl-C). Finished: 1. Check (read only). Not finished: 2. Switch off" in out, (
+        out[-2000:]
+    )
     assert "3. Check again" not in out.split("Stopped (Ctrl-C)")[0].split("2. Switch off")[-1]
     db = sqlite3.connect(optout_home / "profiles" / "sandbox-demo" / "history.sqlite3")
     runs = db.execute("SELECT id, kind, finished_at FROM runs").fetchall()
     assert [(kind, done is not None) for _, kind, done in runs] == [("check", True)], runs
-    orphans = db.execute("SELECT count(*) FROM results WHERE run_id NOT IN (SELECT id FROM runs)").fetchone()
+    orphans = db.execute(
+        "SELECT count(*) FROM results WHERE run_id NOT IN (SELECT id FROM runs)"
+    ).fetchone()
     assert orphans == (0,)
 
 
@@ -113,7 +134,9 @@ def test_assist_stopped_by_a_signal_removes_the_screenshots(tmp_path, browser_pa
     scratch.mkdir()
     proc = start(["-c", ASSIST, str(scratch), browser_path], tmp_path)
     asking = wait_for(proc, "ASKING")
-    assert int(asking.split("ASKING")[-1].split()[0]) > 0  # the person's screenshots are in the scratch folder
+    assert (
+        int(asking.split("ASKING")[-1].split()[0]) > 0
+    )  # the person's screenshots are in the scratch folder
     assert [p.name for p in scratch.iterdir() if p.name.startswith("optout-assist-")]
     os.kill(proc.pid, signum)
     out = finish(proc)
@@ -124,8 +147,12 @@ def test_assist_stopped_by_a_signal_removes_the_screenshots(tmp_path, browser_pa
 def test_assist_sweeps_scratch_folders_whose_process_is_gone(tmp_path):
     from optout.people.assist import SCRATCH_PREFIX, sweep_stale
 
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True,
-                          check=True)
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     dead = tmp_path / f"{SCRATCH_PREFIX}{int(gone.stdout)}-abc_12"
     (dead / "evidence").mkdir(parents=True)
     (dead / "evidence" / "shot.png").write_bytes(b"png")
@@ -147,7 +174,11 @@ def no_schedule(monkeypatch):
     from optout import schedule
 
     monkeypatch.setattr(schedule, "detect_system", lambda: "systemd")
-    monkeypatch.setattr(schedule, "remove", lambda name, system=None: [f"no schedule was installed for profile {name}"])
+    monkeypatch.setattr(
+        schedule,
+        "remove",
+        lambda name, system=None: [f"no schedule was installed for profile {name}"],
+    )
 
 
 def delete(*args):
@@ -170,7 +201,9 @@ def a_person(name: str):
     return profile
 
 
-def test_delete_removes_the_sandbox_twins_replica_state(optout_home, tmp_path, no_schedule, monkeypatch):
+def test_delete_removes_the_sandbox_twins_replica_state(
+    optout_home, tmp_path, no_schedule, monkeypatch
+):
     from optout.sandbox import Sandbox, state_file
 
     monkeypatch.delenv("OPTOUT_SANDBOX_HOME", raising=False)
@@ -188,7 +221,9 @@ def test_delete_removes_the_sandbox_twins_replica_state(optout_home, tmp_path, n
     assert "Not tracked, so not deleted: handouts" in result.output
 
 
-def test_delete_follows_a_linked_profile_folder_that_holds_only_optouts_files(optout_home, tmp_path, no_schedule):
+def test_delete_follows_a_linked_profile_folder_that_holds_only_optouts_files(
+    optout_home, tmp_path, no_schedule
+):
     target = tmp_path / "elsewhere" / "carol"
     target.mkdir(parents=True)
     (optout_home / "profiles").mkdir(parents=True)
@@ -202,8 +237,9 @@ def test_delete_follows_a_linked_profile_folder_that_holds_only_optouts_files(op
     assert f"was a link to {target}" in result.output
 
 
-def test_delete_refuses_a_linked_folder_holding_other_files_and_says_what_remains(optout_home, tmp_path,
-                                                                                  no_schedule):
+def test_delete_refuses_a_linked_folder_holding_other_files_and_says_what_remains(
+    optout_home, tmp_path, no_schedule
+):
     target = tmp_path / "shared"
     target.mkdir()
     (target / "tax-return.pdf").write_bytes(b"not optout's")
@@ -213,8 +249,16 @@ def test_delete_refuses_a_linked_folder_holding_other_files_and_says_what_remain
     a_person("carol")
     result = delete("carol")
     assert result.exit_code == 1, result.output
-    assert "NOT DELETED:" in result.output and "tax-return.pdf" in result.output and str(target) in result.output
-    assert (target / "tax-return.pdf").exists() and (target / "accounts.json").exists() and link.is_symlink()
+    assert (
+        "NOT DELETED:" in result.output
+        and "tax-return.pdf" in result.output
+        and str(target) in result.output
+    )
+    assert (
+        (target / "tax-return.pdf").exists()
+        and (target / "accounts.json").exists()
+        and link.is_symlink()
+    )
 
 
 def test_after_assist_the_handout_is_named_as_what_remains(tmp_path):
@@ -244,8 +288,15 @@ def test_a_session_waiting_at_a_question_stops_on_a_signal(tmp_path):
             sys.exit(exc.exit_code)
     """)
     environ = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-c", script], env=environ, stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script],
+        env=environ,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
     wait_for(proc, "ASKING")
     os.kill(proc.pid, signal.SIGTERM)
     try:

@@ -14,14 +14,20 @@ SENTINEL_PASSWORD = "sentinel-pw-Overview8Qm"
 
 def test_report_overview_in_chromium(browser_path, tmp_path):
     def invoke(*args, input=None):
-        return CliRunner().invoke(cli, ["--browser-path", browser_path, "--sandbox", *args], input=input,
-                                  catch_exceptions=False)
+        return CliRunner().invoke(
+            cli,
+            ["--browser-path", browser_path, "--sandbox", *args],
+            input=input,
+            catch_exceptions=False,
+        )
 
     Sandbox.for_profile("default").configure("linkedin", password=SENTINEL_PASSWORD)
     invoke("account", "add", "linkedin", input=f"{SANDBOX_USERNAME}\n{SENTINEL_PASSWORD}\n")
     assert invoke("off", "linkedin").exit_code == 0
     invoke("sandbox", "flip", "linkedin", "generative-ai", "on")
-    assert invoke("off", "linkedin").exit_code == 6  # switched back on, and off again: drift put right
+    assert (
+        invoke("off", "linkedin").exit_code == 6
+    )  # switched back on, and off again: drift put right
     assert invoke("check", "linkedin").exit_code == 0
     out = tmp_path / "report.html"
     assert invoke("report", "-o", str(out)).exit_code == 0
@@ -36,17 +42,25 @@ def test_report_overview_in_chromium(browser_path, tmp_path):
             page.on("console", lambda m: console_errors.append(m.text))
             page.goto(out.as_uri())
             csp = page.locator("meta[http-equiv=Content-Security-Policy]").get_attribute("content")
-            assert "default-src 'none'" in csp and "script-src" not in csp  # no script source allowed
+            assert (
+                "default-src 'none'" in csp and "script-src" not in csp
+            )  # no script source allowed
             overview = page.locator("#overview").bounding_box()
             assert overview and overview["y"] + overview["height"] <= 800, overview
             rows = page.locator("#overview table tr")
             assert rows.count() >= 3  # header + the linkedin settings
             assert page.locator(".counts li.off").count() == 1
             # Every overview link leads to its setting's section.
-            for href in page.locator("#overview a").evaluate_all("links => links.map(a => a.getAttribute('href'))"):
+            for href in page.locator("#overview a").evaluate_all(
+                "links => links.map(a => a.getAttribute('href'))"
+            ):
                 assert page.locator(href).count() == 1
-            section = page.locator("section.setting", has_text="Use my data for training content creation")
-            assert section.locator(".strip span").count() == 3  # switched off, switched off again, read off
+            section = page.locator(
+                "section.setting", has_text="Use my data for training content creation"
+            )
+            assert (
+                section.locator(".strip span").count() == 3
+            )  # switched off, switched off again, read off
             assert section.locator(".strip span.changed").count() == 2  # switched off twice
             pair = section.locator(".pair img")
             assert pair.count() == 2  # before and after, side by side

@@ -38,15 +38,29 @@ def record(profile: Profile, *results: Result) -> None:
 
 def test_sandbox_hints_keep_sandbox():
     said = []
-    said.append(invoke("--sandbox", "account", "add", "linkedin",
-                       input="demo@example.org\nsandbox-demo-password\n").output)
+    said.append(
+        invoke(
+            "--sandbox",
+            "account",
+            "add",
+            "linkedin",
+            input="demo@example.org\nsandbox-demo-password\n",
+        ).output
+    )
     said.append(invoke("--sandbox", "account", "list").output)
     said.append(invoke("--sandbox", "account", "remove", "x").output)  # an error with a hint
     said.append(invoke("--sandbox", "history").output)
-    record(Profile("sandbox-default"),
-           Result("linkedin", "generative-ai", State.NEEDS_LOGIN, account="demo@example.org",
-                  detail="LinkedIn asks to sign in. Sign in yourself with `optout login linkedin`."),
-           Result("x", "grok", State.BROKEN, account="demo@example.org", detail="page changed"))
+    record(
+        Profile("sandbox-default"),
+        Result(
+            "linkedin",
+            "generative-ai",
+            State.NEEDS_LOGIN,
+            account="demo@example.org",
+            detail="LinkedIn asks to sign in. Sign in yourself with `optout login linkedin`.",
+        ),
+        Result("x", "grok", State.BROKEN, account="demo@example.org", detail="page changed"),
+    )
     said.append(invoke("--sandbox", "status").output)
     found = [c for text in said for c in commands(text)]
     assert found, said
@@ -58,8 +72,17 @@ def test_sandbox_result_details_keep_sandbox(monkeypatch):
     from optout.api import Results
 
     async def check(platforms, **opts):
-        return Results([Result("linkedin", "generative-ai", State.NEEDS_LOGIN, account="a",
-                               detail="Sign in yourself with `optout login linkedin`.")])
+        return Results(
+            [
+                Result(
+                    "linkedin",
+                    "generative-ai",
+                    State.NEEDS_LOGIN,
+                    account="a",
+                    detail="Sign in yourself with `optout login linkedin`.",
+                )
+            ]
+        )
 
     monkeypatch.setattr(api, "check", check)
     done = invoke("--sandbox", "check", "linkedin")
@@ -74,7 +97,9 @@ def test_sandbox_status_names_the_profile_history_uses():
     assert "sandbox-default" in profiles
     import json
 
-    assert json.loads(invoke("--sandbox", "status", "--json").output)["profile"] == "sandbox-default"
+    assert (
+        json.loads(invoke("--sandbox", "status", "--json").output)["profile"] == "sandbox-default"
+    )
 
 
 def test_sandbox_report_and_handout_are_marked_as_a_sample(tmp_path):

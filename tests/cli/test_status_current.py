@@ -20,8 +20,13 @@ SENTINEL_PASSWORD = "sentinel-pw-Status3Qw"
 
 def test_readings_before_the_account_was_added_do_not_outlive_later_ones(browser_path):
     def invoke(*args, input=None):
-        return CliRunner().invoke(cli, ["--browser-path", browser_path, "--sandbox", *args], input=input,
-                                  env={"COLUMNS": "80"}, catch_exceptions=False)
+        return CliRunner().invoke(
+            cli,
+            ["--browser-path", browser_path, "--sandbox", *args],
+            input=input,
+            env={"COLUMNS": "80"},
+            catch_exceptions=False,
+        )
 
     for _ in range(3):  # no account yet: every setting needs a sign-in, three runs in a row
         assert invoke("check", "linkedin").exit_code == 4
@@ -33,10 +38,16 @@ def test_readings_before_the_account_was_added_do_not_outlive_later_ones(browser
 
     now = json.loads(invoke("status", "--json").stdout)
     assert {(s["account"], s["state"]) for s in now["settings"]} == {
-        (SANDBOX_USERNAME, "off"), (SANDBOX_USERNAME, "submitted")}
+        (SANDBOX_USERNAME, "off"),
+        (SANDBOX_USERNAME, "submitted"),
+    }
     assert now["next"] is None or "login" not in now["next"]
     shown = " ".join(invoke("status").stdout.split())
-    assert "sign-in failed" not in shown and "login linkedin" not in shown and "needs_login" not in shown
+    assert (
+        "sign-in failed" not in shown
+        and "login linkedin" not in shown
+        and "needs_login" not in shown
+    )
 
 
 def record(h: History, kind: str, *results: Result, finish: bool = True) -> None:
@@ -51,7 +62,12 @@ def test_a_run_that_did_not_finish_hides_no_account():
     """Only a finished run says which accounts a platform has now: one cut short proves nothing."""
     profile = Profile()
     with History(profile) as h:
-        record(h, "check", Result("x", "grok", State.ON, account="a"), Result("x", "grok", State.OFF, account="b"))
+        record(
+            h,
+            "check",
+            Result("x", "grok", State.ON, account="a"),
+            Result("x", "grok", State.OFF, account="b"),
+        )
         record(h, "check", Result("x", "grok", State.OFF, account="a"), finish=False)
     assert {(s.account, s.state) for s in standing(profile)} == {("a", "off"), ("b", "off")}
     with History(profile) as h:  # b was removed: a finished run read only a

@@ -11,10 +11,8 @@ from pathlib import Path
 import yaml
 from click.testing import CliRunner
 
-from optout.paths import flows_dir
-from optout.capture import fileformat
 from optout.cli import cli
-from optout.paths import Profile
+from optout.paths import Profile, flows_dir
 
 ESC = "\x1b]0;pwned\x07\x1b[2J\x9b31m\u202e"
 CAPTURES = Path(__file__).parent.parent / "captures"
@@ -31,7 +29,10 @@ def hostile_flow(tmp_path: Path) -> Path:
 
 
 def assert_inert(output: str, where: str) -> None:
-    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", output), (where, output)
+    assert not re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", output), (
+        where,
+        output,
+    )
 
 
 def run(*args, browser_path=None):
@@ -59,6 +60,8 @@ def test_a_strangers_names_reach_the_terminal_inert(tmp_path, browser_path):
     assert listed.exit_code == 0 and "linkedin" in listed.output
     assert_inert(listed.output, "capture list")
 
-    tested = run("flows", "test", str(flow_file), "--capture", str(named), browser_path=browser_path)
+    tested = run(
+        "flows", "test", str(flow_file), "--capture", str(named), browser_path=browser_path
+    )
     assert "capture" in tested.output
     assert_inert(tested.output, "flows test")

@@ -26,9 +26,18 @@ def test_version_is_written_once_and_shown():
 
 def test_the_second_command_is_named_as_called():
     script = ROOT / "build" / "optout-ai"  # never written: argv[0] is only read for its name
-    done = subprocess.run([sys.executable, "-c", f"import sys; sys.argv[0] = {str(script)!r}; "
-                           "from optout.cli import main; main()", "--version"],
-                          capture_output=True, text=True, cwd=ROOT, timeout=60)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            f"import sys; sys.argv[0] = {str(script)!r}; from optout.cli import main; main()",
+            "--version",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+    )
     assert done.stdout == f"optout-ai {optout.__version__}\n", done.stderr
 
 

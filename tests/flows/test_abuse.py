@@ -18,15 +18,14 @@ from cryptography.fernet import Fernet
 from rich.console import Console
 
 from optout import api, paths, report
-from optout.flowfile.layers import load_flows
-from optout.flowfile.folders import Layers
-from optout.flowfile.load import MAX_FLOW_BYTES, load_flow
-from optout.paths import flows_dir
 from optout.cli import cli
 from optout.credentials import Credential
 from optout.errors import FlowError
+from optout.flowfile.folders import Layers
+from optout.flowfile.layers import load_flows
+from optout.flowfile.load import MAX_FLOW_BYTES, load_flow
 from optout.history import History
-from optout.paths import Profile
+from optout.paths import Profile, flows_dir
 from optout.sandbox import SANDBOX_USERNAME, Sandbox
 from optout.sessions import SessionStore
 from optout.states import State
@@ -50,7 +49,9 @@ def write_flow(directory: Path, data: dict, name: str = "linkedin") -> Path:
 
 
 def invoke(*args, input=None):
-    result = CliRunner(env={"COLUMNS": "400"}).invoke(cli, list(args), input=input, catch_exceptions=False)
+    result = CliRunner(env={"COLUMNS": "400"}).invoke(
+        cli, list(args), input=input, catch_exceptions=False
+    )
     assert "Traceback" not in result.output, result.output
     return result
 
@@ -71,8 +72,12 @@ async def test_lookalike_login_never_receives_a_credential(browser_path):
 
     setup.routes_to_replicas = True  # records in a sandbox profile (optout.runs.run_profile)
     results = await api.switch_off(
-        ["linkedin"], credentials={"linkedin": Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD)},
-        setup_context=setup, browser_path=browser_path, sessions=False)
+        ["linkedin"],
+        credentials={"linkedin": Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD)},
+        setup_context=setup,
+        browser_path=browser_path,
+        sessions=False,
+    )
 
     assert results and all(r.state != State.OFF for r in results)
     refused = [r for r in results if "refused to type" in r.detail]
@@ -90,14 +95,35 @@ async def test_lookalike_login_never_receives_a_credential(browser_path):
 # --- a flow file that points a credential at a foreign origin ------------------------------------------
 
 
-@pytest.mark.parametrize("where, change", [
-    ("login.credential_origins.0", lambda d: d["login"].update(credential_origins=["https://login.evil.test"])),
-    ("login.url", lambda d: d["login"].update(credential_origins=["https://login.evil.test"],
-                                              url="https://login.evil.test/login")),
-    ("login.url", lambda d: d["login"].update(url="https://linkedin.com.evil.test/login")),
-    ("login.credential_origins.1", lambda d: d["login"]["credential_origins"].append("https://www.linkedin.com.evil.test")),
-], ids=["foreign-origin", "foreign-origin-and-login-page", "lookalike-login-url", "extra-lookalike-origin"])
-async def test_flow_pointing_credentials_elsewhere_is_rejected_before_any_browser(tmp_path, where, change, browser_path):
+@pytest.mark.parametrize(
+    "where, change",
+    [
+        (
+            "login.credential_origins.0",
+            lambda d: d["login"].update(credential_origins=["https://login.evil.test"]),
+        ),
+        (
+            "login.url",
+            lambda d: d["login"].update(
+                credential_origins=["https://login.evil.test"], url="https://login.evil.test/login"
+            ),
+        ),
+        ("login.url", lambda d: d["login"].update(url="https://linkedin.com.evil.test/login")),
+        (
+            "login.credential_origins.1",
+            lambda d: d["login"]["credential_origins"].append("https://www.linkedin.com.evil.test"),
+        ),
+    ],
+    ids=[
+        "foreign-origin",
+        "foreign-origin-and-login-page",
+        "lookalike-login-url",
+        "extra-lookalike-origin",
+    ],
+)
+async def test_flow_pointing_credentials_elsewhere_is_rejected_before_any_browser(
+    tmp_path, where, change, browser_path
+):
     data = flow_data()
     change(data)
     path = write_flow(tmp_path / "flows", data)
@@ -107,8 +133,13 @@ async def test_flow_pointing_credentials_elsewhere_is_rejected_before_any_browse
         started.append(context)
 
     with pytest.raises(FlowError) as info:
-        await api.check(["linkedin"], credentials={"linkedin": Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD)},
-                        setup_context=setup, browser_path=browser_path, flows_dir=path.parent)
+        await api.check(
+            ["linkedin"],
+            credentials={"linkedin": Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD)},
+            setup_context=setup,
+            browser_path=browser_path,
+            flows_dir=path.parent,
+        )
     message = str(info.value)
     assert str(path) in message and where in message, message
     assert "evil.test" in message
@@ -131,7 +162,9 @@ def rendered_table(results) -> tuple[str, str]:
     """(plain text, what a colour terminal receives) of the results table."""
     plain, ansi = io.StringIO(), io.StringIO()
     report.results_table(results, Console(file=plain, width=400, color_system=None))
-    report.results_table(results, Console(file=ansi, width=400, force_terminal=True, color_system="truecolor"))
+    report.results_table(
+        results, Console(file=ansi, width=400, force_terminal=True, color_system="truecolor")
+    )
     return plain.getvalue(), ansi.getvalue()
 
 
@@ -155,22 +188,33 @@ async def test_hostile_page_and_flow_text_stays_inert_everywhere(tmp_path, brows
     replica = sandbox.configure("linkedin", "hostile_text", password=SENTINEL_PASSWORD)
     store = SessionStore(Profile("sandbox-default"), key=Fernet.generate_key())
     results = await api.switch_off(
-        ["linkedin"], credentials={"linkedin": Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD)},
-        setup_context=sandbox.install, browser_path=browser_path, sessions=store, flows_dir=flows,
-        find_timeout_s=5)
+        ["linkedin"],
+        credentials={"linkedin": Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD)},
+        setup_context=sandbox.install,
+        browser_path=browser_path,
+        sessions=store,
+        flows_dir=flows,
+        find_timeout_s=5,
+    )
     [switch] = [r for r in results if r.label == HOSTILE_LABEL]
     assert switch.state == State.BROKEN, switch.detail
-    assert "<script>alert(1)</script>[bold]pwned[/bold]" in switch.detail  # the page's words, kept as words
+    assert (
+        "<script>alert(1)</script>[bold]pwned[/bold]" in switch.detail
+    )  # the page's words, kept as words
     assert replica.events("save") == [], "a control that did not read on or off was clicked"
 
     plain, ansi = rendered_table(results)
-    assert "[bold]label[/bold]" in plain and "<script>alert(2)</script>" in plain  # shown, not obeyed
+    assert (
+        "[bold]label[/bold]" in plain and "<script>alert(2)</script>" in plain
+    )  # shown, not obeyed
     assert "[bold]pwned[/bold]" in plain
     assert_no_hostile_escapes(plain)
     assert_no_hostile_escapes(ansi)
 
     payload = json.loads(report.results_json(results))
-    assert "<script>alert(2)</script>[bold]label[/bold]red" in [r["label"] for r in payload["results"]]
+    assert "<script>alert(2)</script>[bold]label[/bold]red" in [
+        r["label"] for r in payload["results"]
+    ]
     assert_no_hostile_escapes(report.results_json(results))
 
     history = invoke("--sandbox", "history")  # the run was on replicas: its own profile's history
@@ -193,15 +237,24 @@ async def test_hostile_page_and_flow_text_stays_inert_everywhere(tmp_path, brows
 
 FLOW_DAMAGE = {
     "oversized": lambda p: p.write_bytes(b"# padding\n" * (MAX_FLOW_BYTES // 10 + 1)),
-    "not-yaml": lambda p: p.write_text("id: linkedin\nname: [unclosed\n  - : :\n", encoding="utf-8"),
+    "not-yaml": lambda p: p.write_text(
+        "id: linkedin\nname: [unclosed\n  - : :\n", encoding="utf-8"
+    ),
     "binary": lambda p: p.write_bytes(b"\x89PNG\r\n\x1a\n\x00\xff\xfe" * 50),
     "a-list": lambda p: p.write_text("- just\n- a list\n", encoding="utf-8"),
     "empty": lambda p: p.write_text("", encoding="utf-8"),
-    "deeply-nested": lambda p: p.write_text("notes: " + "[" * 50000 + "]" * 50000 + "\n", encoding="utf-8"),
+    "deeply-nested": lambda p: p.write_text(
+        "notes: " + "[" * 50000 + "]" * 50000 + "\n", encoding="utf-8"
+    ),
     "alias-bomb": lambda p: p.write_text(
         "a: &a [x, x, x, x, x, x, x, x, x, x]\n"
-        + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n" for i in range(8))
-        + "languages: *i\n", encoding="utf-8"),
+        + "".join(
+            f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]\n"
+            for i in range(8)
+        )
+        + "languages: *i\n",
+        encoding="utf-8",
+    ),
     "a-folder": lambda p: p.mkdir(),
 }
 
@@ -213,7 +266,9 @@ def test_damaged_flow_file_is_a_clear_error(tmp_path, monkeypatch, damage):
     path = flows / "linkedin.yaml"
     path.unlink()
     FLOW_DAMAGE[damage](path)
-    monkeypatch.setattr(paths, "flows_dir", lambda: flows)  # where every loader finds the shipped flows
+    monkeypatch.setattr(
+        paths, "flows_dir", lambda: flows
+    )  # where every loader finds the shipped flows
     for args in (["platforms"], ["check", "linkedin"]):
         started = time.monotonic()
         result = invoke(*args)
@@ -237,15 +292,21 @@ def test_damaged_history_is_a_clear_error_naming_the_file(damage):
     with History(profile) as history:
         run = history.start_run("check")
         for i in range(50):
-            history.db.execute("INSERT INTO results (run_id, profile, platform, setting, state, at)"
-                               " VALUES (?, 'default', 'linkedin', ?, 'on', '2026-01-01')", (run, f"s{i}"))
+            history.db.execute(
+                "INSERT INTO results (run_id, profile, platform, setting, state, at)"
+                " VALUES (?, 'default', 'linkedin', ?, 'on', '2026-01-01')",
+                (run, f"s{i}"),
+            )
     for suffix in ("-wal", "-shm"):
         Path(f"{profile.history_db}{suffix}").unlink(missing_ok=True)
     HISTORY_DAMAGE[damage](profile.history_db)
     for args in (["history"], ["report", "-o", "-"], ["check", "linkedin"]):
         result = invoke(*args)
         assert result.exit_code == 1, (args, result.output)
-        assert "history" in result.output and "cannot be read" in result.output, (args, result.output)
+        assert "history" in result.output and "cannot be read" in result.output, (
+            args,
+            result.output,
+        )
         assert "Keep the file" in result.output
 
 
@@ -273,14 +334,16 @@ def test_damaged_session_file_means_sign_in_again(damage, browser_path, memory_k
     assert again.exit_code == 3, again.output
     states = {r["setting"]: r["state"] for r in json.loads(again.stdout)["results"]}
     assert states["generative-ai"] == "on"
-    assert [e["ok"] for e in Sandbox.for_profile("default").replica("linkedin").events("login")] == [True, True]
+    assert [
+        e["ok"] for e in Sandbox.for_profile("default").replica("linkedin").events("login")
+    ] == [True, True]
 
 
 ACCOUNTS_DAMAGE = {
     "garbage": "not json at all",
     "wrong-shape": '{"platform": "linkedin"}',
     "wrong-rows": '[{"who": "knows"}]',
-    "wrong-types": '[1, 2, 3]',
+    "wrong-types": "[1, 2, 3]",
 }
 
 
@@ -291,7 +354,10 @@ def test_damaged_accounts_index_is_a_clear_error(damage):
     for args in (["account", "list"], ["check", "linkedin"]):
         result = invoke(*args)
         assert result.exit_code == 1, (args, result.output)
-        assert str(profile.accounts_file) in result.output and "add the accounts again" in result.output
+        assert (
+            str(profile.accounts_file) in result.output
+            and "add the accounts again" in result.output
+        )
 
 
 def test_damaged_sandbox_state_is_a_clear_error():
@@ -302,4 +368,3 @@ def test_damaged_sandbox_state_is_a_clear_error():
     path.write_text("{not json", encoding="utf-8")
     result = invoke("--sandbox", "sandbox", "set", "linkedin")
     assert result.exit_code == 1 and str(path) in result.output, result.output
-

@@ -38,7 +38,9 @@ def setup(configure):
     """Configure a replica; for flows without password sign-in, save a session as `optout login` does."""
 
     def _setup(platform, *misbehaviours, signed_in=True, **account):
-        return configure(platform, *misbehaviours, session=platform in BY_HAND and signed_in, **account)
+        return configure(
+            platform, *misbehaviours, session=platform in BY_HAND and signed_in, **account
+        )
 
     return _setup
 
@@ -63,6 +65,7 @@ def setting_values(replica, platform) -> list[bool]:
 
 # --- what all five share --------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("platform", ALL)
 async def test_check_reads_on_and_changes_nothing(setup, run, platform):
     replica = setup(platform)
@@ -83,7 +86,9 @@ async def test_off_switches_off_and_verifies_after_reload(setup, run, platform):
         assert "reload" in r.detail
         assert [p.name.split("-")[-1] for p in r.evidence] == ["before.png", "after.png"]
     assert setting_values(replica, platform) == [False] * len(SETTINGS[platform])
-    assert sorted((e["setting"], e["on"]) for e in saves(replica)) == sorted((s, False) for s in SETTINGS[platform])
+    assert sorted((e["setting"], e["on"]) for e in saves(replica)) == sorted(
+        (s, False) for s in SETTINGS[platform]
+    )
     [again] = {r.state for r in await run(platform, "check")}
     assert again == "off"
 
@@ -127,6 +132,7 @@ async def test_server_error_is_an_error(setup, run, platform):
 
 # --- sign-in --------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("platform", PASSWORD)
 async def test_saved_session_is_reused_and_expiry_signs_in_once(sandbox, setup, run, platform):
     replica = setup(platform)
@@ -158,7 +164,9 @@ async def test_no_session_at_all_names_optout_login(setup, browser_path, sandbox
     setup(platform, signed_in=False)
     results = await api.check([platform], setup_context=sandbox.install, browser_path=browser_path)
     assert {r.state for r in results} == {"needs_login"}
-    assert f"optout login {platform}" in results[0].detail and "account add" not in results[0].detail
+    assert (
+        f"optout login {platform}" in results[0].detail and "account add" not in results[0].detail
+    )
 
 
 @pytest.fixture
@@ -188,11 +196,14 @@ async def test_wrong_password_is_tried_once(setup, run, quick_flows, platform):
     assert saves(replica) == []
 
 
-@pytest.mark.parametrize("platform, words", [
-    ("chatgpt", "a code sent by e-mail"),
-    ("gemini", "a security checkpoint"),
-    ("copilot", "verification code"),
-])
+@pytest.mark.parametrize(
+    "platform, words",
+    [
+        ("chatgpt", "a code sent by e-mail"),
+        ("gemini", "a security checkpoint"),
+        ("copilot", "verification code"),
+    ],
+)
 async def test_second_step_without_a_secret_needs_a_person(setup, run, platform, words):
     replica = setup(platform, "two_factor")
     results = await run(platform, "off")
@@ -201,12 +212,15 @@ async def test_second_step_without_a_secret_needs_a_person(setup, run, platform,
     assert saves(replica) == []
 
 
-@pytest.mark.parametrize("platform, words", [
-    ("chatgpt", "a check that you are human (Cloudflare)"),
-    ("gemini", "a security checkpoint"),
-    ("copilot", "a security checkpoint"),
-    ("claude", "a check that you are human (Cloudflare)"),
-])
+@pytest.mark.parametrize(
+    "platform, words",
+    [
+        ("chatgpt", "a check that you are human (Cloudflare)"),
+        ("gemini", "a security checkpoint"),
+        ("copilot", "a security checkpoint"),
+        ("claude", "a check that you are human (Cloudflare)"),
+    ],
+)
 async def test_security_check_needs_a_person(setup, run, platform, words):
     replica = setup(platform, "checkpoint")
     results = await run(platform, "off")
@@ -227,12 +241,17 @@ async def test_lookalike_sign_in_never_gets_the_password(setup, run, platform):
 async def test_copilot_code_from_a_stored_totp_secret(setup, run):
     secret = pyotp.random_base32()
     replica = setup("copilot", totp_secret=secret)
-    results = await run("copilot", "off", credential=Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD, totp_secret=secret))
+    results = await run(
+        "copilot",
+        "off",
+        credential=Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD, totp_secret=secret),
+    )
     assert {(r.state, r.changed) for r in results} == {("off", True)}, [r.detail for r in results]
     assert [e["ok"] for e in replica.events("code")] == [True]
 
 
 # --- per platform ---------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("order", ["plain_first", "delete_first"])
 async def test_gemini_turns_off_and_never_deletes_activity(setup, run, order):
@@ -241,7 +260,9 @@ async def test_gemini_turns_off_and_never_deletes_activity(setup, run, order):
     activity = list(replica.state["activity"])
     [result] = await run("gemini", "off")
     assert result.state == "off" and result.changed, result.detail
-    assert [(e["on"], e["delete"]) for e in saves(replica)] == [(False, False)], "a plain turn-off, once"
+    assert [(e["on"], e["delete"]) for e in saves(replica)] == [(False, False)], (
+        "a plain turn-off, once"
+    )
     assert replica.events("delete_started") == []
     assert replica.state["activity"] == activity
 
@@ -267,7 +288,10 @@ async def test_copilot_new_app_without_toggles_is_broken(setup, run):
     on (that sentence is known only from support pages): no positive sign, so `broken`."""
     replica = setup("copilot", "absent")
     results = await run("copilot", "off", find_timeout_s=3)
-    assert [(r.setting, r.state) for r in results] == [("text-training", "broken"), ("voice-training", "broken")]
+    assert [(r.setting, r.state) for r in results] == [
+        ("text-training", "broken"),
+        ("voice-training", "broken"),
+    ]
     assert saves(replica) == []
 
 
@@ -276,7 +300,9 @@ async def test_copilot_reaches_each_toggle_through_profile_and_privacy(setup, ru
     replica.state["settings"]["voice-training"] = False  # reported off by default
     results = await run("copilot", "off")
     assert [(r.setting, r.state, r.changed) for r in results] == [
-        ("text-training", "off", True), ("voice-training", "off", False)]
+        ("text-training", "off", True),
+        ("voice-training", "off", False),
+    ]
     assert [(e["setting"], e["on"]) for e in saves(replica)] == [("text-training", False)]
 
 

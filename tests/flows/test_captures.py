@@ -23,8 +23,8 @@ from optout.capture import fileformat, replay
 from optout.capture.hook import Capturer
 from optout.credentials import Credential
 from optout.engine import Account, RunOptions, run_in_context
-from optout.flowfile.layers import load_flows
 from optout.flowfile.folders import Layers
+from optout.flowfile.layers import load_flows
 from optout.flowfile.load import load_flow
 from optout.sandbox import SANDBOX_USERNAME, Sandbox, replica_classes
 
@@ -64,9 +64,16 @@ PLANT_JS = """(who) => {
 
 def forms(secret: str) -> set[str]:
     """A secret as is, lower case, HTML-escaped, URL-encoded and JSON-escaped."""
-    return {secret, secret.lower(), html.escape(secret), html.escape(secret, quote=False),
-            quote(secret, safe=""), quote_plus(secret), json.dumps(secret)[1:-1],
-            json.dumps(secret, ensure_ascii=False)[1:-1]}
+    return {
+        secret,
+        secret.lower(),
+        html.escape(secret),
+        html.escape(secret, quote=False),
+        quote(secret, safe=""),
+        quote_plus(secret),
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
+    }
 
 
 def assert_holds_none(text: str, where: str) -> None:
@@ -76,7 +83,9 @@ def assert_holds_none(text: str, where: str) -> None:
     for secret in (SENTINEL_NAME, SENTINEL_EMAIL, SENTINEL_PASSWORD):
         for form in forms(secret):
             assert not any(form in t for t in decoded), f"{secret!r} ({form!r}) found in {where}"
-        assert secret.split("&")[0].lower() not in text.lower(), f"part of {secret!r} found in {where}"
+        assert secret.split("&")[0].lower() not in text.lower(), (
+            f"part of {secret!r} found in {where}"
+        )
 
 
 async def capture_live(browser, platform: str, *misbehaviours: str, folder: Path):
@@ -95,14 +104,19 @@ async def capture_live(browser, platform: str, *misbehaviours: str, folder: Path
 
     async def setup(context) -> None:
         await box.install(context)
-        await context.add_init_script(f"({PLANT_JS})({json.dumps(dict(name=SENTINEL_NAME, email=SENTINEL_EMAIL, password=SENTINEL_PASSWORD))})")
+        await context.add_init_script(
+            f"({PLANT_JS})({json.dumps(dict(name=SENTINEL_NAME, email=SENTINEL_EMAIL, password=SENTINEL_PASSWORD))})"
+        )
 
     capturer = Capturer(folder)
-    options = RunOptions(mode="check", evidence_dir=folder.parent / "evidence", capture=capturer,
-                         find_timeout_s=10.0)
+    options = RunOptions(
+        mode="check", evidence_dir=folder.parent / "evidence", capture=capturer, find_timeout_s=10.0
+    )
     context = await browser.new_context(session, setup_context=setup)
     try:
-        results = await run_in_context(flow, Account(platform, SENTINEL_EMAIL, credential=credential), options, context)
+        results = await run_in_context(
+            flow, Account(platform, SENTINEL_EMAIL, credential=credential), options, context
+        )
     finally:
         await browser_mod.close_quietly(context)
     return results, capturer.notes
@@ -114,15 +128,23 @@ def shipped() -> list[Path]:
 
 def test_there_are_shipped_captures():
     names = {p.name for p in shipped()}
-    for wanted in ("linkedin-generative-ai-on", "linkedin-generative-ai-off", "x-grok", "facebook-ai-objection",
-                   "consent", "broken"):
+    for wanted in (
+        "linkedin-generative-ai-on",
+        "linkedin-generative-ai-off",
+        "x-grok",
+        "facebook-ai-objection",
+        "consent",
+        "broken",
+    ):
         assert any(wanted in n for n in names), f"no capture named *{wanted}* in {CAPTURES}"
 
 
 @pytest.mark.parametrize("path", shipped(), ids=lambda p: p.stem)
 async def test_shipped_capture_replays_to_its_state(path, browser_path):
     captured = fileformat.read(path)
-    flow = load_flow(Path(__file__).resolve().parents[2] / "flows" / f"{captured.header['platform']}.yaml")
+    flow = load_flow(
+        Path(__file__).resolve().parents[2] / "flows" / f"{captured.header['platform']}.yaml"
+    )
     [done] = await replay.replay(flow, [captured], browser_path=browser_path)
     assert not done.problem, done.problem
     assert done.state == captured.header["state"], (done.state, done.detail)
@@ -133,8 +155,11 @@ async def test_a_capture_runs_no_code(tmp_path, browser_path):
     """A shared file holding a script that would untick the switch: the script never runs, so the
     page reads as its markup says (and as its header recorded)."""
     page = (CAPTURES / "linkedin-generative-ai-on.html").read_text(encoding="utf-8")
-    hostile = page.replace("</body>", "<script>document.querySelectorAll('input').forEach(i => {"
-                           "i.checked = false; i.setAttribute('aria-checked', 'false'); });</script></body>")
+    hostile = page.replace(
+        "</body>",
+        "<script>document.querySelectorAll('input').forEach(i => {"
+        "i.checked = false; i.setAttribute('aria-checked', 'false'); });</script></body>",
+    )
     assert hostile != page
     flow = load_flows(Layers.person())["linkedin"]
     [done] = await replay.replay(flow, [fileformat.parse(hostile)], browser_path=browser_path)
@@ -153,18 +178,28 @@ async def test_sentinel_captures_hold_nothing_and_replay_alike(tmp_path, browser
             results, notes = await capture_live(browser, platform, folder=folder)
             live = {r.setting: str(r.state) for r in results}
             written = [n for n in notes if n.path]
-            assert written and not [n for n in notes if n.refused], (platform, [n.line() for n in notes], live)
+            assert written and not [n for n in notes if n.refused], (
+                platform,
+                [n.line() for n in notes],
+                live,
+            )
             flow = load_flows(Layers.person())[platform]
             for note in written:
                 text = note.path.read_text(encoding="utf-8")
                 # the planted card, its id now a stand-in: the person was on the page captured
-                assert re.search(r'<aside aria-label="[▒ ]+" id="i\d+">', text), "the scan would prove nothing"
+                assert re.search(r'<aside aria-label="[▒ ]+" id="i\d+">', text), (
+                    "the scan would prove nothing"
+                )
                 assert "q7-card" not in text
                 assert_holds_none(text, f"{platform} {note.setting}")
                 captured = fileformat.parse(text, note.path)
                 assert captured.header["state"] == live[note.setting]
                 done = await replay.replay_one(browser, flow, captured)
-                assert (done.problem, done.state) == ("", live[note.setting]), (platform, note.setting, done.detail)
+                assert (done.problem, done.state) == ("", live[note.setting]), (
+                    platform,
+                    note.setting,
+                    done.detail,
+                )
 
 
 async def write_shipped(browser_path: str) -> None:
@@ -180,14 +215,23 @@ async def write_shipped(browser_path: str) -> None:
         ("x", (), "training", "x-grok-training-on"),
         ("x", ("already_off",), "training", "x-grok-training-off"),
         ("facebook", (), "ai-objection", "facebook-ai-objection-form"),
-        ("instagram", ("cookie_consent_accept_only",), None, "instagram-consent-accept-only-broken"),
+        (
+            "instagram",
+            ("cookie_consent_accept_only",),
+            None,
+            "instagram-consent-accept-only-broken",
+        ),
     ]
     CAPTURES.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         async with browser_mod.started(browser_path) as browser:
             for platform, misbehaviours, setting, name in wanted:
-                _, notes = await capture_live(browser, platform, *misbehaviours, folder=Path(tmp) / name)
-                note = next(n for n in notes if n.path and (setting is None or n.setting == setting))
+                _, notes = await capture_live(
+                    browser, platform, *misbehaviours, folder=Path(tmp) / name
+                )
+                note = next(
+                    n for n in notes if n.path and (setting is None or n.setting == setting)
+                )
                 shutil.copy(note.path, CAPTURES / f"{name}.html")
                 print(name, fileformat.read(note.path).header["state"])
 

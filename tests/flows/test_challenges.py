@@ -28,12 +28,22 @@ CASES = [
 
 def untouched(replica) -> None:
     """Nothing typed into the challenge, no code sent, nothing solved, nothing saved."""
-    for kind in ("challenge_typed", "challenge_code", "challenge_solved", "challenge_passed", "save"):
+    for kind in (
+        "challenge_typed",
+        "challenge_code",
+        "challenge_solved",
+        "challenge_passed",
+        "save",
+    ):
         assert replica.events(kind) == [], kind
 
 
-@pytest.mark.parametrize("platform, misbehaviour, words, attempts", CASES, ids=[c[1] + "-" + c[0] for c in CASES])
-async def test_challenge_needs_a_person(configure, run_flow, only_flows, platform, misbehaviour, words, attempts):
+@pytest.mark.parametrize(
+    "platform, misbehaviour, words, attempts", CASES, ids=[c[1] + "-" + c[0] for c in CASES]
+)
+async def test_challenge_needs_a_person(
+    configure, run_flow, only_flows, platform, misbehaviour, words, attempts
+):
     replica = configure(platform, misbehaviour)
     started = time.monotonic()
     results = await run_flow(platform, "off", flows_dir=only_flows(platform))
@@ -43,7 +53,9 @@ async def test_challenge_needs_a_person(configure, run_flow, only_flows, platfor
     assert words in detail and detail.endswith(f"`optout login {platform}`."), detail
     if "code" in words:
         assert "CAPTCHA" not in detail
-    assert replica.events("challenge") or replica.events("blocked"), "the replica never showed its challenge"
+    assert replica.events("challenge") or replica.events("blocked"), (
+        "the replica never showed its challenge"
+    )
     untouched(replica)
     assert len(replica.events("login")) == attempts
     assert took < 20, f"{took:.1f} s"
@@ -56,7 +68,9 @@ async def test_undeclared_email_pin_is_the_engines_to_see(configure, run_flow, t
     flow["login"].pop("challenges")
     folder = tmp_path / "bare"
     folder.mkdir()
-    (folder / "linkedin.yaml").write_text(yaml.safe_dump(flow, allow_unicode=True), encoding="utf-8")
+    (folder / "linkedin.yaml").write_text(
+        yaml.safe_dump(flow, allow_unicode=True), encoding="utf-8"
+    )
     replica = configure("linkedin", "email_pin")
     results = await run_flow("linkedin", "off", flows_dir=folder)
     assert {str(r.state) for r in results} == {"needs_human"}, [r.detail for r in results]
@@ -69,11 +83,15 @@ async def test_captcha_at_the_reread_after_a_change(configure, run_flow, only_fl
     results = await run_flow("linkedin", "off", flows_dir=only_flows("linkedin"))
     result = next(r for r in results if r.setting == "generative-ai")
     assert str(result.state) == "needs_human", result.detail
-    assert result.detail.startswith("after switching off and reloading") and "(CAPTCHA)" in result.detail
+    assert (
+        result.detail.startswith("after switching off and reloading")
+        and "(CAPTCHA)" in result.detail
+    )
     assert replica.events("challenge_typed") == [] and replica.events("challenge_solved") == []
 
 
 # --- a person solves each challenge (what `optout login` in a visible window relies on) ---------
+
 
 async def person(sandbox, browser_path, url: str, solve) -> str:
     """Play the person: open `url` in a sandboxed browser, let `solve(page)` act, and return the
@@ -104,7 +122,9 @@ async def test_a_person_types_the_mailed_pin(configure, sandbox, browser_path):
         await page.click("text=Submit")
         await page.wait_for_url("**/feed/")
 
-    assert (await person(sandbox, browser_path, "https://www.linkedin.com/login", solve)).endswith("/feed/")
+    assert (await person(sandbox, browser_path, "https://www.linkedin.com/login", solve)).endswith(
+        "/feed/"
+    )
     assert [e["ok"] for e in replica.events("challenge_code")] == [True]
     assert replica.events("challenge_typed"), "the person's typing is recorded"
 
@@ -117,10 +137,16 @@ async def test_a_person_clicks_the_arkose_frame(configure, sandbox, browser_path
     async def solve(page):
         await page.fill('input[autocomplete="username"]', SANDBOX_USERNAME)
         await page.get_by_role("button", name="Next").click()
-        await page.frame_locator("iframe[src*='arkoselabs']").get_by_role("button", name="Verify").click()
+        await (
+            page.frame_locator("iframe[src*='arkoselabs']")
+            .get_by_role("button", name="Verify")
+            .click()
+        )
         await page.wait_for_url("**/home")
 
-    assert (await person(sandbox, browser_path, "https://x.com/i/flow/login", solve)).endswith("/home")
+    assert (await person(sandbox, browser_path, "https://x.com/i/flow/login", solve)).endswith(
+        "/home"
+    )
     assert [e["asks"] for e in replica.events("challenge_passed")] == ["captcha"]
 
 
@@ -141,8 +167,11 @@ async def test_a_person_clears_cloudflare(configure, sandbox, browser_path):
     replica = configure("chatgpt", "cloudflare")
 
     async def solve(page):
-        await page.frame_locator("iframe[src*='challenges.cloudflare.com']").get_by_role(
-            "button", name="Verify you are human").click()
+        await (
+            page.frame_locator("iframe[src*='challenges.cloudflare.com']")
+            .get_by_role("button", name="Verify you are human")
+            .click()
+        )
         await page.wait_for_function("document.title !== 'Just a moment...'")
 
     await person(sandbox, browser_path, "https://chatgpt.com/", solve)

@@ -13,9 +13,9 @@ import pytest
 from cryptography.fernet import Fernet
 
 from optout import api
-from optout.flowfile.layers import load_flows
-from optout.flowfile.folders import Layers
 from optout.credentials import Credential
+from optout.flowfile.folders import Layers
+from optout.flowfile.layers import load_flows
 from optout.paths import Profile
 from optout.sandbox import SANDBOX_USERNAME, Sandbox
 from optout.sessions import SessionStore
@@ -31,8 +31,11 @@ def password(account: str) -> str:
 
 def platforms() -> list[str]:
     flows = load_flows(Layers.person())
-    usable = [p for p in Sandbox().replicas
-              if p in flows and flows[p].guide is None and flows[p].login.steps]
+    usable = [
+        p
+        for p in Sandbox().replicas
+        if p in flows and flows[p].guide is None and flows[p].login.steps
+    ]
     preferred = [p for p in ("linkedin", "x", "grok") if p in usable]
     return (preferred + [p for p in sorted(usable) if p not in preferred])[:3]
 
@@ -43,8 +46,11 @@ PLATFORMS = platforms()
 def sandbox_with_accounts() -> Sandbox:
     sandbox = Sandbox()
     for platform in PLATFORMS:
-        replica = sandbox.configure(platform, password=password(SANDBOX_USERNAME),
-                                    accounts={a: password(a) for a in ACCOUNTS[1:]})
+        replica = sandbox.configure(
+            platform,
+            password=password(SANDBOX_USERNAME),
+            accounts={a: password(a) for a in ACCOUNTS[1:]},
+        )
         for i, account in enumerate(ACCOUNTS):
             if i % 2:  # every other account has already switched everything off
                 settings = replica.settings_of(account)
@@ -52,8 +58,14 @@ def sandbox_with_accounts() -> Sandbox:
     return sandbox
 
 
-async def run(sandbox: Sandbox, mode: str, concurrency: int, browser_path: str, store: SessionStore,
-              seen: dict | None = None):
+async def run(
+    sandbox: Sandbox,
+    mode: str,
+    concurrency: int,
+    browser_path: str,
+    store: SessionStore,
+    seen: dict | None = None,
+):
     open_now, most = 0, 0
     seen = {} if seen is None else seen
 
@@ -73,9 +85,14 @@ async def run(sandbox: Sandbox, mode: str, concurrency: int, browser_path: str, 
     setup.routes_to_replicas = True  # records in a sandbox profile (optout.runs.run_profile)
     fn = api.check if mode == "check" else api.switch_off
     results = await fn(
-        PLATFORMS, credentials={p: [Credential(a, password(a)) for a in ACCOUNTS] for p in PLATFORMS},
-        setup_context=setup, browser_path=browser_path, sessions=store, concurrency=concurrency,
-        history=False)
+        PLATFORMS,
+        credentials={p: [Credential(a, password(a)) for a in ACCOUNTS] for p in PLATFORMS},
+        setup_context=setup,
+        browser_path=browser_path,
+        sessions=store,
+        concurrency=concurrency,
+        history=False,
+    )
     return {(r.platform, r.account, r.setting): (str(r.state), r.changed) for r in results}, most
 
 
@@ -108,7 +125,9 @@ async def test_many_accounts_at_once_equal_one_by_one(browser_path):
     assert 2 <= most <= BOUND and most_serial == 1, (most, most_serial)
     # One context per account and platform, all of them in one browser.
     contexts = seen["contexts"]
-    assert len({id(c) for c in contexts}) == len(contexts) == len(PLATFORMS) * len(ACCOUNTS), len(contexts)
+    assert len({id(c) for c in contexts}) == len(contexts) == len(PLATFORMS) * len(ACCOUNTS), len(
+        contexts
+    )
     assert len({id(c.browser) for c in contexts}) == 1
     assert final_settings(together) == final_settings(alone)
     # Each account signed in once per platform, with its own password, in both runs.
@@ -121,11 +140,16 @@ async def test_many_accounts_at_once_equal_one_by_one(browser_path):
             continue
         if ACCOUNTS.index(account) % 2:
             assert (state, changed) == ("off", False), (platform, account, setting, state)
-    assert not [k for k, (state, _) in parallel.items() if state in (State.ERROR, State.BROKEN)], parallel
+    assert not [k for k, (state, _) in parallel.items() if state in (State.ERROR, State.BROKEN)], (
+        parallel
+    )
 
     # Then a check of all 24 with the saved sessions, as a scheduled re-check does: no sign-in.
     again, _ = await run(together, "check", BOUND, browser_path, store_t)
     assert logins(together) == {(p, a): 1 for p in PLATFORMS for a in ACCOUNTS}
-    switched = {k for k, (state, changed) in parallel.items()
-                if changed and flows[k[0]].setting(k[2]).control.kind != "form"}
+    switched = {
+        k
+        for k, (state, changed) in parallel.items()
+        if changed and flows[k[0]].setting(k[2]).control.kind != "form"
+    }
     assert switched and all(again[k] == ("off", False) for k in switched), again

@@ -46,9 +46,17 @@ class PersonBrowser:
 def start_person_browser(browser_path: str, folder: Path) -> PersonBrowser:
     """Chromium with remote debugging on, as the person's: waits (bounded) for its port file."""
     folder.mkdir(parents=True, exist_ok=True)
-    args = [browser_path, "--headless=new", "--remote-debugging-port=0", f"--user-data-dir={folder}",
-            "--no-first-run", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "data:text/html,<title>mine</title>my own tab"]
+    args = [
+        browser_path,
+        "--headless=new",
+        "--remote-debugging-port=0",
+        f"--user-data-dir={folder}",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "data:text/html,<title>mine</title>my own tab",
+    ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         args.insert(1, "--no-sandbox")
     process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -79,8 +87,16 @@ def person(browser_path, tmp_path_factory):
 
 def linkedin_session(replica) -> dict:
     """The cookie the LinkedIn replica's sign-in sets (li_at), as a browser state."""
-    cookie = {"name": "li_at", "value": replica.new_session(), "domain": "www.linkedin.com", "path": "/",
-              "expires": -1, "httpOnly": True, "secure": True, "sameSite": "Lax"}
+    cookie = {
+        "name": "li_at",
+        "value": replica.new_session(),
+        "domain": "www.linkedin.com",
+        "path": "/",
+        "expires": -1,
+        "httpOnly": True,
+        "secure": True,
+        "sameSite": "Lax",
+    }
     return {"cookies": [cookie], "origins": []}
 
 
@@ -97,7 +113,9 @@ async def signed_in_as(person: PersonBrowser, state: dict | None) -> None:
         await browser.close()
 
 
-async def test_switches_off_in_the_persons_browser_without_typing_or_saving(person, configure, run_flow, store):
+async def test_switches_off_in_the_persons_browser_without_typing_or_saving(
+    person, configure, run_flow, store
+):
     replica = configure("linkedin")
     await signed_in_as(person, linkedin_session(replica))
     before = person.pages()
@@ -123,11 +141,19 @@ async def test_signed_out_browser_needs_login_and_nothing_is_typed(person, confi
     assert person.running()
 
 
-async def test_platform_without_an_account_runs_as_the_browser(person, configure, sandbox, browser_path):
+async def test_platform_without_an_account_runs_as_the_browser(
+    person, configure, sandbox, browser_path
+):
     replica = configure("linkedin")
     await signed_in_as(person, linkedin_session(replica))
-    results = await api.check(["linkedin"], credentials={}, sessions=False, setup_context=sandbox.install,
-                              connect=str(person.folder), history=False)
+    results = await api.check(
+        ["linkedin"],
+        credentials={},
+        sessions=False,
+        setup_context=sandbox.install,
+        connect=str(person.folder),
+        history=False,
+    )
     [switch] = [r for r in results if r.setting == "generative-ai"]
     assert switch.state == "on" and switch.account == "your browser", switch.detail
 
@@ -152,7 +178,9 @@ def closing_at(sandbox, person, pattern: str):
     return install
 
 
-async def test_browser_closed_mid_run_keeps_what_was_finished(browser_path, tmp_path, configure, sandbox):
+async def test_browser_closed_mid_run_keeps_what_was_finished(
+    browser_path, tmp_path, configure, sandbox
+):
     person = start_person_browser(browser_path, tmp_path / "person")
     try:
         replica = configure("linkedin")
@@ -161,18 +189,27 @@ async def test_browser_closed_mid_run_keeps_what_was_finished(browser_path, tmp_
         # The person closes their browser as the second setting's page loads.
         install = closing_at(sandbox, person, "**/help/linkedin/ask/**")
         given = {p: Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD) for p in ("linkedin", "x")}
-        results = await api.switch_off(["linkedin", "x"], credentials=given, sessions=False, setup_context=install,
-                                       connect=str(person.folder))
+        results = await api.switch_off(
+            ["linkedin", "x"],
+            credentials=given,
+            sessions=False,
+            setup_context=install,
+            connect=str(person.folder),
+        )
     finally:
         stop(person)
     by = {(r.platform, r.setting): r for r in results}
     assert by[("linkedin", "generative-ai")].state == "off"  # finished and verified before: kept
     rest = [r for key, r in by.items() if key != ("linkedin", "generative-ai")]
-    assert rest and all(r.state == "error" and r.detail == CLOSED for r in rest), [(r.setting, r.detail) for r in rest]
+    assert rest and all(r.state == "error" and r.detail == CLOSED for r in rest), [
+        (r.setting, r.detail) for r in rest
+    ]
     assert replica.events("login") == []
 
 
-async def test_browser_closed_as_a_change_is_saved_is_never_off(browser_path, tmp_path, configure, sandbox):
+async def test_browser_closed_as_a_change_is_saved_is_never_off(
+    browser_path, tmp_path, configure, sandbox
+):
     """Closed between the click and the reading after a reload: the change was not verified."""
     person = start_person_browser(browser_path, tmp_path / "person")
     try:
@@ -180,12 +217,20 @@ async def test_browser_closed_as_a_change_is_saved_is_never_off(browser_path, tm
         await signed_in_as(person, linkedin_session(replica))
 
         install = closing_at(sandbox, person, "**/mypreferences/api/settings/**")
-        results = await api.switch_off(["linkedin"], credentials={}, sessions=False, setup_context=install,
-                                       connect=str(person.folder), history=False)
+        results = await api.switch_off(
+            ["linkedin"],
+            credentials={},
+            sessions=False,
+            setup_context=install,
+            connect=str(person.folder),
+            history=False,
+        )
     finally:
         stop(person)
     assert {(r.setting, r.state, r.detail) for r in results} == {
-        ("generative-ai", "error", CLOSED), ("ai-objection", "error", CLOSED)}
+        ("generative-ai", "error", CLOSED),
+        ("ai-objection", "error", CLOSED),
+    }
 
 
 def test_auto_finds_the_browser_and_the_doctor_says_so(person, monkeypatch, tmp_path):
@@ -219,7 +264,9 @@ def test_cli_folder_without_remote_debugging_exits_2_with_the_fix(tmp_path):
     assert "chrome://inspect/#remote-debugging" in result.output
     assert "switch on" in result.output and str(tmp_path) in result.output
     assert "Traceback" not in result.output
-    assert all(len(line) <= 80 for line in result.output.splitlines() if str(tmp_path) not in line), result.output
+    assert all(
+        len(line) <= 80 for line in result.output.splitlines() if str(tmp_path) not in line
+    ), result.output
 
 
 def test_cli_connect_alone_before_the_command_means_auto(tmp_path, monkeypatch):
@@ -289,7 +336,9 @@ def test_cli_json_in_the_persons_browser(person):
     result = invoke("--sandbox", "--connect", str(person.folder), "check", "linkedin", "--json")
     assert result.exit_code == 4, result.output
     rows = json.loads(result.stdout)["results"]
-    assert rows and all(r["state"] == "needs_login" and "in your browser" in r["detail"] for r in rows)
+    assert rows and all(
+        r["state"] == "needs_login" and "in your browser" in r["detail"] for r in rows
+    )
     assert person.running()
 
 

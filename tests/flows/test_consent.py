@@ -30,7 +30,12 @@ def consent_events(replica) -> dict[str, int]:
 
 
 def test_the_variants_are_misbehaviours():
-    for name in ("cookie_consent", "cookie_consent_late", "cookie_consent_accept_only", "cookie_consent_reworded"):
+    for name in (
+        "cookie_consent",
+        "cookie_consent_late",
+        "cookie_consent_accept_only",
+        "cookie_consent_reworded",
+    ):
         assert name in MISBEHAVIOURS
 
 
@@ -38,7 +43,9 @@ def test_the_variants_are_misbehaviours():
 async def test_dialog_is_declined_then_signs_in_and_reads(configure, run, platform):
     replica = configure(platform, "cookie_consent")
     results = await run(platform, "check")
-    assert {str(r.state) for r in results} == {"on"}, [(r.setting, r.state, r.detail) for r in results]
+    assert {str(r.state) for r in results} == {"on"}, [
+        (r.setting, r.state, r.detail) for r in results
+    ]
     assert consent_events(replica) == {"accept": 0, "decline": 1, "typed": 0}
     assert [e["ok"] for e in replica.events("login")] == [True]
 
@@ -49,7 +56,9 @@ async def test_late_dialog_is_declined(configure, run, platform):
     the settings page, covering the control, and declined there."""
     replica = configure(platform, "cookie_consent_late", "slow_render")
     results = await run(platform, "check")
-    assert {str(r.state) for r in results} == {"on"}, [(r.setting, r.state, r.detail) for r in results]
+    assert {str(r.state) for r in results} == {"on"}, [
+        (r.setting, r.state, r.detail) for r in results
+    ]
     assert consent_events(replica) == {"accept": 0, "decline": 1, "typed": 0}
 
 
@@ -57,7 +66,9 @@ async def test_late_dialog_is_declined(configure, run, platform):
 async def test_dialog_without_decline_stops_before_typing(configure, run, platform):
     replica = configure(platform, "cookie_consent_accept_only")
     results = await run(platform, "check")
-    assert {str(r.state) for r in results} == {"broken"}, [(r.setting, r.state, r.detail) for r in results]
+    assert {str(r.state) for r in results} == {"broken"}, [
+        (r.setting, r.state, r.detail) for r in results
+    ]
     detail = results[0].detail
     assert "cookie-consent dialog" in detail and "no button to decline" in detail
     assert f"optout login {platform}" in detail
@@ -71,7 +82,9 @@ async def test_other_decline_words(configure, run, platform):
     """Meta's older "Only allow essential cookies"; LinkedIn's German "Ablehnen"."""
     replica = configure(platform, "cookie_consent_reworded")
     results = await run(platform, "check")
-    assert {str(r.state) for r in results} == {"on"}, [(r.setting, r.state, r.detail) for r in results]
+    assert {str(r.state) for r in results} == {"on"}, [
+        (r.setting, r.state, r.detail) for r in results
+    ]
     assert consent_events(replica) == {"accept": 0, "decline": 1, "typed": 0}
 
 
@@ -108,12 +121,14 @@ async def test_a_button_named_both_ways_is_never_clicked(browser_path):
     from optout import browser as browser_mod
     from optout.engine.consent import ConsentGuard
     from optout.engine.options import Outcome
-    from optout.flowfile.layers import load_flows
     from optout.flowfile.folders import Layers
+    from optout.flowfile.layers import load_flows
 
     guard = ConsentGuard(load_flows(Layers.person())["linkedin"])
-    html = ('<div class="artdeco-global-alert" type="COOKIE_CONSENT"><h2>LinkedIn respects your privacy</h2>'
-            '<button action-type="DENY" onclick="window.clicked = true">Reject or Accept all</button></div>')
+    html = (
+        '<div class="artdeco-global-alert" type="COOKIE_CONSENT"><h2>LinkedIn respects your privacy</h2>'
+        '<button action-type="DENY" onclick="window.clicked = true">Reject or Accept all</button></div>'
+    )
     async with browser_mod.started(browser_path) as browser:
         context = await browser.new_context()
         page = await context.new_page()

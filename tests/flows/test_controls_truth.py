@@ -30,13 +30,17 @@ def wordpress(configure, *misbehaviours, blocked=()):
 
 # --- ChatGPT: a row that opens a dialog ---------------------------------------------------------
 
-async def test_chatgpt_switch_is_reached_through_the_rows_dialog_and_verified_through_it(configure, run):
+
+async def test_chatgpt_switch_is_reached_through_the_rows_dialog_and_verified_through_it(
+    configure, run
+):
     replica = configure("chatgpt")
     [result] = [r for r in await run("chatgpt", "off") if r.setting == "improve-model"]
     assert (result.state, result.changed) == ("off", True), result.detail
     assert "reload" in result.detail
-    assert [(e["setting"], e["on"]) for e in replica.events("save")
-            if e["setting"] == "improve-model"] == [("improve-model", False)]
+    assert [
+        (e["setting"], e["on"]) for e in replica.events("save") if e["setting"] == "improve-model"
+    ] == [("improve-model", False)]
     assert replica.state["settings"]["improve-model"] is False
 
 
@@ -52,7 +56,9 @@ async def test_chatgpt_dialog_that_does_not_close_is_never_off(configure, run):
     [result] = [r for r in await run("chatgpt", "off") if r.setting == "improve-model"]
     assert (result.state, result.changed) == ("on", False), result.detail
     assert "did not close with 'Done'" in result.detail and "did not stick" in result.detail
-    assert [e for e in replica.events("save") if e["setting"] == "improve-model"] == [] and replica.state["settings"]["improve-model"] is True
+    assert [
+        e for e in replica.events("save") if e["setting"] == "improve-model"
+    ] == [] and replica.state["settings"]["improve-model"] is True
 
 
 async def test_chatgpt_row_opened_only_by_its_own_button_is_switched_off(configure, run):
@@ -75,8 +81,11 @@ async def test_chatgpt_row_with_two_buttons_clicks_neither(configure, run):
 
 # --- locked controls report what they read ------------------------------------------------------
 
+
 @pytest.mark.parametrize(("misbehaviour", "state"), [("locked_on", "on"), ("locked_off", "off")])
-async def test_chatgpt_locked_switch_reports_what_it_reads_and_is_never_clicked(configure, run, misbehaviour, state):
+async def test_chatgpt_locked_switch_reports_what_it_reads_and_is_never_clicked(
+    configure, run, misbehaviour, state
+):
     replica = configure("chatgpt", misbehaviour)
     [result] = [r for r in await run("chatgpt", "off") if r.setting == "improve-model"]
     assert (result.state, result.changed) == (state, False), result.detail
@@ -88,17 +97,26 @@ async def test_chatgpt_locked_switch_reports_what_it_reads_and_is_never_clicked(
 async def test_copilot_locked_toggles_report_what_they_read(configure, run, misbehaviour, state):
     replica = configure("copilot", misbehaviour)
     results = await run("copilot", "off")
-    assert [(r.state, r.changed) for r in results] == [(state, False)] * 2, [r.detail for r in results]
+    assert [(r.state, r.changed) for r in results] == [(state, False)] * 2, [
+        r.detail for r in results
+    ]
     assert replica.events("save") == []
 
 
 # --- WordPress.com: a checkbox and a separate Save ----------------------------------------------
 
+
 async def test_wordpress_checkbox_is_saved_with_save_and_verified_after_a_reload(configure, run):
     replica = wordpress(configure)
     [result] = await run("wordpress", "off")
-    assert (result.setting, result.state, result.changed) == (f"third-party-sharing/{SITE}", "off", True), result.detail
-    assert [(e["item"], e["blocked"], e["status"]) for e in replica.events("save")] == [(SITE, True, 200)]
+    assert (result.setting, result.state, result.changed) == (
+        f"third-party-sharing/{SITE}",
+        "off",
+        True,
+    ), result.detail
+    assert [(e["item"], e["blocked"], e["status"]) for e in replica.events("save")] == [
+        (SITE, True, 200)
+    ]
     assert replica.events("discourage") == []
 
 
@@ -162,6 +180,7 @@ async def test_wordpress_site_that_is_not_public_is_unavailable(configure, run):
 
 # --- only the control that was read is ever clicked --------------------------------------------
 
+
 async def test_a_label_naming_another_checkbox_is_never_clicked(configure, run):
     """The hidden box sits inside `<label for=discourage>`: clicking that label would tick
     "Discourage search engines" and Save would take the site out of search engines."""
@@ -173,6 +192,7 @@ async def test_a_label_naming_another_checkbox_is_never_clicked(configure, run):
 
 
 # --- Copilot's 2026 app: what the page says -----------------------------------------------------
+
 
 async def test_copilot_privacy_page_without_toggles_or_statement_is_broken(configure, run):
     replica = configure("copilot", "absent")

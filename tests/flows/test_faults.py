@@ -21,9 +21,9 @@ import pytest
 from cryptography.fernet import Fernet
 
 from optout import api
-from optout.flowfile.layers import load_flows, resolve
-from optout.flowfile.folders import Layers
 from optout.credentials import Credential
+from optout.flowfile.folders import Layers
+from optout.flowfile.layers import load_flows, resolve
 from optout.history import History
 from optout.paths import Profile
 from optout.sandbox import SANDBOX_PASSWORD, SANDBOX_USERNAME, Sandbox
@@ -49,17 +49,39 @@ class Lab:
         self.browser_path = browser_path
         self.sandbox = Sandbox()
         self.replica = self.sandbox.configure(
-            "linkedin", password=SENTINEL_PASSWORD, accounts={VICTIM: SENTINEL_PASSWORD})
+            "linkedin", password=SENTINEL_PASSWORD, accounts={VICTIM: SENTINEL_PASSWORD}
+        )
         self.store = SessionStore(Profile("sandbox-default"), key=Fernet.generate_key())
         for name in (VICTIM, BYSTANDER):
             token = self.replica.new_session(name)
-            self.store.save("linkedin", name, {"cookies": [{
-                "name": "li_at", "value": token, "domain": "www.linkedin.com", "path": "/",
-                "expires": -1, "httpOnly": True, "secure": True, "sameSite": "Lax"}], "origins": []})
-        self.creds = [Credential(VICTIM, SENTINEL_PASSWORD), Credential(BYSTANDER, SENTINEL_PASSWORD)]
+            self.store.save(
+                "linkedin",
+                name,
+                {
+                    "cookies": [
+                        {
+                            "name": "li_at",
+                            "value": token,
+                            "domain": "www.linkedin.com",
+                            "path": "/",
+                            "expires": -1,
+                            "httpOnly": True,
+                            "secure": True,
+                            "sameSite": "Lax",
+                        }
+                    ],
+                    "origins": [],
+                },
+            )
+        self.creds = [
+            Credential(VICTIM, SENTINEL_PASSWORD),
+            Credential(BYSTANDER, SENTINEL_PASSWORD),
+        ]
 
     async def account_of(self, context) -> str | None:
-        cookies = {c["name"]: c["value"] for c in await context.cookies("https://www.linkedin.com/")}
+        cookies = {
+            c["name"]: c["value"] for c in await context.cookies("https://www.linkedin.com/")
+        }
         return self.replica.session_user(cookies.get("li_at"))
 
     async def run(self, mode="check", *, fault=None, **opts) -> list:
@@ -71,8 +93,14 @@ class Lab:
         setup.routes_to_replicas = True  # records in a sandbox profile (optout.runs.run_profile)
         fn = api.check if mode == "check" else api.switch_off
         opts.setdefault("find_timeout_s", 5)
-        return await fn(["linkedin"], credentials={"linkedin": self.creds}, setup_context=setup,
-                        browser_path=self.browser_path, sessions=self.store, **opts)
+        return await fn(
+            ["linkedin"],
+            credentials={"linkedin": self.creds},
+            setup_context=setup,
+            browser_path=self.browser_path,
+            sessions=self.store,
+            **opts,
+        )
 
 
 def by_account(results) -> dict[str, dict]:
@@ -103,8 +131,9 @@ def assert_history_kept(before: list[dict], results) -> None:
     """Every earlier row unchanged, this run's results recorded, and the run marked finished."""
     rows, runs = history()
     assert rows[: len(before)] == before
-    assert sorted((r["account"], r["setting"], r["state"]) for r in rows[len(before):]) == sorted(
-        (r.account, r.setting, str(r.state)) for r in results)
+    assert sorted((r["account"], r["setting"], r["state"]) for r in rows[len(before) :]) == sorted(
+        (r.account, r.setting, str(r.state)) for r in results
+    )
     assert all(run["finished_at"] for run in runs)
 
 
@@ -133,15 +162,21 @@ async def stall(context):
 
 
 async def http_500(context):
-    await context.route("**/*", lambda route: route.fulfill(status=500, body="<h1>Internal Server Error</h1>"))
+    await context.route(
+        "**/*", lambda route: route.fulfill(status=500, body="<h1>Internal Server Error</h1>")
+    )
 
 
-@pytest.mark.parametrize("fault, words", [
-    (network_down, "no network connection"),
-    (dns_failure, "could not be resolved"),
-    (stall, "no answer within 4 s"),
-    (http_500, "HTTP 500"),
-], ids=["network-down", "dns-failure", "stall", "http-500"])
+@pytest.mark.parametrize(
+    "fault, words",
+    [
+        (network_down, "no network connection"),
+        (dns_failure, "could not be resolved"),
+        (stall, "no answer within 4 s"),
+        (http_500, "HTTP 500"),
+    ],
+    ids=["network-down", "dns-failure", "stall", "http-500"],
+)
 @pytest.mark.parametrize("mode", ["check", "off"])
 async def test_network_faults_are_errors_for_the_victim_only(lab, fault, words, mode):
     baseline = await lab.run("check")
@@ -180,18 +215,28 @@ async def test_server_error_misbehaviour_is_an_error_and_other_platforms_finish(
     creds = {p: Credential(SANDBOX_USERNAME, SANDBOX_PASSWORD) for p in platforms}
 
     async def check():
-        results = await api.check(platforms, credentials=creds, setup_context=sandbox.install,
-                                  browser_path=browser_path, sessions=False, find_timeout_s=5)
+        results = await api.check(
+            platforms,
+            credentials=creds,
+            setup_context=sandbox.install,
+            browser_path=browser_path,
+            sessions=False,
+            find_timeout_s=5,
+        )
         return {(r.platform, r.setting): (str(r.state), r.changed) for r in results}, results
 
     healthy, _ = await check()
     sandbox.configure("linkedin", "server_error")
     faulty, results = await check()
     linkedin = [r for r in results if r.platform == "linkedin"]
-    assert linkedin and all(r.state == State.ERROR and "HTTP 500" in r.detail for r in linkedin), linkedin
+    assert linkedin and all(r.state == State.ERROR and "HTTP 500" in r.detail for r in linkedin), (
+        linkedin
+    )
     others = {k: v for k, v in faulty.items() if k[0] != "linkedin"}
     assert {k[0] for k in others} == set(platforms) - {"linkedin"}
-    details = [(r.platform, r.setting, str(r.state), r.detail) for r in results if r.platform != "linkedin"]
+    details = [
+        (r.platform, r.setting, str(r.state), r.detail) for r in results if r.platform != "linkedin"
+    ]
     assert others == {k: v for k, v in healthy.items() if k[0] != "linkedin"}, details
     assert sandbox.replica("linkedin").events("save") == []
 
@@ -304,7 +349,8 @@ async def test_evidence_disk_full_does_not_change_the_state(lab, evidence_disk_f
         assert_bystander_finished_without_evidence(account, mode)
     rows, runs = history()
     assert sorted((row["account"], row["setting"], row["state"]) for row in rows) == sorted(
-        (r.account, r.setting, str(r.state)) for r in results)
+        (r.account, r.setting, str(r.state)) for r in results
+    )
     assert runs[0]["finished_at"]
 
 
@@ -316,7 +362,9 @@ def assert_bystander_finished_without_evidence(results: dict, mode: str) -> None
             assert r.state in (State.OFF, State.SUBMITTED) and r.changed, (r.setting, r.detail)
         assert r.evidence == [], "no path to a file that was never written"
     switch = results[SWITCH]
-    assert "no screenshot" in switch.detail and "No space left on device" in switch.detail, switch.detail
+    assert "no screenshot" in switch.detail and "No space left on device" in switch.detail, (
+        switch.detail
+    )
 
 
 async def test_evidence_disk_full_on_a_changed_page_is_still_broken(lab, evidence_disk_full):
@@ -328,4 +376,3 @@ async def test_evidence_disk_full_on_a_changed_page_is_still_broken(lab, evidenc
     assert all(p.suffix == ".html" and p.exists() for r in results for p in r.evidence)
     assert all("no screenshot kept: evidence could not be written" in r.detail for r in results)
     assert lab.replica.events("save") == []
-

@@ -39,24 +39,37 @@ async def test_a_slow_machine_gives_the_same_answer(configure, sandbox, browser_
     """Under contention each look at the page takes longer; the find time limit must not count
     optout's own looking, or a control still on its way reads as missing (`broken`)."""
     configure(platform)
-    results = await api.check([platform], credentials={platform: Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD)},
-                              setup_context=throttled(sandbox, 12), browser_path=browser_path, sessions=False,
-                              find_timeout_s=2)
-    assert results and all(r.state == State.ON for r in results if not r.optional), \
-        [(r.setting, str(r.state), r.detail) for r in results]
+    results = await api.check(
+        [platform],
+        credentials={platform: Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD)},
+        setup_context=throttled(sandbox, 12),
+        browser_path=browser_path,
+        sessions=False,
+        find_timeout_s=2,
+    )
+    assert results and all(r.state == State.ON for r in results if not r.optional), [
+        (r.setting, str(r.state), r.detail) for r in results
+    ]
 
 
 # --- a page too big to photograph ----------------------------------------------------------------
 
 
 async def check_chatgpt(sandbox, browser_path):
-    return await api.check(["chatgpt"], credentials={"chatgpt": Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD)},
-                           setup_context=sandbox.install, browser_path=browser_path, sessions=False,
-                           find_timeout_s=1, nav_timeout_ms=120000)
+    return await api.check(
+        ["chatgpt"],
+        credentials={"chatgpt": Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD)},
+        setup_context=sandbox.install,
+        browser_path=browser_path,
+        sessions=False,
+        find_timeout_s=1,
+        nav_timeout_ms=120000,
+    )
 
 
-async def test_a_huge_page_without_the_control_keeps_its_html_and_a_screenshot(configure, sandbox, browser_path,
-                                                                                monkeypatch):
+async def test_a_huge_page_without_the_control_keeps_its_html_and_a_screenshot(
+    configure, sandbox, browser_path, monkeypatch
+):
     """`huge_page`: ~10 MB of text and no control. The page is `broken`, its HTML is kept, and when
     the whole page cannot be photographed in time the visible part is, and the detail says so."""
     from optout.engine.evidence import Evidence
@@ -76,7 +89,9 @@ async def test_a_huge_page_without_the_control_keeps_its_html_and_a_screenshot(c
         assert "no answer within 0.001 s" in r.detail, r.detail
 
 
-async def test_a_page_that_cannot_be_photographed_at_all_says_so(configure, sandbox, browser_path, monkeypatch):
+async def test_a_page_that_cannot_be_photographed_at_all_says_so(
+    configure, sandbox, browser_path, monkeypatch
+):
     from optout.engine.evidence import Evidence
 
     monkeypatch.setattr(Evidence, "FULL_PAGE_MS", 1)

@@ -14,8 +14,9 @@ SENTINEL_PASSWORD = "sentinel-pw-Local&<>\"' %/7Qx"
 ATTACKER = "https://attacker.example"
 
 
-async def test_a_local_flow_sending_the_password_elsewhere_is_not_used(configure, sandbox, browser_path, tmp_path,
-                                                                       monkeypatch):
+async def test_a_local_flow_sending_the_password_elsewhere_is_not_used(
+    configure, sandbox, browser_path, tmp_path, monkeypatch
+):
     replica = configure("linkedin")
     data = yaml.safe_load((flows_dir() / "linkedin.yaml").read_text(encoding="utf-8"))
     data.update(version=9, domains=["linkedin.com", "attacker.example"])
@@ -32,16 +33,27 @@ async def test_a_local_flow_sending_the_password_elsewhere_is_not_used(configure
 
         async def attacker(route):  # a look-alike sign-in page that keeps whatever it is sent
             heard.append(route.request.url + (route.request.post_data or ""))
-            await route.fulfill(status=200, content_type="text/html",
-                                body="<form method=post><input id=username><input id=password type=password>"
-                                     "<button type=submit>Sign in</button></form>")
+            await route.fulfill(
+                status=200,
+                content_type="text/html",
+                body="<form method=post><input id=username><input id=password type=password>"
+                "<button type=submit>Sign in</button></form>",
+            )
 
         await context.route(f"{ATTACKER}/**", attacker)
 
     setup.routes_to_replicas = True  # records in a sandbox profile (optout.runs.run_profile)
-    results = await api.check(["linkedin"], credentials={"linkedin": Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD)},
-                              setup_context=setup, browser_path=browser_path, sessions=False, history=False)
+    results = await api.check(
+        ["linkedin"],
+        credentials={"linkedin": Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD)},
+        setup_context=setup,
+        browser_path=browser_path,
+        sessions=False,
+        history=False,
+    )
     assert heard == []  # the look-alike page was never even loaded
     [result] = [r for r in results if r.setting == "generative-ai"]
-    assert result.state == "on" and result.flow_source == "shipped" and result.flow_version == 3, result.detail
+    assert result.state == "on" and result.flow_source == "shipped" and result.flow_version == 3, (
+        result.detail
+    )
     assert len(replica.events("login")) == 1  # signed in at the platform's own origin

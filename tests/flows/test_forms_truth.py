@@ -33,6 +33,7 @@ def sent(replica, setting=None):
 
 # --- 1. submitted only from what this run's send made appear ----------------------------------
 
+
 async def test_help_text_about_an_earlier_objection_is_not_already_sent(sandbox, run_flow):
     # Meta's form says "If you've already submitted an objection…" while offering the form: that is
     # no notice that this account objected, and the objection must actually go out.
@@ -40,7 +41,9 @@ async def test_help_text_about_an_earlier_objection_is_not_already_sent(sandbox,
     checked = await run_flow("facebook", "check")
     assert [str(r.state) for r in checked] == ["on", "on"] and sent(replica) == []
     results = by_setting(await run_flow("facebook", "off"))
-    assert [str(results[s].state) for s in FB] == ["submitted", "submitted"], [r.detail for r in results.values()]
+    assert [str(results[s].state) for s in FB] == ["submitted", "submitted"], [
+        r.detail for r in results.values()
+    ]
     assert all(results[s].changed and "objection sent on" in results[s].detail for s in FB)
     assert [(e["setting"], e["status"]) for e in sent(replica)] == [(s, 200) for s in FB]
 
@@ -55,7 +58,9 @@ async def test_confirmation_words_on_the_page_before_the_send_prove_nothing(sand
 
 
 @pytest.mark.parametrize("platform", ["facebook", "instagram"])
-async def test_platform_notice_in_the_forms_place_is_submitted_without_sending(sandbox, run_flow, platform):
+async def test_platform_notice_in_the_forms_place_is_submitted_without_sending(
+    sandbox, run_flow, platform
+):
     replica = setup(sandbox, platform, "already_off")
     results = await run_flow(platform, "off", history=False)
     assert {str(r.state) for r in results} == {"submitted"}
@@ -64,6 +69,7 @@ async def test_platform_notice_in_the_forms_place_is_submitted_without_sending(s
 
 
 # --- 3. Meta as the evidence shows it ----------------------------------------------------------
+
 
 async def test_meta_2025_send_button_and_confirmation_in_a_dialog(sandbox, run_flow):
     replica = setup(sandbox, "instagram", "confirm_dialog")
@@ -85,10 +91,16 @@ async def test_facebook_signs_in_by_field_names_and_picks_the_third_party_choice
     # asks what the request is about, and shows its fields only after that choice.
     replica = setup(sandbox, "facebook")
     results = by_setting(await run_flow("facebook", "off"))
-    assert [str(results[s].state) for s in FB] == ["submitted", "submitted"], [r.detail for r in results.values()]
+    assert [str(results[s].state) for s in FB] == ["submitted", "submitted"], [
+        r.detail for r in results.values()
+    ]
     assert len(replica.events("login")) == 1
     [third] = sent(replica, "third-party-objection")
-    assert third["choice"] == "object" and third["email"] == SANDBOX_USERNAME and third["status"] == 200
+    assert (
+        third["choice"] == "object"
+        and third["email"] == SANDBOX_USERNAME
+        and third["status"] == 200
+    )
 
 
 async def test_third_party_form_without_the_objection_choice_sends_nothing(sandbox, run_flow):
@@ -102,6 +114,7 @@ async def test_third_party_form_without_the_objection_choice_sends_nothing(sandb
 
 # --- 2. required fields, HTTP errors, sent unconfirmed ------------------------------------------
 
+
 async def test_required_country_stops_before_sending(sandbox, run_flow):
     replica = setup(sandbox, "instagram", "required_country")
     [result] = await run_flow("instagram", "off", form_reason="I object.")
@@ -111,7 +124,11 @@ async def test_required_country_stops_before_sending(sandbox, run_flow):
     assert sent(replica) == []
     # Nothing went out, so nothing is remembered: the next run looks at the form again.
     [again] = await run_flow("instagram", "off")
-    assert again.state == "needs_human" and "--reason" in again.detail and "from history" not in again.detail
+    assert (
+        again.state == "needs_human"
+        and "--reason" in again.detail
+        and "from history" not in again.detail
+    )
     assert sent(replica) == []
 
 
@@ -128,7 +145,9 @@ async def test_required_explanation_is_filled_from_the_reason(sandbox, run_flow)
 async def test_http_error_with_confirmation_words_is_error_and_not_remembered(sandbox, run_flow):
     replica = setup(sandbox, "instagram", "error_with_confirmation")
     [result] = await run_flow("instagram", "off")
-    assert result.state == "error" and "HTTP 400" in result.detail and not result.changed, result.detail
+    assert result.state == "error" and "HTTP 400" in result.detail and not result.changed, (
+        result.detail
+    )
     sandbox.configure("instagram", reset=False)
     [retried] = await run_flow("instagram", "off")
     assert retried.state == "submitted"
@@ -147,8 +166,12 @@ async def test_sent_unconfirmed_is_remembered_and_sent_again_only_on_resend(sand
     third = await run_flow("instagram", "check")
     for [r] in (second, third):
         assert r.state == "needs_human" and r.detail.startswith("sent unconfirmed"), r.detail
-        assert r.detail.endswith("(from history)") and not r.changed and r.kind == "sent_unconfirmed"
-    assert not [d for d in third.drift if d.kind == "login_failing"], "a form sent is no failing sign-in"
+        assert (
+            r.detail.endswith("(from history)") and not r.changed and r.kind == "sent_unconfirmed"
+        )
+    assert not [d for d in third.drift if d.kind == "login_failing"], (
+        "a form sent is no failing sign-in"
+    )
     assert len(sent(replica)) == 1 and len(replica.events("login")) == 1
     # --resend sends it again; once the platform confirms, it is submitted and stays so.
     sandbox.configure("instagram", reset=False)
@@ -161,15 +184,21 @@ async def test_sent_unconfirmed_is_remembered_and_sent_again_only_on_resend(sand
 
 def test_cli_resend_option(browser_path, optout_home):
     def invoke(*args, input=None):
-        return CliRunner().invoke(cli, ["--browser-path", browser_path, "--sandbox", *args], input=input,
-                                  catch_exceptions=False)
+        return CliRunner().invoke(
+            cli,
+            ["--browser-path", browser_path, "--sandbox", *args],
+            input=input,
+            catch_exceptions=False,
+        )
 
     box = Sandbox.for_profile("default")
     box.configure("instagram", "no_confirmation", password=SENTINEL_PASSWORD)
     invoke("account", "add", "instagram", input=f"{SANDBOX_USERNAME}\n{SENTINEL_PASSWORD}\n")
     first = invoke("--json", "off", "instagram")
     [row] = json.loads(first.stdout)["results"]
-    assert first.exit_code == 4 and row["state"] == "needs_human" and "--resend" in row["detail"], first.output
+    assert first.exit_code == 4 and row["state"] == "needs_human" and "--resend" in row["detail"], (
+        first.output
+    )
     again = invoke("--json", "off", "instagram")
     assert json.loads(again.stdout)["results"][0]["detail"].endswith("(from history)")
     resent = invoke("--json", "off", "instagram", "--resend")
@@ -178,6 +207,7 @@ def test_cli_resend_option(browser_path, optout_home):
 
 
 # --- 4. LinkedIn's type of objection -----------------------------------------------------------
+
 
 async def test_linkedin_objection_picks_the_ai_training_type(sandbox, run_flow):
     replica = setup(sandbox, "linkedin")
@@ -196,17 +226,27 @@ async def test_linkedin_objection_without_an_ai_training_type_sends_nothing(sand
 
 # --- 5. the patterns are flow data the schema checks --------------------------------------------
 
+
 def test_already_submitted_must_name_the_forms_place():
     from pydantic import ValidationError
 
     from optout.flowfile.controls import Form
 
-    base = {"kind": "form", "form": {"role": "button", "name": ["Send"]}, "submit": {"role": "button", "name": ["Send"]},
-            "confirmation": {"texts": ["received"]}}
+    base = {
+        "kind": "form",
+        "form": {"role": "button", "name": ["Send"]},
+        "submit": {"role": "button", "name": ["Send"]},
+        "confirmation": {"texts": ["received"]},
+    }
     with pytest.raises(ValidationError):
         Form.model_validate({**base, "already_submitted": {"texts": ["already submitted"]}})
-    form = Form.model_validate({**base, "already_submitted": {"at": {"css": "[role=status]"}, "texts": ["^already"]},
-                                "choose": [{"pick": [{"role": "radio", "name": ["object"]}]}]})
+    form = Form.model_validate(
+        {
+            **base,
+            "already_submitted": {"at": {"css": "[role=status]"}, "texts": ["^already"]},
+            "choose": [{"pick": [{"role": "radio", "name": ["object"]}]}],
+        }
+    )
     assert form.check_required and not form.choose[0].optional
     with pytest.raises(ValidationError):
         Form.model_validate({**base, "choose": [{"pick": []}]})

@@ -102,7 +102,9 @@ async def test_two_factor_without_secret_needs_human(sandbox, run):
 async def test_two_factor_with_stored_totp_secret(sandbox, run):
     secret = pyotp.random_base32()
     replica = grok(sandbox, totp_secret=secret)
-    result = await run("off", credential=Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD, totp_secret=secret))
+    result = await run(
+        "off", credential=Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD, totp_secret=secret)
+    )
     assert (result.state, result.changed) == ("off", True), result.detail
     assert [e["ok"] for e in replica.events("code")] == [True]
 
@@ -110,7 +112,9 @@ async def test_two_factor_with_stored_totp_secret(sandbox, run):
 async def test_cloudflare_check_needs_human(sandbox, run):
     replica = grok(sandbox, "checkpoint")
     result = await run("off")
-    assert result.state == "needs_human" and "check that you are human (Cloudflare)" in result.detail
+    assert (
+        result.state == "needs_human" and "check that you are human (Cloudflare)" in result.detail
+    )
     assert replica.events("save") == []
 
 
@@ -131,7 +135,8 @@ async def test_lookalike_login_never_gets_the_password(sandbox, run):
 
 
 async def test_no_session_and_no_password_names_the_login_command(sandbox, browser_path, flows_dir):
-    [result] = await api.check(["grok"], setup_context=sandbox.install, browser_path=browser_path,
-                               flows_dir=flows_dir)
+    [result] = await api.check(
+        ["grok"], setup_context=sandbox.install, browser_path=browser_path, flows_dir=flows_dir
+    )
     assert result.state == "needs_login"
     assert "optout login grok" in result.detail

@@ -34,7 +34,12 @@ def li(sandbox, *misbehaviours, **account):
 async def test_check_reads_on_without_clicking(sandbox, run):
     replica = li(sandbox)
     [result] = await run("check")
-    assert (result.platform, result.setting, result.state, result.changed) == ("linkedin", "generative-ai", "on", False)
+    assert (result.platform, result.setting, result.state, result.changed) == (
+        "linkedin",
+        "generative-ai",
+        "on",
+        False,
+    )
     assert replica.events("save") == []
     assert len(replica.events("login")) == 1
     assert result.evidence and result.evidence[0].exists()
@@ -121,6 +126,8 @@ async def test_lookalike_login_never_gets_the_password(sandbox, run):
 
 
 async def test_no_account_needs_login(sandbox, browser_path):
-    [result] = generative_ai(await api.check(["linkedin"], setup_context=sandbox.install, browser_path=browser_path))
+    [result] = generative_ai(
+        await api.check(["linkedin"], setup_context=sandbox.install, browser_path=browser_path)
+    )
     assert result.state == "needs_login"
     assert "optout account add linkedin" in result.detail

@@ -30,8 +30,12 @@ async def test_off_switches_off_and_sends_the_objection_once(sandbox, run):
     assert first["generative-ai"].state == "off"
     objection = first["ai-objection"]
     assert objection.state == "submitted" and objection.changed, objection.detail
-    assert objection.evidence[0].name.endswith("confirmation.png") and objection.evidence[0].exists()
-    assert [(e["setting"], e["reason"]) for e in replica.events("submission")] == [("ai-objection", "I object to profiling.")]
+    assert (
+        objection.evidence[0].name.endswith("confirmation.png") and objection.evidence[0].exists()
+    )
+    assert [(e["setting"], e["reason"]) for e in replica.events("submission")] == [
+        ("ai-objection", "I object to profiling.")
+    ]
     # LinkedIn's form does not say it was sent before: history is what keeps it to one objection.
     second = await run("off")
     assert second["ai-objection"].state == "submitted" and not second["ai-objection"].changed

@@ -14,7 +14,9 @@ SENTINEL_PASSWORD = "sentinel-pw-Login5Vb"
 
 async def test_person_signs_in_and_the_session_is_reused(browser_path):
     sandbox = Sandbox()
-    replica = sandbox.configure("linkedin", "two_factor", password=SENTINEL_PASSWORD, totp_secret="JBSWY3DPEHPK3PXP")
+    replica = sandbox.configure(
+        "linkedin", "two_factor", password=SENTINEL_PASSWORD, totp_secret="JBSWY3DPEHPK3PXP"
+    )
     store = SessionStore(Profile("sandbox-default"), key=Fernet.generate_key())
 
     async def person(page):
@@ -27,15 +29,28 @@ async def test_person_signs_in_and_the_session_is_reused(browser_path):
         await page.fill("#input__phone_verification_pin", totp("JBSWY3DPEHPK3PXP").now())
         await page.click("#two-step-submit-button")
 
-    path = await api.login("linkedin", account="me", headless=True, browser_path=browser_path,
-                           setup_context=sandbox.install, sessions=store, on_ready=person, wait_s=30)
+    path = await api.login(
+        "linkedin",
+        account="me",
+        headless=True,
+        browser_path=browser_path,
+        setup_context=sandbox.install,
+        sessions=store,
+        on_ready=person,
+        wait_s=30,
+    )
     assert path.exists() and oct(path.stat().st_mode)[-3:] == "600"
     assert SENTINEL_PASSWORD.encode() not in path.read_bytes()
     assert store.accounts("linkedin") == ["me"]
 
     # No stored password at all: the saved session alone reads and switches the setting.
-    results = await api.switch_off(["linkedin"], credentials={}, setup_context=sandbox.install,
-                                   browser_path=browser_path, sessions=store)
+    results = await api.switch_off(
+        ["linkedin"],
+        credentials={},
+        setup_context=sandbox.install,
+        browser_path=browser_path,
+        sessions=store,
+    )
     [result] = [r for r in results if r.setting == "generative-ai"]
     assert result.state == "off" and result.changed and result.account == "me", result.detail
     assert len(replica.events("login")) == 1  # only the person's own sign-in
@@ -46,7 +61,12 @@ async def test_expired_session_without_password_needs_login(browser_path):
     sandbox.configure("linkedin", password=SENTINEL_PASSWORD)
     store = SessionStore(Profile("sandbox-default"), key=Fernet.generate_key())
     store.save("linkedin", "me", {"cookies": [], "origins": []})
-    results = await api.check(["linkedin"], credentials={}, setup_context=sandbox.install,
-                              browser_path=browser_path, sessions=store)
+    results = await api.check(
+        ["linkedin"],
+        credentials={},
+        setup_context=sandbox.install,
+        browser_path=browser_path,
+        sessions=store,
+    )
     assert {r.state for r in results} == {"needs_login"}
     assert all("optout login linkedin" in r.detail for r in results)

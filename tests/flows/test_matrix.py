@@ -25,7 +25,9 @@ def _flow(platform: str) -> dict:
 
 def _kinds(platform: str) -> dict[str, str]:
     """Each setting's control kind (switch, choice, form…) as the shipped flow declares it."""
-    return {s["id"]: s["control"].get("kind", "switch") for s in _flow(platform).get("settings", [])}
+    return {
+        s["id"]: s["control"].get("kind", "switch") for s in _flow(platform).get("settings", [])
+    }
 
 
 REPLICAS = sorted(c.platform for c in replica_classes())
@@ -57,7 +59,9 @@ def setup(configure):
 def run(run_flow):
     async def _run(platforms, mode, **opts):
         results = await run_flow(platforms, mode, **opts)
-        assert sorted({r.platform for r in results}) == sorted(platforms), [(r.platform, r.detail) for r in results]
+        assert sorted({r.platform for r in results}) == sorted(platforms), [
+            (r.platform, r.detail) for r in results
+        ]
         return results
 
     return _run
@@ -65,7 +69,9 @@ def run(run_flow):
 
 def test_the_matrix_reaches_every_replica():
     assert len(REPLICAS) >= 20 and set(SWITCHING) <= set(REPLICAS)
-    assert {"facebook", "instagram"} <= set(REPLICAS) - set(SWITCHING), "form-only replicas are known"
+    assert {"facebook", "instagram"} <= set(REPLICAS) - set(SWITCHING), (
+        "form-only replicas are known"
+    )
 
 
 @pytest.mark.parametrize("misbehaviour", ["save_fails", "reverts"])
@@ -92,7 +98,12 @@ async def test_a_changed_page_is_broken_and_nothing_is_written(setup, run, misbe
     results = await run(REPLICAS, "off", find_timeout_s=2)
     for r in results:
         # A setting the change did not reach (X's other switches) is read and left alone.
-        assert r.state in ("broken", "on") and not r.changed, (r.platform, r.setting, r.state, r.detail)
+        assert r.state in ("broken", "on") and not r.changed, (
+            r.platform,
+            r.setting,
+            r.state,
+            r.detail,
+        )
     for p in REPLICAS:
         broken = [r for r in results if r.platform == p and r.state == "broken"]
         assert broken, (p, "a changed page must read as broken")

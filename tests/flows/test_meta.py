@@ -48,7 +48,9 @@ async def test_check_reads_offered_form_as_on_and_sends_nothing(sandbox, run, pl
 async def test_dry_run_sends_nothing(sandbox, run, platform):
     replica = meta(sandbox, platform)
     results = await run(platform, "off", dry_run=True)
-    assert {str(r.state) for r in results} == {"on"} and all("would send" in r.detail for r in results)
+    assert {str(r.state) for r in results} == {"on"} and all(
+        "would send" in r.detail for r in results
+    )
     assert replica.events("submission") == []
 
 
@@ -101,17 +103,23 @@ async def test_region_without_the_form_is_unavailable(sandbox, run, platform):
 
 
 @both
-async def test_server_error_on_submit_is_never_submitted_and_next_off_sends_again(sandbox, run, platform):
+async def test_server_error_on_submit_is_never_submitted_and_next_off_sends_again(
+    sandbox, run, platform
+):
     replica = meta(sandbox, platform, "save_fails")
     failed = await run(platform, "off")
     assert states(failed) == [(s, "error") for s in SETTINGS[platform]]
-    assert all("HTTP 500" in r.detail and "not received" in r.detail and not r.changed for r in failed)
+    assert all(
+        "HTTP 500" in r.detail and "not received" in r.detail and not r.changed for r in failed
+    )
     assert [e["status"] for e in replica.events("submission")] == [500] * len(SETTINGS[platform])
     # Nothing was recorded as sent, so once the platform works the next `off` sends it.
     sandbox.configure(platform, reset=False)
     retried = await run(platform, "off")
     assert states(retried) == [(s, "submitted") for s in SETTINGS[platform]]
-    assert [e["status"] for e in replica.events("submission")] == [500] * len(SETTINGS[platform]) + [200] * len(SETTINGS[platform])
+    assert [e["status"] for e in replica.events("submission")] == [500] * len(
+        SETTINGS[platform]
+    ) + [200] * len(SETTINGS[platform])
 
 
 @both
@@ -127,7 +135,10 @@ async def test_wrong_password_one_attempt(sandbox, run, platform):
     replica = meta(sandbox, platform, "wrong_password")
     results = await run(platform, "off")
     assert {str(r.state) for r in results} == {"needs_login"}
-    assert all("did not accept" in r.detail and f"optout account add {platform}" in r.detail for r in results)
+    assert all(
+        "did not accept" in r.detail and f"optout account add {platform}" in r.detail
+        for r in results
+    )
     assert len(replica.events("login")) == 1
     assert replica.events("submission") == []
 
@@ -192,22 +203,29 @@ async def test_instagram_credentials_only_on_the_login_origin(sandbox, run):
 
 def test_cli_off_twice_sends_one_objection_with_the_reason(browser_path, optout_home):
     def invoke(*args, input=None):
-        return CliRunner().invoke(cli, ["--browser-path", browser_path, "--sandbox", *args], input=input,
-                                  catch_exceptions=False)
+        return CliRunner().invoke(
+            cli,
+            ["--browser-path", browser_path, "--sandbox", *args],
+            input=input,
+            catch_exceptions=False,
+        )
 
     Sandbox.for_profile("default").configure("facebook", password=SENTINEL_PASSWORD)
     invoke("account", "add", "facebook", input=f"{SANDBOX_USERNAME}\n{SENTINEL_PASSWORD}\n")
     first = invoke("--json", "off", "facebook", "--reason", "Please do not train AI on my posts.")
     assert first.exit_code == 0, first.output
-    assert [(r["setting"], r["state"], r["changed"]) for r in json.loads(first.stdout)["results"]] == [
-        ("ai-objection", "submitted", True), ("third-party-objection", "submitted", True)]
+    assert [
+        (r["setting"], r["state"], r["changed"]) for r in json.loads(first.stdout)["results"]
+    ] == [("ai-objection", "submitted", True), ("third-party-objection", "submitted", True)]
     second = invoke("--json", "off", "facebook")
     assert second.exit_code == 0, second.output
     rows = json.loads(second.stdout)["results"]
     assert [(r["state"], r["changed"]) for r in rows] == [("submitted", False)] * 2
     assert all("from history" in r["detail"] for r in rows)
     check = invoke("--json", "check", "facebook")
-    assert check.exit_code == 0 and {r["state"] for r in json.loads(check.stdout)["results"]} == {"submitted"}
+    assert check.exit_code == 0 and {r["state"] for r in json.loads(check.stdout)["results"]} == {
+        "submitted"
+    }
     sent = Sandbox.for_profile("default").replica("facebook").events("submission")
     assert [(e["setting"], e["reason"]) for e in sent] == [
         ("ai-objection", "Please do not train AI on my posts."),

@@ -11,18 +11,25 @@ import pytest
 from click.testing import CliRunner
 
 from optout.cli import cli
-from optout.flowfile.layers import load_flows
 from optout.flowfile.folders import Layers
+from optout.flowfile.layers import load_flows
 
 #: platform → (setting, whether the flow rides on a saved session only).
-SETTINGS = {"atlassian": ("in-app-data-contribution", True), "chatgpt": ("include-environments", False)}
+SETTINGS = {
+    "atlassian": ("in-app-data-contribution", True),
+    "chatgpt": ("include-environments", False),
+}
 PLATFORMS = list(SETTINGS)
 
 
 async def run_one(configure, run_flow, platform, mode, *misbehaviours, **opts):
     setting, session = SETTINGS[platform]
     replica = configure(platform, *misbehaviours, session=session)
-    results = [r for r in await run_flow(platform, mode, selected=[setting], **opts) if r.setting == setting]
+    results = [
+        r
+        for r in await run_flow(platform, mode, selected=[setting], **opts)
+        if r.setting == setting
+    ]
     assert len(results) == 1, results
     return replica, results[0]
 
@@ -33,13 +40,18 @@ def saves_of(replica, setting: str) -> list[dict]:
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
-@pytest.mark.parametrize(("mode", "misbehaviour", "state", "changed", "saves"), [
-    ("check", None, "on", False, []),
-    ("off", None, "off", True, [(False, 200)]),
-    ("off", "already_off", "off", False, []),
-    ("off", "save_fails", "on", False, [(False, 500)]),
-])
-async def test_reads_and_switches(configure, run_flow, platform, mode, misbehaviour, state, changed, saves):
+@pytest.mark.parametrize(
+    ("mode", "misbehaviour", "state", "changed", "saves"),
+    [
+        ("check", None, "on", False, []),
+        ("off", None, "off", True, [(False, 200)]),
+        ("off", "already_off", "off", False, []),
+        ("off", "save_fails", "on", False, [(False, 500)]),
+    ],
+)
+async def test_reads_and_switches(
+    configure, run_flow, platform, mode, misbehaviour, state, changed, saves
+):
     setting = SETTINGS[platform][0]
     replica, r = await run_one(configure, run_flow, platform, mode, *filter(None, [misbehaviour]))
     assert (r.state, r.changed) == (state, changed), r.detail
@@ -59,8 +71,17 @@ async def test_changed_or_missing_page(configure, run_flow, platform, misbehavio
     assert saves_of(replica, SETTINGS[platform][0]) == []
 
 
-GUIDES = ["instagram-reuse", "whatsapp", "alexa", "meta-muse", "meta-glasses", "google-search", "discord", "tiktok",
-          "grindr"]
+GUIDES = [
+    "instagram-reuse",
+    "whatsapp",
+    "alexa",
+    "meta-muse",
+    "meta-glasses",
+    "google-search",
+    "discord",
+    "tiktok",
+    "grindr",
+]
 
 
 def test_guides_are_guides_with_links():
@@ -78,7 +99,10 @@ def invoke(*args):
 def test_platforms_lists_every_new_item_with_its_control_and_source():
     listed = {p["platform"]: p for p in json.loads(invoke("--json", "platforms").stdout)}
     [atlassian] = listed["atlassian"]["settings"]
-    assert atlassian["control"] == "switch" and "support.atlassian.com" in listed["atlassian"]["source"]
+    assert (
+        atlassian["control"] == "switch"
+        and "support.atlassian.com" in listed["atlassian"]["source"]
+    )
     assert "Enterprise" in atlassian["meaning"]  # the metadata limit, said plainly
     codex = [s for s in listed["chatgpt"]["settings"] if s["id"] == "include-environments"]
     assert codex and codex[0]["control"] == "switch"

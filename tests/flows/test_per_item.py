@@ -26,13 +26,27 @@ class Platform:
 
 
 PLATFORMS = {
-    "substack": Platform("substack", "ai-training", ("demo-notes", "field-journal", "night-shift"),
-                         "publication", password=True),
-    "tumblr": Platform("tumblr", "third-party-sharing", ("demo-blog", "sketchbook", "night-owl"),
-                       "blog", password=False),
-    "wordpress": Platform("wordpress", "third-party-sharing",
-                          ("demo-notes.wordpress.com", "family-recipes.blog", "photos.example.org"),
-                          "site", password=False),
+    "substack": Platform(
+        "substack",
+        "ai-training",
+        ("demo-notes", "field-journal", "night-shift"),
+        "publication",
+        password=True,
+    ),
+    "tumblr": Platform(
+        "tumblr",
+        "third-party-sharing",
+        ("demo-blog", "sketchbook", "night-owl"),
+        "blog",
+        password=False,
+    ),
+    "wordpress": Platform(
+        "wordpress",
+        "third-party-sharing",
+        ("demo-notes.wordpress.com", "family-recipes.blog", "photos.example.org"),
+        "site",
+        password=False,
+    ),
 }
 each_platform = pytest.mark.parametrize("p", list(PLATFORMS.values()), ids=list(PLATFORMS))
 session_platforms = [p for p in PLATFORMS.values() if not p.password]
@@ -44,8 +58,9 @@ def setup(configure):
     the platforms signed in to only by a person, save the session `optout login` would have."""
 
     def _setup(p: Platform, *misbehaviours, items=None, blocked=(), signed_in=True):
-        return configure(p.id, *misbehaviours, items=items, blocked=blocked,
-                         session=not p.password and signed_in)
+        return configure(
+            p.id, *misbehaviours, items=items, blocked=blocked, session=not p.password and signed_in
+        )
 
     return _setup
 
@@ -131,6 +146,7 @@ async def test_server_error_is_an_error(p, setup, run):
 
 # --- signing in -------------------------------------------------------------------------------
 
+
 async def test_substack_signs_in_once_and_reuses_the_session(setup, run, sandbox):
     p = PLATFORMS["substack"]
     replica = setup(p, items=p.items[:2])
@@ -185,14 +201,22 @@ async def test_an_ended_session_asks_for_optout_login(p, setup, run):
 @pytest.mark.parametrize("p", session_platforms, ids=[p.id for p in session_platforms])
 async def test_no_session_at_all_asks_for_optout_login(p, setup, sandbox, browser_path, flows):
     setup(p, signed_in=False)
-    [result] = await api.check([p.id], credentials={}, setup_context=sandbox.install,
-                               browser_path=browser_path, sessions=False, flows_dir=flows)
+    [result] = await api.check(
+        [p.id],
+        credentials={},
+        setup_context=sandbox.install,
+        browser_path=browser_path,
+        sessions=False,
+        flows_dir=flows,
+    )
     assert result.state == "needs_login"
     assert f"optout login {p.id}" in result.detail and "account add" not in result.detail
 
 
 @pytest.mark.parametrize("p", session_platforms, ids=[p.id for p in session_platforms])
-async def test_a_person_signs_in_with_optout_login(p, setup, sandbox, store, browser_path, run, flows):
+async def test_a_person_signs_in_with_optout_login(
+    p, setup, sandbox, store, browser_path, run, flows
+):
     """`optout login` waits for the flow's signed-in page; the replica's form plays the site's."""
     from optout.sandbox import SANDBOX_PASSWORD
 
@@ -204,8 +228,16 @@ async def test_a_person_signs_in_with_optout_login(p, setup, sandbox, store, bro
         await page.fill("#password", SANDBOX_PASSWORD)
         await page.click("button[type=submit]")
 
-    await api.login(p.id, account=SANDBOX_USERNAME, headless=True, browser_path=browser_path,
-                    setup_context=sandbox.install, sessions=store, on_ready=person, wait_s=20,
-                    flows_dir=flows)
+    await api.login(
+        p.id,
+        account=SANDBOX_USERNAME,
+        headless=True,
+        browser_path=browser_path,
+        setup_context=sandbox.install,
+        sessions=store,
+        on_ready=person,
+        wait_s=20,
+        flows_dir=flows,
+    )
     results = await run(p, "check")
     assert [r.state for r in results] == ["on", "on"], [r.detail for r in results]

@@ -23,8 +23,13 @@ def _creds():
 async def test_a_replica_run_without_a_profile_records_under_the_sandbox_profile(browser_path):
     sandbox = Sandbox()
     sandbox.configure("linkedin", password=SENTINEL_PASSWORD)
-    results = await api.check(["linkedin"], credentials=_creds(), setup_context=sandbox.install,
-                              browser_path=browser_path, sessions=False)
+    results = await api.check(
+        ["linkedin"],
+        credentials=_creds(),
+        setup_context=sandbox.install,
+        browser_path=browser_path,
+        sessions=False,
+    )
     assert {r.state for r in results} == {"on"}, [r.detail for r in results]
     assert not Profile("default").history_db.exists()  # the real history never saw a replica
     with History(Profile("sandbox-default")) as h:
@@ -35,8 +40,14 @@ async def test_a_replica_run_without_a_profile_records_under_the_sandbox_profile
 async def test_a_replica_run_into_a_real_profile_is_refused(profile, browser_path):
     sandbox = Sandbox()
     with pytest.raises(OptoutError) as caught:
-        await api.check(["linkedin"], credentials=_creds(), setup_context=sandbox.install,
-                        browser_path=browser_path, profile=profile, sessions=False)
+        await api.check(
+            ["linkedin"],
+            credentials=_creds(),
+            setup_context=sandbox.install,
+            browser_path=browser_path,
+            profile=profile,
+            sessions=False,
+        )
     name = profile if isinstance(profile, str) else profile.name
     assert f"profile='sandbox-{name}'" in str(caught.value)
     assert not Profile(name).base.exists()  # refused before anything was written
@@ -45,10 +56,23 @@ async def test_a_replica_run_into_a_real_profile_is_refused(profile, browser_pat
 async def test_replica_sessions_never_go_to_a_real_profiles_store(browser_path):
     sandbox = Sandbox()
     real = SessionStore(Profile("default"), key=Fernet.generate_key())
-    calls = (lambda: api.check(["linkedin"], credentials=_creds(), setup_context=sandbox.install,
-                               browser_path=browser_path, sessions=real),
-             lambda: api.login("linkedin", headless=True, browser_path=browser_path,
-                               setup_context=sandbox.install, sessions=real, wait_s=1))
+    calls = (
+        lambda: api.check(
+            ["linkedin"],
+            credentials=_creds(),
+            setup_context=sandbox.install,
+            browser_path=browser_path,
+            sessions=real,
+        ),
+        lambda: api.login(
+            "linkedin",
+            headless=True,
+            browser_path=browser_path,
+            setup_context=sandbox.install,
+            sessions=real,
+            wait_s=1,
+        ),
+    )
     for call in calls:
         with pytest.raises(OptoutError, match="sandbox-default"):
             await call()
@@ -57,8 +81,14 @@ async def test_replica_sessions_never_go_to_a_real_profiles_store(browser_path):
 
 async def test_login_through_the_replicas_into_a_real_profile_is_refused(browser_path):
     with pytest.raises(OptoutError, match="profile='sandbox-alice'"):
-        await api.login("linkedin", profile="alice", headless=True, browser_path=browser_path,
-                        setup_context=Sandbox().install, wait_s=1)
+        await api.login(
+            "linkedin",
+            profile="alice",
+            headless=True,
+            browser_path=browser_path,
+            setup_context=Sandbox().install,
+            wait_s=1,
+        )
 
 
 async def test_a_wrapper_around_the_replicas_cannot_record_in_a_real_profile(browser_path):
@@ -71,18 +101,31 @@ async def test_a_wrapper_around_the_replicas_cannot_record_in_a_real_profile(bro
         await sandbox.install(context)
 
     with pytest.raises(OptoutError, match="profile='sandbox-default'"):
-        await api.check(["linkedin"], credentials=_creds(), setup_context=setup,
-                        browser_path=browser_path, sessions=False)
+        await api.check(
+            ["linkedin"],
+            credentials=_creds(),
+            setup_context=setup,
+            browser_path=browser_path,
+            sessions=False,
+        )
     with History(Profile("default")) as h:
         assert h.runs() == [] and h.latest() == []
     assert sandbox.replica("linkedin").events("login") == []  # no request reached a replica
 
 
-async def test_an_assisted_session_on_the_replicas_is_never_kept_in_a_real_profile(browser_path, tmp_path):
+async def test_an_assisted_session_on_the_replicas_is_never_kept_in_a_real_profile(
+    browser_path, tmp_path
+):
     from optout import people
 
     with pytest.raises(OptoutError, match="profile='sandbox-carol'"):
-        await people.assist(["linkedin"], keep_profile=Profile("carol"), confirm=lambda *a: True,
-                            headless=True, browser_path=browser_path, setup_context=Sandbox().install,
-                            tmp_root=tmp_path)
+        await people.assist(
+            ["linkedin"],
+            keep_profile=Profile("carol"),
+            confirm=lambda *a: True,
+            headless=True,
+            browser_path=browser_path,
+            setup_context=Sandbox().install,
+            tmp_root=tmp_path,
+        )
     assert not Profile("carol").base.exists()

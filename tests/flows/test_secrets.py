@@ -46,8 +46,12 @@ def cli_run(browser_path):
     printed: list[tuple[str, str, str]] = []
 
     def _run(*args, input=None, expect=None):
-        result = CliRunner().invoke(cli, ["-vv", "--log-format", "json", "--browser-path", browser_path, *args],
-                                    input=input, catch_exceptions=False)
+        result = CliRunner().invoke(
+            cli,
+            ["-vv", "--log-format", "json", "--browser-path", browser_path, *args],
+            input=input,
+            catch_exceptions=False,
+        )
         printed.append((" ".join(args), result.stdout, result.stderr))
         assert "Traceback" not in result.output, result.output
         if expect is not None:
@@ -60,7 +64,13 @@ def cli_run(browser_path):
 
 def replica(*misbehaviours, reset=True):
     box = Sandbox.for_profile("default")
-    box.configure("linkedin", *misbehaviours, reset=reset, password=SENTINEL_PASSWORD, totp_secret=SENTINEL_TOTP)
+    box.configure(
+        "linkedin",
+        *misbehaviours,
+        reset=reset,
+        password=SENTINEL_PASSWORD,
+        totp_secret=SENTINEL_TOTP,
+    )
     return box.replica("linkedin")
 
 
@@ -68,31 +78,51 @@ def states(result) -> dict[str, str]:
     return {r["setting"]: r["state"] for r in json.loads(result.stdout)["results"]}
 
 
-def test_secrets_never_leave_the_keyring(cli_run, optout_home, tmp_path, monkeypatch, memory_keyring):
+def test_secrets_never_leave_the_keyring(
+    cli_run, optout_home, tmp_path, monkeypatch, memory_keyring
+):
     monkeypatch.chdir(tmp_path)
     replica()
     sb = ("--sandbox",)
 
-    cli_run(*sb, "account", "add", "linkedin", "--totp",
-            input=f"{SANDBOX_USERNAME}\n{SENTINEL_PASSWORD}\n{SENTINEL_TOTP}\n", expect=0)
+    cli_run(
+        *sb,
+        "account",
+        "add",
+        "linkedin",
+        "--totp",
+        input=f"{SANDBOX_USERNAME}\n{SENTINEL_PASSWORD}\n{SENTINEL_TOTP}\n",
+        expect=0,
+    )
     cli_run(*sb, "account", "list", expect=0)
     cli_run(*sb, "--json", "account", "list", expect=0)
 
     # 2FA answered from the stored TOTP secret, then read, switch off, read again (session reused).
     first = cli_run(*sb, "--json", "check", "linkedin", expect=3)
     assert states(first)["generative-ai"] == "on"
-    assert [e["ok"] for e in Sandbox.for_profile("default").replica("linkedin").events("pin")] == [True]
+    assert [e["ok"] for e in Sandbox.for_profile("default").replica("linkedin").events("pin")] == [
+        True
+    ]
     assert states(cli_run(*sb, "--json", "off", "linkedin", expect=0))["generative-ai"] == "off"
     cli_run(*sb, "check", "linkedin", expect=0)
 
     # The platform rejects the password (the session has ended): one attempt, needs_login.
     replica("wrong_password", "session_expired", reset=False)
-    assert set(states(cli_run(*sb, "--json", "check", "linkedin", expect=4)).values()) == {"needs_login"}
+    assert set(states(cli_run(*sb, "--json", "check", "linkedin", expect=4)).values()) == {
+        "needs_login"
+    }
     # ...and no later run types it again until a new password is stored (a sign-in hold).
     held = json.loads(cli_run(*sb, "--json", "check", "linkedin", expect=4).stdout)["results"]
     assert all("did not type" in r["detail"] for r in held), held
-    cli_run(*sb, "account", "add", "linkedin", "--totp",
-            input=f"{SANDBOX_USERNAME}\n{SENTINEL_PASSWORD}\n{SENTINEL_TOTP}\n", expect=0)
+    cli_run(
+        *sb,
+        "account",
+        "add",
+        "linkedin",
+        "--totp",
+        input=f"{SANDBOX_USERNAME}\n{SENTINEL_PASSWORD}\n{SENTINEL_TOTP}\n",
+        expect=0,
+    )
 
     # A changed page: broken, with a screenshot and the page's HTML kept as evidence.
     replica("label_gone")
@@ -129,15 +159,28 @@ def test_secrets_never_leave_the_keyring(cli_run, optout_home, tmp_path, monkeyp
 
 def test_files_are_private(cli_run, optout_home, browser_path):
     replica()
-    cli_run("--sandbox", "account", "add", "linkedin", "--totp",
-            input=f"{SANDBOX_USERNAME}\n{SENTINEL_PASSWORD}\n{SENTINEL_TOTP}\n", expect=0)
+    cli_run(
+        "--sandbox",
+        "account",
+        "add",
+        "linkedin",
+        "--totp",
+        input=f"{SANDBOX_USERNAME}\n{SENTINEL_PASSWORD}\n{SENTINEL_TOTP}\n",
+        expect=0,
+    )
     cli_run("--sandbox", "check", "linkedin", expect=3)
     profile = Profile("sandbox-default")
     dirs = [optout_home, *(p for p in optout_home.rglob("*") if p.is_dir())]
     for d in dirs:
-        assert stat.S_IMODE(d.stat().st_mode) & 0o077 == 0, f"{d} is {stat.S_IMODE(d.stat().st_mode):o}"
-    private = [*profile.sessions.glob("*.session"), profile.accounts_file, profile.history_db,
-               *profile.evidence.rglob("*.png")]
+        assert stat.S_IMODE(d.stat().st_mode) & 0o077 == 0, (
+            f"{d} is {stat.S_IMODE(d.stat().st_mode):o}"
+        )
+    private = [
+        *profile.sessions.glob("*.session"),
+        profile.accounts_file,
+        profile.history_db,
+        *profile.evidence.rglob("*.png"),
+    ]
     assert len(private) >= 4
     for f in private:
         assert stat.S_IMODE(f.stat().st_mode) == 0o600, f
@@ -146,13 +189,21 @@ def test_files_are_private(cli_run, optout_home, browser_path):
         assert b"li_at" not in f.read_bytes()
 
 
-def test_session_files_copied_to_another_machine_open_nothing(cli_run, optout_home, tmp_path, monkeypatch,
-                                                              memory_keyring):
+def test_session_files_copied_to_another_machine_open_nothing(
+    cli_run, optout_home, tmp_path, monkeypatch, memory_keyring
+):
     """The whole data folder copied to another machine (another keyring): the saved session is
     unreadable there, so it signs nobody in; optout says why in its log and asks for a sign-in."""
     replica()
-    cli_run("--sandbox", "account", "add", "linkedin", "--totp",
-            input=f"{SANDBOX_USERNAME}\n{SENTINEL_PASSWORD}\n{SENTINEL_TOTP}\n", expect=0)
+    cli_run(
+        "--sandbox",
+        "account",
+        "add",
+        "linkedin",
+        "--totp",
+        input=f"{SANDBOX_USERNAME}\n{SENTINEL_PASSWORD}\n{SENTINEL_TOTP}\n",
+        expect=0,
+    )
     cli_run("--sandbox", "check", "linkedin", expect=3)
     assert list(Profile("sandbox-default").sessions.glob("linkedin--*.session"))
 
@@ -164,4 +215,6 @@ def test_session_files_copied_to_another_machine_open_nothing(cli_run, optout_ho
     result = cli_run("--sandbox", "--json", "check", "linkedin", expect=4)
     assert set(states(result).values()) == {"needs_login"}
     logged = [json.loads(line) for line in result.stderr.splitlines() if line.startswith("{")]
-    assert any(e["event"] == "session.unreadable" and e["platform"] == "linkedin" for e in logged), logged
+    assert any(
+        e["event"] == "session.unreadable" and e["platform"] == "linkedin" for e in logged
+    ), logged

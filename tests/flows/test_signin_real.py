@@ -24,7 +24,8 @@ def setting(results, name="generative-ai"):
 
 
 async def test_a_challenge_is_answered_in_a_window_and_the_same_run_switches_off(
-        configure, run_flow, display, store):
+    configure, run_flow, display, store
+):
     """Attended: the code LinkedIn asks for after the password is typed by the person in the
     window optout opened; the run then goes on to a verified off, with one password typed."""
     replica = configure("linkedin", "two_factor", totp_secret=TOTP)
@@ -35,8 +36,15 @@ async def test_a_challenge_is_answered_in_a_window_and_the_same_run_switches_off
         await page.locator("#input__phone_verification_pin").fill(totp(TOTP).now())
         await page.locator("#two-step-submit-button").click()
 
-    results = await run_flow("linkedin", "off", attended=True, tell=told.append, on_window=person,
-                             sessions=store, person_wait_s=60)
+    results = await run_flow(
+        "linkedin",
+        "off",
+        attended=True,
+        tell=told.append,
+        on_window=person,
+        sessions=store,
+        person_wait_s=60,
+    )
     result = setting(results)
     assert result.state == "off" and result.changed, result.detail
     assert len(windows) == 1 and windows[0].is_closed()  # the window closes once the person is in
@@ -46,7 +54,9 @@ async def test_a_challenge_is_answered_in_a_window_and_the_same_run_switches_off
     assert Holds(Profile("sandbox-default")).all() == []
 
 
-async def test_a_person_who_does_not_answer_gets_needs_human_not_a_hang(configure, run_flow, display):
+async def test_a_person_who_does_not_answer_gets_needs_human_not_a_hang(
+    configure, run_flow, display
+):
     configure("linkedin", "two_factor", totp_secret=TOTP)
     started = time.monotonic()
     results = await run_flow("linkedin", attended=True, sessions=False, person_wait_s=3)
@@ -57,7 +67,8 @@ async def test_a_person_who_does_not_answer_gets_needs_human_not_a_hang(configur
 
 
 async def test_unattended_a_challenge_holds_the_password_back_until_the_person_signs_in(
-        configure, run_flow, store, browser_path, sandbox):
+    configure, run_flow, store, browser_path, sandbox
+):
     replica = configure("linkedin", "two_factor", totp_secret=TOTP)
     first = setting(await run_flow("linkedin", sessions=False))
     assert first.state == "needs_human" and "verification code" in first.detail
@@ -78,8 +89,16 @@ async def test_unattended_a_challenge_holds_the_password_back_until_the_person_s
         await page.fill("#input__phone_verification_pin", totp(TOTP).now())
         await page.click("#two-step-submit-button")
 
-    await api.login("linkedin", account=SANDBOX_USERNAME, headless=True, browser_path=browser_path,
-                    setup_context=sandbox.install, sessions=store, on_ready=person, wait_s=30)
+    await api.login(
+        "linkedin",
+        account=SANDBOX_USERNAME,
+        headless=True,
+        browser_path=browser_path,
+        setup_context=sandbox.install,
+        sessions=store,
+        on_ready=person,
+        wait_s=30,
+    )
     assert Holds(Profile("sandbox-default")).all() == []
     after = setting(await run_flow("linkedin", sessions=store))
     assert after.state == "on", after.detail  # read with the person's session
@@ -93,7 +112,9 @@ async def test_a_refused_password_is_typed_once_until_a_new_one_is_stored(config
     assert again.state == "needs_login" and "did not type" in again.detail, again.detail
     assert len(replica.events("login")) == 1
 
-    AccountStore(Profile("sandbox-default")).add("linkedin", Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD))
+    AccountStore(Profile("sandbox-default")).add(
+        "linkedin", Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD)
+    )
     assert Holds(Profile("sandbox-default")).all() == []  # a new password may be tried once
     configure("linkedin")
     after = setting(await run_flow("linkedin", sessions=False))
@@ -102,7 +123,8 @@ async def test_a_refused_password_is_typed_once_until_a_new_one_is_stored(config
 
 @pytest.mark.parametrize("made_headless", [False, True], ids=["window", "headless"])
 async def test_a_session_is_reused_as_the_browser_that_made_it(
-        configure, run_flow, store, browser_path, sandbox, display, made_headless):
+    configure, run_flow, store, browser_path, sandbox, display, made_headless
+):
     """LinkedIn ends a session another browser uses (identity_bound). A session the person made in
     a window, or optout made headless, still opens the account in a later headless run."""
     replica = configure("linkedin", "identity_bound")
@@ -112,8 +134,16 @@ async def test_a_session_is_reused_as_the_browser_that_made_it(
         await page.fill("#password", SENTINEL_PASSWORD)
         await page.click("button[type=submit]")
 
-    await api.login("linkedin", account=SANDBOX_USERNAME, headless=made_headless, browser_path=browser_path,
-                    setup_context=sandbox.install, sessions=store, on_ready=person, wait_s=30)
+    await api.login(
+        "linkedin",
+        account=SANDBOX_USERNAME,
+        headless=made_headless,
+        browser_path=browser_path,
+        setup_context=sandbox.install,
+        sessions=store,
+        on_ready=person,
+        wait_s=30,
+    )
     assert "HeadlessChrome" not in store.identity("linkedin", SANDBOX_USERNAME)["user_agent"]
     result = setting(await run_flow("linkedin", credentials={"linkedin": []}, sessions=store))
     assert result.state == "on", result.detail
@@ -121,7 +151,9 @@ async def test_a_session_is_reused_as_the_browser_that_made_it(
     assert len(replica.events("login")) == 1  # the person's own sign-in only
 
 
-async def test_a_session_the_platform_ended_is_needs_login_in_those_words(configure, run_flow, store):
+async def test_a_session_the_platform_ended_is_needs_login_in_those_words(
+    configure, run_flow, store
+):
     replica = configure("linkedin", "identity_bound", session=True)
     [token] = replica.state["sessions"]
     replica.state["session_identity"] = {token: "another device"}  # made by some other browser
@@ -132,7 +164,8 @@ async def test_a_session_the_platform_ended_is_needs_login_in_those_words(config
 
 
 async def test_one_command_from_password_through_a_mailed_pin_to_a_verified_off(
-        configure, run_flow, display, store):
+    configure, run_flow, display, store
+):
     """LinkedIn's security check after a fresh browser's password: a PIN sent by e-mail, which the
     flow does not declare (the engine recognises it). The person types it in the window."""
     replica = configure("linkedin", "email_pin")
@@ -142,8 +175,17 @@ async def test_one_command_from_password_through_a_mailed_pin_to_a_verified_off(
         await page.fill("#input__email_pin_v2", replica.challenge_code())
         await page.get_by_role("button", name="Submit").click()
 
-    result = setting(await run_flow("linkedin", "off", attended=True, tell=told.append, on_window=person,
-                                    sessions=store, person_wait_s=60))
+    result = setting(
+        await run_flow(
+            "linkedin",
+            "off",
+            attended=True,
+            tell=told.append,
+            on_window=person,
+            sessions=store,
+            person_wait_s=60,
+        )
+    )
     assert result.state == "off" and result.changed, result.detail
     assert any("code sent by e-mail" in t for t in told), told
     assert [e["ok"] for e in replica.events("login")] == [True]
@@ -151,16 +193,22 @@ async def test_one_command_from_password_through_a_mailed_pin_to_a_verified_off(
 
 
 async def test_a_check_before_every_page_is_cleared_by_the_person_and_the_session_reads_on(
-        configure, run_flow, display, store):
+    configure, run_flow, display, store
+):
     """chatgpt.com's Cloudflare check with a saved session: attended, the person clears it in a
     window holding the run's cookies; the run then reads the setting, typing no password."""
     replica = configure("chatgpt", "cloudflare", session=True)
 
     async def person(page):
-        await page.frame_locator("iframe[src*='challenges.cloudflare.com']").get_by_role(
-            "button", name="Verify you are human").click()
+        await (
+            page.frame_locator("iframe[src*='challenges.cloudflare.com']")
+            .get_by_role("button", name="Verify you are human")
+            .click()
+        )
 
-    results = await run_flow("chatgpt", attended=True, on_window=person, sessions=store, person_wait_s=60)
+    results = await run_flow(
+        "chatgpt", attended=True, on_window=person, sessions=store, person_wait_s=60
+    )
     result = setting(results, "improve-model")
     assert result.state == "on", result.detail
     assert replica.events("login") == []

@@ -32,7 +32,9 @@ def listener():
             pass
 
     class Counting(HTTPServer):
-        def get_request(self):  # every connection, even one that never sends a request (a preconnect)
+        def get_request(
+            self,
+        ):  # every connection, even one that never sends a request (a preconnect)
             got = super().get_request()
             hits.append("connection")
             return got
@@ -47,16 +49,18 @@ def listener():
 async def test_replay_sends_nothing_anywhere_and_clicks_nothing(listener, browser_path):
     host, hits = listener
     original = fileformat.read(CAPTURES / "linkedin-generative-ai-on.html")
-    hostile = (f'<link rel="stylesheet" href="http://{host}/style.css">'
-               f'<link rel="prefetch" href="http://{host}/prefetch">'
-               f'<link rel="preconnect" href="http://{host}/">'
-               f'<link rel="dns-prefetch" href="http://{host}/">'
-               f'<iframe src="http://{host}/frame"></iframe>'
-               f'<video src="http://{host}/video.mp4" autoplay preload="auto"></video>'
-               f'<img src="http://{host}/pixel.png">'
-               f'<div role="alert"><div class="artdeco-global-alert" type="COOKIE_CONSENT">'
-               f'<a href="https://www.linkedin.com/reject-was-clicked" action-type="DENY" role="button">Reject</a>'
-               f'<button action-type="ACCEPT">Accept</button></div></div>')
+    hostile = (
+        f'<link rel="stylesheet" href="http://{host}/style.css">'
+        f'<link rel="prefetch" href="http://{host}/prefetch">'
+        f'<link rel="preconnect" href="http://{host}/">'
+        f'<link rel="dns-prefetch" href="http://{host}/">'
+        f'<iframe src="http://{host}/frame"></iframe>'
+        f'<video src="http://{host}/video.mp4" autoplay preload="auto"></video>'
+        f'<img src="http://{host}/pixel.png">'
+        f'<div role="alert"><div class="artdeco-global-alert" type="COOKIE_CONSENT">'
+        f'<a href="https://www.linkedin.com/reject-was-clicked" action-type="DENY" role="button">Reject</a>'
+        f'<button action-type="ACCEPT">Accept</button></div></div>'
+    )
     page = original.page.replace("<body>", "<body>" + hostile, 1)
     captured = fileformat.Capture(original.header, page)
     flow = load_flow(flows_dir() / "linkedin.yaml")

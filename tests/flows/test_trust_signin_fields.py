@@ -10,15 +10,17 @@ from types import SimpleNamespace
 import pytest
 
 from optout import browser as browser_mod
-from optout.engine.signinsteps import type_into
 from optout.engine.options import Outcome
+from optout.engine.signinsteps import type_into
 from optout.flowfile.parts import Locator, Step
 
 SENTINEL_PASSWORD = "S3nt&<>\"' %/inel"
-PAGE = ("<form><input id=user type=text><input id=pass type=password>"
-        "<textarea id=post></textarea><input id=search type=search>"
-        "<div id=editable contenteditable=true></div>"
-        "</form>")
+PAGE = (
+    "<form><input id=user type=text><input id=pass type=password>"
+    "<textarea id=post></textarea><input id=search type=search>"
+    "<div id=editable contenteditable=true></div>"
+    "</form>"
+)
 
 
 @pytest.fixture
@@ -37,8 +39,12 @@ async def page(browser_path):
 
 def signin() -> SimpleNamespace:
     """A sign-in's typing (signinsteps.type_into) for LinkedIn, with the evidence it marks."""
-    flow = SimpleNamespace(name="LinkedIn", id="linkedin", credential_origins=frozenset({"https://www.linkedin.com"}),
-                           login=SimpleNamespace(timeout_ms=3000))
+    flow = SimpleNamespace(
+        name="LinkedIn",
+        id="linkedin",
+        credential_origins=frozenset({"https://www.linkedin.com"}),
+        login=SimpleNamespace(timeout_ms=3000),
+    )
     evidence = SimpleNamespace(password_typed=False)
 
     async def fill(page, step, value):
@@ -48,13 +54,24 @@ def signin() -> SimpleNamespace:
 
 
 async def values(page) -> dict:
-    return await page.evaluate("() => Object.fromEntries(Array.from(document.querySelectorAll('input, textarea'))"
-                               ".map(e => [e.id, e.value]).concat([['editable', document.getElementById('editable').textContent]]))")
+    return await page.evaluate(
+        "() => Object.fromEntries(Array.from(document.querySelectorAll('input, textarea'))"
+        ".map(e => [e.id, e.value]).concat([['editable', document.getElementById('editable').textContent]]))"
+    )
 
 
-@pytest.mark.parametrize("fill, css", [("password", "#post"), ("password", "#user"), ("password", "#search"),
-                                       ("password", "#editable"),
-                                       ("username", "#post"), ("username", "#pass"), ("username", "#search")])
+@pytest.mark.parametrize(
+    "fill, css",
+    [
+        ("password", "#post"),
+        ("password", "#user"),
+        ("password", "#search"),
+        ("password", "#editable"),
+        ("username", "#post"),
+        ("username", "#pass"),
+        ("username", "#search"),
+    ],
+)
 async def test_a_credential_goes_only_into_a_field_made_for_it(page, fill, css):
     step = Step(fill=fill, into=Locator(css=css))
     with pytest.raises(Outcome, match=f"refused to type the LinkedIn {fill}"):

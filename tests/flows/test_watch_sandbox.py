@@ -36,11 +36,18 @@ async def test_switched_back_on_is_drift_in_history_and_report(run):
     results, drift = await run("check", "scheduled")
     assert [r.state for r in results] == ["on"]
     assert exit_code([r.state for r in results]) == 3
-    assert [(d.kind, d.platform, d.setting) for d in drift] == [("switched_on", "linkedin", "generative-ai")]
+    assert [(d.kind, d.platform, d.setting) for d in drift] == [
+        ("switched_on", "linkedin", "generative-ai")
+    ]
     with History(Profile("sandbox-default")) as h:
-        assert [r["state"] for r in h.timeline() if r["setting"] == "generative-ai"] == ["off", "on"]
+        assert [r["state"] for r in h.timeline() if r["setting"] == "generative-ai"] == [
+            "off",
+            "on",
+        ]
         assert [d["kind"] for d in h.drift_log()] == ["switched_on"]
-        evidence = [p for row in h.timeline() if row["setting"] == "generative-ai" for p in row["evidence"]]
+        evidence = [
+            p for row in h.timeline() if row["setting"] == "generative-ai" for p in row["evidence"]
+        ]
     page = html_report(Profile("sandbox-default"))
     assert "is on again" in page and SENTINEL_PASSWORD not in page
     for path in evidence:  # before/after of the switch, and the reading that found it on again

@@ -35,7 +35,9 @@ def setup(configure):
     """Configure replicas; the sessions-only ones start signed in, as after `optout login`."""
 
     def _setup(platforms, *misbehaviours, **account):
-        return {p: configure(p, *misbehaviours, session=p in SESSION_ONLY, **account) for p in platforms}
+        return {
+            p: configure(p, *misbehaviours, session=p in SESSION_ONLY, **account) for p in platforms
+        }
 
     return _setup
 
@@ -138,8 +140,9 @@ async def test_expired_session_needs_login_and_no_password_is_typed(setup, run):
 
 
 async def test_no_session_and_no_account_names_optout_login(sandbox, browser_path, store):
-    results = await api.check(SESSION_ONLY, setup_context=sandbox.install, browser_path=browser_path,
-                              sessions=store)
+    results = await api.check(
+        SESSION_ONLY, setup_context=sandbox.install, browser_path=browser_path, sessions=store
+    )
     assert {r.platform for r in results} == set(SESSION_ONLY)
     for r in results:
         assert r.state == "needs_login"
@@ -147,7 +150,9 @@ async def test_no_session_and_no_account_names_optout_login(sandbox, browser_pat
 
 
 @pytest.mark.parametrize("platform", SESSION_ONLY)
-async def test_optout_login_saves_a_session_the_flow_rides_on(sandbox, store, browser_path, platform):
+async def test_optout_login_saves_a_session_the_flow_rides_on(
+    sandbox, store, browser_path, platform
+):
     """`optout login` opens the setting page; the person signs in (here: the sandbox's e-mail
     link); optout notices the setting's control and keeps the session; check then reads it."""
     replica = sandbox.configure(platform)
@@ -157,11 +162,19 @@ async def test_optout_login_saves_a_session_the_flow_rides_on(sandbox, store, br
         await page.get_by_role("button", name="Email me a sign-in link").click()
         await page.get_by_role("link", name="Open the sign-in link").click()
 
-    await api.login(platform, headless=True, setup_context=sandbox.install, sessions=store,
-                    browser_path=browser_path, on_ready=person, wait_s=30)
+    await api.login(
+        platform,
+        headless=True,
+        setup_context=sandbox.install,
+        sessions=store,
+        browser_path=browser_path,
+        on_ready=person,
+        wait_s=30,
+    )
     assert [e["user"] for e in replica.events("link_used")] == [SANDBOX_USERNAME]
-    [result] = await api.check([platform], setup_context=sandbox.install, browser_path=browser_path,
-                               sessions=store)
+    [result] = await api.check(
+        [platform], setup_context=sandbox.install, browser_path=browser_path, sessions=store
+    )
     assert result.state == "on", result.detail
 
 

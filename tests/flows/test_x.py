@@ -51,7 +51,9 @@ async def test_check_reads_all_three_without_clicking(sandbox, run):
 async def test_off_switches_only_training_by_default(sandbox, run):
     replica = x(sandbox)
     results = await run("off")
-    assert (results["training"].state, results["training"].changed) == ("off", True), results["training"].detail
+    assert (results["training"].state, results["training"].changed) == ("off", True), results[
+        "training"
+    ].detail
     assert "reload" in results["training"].detail
     assert states(results) == {"training": "off", "personalization": "on", "memory": "on"}
     assert [(e["setting"], e["on"]) for e in replica.events("save")] == [("training", False)]
@@ -95,7 +97,9 @@ HANDLE = "demo_handle"  # X asks "phone number or username": only a stored usern
 async def test_identifier_step_is_answered_and_sign_in_goes_on(sandbox, run):
     replica = x(sandbox, "identifier_step", username=HANDLE)
     results = await run("off", credential=Credential(HANDLE, SENTINEL_PASSWORD))
-    assert results["training"].state == "off" and results["training"].changed, results["training"].detail
+    assert results["training"].state == "off" and results["training"].changed, results[
+        "training"
+    ].detail
     assert [e["ok"] for e in replica.events("identifier")] == [True]
     assert [e["ok"] for e in replica.events("login")] == [True]
     assert replica.events("code") == []
@@ -107,10 +111,15 @@ async def test_identifier_then_two_factor_without_secret_needs_human(sandbox, ru
     replica = x(sandbox, "identifier_step", "two_factor", username=HANDLE)
     results = await run("off", credential=Credential(HANDLE, SENTINEL_PASSWORD))
     assert states(results) == {s: "needs_human" for s in SETTINGS}
-    assert "verification code" in results["training"].detail and "optout account add x --totp" in results["training"].detail
+    assert (
+        "verification code" in results["training"].detail
+        and "optout account add x --totp" in results["training"].detail
+    )
     assert [e["ok"] for e in replica.events("identifier")] == [True]
     assert [e["ok"] for e in replica.events("login")] == [True]
-    assert replica.events("code") == [], "nothing may be typed into the 2FA box without a TOTP secret"
+    assert replica.events("code") == [], (
+        "nothing may be typed into the 2FA box without a TOTP secret"
+    )
     assert replica.events("save") == []
 
 
@@ -119,7 +128,9 @@ async def test_identifier_and_two_factor_with_stored_totp_secret(sandbox, run):
     replica = x(sandbox, "identifier_step", totp_secret=secret, username=HANDLE)
     cred = Credential(HANDLE, SENTINEL_PASSWORD, totp_secret=secret)
     results = await run("off", credential=cred)
-    assert results["training"].state == "off" and results["training"].changed, results["training"].detail
+    assert results["training"].state == "off" and results["training"].changed, results[
+        "training"
+    ].detail
     assert [e["ok"] for e in replica.events("identifier")] == [True]
     assert [e["ok"] for e in replica.events("code")] == [True]
 
@@ -153,7 +164,10 @@ async def test_wrong_password_one_attempt(sandbox, run):
     replica = x(sandbox, "wrong_password")
     results = await run("off")
     assert states(results) == {s: "needs_login" for s in SETTINGS}
-    assert "did not accept" in results["training"].detail and "optout account add x" in results["training"].detail
+    assert (
+        "did not accept" in results["training"].detail
+        and "optout account add x" in results["training"].detail
+    )
     assert len(replica.events("login")) == 1
 
 
@@ -162,7 +176,9 @@ async def test_unknown_account_is_needs_login_not_broken(sandbox, run):
     results = await run("check", credential=Credential("nobody@example.org", SENTINEL_PASSWORD))
     assert states(results) == {s: "needs_login" for s in SETTINGS}
     assert [e["ok"] for e in replica.events("username")] == [False]
-    assert replica.events("login") == [], "no password may be typed after X said it knows no such account"
+    assert replica.events("login") == [], (
+        "no password may be typed after X said it knows no such account"
+    )
 
 
 async def test_arkose_checkpoint_needs_human(sandbox, run):
@@ -233,6 +249,8 @@ async def test_server_error_is_error(sandbox, run):
 
 
 async def test_no_account_needs_login(sandbox, browser_path, flows_dir):
-    results = await api.check(["x"], setup_context=sandbox.install, browser_path=browser_path, flows_dir=flows_dir)
+    results = await api.check(
+        ["x"], setup_context=sandbox.install, browser_path=browser_path, flows_dir=flows_dir
+    )
     assert {str(r.state) for r in results} == {"needs_login"}
     assert "optout login x" in results[0].detail

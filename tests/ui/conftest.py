@@ -22,8 +22,14 @@ async def ui(sandbox, browser_path, monkeypatch):
 
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost,rebind.test")
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost,rebind.test")
-    ctx = UiContext(profile=Profile("default").ensure(), setup_context=sandbox.install, browser_path=browser_path,
-                    sandbox=True, attended=False, person_wait_s=60)
+    ctx = UiContext(
+        profile=Profile("default").ensure(),
+        setup_context=sandbox.install,
+        browser_path=browser_path,
+        sandbox=True,
+        attended=False,
+        person_wait_s=60,
+    )
     page = Ui(ctx)
     ready = asyncio.get_running_loop().create_future()
     task = asyncio.create_task(serve(page, bind(0), on_ready=ready.set_result))
@@ -38,8 +44,9 @@ async def chromium(browser_path):
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=browser_path,
-                                          args=["--host-resolver-rules=MAP rebind.test 127.0.0.1"])
+        browser = await p.chromium.launch(
+            executable_path=browser_path, args=["--host-resolver-rules=MAP rebind.test 127.0.0.1"]
+        )
         yield browser
         await browser.close()
 

@@ -14,15 +14,22 @@ import urllib.request
 
 def start(*args: str) -> tuple[subprocess.Popen, dict]:
     env = {**os.environ, "NO_PROXY": "127.0.0.1", "no_proxy": "127.0.0.1"}
-    proc = subprocess.Popen([sys.executable, "-m", "optout", "--sandbox", "ui", "--no-open", "--json", *args],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "optout", "--sandbox", "ui", "--no-open", "--json", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     line = proc.stdout.readline()
     assert line, proc.stderr.read()
     return proc, json.loads(line)
 
 
 def opener():
-    return urllib.request.build_opener(urllib.request.HTTPCookieProcessor(), urllib.request.ProxyHandler({}))
+    return urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(), urllib.request.ProxyHandler({})
+    )
 
 
 def test_ctrl_c_stops_it_with_130_and_close_with_0():
@@ -42,8 +49,12 @@ def test_ctrl_c_stops_it_with_130_and_close_with_0():
         page = browser.open(said["url"], timeout=10).read().decode()
         csrf = page.split('name="csrf-token" content="')[1].split('"')[0]
         origin = f"http://127.0.0.1:{said['port']}"
-        request = urllib.request.Request(f"{origin}/close", data=b"{}", method="POST", headers={
-            "Origin": origin, "X-CSRF-Token": csrf, "Content-Type": "application/json"})
+        request = urllib.request.Request(
+            f"{origin}/close",
+            data=b"{}",
+            method="POST",
+            headers={"Origin": origin, "X-CSRF-Token": csrf, "Content-Type": "application/json"},
+        )
         assert json.loads(browser.open(request, timeout=10).read())["ok"] is True
         assert proc.wait(timeout=20) == 0
     finally:
@@ -51,8 +62,12 @@ def test_ctrl_c_stops_it_with_130_and_close_with_0():
 
 
 def test_help_does_not_import_the_web_server():
-    code = ("import sys; from click.testing import CliRunner; from optout.cli import cli; "
-            "CliRunner().invoke(cli, ['--help']); "
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('starlette', 'uvicorn', 'anyio')))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    code = (
+        "import sys; from click.testing import CliRunner; from optout.cli import cli; "
+        "CliRunner().invoke(cli, ['--help']); "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('starlette', 'uvicorn', 'anyio')))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "[]", out

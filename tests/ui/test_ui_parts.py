@@ -4,7 +4,7 @@ resumed after a reconnect without a repeat."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from optout.history import History
 from optout.paths import Profile
@@ -17,19 +17,31 @@ def test_where_you_stand_in_words_with_drift_and_one_next_step():
     from optout.ui.words import where_you_stand
 
     profile = Profile("default").ensure()
-    earlier = datetime.now(timezone.utc) - timedelta(days=2)
+    earlier = datetime.now(UTC) - timedelta(days=2)
     for state, at in ((State.OFF, earlier), (State.ON, None)):
         with History(profile) as history:
             run = history.start_run("check")
-            history.record(run, Result("linkedin", "generative-ai", state, account="a@example.org",
-                                       label="Use my data for training content creation AI models",
-                                       **({"at": at} if at else {})))
+            history.record(
+                run,
+                Result(
+                    "linkedin",
+                    "generative-ai",
+                    state,
+                    account="a@example.org",
+                    label="Use my data for training content creation AI models",
+                    **({"at": at} if at else {}),
+                ),
+            )
             history.finish_run(run)
     rows, step = where_you_stand(profile)
     [row] = rows
     assert (row.name, row.words) == ("LinkedIn", "On — LinkedIn uses your data to train AI")
     assert row.age == "just now" and row.drift and "off" in row.drift[0], row
-    assert (step.action, step.platform, step.label) == ("off", "linkedin", "Switch off AI training on LinkedIn")
+    assert (step.action, step.platform, step.label) == (
+        "off",
+        "linkedin",
+        "Switch off AI training on LinkedIn",
+    )
 
 
 async def test_a_reconnecting_page_gets_the_rest_of_the_events_and_no_repeat():

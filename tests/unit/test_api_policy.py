@@ -30,9 +30,13 @@ def test_the_api_holds_the_run_lock_like_the_cli():
 
 def test_the_api_prunes_evidence_and_notifies_when_asked(monkeypatch):
     pruned, told = [], []
-    monkeypatch.setattr("optout.retention.prune_evidence", lambda profile: pruned.append(profile.name))
-    monkeypatch.setattr("optout.notify.notify_run",
-                        lambda profile, drift, results: told.append((profile, list(results))))
+    monkeypatch.setattr(
+        "optout.retention.prune_evidence", lambda profile: pruned.append(profile.name)
+    )
+    monkeypatch.setattr(
+        "optout.notify.notify_run",
+        lambda profile, drift, results: told.append((profile, list(results))),
+    )
     check_guides()
     assert pruned == ["default"] and told == []
     results = check_guides(notify=True)
@@ -58,4 +62,6 @@ def test_every_option_is_named_typed_and_documented(fn):
     assert options and all(p.kind is p.KEYWORD_ONLY for p in options)
     assert all(p.annotation is not inspect.Parameter.empty for p in params.values())
     documented = inspect.getdoc(api.check) + inspect.getdoc(fn)
-    assert [p.name for p in options if f"{p.name}:" not in documented and f"{p.name}," not in documented] == []
+    assert [
+        p.name for p in options if f"{p.name}:" not in documented and f"{p.name}," not in documented
+    ] == []

@@ -14,8 +14,8 @@ from keyring.backends import fail
 
 from optout import browser
 from optout.browser import BrowserChoice, browser_version, find_browser, launch
-from optout.doctor import doctor_report
 from optout.credentials import AccountStore, Credential
+from optout.doctor import doctor_report
 from optout.errors import BrowserNotFound, OptoutError
 from optout.paths import Profile
 
@@ -51,7 +51,9 @@ def test_precedence(no_browsers, monkeypatch, tmp_path):
     given = fake_exe(tmp_path / "given" / "chrome")
     env = fake_exe(tmp_path / "env" / "chrome")
     system = fake_exe(tmp_path / "usr" / "bin" / "chromium")
-    monkeypatch.setattr(browser, "system_candidates", lambda: [str(tmp_path / "missing"), str(system)])
+    monkeypatch.setattr(
+        browser, "system_candidates", lambda: [str(tmp_path / "missing"), str(system)]
+    )
     monkeypatch.setenv("OPTOUT_BROWSER", str(env))
     install_bundled(tmp_path / "ms-playwright")
 
@@ -69,7 +71,9 @@ def test_bundled_without_headless_shell_points_at_the_full_browser(no_browsers, 
 
 
 def test_bundled_of_another_revision_is_not_used(no_browsers, tmp_path):
-    fake_exe(tmp_path / "ms-playwright" / "chromium-1" / browser._BUNDLED_EXES[browser._os_key()][0])
+    fake_exe(
+        tmp_path / "ms-playwright" / "chromium-1" / browser._BUNDLED_EXES[browser._os_key()][0]
+    )
     with pytest.raises(BrowserNotFound):
         find_browser()
 
@@ -106,20 +110,50 @@ def test_nothing_found(no_browsers, monkeypatch, tmp_path):
     with pytest.raises(BrowserNotFound) as info:
         find_browser()
     assert "No Chromium" in info.value.message
-    for fix in ("apt-get install chromium", "optout install-browser", "--browser-path", "OPTOUT_BROWSER"):
+    for fix in (
+        "apt-get install chromium",
+        "optout install-browser",
+        "--browser-path",
+        "OPTOUT_BROWSER",
+    ):
         assert fix in info.value.hint
 
 
-@pytest.mark.parametrize("os_key, release, fix, not_said", [
-    ("linux", "ID=debian", "apt-get install chromium`, or run `optout install-browser`", "brew"),
-    ("linux", "ID=ubuntu\nID_LIKE=debian", "Run `optout install-browser`, or install Google Chrome's", "apt-get"),
-    ("linux", 'ID="linuxmint"\nID_LIKE="ubuntu debian"', "Run `optout install-browser`", "apt-get"),
-    ("linux", "ID=fedora", "distribution's Chromium package, or run `optout install-browser`", "apt-get"),
-    ("linux", None, "distribution's Chromium package", "apt-get"),
-    ("darwin", "ID=debian", "brew install --cask google-chrome", "apt-get"),
-    ("win32", None, "winget install --id Google.Chrome", "brew"),
-])
-def test_the_fix_for_no_browser_is_this_systems_own(monkeypatch, tmp_path, os_key, release, fix, not_said):
+@pytest.mark.parametrize(
+    "os_key, release, fix, not_said",
+    [
+        (
+            "linux",
+            "ID=debian",
+            "apt-get install chromium`, or run `optout install-browser`",
+            "brew",
+        ),
+        (
+            "linux",
+            "ID=ubuntu\nID_LIKE=debian",
+            "Run `optout install-browser`, or install Google Chrome's",
+            "apt-get",
+        ),
+        (
+            "linux",
+            'ID="linuxmint"\nID_LIKE="ubuntu debian"',
+            "Run `optout install-browser`",
+            "apt-get",
+        ),
+        (
+            "linux",
+            "ID=fedora",
+            "distribution's Chromium package, or run `optout install-browser`",
+            "apt-get",
+        ),
+        ("linux", None, "distribution's Chromium package", "apt-get"),
+        ("darwin", "ID=debian", "brew install --cask google-chrome", "apt-get"),
+        ("win32", None, "winget install --id Google.Chrome", "brew"),
+    ],
+)
+def test_the_fix_for_no_browser_is_this_systems_own(
+    monkeypatch, tmp_path, os_key, release, fix, not_said
+):
     """The doctor's fix names one way per OS, and never another OS's package manager."""
     monkeypatch.setattr(browser, "_os_key", lambda: os_key)
     monkeypatch.setattr(browser, "OS_RELEASE", tmp_path / "os-release")
@@ -156,7 +190,9 @@ def test_bare_name_is_looked_up_on_path(no_browsers, monkeypatch, tmp_path):
 
 
 def test_importing_browser_does_not_import_playwright():
-    code = "import sys, optout.browser; assert 'playwright' not in sys.modules, 'playwright imported'"
+    code = (
+        "import sys, optout.browser; assert 'playwright' not in sys.modules, 'playwright imported'"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[2])
 
 
@@ -212,7 +248,11 @@ def test_doctor_flags_an_open_data_dir(optout_home, browser_path):
     optout_home.chmod(0o755)
     lines = doctor_report(Profile(), browser_path)
     got = lines_by_name(lines)
-    assert got["browser"].ok and browser_path in got["browser"].value and "version" in got["browser"].value
+    assert (
+        got["browser"].ok
+        and browser_path in got["browser"].value
+        and "version" in got["browser"].value
+    )
     assert got["keyring"].ok and "MemoryKeyring" in got["keyring"].value
     assert str(optout_home) in got["data dir"].value and "OPTOUT_HOME" in got["data dir"].value
     perms = got["data dir permissions"]

@@ -13,16 +13,19 @@ from optout.engine.options import RunOptions
 GIB = 1024
 
 
-@pytest.mark.parametrize("cpus, free_mib, expected", [
-    (1, 16 * GIB, 2),      # one CPU: two accounts, one rendering while the other waits
-    (2, 24 * GIB, 4),      # this kind of laptop: the CPUs decide
-    (4, 16 * GIB, 8),
-    (64, 256 * GIB, capacity.CAP),   # a big server: never more than the cap
-    (8, 2 * GIB, 2),       # many CPUs, little memory: memory decides
-    (8, 1 * GIB, 1),       # barely enough memory for the browser: one at a time, never none
-    (2, 0, 1),
-    (0, 24 * GIB, 2),      # a machine that reports no CPUs counts as one
-])
+@pytest.mark.parametrize(
+    "cpus, free_mib, expected",
+    [
+        (1, 16 * GIB, 2),  # one CPU: two accounts, one rendering while the other waits
+        (2, 24 * GIB, 4),  # this kind of laptop: the CPUs decide
+        (4, 16 * GIB, 8),
+        (64, 256 * GIB, capacity.CAP),  # a big server: never more than the cap
+        (8, 2 * GIB, 2),  # many CPUs, little memory: memory decides
+        (8, 1 * GIB, 1),  # barely enough memory for the browser: one at a time, never none
+        (2, 0, 1),
+        (0, 24 * GIB, 2),  # a machine that reports no CPUs counts as one
+    ],
+)
 def test_pick_for_machines(cpus, free_mib, expected):
     assert capacity.pick(cpus, free_mib) == expected
 
@@ -51,12 +54,14 @@ def test_override_below_one_still_runs_one():
 def test_default_is_the_machines_choice():
     assert RunOptions().concurrency is None
     picked = capacity.machine()
-    assert picked.accounts == capacity.pick(picked.cpus, picked.available_mib) and not picked.override
+    assert (
+        picked.accounts == capacity.pick(picked.cpus, picked.available_mib) and not picked.override
+    )
     assert picked.cpus >= 1 and picked.available_mib > 0
 
 
 def test_container_limits_lower_what_the_machine_offers(tmp_path):
-    (tmp_path / "cpu.max").write_text("100000 100000\n")      # a quota of one CPU
+    (tmp_path / "cpu.max").write_text("100000 100000\n")  # a quota of one CPU
     (tmp_path / "memory.max").write_text(str(3 * 2**30) + "\n")  # 3 GiB, 2 of them in use
     (tmp_path / "memory.current").write_text(str(2 * 2**30) + "\n")
     assert capacity.usable_cpus(tmp_path) == 1

@@ -25,7 +25,9 @@ from optout.oskeyring import keyring_problem, require_keyring
 from optout.paths import Profile
 
 SENTINEL_PASSWORD = "sentinel-pw-3f9a1c7e"
-SENTINEL_TOTP = "JBSWY3DPEHPK3PXP"  # pyotp's documentation example: 80 bits, like many sites hand out
+SENTINEL_TOTP = (
+    "JBSWY3DPEHPK3PXP"  # pyotp's documentation example: 80 bits, like many sites hand out
+)
 LONG_TOTP = pyotp.random_base32()  # 160 bits
 
 
@@ -90,8 +92,13 @@ def test_totp_secret_is_normalised_and_codes_are_rfc6238(monkeypatch):
     monkeypatch.setattr(time, "time", lambda: 1_700_000_000.0)
     cred = Credential("alice", SENTINEL_PASSWORD, "jbsw y3dp ehpk 3pxp")
     assert cred.totp_secret == SENTINEL_TOTP
-    assert cred.totp_code() == rfc6238(SENTINEL_TOTP, 1_700_000_000)  # 80 bits: pyotp alone refuses it
-    assert Credential("a", SENTINEL_PASSWORD, LONG_TOTP.lower()).totp_code() == pyotp.TOTP(LONG_TOTP).now()
+    assert cred.totp_code() == rfc6238(
+        SENTINEL_TOTP, 1_700_000_000
+    )  # 80 bits: pyotp alone refuses it
+    assert (
+        Credential("a", SENTINEL_PASSWORD, LONG_TOTP.lower()).totp_code()
+        == pyotp.TOTP(LONG_TOTP).now()
+    )
     assert Credential("bob", SENTINEL_PASSWORD).totp_code() is None
     assert Credential("bob", SENTINEL_PASSWORD, "  ").totp_secret is None
 
@@ -129,7 +136,12 @@ def test_unusable_backends_are_refused(backend, words):
     with pytest.raises(KeyringUnavailable) as info:
         require_keyring()
     assert words in info.value.message
-    for fix in ("GNOME Keyring", "gnome-keyring-daemon --unlock", "dbus-run-session", "keyrings.cryptfile"):
+    for fix in (
+        "GNOME Keyring",
+        "gnome-keyring-daemon --unlock",
+        "dbus-run-session",
+        "keyrings.cryptfile",
+    ):
         assert fix in info.value.hint
 
 
@@ -152,7 +164,10 @@ def test_add_refused_without_a_keyring_writes_nothing(store):
     "exc, words",
     [
         (keyring.errors.KeyringLocked("Failed to unlock the collection!"), "locked"),
-        (keyring.errors.InitError("Failed to create the collection: Prompt dismissed.."), "could not be opened"),
+        (
+            keyring.errors.InitError("Failed to create the collection: Prompt dismissed.."),
+            "could not be opened",
+        ),
         (keyring.errors.KeyringError("backend exploded"), "backend exploded"),
         (DBusErrorResponse("org.freedesktop.DBus.Error.ServiceUnknown"), "ServiceUnknown"),
     ],
@@ -187,7 +202,10 @@ def test_add_get_list_remove(store, memory_keyring):
 
     removed = store.remove("linkedin", "bob")
     assert [a.username for a in removed] == ["bob"]
-    assert (oskeyring.SERVICE, entry_name(Profile("default"), "linkedin/bob")) not in memory_keyring.data
+    assert (
+        oskeyring.SERVICE,
+        entry_name(Profile("default"), "linkedin/bob"),
+    ) not in memory_keyring.data
     assert [a.username for a in store.list("linkedin")] == ["alice"]
 
 
@@ -260,7 +278,10 @@ def test_forget_all(store, memory_keyring):
     store.add("linkedin", Credential("alice", SENTINEL_PASSWORD))
     store.add("x", Credential("alice", SENTINEL_PASSWORD))
     AccountStore(Profile("other")).add("x", Credential("zed", SENTINEL_PASSWORD))
-    assert sorted(store.forget_all()) == [entry_name(Profile("default"), "linkedin/alice"), entry_name(Profile("default"), "x/alice")]
+    assert sorted(store.forget_all()) == [
+        entry_name(Profile("default"), "linkedin/alice"),
+        entry_name(Profile("default"), "x/alice"),
+    ]
     assert store.list() == [] and not Profile().accounts_file.exists()
     assert list(memory_keyring.data) == [(oskeyring.SERVICE, entry_name(Profile("other"), "x/zed"))]
 
@@ -283,7 +304,9 @@ def test_unreadable_index_is_an_optout_error(store):
 
 
 def test_read_secret_from_a_pipe_strips_one_newline():
-    assert read_secret("Password: ", stream=io.StringIO(SENTINEL_PASSWORD + "\n")) == SENTINEL_PASSWORD
+    assert (
+        read_secret("Password: ", stream=io.StringIO(SENTINEL_PASSWORD + "\n")) == SENTINEL_PASSWORD
+    )
     assert read_secret("Password: ", stream=io.StringIO("  spaced \n\nrest")) == "  spaced "
     assert read_secret("Password: ", stream=io.StringIO("no-newline")) == "no-newline"
     assert read_secret("Password: ", stream=io.StringIO("")) == ""

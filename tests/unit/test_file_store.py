@@ -95,7 +95,9 @@ def test_a_file_store_others_can_read_is_refused():
 
 
 def test_a_keyring_asking_for_its_password_without_a_terminal_fails_at_once(prompting, monkeypatch):
-    monkeypatch.setattr("sys.stdin", io.StringIO(""))  # no terminal: getpass would read an empty pipe
+    monkeypatch.setattr(
+        "sys.stdin", io.StringIO("")
+    )  # no terminal: getpass would read an empty pipe
     with pytest.raises(KeyringUnavailable) as err:
         AccountStore(Profile()).add("linkedin", Credential("alice", SENTINEL_PASSWORD))
     assert "no terminal" in str(err.value) and "--insecure-storage" in err.value.hint

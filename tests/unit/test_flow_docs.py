@@ -14,7 +14,10 @@ def test_the_flow_reference_and_json_schema_match_the_schema():
     assert docs.main(["--check"]) == 0, "run: python -m optout.flowfile.docs"
     written = (docs.ROOT / docs.MARKDOWN).read_text(encoding="utf-8")
     assert written == docs.markdown()
-    assert json.loads((docs.ROOT / docs.JSON_SCHEMA).read_text(encoding="utf-8")) == Flow.model_json_schema()
+    assert (
+        json.loads((docs.ROOT / docs.JSON_SCHEMA).read_text(encoding="utf-8"))
+        == Flow.model_json_schema()
+    )
 
 
 def test_every_key_of_every_part_is_in_the_reference_with_its_meaning():
@@ -25,13 +28,17 @@ def test_every_key_of_every_part_is_in_the_reference_with_its_meaning():
         section = written.split(f"\n## {name}\n", 1)[1].split("\n## ", 1)[0]
         for key in body["properties"]:
             row = next(line for line in section.splitlines() if line.startswith(f"| `{key}` |"))
-            assert not row.endswith("|  |"), f"{name}.{key} has no meaning: add a #: comment in the schema"
+            assert not row.endswith("|  |"), (
+                f"{name}.{key} has no meaning: add a #: comment in the schema"
+            )
 
 
 def test_a_stale_reference_is_caught(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(docs, "ROOT", tmp_path)
     (tmp_path / "docs" / "json-schema").mkdir(parents=True)
-    (tmp_path / docs.MARKDOWN).write_text(docs.markdown().replace("`consent`", "`cookies`"), encoding="utf-8")
+    (tmp_path / docs.MARKDOWN).write_text(
+        docs.markdown().replace("`consent`", "`cookies`"), encoding="utf-8"
+    )
     (tmp_path / docs.JSON_SCHEMA).write_text(docs.json_schema(), encoding="utf-8")
     assert docs.main(["--check"]) == 1
     assert "docs/flows.md" in capsys.readouterr().err

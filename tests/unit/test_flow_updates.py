@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 import json
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -17,11 +17,11 @@ import yaml
 from click.testing import CliRunner
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from optout.cli import cli
 from optout.flowfile import sign as flowsign
 from optout.flowfile import updates as flowupdate
-from optout.cli import cli
-from optout.flowfile.layers import load_flows
 from optout.flowfile.folders import Layers
+from optout.flowfile.layers import load_flows
 from optout.paths import flows_dir
 
 ATTACKER = "https://attacker.example"
@@ -49,7 +49,9 @@ NEWER = SHIPPED + 1
 
 def bundle(tmp_path: Path, key, sequence: int = 2, name: str = "bundle.json", **flows: str) -> Path:
     path = tmp_path / name
-    path.write_bytes(flowsign.sign_bundle(key, sequence, flows or {"linkedin": shipped_text(version=NEWER)}))
+    path.write_bytes(
+        flowsign.sign_bundle(key, sequence, flows or {"linkedin": shipped_text(version=NEWER)})
+    )
     return path
 
 
@@ -71,23 +73,35 @@ def test_a_signed_newer_bundle_from_a_file_is_installed_and_used(key, tmp_path):
     flow = load_flows(Layers.person())["linkedin"]
     assert flow.version == NEWER and flow.flow_source == "update"
     assert oct(flowupdate.bundle_path().stat().st_mode & 0o777) == "0o600"
-    listed = {f["platform"]: f for f in json.loads(CliRunner().invoke(cli, ["platforms", "--json"]).stdout)}
+    listed = {
+        f["platform"]: f
+        for f in json.loads(CliRunner().invoke(cli, ["platforms", "--json"]).stdout)
+    }
     assert listed["linkedin"]["flow_source"] == "update" and listed["x"]["flow_source"] == "shipped"
 
 
 def test_check_shows_what_would_change_and_installs_nothing(key, tmp_path):
     newsite = shipped_text(id="newsite")  # a platform optout does not ship: all its origins are new
-    path = bundle(tmp_path, key, linkedin=shipped_text(version=NEWER), x=shipped_text("x"), newsite=newsite)
+    path = bundle(
+        tmp_path, key, linkedin=shipped_text(version=NEWER), x=shipped_text("x"), newsite=newsite
+    )
     allow = "https://linkedin.com,https://www.linkedin.com"
-    result = CliRunner().invoke(cli, ["flows", "update", str(path), "--check", "--json", "--allow-origins", allow])
+    result = CliRunner().invoke(
+        cli, ["flows", "update", str(path), "--check", "--json", "--allow-origins", allow]
+    )
     assert result.exit_code == 0, result.output
     rows = {r["platform"]: r for r in json.loads(result.stdout)["flows"]}
-    assert rows["linkedin"]["change"] == "changed" and rows["linkedin"]["current_version"] == SHIPPED
+    assert (
+        rows["linkedin"]["change"] == "changed" and rows["linkedin"]["current_version"] == SHIPPED
+    )
     assert rows["x"]["change"] == "unchanged" and rows["newsite"]["change"] == "new"
     human = update(path, "--check", "--allow-origins", allow)
     assert f"version {SHIPPED} -> {NEWER}" in human.output and "new platform" in human.output
     assert "Nothing was installed" in human.output
-    assert not flowupdate.bundle_path().exists() and load_flows(Layers.person())["linkedin"].flow_source == "shipped"
+    assert (
+        not flowupdate.bundle_path().exists()
+        and load_flows(Layers.person())["linkedin"].flow_source == "shipped"
+    )
 
 
 def test_a_bundle_from_an_https_server_is_installed(key, tmp_path, monkeypatch):
@@ -101,14 +115,16 @@ def test_a_bundle_from_an_https_server_is_installed(key, tmp_path, monkeypatch):
 
 
 def test_an_https_server_with_an_untrusted_certificate_is_refused(key, tmp_path, monkeypatch):
-    with https_server(tmp_path, monkeypatch, {"/flows.json": bundle(tmp_path, key).read_bytes()}) as base:
+    with https_server(
+        tmp_path, monkeypatch, {"/flows.json": bundle(tmp_path, key).read_bytes()}
+    ) as base:
         monkeypatch.delenv("SSL_CERT_FILE")
         refused(update(f"{base}/flows.json"), "certificate is not trusted")
 
 
 def test_a_redirect_to_http_and_a_server_that_never_answers_are_refused(key, tmp_path, monkeypatch):
-    from optout.flowfile import fetch as flowfetch
     from optout.errors import OptoutError
+    from optout.flowfile import fetch as flowfetch
 
     with https_server(tmp_path, monkeypatch, {}) as base:
         cafile = str(tmp_path / "server.pem")
@@ -136,22 +152,31 @@ def test_a_server_that_trickles_stops_at_the_total_limit(key, tmp_path, monkeypa
     assert took < 3, took
 
 
-def test_an_older_signed_bundle_put_in_place_of_the_installed_one_is_not_used(key, tmp_path, capsys):
+def test_an_older_signed_bundle_put_in_place_of_the_installed_one_is_not_used(
+    key, tmp_path, capsys
+):
     """Issue 23.11: the old bundle verifies (the same key signed it) but installed.json says newer."""
     assert update(bundle(tmp_path, key, sequence=2, name="old.json")).exit_code == 0
     old = flowupdate.bundle_path().read_bytes()
-    assert update(bundle(tmp_path, key, sequence=3, name="new.json",
-                         linkedin=shipped_text(version=5))).exit_code == 0
-    assert load_flows()["linkedin"].version == 5
+    assert (
+        update(
+            bundle(tmp_path, key, sequence=3, name="new.json", linkedin=shipped_text(version=NEWER))
+        ).exit_code
+        == 0
+    )
+    assert load_flows(Layers.person())["linkedin"].version == NEWER
     capsys.readouterr()
     flowupdate.bundle_path().write_bytes(old)  # replaced in place, record untouched
-    assert load_flows()["linkedin"].flow_source == "shipped"
+    assert load_flows(Layers.person())["linkedin"].flow_source == "shipped"
     err = capsys.readouterr().err
     assert "not used" in err and "sequence 2" in err and "installed.json" in err
     # the same sequence with other bytes (another signed bundle numbered 3) is not used either
-    flowupdate.bundle_path().write_bytes(bundle(tmp_path, key, sequence=3, name="other.json",
-                                                linkedin=shipped_text(version=6)).read_bytes())
-    assert load_flows()["linkedin"].flow_source == "shipped"
+    flowupdate.bundle_path().write_bytes(
+        bundle(
+            tmp_path, key, sequence=3, name="other.json", linkedin=shipped_text(version=NEWER + 1)
+        ).read_bytes()
+    )
+    assert load_flows(Layers.person())["linkedin"].flow_source == "shipped"
     assert "SHA-256" in capsys.readouterr().err
     # and nothing older can be installed over the record
     refused_again = update(bundle(tmp_path, key, sequence=3, name="again.json"))
@@ -165,7 +190,9 @@ def test_only_https_urls_are_fetched(key):
 def test_a_tampered_bundle_is_refused(key, tmp_path):
     path = bundle(tmp_path, key)
     envelope = json.loads(path.read_text())
-    payload = base64.b64decode(envelope["payload"]).replace(f"version: {NEWER}".encode(), f"version: {NEWER + 1}".encode())
+    payload = base64.b64decode(envelope["payload"]).replace(
+        f"version: {NEWER}".encode(), f"version: {NEWER + 1}".encode()
+    )
     envelope["payload"] = base64.b64encode(payload).decode()
     path.write_text(json.dumps(envelope))
     refused(update(path), "signature does not verify")
@@ -184,12 +211,21 @@ def test_an_unsigned_bundle_is_refused(key, tmp_path):
 
 
 def test_a_bundle_not_newer_than_what_is_installed_is_refused(key, tmp_path):
-    refused(update(bundle(tmp_path, key, sequence=flowupdate.SHIPPED_SEQUENCE)), "not newer", "sequence")
+    refused(
+        update(bundle(tmp_path, key, sequence=flowupdate.SHIPPED_SEQUENCE)), "not newer", "sequence"
+    )
     assert update(bundle(tmp_path, key, sequence=5)).exit_code == 0
     installed = flowupdate.bundle_path().read_bytes()
     for sequence in (5, 4):
-        result = update(bundle(tmp_path, key, sequence=sequence, name=f"old-{sequence}.json",
-                               linkedin=shipped_text(version=2)))
+        result = update(
+            bundle(
+                tmp_path,
+                key,
+                sequence=sequence,
+                name=f"old-{sequence}.json",
+                linkedin=shipped_text(version=2),
+            )
+        )
         assert result.exit_code == 1 and "not newer" in result.output
         assert flowupdate.bundle_path().read_bytes() == installed
     flowupdate.remove()  # taking the update out never lets an older one in
@@ -198,8 +234,12 @@ def test_a_bundle_not_newer_than_what_is_installed_is_refused(key, tmp_path):
 
 def test_a_bundle_with_an_invalid_flow_is_refused(key, tmp_path):
     broken = shipped_text(version=4).replace("credential_origins:", "credential_origin:")
-    refused(update(bundle(tmp_path, key, linkedin=broken, x=shipped_text("x"))),
-            "do not match the schema", "linkedin.yaml", "credential_origin")
+    refused(
+        update(bundle(tmp_path, key, linkedin=broken, x=shipped_text("x"))),
+        "do not match the schema",
+        "linkedin.yaml",
+        "credential_origin",
+    )
     assert load_flows(Layers.person())["x"].flow_source == "shipped"  # none of the bundle is used
 
 
@@ -225,7 +265,9 @@ def test_an_edited_installed_bundle_is_not_used(key, tmp_path, capsys):
     assert update(bundle(tmp_path, key)).exit_code == 0
     stored = flowupdate.bundle_path()
     envelope = json.loads(stored.read_text())
-    edited = base64.b64decode(envelope["payload"]).replace(f"version: {NEWER}".encode(), f"version: {NEWER + 3}".encode())
+    edited = base64.b64decode(envelope["payload"]).replace(
+        f"version: {NEWER}".encode(), f"version: {NEWER + 3}".encode()
+    )
     envelope["payload"] = base64.b64encode(edited).decode()
     stored.write_text(json.dumps(envelope))
     assert load_flows(Layers.person())["linkedin"].flow_source == "shipped"
@@ -269,7 +311,9 @@ def test_flowsign_builds_a_bundle_from_a_key_file(tmp_path, monkeypatch):
     flow = tmp_path / "linkedin.yaml"
     flow.write_text(shipped_text(version=4))
     out = tmp_path / "out.json"
-    flowsign.main(["build", "--key", str(key_file), "--sequence", "7", "--out", str(out), str(flow)])
+    flowsign.main(
+        ["build", "--key", str(key_file), "--sequence", "7", "--out", str(out), str(flow)]
+    )
     opened = flowupdate.open_bundle(out.read_bytes(), str(out))
     assert opened.sequence == 7 and set(opened.flows) == {"linkedin"}
     with pytest.raises(SystemExit):
@@ -361,17 +405,31 @@ class https_server:
 
         key = ec.generate_private_key(ec.SECP256R1())
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
-        now = datetime.now(timezone.utc)
-        cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-                .serial_number(x509.random_serial_number()).not_valid_before(now - timedelta(minutes=5))
-                .not_valid_after(now + timedelta(hours=1))
-                .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost"),
-                                                            x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                               critical=False)
-                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-                .sign(key, hashes.SHA256()))
+        now = datetime.now(UTC)
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=5))
+            .not_valid_after(now + timedelta(hours=1))
+            .add_extension(
+                x509.SubjectAlternativeName(
+                    [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+                ),
+                critical=False,
+            )
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256())
+        )
         cert_path, key_path = self.tmp_path / "server.pem", self.tmp_path / "server.key"
         cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-        key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                               serialization.NoEncryption()))
+        key_path.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
         return cert_path, key_path

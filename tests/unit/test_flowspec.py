@@ -8,8 +8,8 @@ import pytest
 import yaml
 
 from optout.errors import FlowError
-from optout.flowfile.layers import load_flows
 from optout.flowfile.folders import Layers
+from optout.flowfile.layers import load_flows
 from optout.flowfile.load import load_flow
 from optout.paths import flows_dir
 
@@ -55,7 +55,9 @@ def test_control_without_a_name_is_refused(tmp_path):
     assert "settings.0.control" in str(err.value)
 
 
-@pytest.mark.parametrize("url", ["http://www.linkedin.com/x", "not a url", "https://www.linkedin.com.evil.test/x"])
+@pytest.mark.parametrize(
+    "url", ["http://www.linkedin.com/x", "not a url", "https://www.linkedin.com.evil.test/x"]
+)
 def test_bad_setting_url(tmp_path, url):
     data = linkedin()
     data["settings"][0]["url"] = url

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import textwrap
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,21 +19,30 @@ import optout
 from optout import history as history_mod
 from optout.errors import OptoutError
 from optout.history import Drift, History, RunRecorder
-from optout.retention import prune_evidence
 from optout.paths import Profile
 from optout.results import DRIFT_FIXED, Result, run_exit_code
+from optout.retention import prune_evidence
 from optout.states import State
 
 
 def child_env() -> dict:
     """The test's environment, with this checkout importable in a child Python."""
     src = str(Path(optout.__file__).resolve().parents[1])
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))}
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")])),
+    }
 
 
 def res(setting="train", state=State.OFF, platform="linkedin", account="a@example.org", **kw):
-    return Result(platform=platform, setting=setting, state=state, account=account,
-                  label=kw.pop("label", f"Label of {setting}"), **kw)
+    return Result(
+        platform=platform,
+        setting=setting,
+        state=state,
+        account=account,
+        label=kw.pop("label", f"Label of {setting}"),
+        **kw,
+    )
 
 
 def run(h: History, *results: Result, kind="check") -> int:
@@ -46,11 +55,20 @@ def run(h: History, *results: Result, kind="check") -> int:
 
 def test_round_trip_and_permissions():
     profile = Profile("default")
-    at = datetime(2026, 11, 3, 9, 30, tzinfo=timezone.utc)
+    at = datetime(2026, 11, 3, 9, 30, tzinfo=UTC)
     with History(profile) as h:
         run_id = h.start_run("check")
-        h.record(run_id, res(state=State.ON, changed=False, detail="read as on", at=at,
-                             evidence=[Path("/x/before.png")], flow_version=3))
+        h.record(
+            run_id,
+            res(
+                state=State.ON,
+                changed=False,
+                detail="read as on",
+                at=at,
+                evidence=[Path("/x/before.png")],
+                flow_version=3,
+            ),
+        )
         h.finish_run(run_id)
         [row] = h.timeline()
         assert row["run_id"] == run_id and row["run_kind"] == "check"
@@ -70,13 +88,13 @@ def test_round_trip_and_permissions():
 
 
 def test_timeline_filters_and_latest():
-    old = datetime.now(timezone.utc) - timedelta(days=30)
+    old = datetime.now(UTC) - timedelta(days=30)
     with History(Profile()) as h:
         run(h, res(state=State.ON, at=old), res(platform="x", setting="grok", at=old))
         run(h, res(state=State.OFF, changed=True), res(setting="other", account=None))
         assert len(h.timeline()) == 4
         assert [r["platform"] for r in h.timeline(platform="x")] == ["x"]
-        recent = h.timeline(since=datetime.now(timezone.utc) - timedelta(days=7))
+        recent = h.timeline(since=datetime.now(UTC) - timedelta(days=7))
         assert {r["setting"] for r in recent} == {"train", "other"}
         latest = {(r["platform"], r["account"], r["setting"]): r for r in h.latest()}
         assert latest[("linkedin", "a@example.org", "train")]["state"] == "off"
@@ -89,7 +107,9 @@ def test_migrates_an_old_schema_keeping_data():
     profile = Profile().ensure()
     con = sqlite3.connect(profile.history_db)
     con.executescript(history_mod.MIGRATIONS[0])
-    con.execute("INSERT INTO runs (kind, profile, started_at) VALUES ('check', 'default', '2026-01-01')")
+    con.execute(
+        "INSERT INTO runs (kind, profile, started_at) VALUES ('check', 'default', '2026-01-01')"
+    )
     con.execute("PRAGMA user_version = 1")
     con.commit()
     con.close()
@@ -107,12 +127,19 @@ def test_a_sent_unconfirmed_form_gets_its_kind_once_from_the_old_words():
     con = sqlite3.connect(profile.history_db)
     for script in history_mod.MIGRATIONS[:4]:
         con.executescript(script)
-    con.execute("INSERT INTO runs (kind, profile, started_at) VALUES ('off', 'default', '2026-01-01')")
-    rows = [("form", "needs_human", "sent unconfirmed on 2026-01-01: look for the e-mail"),
-            ("other", "needs_human", "asks for a code; sent unconfirmed is not how this begins")]
+    con.execute(
+        "INSERT INTO runs (kind, profile, started_at) VALUES ('off', 'default', '2026-01-01')"
+    )
+    rows = [
+        ("form", "needs_human", "sent unconfirmed on 2026-01-01: look for the e-mail"),
+        ("other", "needs_human", "asks for a code; sent unconfirmed is not how this begins"),
+    ]
     for setting, state, detail in rows:
-        con.execute("INSERT INTO results (run_id, profile, platform, setting, state, detail, at)"
-                    " VALUES (1, 'default', 'instagram', ?, ?, ?, '2026-01-01')", (setting, state, detail))
+        con.execute(
+            "INSERT INTO results (run_id, profile, platform, setting, state, detail, at)"
+            " VALUES (1, 'default', 'instagram', ?, ?, ?, '2026-01-01')",
+            (setting, state, detail),
+        )
     con.execute("PRAGMA user_version = 4")
     con.commit()
     con.close()
@@ -122,13 +149,25 @@ def test_a_sent_unconfirmed_form_gets_its_kind_once_from_the_old_words():
         assert h.last_sent("instagram", None, "form")["kind"] == "sent_unconfirmed"
         assert h.last_sent("instagram", None, "other") is None
         # Words alone, recorded now without the kind, are not a form sent.
-        run(h, res("later", State.NEEDS_HUMAN, "instagram", None, detail="sent unconfirmed on 2026-02-01"))
+        run(
+            h,
+            res(
+                "later",
+                State.NEEDS_HUMAN,
+                "instagram",
+                None,
+                detail="sent unconfirmed on 2026-02-01",
+            ),
+        )
         assert h.last_sent("instagram", None, "later") is None
 
 
 def test_a_failing_migration_is_rolled_back(monkeypatch):
-    monkeypatch.setattr(history_mod, "MIGRATIONS",
-                        [*history_mod.MIGRATIONS, "CREATE TABLE extra (x); INSERT INTO nowhere VALUES (1)"])
+    monkeypatch.setattr(
+        history_mod,
+        "MIGRATIONS",
+        [*history_mod.MIGRATIONS, "CREATE TABLE extra (x); INSERT INTO nowhere VALUES (1)"],
+    )
     monkeypatch.setattr(history_mod, "SCHEMA_VERSION", len(history_mod.MIGRATIONS))
     with pytest.raises(OptoutError):
         History(Profile())
@@ -184,12 +223,20 @@ def test_switched_back_on_is_drift_and_stored():
 
 def test_an_off_run_that_switches_a_setting_off_again_finds_the_same_drift_as_a_check():
     with History(Profile()) as h:
-        h.drift(run(h, res(state=State.OFF, changed=True), kind="off"))  # the first switch: no drift
-        fixed = run(h, res(state=State.OFF, changed=True), res("new", state=State.OFF, changed=True),
-                    kind="scheduled")
+        h.drift(
+            run(h, res(state=State.OFF, changed=True), kind="off")
+        )  # the first switch: no drift
+        fixed = run(
+            h,
+            res(state=State.OFF, changed=True),
+            res("new", state=State.OFF, changed=True),
+            kind="scheduled",
+        )
         drift = h.drift(fixed)
         assert [(d.kind, d.setting, d.fixed) for d in sorted(drift, key=lambda d: d.setting)] == [
-            ("new_setting", "new", True), ("switched_on", "train", True)]
+            ("new_setting", "new", True),
+            ("switched_on", "train", True),
+        ]
         assert "switched it off again" in drift[0].detail and "now on" in drift[1].detail
         assert [d["fixed"] for d in h.drift_log()] == [True, True]
         # Still off, not switched by this run: nothing drifted.
@@ -227,8 +274,12 @@ def test_login_failing_once_per_account():
     with History(Profile()) as h:
         for state in (State.NEEDS_LOGIN, State.NEEDS_HUMAN):
             h.drift(run(h, res("a", state=state), res("b", state=state)))
-        drift = h.drift(run(h, res("a", state=State.NEEDS_LOGIN), res("b", state=State.NEEDS_LOGIN)))
-        assert [(d.kind, d.account, d.setting) for d in drift] == [("login_failing", "a@example.org", None)]
+        drift = h.drift(
+            run(h, res("a", state=State.NEEDS_LOGIN), res("b", state=State.NEEDS_LOGIN))
+        )
+        assert [(d.kind, d.account, d.setting) for d in drift] == [
+            ("login_failing", "a@example.org", None)
+        ]
 
 
 def test_demo_runs_do_not_raise_drift_for_real_runs():
@@ -259,7 +310,9 @@ WRITER = textwrap.dedent(
 
 
 def test_kill_9_mid_run_leaves_a_readable_history():
-    child = subprocess.Popen([sys.executable, "-c", WRITER], stdout=subprocess.PIPE, env=child_env())
+    child = subprocess.Popen(
+        [sys.executable, "-c", WRITER], stdout=subprocess.PIPE, env=child_env()
+    )
     try:
         assert child.stdout.readline().strip() == b"ready"
         time.sleep(0.2)
@@ -291,7 +344,7 @@ def test_prune_keeps_recent_changes_and_state_flips():
     changed = [False, False, False, True, False, False, False]
     files = []
     with History(profile) as h:
-        for i, (state, ch) in enumerate(zip(states, changed)):
+        for i, (state, ch) in enumerate(zip(states, changed, strict=True)):
             f = ev / f"{i}.png"
             f.write_bytes(b"png")
             files.append(f)
@@ -330,7 +383,7 @@ def test_damage_found_mid_use_is_an_optout_error():
         h.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     data = bytearray(profile.history_db.read_bytes())
     page = 4096
-    data[page * 3: page * 40] = b"\xff" * (page * 37)  # keep the header, wreck the tables
+    data[page * 3 : page * 40] = b"\xff" * (page * 37)  # keep the header, wreck the tables
     profile.history_db.write_bytes(bytes(data))
     with pytest.raises(OptoutError) as info:
         with History(profile) as h:

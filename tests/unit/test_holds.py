@@ -19,7 +19,10 @@ def test_a_hold_is_per_account_without_case_and_lifted_by_platform_or_account():
     holds.put("x", "ann", "did not accept the stored password")
     assert holds.get("linkedin", "ann@example.org")["state"] == "needs_human"
     assert oct(holds.path.stat().st_mode)[-3:] == "600"
-    assert holds.clear("linkedin", "ANN@example.org") and holds.get("linkedin", "ann@example.org") is None
+    assert (
+        holds.clear("linkedin", "ANN@example.org")
+        and holds.get("linkedin", "ann@example.org") is None
+    )
     assert not holds.clear("linkedin")
     assert holds.clear("x") and holds.all() == []
 
@@ -34,7 +37,9 @@ def test_a_damaged_holds_file_is_no_hold_not_a_crash():
 
 
 def test_status_names_a_held_account_and_sends_the_person_to_optout_login():
-    Holds(Profile()).put("linkedin", "ann@example.org", "asks for a code sent by e-mail", "needs_human")
+    Holds(Profile()).put(
+        "linkedin", "ann@example.org", "asks for a code sent by e-mail", "needs_human"
+    )
     out = CliRunner().invoke(cli, ["status", "--json"])
     assert out.exit_code == 0, out.output
     data = json.loads(out.output)

@@ -19,30 +19,48 @@ from optout.oskeyring import keyring_fixes, require_keyring
 def uv_tool(tmp_path, requirements: str):
     prefix = tmp_path / "uv" / "tools" / "optout-ai"
     prefix.mkdir(parents=True)
-    (prefix / "uv-receipt.toml").write_text(f"[tool]\nrequirements = {requirements}\n", encoding="utf-8")
+    (prefix / "uv-receipt.toml").write_text(
+        f"[tool]\nrequirements = {requirements}\n", encoding="utf-8"
+    )
     return prefix
 
 
 def test_a_uv_tool_from_a_checkout_gets_uv_tool_install_with_that_checkout(tmp_path):
-    prefix = uv_tool(tmp_path, '[{ name = "optout-ai", directory = "/home/ann/src/optout" }, { name = "rich" }]')
+    prefix = uv_tool(
+        tmp_path, '[{ name = "optout-ai", directory = "/home/ann/src/optout" }, { name = "rich" }]'
+    )
     found = detect(prefix, base_prefix="/usr")
     assert found == Install("uv-tool", "optout-ai", "/home/ann/src/optout", ("rich",))
-    assert add_package("keyrings.cryptfile", found) == \
-        "uv tool install --reinstall --with rich --with keyrings.cryptfile /home/ann/src/optout"
+    assert (
+        add_package("keyrings.cryptfile", found)
+        == "uv tool install --reinstall --with rich --with keyrings.cryptfile /home/ann/src/optout"
+    )
 
 
 def test_a_uv_tool_from_pypi_or_a_wheel(tmp_path):
-    assert add_package("keyrings.cryptfile", detect(uv_tool(tmp_path, '[{ name = "optout_ai" }]'), "/usr")) == \
-        "uv tool install --reinstall --with keyrings.cryptfile optout-ai"
-    wheel = uv_tool(tmp_path / "w", '[{ name = "optout-ai", path = "/tmp/my dist/optout_ai-0.4-py3-none-any.whl" }]')
-    assert add_package("k", detect(wheel, "/usr")).endswith("--with k '/tmp/my dist/optout_ai-0.4-py3-none-any.whl'")
+    assert (
+        add_package(
+            "keyrings.cryptfile", detect(uv_tool(tmp_path, '[{ name = "optout_ai" }]'), "/usr")
+        )
+        == "uv tool install --reinstall --with keyrings.cryptfile optout-ai"
+    )
+    wheel = uv_tool(
+        tmp_path / "w",
+        '[{ name = "optout-ai", path = "/tmp/my dist/optout_ai-0.4-py3-none-any.whl" }]',
+    )
+    assert add_package("k", detect(wheel, "/usr")).endswith(
+        "--with k '/tmp/my dist/optout_ai-0.4-py3-none-any.whl'"
+    )
 
 
 def test_pipx_gets_pipx_inject(tmp_path):
     prefix = tmp_path / "pipx" / "venvs" / "optout-ai"
     prefix.mkdir(parents=True)
     (prefix / "pipx_metadata.json").write_text("{}", encoding="utf-8")
-    assert add_package("keyrings.cryptfile", detect(prefix, "/usr")) == "pipx inject optout-ai keyrings.cryptfile"
+    assert (
+        add_package("keyrings.cryptfile", detect(prefix, "/usr"))
+        == "pipx inject optout-ai keyrings.cryptfile"
+    )
 
 
 def test_a_venv_gets_its_own_python(tmp_path, monkeypatch):
@@ -57,18 +75,31 @@ def test_a_venv_gets_its_own_python(tmp_path, monkeypatch):
 def test_the_systems_python_gets_no_pip_command():
     assert detect("/usr", base_prefix="/usr") == Install("system")
     said = keyring_fixes("linux", Install("system"))
-    assert "pip" not in said and "--insecure-storage" in said and "apt-get install gnome-keyring" in said
+    assert (
+        "pip" not in said
+        and "--insecure-storage" in said
+        and "apt-get install gnome-keyring" in said
+    )
 
 
-@pytest.mark.parametrize("install, command", [
-    (Install("uv-tool", "optout-ai", "optout-ai"), "uv tool install --reinstall --with keyrings.cryptfile optout-ai"),
-    (Install("pipx", "optout-ai"), "pipx inject optout-ai keyrings.cryptfile"),
-])
-@pytest.mark.parametrize("system, own", [
-    ("linux", "gnome-keyring-daemon --unlock"),
-    ("darwin", "security unlock-keychain"),
-    ("win32", "Windows Credential Manager"),
-])
+@pytest.mark.parametrize(
+    "install, command",
+    [
+        (
+            Install("uv-tool", "optout-ai", "optout-ai"),
+            "uv tool install --reinstall --with keyrings.cryptfile optout-ai",
+        ),
+        (Install("pipx", "optout-ai"), "pipx inject optout-ai keyrings.cryptfile"),
+    ],
+)
+@pytest.mark.parametrize(
+    "system, own",
+    [
+        ("linux", "gnome-keyring-daemon --unlock"),
+        ("darwin", "security unlock-keychain"),
+        ("win32", "Windows Credential Manager"),
+    ],
+)
 def test_each_system_and_install_gets_its_own_fixes(install, command, system, own):
     said = keyring_fixes(system, install)
     assert own in said and command in said and "--insecure-storage" in said
@@ -124,4 +155,6 @@ def test_doctor_says_how_to_unlock_the_keyring_in_use(monkeypatch):
         keyring.set_keyring(previous)
     assert not line.ok and "KEYRING_CRYPTFILE_PASSWORD" in line.value
     first = line.fix.splitlines()[0]
-    assert first.startswith("Set KEYRING_CRYPTFILE_PASSWORD") and "gnome-keyring-daemon" not in first
+    assert (
+        first.startswith("Set KEYRING_CRYPTFILE_PASSWORD") and "gnome-keyring-daemon" not in first
+    )

@@ -12,10 +12,10 @@ import yaml
 from click.testing import CliRunner
 
 from optout import catalog
-from optout.flowfile import guard as flowguard
 from optout.cli import cli
-from optout.flowfile.layers import load_flows
+from optout.flowfile import guard as flowguard
 from optout.flowfile.folders import Layers
+from optout.flowfile.layers import load_flows
 from optout.paths import flows_dir
 
 ATTACKER = "https://attacker.example"
@@ -69,12 +69,17 @@ def test_a_valid_local_flow_overrides_the_shipped_one_and_says_so(folder):
     flows = load_flows(Layers.person())
     assert flows["linkedin"].version == 7 and flows["linkedin"].flow_source == "local"
     assert flows["x"].flow_source == "shipped"
-    assert load_flows(flows_dir())["linkedin"].flow_source == "shipped"  # a folder given: that folder only
+    assert (
+        load_flows(flows_dir())["linkedin"].flow_source == "shipped"
+    )  # a folder given: that folder only
 
 
 def test_flow_source_cannot_come_from_the_file(folder):
     path = put(folder, {**linkedin(version=7), "_source": "shipped"})
-    assert "linkedin" in load_flows(Layers.person()) and load_flows(Layers.person())["linkedin"].version == SHIPPED
+    assert (
+        "linkedin" in load_flows(Layers.person())
+        and load_flows(Layers.person())["linkedin"].version == SHIPPED
+    )
     with pytest.raises(Exception, match="_source"):
         from optout.flowfile.load import load_flow
 
@@ -105,8 +110,9 @@ def test_a_new_credential_origin_inside_the_domains_is_refused_too(folder):
     data["login"]["credential_origins"] = ["https://www.linkedin.com", "https://login.linkedin.com"]
     put(folder, data)
     assert load_flows(Layers.person())["linkedin"].flow_source == "shipped"
-    assert flowguard.widening(load_flows(folder)["linkedin"], load_flows(flows_dir())["linkedin"]) == {
-        "credential_origins": ["https://login.linkedin.com"]}
+    assert flowguard.widening(
+        load_flows(folder)["linkedin"], load_flows(flows_dir())["linkedin"]
+    ) == {"credential_origins": ["https://login.linkedin.com"]}
 
 
 def test_a_platform_optout_does_not_ship_needs_its_origins_allowed(folder, tmp_path):
@@ -119,18 +125,32 @@ def test_a_platform_optout_does_not_ship_needs_its_origins_allowed(folder, tmp_p
     put(folder, data, "newsite")
     assert "newsite" not in load_flows(Layers.person())
     refused = invoke("flows", "add", str(source))
-    assert refused.exit_code == 1 and ATTACKER in refused.output and "--allow-origins" in refused.output
+    assert (
+        refused.exit_code == 1
+        and ATTACKER in refused.output
+        and "--allow-origins" in refused.output
+    )
     assert invoke("flows", "add", str(source), "--allow-origins", f"{ATTACKER}/").exit_code == 0
     assert load_flows(Layers.person())["newsite"].flow_source == "local"
 
 
 def test_allow_origins_must_be_exactly_the_new_origins(folder, tmp_path):
     source = put(tmp_path / "shared", widened_to_attacker())
-    for wrong in ("https://other.example", f"{ATTACKER},https://other.example", "http://attacker.example"):
+    for wrong in (
+        "https://other.example",
+        f"{ATTACKER},https://other.example",
+        "http://attacker.example",
+    ):
         result = invoke("flows", "add", str(source), "--allow-origins", wrong)
         assert result.exit_code != 0, wrong
         assert not (folder / "linkedin.yaml").exists()
-    nothing = invoke("flows", "add", str(put(tmp_path / "plain", linkedin(version=4))), "--allow-origins", ATTACKER)
+    nothing = invoke(
+        "flows",
+        "add",
+        str(put(tmp_path / "plain", linkedin(version=4))),
+        "--allow-origins",
+        ATTACKER,
+    )
     assert nothing.exit_code == 1 and "Nothing here needs --allow-origins" in nothing.output
 
 
@@ -143,7 +163,9 @@ def test_an_allowance_is_bound_to_the_file_bytes(folder, tmp_path):
     assert oct(flowguard.allowances_path().stat().st_mode & 0o777) == "0o600"
     # An edit (even one word) voids the allowance: the shipped flow is used again.
     target = folder / "linkedin.yaml"
-    target.write_text(target.read_text(encoding="utf-8").replace("version: 9", "version: 10"), encoding="utf-8")
+    target.write_text(
+        target.read_text(encoding="utf-8").replace("version: 9", "version: 10"), encoding="utf-8"
+    )
     assert load_flows(Layers.person())["linkedin"].flow_source == "shipped"
 
 
@@ -195,7 +217,9 @@ def test_platforms_repeats_the_warning_on_a_cached_catalogue(folder):
     second = CliRunner().invoke(cli, ["platforms", "--json"])
     for result in (first, second):
         assert str(path) in result.stderr and ATTACKER in result.stderr
-        assert {f["platform"]: f for f in json.loads(result.stdout)}["linkedin"]["flow_source"] == "shipped"
+        assert {f["platform"]: f for f in json.loads(result.stdout)}["linkedin"][
+            "flow_source"
+        ] == "shipped"
 
 
 def test_results_and_history_say_a_local_flow_read_them(folder):
@@ -228,11 +252,16 @@ def test_a_local_flow_others_could_write_is_not_used(folder, capsys):
 def test_the_command_the_warning_gives_allows_a_file_already_in_the_folder(folder, capsys):
     path = put(folder, widened_to_attacker())
     load_flows(Layers.person())
-    command = next(line.strip() for line in capsys.readouterr().err.splitlines() if "--allow-origins" in line)
+    command = next(
+        line.strip() for line in capsys.readouterr().err.splitlines() if "--allow-origins" in line
+    )
     assert command == f"optout flows add {path} --allow-origins {ATTACKER}"
     result = invoke(*command.split()[1:])
     assert result.exit_code == 0, result.output
-    assert load_flows(Layers.person())["linkedin"].flow_source == "local" and path.read_text().count("attacker.example") >= 2
+    assert (
+        load_flows(Layers.person())["linkedin"].flow_source == "local"
+        and path.read_text().count("attacker.example") >= 2
+    )
 
 
 def test_platforms_sees_a_local_flow_made_writable_by_others_at_once(folder):

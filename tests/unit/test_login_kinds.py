@@ -9,11 +9,19 @@ from optout.engine.signinsteps import kind_of_name
 from optout.flowfile.schema import Step
 
 
-@pytest.mark.parametrize("name,kind", [
-    ("demo@example.org", "email"), (" Someone.Else@mail.co.uk ", "email"),
-    ("+44 20 7946 0958", "phone"), ("(555) 010-1234", "phone"),
-    ("demo_handle", "username"), ("@demo_handle", "username"), ("12345", "username"), ("a@b", "username"),
-])
+@pytest.mark.parametrize(
+    "name,kind",
+    [
+        ("demo@example.org", "email"),
+        (" Someone.Else@mail.co.uk ", "email"),
+        ("+44 20 7946 0958", "phone"),
+        ("(555) 010-1234", "phone"),
+        ("demo_handle", "username"),
+        ("@demo_handle", "username"),
+        ("12345", "username"),
+        ("a@b", "username"),
+    ],
+)
 def test_kind_of_name(name, kind):
     assert kind_of_name(name) == kind
 

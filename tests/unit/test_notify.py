@@ -7,8 +7,16 @@ import subprocess
 
 from optout import notify as notify_mod
 from optout.history import Drift
-from optout.notify import (Delivery, attention_message, load_urls, notify, notify_run, register_secret,
-                           save_urls, scrub)
+from optout.notify import (
+    Delivery,
+    attention_message,
+    load_urls,
+    notify,
+    notify_run,
+    register_secret,
+    save_urls,
+    scrub,
+)
 from optout.results import Result
 from optout.states import State
 
@@ -23,7 +31,16 @@ def test_scrub_removes_tokens_and_registered_secrets():
         "Authorization: Bearer eyJhbGciOi.JIUzI1NiJ9.xyz\nhttps://u:p4ss@host/x Bearer eyJhbGciOiJIUzI1 "
         "AQEDARxyz0123456789abcdefghijklmnopqrstu ab linkedin.com/mypreferences/d/data-for-ai-improvement"
     )
-    for leaked in (SENTINEL, "AQEDAR123", "ajax:123", "ajax:456", "abc ", "eyJhbG", "p4ss", "AQEDARxyz"):
+    for leaked in (
+        SENTINEL,
+        "AQEDAR123",
+        "ajax:123",
+        "ajax:456",
+        "abc ",
+        "eyJhbG",
+        "p4ss",
+        "AQEDARxyz",
+    ):
         assert leaked not in text
     assert "linkedin.com/mypreferences/d/data-for-ai-improvement" in text and " ab " not in text
 
@@ -31,8 +48,12 @@ def test_scrub_removes_tokens_and_registered_secrets():
 def test_apprise_delivery_is_scrubbed(apprise_receiver):
     url, got = apprise_receiver
     register_secret(SENTINEL)
-    sent = notify("optout: LinkedIn switched back on", f"details\x1b[31m {SENTINEL} session=deadbeef",
-                  [url], desktop=False)
+    sent = notify(
+        "optout: LinkedIn switched back on",
+        f"details\x1b[31m {SENTINEL} session=deadbeef",
+        [url],
+        desktop=False,
+    )
     assert sent == [Delivery("json://…", True)]
     [message] = got
     assert message["title"] == "optout: LinkedIn switched back on"
@@ -53,8 +74,11 @@ def test_desktop_notify_send(monkeypatch):
     monkeypatch.setattr(notify_mod.sys, "platform", "linux")
     monkeypatch.setenv("DISPLAY", ":0")
     monkeypatch.setattr(notify_mod.shutil, "which", lambda name: f"/usr/bin/{name}")
-    monkeypatch.setattr(notify_mod, "_run", lambda cmd, **kw: calls.append(cmd) or
-                        subprocess.CompletedProcess(cmd, 0, "", ""))
+    monkeypatch.setattr(
+        notify_mod,
+        "_run",
+        lambda cmd, **kw: calls.append(cmd) or subprocess.CompletedProcess(cmd, 0, "", ""),
+    )
     register_secret(SENTINEL)
     assert notify("title", f"body {SENTINEL}") == [Delivery("desktop", True, "")]
     assert calls[0][:3] == ["notify-send", "--app-name=optout", "--"]
@@ -65,8 +89,11 @@ def test_desktop_osascript_passes_text_as_arguments(monkeypatch):
     calls = []
     monkeypatch.setattr(notify_mod.sys, "platform", "darwin")
     monkeypatch.setattr(notify_mod.shutil, "which", lambda name: f"/usr/bin/{name}")
-    monkeypatch.setattr(notify_mod, "_run", lambda cmd, **kw: calls.append(cmd) or
-                        subprocess.CompletedProcess(cmd, 0, "", ""))
+    monkeypatch.setattr(
+        notify_mod,
+        "_run",
+        lambda cmd, **kw: calls.append(cmd) or subprocess.CompletedProcess(cmd, 0, "", ""),
+    )
     notify('say "hi"', "body")
     assert calls[0][0] == "osascript" and calls[0][-2:] == ['say "hi"', "body"]
 
@@ -91,7 +118,15 @@ def test_run_notification_only_when_needed(apprise_receiver):
     quiet = [Result("linkedin", "train", State.OFF)]
     assert attention_message("default", [], quiet) is None
     assert notify_run("default", [], quiet, urls=[url], desktop=False) == []
-    drift = [Drift("switched_on", "linkedin", "a@example.org", "train", "'Training' was off and is on again")]
+    drift = [
+        Drift(
+            "switched_on",
+            "linkedin",
+            "a@example.org",
+            "train",
+            "'Training' was off and is on again",
+        )
+    ]
     human = [Result("x", "grok", State.NEEDS_HUMAN, account="me")]
     sent = notify_run("default", drift, human, urls=[url], desktop=False)
     assert [d.ok for d in sent] == [True]
@@ -102,10 +137,20 @@ def test_run_notification_only_when_needed(apprise_receiver):
 
 def test_a_change_or_a_fix_is_said_even_with_nothing_left_to_do():
     """A scheduled `--fix` that changed something says so: a fixed drift, then a first switch."""
-    fixed = [Drift("switched_on", "linkedin", None, "train",
-                   "'Training' was off and is on again; optout switched it off again", fixed=True)]
-    done = [Result("linkedin", "train", State.OFF, changed=True, label="Training"),
-            Result("linkedin", "form", State.SUBMITTED, changed=True, label="Objection")]
+    fixed = [
+        Drift(
+            "switched_on",
+            "linkedin",
+            None,
+            "train",
+            "'Training' was off and is on again; optout switched it off again",
+            fixed=True,
+        )
+    ]
+    done = [
+        Result("linkedin", "train", State.OFF, changed=True, label="Training"),
+        Result("linkedin", "form", State.SUBMITTED, changed=True, label="Objection"),
+    ]
     title, body = attention_message("default", fixed, done)
     assert title == "optout: 1 setting was switched back on; switched off again"
     assert body.count("Training") == 1 and "linkedin: sent the objection 'Objection'" in body

@@ -9,7 +9,7 @@ from test_secret_service import SENTINEL_PASSWORD, UNLOCK, files_under, run_chil
 
 pytestmark = pytest.mark.secret_service
 
-CHILD = r'''
+CHILD = r"""
 import json, os, subprocess
 os.environ.pop("PYTHON_KEYRING_BACKEND", None)
 
@@ -59,16 +59,29 @@ verdict = {"backend": keyring.get_keyring().name, "before": items(),
 verdict["removed"] = removal.keyring
 verdict["after"] = items()
 print(json.dumps(verdict))
-'''
+"""
 
 
 def test_delete_leaves_nothing_in_a_real_secret_service(tmp_path):
-    verdict, out, err, optout_home = run_child(tmp_path, CHILD, f'{UNLOCK}; exec "$CHILD_PYTHON" "$CHILD_SCRIPT"')
+    verdict, out, err, optout_home = run_child(
+        tmp_path, CHILD, f'{UNLOCK}; exec "$CHILD_PYTHON" "$CHILD_SCRIPT"'
+    )
     assert verdict["backend"] == "SecretService Keyring", verdict
-    (a, a_urls), (b, b_urls) = verdict["names"]["alice"], verdict["names"]["bob"]  # e.g. "alice@1a2b3c4d/"
-    alice = [["optout", f"{a}linkedin/alice@example.org"], ["optout", f"{a}session-key"],
-             ["optout", f"{a}x/forgotten"], ["optout-notify", a_urls]]
-    bob = [["optout", f"{b}linkedin/bob@example.org"], ["optout", f"{b}session-key"], ["optout-notify", b_urls]]
+    (a, a_urls), (b, b_urls) = (
+        verdict["names"]["alice"],
+        verdict["names"]["bob"],
+    )  # e.g. "alice@1a2b3c4d/"
+    alice = [
+        ["optout", f"{a}linkedin/alice@example.org"],
+        ["optout", f"{a}session-key"],
+        ["optout", f"{a}x/forgotten"],
+        ["optout-notify", a_urls],
+    ]
+    bob = [
+        ["optout", f"{b}linkedin/bob@example.org"],
+        ["optout", f"{b}session-key"],
+        ["optout-notify", b_urls],
+    ]
     assert verdict["before"] == sorted(alice + bob)
     assert verdict["after"] == sorted(bob)  # asked item by item: nothing of alice is left
     assert f"optout: {a}x/forgotten" in verdict["removed"]  # found only by listing the keyring

@@ -8,7 +8,7 @@ import json
 import re
 import struct
 import zlib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import keyring
 from rich.console import Console
@@ -26,10 +26,17 @@ SENTINEL = "SENTINEL-SECRET-5f0c2a"
 
 def png(width=2, height=2) -> bytes:
     def chunk(kind, data):
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
     raw = b"".join(b"\x00" + b"\xff\x00\x00" * width for _ in range(height))
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
-            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(raw))
+        + chunk(b"IEND", b"")
+    )
 
 
 def test_inert_removes_escapes_and_controls():
@@ -40,8 +47,19 @@ def test_inert_removes_escapes_and_controls():
 def test_table_shows_page_text_literally():
     out = io.StringIO()
     console = Console(file=out, width=200, force_terminal=True, color_system="truecolor")
-    results_table([Result("linkedin", "train", State.ON, label=HOSTILE, detail="[red]d[/red]",
-                          account="a@example.org")], console)
+    results_table(
+        [
+            Result(
+                "linkedin",
+                "train",
+                State.ON,
+                label=HOSTILE,
+                detail="[red]d[/red]",
+                account="a@example.org",
+            )
+        ],
+        console,
+    )
     text = out.getvalue()
     assert "[bold]x[/bold]" in text and "[red]d[/red]" in text  # markup shown, not applied
     assert "\x1b]0;" not in text and "\x9b" not in text and "\u202e" not in text
@@ -50,13 +68,25 @@ def test_table_shows_page_text_literally():
 
 def test_table_accepts_history_rows():
     out = io.StringIO()
-    results_table([{"platform": "x", "account": None, "setting": "grok", "label": "",
-                    "state": "off", "changed": True, "detail": ""}], Console(file=out, width=120))
+    results_table(
+        [
+            {
+                "platform": "x",
+                "account": None,
+                "setting": "grok",
+                "label": "",
+                "state": "off",
+                "changed": True,
+                "detail": "",
+            }
+        ],
+        Console(file=out, width=120),
+    )
     assert "grok" in out.getvalue() and "yes" in out.getvalue()
 
 
 def test_json_is_stable_and_inert():
-    at = datetime(2026, 11, 3, tzinfo=timezone.utc)
+    at = datetime(2026, 11, 3, tzinfo=UTC)
     r = Result("linkedin", "train", State.OFF, label=HOSTILE, at=at)
     text = results_json([r], drift=[{"kind": "switched_on", "detail": "\x1b[2Jx"}])
     data = json.loads(text)
@@ -73,16 +103,36 @@ def fill_history(profile: Profile, label=SCRIPT):
     before, after = ev / "before.png", ev / "after.png"
     before.write_bytes(png())
     after.write_bytes(png(3, 1))
-    old = datetime.now(timezone.utc) - timedelta(days=20)
+    old = datetime.now(UTC) - timedelta(days=20)
     with History(profile) as h:
         first = h.start_run("check")
-        h.record(first, Result("linkedin", "train", State.ON, label=label, account="a@example.org",
-                               detail=f"page said {SCRIPT}", evidence=[before], at=old))
+        h.record(
+            first,
+            Result(
+                "linkedin",
+                "train",
+                State.ON,
+                label=label,
+                account="a@example.org",
+                detail=f"page said {SCRIPT}",
+                evidence=[before],
+                at=old,
+            ),
+        )
         h.finish_run(first)
         second = h.start_run("off")
-        h.record(second, Result("linkedin", "train", State.OFF, changed=True, label=label,
-                                account="a@example.org", evidence=[before, after, ev / "gone.png",
-                                                                    ev / "page.html"]))
+        h.record(
+            second,
+            Result(
+                "linkedin",
+                "train",
+                State.OFF,
+                changed=True,
+                label=label,
+                account="a@example.org",
+                evidence=[before, after, ev / "gone.png", ev / "page.html"],
+            ),
+        )
         h.record(second, Result("x", "grok", State.BROKEN, label="Grok", evidence=[]))
         h.finish_run(second)
         third = h.start_run("check")
@@ -112,7 +162,7 @@ def test_html_report_escapes_inlines_and_explains():
     assert "is on again" in page  # the drift of the third run
     assert "Content-Security-Policy" in page
     # the timeline shows the change points: on, off (changed), on again
-    train = page[page.index("<h3>&lt;script"):]
+    train = page[page.index("<h3>&lt;script") :]
     train = train[: train.index("</section>")]
     assert len(re.findall(r"<tr><td>", train)) == 3
 
@@ -120,9 +170,9 @@ def test_html_report_escapes_inlines_and_explains():
 def test_html_report_since_limits_the_timeline():
     profile = Profile()
     fill_history(profile, label="Training")
-    page = html_report(profile, since=datetime.now(timezone.utc) - timedelta(days=7))
+    page = html_report(profile, since=datetime.now(UTC) - timedelta(days=7))
     assert "changes since" in page
-    train = page[page.index("<h3>Training"):]
+    train = page[page.index("<h3>Training") :]
     train = train[: train.index("</section>")]
     assert len(re.findall(r"<tr><td>", train)) == 2  # the 20-day-old reading is left out
 

@@ -25,7 +25,10 @@ from optout.schedule import CRONTAB, ScheduleSpec, install, remove, render, stat
 def child_env() -> dict:
     """The test's environment, with this checkout importable in a child Python."""
     src = str(Path(optout.__file__).resolve().parents[1])
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")]))}
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [src, os.environ.get("PYTHONPATH")])),
+    }
 
 
 SECRET_URL = "ntfy://SENTINELTOKEN123@ntfy.example/optout"
@@ -67,13 +70,18 @@ def fake(monkeypatch):
 
 
 def spec(**kw):
-    return ScheduleSpec(**{"every": "daily", "profile": "alice", "optout_cmd": PY, "notify": [SECRET_URL], **kw})
+    return ScheduleSpec(
+        **{"every": "daily", "profile": "alice", "optout_cmd": PY, "notify": [SECRET_URL], **kw}
+    )
 
 
 def test_systemd_units(fake_home):
     files = render(spec(fix=False), "systemd")
     unit_dir = fake_home / ".config" / "systemd" / "user"
-    service, timer = files[unit_dir / "optout-alice.service"], files[unit_dir / "optout-alice.timer"]
+    service, timer = (
+        files[unit_dir / "optout-alice.service"],
+        files[unit_dir / "optout-alice.timer"],
+    )
     assert f"ExecStart={sys.executable} -m optout --profile alice check --scheduled" in service
     assert "Type=oneshot" in service
     assert "OnCalendar=*-*-* 10:00:00" in timer and "Persistent=true" in timer
@@ -114,9 +122,13 @@ def windows_action(text: str) -> tuple[str, dict[str, str], list[str]]:
     assert head == "-NoProfile -NonInteractive -WindowStyle Hidden"
     assert script[0] == script[-1] == '"' and '"' not in script[1:-1] and "%" not in script
     word = r"'((?:[^']|'')*)'"
-    found = re.fullmatch(rf"((?:\$env:\w+ = {word}; )*)& ((?:{word} ?)+); exit \$LASTEXITCODE", script[1:-1])
+    found = re.fullmatch(
+        rf"((?:\$env:\w+ = {word}; )*)& ((?:{word} ?)+); exit \$LASTEXITCODE", script[1:-1]
+    )
     assert found, script
-    env = {k: v.replace("''", "'") for k, v in re.findall(rf"\$env:(\w+) = {word}; ", found.group(1))}
+    env = {
+        k: v.replace("''", "'") for k, v in re.findall(rf"\$env:(\w+) = {word}; ", found.group(1))
+    }
     argv = [v.replace("''", "'") for v in re.findall(word, found.group(3))]
     return command, env, argv
 
@@ -129,7 +141,10 @@ def test_windows_task_xml():
     assert command == "powershell.exe"
     assert argv == [optout_exe, "--profile", "alice", "off", "--scheduled"]
     assert env["OPTOUT_PROFILE"] == "alice"
-    assert "<StartWhenAvailable>true</StartWhenAvailable>" in text and "<DaysInterval>1</DaysInterval>" in text
+    assert (
+        "<StartWhenAvailable>true</StartWhenAvailable>" in text
+        and "<DaysInterval>1</DaysInterval>" in text
+    )
 
 
 def test_a_windows_task_carries_the_same_variables_as_the_other_entries(monkeypatch):
@@ -141,16 +156,23 @@ def test_a_windows_task_carries_the_same_variables_as_the_other_entries(monkeypa
     monkeypatch.setenv("PATH", r"C:\Users\O'Brien\.local\bin;C:\Windows\system32")
     monkeypatch.setenv("KEYRING_CRYPTFILE_PASSWORD", "SENTINELKEYRINGPW")
     s = spec(optout_cmd=[r"C:\Users\O'Brien\.local\bin\optout.exe"])
-    [text] = [t for t in install(s, dry_run=True, system="windows") if t.startswith("# ") and "<Task" in t]
+    [text] = [
+        t for t in install(s, dry_run=True, system="windows") if t.startswith("# ") and "<Task" in t
+    ]
     command, env, argv = windows_action(text.split("\n", 1)[1])
-    assert env == s.env and set(env) >= {"OPTOUT_HOME", "OPTOUT_PROFILE", "OPTOUT_BROWSER",
-                                         "PYTHON_KEYRING_BACKEND", "PATH"}
+    assert env == s.env and set(env) >= {
+        "OPTOUT_HOME",
+        "OPTOUT_PROFILE",
+        "OPTOUT_BROWSER",
+        "PYTHON_KEYRING_BACKEND",
+        "PATH",
+    }
     assert env["OPTOUT_HOME"] == r"C:\Users\O'Brien\AppData\Local\optout"
     assert argv == [*s.optout_cmd, "--profile", "alice", "check", "--scheduled"]
     assert "SENTINELKEYRINGPW" not in text
 
 
-@pytest.mark.parametrize("value", ["C:\\x\"y", r"C:\%USERPROFILE%\optout"])
+@pytest.mark.parametrize("value", ['C:\\x"y', r"C:\%USERPROFILE%\optout"])
 def test_a_value_a_windows_task_cannot_carry_is_refused(monkeypatch, value):
     monkeypatch.setenv("OPTOUT_BROWSER", value)
     with pytest.raises(OptoutError) as info:
@@ -162,7 +184,9 @@ def test_cron_line():
     line = render(spec(every="weekly"), "cron")[CRONTAB]
     minute, hour, dom, month, dow, *rest = line.split()
     assert (hour, dom, month, dow) == ("10", "*", "*", "1") and 0 <= int(minute) < 60
-    assert "--profile alice check --scheduled" in line and line.rstrip().endswith("# optout-schedule:alice")
+    assert "--profile alice check --scheduled" in line and line.rstrip().endswith(
+        "# optout-schedule:alice"
+    )
 
 
 def test_no_secret_in_any_generated_file():
@@ -189,7 +213,9 @@ def test_dry_run_writes_nothing(fake, fake_home):
 def test_install_status_remove_systemd(fake, fake_home):
     done = install(spec(), system="systemd")
     unit_dir = fake_home / ".config" / "systemd" / "user"
-    assert (unit_dir / "optout-alice.timer").exists() and (unit_dir / "optout-alice.service").exists()
+    assert (unit_dir / "optout-alice.timer").exists() and (
+        unit_dir / "optout-alice.service"
+    ).exists()
     assert ["systemctl", "--user", "daemon-reload"] in fake.calls
     assert ["systemctl", "--user", "enable", "--now", "optout-alice.timer"] in fake.calls
     assert any(line.startswith("wrote ") for line in done)
@@ -198,7 +224,9 @@ def test_install_status_remove_systemd(fake, fake_home):
     assert info["installed"] and len(info["files"]) == 2 and info["notify_urls"] == 1
     removed = remove("alice", system="systemd")
     assert ["systemctl", "--user", "disable", "--now", "optout-alice.timer"] in fake.calls
-    assert not unit_dir.joinpath("optout-alice.timer").exists() and any("deleted" in r for r in removed)
+    assert not unit_dir.joinpath("optout-alice.timer").exists() and any(
+        "deleted" in r for r in removed
+    )
     assert load_urls("alice") == [] and not status("alice", system="systemd")["installed"]
     assert remove("alice", system="systemd") == ["no schedule was installed for profile alice"]
 
@@ -225,7 +253,9 @@ def test_install_launchd_and_windows(fake, fake_home):
 
 
 def test_a_failing_scheduler_is_an_optout_error(monkeypatch):
-    monkeypatch.setattr(schedule, "_run", lambda cmd, input=None: subprocess.CompletedProcess(cmd, 1, "", "boom"))
+    monkeypatch.setattr(
+        schedule, "_run", lambda cmd, input=None: subprocess.CompletedProcess(cmd, 1, "", "boom")
+    )
     with pytest.raises(OptoutError, match="boom"):
         install(spec(), system="systemd")
 
@@ -239,8 +269,13 @@ def test_systemd_analyze_verify(tmp_path, fake_home):
     runtime = tmp_path / "runtime"
     runtime.mkdir(mode=0o700)
     env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime)}
-    done = subprocess.run(["systemd-analyze", "--user", "verify", *map(str, files)],
-                          capture_output=True, text=True, env=env, timeout=60)
+    done = subprocess.run(
+        ["systemd-analyze", "--user", "verify", *map(str, files)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     complaints = [line for line in done.stderr.splitlines() if "optout-alice" in line]
     assert done.returncode == 0 and complaints == [], done.stderr
 
@@ -260,10 +295,14 @@ HOLDER = textwrap.dedent(
 
 
 def test_run_lock_between_two_processes():
-    child = subprocess.Popen([sys.executable, "-c", HOLDER], stdout=subprocess.PIPE, env=child_env())
+    child = subprocess.Popen(
+        [sys.executable, "-c", HOLDER], stdout=subprocess.PIPE, env=child_env()
+    )
     try:
         assert child.stdout.readline().strip() == b"locked"
-        with pytest.raises(OptoutError, match=rf"another optout run is in progress \(pid {child.pid}\)"):
+        with pytest.raises(
+            OptoutError, match=rf"another optout run is in progress \(pid {child.pid}\)"
+        ):
             with run_lock(Profile()):
                 pass
     finally:
@@ -277,7 +316,9 @@ def test_run_lock_between_two_processes():
 def test_every_entry_carries_what_the_run_needs_and_no_secret(monkeypatch, fake_home):
     """The scheduled run must reach the same keyring, browser and data folder as the shell that
     installed it; a keyring password in the environment never goes along."""
-    monkeypatch.delenv("OPTOUT_HOME")  # the default folder is written out too: keyring entries are tied to it
+    monkeypatch.delenv(
+        "OPTOUT_HOME"
+    )  # the default folder is written out too: keyring entries are tied to it
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", "unix:path=/run/user/1000/bus")
     monkeypatch.setenv("OPTOUT_BROWSER", "/opt/chromium/chrome")
@@ -287,8 +328,13 @@ def test_every_entry_carries_what_the_run_needs_and_no_secret(monkeypatch, fake_
 
     for system in ("systemd", "launchd", "cron", "windows"):
         text = "".join(render(spec(), system).values())
-        for value in ("keyrings.alt.file.PlaintextKeyring", "unix:path=/run/user/1000/bus",
-                      "/opt/chromium/chrome", "/home/ann/.local/bin:/usr/bin:/bin", str(home())):
+        for value in (
+            "keyrings.alt.file.PlaintextKeyring",
+            "unix:path=/run/user/1000/bus",
+            "/opt/chromium/chrome",
+            "/home/ann/.local/bin:/usr/bin:/bin",
+            str(home()),
+        ):
             assert value in text, (system, value)
         assert "OPTOUT_PROFILE" in text and "SENTINELKEYRINGPW" not in text, system
     plist = plistlib.loads(render(spec(), "launchd")[schedule._launchd_path("alice")].encode())
@@ -303,10 +349,12 @@ def test_cron_dry_run_merges_with_the_persons_crontab(fake, tmp_path, monkeypatc
     table.write_text("0 1 * * * backup.sh\n5 10 * * * old # optout-schedule:alice\n")
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    (bin_dir / "crontab").write_text(textwrap.dedent(f"""\
+    (bin_dir / "crontab").write_text(
+        textwrap.dedent(f"""\
         #!/bin/sh
         if [ "$1" = "-l" ]; then cat '{table}'; else t=$(cat); printf '%s\\n' "$t" > '{table}'; fi
-        """))
+        """)
+    )
     (bin_dir / "crontab").chmod(0o755)
     out = install(spec(), dry_run=True, system="cron")
     command = out[-1].removeprefix("# then: ")
@@ -325,7 +373,9 @@ def test_schedule_test_runs_the_command_with_only_the_entrys_environment(monkeyp
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyrings.alt.file.PlaintextKeyring")
     monkeypatch.setenv("ONLY_THIS_TERMINAL", "1")
     monkeypatch.setenv("KEYRING_CRYPTFILE_PASSWORD", "SENTINELKEYRINGPW")
-    show = "import json, os, sys; print(json.dumps([sorted(os.environ), sys.argv[1:]])); sys.exit(3)"
+    show = (
+        "import json, os, sys; print(json.dumps([sorted(os.environ), sys.argv[1:]])); sys.exit(3)"
+    )
     done = schedule.run_as_scheduled(spec(optout_cmd=[sys.executable, "-c", show], fix=True))
     import json
 

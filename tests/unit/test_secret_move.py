@@ -13,7 +13,6 @@ from click.testing import CliRunner
 from optout import notify
 from optout.cli import cli
 from optout.credentials import AccountStore, Credential
-from optout.errors import OptoutError
 from optout.filestore import choose_file_store, file_store_path
 from optout.paths import Profile
 from optout.sessions import SessionStore
@@ -35,7 +34,9 @@ def assert_all_readable(profile: Profile) -> None:
     store = AccountStore(profile)
     assert store.get("linkedin").password == SENTINEL_PASSWORD
     assert store.get("x").totp_secret == "JBSWY3DPEHPK3PXP"
-    assert SessionStore(profile).load("linkedin", "alice") == {"cookies": [{"name": "li_at", "value": "v"}]}
+    assert SessionStore(profile).load("linkedin", "alice") == {
+        "cookies": [{"name": "li_at", "value": "v"}]
+    }
     assert notify.load_urls(profile.name) == [SENTINEL_URL]
 
 
@@ -67,7 +68,12 @@ def test_from_the_file_store_to_the_keyring_and_back(memory_keyring):
     assert memory_keyring.data == {}  # the keyring's copies are gone
     path = file_store_path(profile)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
-    assert set(json.loads(path.read_text())) == {"linkedin/alice", "x/al&ce", "session-key", "notify-urls"}
+    assert set(json.loads(path.read_text())) == {
+        "linkedin/alice",
+        "x/al&ce",
+        "session-key",
+        "notify-urls",
+    }
     assert_all_readable(profile)
 
 

@@ -36,7 +36,7 @@ SENTINEL_PASSWORD = "sentinel-pw-5c0e9a1f7d"
 SENTINEL_COOKIE = "sentinel-cookie-41fa7c2e"
 UNLOCK = "echo -n test | gnome-keyring-daemon --unlock --components=secrets >/dev/null"
 
-CHILD = r'''
+CHILD = r"""
 import json, os, subprocess, sys
 os.environ.pop("PYTHON_KEYRING_BACKEND", None)
 
@@ -92,9 +92,9 @@ verdict["removed"] = [a.username for a in store.remove("linkedin")]
 verdict["gone"] = keyring.get_password("optout", entry_name(Profile(), "linkedin", "alice")) is None
 verdict["forgot_key"] = sessions.forget_key()
 print(json.dumps(verdict))
-'''
+"""
 
-CHILD_NO_UNLOCK = r'''
+CHILD_NO_UNLOCK = r"""
 import json, os
 os.environ.pop("PYTHON_KEYRING_BACKEND", None)
 from optout.credentials import AccountStore, Credential
@@ -106,9 +106,9 @@ try:
     print(json.dumps({"raised": None}))
 except KeyringUnavailable as exc:
     print(json.dumps({"raised": type(exc).__name__, "message": exc.message, "hint": exc.hint}))
-'''
+"""
 
-CHILD_MOVE = r'''
+CHILD_MOVE = r"""
 import json, os, subprocess, sys
 os.environ.pop("PYTHON_KEYRING_BACKEND", None)
 import secretstorage
@@ -149,11 +149,13 @@ verdict["keyring_empty"] = items() == {}
 verdict["reads_back"] = (AccountStore(profile).get("linkedin").password == PW
                          and SessionStore(profile).load("linkedin", "alice") == state)
 print(json.dumps(verdict))
-'''
+"""
 
 
 def need_tools() -> None:
-    missing = [tool for tool in ("dbus-run-session", "gnome-keyring-daemon") if not shutil.which(tool)]
+    missing = [
+        tool for tool in ("dbus-run-session", "gnome-keyring-daemon") if not shutil.which(tool)
+    ]
     if missing:
         reason = f"{' and '.join(missing)} not installed (apt-get install gnome-keyring dbus)"
         if os.environ.get("CI") == "true":
@@ -171,7 +173,8 @@ def run_child(tmp_path: Path, script: str, shell: str) -> tuple[dict, str, str, 
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in {"PYTHON_KEYRING_BACKEND", "DBUS_SESSION_BUS_ADDRESS", "DISPLAY", "WAYLAND_DISPLAY"}
+        if k
+        not in {"PYTHON_KEYRING_BACKEND", "DBUS_SESSION_BUS_ADDRESS", "DISPLAY", "WAYLAND_DISPLAY"}
         and not k.startswith(("XDG_", "GNOME_KEYRING"))
     }
     env.update(
@@ -190,7 +193,13 @@ def run_child(tmp_path: Path, script: str, shell: str) -> tuple[dict, str, str, 
     cmd = ["dbus-run-session", "--", "sh", "-c", shell]
     # Own process group: on a hang, end dbus-daemon and gnome-keyring-daemon with it.
     proc = subprocess.Popen(
-        cmd, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+        cmd,
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
     )
     try:
         out, err = proc.communicate(timeout=90)
@@ -223,8 +232,12 @@ def test_accounts_and_sessions_in_a_real_secret_service(tmp_path):
     assert SENTINEL_PASSWORD not in out and SENTINEL_PASSWORD not in err
     assert SENTINEL_COOKIE not in out and SENTINEL_COOKIE not in err
     written = files_under(optout_home)
-    assert any(p.suffix == ".session" for p in written) and any(p.name == "accounts.json" for p in written)
-    for path in written + files_under(tmp_path / "home"):  # gnome-keyring's own files are encrypted too
+    assert any(p.suffix == ".session" for p in written) and any(
+        p.name == "accounts.json" for p in written
+    )
+    for path in written + files_under(
+        tmp_path / "home"
+    ):  # gnome-keyring's own files are encrypted too
         data = path.read_bytes()
         assert SENTINEL_PASSWORD.encode() not in data, path
         assert SENTINEL_COOKIE.encode() not in data, path
@@ -233,7 +246,9 @@ def test_accounts_and_sessions_in_a_real_secret_service(tmp_path):
 def test_a_keyring_that_cannot_be_unlocked_is_a_clear_error(tmp_path):
     # No --unlock: D-Bus starts gnome-keyring itself, which needs a prompt to create the
     # login keyring and has no display for one.
-    verdict, out, err, optout_home = run_child(tmp_path, CHILD_NO_UNLOCK, 'exec "$CHILD_PYTHON" "$CHILD_SCRIPT"')
+    verdict, out, err, optout_home = run_child(
+        tmp_path, CHILD_NO_UNLOCK, 'exec "$CHILD_PYTHON" "$CHILD_SCRIPT"'
+    )
     assert verdict["raised"] == "KeyringUnavailable", verdict
     assert "SecretService" in verdict["message"] and "could not be opened" in verdict["message"]
     assert "gnome-keyring-daemon --unlock" in verdict["hint"]
@@ -242,7 +257,9 @@ def test_a_keyring_that_cannot_be_unlocked_is_a_clear_error(tmp_path):
     assert not (optout_home / "profiles" / "default" / "accounts.json").exists()
 
 
-@pytest.mark.parametrize("ci, outcome", [("true", pytest.fail.Exception), ("", pytest.skip.Exception)])
+@pytest.mark.parametrize(
+    "ci, outcome", [("true", pytest.fail.Exception), ("", pytest.skip.Exception)]
+)
 def test_missing_tools_fail_in_ci_and_skip_elsewhere(monkeypatch, ci, outcome):
     monkeypatch.setattr(shutil, "which", lambda tool: None)
     monkeypatch.setenv("CI", ci)
@@ -254,7 +271,9 @@ def test_secrets_move_from_the_file_store_into_a_real_secret_service_and_back(tm
     shell = f'{UNLOCK}; exec "$CHILD_PYTHON" "$CHILD_SCRIPT"'
     verdict, out, err, optout_home = run_child(tmp_path, CHILD_MOVE, shell)
     assert verdict["moved"] == ["linkedin alice", "the saved sessions' key"], verdict
-    assert verdict["file_gone"] and verdict["in_keyring"] and verdict["holds_pw"] and verdict["reads"], verdict
+    assert (
+        verdict["file_gone"] and verdict["in_keyring"] and verdict["holds_pw"] and verdict["reads"]
+    ), verdict
     assert verdict["back"] == ["linkedin alice", "the saved sessions' key"], verdict
     assert verdict["keyring_empty"] and verdict["reads_back"], verdict
     assert SENTINEL_PASSWORD not in out + err and SENTINEL_COOKIE not in out + err

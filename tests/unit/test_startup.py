@@ -18,10 +18,19 @@ HEAVY = ("playwright", "pydantic", "yaml", "structlog", "rich")
 
 def imported(*args: str) -> tuple[str, set[str]]:
     """(stdout, the top-level packages imported) of one `optout` process."""
-    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "optout", *args],
-                          capture_output=True, text=True, env=os.environ.copy(), check=True, timeout=120)
-    names = {line.split("|")[-1].strip().split(".")[0] for line in done.stderr.splitlines()
-             if line.startswith("import time:")}
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "optout", *args],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+        check=True,
+        timeout=120,
+    )
+    names = {
+        line.split("|")[-1].strip().split(".")[0]
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:")
+    }
     return done.stdout, names
 
 
@@ -31,7 +40,9 @@ def test_platforms_json_never_imports_playwright_and_a_cached_run_parses_nothing
     second, warm = imported("platforms", "--json")
     assert second == first
     assert not set(HEAVY) & warm, sorted(set(HEAVY) & warm)
-    assert sorted(f["platform"] for f in json.loads(second)) == sorted(p.stem for p in flows_dir().glob("*.yaml"))
+    assert sorted(f["platform"] for f in json.loads(second)) == sorted(
+        p.stem for p in flows_dir().glob("*.yaml")
+    )
 
 
 def test_cached_catalogue_is_what_parsing_shows(optout_home):

@@ -7,13 +7,12 @@ from __future__ import annotations
 from click.testing import CliRunner
 from structlog.testing import capture_logs
 
-from optout.flowfile.load import load_flows
-from optout.paths import flows_dir
 from optout.cli import cli
 from optout.credentials import AccountStore
 from optout.engine.options import Account
 from optout.engine.run import planned
-from optout.paths import Profile
+from optout.flowfile.load import load_flows
+from optout.paths import Profile, flows_dir
 
 SECRET = "S3nt&<>\"' %/inel-case"
 
@@ -30,13 +29,20 @@ def test_a_second_spelling_of_a_stored_account_is_refused_and_says_what_to_do():
     assert "'Jane.Doe@example.org' is already stored" in said and "only in case" in said
     assert "optout account remove linkedin 'Jane.Doe@example.org'" in said
     assert SECRET not in result.output
-    assert [r.username for r in AccountStore(Profile()).list("linkedin")] == ["Jane.Doe@example.org"]
-    assert add("Jane.Doe@example.org").exit_code == 0  # the same spelling: a new password, as before
+    assert [r.username for r in AccountStore(Profile()).list("linkedin")] == [
+        "Jane.Doe@example.org"
+    ]
+    assert (
+        add("Jane.Doe@example.org").exit_code == 0
+    )  # the same spelling: a new password, as before
 
 
 def test_two_spellings_already_stored_name_the_one_not_checked():
     flow = load_flows(flows_dir())["linkedin"]
-    accounts = [Account("linkedin", "Jane.Doe@example.org"), Account("linkedin", "jane.doe@example.org")]
+    accounts = [
+        Account("linkedin", "Jane.Doe@example.org"),
+        Account("linkedin", "jane.doe@example.org"),
+    ]
     with capture_logs() as logs:
         [(_, kept)] = planned([(flow, accounts)])
     assert [a.name for a in kept] == ["Jane.Doe@example.org"]

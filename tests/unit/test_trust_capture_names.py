@@ -30,22 +30,40 @@ def gemini():
 
 def test_the_pages_own_names_become_stand_ins_that_still_tie_the_page_together(gemini):
     keeper = Keeper.for_flow(gemini)
-    body = el("body", {},
-              el("label", {"for": "janedoe-field", "id": "jane-doe-label", "class": "JaneDoe card",
-                           "lang": "janedoe", "role": "jane_doe"}, "Use"),
-              el("input", {"id": "janedoe-field", "aria-labelledby": "jane-doe-label", "type": "checkbox"}),
-              el("jane-doe-widget", {}, "x"),
-              el("input", {"id": "identifierId", "type": "email"}),  # the flow's own selector: kept
-              el("a", {"href": "https://janedoe.example/blog"}, "site"),
-              el("div", {"role": "switch", "lang": "en-GB"}))
+    body = el(
+        "body",
+        {},
+        el(
+            "label",
+            {
+                "for": "janedoe-field",
+                "id": "jane-doe-label",
+                "class": "JaneDoe card",
+                "lang": "janedoe",
+                "role": "jane_doe",
+            },
+            "Use",
+        ),
+        el(
+            "input",
+            {"id": "janedoe-field", "aria-labelledby": "jane-doe-label", "type": "checkbox"},
+        ),
+        el("jane-doe-widget", {}, "x"),
+        el("input", {"id": "identifierId", "type": "email"}),  # the flow's own selector: kept
+        el("a", {"href": "https://janedoe.example/blog"}, "site"),
+        el("div", {"role": "switch", "lang": "en-GB"}),
+    )
     page = snapshot.to_html({"lang": "en", "title": "", "body": body}, keeper)
     for form in ("jane-doe", "janedoe", "JaneDoe", "jane_doe"):
         assert form.casefold() not in page.casefold(), (form, page)
-    assert '<label class="c1 c2" for="i1" id="i2" role="▒">' in page  # `lang` that is no language: empty
+    assert (
+        '<label class="c1 c2" for="i1" id="i2" role="▒">' in page
+    )  # `lang` that is no language: empty
     assert '<input aria-labelledby="i2" id="i1" type="checkbox">' in page
     assert "<x-1>" in page and 'id="identifierId"' in page
     assert 'href="https://▒/▒"' in page and 'role="switch" lang="en-GB"' in page.replace(
-        '<div lang="en-GB" role="switch">', '<div role="switch" lang="en-GB">')
+        '<div lang="en-GB" role="switch">', '<div role="switch" lang="en-GB">'
+    )
 
 
 @pytest.mark.parametrize("shown", ["jane-doe", "janedoe", "JaneDoe", "jane_doe", "Jane Doe"])
@@ -56,13 +74,17 @@ def test_every_spelling_of_the_login_is_refused(shown):
 
 def test_a_phone_login_is_refused_in_any_grouping():
     for shown in ("+1 555 123 4567", "(555) 123-4567", "555.123.4567", "5551234567"):
-        assert snapshot.leaks(f"<p>call {shown}</p>", "+15551234567") == "the page kept the account's phone number"
+        assert (
+            snapshot.leaks(f"<p>call {shown}</p>", "+15551234567")
+            == "the page kept the account's phone number"
+        )
     assert snapshot.leaks("<p>123 456</p>", "+15551234567") is None
 
 
 def serve(body: str):
     async def handler(route):
         await route.fulfill(body=body, content_type="text/html")
+
     return handler
 
 
@@ -72,8 +94,14 @@ async def test_a_blogs_name_is_in_neither_the_file_name_nor_the_header(tmp_path,
     tumblr = load_flow(flows_dir() / "tumblr.yaml")
     base = next(s for s in tumblr.settings if s.items is not None)
     blog = "janes-secret-diary"
-    setting = base.model_copy(update={"id": f"{base.id}/{blog}", "label": f"{base.label} ({blog})",
-                                      "url": base.url.replace("{item}", blog), "items": None})
+    setting = base.model_copy(
+        update={
+            "id": f"{base.id}/{blog}",
+            "label": f"{base.label} ({blog})",
+            "url": base.url.replace("{item}", blog),
+            "items": None,
+        }
+    )
     capturer = Capturer(tmp_path / "captures")
     pages = {"plain": "<main><p>Settings</p></main>", "named": f"<main><p>{blog}</p></main>"}
     async with browser_mod.started(browser_path) as browser:
@@ -83,8 +111,13 @@ async def test_a_blogs_name_is_in_neither_the_file_name_nor_the_header(tmp_path,
             await page.unroute(setting.url)
             await page.route(setting.url, serve(body))
             await page.goto(setting.url)
-            await capturer(page, tumblr, Account("tumblr", LOGIN, Credential(LOGIN, "pw-x")), setting,
-                           Result("tumblr", setting.id, State.ON))
+            await capturer(
+                page,
+                tumblr,
+                Account("tumblr", LOGIN, Credential(LOGIN, "pw-x")),
+                setting,
+                Result("tumblr", setting.id, State.ON),
+            )
         await context.close()
     assert len(capturer.notes) == 2
     for note in capturer.notes:  # the page showing the blog's name keeps a placeholder in its place
@@ -94,4 +127,7 @@ async def test_a_blogs_name_is_in_neither_the_file_name_nor_the_header(tmp_path,
         header = fileformat.read(note.path).header
         assert header["setting"] == f"{base.id}/item-1" and "(item-1)" in header["label"], header
     # and where a page would keep it anyway, the capture is refused
-    assert snapshot.leaks(f"<p>{blog}</p>", LOGIN, also=(blog,)) == "the page kept the name of one of the account's items"
+    assert (
+        snapshot.leaks(f"<p>{blog}</p>", LOGIN, also=(blog,))
+        == "the page kept the name of one of the account's items"
+    )

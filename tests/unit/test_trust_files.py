@@ -74,10 +74,14 @@ def test_a_full_disk_at_the_run_lock_says_so(monkeypatch, where):
 
     full = OSError(errno.ENOSPC, "No space left on device")
     if where == "lock":
-        monkeypatch.setattr(filelock.FileLock, "acquire", lambda self, *a, **k: (_ for _ in ()).throw(full))
+        monkeypatch.setattr(
+            filelock.FileLock, "acquire", lambda self, *a, **k: (_ for _ in ()).throw(full)
+        )
     else:
         monkeypatch.setattr(Path, "write_text", lambda self, *a, **k: (_ for _ in ()).throw(full))
     with pytest.raises(OptoutError) as caught:
         with runlock.run_lock(Profile("default")):
             pass
-    assert "the disk is full" in caught.value.message and "Free some space" in (caught.value.hint or "")
+    assert "the disk is full" in caught.value.message and "Free some space" in (
+        caught.value.hint or ""
+    )

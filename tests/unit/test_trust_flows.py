@@ -6,12 +6,10 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from optout.flowfile.layers import load_flows
-
-from optout.flowfile.load import parse_flow
-
-from optout.paths import flows_dir
 from optout.errors import FlowError
+from optout.flowfile.layers import load_flows
+from optout.flowfile.load import parse_flow
+from optout.paths import flows_dir
 
 SHIPPED = flows_dir()
 

@@ -10,8 +10,8 @@ import pytest
 from click.testing import CliRunner
 
 from optout import paths
-from optout.doctor import doctor_report
 from optout.cli import cli
+from optout.doctor import doctor_report
 from optout.errors import OptoutError
 from optout.history import History
 from optout.paths import Profile
@@ -36,8 +36,10 @@ def test_optout_home_that_is_a_file(optout_home):
     assert not line.ok and "not a folder" in line.value and line.fix
 
 
-@pytest.mark.parametrize("code, cause", [(errno.ENOSPC, "disk is full"), (errno.EROFS, "read-only"),
-                                         (errno.EACCES, "permission")])
+@pytest.mark.parametrize(
+    "code, cause",
+    [(errno.ENOSPC, "disk is full"), (errno.EROFS, "read-only"), (errno.EACCES, "permission")],
+)
 def test_a_folder_that_cannot_be_written(optout_home, monkeypatch, code, cause):
     def refuse(*args, **kwargs):
         raise OSError(code, "refused by the test")
@@ -90,8 +92,15 @@ def tiny_disk(tmp_path):
 
     where = tmp_path / "tiny"
     where.mkdir()
-    if os.geteuid() != 0 or not shutil.which("mount") or subprocess.run(
-            ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(where)], capture_output=True, check=False).returncode:
+    if (
+        os.geteuid() != 0
+        or not shutil.which("mount")
+        or subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(where)],
+            capture_output=True,
+            check=False,
+        ).returncode
+    ):
         pytest.skip("cannot mount a small file system here (needs root)")
     try:
         yield where
@@ -109,7 +118,9 @@ def test_history_on_a_disk_that_fills_says_the_disk_is_full(tiny_disk, monkeypat
     text = f"{info.value.message} {info.value.hint}"
     assert "disk is full" in text and "backup" not in text and "cannot be read" not in text, text
     result = invoke("history")
-    assert result.exit_code == 1 and "disk is full" in result.output and "backup" not in result.output
+    assert (
+        result.exit_code == 1 and "disk is full" in result.output and "backup" not in result.output
+    )
 
 
 def test_a_disk_io_error_on_a_full_disk_names_the_disk(optout_home, monkeypatch):
@@ -122,11 +133,15 @@ def test_a_disk_io_error_on_a_full_disk_names_the_disk(optout_home, monkeypatch)
         raise sqlite3.OperationalError("disk I/O error")
 
     monkeypatch.setattr(sqlite3, "connect", io_error)
-    monkeypatch.setattr(shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10**9, 10**9, 0))
+    monkeypatch.setattr(
+        shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10**9, 10**9, 0)
+    )
     with pytest.raises(OptoutError) as info:
         History(Profile())
     assert "disk is full" in info.value.message and "backup" not in info.value.hint
-    monkeypatch.setattr(shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10**9, 0, 10**9))
+    monkeypatch.setattr(
+        shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10**9, 0, 10**9)
+    )
     with pytest.raises(OptoutError) as info:
         History(Profile())
     assert "cannot be read" in info.value.message  # room on the disk: the file is what failed

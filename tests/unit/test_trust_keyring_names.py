@@ -26,10 +26,23 @@ def legacy_folder(root) -> tuple[Profile, str]:
     key = Fernet.generate_key().decode("ascii")
     SessionStore(owner, key=key.encode("ascii")).save("linkedin", "alice", STATE)
     owner.ensure()
-    owner.accounts_file.write_text(json.dumps([{"platform": "linkedin", "username": "alice", "has_totp": False,
-                                                "added": "2026-11-30"}]))
-    keyring.set_password(SERVICE, legacy_entry_name(owner, "linkedin", "alice"),
-                         json.dumps({"password": SECRET, "totp_secret": None}))
+    owner.accounts_file.write_text(
+        json.dumps(
+            [
+                {
+                    "platform": "linkedin",
+                    "username": "alice",
+                    "has_totp": False,
+                    "added": "2026-11-30",
+                }
+            ]
+        )
+    )
+    keyring.set_password(
+        SERVICE,
+        legacy_entry_name(owner, "linkedin", "alice"),
+        json.dumps({"password": SECRET, "totp_secret": None}),
+    )
     keyring.set_password(SERVICE, legacy_entry_name(owner, "session-key"), key)
     return owner, key
 
@@ -44,7 +57,12 @@ def test_another_folder_reading_first_takes_nothing(tmp_path):
     assert AccountStore(other).get("linkedin", "alice").password == "another-password"
     # the legacy entries are still there for the folder they belong to
     assert keyring.get_password(SERVICE, legacy_entry_name(owner, "session-key")) == key
-    assert json.loads(keyring.get_password(SERVICE, legacy_entry_name(owner, "linkedin", "alice")))["password"] == SECRET
+    assert (
+        json.loads(keyring.get_password(SERVICE, legacy_entry_name(owner, "linkedin", "alice")))[
+            "password"
+        ]
+        == SECRET
+    )
     # ... which proves it and gets them
     assert SessionStore(owner).load("linkedin", "alice") == STATE
     assert AccountStore(owner).get("linkedin", "alice").password == SECRET
@@ -54,17 +72,27 @@ def test_another_folder_reading_first_takes_nothing(tmp_path):
 def test_the_owner_folder_copies_what_it_proves_and_remove_clears_both(tmp_path):
     owner, _ = legacy_folder(tmp_path / "a")
     assert AccountStore(owner).get("linkedin", "alice").password == SECRET
-    assert json.loads(keyring.get_password(SERVICE, entry_name(owner, "linkedin", "alice")))["password"] == SECRET
+    assert (
+        json.loads(keyring.get_password(SERVICE, entry_name(owner, "linkedin", "alice")))[
+            "password"
+        ]
+        == SECRET
+    )
     assert SessionStore(owner).load("linkedin", "alice") == STATE
     AccountStore(owner).remove("linkedin", "alice")
-    for name in (entry_name(owner, "linkedin", "alice"), legacy_entry_name(owner, "linkedin", "alice")):
+    for name in (
+        entry_name(owner, "linkedin", "alice"),
+        legacy_entry_name(owner, "linkedin", "alice"),
+    ):
         assert keyring.get_password(SERVICE, name) is None, name
 
 
 def test_a_folder_without_sessions_sealed_by_the_legacy_key_does_not_take_it(tmp_path):
     owner, key = legacy_folder(tmp_path / "a")
     other = Profile("default", root=tmp_path / "b")
-    SessionStore(other, key=Fernet.generate_key()).save("linkedin", "carol", STATE)  # another key's session
+    SessionStore(other, key=Fernet.generate_key()).save(
+        "linkedin", "carol", STATE
+    )  # another key's session
     assert SessionStore(other).load("linkedin", "carol") is None  # not opened with the legacy key
     assert keyring.get_password(SERVICE, entry_name(other, "session-key")) is None
     assert keyring.get_password(SERVICE, legacy_entry_name(owner, "session-key")) == key

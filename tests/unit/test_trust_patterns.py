@@ -10,12 +10,12 @@ import pytest
 import yaml
 from playwright.async_api import async_playwright
 
-from optout.flowfile import load as flowload
-from optout.flowfile import patterns
-from optout.paths import flows_dir
 from optout.capture.keep import Keeper
 from optout.engine.consent import ConsentGuard
 from optout.errors import FlowError
+from optout.flowfile import load as flowload
+from optout.flowfile import patterns
+from optout.paths import flows_dir
 
 SHIPPED = flows_dir()
 #: 38 s on 3,000 characters in Python's `re` (and longer in the browser's V8), passed the old check.
@@ -46,7 +46,9 @@ def test_a_backtracking_pattern_in_a_flow_runs_in_linear_time_everywhere_it_is_s
     signal = loaded.login.signed_in
     assert quick(lambda: signal.matches_text(HOSTILE_TEXT)) is False
     assert quick(lambda: signal.matches_url("https://www.linkedin.com/" + HOSTILE_TEXT)) is False
-    assert quick(lambda: list(patterns.finditer_text(BACKTRACKS, HOSTILE_TEXT))) == []  # forms' score
+    assert (
+        quick(lambda: list(patterns.finditer_text(BACKTRACKS, HOSTILE_TEXT))) == []
+    )  # forms' score
     assert quick(lambda: Keeper.for_flow(loaded).spans(HOSTILE_TEXT)) == []  # what a capture keeps
     # and it still finds what it should, ignoring case like before
     assert signal.matches_text("... " + "a" * 5 + "X ...")
@@ -107,7 +109,9 @@ async def test_a_consent_dialog_text_that_backtracks_is_not_run_in_the_page(brow
 def alias_bomb() -> str:
     """About 7 KB that expands to 10^9 strings through nested aliases."""
     lines = ["a: &a [" + ", ".join(["lolololololol"] * 10) + "]"]
-    lines += [f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]" for i in range(8)]
+    lines += [
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 10)}]" for i in range(8)
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -136,8 +140,16 @@ def test_even_one_anchor_is_refused_with_its_line(nested):
         flowload.parse_flow(text, "local/linkedin.yaml", "linkedin")
 
 
-@pytest.mark.parametrize("css", ['p:text-matches("\\\\w{1,100}\\\\w{1,100}\\\\w{1,100}x")', "text=/(a+)+$/",
-                                 "xpath=//p", "main >> text=/(a+)+$/", "internal:text=/a+/"])
+@pytest.mark.parametrize(
+    "css",
+    [
+        'p:text-matches("\\\\w{1,100}\\\\w{1,100}\\\\w{1,100}x")',
+        "text=/(a+)+$/",
+        "xpath=//p",
+        "main >> text=/(a+)+$/",
+        "internal:text=/a+/",
+    ],
+)
 def test_a_selector_that_would_run_a_regex_in_the_page_is_refused(css):
     """A flow's `css` reaches Playwright's selector engines, some of which run regexes in V8."""
     flow = data("linkedin")

@@ -23,9 +23,17 @@ def test_windows_and_macos_always_sandbox(platform):
 
 def test_linux_user_with_user_namespaces_sandboxes():
     assert chromesandbox.decide("linux", euid=1000, read=proc({})).on
-    assert chromesandbox.decide("linux", euid=1000, read=proc({
-        "/proc/sys/kernel/unprivileged_userns_clone": "1", "/proc/sys/user/max_user_namespaces": "15000",
-        "/proc/sys/kernel/apparmor_restrict_unprivileged_userns": "0"})).on
+    assert chromesandbox.decide(
+        "linux",
+        euid=1000,
+        read=proc(
+            {
+                "/proc/sys/kernel/unprivileged_userns_clone": "1",
+                "/proc/sys/user/max_user_namespaces": "15000",
+                "/proc/sys/kernel/apparmor_restrict_unprivileged_userns": "0",
+            }
+        ),
+    ).on
 
 
 def test_linux_root_does_not_and_says_why():
@@ -33,11 +41,14 @@ def test_linux_root_does_not_and_says_why():
     assert not decision.on and "root" in decision.why and "ordinary user" in decision.fix
 
 
-@pytest.mark.parametrize("switch, value, fix", [
-    ("/proc/sys/kernel/unprivileged_userns_clone", "0", "unprivileged_userns_clone=1"),
-    ("/proc/sys/user/max_user_namespaces", "0", "max_user_namespaces"),
-    ("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", "1", "AppArmor"),
-])
+@pytest.mark.parametrize(
+    "switch, value, fix",
+    [
+        ("/proc/sys/kernel/unprivileged_userns_clone", "0", "unprivileged_userns_clone=1"),
+        ("/proc/sys/user/max_user_namespaces", "0", "max_user_namespaces"),
+        ("/proc/sys/kernel/apparmor_restrict_unprivileged_userns", "1", "AppArmor"),
+    ],
+)
 def test_linux_without_user_namespaces_does_not_and_names_the_switch(switch, value, fix):
     decision = chromesandbox.decide("linux", euid=1000, read=proc({switch: value}))
     assert not decision.on and switch in decision.why and fix in decision.fix
@@ -53,7 +64,9 @@ class FakeChromium:
     async def launch(self, **kwargs):
         self.calls.append(kwargs)
         if kwargs["chromium_sandbox"] and self.refuse_sandbox:
-            raise PlaywrightError("[pid=1][err] FATAL:zygote_host_impl_linux.cc(128)] No usable sandbox!")
+            raise PlaywrightError(
+                "[pid=1][err] FATAL:zygote_host_impl_linux.cc(128)] No usable sandbox!"
+            )
         return "browser"
 
 
@@ -66,7 +79,10 @@ class FakePlaywright:
 async def test_launch_asks_playwright_for_the_sandbox_as_decided(monkeypatch, on):
     monkeypatch.setattr(chromesandbox, "decide", lambda: chromesandbox.Decision(on, "why", "fix"))
     playwright = FakePlaywright()
-    assert await browser.launch(playwright, BrowserChoice("/usr/bin/chromium", "test", None)) == "browser"
+    assert (
+        await browser.launch(playwright, BrowserChoice("/usr/bin/chromium", "test", None))
+        == "browser"
+    )
     [call] = playwright.chromium.calls
     assert call["chromium_sandbox"] is on
     assert "--no-sandbox" not in call["args"]
@@ -76,7 +92,10 @@ async def test_a_sandbox_that_cannot_start_falls_back_once_and_doctor_says_so(mo
     monkeypatch.setattr(chromesandbox, "decide", lambda: chromesandbox.Decision(True))
     monkeypatch.setattr(chromesandbox, "_fallback", {"why": ""})
     playwright = FakePlaywright(refuse_sandbox=True)
-    assert await browser.launch(playwright, BrowserChoice("/usr/bin/chromium", "test", None)) == "browser"
+    assert (
+        await browser.launch(playwright, BrowserChoice("/usr/bin/chromium", "test", None))
+        == "browser"
+    )
     assert [c["chromium_sandbox"] for c in playwright.chromium.calls] == [True, False]
     ok, value, fix = chromesandbox.doctor_line()
     assert not ok and "No usable sandbox" in value and "unshare --user true" in fix
@@ -94,7 +113,9 @@ def test_doctor_names_the_sandbox_and_as_root_says_why_and_the_fix(monkeypatch, 
     assert sandbox.ok and sandbox.value.startswith("off") and "root" in sandbox.value
     assert "ordinary user" in sandbox.fix
     monkeypatch.setattr(chromesandbox, "decide", lambda: chromesandbox.Decision(True))
-    sandbox = {line.name: line for line in doctor_report(Profile(), "/nonexistent")}["browser sandbox"]
+    sandbox = {line.name: line for line in doctor_report(Profile(), "/nonexistent")}[
+        "browser sandbox"
+    ]
     assert sandbox.ok and sandbox.value.startswith("on")
 
 
@@ -132,14 +153,32 @@ def test_as_an_ordinary_user_chromium_reports_itself_sandboxed(tmp_path, browser
 
     home = Path(tempfile.mkdtemp(prefix="optout-nobody-"))  # tmp_path's parents are root's alone
     home.chmod(0o777)
-    request_cleanup = lambda: shutil.rmtree(home, ignore_errors=True)
+
+    def request_cleanup() -> None:
+        shutil.rmtree(home, ignore_errors=True)
+
     script = home / "check.py"
     script.write_text(CHECK_AS_USER)
     script.chmod(0o644)
     repo = str(Path(browser.__file__).resolve().parent.parent)
-    done = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable,
-                           str(script), repo, browser_path], capture_output=True, text=True, timeout=90, check=False,
-                          cwd=home, env={**os.environ, "HOME": str(home), "OPTOUT_HOME": str(home / "o")})
+    done = subprocess.run(
+        [
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            sys.executable,
+            str(script),
+            repo,
+            browser_path,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        check=False,
+        cwd=home,
+        env={**os.environ, "HOME": str(home), "OPTOUT_HOME": str(home / "o")},
+    )
     request_cleanup()
     if "Permission denied" in done.stderr:
         pytest.skip(f"user nobody cannot read the checkout here: {done.stderr[-200:]}")

@@ -31,9 +31,12 @@ SPELLINGS = {
     "password URL-encoded": quote(SENTINEL_PASSWORD, safe=""),
     "password JSON-escaped": json.dumps(SENTINEL_PASSWORD)[1:-1],
     "totp lowercased": SENTINEL_TOTP.lower(),
-    "totp grouped by four": " ".join(SENTINEL_TOTP[i:i + 4] for i in range(0, len(SENTINEL_TOTP), 4)),
-    "totp lowercased, grouped by four with dashes":
-        "-".join(SENTINEL_TOTP.lower()[i:i + 4] for i in range(0, len(SENTINEL_TOTP), 4)),
+    "totp grouped by four": " ".join(
+        SENTINEL_TOTP[i : i + 4] for i in range(0, len(SENTINEL_TOTP), 4)
+    ),
+    "totp lowercased, grouped by four with dashes": "-".join(
+        SENTINEL_TOTP.lower()[i : i + 4] for i in range(0, len(SENTINEL_TOTP), 4)
+    ),
     "totp base64": b64(SENTINEL_TOTP),
 }
 

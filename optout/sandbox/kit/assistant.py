@@ -43,7 +43,9 @@ class Toggle:
 FOREIGN_LANG = "fr"
 
 
-def rows(toggles: list[Toggle], values: dict[str, bool], replica: Replica, *, disabled: bool = False) -> str:
+def rows(
+    toggles: list[Toggle], values: dict[str, bool], replica: Replica, *, disabled: bool = False
+) -> str:
     """One row per toggle: the label, its hint, and the switch named by the label (aria-labelledby).
     locked_on / locked_off show every switch greyed out, on or off whatever the account chose."""
     out = []
@@ -91,7 +93,9 @@ def huge_body(megabytes: int = 5) -> str:
     return "<main>" + paragraph * (megabytes * 1024 * 1024 // len(paragraph)) + "</main>"
 
 
-def settings_page(replica: Replica, body: str, *, title: str, save_path: str, extra_script: str = "") -> Response:
+def settings_page(
+    replica: Replica, body: str, *, title: str, save_path: str, extra_script: str = ""
+) -> Response:
     """A settings page around `body` (which holds the rows): slow_render inserts it 2 s late;
     language serves it in the replica's other language."""
     lang = FOREIGN_LANG if replica.misbehaves("language") else "en"
@@ -100,20 +104,30 @@ def settings_page(replica: Replica, body: str, *, title: str, save_path: str, ex
     if replica.misbehaves("huge_page"):
         return page(styled + huge_body(), title=title, lang=lang)
     if replica.misbehaves("slow_render") or replica.misbehaves("slow_fetch"):
-        return late_page(body, title=title, lang=lang, script=script, keep=styled,
-                         fetching=replica.misbehaves("slow_fetch"))
+        return late_page(
+            body,
+            title=title,
+            lang=lang,
+            script=script,
+            keep=styled,
+            fetching=replica.misbehaves("slow_fetch"),
+        )
     return page(styled + body, title=title, lang=lang, script=script)
 
 
 def save(replica: Replica, req: Request, user: str | None) -> Response:
     """The save endpoint: records every attempt; save_fails answers 500, reverts forgets it."""
     if user is None:
-        return Response(status=401, body='{"error":"unauthorized"}', content_type="application/json")
+        return Response(
+            status=401, body='{"error":"unauthorized"}', content_type="application/json"
+        )
     payload = req.json or {}
     setting, on = str(payload.get("setting", "")), bool(payload.get("on"))
     settings = replica.settings_of(user)
     if setting not in settings:
-        return Response(status=400, body='{"error":"unknown setting"}', content_type="application/json")
+        return Response(
+            status=400, body='{"error":"unknown setting"}', content_type="application/json"
+        )
     if not replica.saved(settings, setting, on, setting=setting, on=on):
         return Response(status=500, body='{"error":"internal"}', content_type="application/json")
     return Response(body='{"ok":true}', content_type="application/json")

@@ -56,11 +56,16 @@ if (POLL) setInterval(async () => {
 def frame(host: str) -> Response:
     """The fake frame of a CAPTCHA or Cloudflare host: one button a person clicks."""
     label = FRAME_HOSTS.get(host, "Verify")
-    return page(f'<p>Security check</p><button type="button" id="solve">{html.escape(label)}</button>',
-                title="challenge", script=FRAME_SCRIPT)
+    return page(
+        f'<p>Security check</p><button type="button" id="solve">{html.escape(label)}</button>',
+        title="challenge",
+        script=FRAME_SCRIPT,
+    )
 
 
-def start(replica, kind: str, user: str | None, target: str, *, then: str = "sign_in") -> tuple[str, dict]:
+def start(
+    replica, kind: str, user: str | None, target: str, *, then: str = "sign_in"
+) -> tuple[str, dict]:
     """A new pending challenge: its token and record (a code is generated and "sent" now)."""
     token = secrets.token_urlsafe(12)
     record = {"kind": kind, "user": user, "target": target, "then": then, "solved": False}
@@ -74,7 +79,9 @@ def start(replica, kind: str, user: str | None, target: str, *, then: str = "sig
     return token, record
 
 
-def widget(token: str, record: dict, *, input_attrs: str = "", frame_host: str = "", frame_title: str = "") -> str:
+def widget(
+    token: str, record: dict, *, input_attrs: str = "", frame_host: str = "", frame_title: str = ""
+) -> str:
     """The part a person answers: a code form, a frame, or nothing (approval: the page waits)."""
     if record["kind"] in ("email_code", "sms_code"):
         return f"""<form method="post" action="{PATH}/code">
@@ -115,8 +122,14 @@ def answer(replica, req: Request) -> Response:
         ok = bool(record.get("code")) and req.form.get("pin", "") == record["code"]
         replica.event("challenge_code", ok=ok)
         if not ok:
-            return redirect(record["target"]) if record["then"] == "clear" else Response(
-                status=400, body="<h1>That code didn't work.</h1><p role='alert'>That code didn't work.</p>")
+            return (
+                redirect(record["target"])
+                if record["then"] == "clear"
+                else Response(
+                    status=400,
+                    body="<h1>That code didn't work.</h1><p role='alert'>That code didn't work.</p>",
+                )
+            )
         record["solved"] = True
     if what in ("code", "pass") and record["solved"]:
         replica.state["challenges"].pop(token, None)
@@ -131,7 +144,9 @@ def answer(replica, req: Request) -> Response:
                 replica.state["cleared"] = {}
             replica.state["cleared"][pass_token] = record["kind"]
             replica.sandbox.save()
-            return redirect(target, headers={"set-cookie": f"{CLEARANCE_COOKIE}={pass_token}; Path=/; Secure"})
+            return redirect(
+                target, headers={"set-cookie": f"{CLEARANCE_COOKIE}={pass_token}; Path=/; Secure"}
+            )
         return replica.challenge_passed(record["user"], target)
     return Response(status=403, body="<h1>Not yet</h1>")
 

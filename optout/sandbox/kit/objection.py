@@ -18,8 +18,10 @@ from optout.sandbox.replica import Replica, Request, Response, late_page, page, 
 
 #: Help text Meta's form carries (help_mentions_objection): it speaks of an earlier objection and
 #: uses confirmation-like words, while the form is offered all the same.
-HELP_TEXT = ("If you've already submitted an objection, you don't need to submit it again: an objection "
-             "we received will be applied going forward.")
+HELP_TEXT = (
+    "If you've already submitted an objection, you don't need to submit it again: an objection "
+    "we received will be applied going forward."
+)
 #: The german, french, italian, portuguese and spanish misbehaviours: heading, intro, button, e-mail label,
 #: reason label.
 #: Only the buttons are sourced (Meta's "Senden", "Envoyer", "Invia", M: press, docs/research/languages-2026-12.md
@@ -29,29 +31,64 @@ HELP_TEXT = ("If you've already submitted an objection, you don't need to submit
 #: research note): the replica answers with a page no flow can recognise (a tick and the address),
 #: so a flow must report it sent unconfirmed.
 LOCALIZED = {
-    "de": ("Einspruch gegen die Verwendung deiner Informationen für KI bei Meta",
-           "Ich widerspreche der Nutzung meiner Daten.", "Senden", "E-Mail-Adresse",
-           "Begründung (optional)"),
-    "fr": ("Droit d’opposition", "Je m’oppose à l’utilisation de mes données.", "Envoyer", "Adresse e-mail",
-           "Motif (facultatif)"),
-    "it": ("Diritto di opposizione", "Hai diritto di opporti all’uso delle tue informazioni per tali finalità.",
-           "Invia", "Indirizzo email", "Motivo (facoltativo)"),
+    "de": (
+        "Einspruch gegen die Verwendung deiner Informationen für KI bei Meta",
+        "Ich widerspreche der Nutzung meiner Daten.",
+        "Senden",
+        "E-Mail-Adresse",
+        "Begründung (optional)",
+    ),
+    "fr": (
+        "Droit d’opposition",
+        "Je m’oppose à l’utilisation de mes données.",
+        "Envoyer",
+        "Adresse e-mail",
+        "Motif (facultatif)",
+    ),
+    "it": (
+        "Diritto di opposizione",
+        "Hai diritto di opporti all’uso delle tue informazioni per tali finalità.",
+        "Invia",
+        "Indirizzo email",
+        "Motivo (facoltativo)",
+    ),
     # pt (Portugal): the title (M: 24.sapo.pt 2025-04) and "Enviar" (M: pcguia.pt 2025-05) are sourced.
-    "pt": ("Opõe-te à utilização das tuas informações pela IA na Meta", "Opõe-te à utilização das tuas informações.",
-           "Enviar", "Endereço de e-mail", "Motivo (opcional)"),
+    "pt": (
+        "Opõe-te à utilização das tuas informações pela IA na Meta",
+        "Opõe-te à utilização das tuas informações.",
+        "Enviar",
+        "Endereço de e-mail",
+        "Motivo (opcional)",
+    ),
     # es: nothing is sourced. The replica's own Spanish form sends with "Enviar", the word the flows
     # know as Portuguese: a flow must still refuse it, the page's language being one it lacks.
-    "es": ("Derecho a oponerte", "Me opongo al uso de mi información.", "Enviar", "Correo electrónico",
-           "Motivo (opcional)"),
+    "es": (
+        "Derecho a oponerte",
+        "Me opongo al uso de mi información.",
+        "Enviar",
+        "Correo electrónico",
+        "Motivo (opcional)",
+    ),
 }
 #: The italian misbehaviour's confirmation, the only one sourced outside English (M: tg24.sky.it
 #: 2025-05-27, docs/research/languages-2026-12.md §3.1).
-ITALIAN_RECEIVED = ("Ciò significa che la tua richiesta verrà applicata d’ora in avanti allo sviluppo e al "
-                    "miglioramento dell’IA in Meta. Riceverai una e-mail con i dettagli")
+ITALIAN_RECEIVED = (
+    "Ciò significa che la tua richiesta verrà applicata d’ora in avanti allo sviluppo e al "
+    "miglioramento dell’IA in Meta. Riceverai una e-mail con i dettagli"
+)
 #: The language misbehaviour: a language no flow knows (the texts stay English: none is sourced
 #: in it, and nothing may be read or sent on such a page).
 FOREIGN_LANG = "fi"
-COUNTRIES = ("Austria", "Belgium", "France", "Germany", "Ireland", "Italy", "Spain", "United Kingdom")
+COUNTRIES = (
+    "Austria",
+    "Belgium",
+    "France",
+    "Germany",
+    "Ireland",
+    "Italy",
+    "Spain",
+    "United Kingdom",
+)
 
 
 @dataclass(frozen=True)
@@ -96,10 +133,14 @@ def choice_html(replica: Replica, form: ObjectionForm) -> str:
 
     if kind == "select":
         items = "".join(f'<option value="{value(o)}">{html.escape(o)}</option>' for o in options)
-        return (f'<p><label for="objection-type">{html.escape(legend)}</label><br><select id="objection-type" '
-                f'name="choice" required><option value="">Select an option</option>{items}</select></p>')
-    items = "".join(f'<label><input type="radio" name="choice" value="{value(o)}" required> {html.escape(o)}</label><br>'
-                    for o in options)
+        return (
+            f'<p><label for="objection-type">{html.escape(legend)}</label><br><select id="objection-type" '
+            f'name="choice" required><option value="">Select an option</option>{items}</select></p>'
+        )
+    items = "".join(
+        f'<label><input type="radio" name="choice" value="{value(o)}" required> {html.escape(o)}</label><br>'
+        for o in options
+    )
     return f"<fieldset><legend>{html.escape(legend)}</legend>{items}</fieldset>"
 
 
@@ -123,10 +164,15 @@ def form_page(replica: Replica, form: ObjectionForm, user: str) -> Response:
     """The form as the signed-in account sees it, given its state and the misbehaviours."""
     title = form.title
     if replica.misbehaves("absent"):
-        return page(f"<h1>{html.escape(form.heading)}</h1><p>{html.escape(form.unavailable)}</p>", title=title)
+        return page(
+            f"<h1>{html.escape(form.heading)}</h1><p>{html.escape(form.unavailable)}</p>",
+            title=title,
+        )
     if form.remembers and not replica.settings_of(user)[form.setting]:
-        return page(f'<h1>{html.escape(form.heading)}</h1><div role="status">{html.escape(form.already)}</div>',
-                    title=title)
+        return page(
+            f'<h1>{html.escape(form.heading)}</h1><div role="status">{html.escape(form.already)}</div>',
+            title=title,
+        )
     lang, heading, intro, submit = "en", form.heading, form.intro, form.submit
     email_label, reason_label = form.email_label, form.reason_label
     if replica.misbehaves("older_wording"):
@@ -139,19 +185,27 @@ def form_page(replica: Replica, form: ObjectionForm, user: str) -> Response:
         heading, intro, submit, email_label, reason_label = LOCALIZED[lang]
     if replica.misbehaves("language"):
         lang = FOREIGN_LANG
-    help_text = f"<p>{html.escape(HELP_TEXT)}</p>" if replica.misbehaves("help_mentions_objection") else ""
-    explain_required = replica.misbehaves("required_country") or replica.misbehaves("required_explanation")
+    help_text = (
+        f"<p>{html.escape(HELP_TEXT)}</p>" if replica.misbehaves("help_mentions_objection") else ""
+    )
+    explain_required = replica.misbehaves("required_country") or replica.misbehaves(
+        "required_explanation"
+    )
     if explain_required:
         reason_label = "Please explain how this processing impacts you"
     country = ""
     if replica.misbehaves("required_country"):
         options = "".join(f"<option>{c}</option>" for c in COUNTRIES)
-        country = ('<p><label for="objection-country">Country of residence</label><br><select id="objection-country" '
-                   f'name="country" required><option value="">Select your country</option>{options}</select></p>')
+        country = (
+            '<p><label for="objection-country">Country of residence</label><br><select id="objection-country" '
+            f'name="country" required><option value="">Select your country</option>{options}</select></p>'
+        )
     name = ""
     if form.name_label:
-        name = (f'<p><label for="objection-name">{html.escape(form.name_label)}</label><br>'
-                '<input id="objection-name" name="name" required value="Demo Member"></p>')
+        name = (
+            f'<p><label for="objection-name">{html.escape(form.name_label)}</label><br>'
+            '<input id="objection-name" name="name" required value="Demo Member"></p>'
+        )
     choice = choice_html(replica, form) if form.choice else ""
     hidden = " hidden" if form.choice and form.choice[1] == "radio" else ""
     body = f"""
@@ -169,17 +223,26 @@ def form_page(replica: Replica, form: ObjectionForm, user: str) -> Response:
   </div>
   <button type="submit">{html.escape(submit)}</button>
 </form>"""
-    script = (REVEAL_JS if hidden else "") + (DIALOG_JS if replica.misbehaves("confirm_dialog") else "")
+    script = (REVEAL_JS if hidden else "") + (
+        DIALOG_JS if replica.misbehaves("confirm_dialog") else ""
+    )
     if replica.misbehaves("slow_render") or replica.misbehaves("slow_fetch"):
-        return late_page(body, title=title, lang=lang, script=script, fetching=replica.misbehaves("slow_fetch"))
+        return late_page(
+            body, title=title, lang=lang, script=script, fetching=replica.misbehaves("slow_fetch")
+        )
     return page(body, title=title, lang=lang, script=script)
 
 
 def page_lang(replica: Replica) -> str:
     """The form's language for the german, french, italian, portuguese and spanish misbehaviours
     ("en" otherwise)."""
-    for misbehaviour, lang in (("german", "de"), ("french", "fr"), ("italian", "it"), ("portuguese", "pt"),
-                               ("spanish", "es")):
+    for misbehaviour, lang in (
+        ("german", "de"),
+        ("french", "fr"),
+        ("italian", "it"),
+        ("portuguese", "pt"),
+        ("spanish", "es"),
+    ):
         if replica.misbehaves(misbehaviour):
             return lang
     return "en"
@@ -191,8 +254,9 @@ def refusal(replica: Replica, form: ObjectionForm, req: Request) -> str:
         return "Please choose what your request is about."
     if replica.misbehaves("required_country") and not req.form.get("country"):
         return "Please select your country of residence."
-    if (replica.misbehaves("required_country") or replica.misbehaves("required_explanation")) \
-            and not req.form.get("reason", "").strip():
+    if (
+        replica.misbehaves("required_country") or replica.misbehaves("required_explanation")
+    ) and not req.form.get("reason", "").strip():
         return "Please explain how this processing impacts you."
     return ""
 
@@ -203,43 +267,74 @@ def form_submit(replica: Replica, form: ObjectionForm, req: Request, user: str) 
     empty answers HTTP 400; no_confirmation accepts with a page that confirms nothing, and shows the
     form again later (nothing on the platform's pages says it was received)."""
     email, reason = req.form.get("email", ""), req.form.get("reason", "")
-    seen = {"setting": form.setting, "user": user, "email": email, "reason": reason,
-            "choice": req.form.get("choice", ""), "country": req.form.get("country", "")}
+    seen = {
+        "setting": form.setting,
+        "user": user,
+        "email": email,
+        "reason": reason,
+        "choice": req.form.get("choice", ""),
+        "country": req.form.get("country", ""),
+    }
     ajax = req.query.get("ajax") == "1"
     if replica.misbehaves("save_fails"):
         replica.event("submission", status=500, **seen)
-        return Response(status=500, body="<!doctype html><html><body><h1>Sorry, something went wrong.</h1>"
-                        "<p>We're working on getting this fixed as soon as we can.</p></body></html>")
+        return Response(
+            status=500,
+            body="<!doctype html><html><body><h1>Sorry, something went wrong.</h1>"
+            "<p>We're working on getting this fixed as soon as we can.</p></body></html>",
+        )
     refused = refusal(replica, form, req)
     if refused or replica.misbehaves("error_with_confirmation"):
         replica.event("submission", status=400, **seen)
-        words = f"<p>{html.escape(form.received)}</p>" if replica.misbehaves("error_with_confirmation") else ""
-        return Response(status=400, body=f"<!doctype html><html><body><h1>{html.escape(form.heading)}</h1>"
-                        f"{words}<p role=\"alert\">{html.escape(refused or 'Something went wrong.')}</p></body></html>")
+        words = (
+            f"<p>{html.escape(form.received)}</p>"
+            if replica.misbehaves("error_with_confirmation")
+            else ""
+        )
+        return Response(
+            status=400,
+            body=f"<!doctype html><html><body><h1>{html.escape(form.heading)}</h1>"
+            f'{words}<p role="alert">{html.escape(refused or "Something went wrong.")}</p></body></html>',
+        )
     replica.event("submission", status=200, **seen)
-    if not replica.misbehaves("no_confirmation"):  # a platform that confirms nothing shows the form again
+    if not replica.misbehaves(
+        "no_confirmation"
+    ):  # a platform that confirms nothing shows the form again
         replica.settings_of(user)[form.setting] = False
         replica.sandbox.save()
-    help_text = f"<p>{html.escape(HELP_TEXT)}</p>" if replica.misbehaves("help_mentions_objection") else ""
+    help_text = (
+        f"<p>{html.escape(HELP_TEXT)}</p>" if replica.misbehaves("help_mentions_objection") else ""
+    )
     if replica.misbehaves("no_confirmation"):
-        return page(f"<h1>{html.escape(form.heading)}</h1>{help_text}<p>Thank you for contacting us.</p>",
-                    title=form.title)
+        return page(
+            f"<h1>{html.escape(form.heading)}</h1>{help_text}<p>Thank you for contacting us.</p>",
+            title=form.title,
+        )
     received = form.older_received if replica.misbehaves("older_wording") else form.received
     if page_lang(replica) != "en":
         received = ITALIAN_RECEIVED if page_lang(replica) == "it" else "✓"
     if ajax:
         return Response(body=f"<h2>{html.escape(received)}</h2><button>Close</button>")
     lang = page_lang(replica)
-    sent_to = f"<p>{html.escape(email)}</p>" if lang != "en" else \
-        f"<p>We'll send a confirmation to {html.escape(email)}.</p>"
+    sent_to = (
+        f"<p>{html.escape(email)}</p>"
+        if lang != "en"
+        else f"<p>We'll send a confirmation to {html.escape(email)}.</p>"
+    )
     return page(
-        f"<h1>{html.escape(form.heading)}</h1>{help_text}<p role=\"status\">{html.escape(received)}</p>{sent_to}",
-        title=form.title, lang=lang,
+        f'<h1>{html.escape(form.heading)}</h1>{help_text}<p role="status">{html.escape(received)}</p>{sent_to}',
+        title=form.title,
+        lang=lang,
     )
 
 
-def route(replica: Replica, forms: tuple[ObjectionForm, ...], req: Request, user: str | None,
-          login_redirect: str) -> Response | None:
+def route(
+    replica: Replica,
+    forms: tuple[ObjectionForm, ...],
+    req: Request,
+    user: str | None,
+    login_redirect: str,
+) -> Response | None:
     """The form pages and their submissions for the signed-in `user` (None: signed out); None
     when the request is for something else."""
     for form in forms:

@@ -104,8 +104,10 @@ class OneSettingReplica(Replica):
     def signed_in_redirect(self, target: str, username: str | None) -> Response:
         name, domain = self.session_cookie
         token = self.new_session(username)
-        return redirect(self.safe_target(target),
-                        headers={"set-cookie": f"{name}={token}; Domain={domain}; Path=/; Secure; HttpOnly"})
+        return redirect(
+            self.safe_target(target),
+            headers={"set-cookie": f"{name}={token}; Domain={domain}; Path=/; Secure; HttpOnly"},
+        )
 
     # --- the settings page -------------------------------------------------------------------------
 
@@ -140,12 +142,15 @@ async function save(payload) {{
     <input id="ai-control" type="checkbox" role="switch" aria-checked="{str(on).lower()}" {"checked" if on else ""}>
     <label for="ai-control">{html.escape(label)}</label>
   </div>"""
-            script = post + """
+            script = (
+                post
+                + """
 const input = document.getElementById('ai-control');
 input.addEventListener('change', () => {
   input.setAttribute('aria-checked', String(input.checked));
   save({on: input.checked});
 });"""
+            )
         elif self.kind == "switch":
             inner = f"""
   <div class="row" style="display:flex;gap:12px;align-items:center">
@@ -153,7 +158,9 @@ input.addEventListener('change', () => {
     <button type="button" role="switch" id="ai-control" aria-labelledby="ai-label"
       aria-checked="{str(on).lower()}">{"On" if on else "Off"}</button>
   </div>"""
-            script = post + """
+            script = (
+                post
+                + """
 const button = document.getElementById('ai-control');
 button.addEventListener('click', () => {
   const on = button.getAttribute('aria-checked') !== 'true';
@@ -161,9 +168,14 @@ button.addEventListener('click', () => {
   button.textContent = on ? 'On' : 'Off';
   save({on});
 });"""
+            )
         elif self.kind == "select":
             off_choice, on_choice = choices
-            options = [off_choice, on_choice] if not unknown else [self.unknown_choice, off_choice, on_choice]
+            options = (
+                [off_choice, on_choice]
+                if not unknown
+                else [self.unknown_choice, off_choice, on_choice]
+            )
             chosen = self.unknown_choice if unknown else (on_choice if on else off_choice)
             rendered = "".join(
                 f'<option value="{html.escape(o)}"{" selected" if o == chosen else ""}>{html.escape(o)}</option>'
@@ -174,21 +186,27 @@ button.addEventListener('click', () => {
     <label for="ai-control">{html.escape(label)}</label>
     <select id="ai-control">{rendered}</select>
   </div>"""
-            script = post + """
+            script = (
+                post
+                + """
 const select = document.getElementById('ai-control');
 select.addEventListener('change', () => save({choice: select.value}));"""
+            )
         elif self.kind == "radio":
             rows = []
-            for key, text in zip(("off", "on"), choices):
+            for key, text in zip(("off", "on"), choices, strict=False):
                 checked = not unknown and ((key == "on") == on)
                 rows.append(
                     f'<div class="row"><input type="radio" name="ai-choice" id="ai-{key}" value="{html.escape(text)}"'
                     f'{" checked" if checked else ""}><label for="ai-{key}">{html.escape(text)}</label></div>'
                 )
             inner = "\n".join(rows)
-            script = post + """
+            script = (
+                post
+                + """
 document.querySelectorAll('input[name=ai-choice]').forEach(radio =>
   radio.addEventListener('change', () => { if (radio.checked) save({choice: radio.value}); }));"""
+            )
         else:  # pragma: no cover
             raise ValueError(self.kind)
         section = f"""
@@ -211,10 +229,14 @@ document.querySelectorAll('input[name=ai-choice]').forEach(radio =>
             choice = str(payload.get("choice", ""))
             if choice not in self.choices:
                 self.event("save", choice=choice, status=400)
-                return Response(status=400, body='{"error":"bad choice"}', content_type="application/json")
+                return Response(
+                    status=400, body='{"error":"bad choice"}', content_type="application/json"
+                )
             on, detail = choice == self.choices[1], {"choice": choice}
         if not self.saved(self.settings_of(user), self.setting, on, on=on, **detail):
-            return Response(status=500, body='{"error":"internal"}', content_type="application/json")
+            return Response(
+                status=500, body='{"error":"internal"}', content_type="application/json"
+            )
         return Response(body='{"ok":true}', content_type="application/json")
 
     # --- the sandbox's e-mail-link sign-in --------------------------------------------------------
@@ -230,10 +252,15 @@ document.querySelectorAll('input[name=ai-choice]').forEach(radio =>
                 self.state.setdefault("links", {})[token] = email
                 self.sandbox.save()
                 href = f"{self.signin_url}?token={token}&return_to={quote(target, safe='')}"
-                link = (f'<p><a href="{html.escape(href)}">Open the sign-in link</a> '
-                        "(the sandbox shows it here; the platform e-mails it)</p>")
-            return page(f"<h1>Check your inbox</h1><p>If {html.escape(email)} has an account, a sign-in "
-                        f"link is on its way.</p>{link}", title=f"Sign in | {self.title}")
+                link = (
+                    f'<p><a href="{html.escape(href)}">Open the sign-in link</a> '
+                    "(the sandbox shows it here; the platform e-mails it)</p>"
+                )
+            return page(
+                f"<h1>Check your inbox</h1><p>If {html.escape(email)} has an account, a sign-in "
+                f"link is on its way.</p>{link}",
+                title=f"Sign in | {self.title}",
+            )
         token = req.query.get("token")
         if token:
             email = self.state.get("links", {}).pop(token, None)
@@ -244,11 +271,14 @@ document.querySelectorAll('input[name=ai-choice]').forEach(radio =>
             return self.signed_in_redirect(target, email)
         if self.user(req) is not None:
             return redirect(self.safe_target(target))
-        return page(f"""
+        return page(
+            f"""
 <h1>Sign in to {html.escape(self.title)}</h1>
 <form method="post">
   <input type="hidden" name="return_to" value="{html.escape(target)}">
   <label for="email">Email</label>
   <input id="email" name="email" type="email" autocomplete="username">
   <button type="submit">Email me a sign-in link</button>
-</form>""", title=f"Sign in | {self.title}")
+</form>""",
+            title=f"Sign in | {self.title}",
+        )

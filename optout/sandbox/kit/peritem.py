@@ -121,8 +121,16 @@ input.addEventListener('change', async () => {{
         if user is None or item not in self.owned():
             return Response(status=403, body="{}", content_type="application/json")
         blocked = bool((req.json or {}).get("blocked"))
-        if not self.saved(self.settings_of(user), f"{self.setting}/{item}", not blocked, item=item, blocked=blocked):
-            return Response(status=500, body='{"error":"internal"}', content_type="application/json")
+        if not self.saved(
+            self.settings_of(user),
+            f"{self.setting}/{item}",
+            not blocked,
+            item=item,
+            blocked=blocked,
+        ):
+            return Response(
+                status=500, body='{"error":"internal"}', content_type="application/json"
+            )
         return Response(body='{"ok":true}', content_type="application/json")
 
     # --- a sign-in form (for a person at `optout --sandbox login`, or a flow's password steps) --
@@ -142,8 +150,14 @@ input.addEventListener('change', async () => {{
 </form>"""
         return page(body, title=f"Sign in | {self.title}")
 
-    def login_submit(self, req: Request, *, home: str, allowed_prefixes: tuple[str, ...],
-                     error: str = "Invalid email or password.") -> Response:
+    def login_submit(
+        self,
+        req: Request,
+        *,
+        home: str,
+        allowed_prefixes: tuple[str, ...],
+        error: str = "Invalid email or password.",
+    ) -> Response:
         username, password = req.form.get("email", ""), req.form.get("password", "")
         ok = self.check_password(username, password)
         if not ok:
@@ -153,4 +167,7 @@ input.addEventListener('change', async () => {{
             target = home
         name, domain = self.session_cookie
         token = self.new_session(username)
-        return redirect(target, headers={"set-cookie": f"{name}={token}; Domain={domain}; Path=/; Secure; HttpOnly"})
+        return redirect(
+            target,
+            headers={"set-cookie": f"{name}={token}; Domain={domain}; Path=/; Secure; HttpOnly"},
+        )

@@ -16,7 +16,12 @@ LATENCY_S = 0.1
 LINK_BYTES_PER_S = 2.5e6
 WEIGHT_PATH = "/__sandbox/weight/"
 #: Analytics hosts a real page calls; answered here, so no request leaves the machine.
-TRACKERS = ("www.googletagmanager.com", "www.google-analytics.com", "stats.g.doubleclick.net", "bat.bing.com")
+TRACKERS = (
+    "www.googletagmanager.com",
+    "www.google-analytics.com",
+    "stats.g.doubleclick.net",
+    "bat.bing.com",
+)
 KB = 1024
 #: name → (content type, size): 6 MB of images, fonts and video; 1.2 MB of scripts.
 ASSETS = {
@@ -36,28 +41,38 @@ def asset(host: str, path: str) -> Response | None:
     """The response for a weight asset or an analytics request; None for anything else."""
     if host in TRACKERS:
         if path.endswith(".js"):
-            return Response(body="/*" + "x" * (300 * KB) + "*/ window.dataLayer = window.dataLayer || [];",
-                            content_type="application/javascript")
+            return Response(
+                body="/*" + "x" * (300 * KB) + "*/ window.dataLayer = window.dataLayer || [];",
+                content_type="application/javascript",
+            )
         return Response(status=204, body=b"", content_type="image/gif")
     if not path.startswith(WEIGHT_PATH):
         return None
-    name = path[len(WEIGHT_PATH):]
+    name = path[len(WEIGHT_PATH) :]
     if name not in ASSETS:
         return Response(status=404, body="")
     kind, size = ASSETS[name]
     if kind == "application/javascript":
         pad = "/*" + "x" * (size - 64) + "*/"
-        return Response(body=f"{pad}\nwindow.__weight = (window.__weight || 0) + 1;", content_type=kind)
+        return Response(
+            body=f"{pad}\nwindow.__weight = (window.__weight || 0) + 1;", content_type=kind
+        )
     return Response(body=_bytes(name, size), content_type=kind)
 
 
 def decorate(html: str) -> str:
     """A replica page with the weight of a real one added at its end."""
-    fonts = "".join(f"@font-face{{font-family:W{i};src:url({WEIGHT_PATH}{n})}}"
-                    for i, n in enumerate(n for n in ASSETS if n.endswith(".woff2")))
+    fonts = "".join(
+        f"@font-face{{font-family:W{i};src:url({WEIGHT_PATH}{n})}}"
+        for i, n in enumerate(n for n in ASSETS if n.endswith(".woff2"))
+    )
     extra = (
         f"<style>{fonts} h1,h2{{font-family:W0,system-ui}} p{{font-family:W1,system-ui}}</style>"
-        + "".join(f'<img alt="" width="40" height="30" src="{WEIGHT_PATH}{n}">' for n in ASSETS if n.endswith(".jpg"))
+        + "".join(
+            f'<img alt="" width="40" height="30" src="{WEIGHT_PATH}{n}">'
+            for n in ASSETS
+            if n.endswith(".jpg")
+        )
         + f'<video src="{WEIGHT_PATH}intro.mp4" preload="auto" muted autoplay width="40"></video>'
         + "".join(f'<script src="{WEIGHT_PATH}{n}"></script>' for n in ASSETS if n.endswith(".js"))
         + '<script async src="https://www.googletagmanager.com/gtag/js?id=G-SANDBOX"></script>'
