@@ -23,7 +23,9 @@ async def ui(sandbox, browser_path, monkeypatch):
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost,rebind.test")
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost,rebind.test")
     ctx = UiContext(
-        profile=Profile("default").ensure(),
+        profile=Profile(
+            "sandbox-default"
+        ).ensure(),  # runs routed to the replicas keep to a sandbox profile
         setup_context=sandbox.install,
         browser_path=browser_path,
         sandbox=True,

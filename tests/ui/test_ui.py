@@ -97,7 +97,7 @@ async def test_add_an_account_check_it_and_see_where_you_stand(
         page.get_by_role("button", name=f"Remove LinkedIn account {SANDBOX_USERNAME}")
     ).to_be_visible()
     assert await page.get_by_label("Password").input_value() == ""
-    assert AccountStore(Profile()).get("linkedin").password == SENTINEL_PASSWORD
+    assert AccountStore(Profile("sandbox-default")).get("linkedin").password == SENTINEL_PASSWORD
     [answer] = answers
     assert "Stored your LinkedIn account" in answer
     assert not any(secret in answer for secret in forms_of(SENTINEL_PASSWORD))
@@ -152,7 +152,7 @@ async def test_add_an_account_check_it_and_see_where_you_stand(
     await nav(page, "Accounts")
     await page.get_by_role("button", name=f"Remove LinkedIn account {SANDBOX_USERNAME}").click()
     await expect(page.get_by_role("main")).to_contain_text("None yet.")
-    assert AccountStore(Profile()).list() == []
+    assert AccountStore(Profile("sandbox-default")).list() == []
     assert not any(SENTINEL_PASSWORD in value for value in memory_keyring.data.values())
 
 
@@ -161,7 +161,9 @@ async def test_switch_off_shows_the_objection_word_for_word_and_sends_it_once_co
 ):
     _, url = ui
     replica = configure("linkedin")
-    AccountStore(Profile()).add("linkedin", Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD))
+    AccountStore(Profile("sandbox-default")).add(
+        "linkedin", Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD)
+    )
     page = await open_ui(chromium, url, 390)
     await nav(page, "Check or switch off")
     await page.get_by_label("Reason for objection forms (optional)").fill(
@@ -208,8 +210,10 @@ async def test_the_next_step_button_switches_off_and_a_declined_objection_sends_
 ):
     _, url = ui
     replica = configure("linkedin")
-    AccountStore(Profile()).add("linkedin", Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD))
-    with History(Profile()) as history:  # an earlier check read it on
+    AccountStore(Profile("sandbox-default")).add(
+        "linkedin", Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD)
+    )
+    with History(Profile("sandbox-default")) as history:  # an earlier check read it on
         run = history.start_run("check")
         history.record(run, Result("linkedin", "generative-ai", State.ON, account=SANDBOX_USERNAME))
         history.finish_run(run)
@@ -233,7 +237,9 @@ async def test_a_challenge_goes_to_the_visible_window_and_the_page_says_what_to_
 ):
     server, url = ui
     configure("linkedin", "two_factor", totp_secret=TOTP)
-    AccountStore(Profile()).add("linkedin", Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD))
+    AccountStore(Profile("sandbox-default")).add(
+        "linkedin", Credential(SANDBOX_USERNAME, SENTINEL_PASSWORD)
+    )
     windows = []
 
     async def person(window):  # at the window optout opened, the person types the code
