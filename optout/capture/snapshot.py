@@ -18,6 +18,7 @@ import re
 from urllib.parse import quote, quote_plus, unquote
 
 from optout import logs
+from optout.capture.fileformat import VOID
 from optout.capture.keep import Keeper, _bare
 
 #: The walker. Elements are {"t": tag, "a": {attr: value}, "c": [children], "r": [shadow children],
@@ -233,21 +234,6 @@ TEXTS = {
     "value",
 }
 URLS = {"href", "src", "action"}
-VOID = {
-    "area",
-    "base",
-    "br",
-    "col",
-    "embed",
-    "hr",
-    "img",
-    "input",
-    "link",
-    "meta",
-    "source",
-    "track",
-    "wbr",
-}
 #: Placeholder words in a row beyond which a long text is shortened (a 5 MB page stays small).
 MAX_WORDS = 40
 #: Characters of text after which a text holding nothing kept is one "▒" (a 5 MB page of

@@ -17,7 +17,7 @@ from playwright.async_api import Page, async_playwright
 from optout import browser as browser_mod
 from optout import connect
 from optout.engine.account import AccountRun
-from optout.engine.options import Account, RunOptions, RunState
+from optout.engine.options import Account, RunOptions, RunState, error_results
 from optout.engine.tab import describe_browser_error, first_line
 from optout.flowfile.schema import Flow, Setting
 from optout.results import Result
@@ -78,23 +78,6 @@ class ConnectedRun(AccountRun):
         self.tabs.detach()
 
 
-def every_setting(flow: Flow, account: str, detail: str = CLOSED) -> list[Result]:
-    """Every setting of the flow as `error` (the browser closed before it, or could not be used)."""
-    return [
-        Result(
-            platform=flow.id,
-            setting=s.id,
-            state=State.ERROR,
-            detail=detail,
-            account=account,
-            label=s.label,
-            flow_version=flow.version,
-            flow_source=flow.flow_source,
-        )
-        for s in flow.settings
-    ]
-
-
 async def run_connected(
     work: list[tuple[Flow, Account]],
     options: RunOptions,
@@ -119,18 +102,18 @@ async def run_connected(
                     unusable = f"could not run: {first_line(exc)}"
             for flow, account in work:
                 if unusable or not browser.is_connected():
-                    out = every_setting(flow, account.name, unusable or CLOSED)
+                    out = error_results(flow, account.name, unusable or CLOSED)
                 else:
                     run = ConnectedRun(flow, account, options, context, browser, state)
                     try:
                         out = await run.run(flow.settings)
                     except Exception as exc:  # the browser closed, or a page could not be opened
                         if not browser.is_connected():
-                            out = every_setting(flow, account.name)
+                            out = error_results(flow, account.name, CLOSED)
                         elif isinstance(exc, PlaywrightError):
-                            out = every_setting(flow, account.name, describe_browser_error(exc))
+                            out = error_results(flow, account.name, describe_browser_error(exc))
                         else:
-                            out = every_setting(
+                            out = error_results(
                                 flow, account.name, f"could not run: {first_line(exc)}"
                             )
                     finally:

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Literal
 
 from optout.credentials import Credential
-from optout.flowfile.schema import Setting
+from optout.flowfile.schema import Flow, Setting
+from optout.results import Result
 from optout.states import State
 
 SetupContext = Callable[[object], Awaitable[None]]
@@ -122,3 +123,21 @@ class Outcome(Exception):
         #: What a sign-in met that only a person can answer, in words ("asks for a code sent by
         #: e-mail", "did not accept the stored password"): the password is then held back.
         self.asked = asked
+
+
+def error_results(flow: Flow, account: str, detail: str) -> list[Result]:
+    """Every setting of the flow as `error`, when the account's browser could not be used (or
+    was closed before the setting was read)."""
+    return [
+        Result(
+            platform=flow.id,
+            setting=s.id,
+            state=State.ERROR,
+            detail=detail,
+            account=account,
+            label=s.label,
+            flow_version=flow.version,
+            flow_source=flow.flow_source,
+        )
+        for s in flow.settings
+    ]

@@ -15,7 +15,7 @@ from optout import browser as browser_mod
 from optout.engine import capacity
 from optout.engine.account import AccountRun
 from optout.engine.connected import BROWSER_ACCOUNT, run_connected
-from optout.engine.options import Account, RunOptions, RunState
+from optout.engine.options import Account, RunOptions, RunState, error_results
 from optout.engine.tab import describe_browser_error, first_line, skip_unneeded
 from optout.flowfile.schema import Flow
 from optout.results import Result
@@ -54,23 +54,6 @@ def no_account_results(flow: Flow) -> list[Result]:
             setting=s.id,
             state=State.NEEDS_LOGIN,
             detail=detail,
-            label=s.label,
-            flow_version=flow.version,
-            flow_source=flow.flow_source,
-        )
-        for s in flow.settings
-    ]
-
-
-def error_results(flow: Flow, account: str, detail: str) -> list[Result]:
-    """Every setting of the flow as `error`, when the account's browser could not be used."""
-    return [
-        Result(
-            platform=flow.id,
-            setting=s.id,
-            state=State.ERROR,
-            detail=detail,
-            account=account,
             label=s.label,
             flow_version=flow.version,
             flow_source=flow.flow_source,
