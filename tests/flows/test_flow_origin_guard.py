@@ -10,6 +10,9 @@ from optout.credentials import Credential
 from optout.paths import flows_dir
 from optout.sandbox import SANDBOX_USERNAME
 
+#: The shipped LinkedIn flow's version (raised with each change of the flow).
+SHIPPED = yaml.safe_load((flows_dir() / "linkedin.yaml").read_text(encoding="utf-8"))["version"]
+
 SENTINEL_PASSWORD = "sentinel-pw-Local&<>\"' %/7Qx"
 ATTACKER = "https://attacker.example"
 
@@ -53,7 +56,7 @@ async def test_a_local_flow_sending_the_password_elsewhere_is_not_used(
     )
     assert heard == []  # the look-alike page was never even loaded
     [result] = [r for r in results if r.setting == "generative-ai"]
-    assert result.state == "on" and result.flow_source == "shipped" and result.flow_version == 3, (
-        result.detail
-    )
+    assert (
+        result.state == "on" and result.flow_source == "shipped" and result.flow_version == SHIPPED
+    ), result.detail
     assert len(replica.events("login")) == 1  # signed in at the platform's own origin
