@@ -157,6 +157,21 @@ def test_as_an_ordinary_user_chromium_reports_itself_sandboxed(tmp_path, browser
     def request_cleanup() -> None:
         shutil.rmtree(home, ignore_errors=True)
 
+    as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", sys.executable]
+    reach = subprocess.run(
+        [*as_nobody, "-c", "import playwright"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=home,
+    )
+    if (
+        reach.returncode != 0
+    ):  # a checkout in a private folder (mktemp -d is 0700): nobody sees its venv
+        request_cleanup()
+        pytest.skip(
+            f"user nobody cannot reach this checkout's Python packages: {reach.stderr[-200:]}"
+        )
     script = home / "check.py"
     script.write_text(CHECK_AS_USER)
     script.chmod(0o644)
