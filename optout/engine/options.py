@@ -125,14 +125,14 @@ class Outcome(Exception):
         self.asked = asked
 
 
-def error_results(flow: Flow, account: str, detail: str) -> list[Result]:
-    """Every setting of the flow as `error`, when the account's browser could not be used (or
-    was closed before the setting was read)."""
+def every_setting(flow: Flow, account: str, state: State, detail: str) -> list[Result]:
+    """One result per setting of the flow, all in `state` with the same `detail`: what a run
+    says of settings it never reached (a browser that failed, a person who did not sign in)."""
     return [
         Result(
             platform=flow.id,
             setting=s.id,
-            state=State.ERROR,
+            state=state,
             detail=detail,
             account=account,
             label=s.label,
@@ -141,3 +141,9 @@ def error_results(flow: Flow, account: str, detail: str) -> list[Result]:
         )
         for s in flow.settings
     ]
+
+
+def error_results(flow: Flow, account: str, detail: str) -> list[Result]:
+    """Every setting of the flow as `error`, when the account's browser could not be used (or
+    was closed before the setting was read)."""
+    return every_setting(flow, account, State.ERROR, detail)

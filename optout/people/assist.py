@@ -26,6 +26,7 @@ from playwright.async_api import Error as PlaywrightError
 from optout import browser as browser_mod
 from optout import engine, logs
 from optout.browser import close_quietly
+from optout.engine.options import every_setting
 from optout.engine.personlogin import wait_for_person
 from optout.flowfile.layers import Layers, resolve
 from optout.history import History, RunRecorder
@@ -115,19 +116,7 @@ def setting_of(flow, setting_id: str):
 
 
 def _not_signed_in(flow, detail: str) -> list[Result]:
-    return [
-        Result(
-            platform=flow.id,
-            setting=s.id,
-            state=State.NEEDS_LOGIN,
-            detail=detail,
-            account=ASSISTED_ACCOUNT,
-            label=s.label,
-            flow_version=flow.version,
-            flow_source=flow.flow_source,
-        )
-        for s in flow.settings
-    ]
+    return every_setting(flow, ASSISTED_ACCOUNT, State.NEEDS_LOGIN, detail)
 
 
 def _alive(pid: int) -> bool:

@@ -14,11 +14,13 @@ from optout.engine.run import planned
 from optout.flowfile.load import load_flows
 from optout.paths import Profile, flows_dir
 
-SECRET = "S3nt&<>\"' %/inel-case"
+SENTINEL_SECRET = "S3nt&<>\"' %/inel-case"
 
 
 def add(username: str):
-    return CliRunner().invoke(cli, ["account", "add", "linkedin"], input=f"{username}\n{SECRET}\n")
+    return CliRunner().invoke(
+        cli, ["account", "add", "linkedin"], input=f"{username}\n{SENTINEL_SECRET}\n"
+    )
 
 
 def test_a_second_spelling_of_a_stored_account_is_refused_and_says_what_to_do():
@@ -28,7 +30,7 @@ def test_a_second_spelling_of_a_stored_account_is_refused_and_says_what_to_do():
     said = " ".join(result.output.split())
     assert "'Jane.Doe@example.org' is already stored" in said and "only in case" in said
     assert "optout account remove linkedin 'Jane.Doe@example.org'" in said
-    assert SECRET not in result.output
+    assert SENTINEL_SECRET not in result.output
     assert [r.username for r in AccountStore(Profile()).list("linkedin")] == [
         "Jane.Doe@example.org"
     ]

@@ -15,7 +15,7 @@ from optout.oskeyring import SERVICE
 from optout.paths import Profile
 from optout.sessions import SessionStore
 
-SECRET = "S3nt&<>\"' %/inel-legacy"
+SENTINEL_SECRET = "S3nt&<>\"' %/inel-legacy"
 STATE = {"cookies": [{"name": "li_at", "value": "v"}], "origins": []}
 
 
@@ -41,7 +41,7 @@ def legacy_folder(root) -> tuple[Profile, str]:
     keyring.set_password(
         SERVICE,
         legacy_entry_name(owner, "linkedin", "alice"),
-        json.dumps({"password": SECRET, "totp_secret": None}),
+        json.dumps({"password": SENTINEL_SECRET, "totp_secret": None}),
     )
     keyring.set_password(SERVICE, legacy_entry_name(owner, "session-key"), key)
     return owner, key
@@ -61,22 +61,22 @@ def test_another_folder_reading_first_takes_nothing(tmp_path):
         json.loads(keyring.get_password(SERVICE, legacy_entry_name(owner, "linkedin", "alice")))[
             "password"
         ]
-        == SECRET
+        == SENTINEL_SECRET
     )
     # ... which proves it and gets them
     assert SessionStore(owner).load("linkedin", "alice") == STATE
-    assert AccountStore(owner).get("linkedin", "alice").password == SECRET
+    assert AccountStore(owner).get("linkedin", "alice").password == SENTINEL_SECRET
     assert keyring.get_password(SERVICE, entry_name(owner, "session-key")) == key
 
 
 def test_the_owner_folder_copies_what_it_proves_and_remove_clears_both(tmp_path):
     owner, _ = legacy_folder(tmp_path / "a")
-    assert AccountStore(owner).get("linkedin", "alice").password == SECRET
+    assert AccountStore(owner).get("linkedin", "alice").password == SENTINEL_SECRET
     assert (
         json.loads(keyring.get_password(SERVICE, entry_name(owner, "linkedin", "alice")))[
             "password"
         ]
-        == SECRET
+        == SENTINEL_SECRET
     )
     assert SessionStore(owner).load("linkedin", "alice") == STATE
     AccountStore(owner).remove("linkedin", "alice")
